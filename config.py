@@ -1,0 +1,146 @@
+"""Configuration classes; every setting can come from an ``EDU_``-prefixed environment variable.
+
+The embedded defaults (SQLite, file-system storage, on-disk Whoosh index under ``EDU_DATA_DIR``)
+let one command run everything on a laptop; production points the same settings at PostgreSQL,
+MinIO and a shared index directory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DATA_DIR = _env("EDU_DATA_DIR", str(BASE_DIR / "data"))
+
+    #: None means "derive from DATA_DIR" (see finalize_settings), so tests can move DATA_DIR alone.
+    SQLALCHEMY_DATABASE_URI = _env("EDU_DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Storage: "file" (default, under DATA_DIR/objects) or "minio".
+    STORAGE_BACKEND = _env("EDU_STORAGE", "file")
+    STORAGE_DIR = _env("EDU_STORAGE_DIR")
+    MINIO_ENDPOINT = _env("MINIO_ENDPOINT", "127.0.0.1:9000")
+    MINIO_ACCESS_KEY = _env("MINIO_ACCESS_KEY")
+    MINIO_SECRET_KEY = _env("MINIO_SECRET_KEY")
+    MINIO_BUCKET = _env("MINIO_BUCKET", "eduplatform")
+    MINIO_SECURE = _env_bool("MINIO_SECURE", False)
+    MINIO_REGION = _env("MINIO_REGION")
+    #: Largest single upload accepted anywhere, in bytes (domains may set lower limits).
+    MAX_UPLOAD_BYTES = _env_int("EDU_MAX_UPLOAD_BYTES", 2 * 1024**3)
+
+    SEARCH_INDEX_DIR = _env("EDU_SEARCH_DIR")
+
+    # Sessions and cookies.
+    SESSION_COOKIE_NAME = "edu_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("EDU_SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Idle timeout: a session unused this long must log in again (DHIS2 uses 3600 s).
+    SESSION_IDLE_SECONDS = _env_int("EDU_SESSION_IDLE_SECONDS", 3600)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own timeout
+
+    # Password and lock-out policy. Defaults follow 等保2.0 level 3; see README for the ASVS view.
+    PASSWORD_MIN_LENGTH = _env_int("EDU_PASSWORD_MIN_LENGTH", 8)
+    #: How many of the four classes (lower, upper, digit, symbol) a password must mix.
+    PASSWORD_MIN_CLASSES = _env_int("EDU_PASSWORD_MIN_CLASSES", 3)
+    #: Days before a password must be changed; 0 turns periodic change off.
+    PASSWORD_MAX_AGE_DAYS = _env_int("EDU_PASSWORD_MAX_AGE_DAYS", 90)
+    LOGIN_MAX_FAILURES = _env_int("EDU_LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = _env_int("EDU_LOGIN_LOCK_MINUTES", 15)
+    API_TOKEN_HOURS = _env_int("EDU_API_TOKEN_HOURS", 12)
+
+    API_DEFAULT_PER_PAGE = 20
+    API_MAX_PER_PAGE = 100
+
+    SECRET_KEY = _env("SECRET_KEY")
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False  # the reloader is not needed for the demo; `flask run --debug` turns it on
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    PASSWORD_MAX_AGE_DAYS = 90
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("EDU_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> type[Config]:
+    return CONFIGS[name or _env("EDU_ENV", "development")]
+
+
+def finalize_settings(settings: dict) -> None:
+    """Derive the paths left unset from DATA_DIR, then make sure there is a secret key."""
+    data_dir = Path(settings["DATA_DIR"]).resolve()
+    settings["DATA_DIR"] = data_dir
+    if not settings.get("SQLALCHEMY_DATABASE_URI"):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{data_dir / 'eduplatform.db'}"
+    settings["STORAGE_DIR"] = Path(settings.get("STORAGE_DIR") or data_dir / "objects")
+    settings["SEARCH_INDEX_DIR"] = Path(settings.get("SEARCH_INDEX_DIR") or data_dir / "search")
+    ensure_secret_key(settings)
+
+
+def ensure_secret_key(settings: dict) -> None:
+    """Fill SECRET_KEY: generated once and kept under the data dir in development; required otherwise."""
+    if settings.get("SECRET_KEY"):
+        return
+    if settings.get("ENV_NAME") == "production":
+        raise RuntimeError("生产环境必须设置 SECRET_KEY 环境变量 (SECRET_KEY is required in production)")
+    key_file = Path(settings["DATA_DIR"]) / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once must not each write a different key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass
+    settings["SECRET_KEY"] = key_file.read_text().strip()

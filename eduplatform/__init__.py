@@ -1,0 +1,104 @@
+"""eduplatform — 教育电子政务与远程教育资源平台.
+
+``create_app`` wires the extensions, the shared services (storage, search) and an explicit list of
+domain blueprints. A new domain drops in by adding its package and one line to ``DOMAINS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from flask import Flask
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+#: Domain packages, in start-up order. Each has a blueprint ``bp`` and may have an ``api`` module
+#: with its own ``bp``; it may also offer ``init_app(app)``, ``seed_demo(log)`` (in ``seed.py``)
+#: and ``NAV`` entries for the top bar.
+DOMAINS = [
+    "eduplatform.home",
+    "eduplatform.orgs",
+    "eduplatform.accounts",
+    "eduplatform.audit",
+]
+
+
+def create_app(config: dict | str | None = None) -> Flask:
+    """Build the application; ``config`` is a config name or a dict of overrides (tests)."""
+    from config import finalize_settings, load_config
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT_DIR / "templates"),
+        static_folder=str(ROOT_DIR / "static"),
+        static_url_path="/static",
+    )
+    overrides = config if isinstance(config, dict) else {}
+    config_name = config if isinstance(config, str) else overrides.get("ENV_NAME")
+    app.config.from_object(load_config(config_name))
+    app.config.update(overrides)
+    settings = dict(app.config)
+    finalize_settings(settings)
+    app.config.update(settings)
+
+    configure_extensions(app)
+    configure_services(app)
+    configure_domains(app)
+    configure_templates(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    from eduplatform.core import api, security
+    from eduplatform.core.errors import register_error_handlers
+    from eduplatform.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    api.init_app(app)
+    register_error_handlers(app)
+
+
+def configure_services(app: Flask) -> None:
+    from eduplatform.search import registry as search_registry
+    from eduplatform.storage import registry as storage_registry
+
+    storage_registry.init_app(app)
+    search_registry.init_app(app)
+
+
+def configure_domains(app: Flask) -> None:
+    from eduplatform.core import cli
+
+    for name in DOMAINS:
+        module = importlib.import_module(name)
+        # Views are imported here, not in the package: a package stays importable for its models
+        # without pulling in every other domain its views use.
+        _optional_module(f"{name}.views")
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+        app.register_blueprint(module.bp)
+        api_module = _optional_module(f"{name}.api")
+        if api_module is not None:
+            app.register_blueprint(api_module.bp)
+    cli.init_app(app)
+
+
+def configure_templates(app: Flask) -> None:
+    from eduplatform.core import templating
+
+    templating.init_app(app)
+
+
+def _optional_module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+

@@ -1,0 +1,16 @@
+"""Users, roles, login, passwords and API tokens."""
+
+from flask import Blueprint
+
+from eduplatform.core.templating import NavItem
+
+bp = Blueprint("accounts", __name__)
+
+
+def _can_list_users(user):
+    from eduplatform.accounts.permissions import can_list_users
+
+    return can_list_users(user)
+
+
+NAV = [NavItem("系统管理", "用户管理", "accounts.user_list", _can_list_users)]

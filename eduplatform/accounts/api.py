@@ -1,0 +1,175 @@
+"""REST API: tokens, the caller, and user administration."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from eduplatform.accounts import permissions, services
+from eduplatform.accounts.models import User
+from eduplatform.accounts.schemas import (
+    PasswordChangeSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserListArgsSchema,
+    UserSchema,
+)
+from eduplatform.core.api import load_json, make_api_blueprint, paginated
+from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.permissions import require, scoped
+from eduplatform.extensions import db
+from eduplatform.orgs.services import find_org
+
+bp = make_api_blueprint("accounts_api", __name__)
+
+
+@bp.post("/auth/token")
+def issue_token():
+    """Exchange a username and password for a bearer token.
+    ---
+    post:
+      security: []
+      requestBody:
+        content:
+          application/json:
+            schema: TokenRequestSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: TokenSchema
+        401:
+          description: 用户名或密码错误，或账户已锁定
+    """
+    data = load_json(TokenRequestSchema())
+    try:
+        user = services.authenticate(data["username"], data["password"])
+    except services.LoginFailed:
+        db.session.commit()  # the failure count and its audit entry must stay
+        raise
+    token, expires_at = services.issue_api_token(user)
+    user.failed_logins = 0
+    db.session.commit()
+    return TokenSchema().dump({"token": token, "expires_at": expires_at,
+                               "must_change_password": user.must_change_password}), 201
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """The calling user.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: UserSchema
+    """
+    return UserSchema(view="admin").dump(current_user)
+
+
+@bp.post("/me/password")
+@login_required
+def change_password():
+    """Change the caller's password (required first for initial passwords).
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: PasswordChangeSchema
+      responses:
+        204:
+          description: 已修改；此前签发的令牌全部失效
+    """
+    data = load_json(PasswordChangeSchema())
+    services.change_password(current_user, data["current_password"], data["new_password"])
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/users")
+@login_required
+def list_users():
+    """Users in the caller's scope, filterable by org code, role and text.
+    ---
+    get:
+      parameters:
+        - {name: org, in: query, schema: {type: string}}
+        - {name: role, in: query, schema: {type: string}}
+        - {name: q, in: query, schema: {type: string}}
+        - {name: page, in: query, schema: {type: integer}}
+        - {name: per_page, in: query, schema: {type: integer}}
+      responses:
+        200:
+          description: 分页的用户列表 {items, page, per_page, total, pages}
+    """
+    require(permissions.can_list_users(current_user), action="user.list")
+    try:
+        args = UserListArgsSchema().load({k: v for k, v in request.args.items() if k in ("org", "role", "q")})
+    except ValidationError as exc:
+        raise ValidationFailed("查询参数有误", fields=exc.messages) from exc
+    query = scoped(db.select(User).order_by(User.id), current_user, User.org_id)
+    if args["org"]:
+        org = find_org(args["org"])
+        if org is None:
+            raise NotFound(f"单位 {args['org']} 不存在")
+        query = query.where(User.org_id == org.id)
+    if args["role"]:
+        from eduplatform.accounts.models import UserRole
+
+        query = query.where(User.id.in_(db.select(UserRole.user_id).where(UserRole.role == args["role"])))
+    if args["q"]:
+        query = query.where(User.username.contains(args["q"]) | User.display_name.contains(args["q"]))
+    return paginated(query, UserSchema())
+
+
+@bp.get("/users/<int:user_id>")
+@login_required
+def get_user(user_id: int):
+    """One user, if within the caller's scope.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: UserSchema
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    require(permissions.can_view_user(current_user, user), action="user.view", obj=user)
+    return UserSchema().dump(user)
+
+
+@bp.post("/users")
+@login_required
+def create_user():
+    """Create a user in an org within the caller's scope, with roles the caller may grant.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: UserCreateSchema
+      responses:
+        201:
+          description: 已创建；`initial_password` 仅返回这一次，首次登录须修改
+    """
+    data = load_json(UserCreateSchema())
+    org = find_org(data["org"])
+    if data["org"] and org is None:
+        raise ValidationFailed(f"单位 {data['org']} 不存在", fields={"org": ["单位不存在"]})
+    roles = set(data["roles"])
+    require(permissions.can_create_user(current_user, roles, org), action="user.create")
+    user, password = services.create_user(
+        current_user, username=data["username"], display_name=data["display_name"], roles=roles,
+        org=org, password=data["password"], email=data["email"], phone=data["phone"])
+    db.session.commit()
+    body = UserSchema(view="admin").dump(user)
+    body["initial_password"] = password
+    return body, 201

@@ -1,0 +1,128 @@
+"""Users, their roles and their API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eduplatform.core.db import TimestampMixin, enum_column, utcnow
+from eduplatform.extensions import db
+from eduplatform.orgs.models import OrgUnit
+
+
+class Role(enum.StrEnum):
+    """Every role on the platform; the codes are what the CLI and the API accept."""
+
+    SYSADMIN = "sysadmin"
+    SECADMIN = "secadmin"
+    AUDITOR = "auditor"
+    BUREAU_LEADER = "bureau_leader"
+    BUREAU_STAFF = "bureau_staff"
+    SCHOOL_ADMIN = "school_admin"
+    TEACHER = "teacher"
+    STUDENT = "student"
+    PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.SYSADMIN: "系统管理员",
+    Role.SECADMIN: "安全管理员",
+    Role.AUDITOR: "审计管理员",
+    Role.BUREAU_LEADER: "局领导",
+    Role.BUREAU_STAFF: "教育局工作人员",
+    Role.SCHOOL_ADMIN: "学校管理员",
+    Role.TEACHER: "教师",
+    Role.STUDENT: "学生",
+    Role.PUBLIC: "公众用户",
+}
+
+#: 三员分立: each of these roles is held alone, never together with any other role.
+SOLE_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+BUREAU_ROLES = frozenset({Role.BUREAU_LEADER, Role.BUREAU_STAFF})
+SCHOOL_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT})
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), primary_key=True)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: Public users (citizens) belong to no org unit.
+    org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(120))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: Set for initial and reset passwords: the user must choose their own before doing anything.
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Bumped on password change or lock: invalidates every session and token issued before.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [r.label for r in sorted(self.roles, key=list(Role).index)]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        # The version makes an old session cookie useless once the password changes.
+        return f"{self.id}:{self.session_version}"
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+    @property
+    def scope_root(self) -> OrgUnit | None:
+        """The unit whose subtree this user acts on (a department acts for its bureau)."""
+        return self.org.owning_bureau_or_school if self.org else None
+
+
+class ApiToken(db.Model):
+    """A bearer token for the REST API; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    session_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,270 @@
+"""Account operations: log in and out, passwords, lock-out, users, API tokens.
+
+Services flush and audit; the view commits (one commit per request).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from datetime import datetime, timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eduplatform.accounts.models import (
+    BUREAU_ROLES,
+    SCHOOL_ROLES,
+    SOLE_ROLES,
+    ApiToken,
+    Role,
+    User,
+    UserRole,
+)
+from eduplatform.audit.services import record
+from eduplatform.core.api import hash_token
+from eduplatform.core.db import utcnow
+from eduplatform.core.errors import AppError, ValidationFailed
+from eduplatform.core.security import password_problems
+from eduplatform.extensions import db
+from eduplatform.orgs.models import OrgType, OrgUnit
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+#: A hash of a random password: checked against when the username is unknown, so that a wrong
+#: username takes as long as a wrong password (no account enumeration by timing).
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+class LoginFailed(AppError):
+    status = 401
+    code = "login_failed"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.username == username))
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login loader: the id carries the session version, so a password change logs out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_active_account:
+        return None
+    return user
+
+
+# --- logging in ------------------------------------------------------------------------------
+
+def authenticate(username: str, password: str) -> User:
+    """Check the credentials, counting failures; raise LoginFailed with the reason to show.
+
+    A failure is audited and counted in the session: the caller commits before answering, since
+    a refused login is exactly what must be kept.
+    """
+    config = current_app.config
+    user = find_user(username.strip())
+    now = utcnow()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        entry = record("security", "login.failed", f"登录失败：用户名 {username[:64]} 不存在")
+        entry.actor_name = username[:64]
+        raise LoginFailed("用户名或密码错误")
+    if not user.is_active_account:
+        record("security", "login.refused", f"已停用账户 {user.username} 尝试登录", actor=user, obj=user)
+        raise LoginFailed("该账户已停用，请联系管理员")
+    if user.is_locked(now):
+        record("security", "login.blocked", f"已锁定账户 {user.username} 尝试登录", actor=user, obj=user)
+        raise LoginFailed(lock_message(user))
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            record("security", "account.locked",
+                   f"账户 {user.username} 连续 {config['LOGIN_MAX_FAILURES']} 次登录失败，已锁定",
+                   actor=user, obj=user, data={"locked_until": user.locked_until.isoformat()})
+            raise LoginFailed(lock_message(user))
+        record("security", "login.failed", f"账户 {user.username} 密码错误", actor=user, obj=user,
+               data={"failed_logins": user.failed_logins})
+        raise LoginFailed("用户名或密码错误")
+    return user
+
+
+def lock_message(user: User) -> str:
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    failures = current_app.config["LOGIN_MAX_FAILURES"]
+    return f"该账户因连续 {failures} 次登录失败已被锁定，请 {minutes} 分钟后再试，或联系安全管理员解锁"
+
+
+def start_session(user: User) -> None:
+    """Log the user in on a brand-new session (no fixation) and audit it."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    record("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
+
+
+def end_session(user: User | None) -> None:
+    if user is not None and user.is_authenticated:
+        record("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
+    logout_user()
+    session.clear()
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+def check_password_policy(password: str, username: str | None, field: str = "password") -> None:
+    problems = password_problems(password, username=username)
+    if problems:
+        raise ValidationFailed("；".join(problems), code="weak_password", fields={field: problems})
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password):
+        raise ValidationFailed("当前密码不正确", code="wrong_password",
+                               fields={"current_password": ["当前密码不正确"]})
+    if check_password_hash(user.password_hash, new_password):
+        raise ValidationFailed("新密码不能与当前密码相同", code="weak_password",
+                               fields={"new_password": ["新密码不能与当前密码相同"]})
+    check_password_policy(new_password, user.username, field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    user.session_version += 1  # every other session and token of this user ends here
+    record("accounts", "password.changed", f"{user.username} 修改了密码", actor=user, obj=user)
+    db.session.flush()
+
+
+def generate_initial_password(length: int = 12) -> str:
+    """A random password that satisfies the policy, for new or reset accounts."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(length - 2))
+        candidate = body + secrets.choice("@#%+=") + secrets.choice(string.digits)
+        if not password_problems(candidate):
+            return candidate
+
+
+def reset_password(actor: User, user: User) -> str:
+    """Give the user a new initial password (shown once to the admin) and clear any lock."""
+    password = generate_initial_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    record("security", "password.reset", f"{actor.username} 重置了 {user.username} 的密码", actor=actor, obj=user)
+    db.session.flush()
+    return password
+
+
+def unlock_user(actor: User, user: User) -> None:
+    if not user.is_locked():
+        raise AppError("该账户未被锁定", code="not_locked", status=409)
+    user.locked_until = None
+    user.failed_logins = 0
+    record("security", "account.unlocked", f"{actor.username} 解锁了 {user.username}", actor=actor, obj=user)
+    db.session.flush()
+
+
+# --- users -----------------------------------------------------------------------------------
+
+def validate_roles_for_org(roles: set[Role], org: OrgUnit | None) -> None:
+    """The role set must make sense together and for the user's org unit."""
+    if not roles:
+        raise ValidationFailed("至少选择一个角色", fields={"roles": ["至少选择一个角色"]})
+    sole = roles & SOLE_ROLES
+    if sole and len(roles) > 1:
+        raise ValidationFailed("三员分立：系统管理员、安全管理员、审计管理员不能兼任其他角色",
+                               code="separation_of_duties", fields={"roles": ["三员角色须单独持有"]})
+    if Role.PUBLIC in roles:
+        if len(roles) > 1 or org is not None:
+            raise ValidationFailed("公众用户不属于任何单位，也不能兼任其他角色", fields={"roles": ["公众用户须单独持有"]})
+        return
+    if org is None:
+        raise ValidationFailed("请选择所属单位", fields={"org": ["请选择所属单位"]})
+    acting_org = org.owning_bureau_or_school
+    if roles & BUREAU_ROLES and not acting_org.is_bureau:
+        raise ValidationFailed("局领导、教育局工作人员须属于教育局或其科室", fields={"roles": ["角色与单位类型不符"]})
+    if roles & SCHOOL_ROLES and acting_org.type != OrgType.SCHOOL:
+        raise ValidationFailed("学校管理员、教师、学生须属于学校", fields={"roles": ["角色与单位类型不符"]})
+
+
+def create_user(actor: User | None, *, username: str, display_name: str, roles: set[Role],
+                org: OrgUnit | None, password: str | None = None, email: str | None = None,
+                phone: str | None = None, must_change_password: bool = True) -> tuple[User, str]:
+    """Create an account; returns the user and the initial password (generated when not given)."""
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationFailed("用户名须为 3–64 位字母、数字或 _ . -", fields={"username": ["格式不正确"]})
+    if find_user(username) is not None:
+        raise ValidationFailed(f"用户名 {username} 已被使用", code="duplicate",
+                               fields={"username": ["用户名已被使用"]})
+    validate_roles_for_org(roles, org)
+    if password is None:
+        password = generate_initial_password()
+    else:
+        check_password_policy(password, username)
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        password_hash=hash_password(password),
+        org=org,
+        email=email or None,
+        phone=phone or None,
+        must_change_password=must_change_password,
+        role_rows=[UserRole(role=role) for role in sorted(roles)],
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("accounts", "user.created", f"创建用户 {username}（{'、'.join(user.role_labels)}）",
+           actor=actor, obj=user, data={"roles": sorted(r.value for r in roles),
+                                        "org": org.code if org else None})
+    return user, password
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id:
+        raise AppError("不能停用自己的账户", code="self_action")
+    if user.is_active_account == active:
+        return
+    user.is_active_account = active
+    user.session_version += 1
+    record("accounts", "user.activated" if active else "user.deactivated",
+           f"{actor.username} {'启用' if active else '停用'}了 {user.username}", actor=actor, obj=user)
+    db.session.flush()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+def issue_api_token(user: User) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(hours=current_app.config["API_TOKEN_HOURS"])
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token), expires_at=expires_at,
+                            session_version=user.session_version))
+    record("security", "token.issued", f"{user.username} 获取了 API 令牌", actor=user, obj=user)
+    db.session.flush()
+    return token, expires_at
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = row.user
+    if not user.is_active_account or row.session_version != user.session_version:
+        return None
+    return user

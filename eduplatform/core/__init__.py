@@ -1,0 +1,1 @@
+"""Shared building blocks: database mixins, errors, permissions, API helpers, security, CLI."""

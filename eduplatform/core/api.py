@@ -1,0 +1,165 @@
+"""REST API conventions under ``/api/v1``: bearer tokens, JSON errors, pagination, OpenAPI.
+
+Each domain's ``api.py`` builds its blueprint with ``make_api_blueprint`` and documents every
+operation in its docstring (YAML after ``---``); ``/api/v1/openapi.json`` is generated from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.yaml_utils import load_operations_from_docstring
+from flask import Blueprint, Flask, current_app, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from eduplatform.core.errors import ValidationFailed, error_payload
+
+API_PREFIX = "/api/v1"
+_API_BLUEPRINTS: list[Blueprint] = []
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def make_api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under /api/v1 that answers JSON and takes bearer tokens or a session + CSRF."""
+    from eduplatform.extensions import csrf
+
+    bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
+    csrf.exempt(bp)
+
+    @bp.before_request
+    def _csrf_for_cookie_sessions():
+        # A bearer token cannot be sent by another site, so only cookie sessions need the CSRF token
+        # (the browser UI sends it in the X-CSRFToken header).
+        if request.method in STATE_CHANGING and not bearer_token():
+            from flask_login import current_user
+
+            if current_user.is_authenticated:
+                csrf.protect()
+
+    _API_BLUEPRINTS.append(bp)
+    return bp
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_json(schema: Schema, *, partial: bool = False) -> dict:
+    """Validate the request's JSON body with ``schema``; errors become a 422 with per-field messages."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_json")
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed("提交的数据有误", fields=exc.messages) from exc
+
+
+class PaginationSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+def page_args() -> tuple[int, int]:
+    try:
+        args = PaginationSchema().load(
+            {k: v for k, v in request.args.items() if k in ("page", "per_page")})
+    except ValidationError as exc:
+        raise ValidationFailed("分页参数有误", fields=exc.messages) from exc
+    per_page = min(args["per_page"] or current_app.config["API_DEFAULT_PER_PAGE"],
+                   current_app.config["API_MAX_PER_PAGE"])
+    return args["page"], per_page
+
+
+def paginated(query, schema: Schema) -> dict:
+    """Run a select for the requested page and wrap it: {"items", "page", "per_page", "total", "pages"}."""
+    from eduplatform.extensions import db
+
+    page, per_page = page_args()
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return {
+        "items": schema.dump(pagination.items, many=True),
+        "page": page,
+        "per_page": per_page,
+        "total": pagination.total,
+        "pages": pagination.pages,
+    }
+
+
+class ErrorSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict()
+
+
+class ErrorEnvelopeSchema(Schema):
+    error = fields.Nested(ErrorSchema, required=True)
+
+
+def build_openapi(app: Flask) -> dict:
+    """OpenAPI 3 document from the API blueprints' routes and their docstrings."""
+    spec = APISpec(
+        title="eduplatform API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "教育电子政务与远程教育资源平台 REST API。错误统一为 "
+                             '{"error": {"code", "message"}}。'},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorEnvelopeSchema)
+    api_names = {bp.name for bp in _API_BLUEPRINTS}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.split(".")[0] not in api_names:
+            continue
+        view = app.view_functions[rule.endpoint]
+        operations = load_operations_from_docstring(view.__doc__ or "")
+        path = rule.rule.replace("<", "{").replace(">", "}")
+        for converter in ("int:", "string:", "path:"):
+            path = path.replace("{" + converter, "{")
+        summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else rule.endpoint
+        ops = {}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op = dict(operations.get(method.lower(), {}))
+            op.setdefault("summary", summary)
+            op.setdefault("tags", [rule.endpoint.split(".")[0].removesuffix("_api")])
+            op.setdefault("responses", {"200": {"description": "OK"}})
+            op["responses"].setdefault("default", {
+                "description": "错误", "content": {"application/json": {"schema": "Error"}}})
+            params = [{"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for arg in sorted(rule.arguments)]
+            if params:
+                op.setdefault("parameters", []).extend(params)
+            ops[method.lower()] = op
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()
+
+
+def init_app(app: Flask) -> None:
+    from eduplatform.extensions import login_manager
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        token = bearer_token()
+        if not token:
+            return None
+        from eduplatform.accounts.services import user_for_token
+
+        return user_for_token(token)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        if request.path.startswith("/api/"):
+            return jsonify(error_payload("unauthorized", "请先登录或提供有效的访问令牌")), 401
+        return redirect(url_for("accounts.login", next=request.full_path))

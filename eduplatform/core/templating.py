@@ -1,0 +1,56 @@
+"""Template helpers: the navigation of the four areas, local time, role and org labels."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A top-bar link; shown only when ``visible(user)`` holds (pages not built are not linked)."""
+
+    area: str
+    label: str
+    endpoint: str
+    visible: object  # callable(user) -> bool
+
+
+#: The four areas, in the order they appear in the top bar.
+AREAS = ["远程教育资源", "校校通", "教育信息网络", "教育电子政务", "系统管理"]
+
+
+def nav_items(user) -> dict[str, list[NavItem]]:
+    from eduplatform import DOMAINS
+
+    grouped: dict[str, list[NavItem]] = {area: [] for area in AREAS}
+    if not user.is_authenticated:
+        return {}
+    for name in DOMAINS:
+        for item in getattr(importlib.import_module(name), "NAV", []):
+            if item.visible(user):
+                grouped.setdefault(item.area, []).append(item)
+    return {area: items for area, items in grouped.items() if items}
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_navigation():
+        return {"nav": nav_items(current_user)}

@@ -1,0 +1,13 @@
+"""Who may see and change the org tree."""
+
+from eduplatform.accounts.models import Role
+from eduplatform.core.permissions import org_scope
+
+
+def can_view_org_tree(user) -> bool:
+    return org_scope(user) is not None
+
+
+def can_create_org(user, parent) -> bool:
+    """Org units are system configuration: the system administrator's."""
+    return user.has_role(Role.SYSADMIN)

@@ -1,0 +1,2 @@
+"""Full-text search: one interface, a Whoosh backend with jieba's Chinese analyzer."""
+from eduplatform.search.base import SearchBackend, SearchDocument, SearchError, SearchHit, SearchQuery, SearchResults

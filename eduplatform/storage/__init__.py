@@ -1,0 +1,2 @@
+"""Object storage: one interface, a file-system backend (default) and a MinIO backend."""
+from eduplatform.storage.base import (InvalidKey, ObjectNotFound, ObjectStat, ObjectTooLarge, PutResult, Storage, StorageError, validate_key)

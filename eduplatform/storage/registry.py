@@ -1,0 +1,44 @@
+"""Choosing the storage backend from the config, and the object-cleanup hooks around transactions."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from eduplatform.storage.base import Storage
+
+
+def build_storage(config) -> Storage:
+    backend = config["STORAGE_BACKEND"]
+    if backend == "file":
+        from eduplatform.storage.filesystem import FileSystemStorage
+
+        return FileSystemStorage(config["STORAGE_DIR"])
+    if backend == "minio":
+        from eduplatform.storage.minio_backend import MinioStorage
+
+        if not (config.get("MINIO_ACCESS_KEY") and config.get("MINIO_SECRET_KEY")):
+            raise RuntimeError("EDU_STORAGE=minio 需要设置 MINIO_ACCESS_KEY 和 MINIO_SECRET_KEY")
+        storage = MinioStorage(
+            config["MINIO_ENDPOINT"], config["MINIO_ACCESS_KEY"], config["MINIO_SECRET_KEY"],
+            config["MINIO_BUCKET"], secure=config["MINIO_SECURE"], region=config.get("MINIO_REGION"),
+        )
+        try:
+            storage.ensure_bucket()  # a fresh MinIO has no bucket yet
+        except Exception as exc:  # MinIO down at start-up: serve anyway, /healthz reports it
+            import logging
+
+            logging.getLogger(__name__).warning("MinIO bucket check failed at start-up: %s", exc)
+        return storage
+    raise RuntimeError(f"未知的存储后端 EDU_STORAGE={backend!r}（可选 file 或 minio）")
+
+
+def init_app(app: Flask) -> None:
+    storage = app.config.get("STORAGE_INSTANCE") or build_storage(app.config)
+    app.extensions["edu_storage"] = storage
+    from eduplatform.storage import services
+
+    services.install_transaction_hooks()
+
+
+def get_storage() -> Storage:
+    return current_app.extensions["edu_storage"]

@@ -1,0 +1,201 @@
+"""Logging in: lock-out, sessions, forced password change, policy."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from eduplatform.accounts.models import Role
+from eduplatform.audit.models import AuditEntry
+from eduplatform.core.db import utcnow
+from eduplatform.extensions import db
+from tests.fixtures.factories import PASSWORD
+
+
+def audit_kinds(**filters) -> list[str]:
+    query = db.select(AuditEntry.kind).order_by(AuditEntry.id)
+    for name, value in filters.items():
+        query = query.where(getattr(AuditEntry, name) == value)
+    return list(db.session.scalars(query))
+
+
+def test_login_shows_chinese_home_with_org_and_role(client, auth, people, tree):
+    response = auth.login(people.teacher_a1)
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "欢迎" in page
+    assert tree.school_a1.name in page
+    assert "教师" in page
+    assert '<html lang="zh-CN">' in page
+    assert "login.succeeded" in audit_kinds(actor_name=people.teacher_a1.username)
+
+
+def test_pages_require_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused_counted_and_audited(client, auth, people):
+    response = auth.login(people.teacher_a1, "Wrong#Pass1")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    db.session.refresh(people.teacher_a1)
+    assert people.teacher_a1.failed_logins == 1
+    assert audit_kinds(actor_name=people.teacher_a1.username) == ["login.failed"]
+
+
+def test_unknown_user_gets_the_same_message_and_is_audited(client, auth):
+    response = auth.login("nobody-here", "Whatever#1")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert audit_kinds(actor_name="nobody-here") == ["login.failed"]
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(client, auth, people):
+    user = people.teacher_a1
+    for _ in range(4):
+        assert "用户名或密码错误" in auth.login(user, "Wrong#Pass1").get_data(as_text=True)
+    fifth = auth.login(user, "Wrong#Pass1").get_data(as_text=True)
+    assert "已被锁定" in fifth
+    # Even the right password is refused while locked.
+    sixth = auth.login(user, PASSWORD)
+    assert sixth.status_code == 401
+    assert "已被锁定" in sixth.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locked_until is not None
+    remaining = user.locked_until - utcnow()
+    assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
+    assert "account.locked" in audit_kinds(actor_name=user.username)
+    assert "login.blocked" in audit_kinds(actor_name=user.username)
+
+
+def test_lock_expires(client, auth, people):
+    user = people.teacher_a1
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert auth.login(user).status_code == 302
+
+
+def test_successful_login_resets_the_failure_count(client, auth, people):
+    user = people.teacher_a1
+    for _ in range(3):
+        auth.login(user, "Wrong#Pass1")
+    assert auth.login(user).status_code == 302
+    db.session.refresh(user)
+    assert user.failed_logins == 0
+
+
+def test_deactivated_account_cannot_log_in(client, auth, people):
+    people.teacher_a1.is_active_account = False
+    db.session.commit()
+    response = auth.login(people.teacher_a1)
+    assert response.status_code == 401
+    assert "已停用" in response.get_data(as_text=True)
+
+
+def test_login_starts_a_new_session(client, auth, people):
+    with client.session_transaction() as session:
+        session["planted"] = "by-attacker"
+    auth.login(people.teacher_a1)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert "_user_id" in session
+
+
+def test_login_redirect_stays_on_this_site(client, auth, people):
+    response = client.post("/login?next=//evil.example/x", data={
+        "username": people.teacher_a1.username, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+    response = client.post("/logout")
+    response = client.post("/login?next=/orgs", data={
+        "username": people.teacher_a1.username, "password": PASSWORD})
+    assert response.headers["Location"] == "/orgs"
+
+
+def test_idle_session_times_out(app, client, auth, people):
+    auth.login(people.teacher_a1)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["_last_seen"] = int(time.time()) - app.config["SESSION_IDLE_SECONDS"] - 5
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    follow = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "会话已超时" in follow
+
+
+def test_logout_needs_post_and_ends_the_session(client, auth, people):
+    auth.login(people.teacher_a1)
+    assert client.get("/logout").status_code == 405
+    assert auth.logout().status_code == 302
+    assert client.get("/").status_code == 302
+    assert "logout" in audit_kinds(actor_name=people.teacher_a1.username)
+
+
+def test_initial_password_must_be_changed_first(client, auth, create_user, tree):
+    user = create_user("newteacher", roles=[Role.TEACHER], org=tree.school_a1, must_change_password=True)
+    auth.login(user)
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
+    assert "请先设置自己的密码" in client.get("/account/password").get_data(as_text=True)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "Brand#New2026x", "confirm_password": "Brand#New2026x"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    db.session.refresh(user)
+    assert user.must_change_password is False
+    assert "password.changed" in audit_kinds(actor_name="newteacher")
+
+
+def test_expired_password_must_be_changed(app, client, auth, people):
+    user = people.teacher_a1
+    user.password_changed_at = utcnow() - timedelta(days=app.config["PASSWORD_MAX_AGE_DAYS"] + 1)
+    db.session.commit()
+    auth.login(user)
+    assert client.get("/").headers["Location"].endswith("/account/password")
+
+
+def test_password_policy_errors_are_shown_beside_the_field(client, auth, people):
+    auth.login(people.teacher_a1)
+    cases = {
+        "Ab#1": "至少 8 位",
+        "alllowercaseletters": "至少 3 类",
+        "Password123!": "过于常见",
+        f"{people.teacher_a1.username}#X9y": "不能包含用户名",
+    }
+    for password, message in cases.items():
+        response = client.post("/account/password", data={
+            "current_password": PASSWORD, "new_password": password, "confirm_password": password})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, password
+        assert message in page, (password, message)
+        assert "invalid-feedback" in page
+    db.session.refresh(people.teacher_a1)
+    assert people.teacher_a1.must_change_password is False
+
+
+def test_wrong_current_password_and_mismatch_are_refused(client, auth, people):
+    auth.login(people.teacher_a1)
+    page = client.post("/account/password", data={
+        "current_password": "Not#ThePass1", "new_password": "Brand#New2026x",
+        "confirm_password": "Brand#New2026x"}).get_data(as_text=True)
+    assert "当前密码不正确" in page
+    page = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "Brand#New2026x",
+        "confirm_password": "Other#New2026x"}).get_data(as_text=True)
+    assert "两次输入的新密码不一致" in page
+
+
+def test_password_change_ends_other_sessions_and_tokens(app, client, auth, api, people):
+    user = people.teacher_a1
+    headers = api(user)
+    other = app.test_client()
+    other.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert other.get("/").status_code == 200
+    auth.login(user)
+    client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "Brand#New2026x", "confirm_password": "Brand#New2026x"})
+    assert client.get("/").status_code == 200  # this session was renewed
+    assert other.get("/").status_code == 302  # the other one is gone
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 401
