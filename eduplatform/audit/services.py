@@ -22,6 +22,9 @@ def client_ip() -> str | None:
 def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_type: str | None = None,
            object_id=None, data: dict | None = None) -> AuditEntry:
     """Add an audit entry to the current transaction: it commits or rolls back with the change."""
+    # Callers may hand over Flask-Login's ``current_user`` proxy; record the object behind it.
+    actor = _unproxy(actor)
+    obj = _unproxy(obj)
     if obj is not None:
         object_type = object_type or getattr(obj, "__audit_type__", None) or type(obj).__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
@@ -38,6 +41,11 @@ def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_
     )
     db.session.add(entry)
     return entry
+
+
+def _unproxy(value):
+    getter = getattr(value, "_get_current_object", None)
+    return getter() if getter is not None else value
 
 
 def record_security_event(kind: str, summary: str, *, actor=None, obj=None, data: dict | None = None,

@@ -133,6 +133,10 @@ def build_openapi(app: Flask) -> dict:
             op.setdefault("summary", summary)
             op.setdefault("tags", [rule.endpoint.split(".")[0].removesuffix("_api")])
             op.setdefault("responses", {"200": {"description": "OK"}})
+            for response in op["responses"].values():
+                # OpenAPI requires a description on every response; the docstrings may omit it.
+                if isinstance(response, dict) and "$ref" not in response:
+                    response.setdefault("description", "成功")
             op["responses"].setdefault("default", {
                 "description": "错误", "content": {"application/json": {"schema": "Error"}}})
             params = [{"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from eduplatform.extensions import db
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Allow seeding in production (never do this on a live system).")
 def seed_demo(force: bool) -> None:
     """Create the demo city, districts, schools, accounts and content (idempotent)."""
@@ -41,6 +43,7 @@ def seed_demo(force: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--password", required=True, help="Initial password (must meet the password policy).")
 @click.option("--role", "roles", required=True, multiple=True, help="Role code; repeat for several.")
@@ -73,6 +76,7 @@ def create_user(username, password, roles, org_code, display_name, no_change_req
 
 
 @click.command("reindex")
+@with_appcontext
 def reindex() -> None:
     """Rebuild the full-text index from the database."""
     from eduplatform.search import registry
@@ -84,6 +88,7 @@ def reindex() -> None:
 
 
 @click.command("check")
+@with_appcontext
 @click.option("--deep", is_flag=True, help="Also compare each object's size with its row.")
 def check(deep: bool) -> None:
     """Verify database ↔ storage ↔ search index consistency and report orphans."""

@@ -121,7 +121,8 @@ def _install_hooks() -> None:
     if _hooks_installed:
         return
     _hooks_installed = True
-    event.listen(Session, "after_flush_postexec", _remember_changes)
+    # after_flush (not _postexec): new/dirty/deleted still list what this flush wrote, ids assigned.
+    event.listen(Session, "after_flush", _remember_changes)
     event.listen(Session, "before_commit", _build_documents)
     event.listen(Session, "after_commit", _apply_to_index)
     event.listen(Session, "after_soft_rollback", _forget)

@@ -155,15 +155,15 @@ def test_school_admin_creates_a_teacher_in_own_school(client, api, people, tree)
 def test_user_creation_outside_scope_or_role_is_refused(client, api, people, tree):
     headers = api(people.school_a1_admin)
     other_school = client.post("/api/v1/users", headers=headers, json={
-        "username": "x1", "display_name": "x", "roles": ["teacher"], "org": tree.school_b1.code})
+        "username": "xx1", "display_name": "x", "roles": ["teacher"], "org": tree.school_b1.code})
     assert other_school.status_code == 403
     too_high = client.post("/api/v1/users", headers=headers, json={
-        "username": "x2", "display_name": "x", "roles": ["bureau_staff"], "org": tree.school_a1.code})
+        "username": "xx2", "display_name": "x", "roles": ["bureau_staff"], "org": tree.school_a1.code})
     assert too_high.status_code == 403
     admin_roles = client.post("/api/v1/users", headers=api(people.sysadmin), json={
-        "username": "x3", "display_name": "x", "roles": ["auditor"], "org": tree.city.code})
+        "username": "xx3", "display_name": "x", "roles": ["auditor"], "org": tree.city.code})
     assert admin_roles.status_code == 403  # the three administrators come from the CLI only
-    assert db.session.scalar(db.select(User).where(User.username.in_(["x1", "x2", "x3"]))) is None
+    assert db.session.scalar(db.select(User).where(User.username.in_(["xx1", "xx2", "xx3"]))) is None
 
 
 def test_user_creation_validation(client, api, people, tree):

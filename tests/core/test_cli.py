@@ -43,11 +43,11 @@ def test_create_user_command(app, tree):
     weak = run(app, "create-user", "weakling", "--password", "123456", "--role", "teacher", "--org",
                tree.school_a1.code)
     assert weak.exit_code != 0 and "密码" in weak.output
-    bad_role = run(app, "create-user", "x9", "--password", "Good#Pass2026", "--role", "wizard")
+    bad_role = run(app, "create-user", "xy9", "--password", "Good#Pass2026", "--role", "wizard")
     assert bad_role.exit_code != 0 and "wizard" in bad_role.output
-    bad_org = run(app, "create-user", "x9", "--password", "Good#Pass2026", "--role", "teacher", "--org", "NOPE")
+    bad_org = run(app, "create-user", "xy9", "--password", "Good#Pass2026", "--role", "teacher", "--org", "NOPE")
     assert bad_org.exit_code != 0 and "NOPE" in bad_org.output
-    mixed = run(app, "create-user", "x9", "--password", "Good#Pass2026", "--role", "secadmin", "--role",
+    mixed = run(app, "create-user", "xy9", "--password", "Good#Pass2026", "--role", "secadmin", "--role",
                 "teacher", "--org", tree.school_a1.code)
     assert mixed.exit_code != 0 and "三员分立" in mixed.output
 
@@ -76,7 +76,7 @@ def test_check_reports_orphans_both_ways(app, storage, search, tree, people):
     search.index([SearchDocument(kind="org", object_id=999999, title="幽灵学校")])
     result = run(app, "check")
     assert result.exit_code == 1
-    assert "孤立对象：1" in result.output and "test/2026/01/orphan.bin" in result.output
+    assert "（孤立对象）：1" in result.output and "test/2026/01/orphan.bin" in result.output
     assert "文件丢失）：1" in result.output and stored.key in result.output
     assert "org:999999" in result.output
     assert f"org:{tree.school_a1.id}" in result.output

@@ -74,4 +74,5 @@ def test_api_with_bearer_token_needs_no_csrf_but_cookie_sessions_do(csrf_on, cli
     assert refused.get_json()["error"]["code"] == "csrf_failed"
     home = client.get("/").get_data(as_text=True)
     meta = home.split('<meta name="csrf-token" content="')[1].split('"')[0]
-    assert client.post("/api/v1/orgs", json=body, headers={"X-CSRFToken": meta}).status_code == 201
+    accepted = client.post("/api/v1/orgs", json=body, headers={"X-CSRFToken": meta})
+    assert accepted.status_code == 201, accepted.get_json()
