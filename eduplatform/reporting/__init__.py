@@ -33,13 +33,12 @@ def _anyone_reporting(user):
     return _bureau(user) or _school(user)
 
 
-_NAV_PENDING = [
+NAV = [
     NavItem("教育电子政务", "填报任务", "reporting.task_list", _bureau),
     NavItem("教育电子政务", "报表模板", "reporting.template_list", _bureau),
     NavItem("教育电子政务", "我的填报", "reporting.todo", _school),
     NavItem("教育电子政务", "通知收件箱", "reporting.inbox", _anyone_reporting),
 ]
-NAV: list = []
 
 
 def init_app(app):

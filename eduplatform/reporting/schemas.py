@@ -94,14 +94,14 @@ class ReopenSchema(Schema):
 
 
 class DataValueSchema(Schema):
-    dataElement = fields.String(required=True)  # noqa: N815 (DHIS2 names)
+    dataElement = fields.String(required=True)
     period = fields.String(load_default=None, allow_none=True)
-    orgUnit = fields.String(required=True)  # noqa: N815
+    orgUnit = fields.String(required=True)
     value = fields.Raw(load_default=None, allow_none=True)
 
 
 class DataValueSetSchema(Schema):
-    dataValues = fields.List(fields.Dict(), required=True, error_messages=_MSG)  # noqa: N815
+    dataValues = fields.List(fields.Dict(), required=True, error_messages=_MSG)
 
 
 # --- output --------------------------------------------------------------------------------------

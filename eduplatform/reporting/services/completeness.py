@@ -144,12 +144,15 @@ def _names(org_ids) -> dict[int, str]:
 
 def schools(task: ReportTask, scope: OrgUnit, *, district: str | None = None, status: str | None = None) -> list[dict]:
     """Per-school rows (drill-down): one district's schools, or the city's directly-run ones."""
-    from eduplatform.reporting.services import review
+    from eduplatform.reporting.models.submissions import STATUS_LABELS
 
     task = task.root
     now = utcnow()
     dues = _due_dates(task)
-    query = (sa.select(Submission).where(Submission.task_id == task.id)
+    query = (sa.select(Submission.id, Submission.status, Submission.on_time, Submission.first_submitted_at,
+                       Submission.submitted_at, Submission.via_task_id, Submission.district_id,
+                       Submission.reopened_until, Submission.last_comment, OrgUnit.code, OrgUnit.name)
+             .where(Submission.task_id == task.id)
              .join(OrgUnit, OrgUnit.id == Submission.school_id).order_by(OrgUnit.code))
     query = _scope_filter(query, task, scope)
     if district is not None:
@@ -163,14 +166,22 @@ def schools(task: ReportTask, scope: OrgUnit, *, district: str | None = None, st
             query = query.where(Submission.district_id == district_id)
     if status:
         query = query.where(Submission.status == status)
+    found = db.session.execute(query).all()
+    names = _names({row.district_id for row in found if row.district_id is not None})
     rows = []
-    for sub in db.session.scalars(query):
-        due = dues.get(sub.via_task_id, task.due_at)
+    for row in found:
+        state = SubmissionStatus(row.status)
+        due = dues.get(row.via_task_id, task.due_at)
+        first_level = (names.get(row.district_id) if row.district_id and row.district_id != task.issuer_org_id
+                       else task.issuer_org.name)
+        reviewer = {SubmissionStatus.SUBMITTED: first_level,
+                    SubmissionStatus.DISTRICT_APPROVED: task.issuer_org.name}.get(state)
         rows.append({
-            "submission_id": sub.id, "school_code": sub.school.code, "school_name": sub.school.name,
-            "status": sub.status.value, "status_label": sub.status.label, "waiting": review.waiting_label(sub),
-            "on_time": sub.on_time, "first_submitted_at": sub.first_submitted_at, "submitted_at": sub.submitted_at,
-            "due_at": due, "overdue": sub.status in (SubmissionStatus.NOT_STARTED, SubmissionStatus.DRAFT)
-            and now > due, "reopened_until": sub.reopened_until, "last_comment": sub.last_comment,
+            "submission_id": row.id, "school_code": row.code, "school_name": row.name,
+            "status": state.value, "status_label": STATUS_LABELS[state],
+            "waiting": f"等待{reviewer}审核" if reviewer else STATUS_LABELS[state],
+            "on_time": row.on_time, "first_submitted_at": row.first_submitted_at, "submitted_at": row.submitted_at,
+            "due_at": due, "overdue": state in (SubmissionStatus.NOT_STARTED, SubmissionStatus.DRAFT) and now > due,
+            "reopened_until": row.reopened_until, "last_comment": row.last_comment,
         })
     return rows

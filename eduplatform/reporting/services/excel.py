@@ -17,11 +17,11 @@ import tempfile
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy.orm import aliased
 
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.templating import localtime
@@ -135,8 +135,8 @@ def form_workbook(submission: Submission, path: str) -> None:
                 ("填报学校", f"{submission.school.name}（{submission.school.code}）"),
                 ("截止时间", localtime(submission.due_at)), ("模板", f"{version.template.name} V{version.number}"),
                 ("填报要求", effective.instructions or task.instructions or ""),
-                ("说明", "请在“填报表”及各表格工作表的黄色单元格中填写；灰色单元格自动计算或不可修改。"
-                        "请勿修改第一列的代码和隐藏的 _meta 工作表。填好后在网页上“导入 Excel”。")]:
+                ("说明", ("请在“填报表”及各表格工作表的黄色单元格中填写；灰色单元格自动计算或不可修改。"
+                         "请勿修改第一列的代码和隐藏的 _meta 工作表。填好后在网页上“导入 Excel”。"))]:
         guide.append(row)
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 90
@@ -466,6 +466,5 @@ def export_aggregate(result: dict, path: str, *, task) -> None:
 
 
 def temp_path(suffix: str = ".xlsx") -> str:
-    handle = tempfile.NamedTemporaryFile(prefix="edu-report-", suffix=suffix, delete=False)
-    handle.close()
-    return handle.name
+    with tempfile.NamedTemporaryFile(prefix="edu-report-", suffix=suffix, delete=False) as handle:
+        return handle.name
