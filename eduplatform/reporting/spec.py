@@ -477,6 +477,22 @@ class TemplateSpec:
                              column.get("unit")))
         return keys
 
+    def key_index(self) -> dict[str, int]:
+        """Position of each aggregatable number in the packed vector (fixed per published version)."""
+        if getattr(self, "_key_index", None) is None:
+            self._key_index = {key: i for i, (key, _, _) in enumerate(self.numeric_keys())}
+        return self._key_index
+
+    def pack_numbers(self, values: dict) -> bytes:
+        """``numbers(values)`` as little-endian float64 in key order, NaN for blanks."""
+        import numpy as np
+
+        index = self.key_index()
+        vector = np.full(len(index), np.nan, dtype="<f8")
+        for key, value in self.numbers(values).items():
+            vector[index[key]] = value
+        return vector.tobytes()
+
     def unflatten(self, flat: dict[str, object]) -> tuple[dict, dict[str, list[str]]]:
         """Cells {key: raw} → a nested raw document for ``parse_values``; unknown keys are errors."""
         nested: dict = {}

@@ -1,4 +1,4 @@
-"""reporting: templates and versions, tasks, submissions with their values, history and events, notices, mail queue
+"""reporting: templates and versions, tasks, submissions with their values, history and events, notices, mail queue (numbers packed per submission)
 
 Revision ID: 6aa784eae4b9
 Revises: 3d4a08a7331a
@@ -127,6 +127,7 @@ def upgrade():
     sa.Column('stage_key', sa.String(length=64), nullable=False),
     sa.Column('status', sa.Enum('not_started', 'draft', 'submitted', 'district_approved', 'approved', 'returned', name='submissionstatus', native_enum=False, length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('numbers', sa.LargeBinary(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -211,17 +212,8 @@ def upgrade():
     with op.batch_alter_table('report_value_changes', schema=None) as batch_op:
         batch_op.create_index('ix_report_value_changes_submission_id_key', ['submission_id', 'key'], unique=False)
 
-    op.create_table('report_values',
-    sa.Column('submission_id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=160), nullable=False),
-    sa.Column('num', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['submission_id'], ['report_submissions.id'], name=op.f('fk_report_values_submission_id_report_submissions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('submission_id', 'key', name=op.f('pk_report_values'))
-    )
-
 
 def downgrade():
-    op.drop_table('report_values')
     with op.batch_alter_table('report_value_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_report_value_changes_submission_id_key')
 

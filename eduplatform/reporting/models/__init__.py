@@ -8,7 +8,6 @@ from eduplatform.reporting.models.submissions import (
     SubmissionAttachment,
     SubmissionEvent,
     SubmissionStatus,
-    SubmissionValue,
     ValueChange,
 )
 from eduplatform.reporting.models.tasks import ReportTask, TaskAttachment, TaskStatus
@@ -16,6 +15,6 @@ from eduplatform.reporting.models.templates import ReportTemplate, TemplateVersi
 
 __all__ = [
     "REPORTED", "SCHOOL_HOLDS", "MailOutbox", "Notice", "ReportTask", "ReportTemplate", "Submission", "SubmissionAttachment",
-    "SubmissionEvent", "SubmissionStatus", "SubmissionValue", "TaskAttachment", "TaskStatus",
+    "SubmissionEvent", "SubmissionStatus", "TaskAttachment", "TaskStatus",
     "TemplateVersion", "ValueChange", "VersionStatus",
 ]

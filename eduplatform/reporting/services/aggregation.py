@@ -1,10 +1,11 @@
 """Aggregation: sum / mean / min / max / count of every number of a task, by district or 学段.
 
-The numbers of every submission sit one row per cell in ``report_values``; the whole aggregation
-is one GROUP BY (group, key) joined to the task's submissions, and the totals are folded from the
-groups in Python. Tables with fixed rows are summed row by row (``grades.g1.boys``); every
-table's numeric columns also have a total per submission (``grades.*.boys``), which is what
-tables with school-added rows aggregate by.
+Each submission keeps its numbers packed as one float64 vector (``Submission.numbers``, NaN for
+a blank) in the template version's key order. Aggregating is one query for the chosen
+submissions' (group, vector) pairs and a few NumPy reductions per group; totals fold the
+groups. Tables with fixed rows are summed row by row (``grades.g1.boys``); every table's numeric
+columns also have a total per submission (``grades.*.boys``), which is what tables with
+school-added rows aggregate by.
 
 Grouping by 学段 uses the school's set of stages when the task was issued ("小学、初中" for a
 九年一贯制 school), so every school is counted in exactly one group and the groups add up.
@@ -12,14 +13,13 @@ Grouping by 学段 uses the school's set of stages when the task was issued ("�
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import numpy as np
 import sqlalchemy as sa
 
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgUnit, Stage
-from eduplatform.reporting.models import REPORTED, Submission, SubmissionStatus, SubmissionValue
+from eduplatform.reporting.models import REPORTED, Submission, SubmissionStatus
 from eduplatform.reporting.models.tasks import ReportTask
 from eduplatform.reporting.services.completeness import CITY_DIRECT, _scope_filter
 from eduplatform.reporting.spec import spec_for
@@ -29,26 +29,8 @@ INCLUDES = {"reported": "已上报（含待审核）", "approved": "仅审核通
 TOTAL = "_total"
 
 
-@dataclass
-class Stat:
-    n: int = 0
-    sum: float = 0.0
-    min: float | None = None
-    max: float | None = None
-
-    def fold(self, n, total, low, high) -> None:
-        self.n += n
-        self.sum += total or 0.0
-        self.min = low if self.min is None else min(self.min, low)
-        self.max = high if self.max is None else max(self.max, high)
-
-    def as_dict(self) -> dict:
-        return {"n": self.n, "sum": _clean(self.sum), "mean": _clean(self.sum / self.n) if self.n else None,
-                "min": _clean(self.min), "max": _clean(self.max)}
-
-
 def _clean(value):
-    return None if value is None else round(value, 6)
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
 def stage_label(stage_key: str) -> str:
@@ -79,32 +61,44 @@ def aggregate(task: ReportTask, scope: OrgUnit, *, by: str = "district", include
     spec = spec_for(task.template_version)
     group_col = {"district": Submission.district_id, "stage": Submission.stage_key,
                  "none": sa.literal("all")}[by]
-    statuses = statuses_for(include)
-
-    counts_query = _scope_filter(
-        sa.select(group_col.label("g"), sa.func.count().label("n")).where(
-            Submission.task_id == task.id, Submission.status.in_(statuses)).group_by(group_col), task, scope)
-    schools = {row.g: row.n for row in db.session.execute(counts_query)}
-
-    value_query = _scope_filter(
-        sa.select(group_col.label("g"), SubmissionValue.key, sa.func.count(SubmissionValue.num).label("n"),
-                  sa.func.sum(SubmissionValue.num).label("s"), sa.func.min(SubmissionValue.num).label("lo"),
-                  sa.func.max(SubmissionValue.num).label("hi"))
-        .select_from(Submission).join(SubmissionValue, SubmissionValue.submission_id == Submission.id)
-        .where(Submission.task_id == task.id, Submission.status.in_(statuses))
-        .group_by(group_col, SubmissionValue.key), task, scope)
-    stats: dict[str, dict] = {}
-    for row in db.session.execute(value_query):
-        per_key = stats.setdefault(row.key, {})
-        per_key.setdefault(_group_key(row.g), Stat()).fold(row.n, row.s, row.lo, row.hi)
-        per_key.setdefault(TOTAL, Stat()).fold(row.n, row.s, row.lo, row.hi)
-
+    query = _scope_filter(
+        sa.select(Submission.id, group_col.label("g"), Submission.numbers).where(
+            Submission.task_id == task.id, Submission.status.in_(statuses_for(include))), task, scope)
+    width = len(spec.key_index())
+    blobs: dict = {}
+    unpacked: dict[int, object] = {}
+    for row in db.session.execute(query):
+        if row.numbers is None or len(row.numbers) != width * 8:
+            unpacked[row.id] = row.g  # never saved through a form: packed from its document below
+            continue
+        blobs.setdefault(row.g, []).append(row.numbers)
+    if unpacked:
+        for sid, data in db.session.execute(sa.select(Submission.id, Submission.data)
+                                            .where(Submission.id.in_(list(unpacked)))):
+            blobs.setdefault(unpacked[sid], []).append(spec.pack_numbers(data or {}))
+    stats = {}
+    for raw, group_blobs in blobs.items():
+        matrix = np.frombuffer(b"".join(group_blobs), dtype="<f8").reshape(-1, width)
+        present = ~np.isnan(matrix)
+        stats[_group_key(raw)] = (present.sum(axis=0), np.where(present, matrix, 0.0).sum(axis=0),
+                                  np.where(present, matrix, np.inf).min(axis=0),
+                                  np.where(present, matrix, -np.inf).max(axis=0))
+    if stats:
+        parts = list(stats.values())
+        stats[TOTAL] = (sum(p[0] for p in parts), sum(p[1] for p in parts),
+                        np.minimum.reduce([p[2] for p in parts]), np.maximum.reduce([p[3] for p in parts]))
+    schools = {raw: len(group_blobs) for raw, group_blobs in blobs.items()}
     groups = _group_labels(by, list(schools))
     fields = [{"key": key, "label": label, "unit": unit} for key, label, unit in spec.numeric_keys()]
     values = {}
-    for item in fields:
-        per_key = stats.get(item["key"], {})
-        values[item["key"]] = {group: stat.as_dict() for group, stat in per_key.items()}
+    for i, item in enumerate(fields):
+        per_key = {}
+        for group, (n, total, low, high) in stats.items():
+            count = int(n[i])
+            if count:
+                per_key[group] = {"n": count, "sum": _clean(total[i]), "mean": _clean(total[i] / count),
+                                  "min": _clean(low[i]), "max": _clean(high[i])}
+        values[item["key"]] = per_key
     return {
         "task_id": task.id, "by": by, "by_label": GROUPINGS[by], "include": include,
         "include_label": INCLUDES[include], "scope": {"code": scope.code, "name": scope.name},

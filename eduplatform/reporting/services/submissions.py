@@ -18,7 +18,6 @@ from eduplatform.reporting.models import (
     Submission,
     SubmissionAttachment,
     SubmissionStatus,
-    SubmissionValue,
     ValueChange,
 )
 from eduplatform.reporting.services import notices, review
@@ -134,7 +133,7 @@ def _check_attachments(submission, spec, values, errors) -> None:
 
 
 def _write_cells(submission, spec, old, new, actor, source) -> list[str]:
-    """History rows for changed cells; numeric values table kept equal to the document."""
+    """History rows for changed cells; the packed numbers kept equal to the document."""
     old_cells, new_cells = spec.cells(old), spec.cells(new)
     changed = [key for key in {**old_cells, **new_cells} if old_cells.get(key) != new_cells.get(key)]
     now = utcnow()
@@ -143,21 +142,7 @@ def _write_cells(submission, spec, old, new, actor, source) -> list[str]:
             {"submission_id": submission.id, "key": key, "old_value": old_cells.get(key),
              "new_value": new_cells.get(key), "changed_by_id": getattr(actor, "id", None), "changed_at": now,
              "source": source} for key in changed])
-    old_numbers, new_numbers = spec.numbers(old), spec.numbers(new)
-    table = SubmissionValue.__table__
-    removed = [key for key in old_numbers if key not in new_numbers]
-    if removed:
-        db.session.execute(table.delete().where(table.c.submission_id == submission.id, table.c.key.in_(removed)))
-    updated = [{"b_sid": submission.id, "b_key": key, "num": value} for key, value in new_numbers.items()
-               if key in old_numbers and old_numbers[key] != value]
-    if updated:
-        db.session.execute(table.update().where(table.c.submission_id == sa.bindparam("b_sid"),
-                                                table.c.key == sa.bindparam("b_key"))
-                           .values(num=sa.bindparam("num")), updated)
-    inserted = [{"submission_id": submission.id, "key": key, "num": value} for key, value in new_numbers.items()
-                if key not in old_numbers]
-    if inserted:
-        db.session.execute(table.insert(), inserted)
+    submission.numbers = spec.pack_numbers(new)
     return sorted(changed)
 
 
