@@ -204,3 +204,18 @@ def test_imports_are_kept_per_school(world):
     with pytest.raises(NotFound):
         roster_import.find_import(world.tree.school_b1, run.id)
     assert db.session.get(RosterImport, run.id).school_id == world.school.id
+
+
+def test_too_many_rows_are_refused(world, monkeypatch):
+    monkeypatch.setattr(roster_import, "MAX_ROWS", 2)
+    run = preview(world, [STUDENT_HEADER] + [[f"S{n}", "甲", "男", "一年级", "1"] for n in range(3)])
+    assert messages(run) == [(4, "", "一次最多导入 2 行，请分批导入")]
+
+
+def test_a_workbook_that_expands_too_far_is_refused(world, monkeypatch):
+    from eduplatform.core.errors import ValidationFailed
+    from eduplatform.schools import excel
+
+    monkeypatch.setattr(excel, "MAX_UNZIPPED_BYTES", 1000)
+    with pytest.raises(ValidationFailed, match="解压后过大"):
+        preview(world, [STUDENT_HEADER, ["S1", "甲", "男", "一年级", "1"]])

@@ -46,3 +46,21 @@ def page_context(school: OrgUnit) -> dict:
         "can_view_roster": permissions.can_view_roster(current_user, school),
         "can_view_indicators": permissions.can_view_indicators(current_user, school),
     }
+
+
+def save_form(save):
+    """Run ``save()`` (validation + service) for a posted form: commit and return (result, {}), or roll
+    back, flash the Chinese message and return (None, field errors) so the form shows them."""
+    from flask import flash
+
+    from eduplatform.core.errors import ValidationFailed
+    from eduplatform.extensions import db
+
+    try:
+        result = save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return None, exc.fields
+    db.session.commit()
+    return result, {}

@@ -23,7 +23,7 @@ from eduplatform.schools.schemas import (
     NetworkInputSchema,
     ReceivingPointInputSchema,
 )
-from eduplatform.schools.views._helpers import form_input, page_context, school_for
+from eduplatform.schools.views._helpers import form_input, page_context, save_form, school_for
 
 
 @bp.get("/schools/<code>/connectivity")
@@ -158,20 +158,10 @@ def equipment_detail(code: str, equipment_id: int):
 def _equipment_form(school, item):
     errors = {}
     if request.method == "POST":
-        try:
-            data = form_input(EquipmentInputSchema())
-            if item is None:
-                item = connectivity.create_equipment(current_user, school, data)
-            else:
-                connectivity.update_equipment(current_user, item, data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.fields
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        saved, errors = save_form(lambda: _save_equipment(school, item))
+        if saved is not None:
             flash("设备信息已保存", "success")
-            return redirect(url_for("schools.equipment_detail", code=school.code, equipment_id=item.id))
+            return redirect(url_for("schools.equipment_detail", code=school.code, equipment_id=saved.id))
     return render_template("schools/equipment_form.html", item=item, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            history=connectivity.equipment_history(item) if item else [],
@@ -183,3 +173,9 @@ def _equipment_form(school, item):
                            **page_context(school))
 
 
+def _save_equipment(school, item):
+    data = form_input(EquipmentInputSchema())
+    if item is None:
+        return connectivity.create_equipment(current_user, school, data)
+    connectivity.update_equipment(current_user, item, data)
+    return item

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require, scoped
 from eduplatform.extensions import db
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
@@ -16,7 +15,7 @@ from eduplatform.schools.models import SchoolProfile, StudentProfile, TeacherPro
 from eduplatform.schools.models.connectivity import ACCESS_TYPES
 from eduplatform.schools.models.profile import LOCALITY_LABELS, OWNERSHIP_LABELS, SchoolType
 from eduplatform.schools.schemas import FIELD_LABELS, CampusInputSchema, ProfileInputSchema
-from eduplatform.schools.views._helpers import form_input, page_context, school_for
+from eduplatform.schools.views._helpers import form_input, page_context, save_form, school_for
 
 
 @bp.get("/school")
@@ -99,15 +98,9 @@ def profile(code: str):
     errors = {}
     if request.method == "POST":
         require(permissions.can_manage_school(current_user, school), action="school.profile.update", obj=school)
-        try:
-            data = form_input(ProfileInputSchema(), lists=("stages",))
-            services.update_profile(current_user, school, data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.fields
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        saved, errors = save_form(lambda: services.update_profile(
+            current_user, school, form_input(ProfileInputSchema(), lists=("stages",))))
+        if saved is not None:
             flash("学校概况已保存", "success")
             return redirect(url_for("schools.profile", code=code))
     return render_template("schools/profile.html", profile=services.profile_for(school), errors=errors,

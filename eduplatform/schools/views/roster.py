@@ -29,7 +29,7 @@ from eduplatform.schools.schemas import (
     TeacherInputSchema,
     load_input,
 )
-from eduplatform.schools.views._helpers import form_input, page_context, school_for
+from eduplatform.schools.views._helpers import form_input, page_context, save_form, school_for
 
 # --- classes ---------------------------------------------------------------------------------
 
@@ -188,29 +188,25 @@ def teacher_detail(code: str, teacher_id: int):
 def _teacher_form(school, teacher):
     errors = {}
     if request.method == "POST":
-        try:
-            data = form_input(TeacherInputSchema(), lists=("subjects",), skip=("assign_class", "assign_subject"))
-            data["assignments"] = [{"class_id": int(c), "subject": s} for c, s in zip(
-                request.form.getlist("assign_class"), request.form.getlist("assign_subject"), strict=False) if c and s]
-            data["assignments"] = load_input(TeacherInputSchema(only=("assignments",)),
-                                             {"assignments": data["assignments"]})["assignments"]
-            if teacher is None:
-                teacher = services.create_teacher(current_user, school, data)
-            else:
-                services.update_teacher(current_user, teacher, data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.fields
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        saved, errors = save_form(lambda: _save_teacher(school, teacher))
+        if saved is not None:
             flash("教师信息已保存", "success")
-            return redirect(url_for("schools.teacher_detail", code=school.code, teacher_id=teacher.id))
+            return redirect(url_for("schools.teacher_detail", code=school.code, teacher_id=saved.id))
     full = permissions.can_see_personal_data(current_user, school)
     return render_template("schools/teacher_form.html", teacher=teacher, errors=errors, subjects=SUBJECTS,
                            form=request.form if request.method == "POST" else None, full=full,
                            classes=services.current_classes(school), mask_id=mask_id_number, mask_phone=mask_phone,
                            status_options=[(s.value, s.label) for s in TeacherStatus], **page_context(school))
+
+
+def _save_teacher(school, teacher):
+    data = form_input(TeacherInputSchema(), lists=("subjects",), skip=("assign_class", "assign_subject"))
+    pairs = [{"class_id": c, "subject": s} for c, s in zip(
+        request.form.getlist("assign_class"), request.form.getlist("assign_subject"), strict=False) if c and s]
+    data["assignments"] = load_input(TeacherInputSchema(only=("assignments",)), {"assignments": pairs})["assignments"]
+    if teacher is None:
+        return services.create_teacher(current_user, school, data)
+    return services.update_teacher(current_user, teacher, data)
 
 
 @bp.post("/schools/<code>/teachers/accounts")
@@ -295,28 +291,25 @@ def student_detail(code: str, student_id: int):
 def _student_form(school, student):
     errors = {}
     if request.method == "POST":
-        try:
-            data = form_input(StudentInputSchema())
-            if student is None:
-                student = services.create_student(current_user, school, data)
-            else:
-                if student.status != StudentStatus.ENROLLED and data.get("class_id") == student.class_id:
-                    data.pop("class_id")
-                services.update_student(current_user, student, data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = exc.fields
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        saved, errors = save_form(lambda: _save_student(school, student))
+        if saved is not None:
             flash("学生信息已保存", "success")
-            return redirect(url_for("schools.student_detail", code=school.code, student_id=student.id))
+            return redirect(url_for("schools.student_detail", code=school.code, student_id=saved.id))
     return render_template("schools/student_form.html", student=student, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            full=permissions.can_see_personal_data(current_user, school),
                            class_options=[(c.id, c.name) for c in services.current_classes(school)],
                            mask_id=mask_id_number, mask_phone=mask_phone, statuses=list(StudentStatus),
                            **page_context(school))
+
+
+def _save_student(school, student):
+    data = form_input(StudentInputSchema())
+    if student is None:
+        return services.create_student(current_user, school, data)
+    if student.status != StudentStatus.ENROLLED and data.get("class_id") == student.class_id:
+        data.pop("class_id")
+    return services.update_student(current_user, student, data)
 
 
 @bp.post("/schools/<code>/students/<int:student_id>/status")
