@@ -23,6 +23,8 @@ from eduplatform.schools import (
 )
 from eduplatform.schools.models import StudentProfile, StudentStatus, TeacherProfile
 from eduplatform.schools.schemas import (
+    CampusInputSchema,
+    CampusSchema,
     ClassInputSchema,
     ClassSchema,
     ClassUpdateSchema,
@@ -734,3 +736,65 @@ def get_indicators():
             raise NotFound("没有可查看的单位")
     require(permissions.can_view_indicators(current_user, org), action="indicators.view", obj=org)
     return indicators.indicator_report(org).as_dict()
+
+
+# --- campuses --------------------------------------------------------------------------------
+
+@bp.post("/schools/<code>/campuses")
+@login_required
+def create_campus(code: str):
+    """Add a campus (校区); `is_main` moves the main-campus mark to it.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: CampusInputSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: CampusSchema
+    """
+    school = _school(code, permissions.can_manage_school, "school.campus.create")
+    campus = services.add_campus(current_user, school, _json(CampusInputSchema()))
+    db.session.commit()
+    return CampusSchema().dump(campus), 201
+
+
+@bp.put("/schools/<code>/campuses/<int:campus_id>")
+@login_required
+def update_campus(code: str, campus_id: int):
+    """Replace a campus's name, address and main-campus mark.
+    ---
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema: CampusInputSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: CampusSchema
+    """
+    school = _school(code, permissions.can_manage_school, "school.campus.update")
+    campus = services.update_campus(current_user, services.find_campus(school, campus_id), _json(CampusInputSchema()))
+    db.session.commit()
+    return CampusSchema().dump(campus)
+
+
+@bp.delete("/schools/<code>/campuses/<int:campus_id>")
+@login_required
+def delete_campus(code: str, campus_id: int):
+    """Remove a campus.
+    ---
+    delete:
+      responses:
+        204:
+          description: 已删除
+    """
+    school = _school(code, permissions.can_manage_school, "school.campus.delete")
+    services.delete_campus(current_user, services.find_campus(school, campus_id))
+    db.session.commit()
+    return "", 204

@@ -185,3 +185,18 @@ def test_every_schools_operation_is_in_the_openapi(client):
                    "/api/v1/schools/{code}/receiving-points", "/api/v1/schools/{code}/import",
                    "/api/v1/indicators"):
         assert wanted in paths
+
+
+def test_campuses_over_the_api(client, world, admin_api, api):
+    response = client.post(url(world, "/campuses"), json={"name": "本部", "is_main": True}, headers=admin_api)
+    assert response.status_code == 201
+    campus_id = response.get_json()["id"]
+    response = client.put(url(world, f"/campuses/{campus_id}"), json={"name": "主校区", "address": "湖滨路 1 号",
+                                                                      "is_main": True}, headers=admin_api)
+    assert response.get_json()["name"] == "主校区"
+    assert client.get(url(world), headers=admin_api).get_json()["campuses"][0]["address"] == "湖滨路 1 号"
+    other = api(world.people.school_b1_admin)
+    assert client.delete(url(world, f"/campuses/{campus_id}"), headers=other).status_code == 403
+    assert client.delete(f"/api/v1/schools/{world.tree.school_b1.code}/campuses/{campus_id}",
+                         headers=other).status_code == 404
+    assert client.delete(url(world, f"/campuses/{campus_id}"), headers=admin_api).status_code == 204

@@ -155,3 +155,22 @@ def test_indicator_dashboard_and_export(client, auth, world):
     auth.login(world.people.district_b_staff)
     assert client.get(f"/indicators?org={world.tree.district_a.code}").status_code == 403
     assert client.get(f"/indicators?org={world.school.code}").status_code == 403
+
+
+def test_the_other_tables_export_to_excel(as_admin, world):
+    for path in ("/classes/export.xlsx", "/receiving-points/export.xlsx", "/teachers/export.xlsx",
+                 f"/classes/{world.class_1_1.id}/export.xlsx", "/equipment/export.xlsx"):
+        response = as_admin.get(base(world) + path)
+        assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet"), path
+    rows = list(load_workbook(io.BytesIO(as_admin.get(base(world) + "/classes/export.xlsx").data),
+                              read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert rows[1] == ("一年级(1)班", "王老师", 2)
+
+
+def test_campus_edit_form(as_admin, world):
+    as_admin.post(base(world) + "/campuses", data={"name": "本部", "is_main": "1"})
+    campus = services.profile_for(world.school).campuses[0]
+    as_admin.post(base(world) + f"/campuses/{campus.id}", data={"name": "北校区", "address": "北路 2 号"})
+    db.session.expire_all()
+    assert services.profile_for(world.school).campuses[0].name == "北校区"
+    assert "北校区" in html(as_admin.get(base(world) + "/profile"))

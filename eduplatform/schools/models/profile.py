@@ -70,13 +70,16 @@ class SchoolProfile(TimestampMixin, db.Model):
     classroom_count: Mapped[int] = mapped_column(default=0)
 
     org: Mapped[OrgUnit] = relationship(lazy="joined")
-    campuses: Mapped[list[Campus]] = relationship(
-        primaryjoin="SchoolProfile.org_id == foreign(Campus.school_id)", viewonly=True,
-        order_by="(Campus.is_main.desc(), Campus.id)")
 
     #: Profile fields the school admin edits (everything else lives on the OrgUnit).
     EDITABLE = ("school_type", "locality", "ownership", "address", "postcode", "principal", "principal_phone",
                 "contact", "contact_phone", "email", "website", "classroom_count")
+
+    @property
+    def campuses(self) -> list[Campus]:
+        """The school's campuses, main campus first (also for a profile not saved yet)."""
+        return list(db.session.scalars(sa.select(Campus).where(Campus.school_id == self.org.id)
+                                       .order_by(Campus.is_main.desc(), Campus.id)))
 
     @property
     def district(self) -> OrgUnit | None:

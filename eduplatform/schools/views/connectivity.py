@@ -9,7 +9,7 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
 from eduplatform.schools import bp, connectivity, equipment_io, permissions
-from eduplatform.schools.excel import MAX_UPLOAD_BYTES, download
+from eduplatform.schools.excel import MAX_UPLOAD_BYTES, build_workbook, download
 from eduplatform.schools.models import (
     EquipmentCategory,
     EquipmentState,
@@ -35,6 +35,16 @@ def connectivity_view(code: str):
                            providers=PROVIDERS, wifi=WIFI_COVERAGE,
                            mode_options=[(m.value, m.label) for m in ReceivingPointMode],
                            point_states=list(ReceivingPointState), **page_context(school))
+
+
+@bp.get("/schools/<code>/receiving-points/export.xlsx")
+@login_required
+def receiving_point_export(code: str):
+    school = school_for(code, permissions.can_view_school, "school.connectivity.export")
+    rows = ([p.mode.label, p.name, p.location, p.state.label, p.established_on, p.note]
+            for p in connectivity.receiving_points(school))
+    return download(build_workbook([("接收站点", ["类型", "名称", "位置", "状态", "建成日期", "备注"], rows)]),
+                    f"接收站点-{school.code}.xlsx")
 
 
 @bp.post("/schools/<code>/network")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from eduplatform.core.permissions import ALL_ORGS, org_scope, require
@@ -70,8 +70,3 @@ def indicator_export():
     rows = [line(r) for r in report.rows] + [line(report.total)]
     return xlsx_download(f"信息化指标-{org.name}.xlsx", [("信息化指标", headers, rows)])
 
-
-@bp.get("/indicators/<code>")
-@login_required
-def indicator_drill(code: str):
-    return redirect(url_for("schools.indicator_dashboard", org=code))

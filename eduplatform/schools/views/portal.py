@@ -108,14 +108,9 @@ def profile(code: str):
                            revisions=services.profile_revisions(school),
                            type_options=[(t.value, t.label) for t in SchoolType], field_labels=FIELD_LABELS,
                            stage_labels=STAGE_LABELS, locality_labels=LOCALITY_LABELS,
-                           ownership_labels=OWNERSHIP_LABELS, campuses=_campuses(school), **page_context(school))
+                           ownership_labels=OWNERSHIP_LABELS, campuses=services.profile_for(school).campuses,
+                           **page_context(school))
 
-
-def _campuses(school):
-    from eduplatform.schools.models import Campus
-
-    return list(db.session.scalars(sa.select(Campus).where(Campus.school_id == school.id)
-                                   .order_by(Campus.is_main.desc(), Campus.id)))
 
 
 @bp.post("/schools/<code>/campuses")

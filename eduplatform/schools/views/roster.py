@@ -53,6 +53,16 @@ def _active_teachers(school):
         .order_by(TeacherProfile.teacher_no)))
 
 
+@bp.get("/schools/<code>/classes/export.xlsx")
+@login_required
+def class_list_export(code: str):
+    school = school_for(code, permissions.can_view_roster, "school.classes.export")
+    year = services.current_year(school)
+    rows = ([c.name, c.head_teacher.name if c.head_teacher else "", len(c.students)]
+            for c in services.current_classes(school))
+    return xlsx_download(f"班级-{year.name if year else ''}.xlsx", [("班级", ["班级", "班主任", "在读人数"], rows)])
+
+
 @bp.post("/schools/<code>/classes")
 @login_required
 def class_create(code: str):
