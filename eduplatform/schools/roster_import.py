@@ -493,8 +493,16 @@ class ImportRefused(ValidationFailed):
 
 def apply_import(actor, roster_import: RosterImport) -> RosterImport:
     """Check the stored file again and, if still clean, upsert every row (all or nothing)."""
-    if roster_import.status != "ready":
-        raise Conflict("只有预检通过且尚未导入的名册可以确认导入")
+    # Claim the import with a conditional UPDATE: of two confirmations at once exactly one gets the
+    # row (PostgreSQL makes the second wait for the first and then see "applied").
+    claimed = db.session.execute(
+        sa.update(RosterImport)
+        .where(RosterImport.id == roster_import.id, RosterImport.status == "ready")
+        .values(status="applying")
+        .execution_options(synchronize_session="fetch"))
+    if claimed.rowcount != 1:
+        db.session.refresh(roster_import)
+        raise Conflict("只有预检通过且尚未导入的名册可以确认导入（可能已由他人确认）")
     school = roster_import.school
     parsed = parse_roster(school, roster_import.kind, _read_stored(roster_import.file), roster_import.file.filename)
     if parsed.problem_count:

@@ -219,3 +219,16 @@ def test_a_workbook_that_expands_too_far_is_refused(world, monkeypatch):
     monkeypatch.setattr(excel, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(ValidationFailed, match="解压后过大"):
         preview(world, [STUDENT_HEADER, ["S1", "甲", "男", "一年级", "1"]])
+
+
+def test_a_confirmation_that_lost_the_race_is_a_conflict(world):
+    rows = [STUDENT_HEADER, ["S1001", "王小明", "男", "一年级", "2", None, None, None, None]]
+    run = preview(world, rows)
+    # Another request confirmed it meanwhile: the row says "applied", this session still holds "ready".
+    db.session.execute(sa.update(RosterImport).where(RosterImport.id == run.id).values(status="applied"),
+                       execution_options={"synchronize_session": False})
+    assert run.status == "ready"
+    before = student_count(world)
+    with pytest.raises(Conflict):
+        roster_import.apply_import(world.people.school_a1_admin, run)
+    assert student_count(world) == before and run.status == "applied"
