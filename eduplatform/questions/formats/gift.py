@@ -61,7 +61,7 @@ def strip_category(path: str) -> str:
 def parse(raw: bytes) -> ParseResult:
     result = ParseResult()
     text = decode_text(raw).replace("\r\n", "\n").replace("\r", "\n")
-    category, meta, meta_line = "", None, None
+    category, meta = "", None
     block: list[str] = []
     block_line = 0
     number = 0
@@ -78,12 +78,11 @@ def parse(raw: bytes) -> ParseResult:
         if stripped.startswith(META_PREFIX) and not block:
             try:
                 meta = json.loads(stripped[len(META_PREFIX):])
-                if not isinstance(meta, dict):
-                    raise ValueError
             except ValueError:
+                meta = None
+            if not isinstance(meta, dict):
                 result.problem("edu-meta 注释不是合法的 JSON 对象", line=lineno)
                 meta = None
-            meta_line = lineno
             continue
         if stripped.startswith("//"):
             continue
@@ -98,7 +97,6 @@ def parse(raw: bytes) -> ParseResult:
             block_line = lineno
         block.append(line)
     flush()
-    del meta_line
     return result
 
 

@@ -108,9 +108,11 @@ def _parse_question(node, qtype: str, number: int, line: int, category: str) -> 
         return new_item("fill_blank", stem, {"blanks": [accepted], "case_sensitive": usecase}, **common)
     if qtype == "multianswer":
         blanks: list[list[str]] = []
+        sensitive = []
 
         def marker(match) -> str:
             kind = match.group(2)
+            sensitive.append(kind in ("SHORTANSWER_C", "SAC", "MWC"))
             if kind not in ("SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"):
                 raise ValueError(f"不支持的完形填空子题类型：{kind}")
             accepted = []
@@ -126,7 +128,7 @@ def _parse_question(node, qtype: str, number: int, line: int, category: str) -> 
         stem = _CLOZE.sub(marker, stem)
         if not blanks:
             raise ValueError("完形填空题中没有找到 {1:SHORTANSWER:=…} 形式的空")
-        return new_item("fill_blank", stem, {"blanks": blanks, "case_sensitive": False}, **common)
+        return new_item("fill_blank", stem, {"blanks": blanks, "case_sensitive": any(sensitive)}, **common)
     if qtype == "numerical":
         right = [a for a in answers if a[0] >= 100] or answers[:1]
         if not right:
@@ -195,7 +197,8 @@ def _export_one(quiz, item: dict[str, Any], n: int) -> None:
     _sub(_sub(question, "name"), "text", item.get("title") or f"Q{n}")
     stem = item["stem"]
     if qtype == "fill_blank":
-        stem = BLANK_RE.sub(lambda m: "{1:SHORTANSWER:" + "~".join(
+        kind = "SHORTANSWER_C" if data.get("case_sensitive") else "SHORTANSWER"
+        stem = BLANK_RE.sub(lambda m: "{1:" + kind + ":" + "~".join(
             "=" + _cloze_escape(a) for a in data["blanks"][int(m.group(1)) - 1]) + "}", stem)
     _rich_el(question, "questiontext", stem)
     _rich_el(question, "generalfeedback", item.get("analysis") or "")
