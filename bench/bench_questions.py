@@ -11,8 +11,9 @@
    alone (``assembly.select_questions``) and the whole ``assemble_paper`` (selection + writing the
    paper, rolled back after each run), p50 / p95 / max.
 3. Import of a 10,000-question GIFT file (all seven types, categories): parse + validate (the preview),
-   confirm (creating the questions, versions, knowledge points), and the commit — which includes the
-   full-text indexing of the new questions (jieba) — each timed.
+   confirm (creating the questions, versions, knowledge points) and commit, each timed; then the
+   full-text indexing (jieba) that a large import runs in a background thread after its commit,
+   timed until the questions are searchable.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import flask_migrate
+import sqlalchemy as sa
 
-from eduplatform import create_app  # noqa: E402
-from eduplatform.extensions import db  # noqa: E402
+from eduplatform import create_app
+from eduplatform.extensions import db
 
 TYPES = ["single", "multiple", "true_false", "fill_blank", "numerical", "matching", "essay"]
 WEIGHTS = [35, 15, 15, 15, 5, 5, 10]
@@ -43,7 +44,7 @@ WORDS = ["一元一次方程", "行程问题", "工程问题", "有理数", "整
 
 def percentile(values, q):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def figures(name, seconds):
@@ -53,7 +54,7 @@ def figures(name, seconds):
 
 
 def setup(database_url, data_dir):
-    app = create_app({"ENV_NAME": "testing", "DATA_DIR": str(data_dir), "SECRET_KEY": "bench",
+    app = create_app({"ENV_NAME": "testing", "TESTING": False, "DATA_DIR": str(data_dir), "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": database_url})
     ctx = app.app_context()
     ctx.push()
@@ -182,7 +183,7 @@ def gift_text(n):
 
 
 def bench_import(teacher, n):
-    from eduplatform.questions import transfer
+    from eduplatform.questions import indexing, transfer
     from eduplatform.questions.formats import get_format
 
     raw = gift_text(n)
@@ -201,15 +202,23 @@ def bench_import(teacher, n):
     db.session.flush()
     confirm_s = time.perf_counter() - start
     start = time.perf_counter()
-    db.session.commit()  # after-commit full-text indexing of the new questions happens here
+    db.session.commit()  # a large import's full-text indexing starts in a background thread here
     commit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for thread in indexing.threads:
+        thread.join()
+    index_s = time.perf_counter() - start
+    from eduplatform.questions.services import QuestionFilters, search_questions
+
+    _, results = search_questions(teacher, QuestionFilters(text="行程问题"), 1, 20)
     print(f"  GIFT file: {len(raw) / 1024:.0f} KiB, {n:,} questions")
-    print(f"  parse only                         {parse_s:6.2f} s")
-    print(f"  preview (parse + validate + store) {preview_s:6.2f} s")
-    print(f"  confirm (create questions, versions, knowledge points) {confirm_s:6.2f} s")
-    print(f"  commit incl. full-text indexing    {commit_s:6.2f} s")
-    print(f"  total upload → searchable          {preview_s + confirm_s + commit_s:6.2f} s   "
-          f"(without indexing {preview_s + confirm_s:5.2f} s)")
+    print(f"  parse only                                         {parse_s:6.2f} s")
+    print(f"  preview (parse + validate every question + store)  {preview_s:6.2f} s")
+    print(f"  confirm (insert questions, versions, knowledge points) {confirm_s:6.2f} s")
+    print(f"  commit                                             {commit_s:6.2f} s")
+    print(f"  = import (upload → saved, listed, filterable)      {preview_s + confirm_s + commit_s:6.2f} s")
+    print(f"  full-text indexing in the background afterwards   {index_s:6.2f} s "
+          f"({n / index_s:.0f} questions/s; a search for 行程问题 then finds {results.total:,})")
 
 
 def main():
@@ -222,7 +231,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-questions-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         print(f"database: {url.split('@')[-1]}")
-        app, ctx, teacher = setup(url, Path(tmp))
+        _app, ctx, teacher = setup(url, Path(tmp))
         print("1. bank")
         kps = build_bank(teacher, args.questions)
         print(f"2. rule-based assembly, {args.runs} runs (target p95 ≤ 200 ms)")

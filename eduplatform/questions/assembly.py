@@ -160,9 +160,26 @@ def recent_question_ids(actor, n: int) -> set[int]:
     return set(db.session.scalars(sa.select(PaperItem.question_id).where(PaperItem.paper_id.in_(sa.select(recent.c.id)))))
 
 
+def _plain_rows(statement) -> list[tuple]:
+    """Run a SELECT on the DB-API cursor: plain tuples, without SQLAlchemy's per-row objects (the
+    candidate query returns up to one row per question of the bank)."""
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    if compiled.positiontup is not None:
+        params = tuple(compiled.params[name] for name in compiled.positiontup)
+    else:
+        params = compiled.params
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _kp_question_ids(kp: KnowledgePoint) -> set[int]:
-    return set(db.session.scalars(sa.select(question_kp_links.c.question_id).where(
-        question_kp_links.c.knowledge_point_id.in_(knowledge.subtree_ids(kp)))))
+    return {row[0] for row in _plain_rows(sa.select(question_kp_links.c.question_id).where(
+        question_kp_links.c.knowledge_point_id.in_(knowledge.subtree_ids(kp))))}
 
 
 def select_questions(actor, rules: Rules) -> list[list[int]]:
@@ -177,25 +194,38 @@ def select_questions(actor, rules: Rules) -> list[list[int]]:
         set(rules.cover_knowledge_points) | {k for s in rules.sections for k in s.knowledge_points})}
     kp_members = {kp_id: _kp_question_ids(kp) for kp_id, kp in kps.items()}
 
-    pools: dict[str, list[tuple[int, int]]] = {}
-    for qtype in {s.type for s in rules.sections}:
-        rows = db.session.execute(sa.select(Question.id, Question.difficulty)
-                                  .where(*base, Question.type == qtype).order_by(Question.id)).all()
-        pools[qtype] = [(qid, diff) for qid, diff in rows if qid not in excluded]
+    # One grouped query for all the sections' types: per (type, difficulty) the ids as one
+    # comma-separated string, split at C speed — no Python work per question of the bank.
+    types = list({s.type for s in rules.sections})
+    band_of_level = {level: band for band, levels in DIFFICULTY_BANDS.items() for level in levels}
+    if db.session.get_bind().dialect.name == "postgresql":
+        id_list = sa.func.string_agg(sa.cast(Question.id, sa.String), sa.literal_column("','"))
+    else:
+        id_list = sa.func.group_concat(Question.id)
+    query = (sa.select(Question.type, Question.difficulty, id_list)
+             .where(*base, Question.type.in_(types)).group_by(Question.type, Question.difficulty))
+    if excluded:
+        query = query.where(Question.id.not_in(sorted(excluded)))
+    by_band: dict[tuple[str, str | None], list[int]] = {}
+    for qtype, diff, ids in _plain_rows(query):
+        numbers = list(map(int, ids.split(",")))
+        by_band.setdefault((qtype, None), []).extend(numbers)
+        by_band.setdefault((qtype, band_of_level[diff]), []).extend(numbers)
+    for numbers in by_band.values():
+        numbers.sort()  # by id: only the seed decides, whatever order the database gives
 
     problems: list[str] = []
     slots: list[_Slot] = []
     for n, section in enumerate(rules.sections, 1):
-        pool = pools[section.type]
         label = QUESTION_TYPES[section.type].label
-        where = ""
+        where, allowed = "", None
         if section.knowledge_points:
             allowed = set().union(*(kp_members[k] for k in section.knowledge_points))
-            pool = [(qid, diff) for qid, diff in pool if qid in allowed]
             where = "知识点“" + "、".join(kps[k].name for k in section.knowledge_points) + "”的"
         for band, need in band_quotas(section.count, rules.difficulty_mix).items():
-            levels = DIFFICULTY_BANDS.get(band) if band else None
-            candidates = [qid for qid, diff in pool if levels is None or diff in levels]
+            candidates = by_band.get((section.type, band), [])
+            if allowed is not None:
+                candidates = [qid for qid in candidates if qid in allowed]
             if len(candidates) < need:
                 band_text = f"{BAND_LABELS[band]}难度" if band else ""
                 problems.append(f"第 {n} 大题：{where}{band_text}{label}只有 {len(candidates)} 道，"
@@ -255,7 +285,8 @@ def select_questions(actor, rules: Rules) -> list[list[int]]:
     for slot in slots:
         result[slot.section].extend(slot.picked)
     # Within a section: easier questions first, then by id (stable for the seed).
-    difficulty = {qid: diff for pool in pools.values() for qid, diff in pool}
+    picked = [qid for ids in result for qid in ids]
+    difficulty = dict(_plain_rows(sa.select(Question.id, Question.difficulty).where(Question.id.in_(picked))))
     return [sorted(ids, key=lambda q: (difficulty[q], q)) for ids in result]
 
 

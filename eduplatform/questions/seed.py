@@ -75,7 +75,7 @@ def seed_demo(log):
             "sharing": "district"}, knowledge_points=[kps[path]])
     rules = assembly.parse_rules({"subject": "math", "seed": 2026, "sections": [
         {"type": "single", "count": 4, "score": 5}, {"type": "true_false", "count": 2, "score": 5},
-        {"type": "fill_blank", "count": 2, "score": 10}, {"type": "essay", "count": 1, "score": 40}],
+        {"type": "fill_blank", "count": 2, "score": 15}, {"type": "essay", "count": 1, "score": 40}],
         "cover_knowledge_points": [kps["代数/方程/一元一次方程"].id]})
     paper = assembly.assemble_paper(teacher, {"title": PAPER_TITLE, "duration_minutes": 45,
                                               "instructions": "本卷满分 100 分，请在规定时间内独立完成。"}, rules)

@@ -33,7 +33,8 @@
         if (!file.files.length) { return; }
         var data = new FormData();
         data.append("file", file.files[0]);
-        window.eduFetch(button.getAttribute("data-url"), {method: "POST", body: data})
+        window.eduFetch(button.getAttribute("data-url"), {method: "POST", body: data,
+                                                            headers: {"Accept": "application/json"}})
           .then(function (r) { return r.json(); })
           .then(function (body) {
             if (body.url) { stem.value += '<img src="' + body.url + '" alt="">'; update(); }

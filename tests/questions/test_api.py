@@ -188,3 +188,12 @@ def test_openapi_documents_the_question_bank(client):
     for path in ("/api/v1/questions", "/api/v1/questions/import", "/api/v1/questions/export", "/api/v1/papers",
                  "/api/v1/papers/assemble", "/api/v1/exams", "/api/v1/exams/{exam_id}/statistics"):
         assert path in paths, path
+
+
+def test_imported_questions_are_found_by_full_text_search(client, api, people):
+    h = api(people.teacher_a1)
+    body = upload(client, h, GIFT).get_json()
+    client.post(f"/api/v1/questions/import/{body['id']}/confirm", headers=h)
+    found = client.get("/api/v1/questions?q=相距", headers=h).get_json()
+    assert found["total"] == 1 and found["items"][0]["source"] == "行程"
+    assert found["items"][0]["knowledge_points"][0]["name"] == "方程"

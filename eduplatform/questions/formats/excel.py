@@ -238,6 +238,6 @@ def template() -> bytes:
     return buffer.getvalue()
 
 
-register_format(Format("excel", "Excel 模板", (".xlsx",), parse, export,
+register_format(Format("excel", "Excel（平台模板）", (".xlsx",), parse, export,
                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        export_extension="xlsx"))

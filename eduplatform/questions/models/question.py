@@ -25,7 +25,9 @@ question_kp_links = sa.Table(
 class Question(TimestampMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "questions"
     __table_args__ = (
-        sa.Index("ix_questions_pool", "subject", "type", "difficulty"),
+        # Covers the assembly's candidate query (no table rows read): see assembly.select_questions.
+        sa.Index("ix_questions_pool", "subject", "type", "difficulty", "deleted_at", "sharing", "org_id",
+                 "created_by_id", "stage", "grade"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

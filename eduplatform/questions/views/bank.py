@@ -143,9 +143,9 @@ def import_preview(batch_id: int):
             db.session.commit()
             flash("已放弃这次导入", "info")
             return redirect(url_for("questions.import_upload"))
-        questions = transfer.confirm_import(current_user, batch)
+        ids = transfer.confirm_import(current_user, batch)
         db.session.commit()
-        flash(f"已导入 {len(questions)} 道试题", "success")
+        flash(f"已导入 {len(ids)} 道试题", "success")
         return redirect(url_for("questions.question_list", mine=1))
     return render_template("questions/import_preview.html", batch=batch, summary=transfer.preview_summary(batch),
                            fmt=FORMATS[batch.format])

@@ -2,9 +2,9 @@
 
 Enums are stored as strings (native_enum=False), as everywhere on the platform.
 
-Revision ID: 63e6fdc20527
+Revision ID: b8e6f8c8ff7d
 Revises: 3d4a08a7331a
-Create Date: 2026-11-25 12:08:01.143662
+Create Date: 2026-11-25 12:32:38.195261
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '63e6fdc20527'
+revision = 'b8e6f8c8ff7d'
 down_revision = '3d4a08a7331a'
 branch_labels = None
 depends_on = None
@@ -116,7 +116,7 @@ def upgrade():
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questions_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_org_id'), ['org_id'], unique=False)
-        batch_op.create_index('ix_questions_pool', ['subject', 'type', 'difficulty'], unique=False)
+        batch_op.create_index('ix_questions_pool', ['subject', 'type', 'difficulty', 'deleted_at', 'sharing', 'org_id', 'created_by_id', 'stage', 'grade'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_stage'), ['stage'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_type'), ['type'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_usage_count'), ['usage_count'], unique=False)
