@@ -127,3 +127,14 @@ def test_full_text_search_in_chinese_with_facets_and_acl(people, make_question, 
     db.session.commit()
     found, _ = services.search_questions(a1, services.QuestionFilters(text="应用"), 1, 20)
     assert found == []
+
+
+def test_usage_counts_reach_the_search_index(people, make_question):
+    t = people.teacher_a1
+    q = make_question(t, stem="工程问题：甲乙合作")
+    papers.create_paper(t, {"title": "卷", "subject": "math"}, [{"title": "一", "items": [{"question_id": q.id}]}])
+    db.session.commit()
+    found, _ = services.search_questions(t, services.QuestionFilters(text="工程", usage="1-4"), 1, 20)
+    assert [x.id for x in found] == [q.id]
+    found, _ = services.search_questions(t, services.QuestionFilters(text="工程", usage="0"), 1, 20)
+    assert found == []
