@@ -22,6 +22,7 @@ DOMAINS = [
     "eduplatform.accounts",
     "eduplatform.audit",
     "eduplatform.schools",
+    "eduplatform.questions",
 ]
 
 
