@@ -21,6 +21,8 @@ DOMAINS = [
     "eduplatform.orgs",
     "eduplatform.accounts",
     "eduplatform.audit",
+    "eduplatform.schools",
+    "eduplatform.questions",
     "eduplatform.reporting",
 ]
 

@@ -147,12 +147,18 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     db.session.flush()
 
 
+_SLIP_DIGITS = "23456789"
+_SLIP_ALPHABET = "".join(c for c in string.ascii_letters if c not in "OoIl") + _SLIP_DIGITS
+
+
 def generate_initial_password(length: int = 12) -> str:
-    """A random password that satisfies the policy, for new or reset accounts."""
-    alphabet = string.ascii_letters + string.digits
+    """A random password that satisfies the policy, for new or reset accounts.
+
+    It is printed on account slips and typed by children: look-alikes (0/O/o, 1/l/I) are left out.
+    """
     while True:
-        body = "".join(secrets.choice(alphabet) for _ in range(length - 2))
-        candidate = body + secrets.choice("@#%+=") + secrets.choice(string.digits)
+        body = "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(length - 2))
+        candidate = body + secrets.choice("@#%+=") + secrets.choice(_SLIP_DIGITS)
         if not password_problems(candidate):
             return candidate
 

@@ -20,6 +20,7 @@ from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
 from eduplatform.reporting.services.submissions import spec_of
 from eduplatform.reporting.timeutil import local_input_value
+from eduplatform.schools.models.profile import SCHOOL_TYPE_LABELS
 
 
 def _commit():
@@ -131,6 +132,7 @@ def task_new():
             due_at = when(form.get("due_at"), "due_at")
             lock_at = when(form.get("lock_at"), "lock_at", required=False) or due_at
             targets = {"subtrees": form.getlist("subtrees"), "stages": form.getlist("stages"),
+                       "school_types": form.getlist("school_types"),
                        "schools": form.getlist("schools"), "exclude": form.getlist("exclude")}
             task = task_services.issue_task(current_user, issuer=current_user.scope_root,
                                             version=template.latest_published, title=form.get("title", ""),
@@ -148,7 +150,8 @@ def task_new():
             errors = exc.fields or {"_": [exc.message]}
             flash(exc.message, "danger")
     return render_template("reporting/task_new.html", templates=templates, bureaus=bureaus, schools=schools,
-                           stages=STAGE_LABELS, errors=errors, form=form), (422 if errors else 200)
+                           stages=STAGE_LABELS, school_types=SCHOOL_TYPE_LABELS, errors=errors, form=form), \
+        (422 if errors else 200)
 
 
 @bp.get("/tasks/<int:task_id>")

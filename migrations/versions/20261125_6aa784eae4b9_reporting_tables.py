@@ -1,7 +1,7 @@
 """reporting: templates and versions, tasks, submissions with their values, history and events, notices, mail queue (numbers packed per submission)
 
 Revision ID: 6aa784eae4b9
-Revises: 3d4a08a7331a
+Revises: b8e6f8c8ff7d
 Create Date: 2026-11-25 12:11:50.356076
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6aa784eae4b9'
-down_revision = '3d4a08a7331a'
+down_revision = 'b8e6f8c8ff7d'
 branch_labels = None
 depends_on = None
 
@@ -125,6 +125,7 @@ def upgrade():
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('via_task_id', sa.Integer(), nullable=True),
     sa.Column('stage_key', sa.String(length=64), nullable=False),
+    sa.Column('school_type', sa.String(length=32), nullable=True),
     sa.Column('status', sa.Enum('not_started', 'draft', 'submitted', 'district_approved', 'approved', 'returned', name='submissionstatus', native_enum=False, length=32), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('numbers', sa.LargeBinary(), nullable=True),

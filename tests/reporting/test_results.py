@@ -96,8 +96,20 @@ def test_a_district_aggregates_only_its_schools(task, tree, filled, people):
     assert mine["schools"] == 1 and mine["values"]["teachers_total"]["all"]["sum"] == 30
 
 
+def test_aggregation_by_school_type(template, issue, tree, people, sub_of, school_a2_admin):
+    from eduplatform.schools.models import SchoolProfile, SchoolType
+
+    db.session.add(SchoolProfile(org_id=tree.school_a1.id, school_type=SchoolType.PRIMARY))
+    db.session.commit()
+    task = issue(template.latest_published)
+    services.submit_submission(sub_of(task, tree.school_a1), people.school_a1_admin, raw=values(40, 25, (50, 48)))
+    services.submit_submission(sub_of(task, tree.school_a2), school_a2_admin, raw=values(60, 45, (70, 65)))
+    result = aggregation.aggregate(task, tree.city, by="school_type")
+    assert [(g["label"], g["schools"]) for g in result["groups"]] == [("小学", 1), ("未填办学类型", 1)]
+    assert result["values"]["teachers_total"]["primary"]["sum"] == 40
+    assert result["values"]["teachers_total"]["_total"]["sum"] == 100
+
+
 def test_unsupported_grouping(task, tree):
-    with pytest.raises(ValidationFailed, match="学校档案"):
-        aggregation.aggregate(task, tree.city, by="school_type")
     with pytest.raises(ValidationFailed):
         aggregation.aggregate(task, tree.city, by="weather")

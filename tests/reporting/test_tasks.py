@@ -40,6 +40,22 @@ def test_targets_by_stage_by_hand_and_excluded(template, issue, tree):
     assert school_ids(mixed) == {tree.school_a2.id, tree.school_b2.id}
 
 
+def test_targets_by_school_type_from_the_school_profiles(template, issue, tree):
+    from eduplatform.schools.models import SchoolProfile, SchoolType
+
+    db.session.add_all([SchoolProfile(org_id=tree.school_a1.id, school_type=SchoolType.PRIMARY),
+                        SchoolProfile(org_id=tree.school_b1.id, school_type=SchoolType.PRIMARY),
+                        SchoolProfile(org_id=tree.school_b2.id, school_type=SchoolType.SENIOR)])
+    db.session.commit()
+    task = issue(template.latest_published, targets={"subtrees": [tree.city.code], "school_types": ["primary"]})
+    assert school_ids(task) == {tree.school_a1.id, tree.school_b1.id}
+    everyone = issue(template.latest_published)
+    types = dict(db.session.execute(sa.select(Submission.school_id, Submission.school_type)
+                                    .where(Submission.task_id == everyone.id)).all())
+    assert types == {tree.school_a1.id: "primary", tree.school_a2.id: None, tree.school_b1.id: "primary",
+                     tree.school_b2.id: "senior"}
+
+
 def test_school_directly_under_the_city_has_no_district(template, issue, tree, create_org):
     direct = create_org("市直属实验中学", parent=tree.city)
     task = issue(template.latest_published, targets={"schools": [direct.code]})
@@ -51,7 +67,7 @@ def test_school_directly_under_the_city_has_no_district(template, issue, tree, c
     ({"subtrees": ["NOPE"]}, "subtrees"),
     ({"schools": ["NOPE"]}, "schools"),
     ({"subtrees": ["T"], "stages": ["college"]}, "stages"),
-    ({"subtrees": ["T"], "school_types": ["公办"]}, "school_types"),
+    ({"subtrees": ["T"], "school_types": ["公办"]}, "school_types"),  # a label is not a type code
 ])
 def test_bad_targets_are_refused(template, people, tree, targets, field):
     targets = {k: [tree.city.code if v == "T" else v for v in vals] for k, vals in targets.items()}

@@ -70,6 +70,8 @@ class Submission(db.Model):
     via_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report_tasks.id"), index=True)
     #: the school's 学段 when the task was issued, e.g. "junior,primary" (grouping key)
     stage_key: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: the school's 办学类型 (school profile) when the task was issued, None when not recorded
+    school_type: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     status: Mapped[SubmissionStatus] = mapped_column(enum_column(SubmissionStatus),
                                                      default=SubmissionStatus.NOT_STARTED)
     data: Mapped[dict] = mapped_column(default=dict)

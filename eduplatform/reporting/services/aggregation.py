@@ -8,7 +8,9 @@ columns also have a total per submission (``grades.*.boys``), which is what tabl
 school-added rows aggregate by.
 
 Grouping by 学段 uses the school's set of stages when the task was issued ("小学、初中" for a
-九年一贯制 school), so every school is counted in exactly one group and the groups add up.
+九年一贯制 school), so every school is counted in exactly one group and the groups add up;
+grouping by 办学类型 uses the school profile's type at issue time (schools without one form
+the group "未填办学类型").
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from eduplatform.reporting.models.tasks import ReportTask
 from eduplatform.reporting.services.completeness import CITY_DIRECT, _scope_filter
 from eduplatform.reporting.spec import spec_for
 
-GROUPINGS = {"district": "区县", "stage": "学段", "none": "不分组"}
+GROUPINGS = {"district": "区县", "stage": "学段", "school_type": "办学类型", "none": "不分组"}
 INCLUDES = {"reported": "已上报（含待审核）", "approved": "仅审核通过"}
 TOTAL = "_total"
 
@@ -52,15 +54,13 @@ def statuses_for(include: str) -> list[str]:
 def aggregate(task: ReportTask, scope: OrgUnit, *, by: str = "district", include: str = "reported") -> dict:
     """Every numeric field of the task's template, aggregated over the chosen submissions."""
     task = task.root
-    if by == "school_type":
-        raise ValidationFailed("按学校类型汇总需要学校档案模块（尚未接入）", fields={"by": ["暂不支持按学校类型汇总"]})
     if by not in GROUPINGS:
         raise ValidationFailed(f"分组方式须为：{'、'.join(GROUPINGS)}", fields={"by": ["不支持的分组方式"]})
     if include not in INCLUDES:
         raise ValidationFailed("统计范围须为 reported 或 approved", fields={"include": ["不支持的统计范围"]})
     spec = spec_for(task.template_version)
     group_col = {"district": Submission.district_id, "stage": Submission.stage_key,
-                 "none": sa.literal("all")}[by]
+                 "school_type": Submission.school_type, "none": sa.literal("all")}[by]
     query = _scope_filter(
         sa.select(Submission.id, group_col.label("g"), Submission.numbers).where(
             Submission.task_id == task.id, Submission.status.in_(statuses_for(include))), task, scope)
@@ -130,4 +130,10 @@ def _group_labels(by: str, raw_keys: list) -> list[tuple[str, str]]:
         order = {s.value: i for i, s in enumerate(Stage)}
         keys = sorted(raw_keys, key=lambda k: [order.get(c, 99) for c in (k or "").split(",")])
         return [(_group_key(k), stage_label(k)) for k in keys]
+    if by == "school_type":
+        from eduplatform.schools.models import SchoolType
+
+        order = {t.value: i for i, t in enumerate(SchoolType)}
+        keys = sorted(raw_keys, key=lambda k: order.get(k, 99))
+        return [(_group_key(k), SchoolType(k).label if k in order else "未填办学类型") for k in keys]
     return [("all", "全部")] if raw_keys else []

@@ -24,6 +24,7 @@ from eduplatform.reporting.models import (
 )
 from eduplatform.reporting.models.tasks import ReportTask
 from eduplatform.reporting.services import notices
+from eduplatform.schools.models import SchoolProfile, SchoolType
 
 #: how many rows one INSERT carries
 BATCH = 1000
@@ -37,6 +38,7 @@ class TargetSchool:
     parent_id: int | None
     district_id: int | None
     stages: list
+    school_type: str | None = None
 
 
 def _school_rows(under: OrgUnit) -> tuple[list[TargetSchool], dict[int, str]]:
@@ -45,14 +47,19 @@ def _school_rows(under: OrgUnit) -> tuple[list[TargetSchool], dict[int, str]]:
     if under.type == OrgType.DISTRICT_BUREAU:
         districts.add(under.id)
     rows = db.session.execute(sa.select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.parent_id,
-                                        OrgUnit.path, OrgUnit.stages)
+                                        OrgUnit.path, OrgUnit.stages, SchoolProfile.school_type)
+                              .outerjoin(SchoolProfile, SchoolProfile.org_id == OrgUnit.id)
                               .where(OrgUnit.type == OrgType.SCHOOL, OrgUnit.is_active.is_(True),
                                      OrgUnit.path.startswith(under.path))
                               .order_by(OrgUnit.path))
     return [TargetSchool(r.id, r.code, r.name, r.parent_id, r.parent_id if r.parent_id in districts else None,
-                         list(r.stages or []))
+                         list(r.stages or []), _type_code(r.school_type))
             for r in rows], {r.id: r.path for r in db.session.execute(
                 sa.select(OrgUnit.id, OrgUnit.path).where(OrgUnit.path.startswith(under.path)))}
+
+
+def _type_code(value) -> str | None:
+    return getattr(value, "value", value) or None
 
 
 def resolve_targets(issuer: OrgUnit, rule: dict) -> list[TargetSchool]:
@@ -60,13 +67,16 @@ def resolve_targets(issuer: OrgUnit, rule: dict) -> list[TargetSchool]:
 
     ``rule``: ``subtrees`` (org codes: every school below them, optionally only those offering one
     of ``stages``), ``schools`` (school codes picked by hand, added as they are), ``exclude``
-    (school codes left out). ``school_types`` is refused until the school-profile domain exists.
+    (school codes left out). ``school_types`` (办学类型 codes of the school profiles) narrows the
+    subtrees like ``stages`` does; a school without a profile type is not picked by it.
     """
     schools, paths = _school_rows(issuer)
     by_code = {school.code: school for school in schools}
     errors: dict[str, list[str]] = {}
-    if rule.get("school_types"):
-        errors["school_types"] = ["按学校类型选择尚未提供（需要学校档案模块）"]
+    school_types = set(rule.get("school_types") or [])
+    unknown_types = school_types - {t.value for t in SchoolType}
+    if unknown_types:
+        errors["school_types"] = [f"未知办学类型：{'、'.join(sorted(unknown_types))}"]
     stages = set(rule.get("stages") or [])
     unknown_stages = stages - {s.value for s in Stage}
     if unknown_stages:
@@ -90,7 +100,8 @@ def resolve_targets(issuer: OrgUnit, rule: dict) -> list[TargetSchool]:
     chosen: dict[int, TargetSchool] = {}
     for school in schools:
         path = paths[school.id]
-        if any(path.startswith(p) for p in subtree_paths) and (not stages or stages & set(school.stages)):
+        if (any(path.startswith(p) for p in subtree_paths) and (not stages or stages & set(school.stages))
+                and (not school_types or school.school_type in school_types)):
             chosen[school.id] = school
     for code in rule.get("schools") or []:
         chosen[by_code[code].id] = by_code[code]
@@ -141,7 +152,8 @@ def issue_task(actor, *, issuer: OrgUnit, version, title: str, period: str, due_
     db.session.flush()
     now = utcnow()
     rows = [{"task_id": task.id, "school_id": s.id, "district_id": s.district_id, "via_task_id": None,
-             "stage_key": ",".join(sorted(s.stages)), "status": SubmissionStatus.NOT_STARTED.value,
+             "stage_key": ",".join(sorted(s.stages)), "school_type": s.school_type,
+             "status": SubmissionStatus.NOT_STARTED.value,
              "data": {}, "version": 1, "created_at": now, "updated_at": now, "last_comment": ""}
             for s in schools]
     for start in range(0, len(rows), BATCH):
@@ -159,7 +171,8 @@ def issue_task(actor, *, issuer: OrgUnit, version, title: str, period: str, due_
 
 
 def _clean_rule(targets: dict) -> dict:
-    return {key: sorted(set(targets.get(key) or [])) for key in ("subtrees", "stages", "schools", "exclude")
+    return {key: sorted(set(targets.get(key) or []))
+            for key in ("subtrees", "stages", "school_types", "schools", "exclude")
             if targets.get(key)}
 
 

@@ -1,0 +1,38 @@
+"""题库, 组卷 and online exams: question types, import/export formats, papers, exams, statistics."""
+
+from flask import Blueprint
+
+from eduplatform.core.templating import NavItem
+
+bp = Blueprint("questions", __name__, url_prefix="/questions")
+
+
+def _author(user):
+    from eduplatform.questions.permissions import is_author
+
+    return is_author(user)
+
+
+def _student(user):
+    from eduplatform.questions.permissions import is_student
+
+    return is_student(user)
+
+
+NAV = [
+    NavItem("远程教育资源", "题库", "questions.question_list", _author),
+    NavItem("远程教育资源", "试卷", "questions.paper_list", _author),
+    NavItem("远程教育资源", "考试", "questions.exam_list", _author),
+    NavItem("远程教育资源", "我的考试", "questions.my_exams", _student),
+]
+
+
+def init_app(app):
+    from eduplatform.questions import cli, indexing
+    from eduplatform.questions.models import Question
+    from eduplatform.questions.services import question_document
+    from eduplatform.search.registry import register_searchable
+
+    register_searchable("question", Question, question_document)
+    indexing.install_hooks()
+    cli.init_app(app)

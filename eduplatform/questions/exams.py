@@ -1,0 +1,341 @@
+"""Online exams and quizzes: publish a paper to an audience, attempts, autosave, submission, grading.
+
+Service API for other domains (courses use it for their quizzes)::
+
+    from eduplatform.questions import exams
+    quiz = exams.create_quiz(teacher, paper, title="第一单元测验", audience=[(AudienceKind.COURSE, course.id)],
+                             time_limit_minutes=20)            # published at once, open for a year by default
+    attempt = exams.start_attempt(student, quiz)               # idempotent: the student's one attempt
+    exams.save_answers(student, attempt, {item_id: response})  # refused after the deadline
+    exams.submit_attempt(student, attempt)                     # idempotent; objective items graded now
+    exams.attempt_score(attempt)  # {"status", "score", "max_score", "pending_items", "released"}
+
+The caller commits (services only flush). Responses per type: single → option index; multiple →
+list of indexes; true_false → bool; fill_blank → list of texts; numerical → number; matching → list of
+right-hand texts (one per left item); essay → text. ``AudienceKind.COURSE`` needs the courses domain
+to register a resolver (``audience.register_audience_kind``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from eduplatform.audit.services import record
+from eduplatform.core.db import utcnow
+from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from eduplatform.extensions import db
+from eduplatform.questions import audience as audience_mod
+from eduplatform.questions.models import (
+    AttemptStatus,
+    AudienceKind,
+    Exam,
+    ExamAnswer,
+    ExamAttempt,
+    ExamAudience,
+    ExamStatus,
+    Paper,
+    PaperItem,
+)
+from eduplatform.questions.types import TypeDataError, get_type
+
+MAX_TIME_LIMIT = 600
+
+
+def get_exam(exam_id: int) -> Exam:
+    exam = db.session.get(Exam, exam_id)
+    if exam is None:
+        raise NotFound("考试不存在")
+    return exam
+
+
+def _clean_audience(audience) -> list[tuple[AudienceKind, int]]:
+    cleaned = []
+    for kind, target_id in audience or []:
+        try:
+            kind = AudienceKind(kind)
+            target_id = int(target_id)
+        except (TypeError, ValueError):
+            raise ValidationFailed("考试对象格式不正确", fields={"audience": ["格式不正确"]}) from None
+        resolver = audience_mod.resolver_for(kind)
+        if resolver is None:
+            raise ValidationFailed(f"暂不支持按“{kind.value}”指定考试对象（班级、课程功能尚未开通）",
+                                   fields={"audience": ["不支持的考试对象"]})
+        if resolver.describe(target_id) is None:
+            raise ValidationFailed(f"考试对象不存在：{resolver.label} #{target_id}",
+                                   fields={"audience": ["对象不存在"]})
+        cleaned.append((kind, target_id))
+    if not cleaned:
+        raise ValidationFailed("请指定考试对象（学生或单位）", fields={"audience": ["请指定考试对象"]})
+    return list(dict.fromkeys(cleaned))
+
+
+def _check_audience_scope(actor, cleaned) -> None:
+    """Teachers give exams to students of their own scope only."""
+    from eduplatform.accounts.models import User
+    from eduplatform.core.permissions import in_scope
+    from eduplatform.orgs.models import OrgUnit
+
+    for kind, target_id in cleaned:
+        org = None
+        if kind == AudienceKind.USER:
+            user = db.session.get(User, target_id)
+            org = user.org if user else None
+        elif kind == AudienceKind.ORG:
+            org = db.session.get(OrgUnit, target_id)
+        if kind in (AudienceKind.USER, AudienceKind.ORG) and not in_scope(actor, org):
+            raise PermissionDenied("只能给本单位（管辖范围内）的学生安排考试")
+
+
+def create_exam(actor, paper: Paper, *, title: str, opens_at: datetime, closes_at: datetime,
+                time_limit_minutes: int, audience, publish: bool = False, purpose: str = "exam") -> Exam:
+    errors = {}
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 200:
+        errors["title"] = ["考试名称须为 1–200 个字符"]
+    if opens_at is None or closes_at is None or closes_at <= opens_at:
+        errors["closes_at"] = ["结束时间须晚于开始时间"]
+    try:
+        time_limit_minutes = int(time_limit_minutes)
+        if not 1 <= time_limit_minutes <= MAX_TIME_LIMIT:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["time_limit_minutes"] = [f"限时须为 1–{MAX_TIME_LIMIT} 分钟"]
+    if not paper.items:
+        errors["paper"] = ["试卷没有题目"]
+    if errors:
+        raise ValidationFailed("考试设置有误：" + "；".join(m for ms in errors.values() for m in ms), fields=errors)
+    cleaned = _clean_audience(audience)
+    _check_audience_scope(actor, cleaned)
+    exam = Exam(paper=paper, title=title, opens_at=opens_at, closes_at=closes_at,
+                time_limit_minutes=time_limit_minutes, org_id=actor.scope_root.id, created_by_id=actor.id,
+                purpose=purpose, audience=[ExamAudience(kind=k, target_id=t) for k, t in cleaned])
+    db.session.add(exam)
+    db.session.flush()
+    record("questions", "exam.created", f"新建考试：{title}（试卷：{paper.title}）", actor=actor, obj=exam,
+           data={"audience": [[k.value, t] for k, t in cleaned]})
+    if publish:
+        publish_exam(actor, exam)
+    return exam
+
+
+def publish_exam(actor, exam: Exam) -> Exam:
+    if exam.status == ExamStatus.PUBLISHED:
+        return exam
+    if exam.status == ExamStatus.CANCELLED:
+        raise Conflict("考试已取消，不能发布")
+    exam.status = ExamStatus.PUBLISHED
+    record("questions", "exam.published", f"发布考试：{exam.title}", actor=actor, obj=exam)
+    db.session.flush()
+    return exam
+
+
+def create_quiz(actor, paper: Paper, *, title: str, audience, time_limit_minutes: int,
+                opens_at: datetime | None = None, closes_at: datetime | None = None) -> Exam:
+    """A published quiz (for courses): open now, for a year unless a window is given."""
+    opens_at = opens_at or utcnow()
+    closes_at = closes_at or opens_at + timedelta(days=365)
+    return create_exam(actor, paper, title=title, opens_at=opens_at, closes_at=closes_at,
+                       time_limit_minutes=time_limit_minutes, audience=audience, publish=True, purpose="quiz")
+
+
+# --- attempts -----------------------------------------------------------------------------------
+
+def find_attempt(exam: Exam, student) -> ExamAttempt | None:
+    return db.session.scalar(sa.select(ExamAttempt).where(ExamAttempt.exam_id == exam.id,
+                                                          ExamAttempt.student_id == student.id))
+
+
+def start_attempt(student, exam: Exam, now: datetime | None = None) -> ExamAttempt:
+    """The student's attempt, started now if it does not exist yet (one attempt per student)."""
+    from eduplatform.questions.permissions import can_take_exam
+
+    now = now or utcnow()
+    if not can_take_exam(student, exam):
+        raise PermissionDenied("您不在这场考试的考试对象中")
+    attempt = find_attempt(exam, student)
+    if attempt is not None:
+        expire_if_due(attempt, now)
+        return attempt
+    if now < exam.opens_at:
+        raise Conflict("考试尚未开始", code="not_open")
+    if now >= exam.closes_at:
+        raise Conflict("考试已结束", code="closed")
+    deadline = min(now + timedelta(minutes=exam.time_limit_minutes), exam.closes_at)
+    attempt = ExamAttempt(exam=exam, student_id=student.id, started_at=now, deadline_at=deadline)
+    db.session.add(attempt)
+    db.session.flush()
+    record("questions", "attempt.started", f"开始考试：{exam.title}", actor=student, obj=attempt)
+    return attempt
+
+
+def _items(exam: Exam) -> dict[int, PaperItem]:
+    return {item.id: item for item in exam.paper.items}
+
+
+def save_answers(student, attempt: ExamAttempt, answers: dict[Any, Any], now: datetime | None = None) -> int:
+    """Autosave: store the given responses; refused (and the attempt submitted) after the deadline."""
+    now = now or utcnow()
+    if attempt.student_id != student.id:
+        raise PermissionDenied("不能修改他人的答卷")
+    if expire_if_due(attempt, now):
+        raise Conflict("考试时间已到，答案未保存，试卷已自动提交", code="deadline_passed")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict("试卷已提交，不能再修改答案", code="already_submitted")
+    items = _items(attempt.exam)
+    existing = {a.item_id: a for a in attempt.answers}
+    errors = {}
+    for raw_id, response in (answers or {}).items():
+        try:
+            item = items[int(raw_id)]
+        except (KeyError, TypeError, ValueError):
+            errors[str(raw_id)] = ["试卷中没有这道题"]
+            continue
+        try:
+            value = get_type(item.version.type).clean_response(item.version.data, response)
+        except TypeDataError as exc:
+            errors[str(raw_id)] = exc.messages
+            continue
+        answer = existing.get(item.id)
+        if answer is None:
+            answer = ExamAnswer(item_id=item.id, response=value, saved_at=now)
+            attempt.answers.append(answer)
+            existing[item.id] = answer
+        else:
+            answer.response, answer.saved_at = value, now
+    if errors:
+        raise ValidationFailed("部分答案格式不正确：" + "；".join(m for ms in errors.values() for m in ms),
+                               fields=errors)
+    db.session.flush()
+    return len(answers or {})
+
+
+def expire_if_due(attempt: ExamAttempt, now: datetime | None = None) -> bool:
+    """Submit an in-progress attempt whose deadline passed; True when that happened now."""
+    now = now or utcnow()
+    if attempt.status == AttemptStatus.IN_PROGRESS and now >= attempt.deadline_at:
+        _finalise(attempt, submitted_at=attempt.deadline_at, auto=True)
+        return True
+    return False
+
+
+def submit_attempt(student, attempt: ExamAttempt, now: datetime | None = None) -> ExamAttempt:
+    """Hand in; a second submission changes nothing (idempotent)."""
+    now = now or utcnow()
+    if attempt.student_id != student.id:
+        raise PermissionDenied("不能提交他人的答卷")
+    if expire_if_due(attempt, now) or attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    _finalise(attempt, submitted_at=now, auto=False)
+    return attempt
+
+
+def _finalise(attempt: ExamAttempt, *, submitted_at: datetime, auto: bool) -> None:
+    attempt.submitted_at = submitted_at
+    attempt.auto_submitted = auto
+    answers = {a.item_id: a for a in attempt.answers}
+    for item in attempt.exam.paper.items:
+        answer = answers.get(item.id)
+        if answer is None:
+            answer = ExamAnswer(item_id=item.id, response=None, saved_at=submitted_at)
+            attempt.answers.append(answer)
+        fraction = get_type(item.version.type).grade(item.version.data, answer.response)
+        if fraction is not None:
+            answer.score = round(fraction * item.score, 2)
+            answer.graded_at = submitted_at
+    _update_total(attempt)
+    record("questions", "attempt.submitted",
+           f"{'到时自动交卷' if auto else '交卷'}：{attempt.exam.title}", actor=attempt.student,
+           obj=attempt, data={"auto": auto})
+    db.session.flush()
+
+
+def _update_total(attempt: ExamAttempt) -> None:
+    pending = [a for a in attempt.answers if a.score is None]
+    total = round(sum(a.score or 0 for a in attempt.answers), 2)
+    attempt.score = total
+    attempt.status = AttemptStatus.SUBMITTED if pending else AttemptStatus.GRADED
+
+
+def submit_expired_attempts(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(ExamAttempt).where(ExamAttempt.status == AttemptStatus.IN_PROGRESS,
+                                                          ExamAttempt.deadline_at <= now)).all()
+    for attempt in due:
+        expire_if_due(attempt, now)
+    return len(due)
+
+
+def submit_expired_for_exam(exam: Exam, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    for attempt in db.session.scalars(sa.select(ExamAttempt).where(
+            ExamAttempt.exam_id == exam.id, ExamAttempt.status == AttemptStatus.IN_PROGRESS,
+            ExamAttempt.deadline_at <= now)):
+        expire_if_due(attempt, now)
+
+
+# --- grading --------------------------------------------------------------------------------
+
+def grading_queue(exam: Exam) -> list[ExamAnswer]:
+    """Answers still waiting for a teacher's score (subjective items of submitted attempts)."""
+    submit_expired_for_exam(exam)
+    return list(db.session.scalars(
+        sa.select(ExamAnswer).join(ExamAttempt).join(PaperItem, ExamAnswer.item_id == PaperItem.id)
+        .where(ExamAttempt.exam_id == exam.id, ExamAttempt.status != AttemptStatus.IN_PROGRESS,
+               ExamAnswer.score.is_(None))
+        .order_by(PaperItem.section_id, PaperItem.position, ExamAttempt.id)))
+
+
+def grade_answer(actor, answer: ExamAnswer, score, feedback: str = "") -> ExamAnswer:
+    attempt = answer.attempt
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        raise Conflict("学生尚未交卷，不能评分")
+    try:
+        score = round(float(score), 2)
+    except (TypeError, ValueError):
+        raise ValidationFailed("得分须为数字", fields={"score": ["得分须为数字"]}) from None
+    if not 0 <= score <= answer.item.score:
+        raise ValidationFailed(f"得分须在 0 到 {answer.item.score:g} 之间", fields={"score": ["得分超出范围"]})
+    old = answer.score
+    answer.score, answer.feedback = score, (feedback or "")[:2000]
+    answer.graded_by_id, answer.graded_at = actor.id, utcnow()
+    _update_total(attempt)
+    record("questions", "answer.graded", f"评分：{attempt.exam.title} 第 {answer.item_id} 题 {score:g} 分",
+           actor=actor, obj=answer, data={"old": old, "new": score, "attempt": attempt.id})
+    db.session.flush()
+    return answer
+
+
+def release_results(actor, exam: Exam) -> Exam:
+    """Let students see their scores, the key and the analysis; every answer must be graded first."""
+    pending = len(grading_queue(exam))
+    if pending:
+        raise Conflict(f"还有 {pending} 道主观题未评分，评完后才能发布成绩", code="grading_pending")
+    if exam.results_released_at is None:
+        exam.results_released_at = utcnow()
+        record("questions", "exam.results_released", f"发布成绩：{exam.title}", actor=actor, obj=exam)
+        db.session.flush()
+    return exam
+
+
+def attempts_of(exam: Exam) -> list[ExamAttempt]:
+    return list(db.session.scalars(sa.select(ExamAttempt).where(ExamAttempt.exam_id == exam.id)
+                                   .order_by(ExamAttempt.id)))
+
+
+def attempt_score(attempt: ExamAttempt) -> dict[str, Any]:
+    """The summary a course (or a student page) shows; the score only once results are released."""
+    released = attempt.exam.results_released
+    return {"status": attempt.status.value, "released": released,
+            "score": attempt.score if released else None,
+            "max_score": attempt.exam.paper.total_score,
+            "pending_items": sum(1 for a in attempt.answers if a.score is None)
+            if attempt.status != AttemptStatus.IN_PROGRESS else None,
+            "submitted_at": attempt.submitted_at, "auto_submitted": attempt.auto_submitted}
+
+
+def exams_for_student(student):
+    return (sa.select(Exam).where(Exam.status == ExamStatus.PUBLISHED, audience_mod.exams_condition(student))
+            .order_by(Exam.opens_at.desc()))

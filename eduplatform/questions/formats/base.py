@@ -1,0 +1,90 @@
+"""What every format shares: the canonical question dict, problems, the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eduplatform.core.errors import ValidationFailed
+
+#: Keys of a canonical question dict (what parsers produce and exporters take).
+#: type, stem (rich text), data (the type's data), analysis, score, difficulty, tags, category ("a/b/c"),
+#: title (the file's own name for the question, if any).
+CANONICAL_KEYS = ("type", "stem", "data", "analysis", "score", "difficulty", "tags", "category", "title")
+
+
+@dataclass
+class Problem:
+    message: str
+    line: int | None = None
+    number: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "number": self.number, "message": self.message}
+
+    def __str__(self) -> str:
+        where = []
+        if self.number is not None:
+            where.append(f"第 {self.number} 题")
+        if self.line is not None:
+            where.append(f"第 {self.line} 行")
+        return f"{'，'.join(where)}：{self.message}" if where else self.message
+
+
+@dataclass
+class ParseResult:
+    #: Canonical dicts, each with "number" (1-based position in the file) and "line" (or None).
+    items: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, message: str, *, line: int | None = None, number: int | None = None) -> None:
+        self.problems.append(Problem(message, line, number))
+
+
+@dataclass(frozen=True)
+class Format:
+    code: str
+    label: str
+    extensions: tuple[str, ...]
+    parse: Callable[[bytes], ParseResult] | None
+    export: Callable[[list[dict[str, Any]]], bytes] | None
+    content_type: str = "text/plain; charset=utf-8"
+    #: File extension of an export.
+    export_extension: str = ""
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register_format(fmt: Format) -> Format:
+    FORMATS[fmt.code] = fmt
+    return fmt
+
+
+def get_format(code: str, *, for_import: bool = False, for_export: bool = False) -> Format:
+    fmt = FORMATS.get(code)
+    if fmt is None or (for_import and fmt.parse is None) or (for_export and fmt.export is None):
+        what = "导入" if for_import else "导出"
+        usable = [f.label for f in FORMATS.values() if (f.parse if for_import else f.export)]
+        raise ValidationFailed(f"不支持的{what}格式：{code}（可用：{'、'.join(usable)}）",
+                               fields={"format": ["格式不支持"]})
+    return fmt
+
+
+def decode_text(raw: bytes) -> str:
+    """Text files from Chinese teachers come in UTF-8 (with or without BOM) or GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed("文件编码无法识别，请另存为 UTF-8 编码", code="bad_encoding")
+
+
+def new_item(qtype: str, stem: str, data: dict, *, number: int, line: int | None = None, analysis: str = "",
+             score: float | None = None, difficulty: int | None = None, tags: list[str] | None = None,
+             category: str = "", title: str = "") -> dict[str, Any]:
+    return {"type": qtype, "stem": stem, "data": data, "analysis": analysis, "score": score,
+            "difficulty": difficulty, "tags": tags or [], "category": category, "title": title,
+            "number": number, "line": line}

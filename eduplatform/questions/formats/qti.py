@@ -1,0 +1,405 @@
+"""IMS QTI 2.1 (import and export) for the interactions our types map to.
+
+* single / multiple choice → ``choiceInteraction`` (maxChoices 1 / 0); true/false → a choice
+  interaction whose choices are identified ``true`` and ``false``;
+* fill-in → one inline ``textEntryInteraction`` per blank (accepted answers in a ``mapping``);
+* numerical → ``textEntryInteraction`` with a float response and ``<equal toleranceMode="absolute">``;
+* matching → ``matchInteraction`` (directed pairs); essay → ``extendedTextInteraction`` with the
+  reference answer in a scorer ``rubricBlock``; the analysis is a ``modalFeedback``.
+
+Export is a content package (zip: ``imsmanifest.xml`` + one item file per question) whose manifest
+carries LOM metadata: keywords (tags), ``educational/difficulty`` (very easy … very difficult = 1–5) and
+a classification taxon path (the category). Import takes such a package or a single item file. Any
+other interaction (order, hotspot, gapMatch, slider …) is reported by name.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import posixpath
+import zipfile
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from eduplatform.core.errors import ValidationFailed
+from eduplatform.questions.formats.base import Format, ParseResult, new_item, register_format
+from eduplatform.questions.formats.xmlsafe import local, parse_xml
+from eduplatform.questions.richtext import sanitize
+from eduplatform.questions.types.builtin import BLANK_RE, format_number
+
+QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
+CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
+LOM = "http://ltsc.ieee.org/xsd/LOM"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SUPPORTED = {"choiceInteraction", "textEntryInteraction", "matchInteraction", "extendedTextInteraction"}
+DIFFICULTY_WORDS = ["very easy", "easy", "medium", "difficult", "very difficult"]
+MAX_ZIP_BYTES = 100 * 1024 * 1024
+MAX_ZIP_FILES = 50_000
+
+
+def q(tag: str) -> str:
+    return f"{{{QTI}}}{tag}"
+
+
+# --- rich text <-> XHTML --------------------------------------------------------------------
+
+def html_to_xhtml(rich: str) -> str:
+    """Inner XHTML (no wrapper) for a sanitised HTML fragment."""
+    if not rich:
+        return ""
+    frag = lxml_html.fragment_fromstring(rich, create_parent="div")
+    out = html_lib.escape(frag.text or "", quote=False)
+    for child in frag:
+        out += etree.tostring(child, method="xml", encoding="unicode")
+    return out
+
+
+def rich_element(tag: str, rich: str, **attrs) -> etree._Element:
+    """A QTI element holding rich text (parsed back from XHTML so that it is in the QTI namespace)."""
+    attr_text = "".join(f' {k}="{html_lib.escape(v)}"' for k, v in attrs.items())
+    return parse_xml(f'<{tag} xmlns="{QTI}"{attr_text}>{html_to_xhtml(rich)}</{tag}>'.encode(), "QTI")
+
+
+def element_html(element) -> str:
+    """The inner HTML of an element, namespaces dropped, sanitised."""
+    copy = etree.fromstring(etree.tostring(element))
+    for el in copy.iter():
+        if isinstance(el.tag, str):
+            el.tag = local(el.tag)
+    etree.cleanup_namespaces(copy)
+    out = html_lib.escape(copy.text or "", quote=False)
+    for child in copy:
+        out += etree.tostring(child, method="html", encoding="unicode")
+    return sanitize(out.strip())
+
+
+def _replace_with_text(element, text: str) -> None:
+    parent = element.getparent()
+    previous = element.getprevious()
+    addition = text + (element.tail or "")
+    if previous is not None:
+        previous.tail = (previous.tail or "") + addition
+    else:
+        parent.text = (parent.text or "") + addition
+    parent.remove(element)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+def parse(raw: bytes) -> ParseResult:
+    result = ParseResult()
+    if raw[:2] == b"PK":
+        entries = _read_package(raw, result)
+    else:
+        entries = [(None, raw, {})]
+    for number, (name, data, meta) in enumerate(entries, 1):
+        try:
+            root = parse_xml(data, "QTI")
+        except ValidationFailed as exc:
+            result.problem(f"{name or '文件'}：{exc.message}", number=number)
+            continue
+        if local(root.tag) != "assessmentItem":
+            result.problem(f"{name or '文件'} 不是 QTI assessmentItem", number=number)
+            continue
+        try:
+            result.items.append(_parse_item(root, number, meta))
+        except ValueError as exc:
+            result.problem(f"{exc}" + (f"（{name}）" if name else ""), number=number, line=root.sourceline)
+    return result
+
+
+def _read_package(raw: bytes, result: ParseResult) -> list[tuple[str, bytes, dict]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise ValidationFailed("QTI 内容包不是有效的 zip 文件", code="bad_file") from None
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+        raise ValidationFailed("QTI 内容包解压后过大", code="too_large")
+    names = {i.filename for i in infos}
+    if "imsmanifest.xml" not in names:
+        raise ValidationFailed("QTI 内容包缺少 imsmanifest.xml", code="bad_file")
+    manifest = parse_xml(archive.read("imsmanifest.xml"), "imsmanifest.xml")
+    entries = []
+    for resource in manifest.iter(f"{{{CP}}}resource"):
+        if not (resource.get("type") or "").startswith("imsqti_item"):
+            continue
+        href = posixpath.normpath(resource.get("href") or "")
+        if href.startswith(("../", "/")) or href not in names:
+            result.problem(f"清单引用的文件不存在：{resource.get('href')}")
+            continue
+        entries.append((href, archive.read(href), _lom(resource)))
+    return entries
+
+
+def _lom(resource) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    lom = resource.find(f"{{{CP}}}metadata/{{{LOM}}}lom")
+    if lom is None:
+        return meta
+    meta["tags"] = [s.text.strip() for s in lom.iterfind(f"{{{LOM}}}general/{{{LOM}}}keyword/{{{LOM}}}string")
+                    if s.text and s.text.strip()]
+    value = lom.findtext(f"{{{LOM}}}educational/{{{LOM}}}difficulty/{{{LOM}}}value")
+    if value and value.strip() in DIFFICULTY_WORDS:
+        meta["difficulty"] = DIFFICULTY_WORDS.index(value.strip()) + 1
+    entries = [s.text.strip() for s in lom.iterfind(
+        f"{{{LOM}}}classification/{{{LOM}}}taxonPath/{{{LOM}}}taxon/{{{LOM}}}entry/{{{LOM}}}string") if s.text]
+    meta["category"] = "/".join(entries)
+    return meta
+
+
+def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
+    body = root.find(q("itemBody"))
+    if body is None:
+        raise ValueError("缺少 itemBody")
+    interactions = [el for el in body.iter() if isinstance(el.tag, str) and local(el.tag).endswith("Interaction")]
+    unsupported = sorted({local(el.tag) for el in interactions} - SUPPORTED)
+    if unsupported:
+        raise ValueError(f"不支持的 QTI 交互类型：{'、'.join(unsupported)}")
+    kinds = {local(el.tag) for el in interactions}
+    if not interactions:
+        raise ValueError("题目中没有交互（interaction）")
+    if len(kinds) > 1:
+        raise ValueError(f"一道题中有多种交互（{'、'.join(sorted(kinds))}），暂不支持")
+    kind = kinds.pop()
+    declarations = {d.get("identifier"): d for d in root.iter(q("responseDeclaration"))}
+    score = None
+    for outcome in root.iter(q("outcomeDeclaration")):
+        if outcome.get("identifier") == "SCORE" and outcome.get("normalMaximum"):
+            score = float(outcome.get("normalMaximum"))
+    analysis = ""
+    for feedback in root.iter(q("modalFeedback")):
+        analysis = element_html(feedback)
+    reference = ""
+    for rubric in body.iter(q("rubricBlock")):
+        reference = element_html(rubric)
+        rubric.getparent().remove(rubric)
+    common = {"number": number, "line": root.sourceline, "analysis": analysis, "score": score,
+              "difficulty": meta.get("difficulty"), "tags": meta.get("tags", []),
+              "category": meta.get("category", ""), "title": root.get("title") or ""}
+
+    def correct(identifier: str) -> list[str]:
+        decl = declarations.get(identifier)
+        if decl is None:
+            raise ValueError(f"缺少 responseDeclaration：{identifier}")
+        return [(v.text or "").strip() for v in decl.iterfind(f"{q('correctResponse')}/{q('value')}")]
+
+    if kind == "textEntryInteraction":
+        decl = declarations.get(interactions[0].get("responseIdentifier"))
+        if len(interactions) == 1 and decl is not None and decl.get("baseType") == "float":
+            for el in interactions:
+                holder = el.getparent()
+                holder.remove(el)
+                if local(holder.tag) == "p" and not (holder.text or "").strip() and len(holder) == 0:
+                    holder.getparent().remove(holder)
+            values = correct(interactions[0].get("responseIdentifier"))
+            tolerance = 0.0
+            for equal in root.iter(q("equal")):
+                if equal.get("toleranceMode") == "absolute" and equal.get("tolerance"):
+                    tolerance = float(equal.get("tolerance").split()[0])
+            try:
+                answer = float(values[0])
+            except (IndexError, ValueError):
+                raise ValueError("数值题的正确答案不是数字") from None
+            return new_item("numerical", _stem(body), {"answer": answer, "tolerance": tolerance}, **common)
+        blanks = []
+        case_sensitive = False
+        for n, el in enumerate(interactions, 1):
+            identifier = el.get("responseIdentifier")
+            decl = declarations.get(identifier)
+            accepted = [m.get("mapKey") for m in decl.iter(q("mapEntry"))] if decl is not None else []
+            if decl is not None and any(m.get("caseSensitive") == "true" for m in decl.iter(q("mapEntry"))):
+                case_sensitive = True
+            blanks.append(accepted or correct(identifier))
+            _replace_with_text(el, f"[[{n}]]")
+        return new_item("fill_blank", _stem(body), {"blanks": blanks, "case_sensitive": case_sensitive}, **common)
+    interaction = interactions[0]
+    identifier = interaction.get("responseIdentifier")
+    interaction.getparent().remove(interaction)
+    if kind == "choiceInteraction":
+        choices = [(c.get("identifier"), element_html(c)) for c in interaction.iter(q("simpleChoice"))]
+        right = correct(identifier)
+        ids = [c[0] for c in choices]
+        if sorted(ids) == ["false", "true"]:
+            return new_item("true_false", _stem(body), {"answer": right == ["true"]}, **common)
+        missing = [r for r in right if r not in ids]
+        if missing or not right:
+            raise ValueError("选择题的正确答案不在选项中")
+        options = [c[1] for c in choices]
+        indexes = [ids.index(r) for r in right]
+        if interaction.get("maxChoices") == "1":
+            return new_item("single", _stem(body), {"options": options, "answer": indexes[0]}, **common)
+        return new_item("multiple", _stem(body), {"options": options, "answer": sorted(indexes)}, **common)
+    if kind == "matchInteraction":
+        sets = interaction.findall(q("simpleMatchSet"))
+        if len(sets) != 2:
+            raise ValueError("匹配题须有两组 simpleMatchSet")
+        left = {c.get("identifier"): element_html(c) for c in sets[0].iter(q("simpleAssociableChoice"))}
+        right = {c.get("identifier"): element_html(c) for c in sets[1].iter(q("simpleAssociableChoice"))}
+        pairs, used = [], set()
+        for value in correct(identifier):
+            parts = value.split()
+            if len(parts) != 2 or parts[0] not in left or parts[1] not in right:
+                raise ValueError(f"匹配题的正确答案“{value}”无效")
+            pairs.append([left[parts[0]], right[parts[1]]])
+            used.add(parts[1])
+        distractors = [text for key, text in right.items() if key not in used]
+        return new_item("matching", _stem(body), {"pairs": pairs, "distractors": distractors}, **common)
+    return new_item("essay", _stem(body), {"reference": reference}, **common)
+
+
+def _stem(body) -> str:
+    """The item body without its interactions: our stems are wrapped in <div class="stem">."""
+    stems = [d for d in body.iter(q("div")) if d.get("class") == "stem"]
+    return element_html(stems[0] if stems else body)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+def _sub(parent, tag: str, text: str | None = None, **attrs):
+    element = etree.SubElement(parent, q(tag), **{k: str(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _declaration(item_el, identifier: str, cardinality: str, base_type: str, values: list[str]):
+    decl = _sub(item_el, "responseDeclaration", identifier=identifier, cardinality=cardinality, baseType=base_type)
+    correct = _sub(decl, "correctResponse")
+    for value in values:
+        _sub(correct, "value", value)
+    return decl
+
+
+def export_item(item: dict[str, Any], identifier: str) -> bytes:
+    qtype, data = item["type"], item["data"]
+    root = etree.Element(q("assessmentItem"), nsmap={None: QTI, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{QTI} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd")
+    root.set("identifier", identifier)
+    root.set("title", item.get("title") or identifier)
+    root.set("adaptive", "false")
+    root.set("timeDependent", "false")
+    stem = item["stem"]
+    interaction = None
+    if qtype in ("single", "multiple", "true_false"):
+        if qtype == "true_false":
+            options, right = [("true", "正确"), ("false", "错误")], ["true" if data["answer"] else "false"]
+        else:
+            options = [(f"C{n + 1}", o) for n, o in enumerate(data["options"])]
+            answer = [data["answer"]] if qtype == "single" else data["answer"]
+            right = [f"C{n + 1}" for n in answer]
+        _declaration(root, "RESPONSE", "single" if qtype != "multiple" else "multiple", "identifier", right)
+        interaction = etree.Element(q("choiceInteraction"), responseIdentifier="RESPONSE", shuffle="false",
+                                    maxChoices="1" if qtype != "multiple" else "0")
+        for key, text in options:
+            interaction.append(rich_element("simpleChoice", text, identifier=key))
+    elif qtype == "fill_blank":
+        for n, accepted in enumerate(data["blanks"], 1):
+            decl = _declaration(root, f"RESPONSE_{n}", "single", "string", [accepted[0]])
+            mapping = _sub(decl, "mapping", defaultValue="0")
+            for value in accepted:
+                _sub(mapping, "mapEntry", mapKey=value, mappedValue="1",
+                     caseSensitive="true" if data.get("case_sensitive") else "false")
+    elif qtype == "numerical":
+        _declaration(root, "RESPONSE", "single", "float", [format_number(data["answer"])])
+    elif qtype == "matching":
+        _declaration(root, "RESPONSE", "multiple", "directedPair",
+                     [f"L{n} R{n}" for n in range(1, len(data["pairs"]) + 1)])
+        interaction = etree.Element(q("matchInteraction"), responseIdentifier="RESPONSE", shuffle="true",
+                                    maxAssociations=str(len(data["pairs"])))
+        lefts = etree.SubElement(interaction, q("simpleMatchSet"))
+        rights = etree.SubElement(interaction, q("simpleMatchSet"))
+        for n, (left, right) in enumerate(data["pairs"], 1):
+            lefts.append(rich_element("simpleAssociableChoice", left, identifier=f"L{n}", matchMax="1"))
+            rights.append(rich_element("simpleAssociableChoice", right, identifier=f"R{n}", matchMax="1"))
+        for n, distractor in enumerate(data.get("distractors", []), len(data["pairs"]) + 1):
+            rights.append(rich_element("simpleAssociableChoice", distractor, identifier=f"R{n}", matchMax="1"))
+    else:
+        _sub(root, "responseDeclaration", identifier="RESPONSE", cardinality="single", baseType="string")
+        interaction = etree.Element(q("extendedTextInteraction"), responseIdentifier="RESPONSE", expectedLines="10")
+    _sub(root, "outcomeDeclaration", identifier="SCORE", cardinality="single", baseType="float",
+         normalMaximum=format_number(float(item.get("score") or 1)))
+    body = _sub(root, "itemBody")
+    if qtype == "fill_blank":
+        xhtml = BLANK_RE.sub(lambda m: f'<textEntryInteraction responseIdentifier="RESPONSE_{m.group(1)}" '
+                                       f'expectedLength="10"/>', html_to_xhtml(stem))
+        body.append(parse_xml(f'<div xmlns="{QTI}" class="stem">{xhtml}</div>'.encode(), "QTI"))
+    else:
+        body.append(rich_element("div", stem, **{"class": "stem"}))
+    if qtype == "essay" and data.get("reference"):
+        body.append(rich_element("rubricBlock", data["reference"], view="scorer"))
+    if qtype == "numerical":
+        p = _sub(body, "p")
+        _sub(p, "textEntryInteraction", responseIdentifier="RESPONSE", expectedLength="10")
+    elif interaction is not None:
+        body.append(interaction)
+    if qtype == "numerical":
+        processing = _sub(root, "responseProcessing")
+        condition = _sub(_sub(processing, "responseCondition"), "responseIf")
+        tolerance = format_number(data["tolerance"])
+        equal = _sub(condition, "equal", toleranceMode="absolute", tolerance=f"{tolerance} {tolerance}")
+        _sub(equal, "variable", identifier="RESPONSE")
+        _sub(equal, "correct", identifier="RESPONSE")
+        setter = _sub(condition, "setOutcomeValue", identifier="SCORE")
+        _sub(setter, "baseValue", format_number(float(item.get("score") or 1)), baseType="float")
+    elif qtype == "fill_blank":
+        # Each blank's mapping gives 1 for an accepted answer; the sum is the number of right blanks.
+        processing = _sub(root, "responseProcessing")
+        setter = _sub(processing, "setOutcomeValue", identifier="SCORE")
+        total = _sub(setter, "sum")
+        for n in range(1, len(data["blanks"]) + 1):
+            _sub(total, "mapResponse", identifier=f"RESPONSE_{n}")
+    elif qtype != "essay":
+        _sub(root, "responseProcessing", template="http://www.imsglobal.org/question/qti_v2p1/rp/match_correct")
+    if item.get("analysis"):
+        root.append(rich_element("modalFeedback", item["analysis"], outcomeIdentifier="FEEDBACK",
+                                 identifier="ANALYSIS", showHide="show"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _manifest(entries: list[tuple[str, str, dict]]) -> bytes:
+    root = etree.Element(f"{{{CP}}}manifest", nsmap={None: CP, "imsmd": LOM, "xsi": XSI},
+                         identifier="EDU-QTI-EXPORT")
+    etree.SubElement(root, f"{{{CP}}}organizations")
+    resources = etree.SubElement(root, f"{{{CP}}}resources")
+    for identifier, href, item in entries:
+        resource = etree.SubElement(resources, f"{{{CP}}}resource", identifier=f"RES-{identifier}",
+                                    type="imsqti_item_xmlv2p1", href=href)
+        lom = etree.SubElement(etree.SubElement(resource, f"{{{CP}}}metadata"), f"{{{LOM}}}lom")
+        general = etree.SubElement(lom, f"{{{LOM}}}general")
+        for tag in item.get("tags") or []:
+            etree.SubElement(etree.SubElement(general, f"{{{LOM}}}keyword"), f"{{{LOM}}}string",
+                             language="zh-CN").text = tag
+        educational = etree.SubElement(lom, f"{{{LOM}}}educational")
+        difficulty = etree.SubElement(educational, f"{{{LOM}}}difficulty")
+        etree.SubElement(difficulty, f"{{{LOM}}}source").text = "LOMv1.0"
+        etree.SubElement(difficulty, f"{{{LOM}}}value").text = DIFFICULTY_WORDS[(item.get("difficulty") or 3) - 1]
+        if item.get("category"):
+            path = etree.SubElement(etree.SubElement(lom, f"{{{LOM}}}classification"), f"{{{LOM}}}taxonPath")
+            for part in item["category"].split("/"):
+                taxon = etree.SubElement(path, f"{{{LOM}}}taxon")
+                etree.SubElement(etree.SubElement(taxon, f"{{{LOM}}}entry"), f"{{{LOM}}}string",
+                                 language="zh-CN").text = part
+        etree.SubElement(resource, f"{{{CP}}}file", href=href)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def export(items: list[dict[str, Any]]) -> bytes:
+    buffer = io.BytesIO()
+    entries = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n, item in enumerate(items, 1):
+            identifier = f"Q{n:05d}"
+            href = f"items/{identifier}.xml"
+            archive.writestr(href, export_item(item, identifier))
+            entries.append((identifier, href, item))
+        archive.writestr("imsmanifest.xml", _manifest(entries))
+    return buffer.getvalue()
+
+
+
+register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export,
+                       content_type="application/zip", export_extension="zip"))

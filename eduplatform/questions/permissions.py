@@ -1,0 +1,170 @@
+"""Who may see, use and change questions, papers and exams (one place for the domain's rules).
+
+Sharing decides who besides the author sees a question or a paper: 仅自己 (the author), 本单位 (the
+owning unit and the bureaus above it), 本区县 (every unit of the owner's district), 全市 (every unit of
+the city). Bureau users always see what units in their scope share beyond "private". Students never
+see the bank: they see exam items, and answers and keys only after results are released.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eduplatform.accounts.models import Role
+from eduplatform.core.permissions import in_scope
+from eduplatform.orgs.models import OrgType, OrgUnit
+from eduplatform.questions.vocab import Sharing
+
+#: Roles that build and use question banks and papers.
+AUTHOR_ROLES = (Role.TEACHER, Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+#: Roles that manage what colleagues in their scope made.
+MANAGER_ROLES = (Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+
+
+def is_author(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*AUTHOR_ROLES) \
+        and user.org is not None
+
+
+def is_student(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.STUDENT)
+
+
+def ancestor_ids(org: OrgUnit | None) -> list[int]:
+    if org is None:
+        return []
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def district_of(org: OrgUnit | None) -> OrgUnit | None:
+    """The district bureau above (or at) ``org``; the city bureau for units directly under it."""
+    node = org
+    while node is not None:
+        if node.type == OrgType.DISTRICT_BUREAU:
+            return node
+        node = node.parent
+    return city_of(org)
+
+
+def city_of(org: OrgUnit | None) -> OrgUnit | None:
+    node = org
+    while node is not None and node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _shared_with(user, sharing: Sharing, org: OrgUnit, created_by_id: int) -> bool:
+    if not is_author(user):
+        return False
+    if created_by_id == user.id:
+        return True
+    if sharing == Sharing.PRIVATE:
+        return False
+    if in_scope(user, org):
+        return True
+    if sharing == Sharing.DISTRICT:
+        district = district_of(user.org)
+        return district is not None and district.contains(org)
+    if sharing == Sharing.CITY:
+        city = city_of(user.org)
+        return city is not None and city.contains(org)
+    return False
+
+
+def _manages(user, org: OrgUnit, created_by_id: int) -> bool:
+    if not is_author(user):
+        return False
+    return created_by_id == user.id or (user.has_role(*MANAGER_ROLES) and in_scope(user, org))
+
+
+def visible_condition(user, model):
+    """A WHERE clause: rows of ``model`` (Question or Paper) the user may see."""
+    if not is_author(user):
+        return sa.false()
+
+    def subtree(unit: OrgUnit | None):
+        return sa.select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)) if unit else None
+
+    clauses = [model.created_by_id == user.id,
+               sa.and_(model.sharing != Sharing.PRIVATE, model.org_id.in_(subtree(user.scope_root)))]
+    district, city = district_of(user.org), city_of(user.org)
+    if district is not None:
+        clauses.append(sa.and_(model.sharing == Sharing.DISTRICT, model.org_id.in_(subtree(district))))
+    if city is not None:
+        clauses.append(sa.and_(model.sharing == Sharing.CITY, model.org_id.in_(subtree(city))))
+    return sa.or_(*clauses)
+
+
+def acl_tokens(user) -> list[str]:
+    """The search-index tokens a user holds (see ``question_acl`` for the documents' side)."""
+    if not is_author(user):
+        return []
+    tokens = [f"user:{user.id}"]
+    if user.scope_root is not None:
+        tokens.append(f"org:{user.scope_root.id}")
+    tokens += [f"within:{org_id}" for org_id in ancestor_ids(user.org)]
+    return tokens
+
+
+def question_acl(sharing: Sharing, org: OrgUnit, created_by_id: int) -> list[str]:
+    tokens = [f"user:{created_by_id}"]
+    if sharing == Sharing.PRIVATE:
+        return tokens
+    tokens += [f"org:{org_id}" for org_id in ancestor_ids(org)]
+    if sharing == Sharing.DISTRICT:
+        district = district_of(org)
+        tokens.append(f"within:{district.id}")
+    elif sharing == Sharing.CITY:
+        tokens.append(f"within:{city_of(org).id}")
+    return tokens
+
+
+# --- questions and knowledge points ---------------------------------------------------------
+
+def can_create_question(user) -> bool:
+    return is_author(user)
+
+
+def can_view_question(user, question) -> bool:
+    return question.deleted_at is None and _shared_with(user, question.sharing, question.org,
+                                                        question.created_by_id)
+
+
+def can_edit_question(user, question) -> bool:
+    return question.deleted_at is None and _manages(user, question.org, question.created_by_id)
+
+
+def can_manage_knowledge_points(user) -> bool:
+    return is_author(user)
+
+
+# --- papers ---------------------------------------------------------------------------------
+
+def can_create_paper(user) -> bool:
+    return is_author(user)
+
+
+def can_view_paper(user, paper) -> bool:
+    return paper.deleted_at is None and _shared_with(user, paper.sharing, paper.org, paper.created_by_id)
+
+
+def can_edit_paper(user, paper) -> bool:
+    return paper.deleted_at is None and _manages(user, paper.org, paper.created_by_id)
+
+
+# --- exams ----------------------------------------------------------------------------------
+
+def can_create_exam(user, paper) -> bool:
+    return can_view_paper(user, paper)
+
+
+def can_manage_exam(user, exam) -> bool:
+    """Publish, grade, release, see statistics: the exam's author and the managers above."""
+    return _manages(user, exam.org, exam.created_by_id)
+
+
+def can_take_exam(user, exam) -> bool:
+    from eduplatform.questions.audience import is_in_audience
+    from eduplatform.questions.models import ExamStatus
+
+    return is_student(user) and exam.status == ExamStatus.PUBLISHED and is_in_audience(exam, user)

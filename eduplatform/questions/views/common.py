@@ -1,0 +1,103 @@
+"""Helpers shared by the HTML pages: template globals and form parsing for question fields."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from eduplatform.core.errors import ValidationFailed
+from eduplatform.orgs.models import STAGE_LABELS
+from eduplatform.questions import bp, permissions
+from eduplatform.questions.presenters import stem_with_blanks
+from eduplatform.questions.types import QUESTION_TYPES
+from eduplatform.questions.types.builtin import LETTERS, format_number, letter, parse_bool
+from eduplatform.questions.vocab import BAND_LABELS, DIFFICULTY_LABELS, GRADES, SHARING_LABELS, SUBJECTS
+
+ARROWS = ("→", "->")
+
+
+@bp.app_context_processor
+def question_globals():
+    return {"QTYPES": QUESTION_TYPES, "SUBJECTS": SUBJECTS, "GRADES": GRADES, "DIFFICULTY_LABELS": DIFFICULTY_LABELS,
+            "SHARING_LABELS": {k.value: v for k, v in SHARING_LABELS.items()}, "BAND_LABELS": BAND_LABELS,
+            "STAGE_LABELS": {k.value: v for k, v in STAGE_LABELS.items()}, "qperm": permissions,
+            "letter": letter, "fmt_num": format_number}
+
+
+@bp.app_template_filter("blanks")
+def blanks_filter(stem: str, mode: str = "line") -> str:
+    """Show [[n]] markers as a line to write on (print) or a numbered gap (screen)."""
+    from markupsafe import Markup
+
+    if mode == "line":
+        return Markup(stem_with_blanks(stem, lambda n: f"<u>&emsp;&emsp;({n})&emsp;&emsp;</u>"))
+    return Markup(stem_with_blanks(stem, lambda n: f'<span class="blank-mark">（{n}）</span>'))
+
+
+def question_from_form(form) -> dict:
+    """The service's question dict from the edit form (type-specific fields in plain text)."""
+    qtype = form.get("type", "")
+    if qtype not in QUESTION_TYPES:
+        raise ValidationFailed("请选择题型", fields={"type": ["请选择题型"]})
+    lines = [line.strip() for line in form.get("options", "").splitlines() if line.strip()]
+    answer = form.get("answer", "").strip()
+    if qtype in ("single", "multiple"):
+        picked = [LETTERS.index(c) for c in answer.upper() if c in LETTERS]
+        data = {"options": lines, "answer": (picked[0] if picked else None) if qtype == "single" else picked}
+    elif qtype == "true_false":
+        data = {"answer": parse_bool(answer)}
+    elif qtype == "fill_blank":
+        data = {"blanks": [[a.strip() for a in line.split("|") if a.strip()] for line in lines],
+                "case_sensitive": form.get("case_sensitive") == "1"}
+    elif qtype == "numerical":
+        data = {"answer": answer, "tolerance": form.get("tolerance") or 0}
+    elif qtype == "matching":
+        pairs, distractors = [], []
+        for line in lines:
+            arrow = next((a for a in ARROWS if a in line), None)
+            if arrow is None:
+                raise ValidationFailed(f"匹配项“{line}”须写成“左项→右项”", fields={"options": ["格式不正确"]})
+            left, right = (p.strip() for p in line.split(arrow, 1))
+            (pairs.append([left, right]) if left else distractors.append(right))
+        data = {"pairs": pairs, "distractors": distractors}
+    else:
+        data = {"reference": form.get("answer", "")}
+    return {"type": qtype, "stem": form.get("stem", ""), "data": data, "analysis": form.get("analysis", ""),
+            "score": form.get("score") or None, "difficulty": form.get("difficulty") or 3,
+            "subject": form.get("subject"), "stage": form.get("stage") or None, "grade": form.get("grade") or None,
+            "tags": form.get("tags", ""), "source": form.get("source", ""), "sharing": form.get("sharing") or "org",
+            "knowledge_point_ids": [int(k) for k in form.getlist("knowledge_point_ids") if k.isdigit()]}
+
+
+def form_from_question(q) -> dict:
+    """The edit form's plain-text fields for an existing question."""
+    from eduplatform.questions.richtext import as_plain, plain_text
+
+    def text(rich):
+        plain = as_plain(rich)
+        return plain if plain is not None else rich
+
+    data = q.data
+    options, answer, tolerance = "", "", ""
+    if q.type in ("single", "multiple"):
+        options = "\n".join(text(o) for o in data["options"])
+        answer = letter(data["answer"]) if q.type == "single" else "".join(letter(i) for i in data["answer"])
+    elif q.type == "true_false":
+        answer = "对" if data["answer"] else "错"
+    elif q.type == "fill_blank":
+        options = "\n".join("|".join(b) for b in data["blanks"])
+    elif q.type == "numerical":
+        answer, tolerance = format_number(data["answer"]), format_number(data["tolerance"])
+    elif q.type == "matching":
+        options = "\n".join([f"{plain_text(a)}→{plain_text(b)}" for a, b in data["pairs"]] +
+                            [f"→{plain_text(d)}" for d in data.get("distractors", [])])
+    else:
+        answer = text(data.get("reference", ""))
+    return {"type": q.type, "stem": text(q.stem), "options": options, "answer": answer, "tolerance": tolerance,
+            "analysis": text(q.analysis), "score": format_number(q.score), "difficulty": q.difficulty,
+            "subject": q.subject, "stage": q.stage or "", "grade": q.grade or "", "tags": ",".join(q.tags),
+            "source": q.source, "sharing": q.sharing.value, "case_sensitive": data.get("case_sensitive"),
+            "knowledge_point_ids": [kp.id for kp in q.knowledge_points]}
+
+
+def per_page() -> int:
+    return current_app.config["API_DEFAULT_PER_PAGE"]

@@ -1,0 +1,44 @@
+"""School-administration portal (学校管理门户) and school connectivity (校校通).
+
+Profiles extend school ``OrgUnit`` rows 1:1; rosters (years, classes, teachers, students) with
+Excel/CSV import and roll-over; network access, receiving points and the equipment ledger; and
+indicators per school, district and city with a registry other domains plug their figures into
+(``eduplatform.schools.indicators.register_indicator_provider``).
+"""
+
+from flask import Blueprint
+
+from eduplatform.core.templating import NavItem
+
+bp = Blueprint("schools", __name__)
+
+
+def _is_school_member(user):
+    from eduplatform.schools.permissions import own_school
+
+    return own_school(user) is not None
+
+
+def _can_list_schools(user):
+    from eduplatform.schools.permissions import can_list_schools
+
+    return can_list_schools(user)
+
+
+def _can_view_dashboard(user):
+    from eduplatform.schools.permissions import can_view_any_indicators
+
+    return can_view_any_indicators(user)
+
+
+NAV = [
+    NavItem("校校通", "学校门户", "schools.my_school", _is_school_member),
+    NavItem("校校通", "学校管理", "schools.school_list", _can_list_schools),
+    NavItem("校校通", "信息化指标", "schools.indicator_dashboard", _can_view_dashboard),
+]
+
+
+def init_app(app):
+    from eduplatform.schools import indicators
+
+    indicators.register_builtin_providers()

@@ -1,0 +1,107 @@
+"""HTML pages: every page renders for its users, forms save through the services, other schools get 403."""
+
+from __future__ import annotations
+
+import io
+
+from eduplatform.extensions import db
+from eduplatform.questions.models import ExamAttempt, Paper, Question
+from tests.questions.conftest import sample
+
+
+def test_teacher_pages_render(client, auth, people, make_question, kp_tree, exam_setup):
+    q = make_question(people.teacher_a1, "fill_blank", kps=[kp_tree["linear"]])
+    auth.login(people.teacher_a1)
+    paper, exam = exam_setup["paper"], exam_setup["exam"]
+    for url in ("/questions/", "/questions/?q=方程", "/questions/?type=single&difficulty=1&usage=0&sort=usage",
+                f"/questions/?knowledge_point={kp_tree['algebra'].id}", "/questions/new", f"/questions/{q.id}",
+                f"/questions/{q.id}/edit", "/questions/import", "/questions/knowledge-points", "/questions/papers",
+                "/questions/papers/assemble", f"/questions/papers/{paper.id}", f"/questions/papers/{paper.id}/edit",
+                f"/questions/papers/{paper.id}/print/paper", f"/questions/papers/{paper.id}/print/key",
+                f"/questions/papers/{paper.id}/print/sheet", f"/questions/papers/{paper.id}/exam", "/questions/exams",
+                f"/questions/exams/{exam.id}", f"/questions/exams/{exam.id}/grading",
+                f"/questions/exams/{exam.id}/statistics"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+    assert "题库" in client.get("/").get_data(as_text=True)
+
+
+def test_question_form_creates_and_edits_with_chinese_errors(client, auth, people):
+    auth.login(people.teacher_a1)
+    r = client.post("/questions/new", data={"type": "single", "stem": "", "options": "甲", "answer": "A",
+                                            "subject": "math", "difficulty": "3", "sharing": "org"})
+    assert r.status_code == 200 and "题干不能为空" in r.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == 0
+    r = client.post("/questions/new", data={"type": "matching", "stem": "连线", "options": "北京→中国\n东京->日本\n→英国",
+                                            "subject": "math", "difficulty": "2", "sharing": "org", "score": "4"})
+    assert r.status_code == 302
+    q = db.session.scalar(db.select(Question))
+    assert q.data == {"pairs": [["北京", "中国"], ["东京", "日本"]], "distractors": ["英国"]}
+    r = client.post(f"/questions/{q.id}/edit", data={"type": "matching", "stem": "连一连", "options": "北京→中国\n东京→日本",
+                                                     "subject": "math", "difficulty": "2", "sharing": "org", "score": "4"})
+    assert r.status_code == 302 and q.version == 2
+
+
+def test_other_schools_get_403_on_pages(client, auth, people, make_question, exam_setup):
+    q = make_question(people.teacher_a1)
+    auth.login(people.teacher_b1)
+    paper, exam = exam_setup["paper"], exam_setup["exam"]
+    for url in (f"/questions/{q.id}", f"/questions/{q.id}/edit", f"/questions/papers/{paper.id}",
+                f"/questions/papers/{paper.id}/print/key", f"/questions/exams/{exam.id}",
+                f"/questions/exams/{exam.id}/grading", f"/questions/exams/{exam.id}/statistics",
+                f"/questions/exams/{exam.id}/take"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/questions/{q.id}/delete").status_code == 403
+    assert client.post(f"/questions/exams/{exam.id}/release").status_code == 403
+
+
+def test_students_see_no_bank_and_no_key_before_release(client, auth, people, exam_setup):
+    auth.login(people.student_a1)
+    assert client.get("/questions/").status_code == 403
+    assert client.get(f"/questions/papers/{exam_setup['paper'].id}/print/key").status_code == 403
+    r = client.get("/questions/my-exams")
+    assert "单元测验" in r.get_data(as_text=True)
+    client.post(f"/questions/exams/{exam_setup['exam'].id}/take")
+    page = client.get(f"/questions/exams/{exam_setup['exam'].id}/take").get_data(as_text=True)
+    assert "exam-app" in page and "参考答案" not in page and "去分母" not in page  # the essay's reference
+    client.post(f"/questions/exams/{exam_setup['exam'].id}/submit")
+    result = client.get(f"/questions/exams/{exam_setup['exam'].id}/result").get_data(as_text=True)
+    assert "老师发布成绩后" in result and "正确答案" not in result
+    assert db.session.scalar(db.select(ExamAttempt)).submitted_at is not None
+
+
+def test_import_pages_preview_and_confirm(client, auth, people):
+    auth.login(people.teacher_a1)
+    r = client.post("/questions/import", data={"file": (io.BytesIO("题一 {=对 ~错}\n\n坏题\n".encode()), "a.gift"),
+                                               "format": "gift", "subject": "math", "category_as": "tag"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "第 2 题，第 3 行：没有找到答案部分" in page and 'disabled' in page
+    r = client.post("/questions/import", data={"file": (io.BytesIO("题一 {=对 ~错}\n".encode()), "a.gift"),
+                                               "format": "gift", "subject": "math", "category_as": "tag"},
+                    content_type="multipart/form-data")
+    r = client.post(r.headers["Location"], data={"action": "confirm"})
+    assert r.status_code == 302 and db.session.scalar(db.select(db.func.count()).select_from(Question)) == 1
+
+
+def test_rule_form_shows_shortfalls(client, auth, people, make_question):
+    make_question(people.teacher_a1, "single")
+    auth.login(people.teacher_a1)
+    r = client.post("/questions/papers/assemble", data={"subject": "math", "title": "卷", "rule_type": ["single"],
+                                                        "rule_count": ["3"], "rule_score": ["2"], "rule_kp": [""]})
+    assert "第 1 大题：单选题只有 1 道，需要 3 道（差 2 道）" in r.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Paper)) == 0
+    r = client.post("/questions/papers/assemble", data={"subject": "math", "title": "卷", "rule_type": ["single"],
+                                                        "rule_count": ["1"], "rule_score": ["2"], "rule_kp": [""]})
+    assert r.status_code == 302
+
+
+def test_manual_paper_from_ticked_questions(client, auth, people, make_question):
+    ids = [make_question(people.teacher_a1, t).id for t in ("single", "essay")]
+    auth.login(people.teacher_a1)
+    r = client.post("/questions/papers/manual", data={"question_ids": [str(i) for i in ids], "title": "手工卷"})
+    assert r.status_code == 302
+    paper = db.session.scalar(db.select(Paper))
+    assert [i.question_id for i in paper.items] == ids
+    _ = sample

@@ -1,0 +1,202 @@
+"""The REST API: every operation, IDOR across schools and districts, masking, JSON errors."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from eduplatform.extensions import db
+from eduplatform.schools import provisioning
+from tests.schools.conftest import STUDENT_HEADER, make_id, xlsx_bytes
+
+
+@pytest.fixture
+def admin_api(api, world):
+    return api(world.people.school_a1_admin)
+
+
+def url(world, path=""):
+    return f"/api/v1/schools/{world.school.code}{path}"
+
+
+def test_profile_read_and_update(client, world, admin_api):
+    response = client.patch(url(world), json={"principal": "赵校长", "classroom_count": 20}, headers=admin_api)
+    assert response.status_code == 200, response.get_json()
+    body = client.get(url(world), headers=admin_api).get_json()
+    assert body["principal"] == "赵校长" and body["district"] == "东湖区教育局"
+    history = client.get(url(world, "/history"), headers=admin_api).get_json()["items"]
+    assert history[0]["changes"]["principal"] == [None, "赵校长"]
+
+
+def test_bad_input_is_a_json_error_in_chinese(client, world, admin_api):
+    response = client.patch(url(world), json={"postcode": "abc"}, headers=admin_api)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid" and error["fields"]["postcode"] == ["邮政编码须为 6 位数字"]
+    response = client.post(url(world, "/students"), json={"name": "无学号"}, headers=admin_api)
+    assert response.get_json()["error"]["fields"]["student_no"] == ["必填"]
+
+
+def test_classes_and_students(client, world, admin_api):
+    classes = client.get(url(world, "/classes"), headers=admin_api).get_json()
+    assert [c["name"] for c in classes["items"]] == ["一年级(1)班", "一年级(2)班", "六年级(1)班"]
+    response = client.post(url(world, "/classes"), json={"grade": 2, "number": 1}, headers=admin_api)
+    assert response.status_code == 201
+    detail = client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=admin_api).get_json()
+    assert [s["student_no"] for s in detail["students"]] == ["S0001", "S0002"]
+    response = client.post(url(world, "/students"), headers=admin_api, json={
+        "student_no": "S0100", "name": "新生", "gender": "female", "class_id": world.class_1_2.id,
+        "id_number": make_id(male=False)})
+    assert response.status_code == 201, response.get_json()
+    student_id = response.get_json()["id"]
+    response = client.patch(url(world, f"/students/{student_id}"), json={"status": "transferred"}, headers=admin_api)
+    assert response.get_json()["status"] == "transferred"
+    listed = client.get(url(world, "/students?status=all&per_page=100"), headers=admin_api).get_json()
+    assert listed["total"] == 4
+
+
+def test_lists_mask_personal_data_even_for_the_admin(client, world, admin_api):
+    items = client.get(url(world, "/students"), headers=admin_api).get_json()["items"]
+    first = next(s for s in items if s["student_no"] == "S0001")
+    assert "*" in first["id_number"] and first["guardian_phone"] == "138****1111"
+    detail = client.get(url(world, f"/students/{world.student_1.id}"), headers=admin_api).get_json()
+    assert "*" not in detail["id_number"]  # the school admin's detail view shows it
+
+
+def test_teachers_and_assignments(client, world, admin_api):
+    response = client.post(url(world, "/teachers"), headers=admin_api, json={
+        "teacher_no": "T050", "name": "孙老师", "subjects": ["英语"],
+        "assignments": [{"class_id": world.class_1_2.id, "subject": "英语"}]})
+    assert response.status_code == 201, response.get_json()
+    teacher_id = response.get_json()["id"]
+    response = client.patch(url(world, f"/teachers/{teacher_id}"), json={"title": "二级教师"}, headers=admin_api)
+    assert response.get_json()["title"] == "二级教师"
+    assert response.get_json()["assignments"] == [{"class_id": world.class_1_2.id, "class_name": "一年级(2)班",
+                                                   "subject": "英语"}]
+    listed = client.get(url(world, "/teachers"), headers=admin_api).get_json()
+    assert listed["items"][0]["phone"] == "139****5678"
+
+
+def test_roster_import_over_the_api(client, world, admin_api):
+    data = xlsx_bytes([STUDENT_HEADER, ["S7001", "吴同学", "男", "一年级", "2"]])
+    response = client.post(url(world, "/import"), headers=admin_api, content_type="multipart/form-data",
+                           data={"kind": "students", "file": (io.BytesIO(data), "名册.xlsx")})
+    assert response.status_code == 201, response.get_json()
+    run = response.get_json()
+    assert run["status"] == "ready" and run["summary"]["new"] == 1
+    response = client.post(url(world, f"/import/{run['id']}/confirm"), headers=admin_api)
+    assert response.get_json()["status"] == "applied"
+    again = client.post(url(world, f"/import/{run['id']}/confirm"), headers=admin_api)
+    assert again.status_code == 409
+
+
+def test_rollover_over_the_api(client, world, admin_api):
+    preview = client.get(url(world, "/rollover"), headers=admin_api).get_json()
+    assert preview["graduating_students"] == 1
+    done = client.post(url(world, "/rollover"), headers=admin_api).get_json()
+    assert done["to_year"] == "2026–2027学年"
+
+
+def test_connectivity_over_the_api(client, world, admin_api):
+    response = client.put(url(world, "/network"), headers=admin_api,
+                          json={"access_type": "fiber", "bandwidth_mbps": 300, "provider": "中国联通"})
+    assert response.get_json()["is_online"] is True
+    response = client.post(url(world, "/receiving-points"), headers=admin_api,
+                           json={"mode": "disc", "name": "光盘播放点", "location": "多功能室"})
+    assert response.status_code == 201
+    point_id = response.get_json()["id"]
+    response = client.patch(url(world, f"/receiving-points/{point_id}"), json={"state": "stopped"}, headers=admin_api)
+    assert response.get_json()["state_label"] == "停用"
+    response = client.post(url(world, "/equipment"), headers=admin_api, json={
+        "asset_no": "ZC-7", "category": "interactive_whiteboard", "name": "白板", "quantity": 3})
+    item_id = response.get_json()["id"]
+    client.patch(url(world, f"/equipment/{item_id}"), json={"state": "repair", "note": "屏幕损坏"}, headers=admin_api)
+    detail = client.get(url(world, f"/equipment/{item_id}"), headers=admin_api).get_json()
+    assert [h["kind"] for h in detail["history"]] == ["updated", "created"]
+    assert client.get(url(world, "/equipment?state=repair"), headers=admin_api).get_json()["total"] == 1
+
+
+def test_indicators_api(client, world, api):
+    body = client.get(f"/api/v1/indicators?org={world.tree.city.code}", headers=api(world.people.city_staff)).get_json()
+    assert [r["name"] for r in body["rows"]] == ["东湖区教育局", "西山区教育局"]
+    assert body["total"]["figures"]["students"] == 3
+    own = client.get("/api/v1/indicators", headers=api(world.people.district_a_staff)).get_json()
+    assert own["org"]["code"] == world.tree.district_a.code
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+def test_another_school_admin_can_neither_read_nor_change_by_direct_id(client, world, api):
+    other = api(world.people.school_b1_admin)
+    for path in ("", "/classes", f"/classes/{world.class_1_1.id}", "/students", f"/students/{world.student_1.id}",
+                 "/teachers", f"/teachers/{world.teacher.id}", "/equipment", "/rollover"):
+        assert client.get(url(world, path), headers=other).status_code == 403, path
+    assert client.patch(url(world), json={"principal": "x"}, headers=other).status_code == 403
+    assert client.post(url(world, "/classes"), json={"grade": 2, "number": 9}, headers=other).status_code == 403
+    assert client.patch(url(world, f"/students/{world.student_1.id}"), json={"name": "x"},
+                        headers=other).status_code == 403
+    # and through their own school's URL, another school's ids are simply not there
+    own = f"/api/v1/schools/{world.tree.school_b1.code}"
+    assert client.get(f"{own}/students/{world.student_1.id}", headers=other).status_code == 404
+    assert client.get(f"{own}/classes/{world.class_1_1.id}", headers=other).status_code == 404
+    assert client.get(f"/api/v1/indicators?org={world.school.code}", headers=other).status_code == 403
+
+
+def test_a_district_reads_its_schools_only_and_never_writes(client, world, api):
+    district_a, district_b = api(world.people.district_a_staff), api(world.people.district_b_staff)
+    assert client.get(url(world, "/students"), headers=district_a).status_code == 200
+    assert client.patch(url(world), json={"principal": "x"}, headers=district_a).status_code == 403
+    assert client.post(url(world, "/equipment"), headers=district_a, json={
+        "asset_no": "X", "category": "tv", "name": "电视", "quantity": 1}).status_code == 403
+    assert client.get(url(world, "/students"), headers=district_b).status_code == 403
+    assert client.get(f"/api/v1/indicators?org={world.tree.district_a.code}", headers=district_b).status_code == 403
+    assert client.get(f"/api/v1/indicators?org={world.tree.city.code}", headers=district_a).status_code == 403
+    schools = client.get("/api/v1/schools", headers=district_a).get_json()["items"]
+    assert {s["code"] for s in schools} == {world.tree.school_a1.code, world.tree.school_a2.code}
+
+
+def test_teachers_see_their_own_classes_and_students_only_themselves(client, world, api, other_teacher):
+    teacher = api(world.people.teacher_a1)
+    assert client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=teacher).status_code == 200
+    assert client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=teacher).status_code == 403
+    assert client.get(url(world, "/students"), headers=teacher).status_code == 403
+    assert client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=api(other_teacher)).status_code == 403
+    student = api(world.people.student_a1)
+    assert client.get(url(world, f"/students/{world.student_6.id}"), headers=student).status_code == 200
+    assert client.get(url(world, f"/students/{world.student_1.id}"), headers=student).status_code == 403
+    assert client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=student).status_code == 403
+
+
+def test_provisioning_over_the_api_returns_passwords_once(client, world, admin_api):
+    first = client.post(url(world, f"/classes/{world.class_1_1.id}/accounts"), headers=admin_api).get_json()
+    assert all(item["password"] for item in first["items"])
+    second = client.post(url(world, f"/classes/{world.class_1_1.id}/accounts"), headers=admin_api).get_json()
+    assert [item["password"] for item in second["items"]] == [None, None]
+    assert provisioning.slips_for_class(world.class_1_1)[0].username == first["items"][0]["username"]
+    db.session.expire_all()
+
+
+def test_every_schools_operation_is_in_the_openapi(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = [p for p in spec["paths"] if p.startswith(("/api/v1/schools", "/api/v1/indicators"))]
+    for wanted in ("/api/v1/schools/{code}/classes", "/api/v1/schools/{code}/teachers",
+                   "/api/v1/schools/{code}/students", "/api/v1/schools/{code}/equipment",
+                   "/api/v1/schools/{code}/receiving-points", "/api/v1/schools/{code}/import",
+                   "/api/v1/indicators"):
+        assert wanted in paths
+
+
+def test_campuses_over_the_api(client, world, admin_api, api):
+    response = client.post(url(world, "/campuses"), json={"name": "本部", "is_main": True}, headers=admin_api)
+    assert response.status_code == 201
+    campus_id = response.get_json()["id"]
+    response = client.put(url(world, f"/campuses/{campus_id}"), json={"name": "主校区", "address": "湖滨路 1 号",
+                                                                      "is_main": True}, headers=admin_api)
+    assert response.get_json()["name"] == "主校区"
+    assert client.get(url(world), headers=admin_api).get_json()["campuses"][0]["address"] == "湖滨路 1 号"
+    other = api(world.people.school_b1_admin)
+    assert client.delete(url(world, f"/campuses/{campus_id}"), headers=other).status_code == 403
+    assert client.delete(f"/api/v1/schools/{world.tree.school_b1.code}/campuses/{campus_id}",
+                         headers=other).status_code == 404
+    assert client.delete(url(world, f"/campuses/{campus_id}"), headers=admin_api).status_code == 204
