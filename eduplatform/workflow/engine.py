@@ -288,14 +288,15 @@ def perform(instance: ProcessInstance, key: str, *, actor, reason: str | None = 
     # Validate the form before taking any lock, then lock, then change.
     values = forms.validate(process, instance, data or {},
                             allowed=process.editable_fields(state, transition), state=state)
-    _lock(instance, task, actor)
-    now = utcnow()
-    changes = forms.store(instance, values)
-    missing = [n for n in transition.requires if forms.is_empty((instance.data or {}).get(n))]
+    after = {**(instance.data or {}), **values}
+    missing = [n for n in transition.requires if forms.is_empty(after.get(n))]
     if missing:
         labels = "、".join(process.fields[n].label for n in missing)
         raise ValidationFailed(f"请先填写：{labels}", code="required_fields",
                                fields={n: ["此步骤必须填写"] for n in missing})
+    _lock(instance, task, actor)
+    now = utcnow()
+    changes = forms.store(instance, values)
     counters = dict(instance.counters or {})
     counters[key] = counters.get(key, 0) + 1
     instance.counters = counters
@@ -547,13 +548,24 @@ def _resolve_user(selector: str, instance, process, state):
     return user
 
 
-def task_users(task: WorkflowTask) -> list:
-    """The people a task is waiting for (its assignee, or everyone in its pool)."""
+def task_users(task: WorkflowTask, cache: dict | None = None) -> list:
+    """The people a task is waiting for (its assignee, or everyone in its pool).
+
+    ``cache`` (a dict kept by the caller) saves looking the same pool up again in a long run.
+    """
     if task.assignee_id is not None:
         return [task.assignee]
-    users = assignment.pool_users(task.candidate_role, task.candidate_org_id) if task.candidate_role else []
+
+    def pool(role, org_id):
+        if cache is None:
+            return assignment.pool_users(role, org_id)
+        if (role, org_id) not in cache:
+            cache[(role, org_id)] = assignment.pool_users(role, org_id)
+        return cache[(role, org_id)]
+
+    users = list(pool(task.candidate_role, task.candidate_org_id)) if task.candidate_role else []
     if task.escalated_role:
-        users += assignment.pool_users(task.escalated_role, task.escalated_org_id)
+        users += pool(task.escalated_role, task.escalated_org_id)
     return users
 
 

@@ -47,10 +47,12 @@ def unread_count(user) -> int:
         Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
 
 
-def mark_read(user, notice_ids: list[int] | None = None) -> int:
-    """Mark the user's notices read (all of them when no ids are given); returns how many changed."""
+def mark_read(user, notice_ids: list[int] | None = None, *, instance_id: int | None = None) -> int:
+    """Mark the user's notices read (the given ids, those about one instance, or all); returns how many."""
     stmt = sa.update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
     if notice_ids is not None:
         stmt = stmt.where(Notice.id.in_(notice_ids))
+    if instance_id is not None:
+        stmt = stmt.where(Notice.instance_id == instance_id)
     result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -52,19 +52,20 @@ def run_tick(now: datetime | None = None) -> TickReport:
     """One pass; the caller commits."""
     now = now or utcnow()
     report = TickReport()
+    pools: dict = {}  # pool members looked up once per run
     for task in _open_tasks("remind_at", "reminded_at", now):
         if _claim(WorkflowTask, task.id, "reminded_at", now):
-            _notify_task(task, "reminder", "即将到期")
+            _notify_task(task, "reminder", "即将到期", pools)
             report.reminded += 1
     for task in _open_tasks("due_at", "overdue_notified_at", now):
         if _claim(WorkflowTask, task.id, "overdue_notified_at", now):
-            _notify_task(task, "overdue", "已逾期")
+            _notify_task(task, "overdue", "已逾期", pools)
             _add_event(task.instance, "overdue", None, from_state=task.state, to_state=task.state, task=task,
                        summary=f"「{_state_label(task)}」已逾期")
             report.overdue += 1
     for task in _open_tasks("escalate_at", "escalated_at", now):
         if _claim(WorkflowTask, task.id, "escalated_at", now):
-            _escalate(task)
+            _escalate(task, pools)
             report.escalated += 1
     instances = db.session.scalars(db.select(ProcessInstance).where(
         ProcessInstance.status == InstanceStatus.ACTIVE, ProcessInstance.deadline_at <= now,
@@ -81,13 +82,13 @@ def _state_label(task: WorkflowTask) -> str:
     return process_for(task.instance).states[task.state].label
 
 
-def _notify_task(task: WorkflowTask, kind: str, what: str) -> None:
+def _notify_task(task: WorkflowTask, kind: str, what: str, pools: dict) -> None:
     process = process_for(task.instance)
     title = f"{what}：{process.name}·{process.states[task.state].label}：{task.instance.title}"
-    notify(task_users(task), kind, title, instance=task.instance, task=task)
+    notify(task_users(task, pools), kind, title, instance=task.instance, task=task)
 
 
-def _escalate(task: WorkflowTask) -> None:
+def _escalate(task: WorkflowTask, pools: dict) -> None:
     instance = task.instance
     process = process_for(instance)
     state = process.states[task.state]
@@ -98,10 +99,13 @@ def _escalate(task: WorkflowTask) -> None:
         db.session.execute(sa.update(WorkflowTask).where(WorkflowTask.id == task.id).values(
             escalated_role=lane.role, escalated_org_id=org_id).execution_options(synchronize_session=False))
         db.session.refresh(task)
-    holders = "、".join(u.display_name for u in task_users(task)) or "（无人）"
+    holders = "、".join(u.display_name for u in task_users(task, pools)) or "（无人）"
     title = f"督办：{process.name}·{state.label}已逾期：{instance.title}"
     body = f"当前办理人：{holders}。" + ("您也可以直接办理此事项。" if state.escalate.reassign else "")
-    notify(assignment.pool_users(lane.role, org_id), "escalated", title, body=body, instance=instance, task=task)
+    key = (lane.role, org_id)
+    if key not in pools:
+        pools[key] = assignment.pool_users(lane.role, org_id)
+    notify(pools[key], "escalated", title, body=body, instance=instance, task=task)
     _add_event(instance, "escalated", None, from_state=task.state, to_state=task.state, task=task,
                summary=f"「{state.label}」逾期，已报{lane.label}督办")
     record("workflow", "task.escalated", title, obj=instance, data={"task": task.id, "to": lane.key})

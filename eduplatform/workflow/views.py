@@ -85,6 +85,8 @@ def _choices(process, instance, name: str) -> list[tuple[int, str]]:
 @login_required
 def instance_detail(instance_id):
     instance = _instance(instance_id)
+    if notices.mark_read(current_user, instance_id=instance.id):
+        db.session.commit()  # opening the item reads its notices
     process = engine.process_for(instance)
     state = process.states[instance.state]
     available = engine.available_transitions(instance, current_user)

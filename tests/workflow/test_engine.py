@@ -100,6 +100,10 @@ def test_transition_not_allowed_in_this_state_is_a_409(people, tree, docs):
     with pytest.raises(AppError) as refused:
         workflow.perform(instance, "district_approve", actor=people.district_a_staff)
     assert refused.value.status == 409 and "草稿" in refused.value.message
+    assert "不能执行「审核通过并发布」" in refused.value.message
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.kind == "transition.refused")).all()[-1]
+    assert entry.data == {"transition": "district_approve", "code": "not_allowed_in_state"}
+    assert entry.actor_name == "dastaff"
     with pytest.raises(AppError) as unknown:
         workflow.perform(instance, "teleport", actor=people.teacher_a1)
     assert unknown.value.status == 409
@@ -223,3 +227,39 @@ def test_cancel_needs_a_reason_and_closes_the_tasks(people, tree, docs):
     assert instance.status.value == "cancelled"
     assert all(t.status == TaskStatus.CANCELLED for t in instance.tasks)
     assert keys(instance, people.teacher_a1) == []
+
+
+PUBLIC = """
+key: test_inquiry
+version: 1
+name: 咨询（测试）
+subject_org_type: city_bureau
+fields:
+  question: {label: 问题, type: text}
+  answer: {label: 答复, type: text}
+lanes:
+  applicant: {label: 申请人, role: public, org: none}
+  office: {label: 受理科室, role: bureau_staff, org: subject}
+start: asking
+states:
+  asking: {label: 提出咨询, lane: applicant, assignee: {user: starter}, editable: [question]}
+  answering: {label: 答复, lane: office, editable: [answer], due: 3}
+  closed: {label: 办结, lane: office, final: true}
+transitions:
+  - {key: ask, label: 提交, from: asking, to: answering, requires: [question]}
+  - {key: answer, label: 答复, from: answering, to: closed, requires: [answer]}
+"""
+
+
+def test_a_public_applicant_without_a_unit_works_in_its_own_lane(people, tree, throwaway_process):
+    from eduplatform.workflow.permissions import can_view_instance
+    from eduplatform.workflow.tasks import todo_query
+
+    throwaway_process(PUBLIC)
+    instance = workflow.start("test_inquiry", org=tree.city, actor=people.citizen, title="学区划分咨询")
+    assert [t.state for t in db.session.scalars(todo_query(people.citizen))] == ["asking"]
+    workflow.perform(instance, "ask", actor=people.citizen, data={"question": "某小区属于哪个学区？"})
+    assert keys(instance, people.city_staff) == ["answer"] and keys(instance, people.citizen) == []
+    workflow.perform(instance, "answer", actor=people.city_staff, data={"answer": "属于东湖区实验小学学区"})
+    assert instance.state == "closed"
+    assert can_view_instance(people.citizen, instance) and not can_view_instance(people.teacher_b1, instance)

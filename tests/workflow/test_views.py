@@ -49,6 +49,13 @@ def test_notice_page_and_marking_read(client, auth, people, submitted):
     assert "未读" not in client.get("/notices").get_data(as_text=True)
 
 
+def test_opening_an_item_reads_its_notices(client, auth, api, people, submitted):
+    auth.login(people.school_a1_admin)
+    assert client.get("/api/v1/notices").get_json()["unread"] == 1
+    client.get(f"/workflow/instances/{submitted.id}")
+    assert client.get("/api/v1/notices").get_json()["unread"] == 0
+
+
 def test_model_pages(client, auth, people):
     auth.login(people.teacher_a1)
     listing = client.get("/processes").get_data(as_text=True)
