@@ -1,0 +1,91 @@
+"""Who a step belongs to: org selectors on the org tree, pools (a role at a unit), and matching a
+user against them. A unit's pool includes the users of its departments (科室 act for their bureau);
+a department's pool is its own users only."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eduplatform.accounts.models import Role, User, UserRole
+from eduplatform.core.errors import ValidationFailed
+from eduplatform.extensions import db
+from eduplatform.orgs.models import OrgType, OrgUnit
+
+
+def ancestors(org: OrgUnit) -> list[OrgUnit]:
+    """The units on the path from the root down to ``org`` (inclusive)."""
+    ids = [int(part) for part in org.path.strip("/").split("/") if part]
+    units = {u.id: u for u in db.session.scalars(db.select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [units[i] for i in ids if i in units]
+
+
+def _nearest(org: OrgUnit, *types: OrgType) -> OrgUnit | None:
+    for unit in reversed(ancestors(org)):
+        if unit.type in types:
+            return unit
+    return None
+
+
+def resolve_org(selector: str, instance, *, label: str = "") -> OrgUnit | None:
+    """The unit a selector names for ``instance``; None only for ``none``. Raises when it cannot."""
+    org = instance.org
+    if selector == "none":
+        return None
+    if selector == "subject":
+        found = org
+    elif selector == "subject_school":
+        found = org if org.type == OrgType.SCHOOL else None
+    elif selector == "subject_district":
+        found = _nearest(org, OrgType.DISTRICT_BUREAU)
+    elif selector == "subject_bureau":
+        found = _nearest(org.owning_bureau_or_school if org.type == OrgType.DEPARTMENT else org,
+                         OrgType.DISTRICT_BUREAU, OrgType.CITY_BUREAU)
+    elif selector == "city":
+        found = _nearest(org, OrgType.CITY_BUREAU)
+    elif selector == "starter_org":
+        starter = instance.started_by
+        found = starter.scope_root if starter is not None else None
+    elif selector.startswith("field:"):
+        value = (instance.data or {}).get(selector[6:])
+        found = db.session.get(OrgUnit, value) if isinstance(value, int) else None
+    else:  # definitions are checked at load; this is a programming error
+        raise ValueError(selector)
+    if found is None:
+        raise ValidationFailed(f"无法确定{label or '办理'}单位：{org.name} 没有对应的「{selector}」",
+                               code="no_assignee")
+    return found
+
+
+def resolve_orgs(selector: str, instance) -> list[OrgUnit]:
+    ids = (instance.data or {}).get(selector[6:]) or []
+    units = db.session.scalars(db.select(OrgUnit).where(OrgUnit.id.in_(ids))).all()
+    return sorted(units, key=lambda u: ids.index(u.id))
+
+
+def pool_org_ids(user: User) -> list[int]:
+    """The units whose pools this user belongs to: their own, and their bureau's for a department."""
+    if user.org is None:
+        return []
+    ids = [user.org.id]
+    if user.org.type == OrgType.DEPARTMENT and user.org.parent_id:
+        ids.append(user.org.parent_id)
+    return ids
+
+
+def in_pool(user: User, role: str | None, org_id: int | None) -> bool:
+    if not role or not getattr(user, "is_authenticated", False):
+        return False
+    if not user.has_role(Role(role)):
+        return False
+    return org_id is None or org_id in pool_org_ids(user)
+
+
+def pool_users(role: str, org_id: int | None) -> list[User]:
+    """Active users in a pool (to notify them)."""
+    query = (db.select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role(role), User.is_active_account.is_(True)))
+    if org_id is not None:
+        departments = db.select(OrgUnit.id).where(OrgUnit.parent_id == org_id,
+                                                  OrgUnit.type == OrgType.DEPARTMENT)
+        query = query.where(sa.or_(User.org_id == org_id, User.org_id.in_(departments)))
+    return list(db.session.scalars(query.order_by(User.id)))

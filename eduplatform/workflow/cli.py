@@ -1,0 +1,50 @@
+"""`flask --app eduplatform workflow-tick` (cron) and `workflow-check` (validate every definition)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from eduplatform.extensions import db
+
+
+def init_app(app) -> None:
+    app.cli.add_command(workflow_tick)
+    app.cli.add_command(workflow_check)
+
+
+@click.command("workflow-tick")
+@with_appcontext
+def workflow_tick() -> None:
+    """Send reminders, mark overdue tasks, escalate and flag passed deadlines (idempotent; run from cron)."""
+    from eduplatform.workflow.tick import run_tick
+
+    report = run_tick()
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("workflow-check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def workflow_check(paths) -> None:
+    """Load process definitions (the registered ones, or the given files) and report problems."""
+    from eduplatform.workflow.definitions import DefinitionError, load_definition
+    from eduplatform.workflow.registry import all_processes
+
+    failed = False
+    if not paths:
+        for process in all_processes():
+            click.echo(f"✓ {process.key} v{process.version}  {process.name}  ({process.origin})")
+        return
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                process = load_definition(fh.read(), origin=path)
+        except DefinitionError as exc:
+            failed = True
+            click.echo(f"✗ {exc}", err=True)
+        else:
+            click.echo(f"✓ {process.key} v{process.version}  {process.name}")
+    if failed:
+        raise SystemExit(1)

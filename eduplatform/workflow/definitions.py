@@ -1,0 +1,635 @@
+"""Process definitions: YAML → checked, immutable Python objects.
+
+The structure is validated with marshmallow (unknown keys are typos and are refused); the meaning
+(roles, states, fields, lanes, selectors, reachability) is checked after, and every problem is
+reported at once with where it is, in Chinese. A definition that loads is one the engine can run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from eduplatform.accounts.models import SOLE_ROLES, Role
+from eduplatform.orgs.models import OrgType
+from eduplatform.workflow.conditions import check_condition, describe
+
+FIELD_TYPES = ("string", "text", "integer", "date", "boolean", "choice", "org", "orgs", "user", "users")
+#: Org selectors: which unit, relative to the instance's org (the subject's) or its form.
+ORG_SELECTORS = {
+    "subject": "业务对象所属单位",
+    "subject_school": "业务对象所在学校",
+    "subject_district": "业务对象所在区县教育局",
+    "subject_bureau": "业务对象所属（最近一级）教育局",
+    "city": "市教育局",
+    "starter_org": "发起人所在单位",
+    "none": "不限单位",
+}
+#: User selectors: who personally, for assignees and for ``by`` on transitions.
+USER_SELECTORS = ("starter",)
+KEY_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
+
+_MESSAGES = {
+    "Missing data for required field.": "缺少必填项",
+    "Unknown field.": "未知的键（拼写错误？）",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid list.": "应为列表",
+    "Not a valid mapping type.": "应为映射",
+    "Not a valid boolean.": "应为 true 或 false",
+    "Invalid input type.": "类型不正确",
+    "Field may not be null.": "不能为空",
+}
+
+
+class DefinitionError(ValueError):
+    """A definition that cannot run; ``problems`` lists every reason, each naming where it is."""
+
+    def __init__(self, name: str, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"流程定义 {name} 有误：\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+# --- the parsed shape --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str
+    label: str
+    type: str
+    options: tuple = ()
+    org_type: str | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who works at a step: a pool (role at org), a fan-out of pools (role at each org of a field),
+    one user, or a fan-out of users."""
+
+    role: str | None = None
+    org: str | None = None       # selector: one unit → one pooled task
+    orgs: str | None = None      # "field:x" → one pooled task per unit (会签 by units)
+    user: str | None = None      # "starter" | "field:x" | "actor_of:state"
+    users: str | None = None     # "field:x" → one task per user (传阅, 会签 by people)
+
+    @property
+    def fans_out(self) -> bool:
+        return bool(self.orgs or self.users)
+
+    def describe(self, process: ProcessDef) -> str:
+        if self.user or self.users:
+            sel = self.user or self.users
+            if sel == "starter":
+                return "发起人"
+            if sel.startswith("field:"):
+                return f"「{process.fields[sel[6:]].label}」中选定的人员"
+            return f"「{process.states[sel[9:]].label}」的办理人"
+        role = Role(self.role).label
+        if self.orgs:
+            return f"「{process.fields[self.orgs[6:]].label}」各单位的{role}"
+        if self.org and self.org.startswith("field:"):
+            return f"「{process.fields[self.org[6:]].label}」的{role}"
+        return f"{ORG_SELECTORS.get(self.org or 'none', self.org)}的{role}"
+
+
+@dataclass(frozen=True)
+class Lane:
+    key: str
+    label: str
+    role: str
+    org: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DueRule:
+    working_days: int
+    when: dict | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    after_working_days: int
+    to: str  # lane key
+    reassign: bool = False
+
+
+@dataclass(frozen=True)
+class State:
+    key: str
+    label: str
+    lane: str | None
+    assignee: Assignee | None
+    parallel: str | None = None        # "all" (会签) | "any" (抢办)
+    kind: str = "task"                 # "task" | "circulate" (传阅)
+    editable: tuple = ()
+    reads: tuple = ()
+    due: tuple = ()                    # DueRule…, first matching wins
+    remind_before: int | None = None   # working days before due
+    escalate: Escalation | None = None
+    chase_by: str | None = None        # lane key allowed to 催办 here
+    final: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Branch:
+    state: str
+    when: dict | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    key: str
+    label: str
+    sources: tuple
+    branches: tuple                    # Branch…, first matching wins (an exclusive gateway)
+    kind: str = "forward"              # forward | return | withdraw
+    reason: str = "none"               # required | optional | none
+    by: str | None = None              # None: the step's task holder; "starter"; a lane key
+    requires: tuple = ()
+    editable: tuple = ()
+    when: dict | None = None
+    limit: int | None = None
+    clock: Any = None                  # "restart" | "stop" | {"extend_working_days": n}
+    veto: bool = False
+
+    @property
+    def targets(self) -> list[str]:
+        return [b.state for b in self.branches]
+
+
+@dataclass
+class ProcessDef:
+    key: str
+    version: int
+    name: str
+    description: str
+    subject_org_types: tuple
+    fields: dict[str, FieldDef]
+    lanes: dict[str, Lane]
+    states: dict[str, State]
+    transitions: list[Transition]
+    start: str
+    deadline_working_days: int | None
+    source: str
+    checksum: str
+    origin: str = ""
+    _from: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        for t in self.transitions:
+            for s in t.sources:
+                self._from.setdefault(s, []).append(t)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（v{self.version}）"
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return list(self._from.get(state, []))
+
+    def transition(self, state: str, key: str) -> Transition | None:
+        return next((t for t in self._from.get(state, []) if t.key == key), None)
+
+    def lane_of(self, state: State) -> Lane | None:
+        return self.lanes.get(state.lane) if state.lane else None
+
+    def assignee_of(self, state: State) -> Assignee:
+        if state.assignee is not None:
+            return state.assignee
+        lane = self.lanes[state.lane]
+        return Assignee(role=lane.role, org=lane.org)
+
+    def editable_fields(self, state: State, transition: Transition | None = None) -> list[str]:
+        names = list(state.editable)
+        if transition is not None:
+            names += [n for n in transition.editable if n not in names]
+        return names
+
+    def read_fields(self, state: State) -> list[str]:
+        """Fields shown at a step: as declared, or every field written at a step that can come before it."""
+        if state.reads:
+            return list(state.reads)
+        before = self.predecessors(state.key)
+        written = {n for key in before for n in self.states[key].editable}
+        written |= {n for t in self.transitions if set(t.sources) & before for n in t.editable}
+        return [n for n in self.fields if n in written and n not in state.editable]
+
+    def predecessors(self, key: str) -> set[str]:
+        """States from which ``key`` can be reached."""
+        found, todo = set(), [key]
+        while todo:
+            target = todo.pop()
+            for t in self.transitions:
+                if target in t.targets:
+                    for src in t.sources:
+                        if src not in found:
+                            found.add(src)
+                            todo.append(src)
+        return found
+
+    def condition_text(self, cond: dict | None) -> str:
+        return describe(cond, self.fields)
+
+
+# --- structure (marshmallow) -------------------------------------------------------------------
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class _FieldSchema(_Strict):
+    label = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    options = fields.List(fields.String())
+    org_type = fields.String(validate=validate.OneOf([t.value for t in OrgType]))
+    help = fields.String()
+
+
+class _AssigneeSchema(_Strict):
+    role = fields.String()
+    org = fields.String()
+    orgs = fields.String()
+    user = fields.String()
+    users = fields.String()
+
+
+class _LaneSchema(_Strict):
+    label = fields.String(required=True)
+    role = fields.String(required=True)
+    org = fields.String(required=True)
+    description = fields.String()
+
+
+class _DueSchema(_Strict):
+    working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    when = fields.Raw()
+
+
+class _EscalateSchema(_Strict):
+    after_working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    to = fields.String(required=True)
+    reassign = fields.Boolean(load_default=False)
+
+
+class _RemindSchema(_Strict):
+    before_working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class _StateSchema(_Strict):
+    label = fields.String(required=True)
+    description = fields.String()
+    lane = fields.String()
+    assignee = fields.Nested(_AssigneeSchema)
+    parallel = fields.String(validate=validate.OneOf(["all", "any"]))
+    kind = fields.String(load_default="task", validate=validate.OneOf(["task", "circulate"]))
+    editable = fields.List(fields.String(), load_default=list)
+    reads = fields.List(fields.String(), load_default=list)
+    due = fields.Raw()
+    remind = fields.Nested(_RemindSchema)
+    escalate = fields.Nested(_EscalateSchema)
+    chase_by = fields.String()
+    final = fields.Boolean(load_default=False)
+
+
+class _BranchSchema(_Strict):
+    state = fields.String(required=True)
+    when = fields.Raw()
+
+
+class _TransitionSchema(_Strict):
+    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN))
+    label = fields.String(required=True)
+    from_ = fields.Raw(required=True, data_key="from")
+    to = fields.Raw(required=True)
+    kind = fields.String(load_default="forward", validate=validate.OneOf(["forward", "return", "withdraw"]))
+    reason = fields.String(validate=validate.OneOf(["required", "optional", "none"]))
+    by = fields.String()
+    requires = fields.List(fields.String(), load_default=list)
+    editable = fields.List(fields.String(), load_default=list)
+    when = fields.Raw()
+    limit = fields.Integer(strict=True, validate=validate.Range(min=1))
+    clock = fields.Raw()
+    veto = fields.Boolean(load_default=False)
+
+
+class _DeadlineSchema(_Strict):
+    working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class _ProcessSchema(_Strict):
+    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True)
+    description = fields.String(load_default="")
+    subject_org_type = fields.Raw()
+    deadline = fields.Nested(_DeadlineSchema)
+    fields_ = fields.Dict(keys=fields.String(), values=fields.Nested(_FieldSchema), data_key="fields",
+                          load_default=dict)
+    lanes = fields.Dict(keys=fields.String(), values=fields.Nested(_LaneSchema), required=True)
+    start = fields.String(required=True)
+    states = fields.Dict(keys=fields.String(), values=fields.Nested(_StateSchema), required=True)
+    transitions = fields.List(fields.Nested(_TransitionSchema), required=True)
+
+
+def _flatten(messages, path="") -> list[str]:
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            key = "" if key == "value" else str(key)  # Dict values report under "value"
+            sub = f"{path}.{key}" if path and key else (key or path)
+            out += _flatten(value, sub)
+        return out
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [f"{path}：{_MESSAGES.get(m, _translate(m))}" for m in messages]
+    if isinstance(messages, list):
+        return [p for m in messages for p in _flatten(m, path)]
+    return [f"{path}：{messages}"]
+
+
+def _translate(message: str) -> str:
+    if message.startswith("Must be one of:"):
+        return "取值无效，可选：" + message.removeprefix("Must be one of:").strip().rstrip(".")
+    if message.startswith("Must be greater than or equal to"):
+        return "数值过小，须 ≥ " + message.rsplit(" ", 1)[-1].rstrip(".")
+    if message.startswith("String does not match expected pattern"):
+        return "格式不正确（小写字母开头，仅含小写字母、数字和下划线）"
+    return message
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+def load_definition(source: str, origin: str = "") -> ProcessDef:
+    """Parse and check one definition; raise DefinitionError listing every problem."""
+    name = origin or "(文本)"
+    try:
+        raw = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise DefinitionError(name, [f"YAML 格式错误：{exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise DefinitionError(name, ["顶层须为映射（key、version、states、transitions …）"])
+    name = f"{raw.get('key', name)}（v{raw.get('version', '?')}）"
+    try:
+        data = _ProcessSchema().load(raw)
+    except ValidationError as exc:
+        raise DefinitionError(name, _flatten(exc.messages)) from exc
+    problems: list[str] = []
+    process = _build(data, source, origin, problems)
+    if process is not None:
+        problems += _check(process)
+    if problems:
+        raise DefinitionError(name, problems)
+    return process
+
+
+def _build(data: dict, source: str, origin: str, problems: list[str]) -> ProcessDef | None:
+    field_defs = {
+        n: FieldDef(name=n, label=f["label"], type=f["type"], options=tuple(f.get("options", ())),
+                    org_type=f.get("org_type"), help=f.get("help", ""))
+        for n, f in data["fields_"].items()
+    }
+    lanes = {k: Lane(key=k, label=v["label"], role=v["role"], org=v["org"],
+                     description=v.get("description", "")) for k, v in data["lanes"].items()}
+    states = {}
+    for key, s in data["states"].items():
+        due = _due_rules(s.get("due"), f"states.{key}.due", problems)
+        esc = s.get("escalate")
+        states[key] = State(
+            key=key, label=s["label"], lane=s.get("lane"),
+            assignee=Assignee(**s["assignee"]) if s.get("assignee") else None,
+            parallel=s.get("parallel"), kind=s["kind"], editable=tuple(s["editable"]),
+            reads=tuple(s["reads"]), due=due,
+            remind_before=s["remind"]["before_working_days"] if s.get("remind") else None,
+            escalate=Escalation(**esc) if esc else None, chase_by=s.get("chase_by"),
+            final=s["final"], description=s.get("description", ""))
+    transitions = []
+    for i, t in enumerate(data["transitions"]):
+        where = f"transitions[{i}]（{t['key']}）"
+        sources = t["from_"] if isinstance(t["from_"], list) else [t["from_"]]
+        if not all(isinstance(s, str) for s in sources):
+            problems.append(f"{where}.from：须为状态名或状态名列表")
+            continue
+        branches = _branches(t["to"], where, problems)
+        reason = t.get("reason") or ("required" if t["kind"] == "return" else "none")
+        transitions.append(Transition(
+            key=t["key"], label=t["label"], sources=tuple(sources), branches=branches, kind=t["kind"],
+            reason=reason, by=t.get("by"), requires=tuple(t["requires"]), editable=tuple(t["editable"]),
+            when=t.get("when"), limit=t.get("limit"), clock=t.get("clock"), veto=t["veto"]))
+        if t["kind"] == "return" and t.get("reason") in ("optional", "none"):
+            problems.append(f"{where}：退回必须填写理由，reason 不能设为 {t['reason']}")
+    org_types = data.get("subject_org_type") or [t.value for t in OrgType if t != OrgType.DEPARTMENT]
+    org_types = org_types if isinstance(org_types, list) else [org_types]
+    bad_types = [t for t in org_types if t not in {o.value for o in OrgType}]
+    if bad_types:
+        problems.append(f"subject_org_type：未知的单位类型「{bad_types[0]}」")
+    return ProcessDef(
+        key=data["key"], version=data["version"], name=data["name"], description=data["description"],
+        subject_org_types=tuple(org_types), fields=field_defs, lanes=lanes, states=states,
+        transitions=transitions, start=data["start"],
+        deadline_working_days=data["deadline"]["working_days"] if data.get("deadline") else None,
+        source=source, checksum=hashlib.sha256(source.encode()).hexdigest(), origin=origin)
+
+
+def _due_rules(raw, where: str, problems: list[str]) -> tuple:
+    if raw is None:
+        return ()
+    if isinstance(raw, bool) or not isinstance(raw, (int, list)):
+        problems.append(f"{where}：须为工作日数，或 [{{working_days, when}}, …] 列表")
+        return ()
+    if isinstance(raw, int):
+        if raw < 1:
+            problems.append(f"{where}：工作日数须 ≥ 1")
+        return (DueRule(raw),)
+    rules = []
+    for i, item in enumerate(raw):
+        try:
+            rule = _DueSchema().load(item)
+        except ValidationError as exc:
+            problems += _flatten(exc.messages, f"{where}[{i}]")
+            continue
+        rules.append(DueRule(rule["working_days"], rule.get("when")))
+    return tuple(rules)
+
+
+def _branches(raw, where: str, problems: list[str]) -> tuple:
+    if isinstance(raw, str):
+        return (Branch(raw),)
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{where}.to：须为状态名，或 [{{state, when}}, …] 分支列表")
+        return ()
+    branches = []
+    for i, item in enumerate(raw):
+        try:
+            b = _BranchSchema().load(item)
+        except ValidationError as exc:
+            problems += _flatten(exc.messages, f"{where}.to[{i}]")
+            continue
+        branches.append(Branch(b["state"], b.get("when")))
+    return tuple(branches)
+
+
+def _check(p: ProcessDef) -> list[str]:
+    problems: list[str] = []
+    fields_, states, lanes = p.fields, p.states, p.lanes
+    roles = {r.value for r in Role}
+
+    def field_ref(ref: str, types: tuple, where: str) -> None:
+        name = ref[6:]
+        if name not in fields_:
+            problems.append(f"{where}：引用了未定义的字段「{name}」")
+        elif fields_[name].type not in types:
+            problems.append(f"{where}：字段「{name}」须为 {' / '.join(types)} 类型，实为 {fields_[name].type}")
+
+    def check_role(role: str, where: str) -> None:
+        if role not in roles:
+            problems.append(f"{where}：未知的角色「{role}」（可选：{', '.join(sorted(roles))}）")
+        elif Role(role) in SOLE_ROLES:
+            problems.append(f"{where}：{Role(role).label}（三员）不参与业务办理，不能作为办理角色")
+
+    def check_org(sel: str, where: str, *, many: bool = False) -> None:
+        if sel.startswith("field:"):
+            field_ref(sel, ("orgs",) if many else ("org",), where)
+        elif many:
+            problems.append(f"{where}：orgs 须为 field:<字段名>（多个单位）")
+        elif sel not in ORG_SELECTORS:
+            problems.append(f"{where}：未知的单位选择「{sel}」（可选：{', '.join(ORG_SELECTORS)}，或 field:<字段名>）")
+
+    def check_user(sel: str, where: str, *, many: bool = False) -> None:
+        if sel.startswith("field:"):
+            field_ref(sel, ("users",) if many else ("user",), where)
+        elif many:
+            problems.append(f"{where}：users 须为 field:<字段名>（多个人员）")
+        elif sel.startswith("actor_of:"):
+            if sel[9:] not in states:
+                problems.append(f"{where}：actor_of 引用了未定义的状态「{sel[9:]}」")
+        elif sel not in USER_SELECTORS:
+            problems.append(f"{where}：未知的人员选择「{sel}」（可选：starter、actor_of:<状态>、field:<字段名>）")
+
+    def check_fields(names, where: str) -> None:
+        for n in names:
+            if n not in fields_:
+                problems.append(f"{where}：引用了未定义的字段「{n}」")
+
+    for name, f in fields_.items():
+        if f.type == "choice" and not f.options:
+            problems.append(f"fields.{name}：choice 类型须列出 options")
+        if f.org_type and f.type not in ("org", "orgs"):
+            problems.append(f"fields.{name}：org_type 只用于 org / orgs 字段")
+    for key, lane in lanes.items():
+        check_role(lane.role, f"lanes.{key}.role")
+        check_org(lane.org, f"lanes.{key}.org")
+
+    if p.start not in states:
+        problems.append(f"start：未定义的状态「{p.start}」")
+    elif states[p.start].final:
+        problems.append("start：开始状态不能是结束状态")
+    if not any(s.final for s in states.values()):
+        problems.append("states：至少需要一个结束状态（final: true）")
+
+    for key, s in states.items():
+        where = f"states.{key}"
+        if s.lane and s.lane not in lanes:
+            problems.append(f"{where}.lane：未定义的泳道「{s.lane}」（已定义：{', '.join(lanes)}）")
+        if s.final:
+            if s.assignee or s.parallel or s.due or s.editable:
+                problems.append(f"{where}：结束状态不能有办理人、并行、期限或可编辑字段")
+            continue
+        if not s.lane:
+            problems.append(f"{where}：办理状态须指定泳道 lane")
+        a = s.assignee
+        if a is not None:
+            modes = [m for m in ("org", "orgs", "user", "users") if getattr(a, m)]
+            if len(modes) != 1:
+                problems.append(f"{where}.assignee：须恰好指定 org、orgs、user、users 之一")
+            if (a.org or a.orgs) and not a.role:
+                problems.append(f"{where}.assignee：按单位指派时须指定角色 role")
+            if a.role:
+                check_role(a.role, f"{where}.assignee.role")
+            if a.org:
+                check_org(a.org, f"{where}.assignee.org")
+            if a.orgs:
+                check_org(a.orgs, f"{where}.assignee.orgs", many=True)
+            if a.user:
+                check_user(a.user, f"{where}.assignee.user")
+            if a.users:
+                check_user(a.users, f"{where}.assignee.users", many=True)
+        fans_out = a is not None and a.fans_out
+        if s.parallel and not fans_out:
+            problems.append(f"{where}：并行（parallel）须配合多人/多单位指派（assignee.users 或 assignee.orgs）")
+        if fans_out and not s.parallel:
+            problems.append(f"{where}：多人/多单位指派须声明 parallel: all（会签）或 any（抢办）")
+        if s.kind == "circulate" and s.parallel != "all":
+            problems.append(f"{where}：传阅（circulate）须为 parallel: all，每人阅后记录")
+        check_fields(s.editable, f"{where}.editable")
+        check_fields(s.reads, f"{where}.reads")
+        for i, rule in enumerate(s.due):
+            if rule.when is not None:
+                problems += check_condition(rule.when, fields_, f"{where}.due[{i}].when")
+        if s.remind_before is not None and not s.due:
+            problems.append(f"{where}.remind：未设期限（due）时不能设置提醒")
+        if s.escalate is not None:
+            if not s.due:
+                problems.append(f"{where}.escalate：未设期限（due）时不能设置逾期督办")
+            if s.escalate.to not in lanes:
+                problems.append(f"{where}.escalate.to：未定义的泳道「{s.escalate.to}」")
+        if s.chase_by and s.chase_by not in lanes:
+            problems.append(f"{where}.chase_by：未定义的泳道「{s.chase_by}」")
+        if not p.transitions_from(key):
+            problems.append(f"{where}：办理状态没有任何流转（transition），流程会停在这里")
+
+    seen: set[tuple[str, str]] = set()
+    for i, t in enumerate(p.transitions):
+        where = f"transitions[{i}]（{t.key}）"
+        for src in t.sources:
+            if src not in states:
+                problems.append(f"{where}.from：未定义的状态「{src}」")
+            elif states[src].final:
+                problems.append(f"{where}.from：结束状态「{src}」不能再流转")
+            if (src, t.key) in seen:
+                problems.append(f"{where}：状态「{src}」已有同名流转「{t.key}」")
+            seen.add((src, t.key))
+            if t.veto and src in states and states[src].parallel != "all":
+                problems.append(f"{where}：veto 只用于会签（parallel: all）状态的流转")
+        for j, b in enumerate(t.branches):
+            if b.state not in states:
+                problems.append(f"{where}.to：未定义的状态「{b.state}」")
+            if b.when is not None:
+                problems += check_condition(b.when, fields_, f"{where}.to[{j}].when")
+            elif j < len(t.branches) - 1:
+                problems.append(f"{where}.to[{j}]：只有最后一个分支可以没有条件（默认分支）")
+        if t.when is not None:
+            problems += check_condition(t.when, fields_, f"{where}.when")
+        check_fields(t.requires, f"{where}.requires")
+        check_fields(t.editable, f"{where}.editable")
+        if t.by is not None and t.by != "starter" and t.by not in lanes and not t.by.startswith("actor_of:"):
+            problems.append(f"{where}.by：须为 starter、actor_of:<状态> 或泳道名，「{t.by}」未定义")
+        if t.by and t.by.startswith("actor_of:") and t.by[9:] not in states:
+            problems.append(f"{where}.by：actor_of 引用了未定义的状态「{t.by[9:]}」")
+        if t.clock is not None:
+            ok = t.clock in ("restart", "stop") or (
+                isinstance(t.clock, dict) and set(t.clock) == {"extend_working_days"}
+                and isinstance(t.clock["extend_working_days"], int) and t.clock["extend_working_days"] > 0)
+            if not ok:
+                problems.append(f"{where}.clock：须为 restart、stop 或 {{extend_working_days: n}}")
+            elif p.deadline_working_days is None:
+                problems.append(f"{where}.clock：流程未设整体期限（deadline），不能调整计时")
+
+    if p.start in states:
+        reachable, todo = {p.start}, [p.start]
+        while todo:
+            for t in p.transitions_from(todo.pop()):
+                for target in t.targets:
+                    if target in states and target not in reachable:
+                        reachable.add(target)
+                        todo.append(target)
+        for key in states:
+            if key not in reachable:
+                problems.append(f"states.{key}：从开始状态无法到达")
+    return problems

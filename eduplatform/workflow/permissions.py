@@ -1,0 +1,44 @@
+"""Who may see processes, instances and tasks, and edit the working-day calendar."""
+
+from __future__ import annotations
+
+from eduplatform.accounts.models import BUREAU_ROLES, Role
+from eduplatform.core.permissions import in_scope, org_scope
+from eduplatform.extensions import db
+from eduplatform.workflow.models import ProcessInstance, WorkflowEvent
+
+
+def can_view_processes(user) -> bool:
+    """Process models, diagrams and the division of labour: every user with an org scope."""
+    return getattr(user, "is_authenticated", False) and org_scope(user) is not None
+
+
+def can_edit_calendar(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_role(Role.SYSADMIN)
+
+
+def is_participant(user, instance: ProcessInstance) -> bool:
+    """The starter, anyone who holds, held or may take one of its tasks, anyone who acted on it."""
+    from eduplatform.workflow.engine import can_act_on_task
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if instance.started_by_id == user.id:
+        return True
+    for task in instance.tasks:
+        if user.id in (task.assignee_id, task.completed_by_id) or can_act_on_task(user, task):
+            return True
+    return db.session.scalar(db.select(WorkflowEvent.id).where(
+        WorkflowEvent.instance_id == instance.id, WorkflowEvent.actor_id == user.id).limit(1)) is not None
+
+
+def can_view_instance(user, instance: ProcessInstance) -> bool:
+    """Participants; and bureau users and school administrators whose scope holds the instance's unit."""
+    if is_participant(user, instance):
+        return True
+    supervises = user.has_role(*BUREAU_ROLES, Role.SCHOOL_ADMIN, Role.SYSADMIN)
+    return supervises and in_scope(user, instance.org)
+
+
+def can_view_task(user, task) -> bool:
+    return can_view_instance(user, task.instance)

@@ -1,0 +1,42 @@
+"""The personal lists: 待办 (open tasks a user may act on) and 已办 (tasks the user completed)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eduplatform.extensions import db
+from eduplatform.workflow.assignment import pool_org_ids
+from eduplatform.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask
+
+
+def todo_query(user, process_key: str | None = None):
+    """Open tasks for ``user``: assigned to them, or to a pool (role at unit) they belong to."""
+    who = [WorkflowTask.assignee_id == user.id]
+    roles = [r.value for r in user.roles]
+    orgs = pool_org_ids(user)
+    if roles and orgs:
+        who.append(sa.and_(WorkflowTask.candidate_role.in_(roles), WorkflowTask.candidate_org_id.in_(orgs)))
+        who.append(sa.and_(WorkflowTask.escalated_role.in_(roles), WorkflowTask.escalated_org_id.in_(orgs)))
+    if roles:  # pools without a unit ("none"): the role alone decides
+        who.append(sa.and_(WorkflowTask.candidate_role.in_(roles), WorkflowTask.candidate_org_id.is_(None),
+                           WorkflowTask.assignee_id.is_(None)))
+    query = (db.select(WorkflowTask).join(ProcessInstance)
+             .where(WorkflowTask.status == TaskStatus.OPEN, ProcessInstance.status == InstanceStatus.ACTIVE,
+                    sa.or_(*who))
+             .order_by(WorkflowTask.due_at.is_(None), WorkflowTask.due_at, WorkflowTask.id))
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    return query
+
+
+def done_query(user, process_key: str | None = None):
+    query = (db.select(WorkflowTask).join(ProcessInstance)
+             .where(WorkflowTask.status == TaskStatus.DONE, WorkflowTask.completed_by_id == user.id)
+             .order_by(WorkflowTask.completed_at.desc(), WorkflowTask.id.desc()))
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    return query
+
+
+def todo_count(user) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(todo_query(user).subquery())) or 0

@@ -1,0 +1,156 @@
+"""Loading definitions: the shipped ones load; every kind of mistake is refused with where it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from eduplatform.workflow import registry
+from eduplatform.workflow.conditions import evaluate
+from eduplatform.workflow.definitions import DefinitionError, load_definition
+
+pytestmark = pytest.mark.nodb
+
+GOOD = """
+key: leave_request
+version: 1
+name: 请假审批
+subject_org_type: school
+fields:
+  days: {label: 天数, type: integer}
+  kind: {label: 类别, type: choice, options: [事假, 病假]}
+  note: {label: 说明, type: text}
+lanes:
+  teacher: {label: 教师, role: teacher, org: subject}
+  head: {label: 校领导, role: school_admin, org: subject}
+  district: {label: 区县, role: bureau_staff, org: subject_district}
+start: apply
+states:
+  apply: {label: 申请, lane: teacher, assignee: {user: starter}, editable: [days, kind, note]}
+  approve: {label: 学校审批, lane: head, due: 2}
+  district_approve: {label: 区县审批, lane: district, due: 3}
+  approved: {label: 已批准, lane: head, final: true}
+transitions:
+  - key: submit
+    label: 提交
+    from: apply
+    requires: [days]
+    to:
+      - {state: district_approve, when: {field: days, gt: 5}}
+      - {state: approve}
+  - {key: ok, label: 批准, from: [approve, district_approve], to: approved}
+  - {key: back, label: 退回, from: [approve, district_approve], to: apply, kind: return}
+"""
+
+
+def broken(old: str, new: str) -> list[str]:
+    assert old in GOOD, old
+    with pytest.raises(DefinitionError) as exc:
+        load_definition(GOOD.replace(old, new, 1), origin="test.yaml")
+    return exc.value.problems
+
+
+def test_the_shipped_definitions_load():
+    keys = {(p.key, p.version) for p in registry.all_processes()}
+    assert {("resource_review", 1), ("incoming_document", 1), ("outgoing_document", 1)} <= keys
+    incoming = registry.get_process("incoming_document")
+    assert incoming.states["cosign"].parallel == "all"
+    assert incoming.states["circulate"].kind == "circulate"
+    assert incoming.transition("instruct", "back_to_propose").reason == "required"  # returns need reasons
+
+
+def test_a_good_definition_loads_with_its_parts():
+    process = load_definition(GOOD)
+    assert process.label == "请假审批（v1）"
+    assert [t.key for t in process.transitions_from("approve")] == ["ok", "back"]
+    assert process.transition("apply", "submit").targets == ["district_approve", "approve"]
+    assert process.read_fields(process.states["approve"]) == ["days", "kind", "note"]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("role: school_admin", "role: headmaster", "未知的角色「headmaster」"),
+    ("role: school_admin", "role: auditor", "三员"),
+    ("org: subject_district", "org: subject_province", "未知的单位选择「subject_province」"),
+    ("to: approved}", "to: aproved}", "未定义的状态「aproved」"),
+    ("from: [approve, district_approve], to: approved", "from: [approve, nowhere], to: approved",
+     "未定义的状态「nowhere」"),
+    ("editable: [days, kind, note]", "editable: [days, color]", "未定义的字段「color」"),
+    ("requires: [days]", "requires: [length]", "未定义的字段「length」"),
+    ("when: {field: days, gt: 5}", "when: {field: weeks, gt: 5}", "未定义的字段「weeks」"),
+    ("when: {field: days, gt: 5}", "when: {field: days, bigger: 5}", "未知的比较运算「bigger」"),
+    ("when: {field: days, gt: 5}", "when: {field: note, gt: 5}", "只能用于整数或日期字段"),
+    ("when: {field: days, gt: 5}", "when: {field: kind, eq: 年假}", "不是字段「kind」的可选值"),
+    ("lane: head, due: 2", "lane: boss, due: 2", "未定义的泳道「boss」"),
+    ("kind: return}", "kind: return, reason: none}", "退回必须填写理由"),
+    ("assignee: {user: starter}", "assignee: {user: boss}", "未知的人员选择「boss」"),
+    ("assignee: {user: starter}", "assignee: {users: \"field:note\"}", "须为 users 类型"),
+    ("due: 3}", "due: 0}", "工作日数须 ≥ 1"),
+    ("due: 3}", "deadline: 3}", "未知的键"),
+    (("  - {key: ok, label: 批准, from: [approve, district_approve], to: approved}\n"
+      "  - {key: back, label: 退回, from: [approve, district_approve], to: apply, kind: return}\n"),
+     "  - {key: ok, label: 批准, from: approve, to: approved}\n", "办理状态没有任何流转"),
+    ("      - {state: district_approve, when: {field: days, gt: 5}}\n", "", "无法到达"),
+    ("      - {state: district_approve, when: {field: days, gt: 5}}", "      - {state: district_approve}",
+     "只有最后一个分支可以没有条件"),
+    ("start: apply", "start: approved", "开始状态不能是结束状态"),
+    ("version: 1", "version: one", "version：应为整数"),
+])
+def test_mistakes_are_refused_with_a_clear_message(old, new, message):
+    problems = broken(old, new)
+    assert any(message in p for p in problems), problems
+
+
+def test_every_problem_is_listed_at_once():
+    source = GOOD.replace("role: school_admin", "role: headmaster").replace("to: approved}", "to: aproved}")
+    with pytest.raises(DefinitionError) as exc:
+        load_definition(source, origin="leave.yaml")
+    text = str(exc.value)
+    assert text.startswith("流程定义 leave_request（v1） 有误")
+    assert "lanes.head.role" in text and "transitions[1]（ok）.to" in text
+
+
+def test_yaml_syntax_errors_and_non_mappings_are_refused():
+    with pytest.raises(DefinitionError, match="YAML 格式错误"):
+        load_definition("key: [unclosed")
+    with pytest.raises(DefinitionError, match="顶层须为映射"):
+        load_definition("- a list")
+
+
+def test_parallel_needs_a_fan_out_and_circulation_needs_all():
+    problems = broken("approve: {label: 学校审批, lane: head, due: 2}",
+                      "approve: {label: 学校审批, lane: head, due: 2, parallel: all}")
+    assert any("须配合多人/多单位指派" in p for p in problems)
+    problems = broken("approve: {label: 学校审批, lane: head, due: 2}",
+                      "approve: {label: 学校审批, lane: head, due: 2, kind: circulate}")
+    assert any("传阅" in p for p in problems)
+
+
+def test_the_same_version_with_other_content_is_refused():
+    registry.register_text(GOOD, origin="a.yaml")
+    try:
+        registry.register_text(GOOD, origin="a.yaml")  # the same text again is fine
+        with pytest.raises(DefinitionError, match="请提升 version"):
+            registry.register_text(GOOD.replace("name: 请假审批", "name: 请假"), origin="b.yaml")
+    finally:
+        registry.unregister("leave_request")
+
+
+def test_conditions_evaluate_without_code():
+    data = {"days": 7, "kind": "病假", "tags": ["a"], "on": "2026-10-09"}
+    assert evaluate({"field": "days", "gt": 5}, data)
+    assert not evaluate({"field": "days", "le": 5}, data)
+    assert evaluate({"all": [{"field": "kind", "in": ["病假"]}, {"not": {"field": "days", "eq": 1}}]}, data)
+    assert evaluate({"any": [{"field": "missing", "empty": False}, {"field": "tags", "contains": "a"}]}, data)
+    assert evaluate({"field": "on", "ge": "2026-10-08"}, data)
+    assert not evaluate({"field": "missing", "gt": 1}, data)  # nothing compares with a missing value
+    assert evaluate({"field": "missing", "empty": True}, data)
+
+
+def test_the_readme_example_loads():
+    import re
+    from pathlib import Path
+
+    import eduplatform.workflow as package
+
+    readme = (Path(package.__file__).parent / "README.md").read_text(encoding="utf-8")
+    process = load_definition(re.search(r"```yaml\n(.*?)```", readme, re.DOTALL).group(1))
+    assert process.key == "report_review" and process.transition("district_review", "send_back").reason == "required"
