@@ -54,6 +54,15 @@ def init_app(app):
     app.config.setdefault("REPORTING_SMTP_TIMEOUT", 10)
     #: Largest file a school may attach to a file field.
     app.config.setdefault("REPORTING_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
-    from eduplatform.reporting import cli, models  # noqa: F401  (models: registered with the metadata)
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.extensions import db
+    from eduplatform.reporting import cli, models  # (models: registered with the metadata)
+    from eduplatform.reporting.services import review  # noqa: F401  (registers the process hook)
 
     cli.init_app(app)
+    workflow.register_processes(Path(__file__).with_name("processes"))
+    workflow.register_subject("report_submission",
+                              loader=lambda sid: db.session.get(models.Submission, int(sid)),
+                              url=lambda sub: f"/reporting/submissions/{sub.id}")

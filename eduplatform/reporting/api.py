@@ -49,10 +49,10 @@ def list_templates():
     get:
       responses:
         200:
-          description: "{items, page, per_page, total, pages} of TemplateSchema"
+          description: "{items, page, per_page, total, pages} of ReportTemplateSchema"
     """
     require(permissions.is_bureau_user(current_user), action="report_template.list")
-    return paginated(template_services.visible_templates_query(current_user), schemas.TemplateSchema())
+    return paginated(template_services.visible_templates_query(current_user), schemas.ReportTemplateSchema())
 
 
 @bp.post("/report-templates")
@@ -64,20 +64,20 @@ def create_template():
       requestBody:
         content:
           application/json:
-            schema: TemplateCreateSchema
+            schema: ReportTemplateCreateSchema
       responses:
         201:
           content:
             application/json:
-              schema: TemplateSchema
+              schema: ReportTemplateSchema
     """
     require(permissions.can_create_template(current_user), action="report_template.create")
-    data = load_json(schemas.TemplateCreateSchema())
+    data = load_json(schemas.ReportTemplateCreateSchema())
     template = template_services.create_template(current_user, owner_org=current_user.scope_root, code=data["code"],
                                                  name=data["name"], description=data["description"],
                                                  definition=data["definition"])
     _commit()
-    return schemas.TemplateSchema().dump(template), 201
+    return schemas.ReportTemplateSchema().dump(template), 201
 
 
 @bp.get("/report-templates/<int:template_id>")
@@ -90,10 +90,10 @@ def get_template(template_id):
         200:
           content:
             application/json:
-              schema: TemplateSchema
+              schema: ReportTemplateSchema
     """
     template = template_for(current_user, template_id)
-    body = schemas.TemplateSchema().dump(template)
+    body = schemas.ReportTemplateSchema().dump(template)
     current = template.draft or template.latest_published
     body["definition"] = current.definition if current else None
     body["can_edit"] = permissions.can_edit_template(current_user, template)
@@ -109,18 +109,18 @@ def update_template(template_id):
       requestBody:
         content:
           application/json:
-            schema: TemplateUpdateSchema
+            schema: ReportTemplateUpdateSchema
       responses:
         200:
           content:
             application/json:
-              schema: TemplateSchema
+              schema: ReportTemplateSchema
     """
     template = template_for(current_user, template_id, edit=True)
-    data = load_json(schemas.TemplateUpdateSchema())
+    data = load_json(schemas.ReportTemplateUpdateSchema())
     template_services.update_template_info(current_user, template, name=data["name"], description=data["description"])
     _commit()
-    return schemas.TemplateSchema().dump(template)
+    return schemas.ReportTemplateSchema().dump(template)
 
 
 @bp.put("/report-templates/<int:template_id>/draft")
@@ -132,20 +132,20 @@ def save_template_draft(template_id):
       requestBody:
         content:
           application/json:
-            schema: DraftDefinitionSchema
+            schema: ReportDraftDefinitionSchema
       responses:
         200:
           content:
             application/json:
-              schema: VersionSchema
+              schema: ReportVersionSchema
         422:
           description: "definition errors by path, e.g. sections.0.fields.2.formula"
     """
     template = template_for(current_user, template_id, edit=True)
-    data = load_json(schemas.DraftDefinitionSchema())
+    data = load_json(schemas.ReportDraftDefinitionSchema())
     draft = template_services.save_draft(current_user, template, data["definition"], expected_version=data["version"])
     _commit()
-    return schemas.VersionSchema().dump(draft)
+    return schemas.ReportVersionSchema().dump(draft)
 
 
 @bp.post("/report-templates/<int:template_id>/publish")
@@ -158,12 +158,12 @@ def publish_template(template_id):
         200:
           content:
             application/json:
-              schema: VersionSchema
+              schema: ReportVersionSchema
     """
     template = template_for(current_user, template_id, edit=True)
     version = template_services.publish_draft(current_user, template)
     _commit()
-    return schemas.VersionSchema().dump(version)
+    return schemas.ReportVersionSchema().dump(version)
 
 
 @bp.get("/report-templates/<int:template_id>/versions/<int:number>")
@@ -176,13 +176,13 @@ def get_template_version(template_id, number):
         200:
           content:
             application/json:
-              schema: VersionSchema
+              schema: ReportVersionSchema
     """
     template = template_for(current_user, template_id)
     version = template_services.version_by_number(template, number)
     if version is None:
         raise NotFound("模板版本不存在")
-    return schemas.VersionSchema().dump(version)
+    return schemas.ReportVersionSchema().dump(version)
 
 
 # --- tasks ---------------------------------------------------------------------------------------
@@ -196,9 +196,9 @@ def list_tasks():
     get:
       responses:
         200:
-          description: "{items, page, per_page, total, pages} of TaskSchema"
+          description: "{items, page, per_page, total, pages} of ReportTaskSchema"
     """
-    return paginated(task_services.visible_tasks_query(current_user), schemas.TaskSchema())
+    return paginated(task_services.visible_tasks_query(current_user), schemas.ReportTaskSchema())
 
 
 def _issue_args(data):
@@ -225,21 +225,21 @@ def issue_task():
       requestBody:
         content:
           application/json:
-            schema: TaskIssueSchema
+            schema: ReportTaskIssueSchema
       responses:
         201:
           content:
             application/json:
-              schema: TaskSchema
+              schema: ReportTaskSchema
     """
     require(permissions.can_issue_task(current_user), action="report_task.issue")
-    data = load_json(schemas.TaskIssueSchema())
+    data = load_json(schemas.ReportTaskIssueSchema())
     version, due_at, lock_at = _issue_args(data)
     task = task_services.issue_task(current_user, issuer=current_user.scope_root, version=version, title=data["title"],
                                     period=data["period"], due_at=due_at, lock_at=lock_at,
                                     instructions=data["instructions"], targets=data["targets"])
     _commit()
-    return schemas.TaskSchema().dump(task), 201
+    return schemas.ReportTaskSchema().dump(task), 201
 
 
 @bp.post("/report-tasks/target-preview")
@@ -251,13 +251,13 @@ def preview_targets():
       requestBody:
         content:
           application/json:
-            schema: TargetPreviewSchema
+            schema: ReportTargetPreviewSchema
       responses:
         200:
           description: "{count, schools: [{code, name}]} (first 200)"
     """
     require(permissions.can_issue_task(current_user), action="report_task.issue")
-    data = load_json(schemas.TargetPreviewSchema())
+    data = load_json(schemas.ReportTargetPreviewSchema())
     schools = task_services.resolve_targets(current_user.scope_root, data["targets"])
     return {"count": len(schools), "schools": [{"code": s.code, "name": s.name} for s in schools[:200]]}
 
@@ -272,13 +272,13 @@ def get_task(task_id):
         200:
           content:
             application/json:
-              schema: TaskSchema
+              schema: ReportTaskSchema
     """
     task = task_for(current_user, task_id)
-    body = schemas.TaskSchema().dump(task)
+    body = schemas.ReportTaskSchema().dump(task)
     if permissions.is_school_reporter(current_user):
         mine = submission_services.submission_for(task, current_user.scope_root)
-        body["my_submission"] = schemas.SubmissionSummarySchema().dump(mine) if mine else None
+        body["my_submission"] = schemas.ReportSubmissionSummarySchema().dump(mine) if mine else None
     body["can_pass_down"] = permissions.can_pass_down(current_user, task)
     return body
 
@@ -292,22 +292,22 @@ def pass_down(task_id):
       requestBody:
         content:
           application/json:
-            schema: PassDownSchema
+            schema: ReportPassDownSchema
       responses:
         201:
           content:
             application/json:
-              schema: TaskSchema
+              schema: ReportTaskSchema
     """
     task = task_for(current_user, task_id)
     require(permissions.can_pass_down(current_user, task), action="report_task.pass_down", obj=task)
-    data = load_json(schemas.PassDownSchema())
+    data = load_json(schemas.ReportPassDownSchema())
     due_at = when(data["due_at"], "due_at")
     lock_at = when(data["lock_at"], "lock_at", required=False) or due_at
     child = task_services.pass_down(current_user, task, district=current_user.scope_root, due_at=due_at,
                                     lock_at=lock_at, instructions=data["instructions"], title=data["title"])
     _commit()
-    return schemas.TaskSchema().dump(child), 201
+    return schemas.ReportTaskSchema().dump(child), 201
 
 
 @bp.post("/report-tasks/<int:task_id>/remind")
@@ -319,14 +319,14 @@ def remind(task_id):
       requestBody:
         content:
           application/json:
-            schema: RemindSchema
+            schema: ReportRemindSchema
       responses:
         200:
           description: "{reminded: number of schools}"
     """
     task = task_for(current_user, task_id)
     require(permissions.can_remind(current_user, task), action="report_task.remind", obj=task)
-    data = load_json(schemas.RemindSchema()) if request.get_data() else {"message": ""}
+    data = load_json(schemas.ReportRemindSchema()) if request.get_data() else {"message": ""}
     count = reminders.remind_late(current_user, task, scope=current_user.scope_root, message=data["message"])
     _commit()
     return {"reminded": count}
@@ -342,13 +342,13 @@ def close_task(task_id):
         200:
           content:
             application/json:
-              schema: TaskSchema
+              schema: ReportTaskSchema
     """
     task = task_for(current_user, task_id)
     require(permissions.can_manage_task(current_user, task), action="report_task.close", obj=task)
     task_services.close_task(current_user, task)
     _commit()
-    return schemas.TaskSchema().dump(task)
+    return schemas.ReportTaskSchema().dump(task)
 
 
 @bp.post("/report-tasks/<int:task_id>/attachments")
@@ -361,7 +361,7 @@ def add_task_attachment(task_id):
         201:
           content:
             application/json:
-              schema: AttachmentSchema
+              schema: ReportAttachmentSchema
     """
     task = task_for(current_user, task_id)
     require(permissions.can_manage_task(current_user, task) or task.issuer_org_id == current_user.scope_root.id,
@@ -372,14 +372,14 @@ def add_task_attachment(task_id):
     attachment = task_services.add_attachment(current_user, task, upload.stream, filename=upload.filename,
                                               content_type=upload.mimetype)
     _commit()
-    return schemas.AttachmentSchema().dump(attachment), 201
+    return schemas.ReportAttachmentSchema().dump(attachment), 201
 
 
 # --- submissions ---------------------------------------------------------------------------------
 
 
 def _submission_body(submission) -> dict:
-    body = schemas.SubmissionSchema().dump(submission)
+    body = schemas.ReportSubmissionSchema().dump(submission)
     body["lock_reason"] = submission_services.lock_reason(submission)
     body["waiting"] = review.waiting_label(submission)
     body["actions"] = review.available_actions(submission, current_user)
@@ -395,7 +395,7 @@ def list_submissions(task_id):
     get:
       responses:
         200:
-          description: "{items, page, per_page, total, pages} of SubmissionSummarySchema"
+          description: "{items, page, per_page, total, pages} of ReportSubmissionSummarySchema"
     """
     task = task_for(current_user, task_id)
     query = (sa.select(Submission).join(OrgUnit, OrgUnit.id == Submission.school_id)
@@ -405,7 +405,7 @@ def list_submissions(task_id):
         query = query.where(Submission.status == request.args["status"])
     if request.args.get("district"):
         query = query.where(Submission.district_id == request.args.get("district", type=int))
-    return paginated(query, schemas.SubmissionSummarySchema())
+    return paginated(query, schemas.ReportSubmissionSummarySchema())
 
 
 @bp.get("/report-tasks/<int:task_id>/submissions/<int:submission_id>")
@@ -418,7 +418,7 @@ def get_submission(task_id, submission_id):
         200:
           content:
             application/json:
-              schema: SubmissionSchema
+              schema: ReportSubmissionSchema
     """
     task = task_for(current_user, task_id)
     return _submission_body(submission_for(current_user, submission_id, task))
@@ -443,15 +443,15 @@ def save_draft(task_id, submission_id):
       requestBody:
         content:
           application/json:
-            schema: DraftValuesSchema
+            schema: ReportDraftValuesSchema
       responses:
         200:
-          description: "{submission: SubmissionSchema, errors: {cell: [message]}, changed: [cell]}"
+          description: "{submission: ReportSubmissionSchema, errors: {cell: [message]}, changed: [cell]}"
         409:
           description: "locked (with the reason) or version_conflict"
     """
     submission = _fillable(task_id, submission_id)
-    data = load_json(schemas.DraftValuesSchema())
+    data = load_json(schemas.ReportDraftValuesSchema())
     result = submission_services.save_values(submission, current_user, data["values"], expected_version=data["version"],
                                              source="api" if request.authorization else "form")
     _commit()
@@ -467,17 +467,17 @@ def submit(task_id, submission_id):
       requestBody:
         content:
           application/json:
-            schema: SubmitSchema
+            schema: ReportSubmitSchema
       responses:
         200:
           content:
             application/json:
-              schema: SubmissionSchema
+              schema: ReportSubmissionSchema
         422:
           description: "fields: {cell: [message]}"
     """
     submission = _fillable(task_id, submission_id)
-    data = load_json(schemas.SubmitSchema())
+    data = load_json(schemas.ReportSubmitSchema())
     submission_services.submit_submission(submission, current_user, raw=data["values"],
                                           expected_version=data["version"], source="api")
     _commit()
@@ -493,16 +493,16 @@ def review_submission(task_id, submission_id):
       requestBody:
         content:
           application/json:
-            schema: ReviewSchema
+            schema: ReportReviewSchema
       responses:
         200:
           content:
             application/json:
-              schema: SubmissionSchema
+              schema: ReportSubmissionSchema
     """
     task = task_for(current_user, task_id)
     submission = submission_for(current_user, submission_id, task)
-    data = load_json(schemas.ReviewSchema())
+    data = load_json(schemas.ReportReviewSchema())
     if data["action"] == "approve":
         review.approve(submission, current_user, data["comment"])
     else:
@@ -520,18 +520,18 @@ def reopen(task_id, submission_id):
       requestBody:
         content:
           application/json:
-            schema: ReopenSchema
+            schema: ReportReopenSchema
       responses:
         200:
           content:
             application/json:
-              schema: SubmissionSchema
+              schema: ReportSubmissionSchema
     """
     task = task_for(current_user, task_id)
     submission = submission_for(current_user, submission_id, task)
     require(permissions.can_reopen_submission(current_user, submission), action="report_submission.reopen",
             obj=submission)
-    data = load_json(schemas.ReopenSchema())
+    data = load_json(schemas.ReportReopenSchema())
     submission_services.reopen_submission(submission, current_user, until=when(data["until"], "until"),
                                           reason=data["reason"])
     _commit()
@@ -546,12 +546,12 @@ def value_history(task_id, submission_id):
     get:
       responses:
         200:
-          description: "{items: [ValueChangeSchema]}"
+          description: "{items: [ReportValueChangeSchema]}"
     """
     task = task_for(current_user, task_id)
     submission = submission_for(current_user, submission_id, task)
     changes = submission_services.value_history(submission, request.args.get("key"))
-    return {"items": schemas.ValueChangeSchema(many=True).dump(changes)}
+    return {"items": schemas.ReportValueChangeSchema(many=True).dump(changes)}
 
 
 @bp.get("/report-tasks/<int:task_id>/submissions/<int:submission_id>/events")
@@ -562,11 +562,11 @@ def events(task_id, submission_id):
     get:
       responses:
         200:
-          description: "{items: [EventSchema]}"
+          description: "{items: [ReportEventSchema]}"
     """
     task = task_for(current_user, task_id)
     submission = submission_for(current_user, submission_id, task)
-    return {"items": schemas.EventSchema(many=True).dump(review.events(submission))}
+    return {"items": schemas.ReportEventSchema(many=True).dump(review.events(submission))}
 
 
 @bp.post("/report-tasks/<int:task_id>/submissions/<int:submission_id>/attachments")
@@ -748,7 +748,7 @@ def import_data_values(task_id):
       requestBody:
         content:
           application/json:
-            schema: DataValueSetSchema
+            schema: ReportDataValueSetSchema
           text/csv:
             schema:
               type: string
@@ -760,7 +760,7 @@ def import_data_values(task_id):
     if request.mimetype == "text/csv":
         values = exchange.parse_csv(request.get_data(as_text=True))
     else:
-        values = load_json(schemas.DataValueSetSchema())["dataValues"]
+        values = load_json(schemas.ReportDataValueSetSchema())["dataValues"]
     truthy = ("1", "true", "yes")
     summary = exchange.import_values(current_user, task, values,
                                      dry_run=request.args.get("dryRun", "").lower() in truthy,
@@ -783,10 +783,10 @@ def list_notices():
     get:
       responses:
         200:
-          description: "{items, page, per_page, total, pages} of NoticeSchema, plus unread"
+          description: "{items, page, per_page, total, pages} of ReportNoticeSchema, plus unread"
     """
     body = paginated(notices.inbox_query(current_user, unread_only=request.args.get("unread") == "1"),
-                     schemas.NoticeSchema())
+                     schemas.ReportNoticeSchema())
     body["unread"] = notices.unread_count(current_user)
     return body
 
@@ -801,7 +801,7 @@ def read_notice(notice_id):
         200:
           content:
             application/json:
-              schema: NoticeSchema
+              schema: ReportNoticeSchema
     """
     notice = db.session.get(Notice, notice_id)
     if notice is None:
@@ -809,5 +809,5 @@ def read_notice(notice_id):
     require(notices.can_read_notice(current_user, notice), action="report_notice.read", obj=notice)
     notices.mark_read(current_user, notice)
     _commit()
-    return schemas.NoticeSchema().dump(notice)
+    return schemas.ReportNoticeSchema().dump(notice)
 

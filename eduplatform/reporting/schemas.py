@@ -16,25 +16,25 @@ def _when(attr):
 # --- input ---------------------------------------------------------------------------------------
 
 
-class TemplateCreateSchema(Schema):
+class ReportTemplateCreateSchema(Schema):
     code = fields.String(required=True, error_messages=_MSG)
     name = fields.String(required=True, error_messages=_MSG)
     description = fields.String(load_default="")
     definition = fields.Dict(load_default=None, allow_none=True)
 
 
-class TemplateUpdateSchema(Schema):
+class ReportTemplateUpdateSchema(Schema):
     name = fields.String(required=True, error_messages=_MSG)
     description = fields.String(load_default="")
 
 
-class DraftDefinitionSchema(Schema):
+class ReportDraftDefinitionSchema(Schema):
     definition = fields.Dict(required=True, error_messages=_MSG)
     #: the draft version number the designer edits (a conflict if another draft was opened since)
     version = fields.Integer(load_default=None, allow_none=True)
 
 
-class TargetsSchema(Schema):
+class ReportTargetsSchema(Schema):
     subtrees = fields.List(fields.String(), load_default=list)
     stages = fields.List(fields.String(), load_default=list)
     school_types = fields.List(fields.String(), load_default=list)
@@ -42,7 +42,7 @@ class TargetsSchema(Schema):
     exclude = fields.List(fields.String(), load_default=list)
 
 
-class TaskIssueSchema(Schema):
+class ReportTaskIssueSchema(Schema):
     template = fields.String(required=True, error_messages=_MSG, metadata={"description": "模板代码"})
     version = fields.Integer(load_default=None, allow_none=True,
                              metadata={"description": "模板版本号；缺省为最新发布版本"})
@@ -53,67 +53,67 @@ class TaskIssueSchema(Schema):
     lock_at = fields.String(load_default=None, allow_none=True,
                             metadata={"description": "锁定时间（此后不能填报），缺省同截止时间"})
     instructions = fields.String(load_default="")
-    targets = fields.Nested(TargetsSchema, required=True, error_messages=_MSG)
+    targets = fields.Nested(ReportTargetsSchema, required=True, error_messages=_MSG)
 
 
-class TargetPreviewSchema(Schema):
-    targets = fields.Nested(TargetsSchema, required=True, error_messages=_MSG)
+class ReportTargetPreviewSchema(Schema):
+    targets = fields.Nested(ReportTargetsSchema, required=True, error_messages=_MSG)
 
 
-class PassDownSchema(Schema):
+class ReportPassDownSchema(Schema):
     due_at = fields.String(required=True, error_messages=_MSG)
     lock_at = fields.String(load_default=None, allow_none=True)
     instructions = fields.String(load_default="")
     title = fields.String(load_default=None, allow_none=True)
 
 
-class RemindSchema(Schema):
+class ReportRemindSchema(Schema):
     message = fields.String(load_default="", validate=validate.Length(max=500, error="附言不超过 500 字"))
 
 
-class DraftValuesSchema(Schema):
+class ReportDraftValuesSchema(Schema):
     values = fields.Dict(required=True, error_messages=_MSG,
                          metadata={"description": "{字段代码: 值}；固定行表格 {行代码: {列代码: 值}}；可增行表格为行的列表"})
     version = fields.Integer(required=True, error_messages={**_MSG, "required": "必须提供版本号以防覆盖他人的修改"})
 
 
-class SubmitSchema(Schema):
+class ReportSubmitSchema(Schema):
     values = fields.Dict(load_default=None, allow_none=True)
     version = fields.Integer(required=True, error_messages={**_MSG, "required": "必须提供版本号以防覆盖他人的修改"})
 
 
-class ReviewSchema(Schema):
+class ReportReviewSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(["approve", "return"], error="须为 approve 或 return"),
                            error_messages=_MSG)
     comment = fields.String(load_default="")
 
 
-class ReopenSchema(Schema):
+class ReportReopenSchema(Schema):
     until = fields.String(required=True, error_messages=_MSG)
     reason = fields.String(required=True, error_messages=_MSG)
 
 
-class DataValueSchema(Schema):
+class ReportDataValueSchema(Schema):
     dataElement = fields.String(required=True)
     period = fields.String(load_default=None, allow_none=True)
     orgUnit = fields.String(required=True)
     value = fields.Raw(load_default=None, allow_none=True)
 
 
-class DataValueSetSchema(Schema):
+class ReportDataValueSetSchema(Schema):
     dataValues = fields.List(fields.Dict(), required=True, error_messages=_MSG)
 
 
 # --- output --------------------------------------------------------------------------------------
 
 
-class OrgRefSchema(Schema):
+class ReportOrgRefSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
 
 
-class VersionSummarySchema(Schema):
+class ReportVersionSummarySchema(Schema):
     number = fields.Integer()
     status = fields.Function(lambda v: v.status.value)
     field_count = fields.Integer()
@@ -121,36 +121,36 @@ class VersionSummarySchema(Schema):
     updated_at = _when("updated_at")
 
 
-class VersionSchema(VersionSummarySchema):
+class ReportVersionSchema(ReportVersionSummarySchema):
     definition = fields.Dict()
 
 
-class TemplateSchema(Schema):
+class ReportTemplateSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
     description = fields.String()
-    owner = fields.Function(lambda t: OrgRefSchema().dump(t.owner_org))
-    versions = fields.Function(lambda t: VersionSummarySchema(many=True).dump(t.versions))
+    owner = fields.Function(lambda t: ReportOrgRefSchema().dump(t.owner_org))
+    versions = fields.Function(lambda t: ReportVersionSummarySchema(many=True).dump(t.versions))
     draft_version = fields.Function(lambda t: t.draft.number if t.draft else None)
     latest_published = fields.Function(lambda t: t.latest_published.number if t.latest_published else None)
     updated_at = _when("updated_at")
 
 
-class AttachmentSchema(Schema):
+class ReportAttachmentSchema(Schema):
     id = fields.Integer()
     filename = fields.Function(lambda a: a.file.filename)
     size = fields.Function(lambda a: a.file.size)
 
 
-class TaskSchema(Schema):
+class ReportTaskSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     period = fields.String()
     status = fields.Function(lambda t: t.status.value)
     template = fields.Function(lambda t: t.template_version.template.code)
     template_version = fields.Function(lambda t: t.template_version.number)
-    issuer = fields.Function(lambda t: OrgRefSchema().dump(t.issuer_org))
+    issuer = fields.Function(lambda t: ReportOrgRefSchema().dump(t.issuer_org))
     parent_id = fields.Integer(allow_none=True)
     instructions = fields.String()
     due_at = _when("due_at")
@@ -158,16 +158,16 @@ class TaskSchema(Schema):
     target_rule = fields.Dict()
     target_count = fields.Integer()
     created_at = _when("created_at")
-    pass_downs = fields.Function(lambda t: [{"id": p.id, "issuer": OrgRefSchema().dump(p.issuer_org),
+    pass_downs = fields.Function(lambda t: [{"id": p.id, "issuer": ReportOrgRefSchema().dump(p.issuer_org),
                                               "due_at": iso(p.due_at), "lock_at": iso(p.lock_at),
                                               "instructions": p.instructions} for p in t.pass_downs])
-    attachments = fields.Function(lambda t: AttachmentSchema(many=True).dump(t.attachments))
+    attachments = fields.Function(lambda t: ReportAttachmentSchema(many=True).dump(t.attachments))
 
 
-class SubmissionSummarySchema(Schema):
+class ReportSubmissionSummarySchema(Schema):
     id = fields.Integer()
     task_id = fields.Integer()
-    school = fields.Function(lambda s: OrgRefSchema().dump(s.school))
+    school = fields.Function(lambda s: ReportOrgRefSchema().dump(s.school))
     status = fields.Function(lambda s: s.status.value)
     status_label = fields.Function(lambda s: s.status.label)
     version = fields.Integer()
@@ -179,13 +179,13 @@ class SubmissionSummarySchema(Schema):
     updated_at = _when("updated_at")
 
 
-class SubmissionSchema(SubmissionSummarySchema):
+class ReportSubmissionSchema(ReportSubmissionSummarySchema):
     data = fields.Dict()
     last_comment = fields.String()
     reopened_until = _when("reopened_until")
 
 
-class ValueChangeSchema(Schema):
+class ReportValueChangeSchema(Schema):
     key = fields.String()
     old_value = fields.Raw()
     new_value = fields.Raw()
@@ -194,7 +194,7 @@ class ValueChangeSchema(Schema):
     source = fields.String()
 
 
-class EventSchema(Schema):
+class ReportEventSchema(Schema):
     action = fields.String()
     from_status = fields.String()
     to_status = fields.String()
@@ -205,7 +205,7 @@ class EventSchema(Schema):
     created_at = _when("created_at")
 
 
-class NoticeSchema(Schema):
+class ReportNoticeSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     title = fields.String()

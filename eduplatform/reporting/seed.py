@@ -87,17 +87,18 @@ def seed_demo(log):
     def sub(code):
         return submission_services.submission_for(task, find_org(code))
 
-    exp = sub("2133990101")  # 东湖区实验小学: approved by both levels
-    submission_services.submit_submission(exp, None, raw=_values(62, 48, [(120, 115), (118, 121), (110, 117)], 180, 35.5))
-    review.approve(exp, dh_staff, "数据完整")
-    review.approve(exp, city_staff)
-    yucai = sub("2133990201")  # 西山区育才小学: returned with a reason
-    submission_services.submit_submission(yucai, None, raw=_values(45, 30, [(90, 88), (95, 80), (85, 90)], 60, 12))
-    review.send_back(yucai, xs_staff, "学生用计算机数与装备台账不符，请核对后重新上报。")
-    high = sub("2133990103")  # 东湖区高级中学: waiting for the district
-    submission_services.submit_submission(high, None, raw=_values(120, 70, [(300, 280), (290, 295), (310, 300)], 400,
-                                                                   88.2))
-    nine = sub("2133990202")  # 西山区九年一贯制学校: a draft
-    submission_services.save_values(nine, None, {"school_kind": "public", "principal": "周校长", "classes": 27})
+    # 东湖区第一初级中学 (school_admin): approved by the district, waiting for the city (city_staff).
+    first = sub("2133990102")
+    submission_services.submit_submission(first, find_user("school_admin"),
+                                          raw=_values(62, 48, [(120, 115), (118, 121), (110, 117)], 180, 35.5))
+    review.approve(first, dh_staff, "数据完整")
+    # 西山区九年一贯制学校 (school_admin2): returned with a reason, to be fixed and handed in again.
+    nine = sub("2133990202")
+    submission_services.submit_submission(nine, find_user("school_admin2"),
+                                          raw=_values(45, 30, [(90, 88), (95, 80), (85, 90)], 60, 12))
+    review.send_back(nine, xs_staff, "学生用计算机数与装备台账不符，请核对后重新上报。")
+    # 东湖区实验小学: a draft begun.
+    submission_services.save_values(sub("2133990101"), None, {"school_kind": "public", "principal": "李校长",
+                                                              "classes": 24})
     log(f"数据填报：模板“{template.name}”V1，任务“{TASK_TITLE}”（{task.target_count} 所学校，东湖区已转发）")
     return []

@@ -323,7 +323,8 @@ def _page(submission, *, errors=None, raw=None, status=200):
         history=submission_services.value_history(submission, limit=100), attachments=attachments,
         can_reopen=permissions.can_reopen_submission(current_user, submission)
         and submission.status.value in ("not_started", "draft", "returned"),
-        waiting=review.waiting_label(submission), chain=review.review_chain(submission)), status
+        waiting=review.waiting_label(submission), chain=review.review_chain(submission),
+        instance=review.process_instance(submission)), status
 
 
 @bp.get("/submissions/<int:submission_id>")

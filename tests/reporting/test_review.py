@@ -71,12 +71,53 @@ def test_city_cannot_skip_the_district_and_others_cannot_act(submitted, people):
         review.send_back(submitted, people.school_a1_admin, "自己退回")
 
 
-def test_city_sends_back_an_approved_submission(submitted, people):
+def test_the_city_sends_back_what_the_district_approved_and_approval_is_final(submitted, people):
+    review.approve(submitted, people.district_a_staff)
+    review.send_back(submitted, people.city_staff, "复核发现经费数据有误")
+    assert submitted.status == SubmissionStatus.RETURNED and submitted.last_comment == "复核发现经费数据有误"
+    services.submit_submission(submitted, people.school_a1_admin)
+    assert review.available_actions(submitted, people.city_staff) == []  # the district reviews again first
     review.approve(submitted, people.district_a_staff)
     review.approve(submitted, people.city_staff)
-    assert review.available_actions(submitted, people.district_a_staff) == []
-    review.send_back(submitted, people.city_staff, "复核发现经费数据有误")
-    assert submitted.status == SubmissionStatus.RETURNED and submitted.approved_at is None
+    assert review.available_actions(submitted, people.city_staff) == []
+    with pytest.raises(Conflict):
+        review.send_back(submitted, people.city_staff, "再退回")
+
+
+def test_the_flow_runs_on_the_process_engine(submitted, people, tree):
+    from eduplatform import workflow
+
+    instance = review.process_instance(submitted)
+    assert instance.process_key == "report_review" and instance.state == "district_review"
+    assert instance.data["district_level"] is True and instance.data["city_level"] is True
+    todo = db.session.scalars(workflow.todo_query(people.district_a_staff)).all()
+    assert instance.id in {t.instance_id for t in todo}
+    assert db.session.scalars(workflow.todo_query(people.district_b_staff)).all() == []
+    review.send_back(submitted, people.district_a_staff, "请核对")
+    flow = [(e.from_state, e.to_state, e.reason) for e in workflow.events(instance) if e.kind == "transition"]
+    assert flow == [("filling", "district_review", None), ("district_review", "filling", "请核对")]
+
+
+def test_a_transition_from_the_engine_pages_keeps_the_submission_in_step(submitted, people):
+    """Approving through the engine (its to-do pages) updates the submission via the hook."""
+    from eduplatform import workflow
+
+    workflow.perform(review.process_instance(submitted), "district_approve", actor=people.district_a_staff)
+    assert submitted.status == SubmissionStatus.DISTRICT_APPROVED
+    assert review.events(submitted)[-1].action == "approve"
+
+
+def test_a_hand_in_through_the_engine_is_checked_too(task, tree, sub_of, people, good_values):
+    """Submitting from the engine's pages cannot skip the form's rules."""
+    from eduplatform import workflow
+
+    sub = sub_of(task, tree.school_a1)
+    services.save_values(sub, people.school_a1_admin, {**good_values, "teachers_female": 99})
+    instance = workflow.start("report_review", org=tree.school_a1, actor=people.school_a1_admin, subject=sub,
+                              data={"district_level": True, "city_level": True})
+    with pytest.raises(ValidationFailed) as info:
+        workflow.perform(instance, "submit", actor=people.school_a1_admin)
+    assert "teachers_female" in info.value.fields
 
 
 def test_cannot_review_what_is_not_submitted(task, tree, sub_of, people):

@@ -90,6 +90,9 @@ def test_review_and_reopen_through_the_pages(login, people, tree, task, sub_of, 
     client = login(people.district_a_staff)
     page = client.get(f"/reporting/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="review-form"' in page and 'name="v:teachers_total"' in page and "disabled" in page
+    # The engine's page of the same instance (diagram, event flow) is linked and open to the reviewer.
+    instance_url = page.split('href="/workflow/instances/')[1].split('"')[0]
+    assert client.get(f"/workflow/instances/{instance_url}").status_code == 200
     response = client.post(f"/reporting/submissions/{sub.id}/review", data={"action": "return", "comment": ""},
                            headers={"Referer": f"/reporting/submissions/{sub.id}"})
     assert response.status_code == 302

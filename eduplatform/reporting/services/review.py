@@ -1,36 +1,41 @@
-"""The review flow of a submission: school submit → district review → city review.
+"""The review flow of a submission, run by the business-process engine (``eduplatform.workflow``).
 
-Everything about review transitions lives here behind a narrow interface, so that it can run on
-the shared business-process engine (``eduplatform.workflow``) without the rest of reporting
-knowing:
+The process is ``processes/report_review.yaml``: 学校填报 → 区县审核 → 市局审核 → 审核通过, with 退回
+(reason required) from either review back to the school. Whether the district and the city review
+is decided when the instance starts (``district_level``, ``city_level``): the district reviews
+unless it issued the task itself or the school sits directly under the city; the city reviews when
+it issued the task. The engine records every step (事件流, audit), keeps the reviewers' to-do
+lists and decides who may act; the hook below keeps ``Submission.status`` in step — also for
+transitions performed from the engine's own pages — and refuses a hand-in whose values do not pass.
 
-    review_chain(submission)           the reviewing bureaus, bottom-up
-    current_reviewer(submission)       whose turn it is (None when the school holds it / approved)
+Reporting calls only this narrow interface:
+
+    review_chain(submission)             the reviewing bureaus, bottom-up
+    current_reviewer(submission)         whose turn it is (None when the school holds it / approved)
     available_actions(submission, user)  ["approve", "return"] or fewer
-    submit(submission, actor)          the school hands the form in
+    submit(submission, actor)            the school hands the form in
     approve(submission, actor, comment)
-    send_back(submission, actor, reason)   退回 — a reason is required
-    events(submission)                 every step, oldest first
-
-Rules: the first reviewer is the school's district bureau (unless the district issued the task
-itself, or the school sits directly under the city); the issuing bureau reviews last. Approval
-by the last level locks the data; the last level may send an approved submission back; a return
-always goes to the school, with the reason shown to it, and the resubmission starts again at the
-first level. Every step is a ``SubmissionEvent`` and an audit entry, in the caller's transaction.
+    send_back(submission, actor, reason) 退回 — a reason is required
+    events(submission)                   every step, oldest first (with reopen and import steps)
 """
 
 from __future__ import annotations
 
+from eduplatform import workflow
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.extensions import db
-from eduplatform.orgs.models import OrgUnit
+from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.reporting.models import SCHOOL_HOLDS, Submission, SubmissionEvent, SubmissionStatus
 from eduplatform.reporting.models.submissions import STATUS_LABELS
 from eduplatform.reporting.services import notices
 
+PROCESS = "report_review"
 APPROVE, RETURN = "approve", "return"
+#: engine transition → reporting action
+ACTIONS = {"district_approve": APPROVE, "city_approve": APPROVE, "send_back": RETURN}
+AUDIT_KINDS = {"submit": "submission.submitted", APPROVE: "submission.approved", RETURN: "submission.returned"}
 ACTION_LABELS = {"submit": "上报", APPROVE: "审核通过", RETURN: "退回", "reopen": "开放补报",
                  "import": "导入", "excel": "Excel导入"}
 
@@ -58,109 +63,150 @@ def current_reviewer(submission: Submission) -> OrgUnit | None:
     return chain[level] if level is not None and level < len(chain) else None
 
 
+def _instance(submission: Submission):
+    return workflow.instance_for(submission, PROCESS)
+
+
 def available_actions(submission: Submission, user) -> list[str]:
-    from eduplatform.reporting.permissions import is_bureau_user
-
-    if not is_bureau_user(user):
+    instance = _instance(submission)
+    if instance is None or not getattr(user, "is_authenticated", False):
         return []
-    root = user.scope_root
-    reviewer = current_reviewer(submission)
-    if reviewer is not None and reviewer.id == root.id:
-        return [APPROVE, RETURN]
-    if submission.status == SubmissionStatus.APPROVED and review_chain(submission)[-1].id == root.id:
-        return [RETURN]
-    return []
-
-
-def _event(submission, actor, action, before, comment="", data=None) -> SubmissionEvent:
-    event = SubmissionEvent(submission_id=submission.id, action=action, from_status=before.value,
-                            to_status=submission.status.value, actor_id=getattr(actor, "id", None),
-                            actor_org_id=getattr(getattr(actor, "scope_root", None), "id", None),
-                            comment=comment or "", data=data or {})
-    db.session.add(event)
-    return event
+    found = []
+    for item in workflow.available_transitions(instance, user):
+        action = ACTIONS.get(item.transition.key)
+        if action and action not in found:
+            found.append(action)
+    return sorted(found, key=[APPROVE, RETURN].index)
 
 
 def submit(submission: Submission, actor) -> None:
     """The school hands the form in (the caller has checked the lock and the values)."""
     if submission.status not in SCHOOL_HOLDS:
         raise Conflict(f"当前状态为“{submission.status.label}”，不能上报")
-    before = submission.status
-    now = utcnow()
-    submission.status = SubmissionStatus.SUBMITTED
-    submission.submitted_at = now
-    if submission.first_submitted_at is None:
-        submission.first_submitted_at = now
-        submission.on_time = now <= submission.due_at
-    submission.updated_at = now
-    submission.updated_by_id = getattr(actor, "id", None)
-    _event(submission, actor, "submit", before)
-    reviewer = current_reviewer(submission)
-    record("reporting", "submission.submitted",
-           f"{submission.school.name}上报“{submission.task.title}”", actor=actor, obj=submission,
-           data={"from": before.value, "on_time": submission.on_time})
-    notices.notify(reviewer, f"待审核：{submission.school.name}上报了“{submission.task.title}”",
-                   link=f"/reporting/submissions/{submission.id}", kind="review", task=submission.task)
+    instance = _instance(submission)
+    if instance is None or not instance.is_active:
+        issuer = submission.task.issuer_org
+        instance = workflow.start(PROCESS, org=submission.school, actor=actor, subject=submission,
+                                  title=f"{submission.task.title}·{submission.school.name}",
+                                  data={"district_level": submission.district is not None,
+                                        "city_level": issuer.type == OrgType.CITY_BUREAU})
+    workflow.perform(instance, "submit", actor=actor)
     db.session.flush()
 
 
 def approve(submission: Submission, actor, comment: str = "") -> None:
-    if APPROVE not in available_actions(submission, actor):
-        _refuse(submission, actor)
-    before = submission.status
-    chain = review_chain(submission)
-    level = _level(submission)
-    now = utcnow()
-    if level + 1 < len(chain):
-        submission.status = SubmissionStatus.DISTRICT_APPROVED
-        notices.notify(chain[level + 1], f"待审核：{chain[level].name}已审核通过{submission.school.name}的"
-                                         f"“{submission.task.title}”",
-                       link=f"/reporting/submissions/{submission.id}", kind="review", task=submission.task)
-    else:
-        submission.status = SubmissionStatus.APPROVED
-        submission.approved_at = now
-        notices.notify(submission.school, f"审核通过：“{submission.task.title}”",
-                       f"{chain[level].name}已审核通过贵校上报的数据。", link=f"/reporting/submissions/{submission.id}",
-                       kind="approved", task=submission.task)
-    submission.updated_at = now
-    _event(submission, actor, APPROVE, before, comment.strip())
-    record("reporting", "submission.approved",
-           f"{chain[level].name}审核通过{submission.school.name}的“{submission.task.title}”",
-           actor=actor, obj=submission, data={"from": before.value, "to": submission.status.value})
+    key = _transition_for(submission, actor, APPROVE)
+    comment = (comment or "").strip()
+    workflow.perform(_instance(submission), key, actor=actor, data={"comment": comment} if comment else None)
     db.session.flush()
 
 
 def send_back(submission: Submission, actor, reason: str) -> None:
     """退回 to the school with a reason (required); the school may edit and resubmit."""
     reason = (reason or "").strip()
-    if RETURN not in available_actions(submission, actor):
-        _refuse(submission, actor)
+    key = _transition_for(submission, actor, RETURN)
     if len(reason) < 2:
         raise ValidationFailed("退回时必须填写退回原因", fields={"comment": ["请填写退回原因"]})
     if len(reason) > 2000:
         raise ValidationFailed("退回原因不超过 2000 字", fields={"comment": ["退回原因不超过 2000 字"]})
-    before = submission.status
-    reviewer_org = actor.scope_root
-    submission.status = SubmissionStatus.RETURNED
-    submission.approved_at = None
-    submission.last_comment = reason
-    submission.updated_at = utcnow()
-    _event(submission, actor, RETURN, before, reason)
-    notices.notify(submission.school, f"已退回：“{submission.task.title}”",
-                   f"{reviewer_org.name}退回了贵校上报的数据，原因：{reason}",
-                   link=f"/reporting/submissions/{submission.id}", kind="returned", task=submission.task,
-                   email=True)
-    record("reporting", "submission.returned",
-           f"{reviewer_org.name}退回{submission.school.name}的“{submission.task.title}”：{reason}",
-           actor=actor, obj=submission, data={"from": before.value, "reason": reason})
+    workflow.perform(_instance(submission), key, actor=actor, reason=reason)
     db.session.flush()
 
 
-def _refuse(submission: Submission, actor) -> None:
+def _transition_for(submission: Submission, actor, action: str) -> str:
+    instance = _instance(submission)
+    if instance is not None:
+        for item in workflow.available_transitions(instance, actor):
+            if ACTIONS.get(item.transition.key) == action:
+                return item.transition.key
     reviewer = current_reviewer(submission)
     if reviewer is None:
         raise Conflict(f"当前状态为“{STATUS_LABELS[submission.status]}”，不能审核")
     raise PermissionDenied(f"此填报正等待{reviewer.name}审核，您不能操作")
+
+
+@workflow.on_transition(PROCESS)
+def _follow(event) -> None:
+    """Keep the submission in step with the process (in the same transaction)."""
+    if not event.moved or event.kind != "transition":
+        return
+    submission = event.subject
+    if submission is None:  # pragma: no cover - an instance always belongs to a submission
+        return
+    before = submission.status
+    actor = event.actor
+    now = utcnow()
+    key = event.transition.key if event.transition else ""
+    if key == "submit":
+        _check_hand_in(submission)
+        submission.submitted_at = now
+        if submission.first_submitted_at is None:
+            submission.first_submitted_at = now
+            submission.on_time = now <= submission.due_at
+    if event.to_state == "district_review":
+        submission.status = SubmissionStatus.SUBMITTED
+    elif event.to_state == "city_review":
+        submission.status = (SubmissionStatus.DISTRICT_APPROVED if key == "district_approve"
+                             else SubmissionStatus.SUBMITTED)
+    elif event.to_state == "approved":
+        submission.status = SubmissionStatus.APPROVED
+        submission.approved_at = now
+    elif event.to_state == "filling":
+        submission.status = SubmissionStatus.RETURNED
+        submission.approved_at = None
+        submission.last_comment = event.reason or ""
+    submission.updated_at = now
+    action = "submit" if key == "submit" else ACTIONS.get(key, key)
+    comment = event.reason or (event.changes.get("comment", [None, ""])[1] if event.changes else "") or ""
+    _event(submission, actor, action, before, comment)
+    _tell(submission, actor, action, comment)
+    who = getattr(_org_of(actor), "name", "")
+    summary = (f"{submission.school.name}上报“{submission.task.title}”" if action == "submit" else
+               f"{who}{ACTION_LABELS[action]}{submission.school.name}的“{submission.task.title}”")
+    record("reporting", AUDIT_KINDS[action], summary, actor=actor, obj=submission,
+           data={"from": before.value, "to": submission.status.value, "reason": comment or None})
+
+
+def _check_hand_in(submission: Submission) -> None:
+    """A hand-in from any page (ours or the engine's) must pass the lock and every rule."""
+    from eduplatform.reporting.services.submissions import lock_reason, spec_of
+
+    reason = lock_reason(submission)
+    if reason:
+        raise Conflict(reason, code="locked")
+    problems = spec_of(submission).submit_problems(submission.data or {})
+    if problems:
+        raise ValidationFailed(f"有 {len(problems)} 处需要修改后才能上报", code="invalid_values", fields=problems)
+
+
+def _org_of(actor):
+    return getattr(actor, "scope_root", None)
+
+
+def _tell(submission: Submission, actor, action: str, comment: str) -> None:
+    link = f"/reporting/submissions/{submission.id}"
+    if action == RETURN:
+        notices.notify(submission.school, f"已退回：“{submission.task.title}”",
+                       f"{getattr(_org_of(actor), 'name', '')}退回了贵校上报的数据，原因：{comment}",
+                       link=link, kind="returned", task=submission.task, email=True)
+    elif submission.status == SubmissionStatus.APPROVED:
+        notices.notify(submission.school, f"审核通过：“{submission.task.title}”",
+                       f"{getattr(_org_of(actor), 'name', '')}已审核通过贵校上报的数据。", link=link,
+                       kind="approved", task=submission.task)
+    else:
+        reviewer = current_reviewer(submission)
+        if reviewer is not None:
+            notices.notify(reviewer, f"待审核：{submission.school.name}的“{submission.task.title}”",
+                           link=link, kind="review", task=submission.task)
+
+
+def _event(submission, actor, action, before, comment="", data=None) -> SubmissionEvent:
+    event = SubmissionEvent(submission_id=submission.id, action=action, from_status=before.value,
+                            to_status=submission.status.value, actor_id=getattr(actor, "id", None),
+                            actor_org_id=getattr(_org_of(actor), "id", None), comment=comment or "",
+                            data=data or {})
+    db.session.add(event)
+    return event
 
 
 def record_event(submission: Submission, actor, action: str, comment: str = "", data: dict | None = None
@@ -174,6 +220,11 @@ def record_event(submission: Submission, actor, action: str, comment: str = "", 
 def events(submission: Submission) -> list[SubmissionEvent]:
     return list(db.session.scalars(db.select(SubmissionEvent).where(
         SubmissionEvent.submission_id == submission.id).order_by(SubmissionEvent.id)))
+
+
+def process_instance(submission: Submission):
+    """The engine's instance for the submission (its event flow and diagram live at /workflow)."""
+    return _instance(submission)
 
 
 def waiting_label(submission: Submission) -> str:
