@@ -28,6 +28,7 @@ from eduplatform.reporting.services import (
 from eduplatform.reporting.services import submissions as submission_services
 from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
+from eduplatform.reporting.spec import DefinitionError, compile_definition
 from eduplatform.reporting.timeutil import iso
 
 bp = make_api_blueprint("reporting_api", __name__)
@@ -146,6 +147,29 @@ def save_template_draft(template_id):
     draft = template_services.save_draft(current_user, template, data["definition"], expected_version=data["version"])
     _commit()
     return schemas.ReportVersionSchema().dump(draft)
+
+
+@bp.post("/report-templates/<int:template_id>/check")
+@login_required
+def check_template_definition(template_id):
+    """Check a definition without saving it: ``{valid, errors: {path: [message]}}`` (always 200).
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: ReportDraftDefinitionSchema
+      responses:
+        200:
+          description: "{valid: bool, errors: {sections.0.fields.2.formula: [message]}}"
+    """
+    template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportDraftDefinitionSchema())
+    try:
+        compile_definition(data["definition"])
+    except DefinitionError as exc:
+        return {"valid": False, "message": exc.message, "errors": exc.fields}
+    return {"valid": True, "errors": {}}
 
 
 @bp.post("/report-templates/<int:template_id>/publish")

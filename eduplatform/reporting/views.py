@@ -64,7 +64,9 @@ def template_create():
 @login_required
 def template_detail(template_id):
     template = template_for(current_user, template_id)
-    return render_template("reporting/template_detail.html", template=template,
+    from eduplatform.reporting.fieldtypes import FIELD_TYPE_LABELS
+
+    return render_template("reporting/template_detail.html", template=template, type_labels=FIELD_TYPE_LABELS,
                            can_edit=permissions.can_edit_template(current_user, template))
 
 

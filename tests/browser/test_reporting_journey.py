@@ -53,6 +53,7 @@ def test_issue_fill_return_resubmit_approve_and_aggregate(page, live_server):
     login(page, base, "city_staff")
     page.goto(f"{base}/reporting/tasks")
     page.click("#new-task")
+    page.select_option("#template_id", label="学校基本情况统计表（V1，示范市教育局）")
     page.fill("#title", TITLE)
     page.fill("#period", "2026秋")
     page.fill("#due_at", "2099-12-01T17:00")

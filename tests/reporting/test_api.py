@@ -34,6 +34,10 @@ def test_template_design_and_publish_over_the_api(client, h, people, sample_defi
         "sections": [{"title": "一", "fields": [{"code": "a", "label": "A", "type": "integer", "formula": "a*2"}]}]}})
     assert bad.status_code == 422
     assert bad.get_json()["error"]["fields"]["sections.0.fields.0.formula"][0].startswith("计算公式循环引用")
+    checked = client.post(f"/api/v1/report-templates/{tid}/check", headers=h(people.city_staff), json={"definition": {
+        "sections": [{"title": "一", "fields": [{"code": "a", "label": "A", "type": "integer", "formula": "b"}]}]}})
+    assert checked.status_code == 200 and checked.get_json()["valid"] is False
+    assert "sections.0.fields.0.formula" in checked.get_json()["errors"]
     ok = client.put(f"/api/v1/report-templates/{tid}/draft", json={"definition": sample_definition},
                     headers=h(people.city_staff))
     assert ok.status_code == 200 and ok.get_json()["field_count"] == 13

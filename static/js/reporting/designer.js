@@ -258,6 +258,21 @@
   }
 
   function save() {
+    // Check first (always answers 200), so that a definition with problems is shown, not refused.
+    return window.eduFetch("/api/v1/report-templates/" + boot.template_id + "/check", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ definition: def })
+    }).then(function (response) { return response.json(); }).then(function (check) {
+      if (check.valid === false) {
+        errors = check.errors || {};
+        status("danger", (check.message || "模板定义有误") + "：共 " + Object.keys(errors).length + " 处问题，已在对应字段下标出");
+        render();
+        throw new Error("invalid");
+      }
+      return store();
+    });
+  }
+
+  function store() {
     return window.eduFetch("/api/v1/report-templates/" + boot.template_id + "/draft", {
       method: "PUT", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ definition: def, version: boot.draft_version })
