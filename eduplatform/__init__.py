@@ -21,6 +21,7 @@ DOMAINS = [
     "eduplatform.orgs",
     "eduplatform.accounts",
     "eduplatform.audit",
+    "eduplatform.resources",
 ]
 
 
