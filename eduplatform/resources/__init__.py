@@ -45,7 +45,7 @@ def init_app(app):
     from eduplatform import ROOT_DIR
     from eduplatform.resources import models, review  # noqa: F401 - tables for the metadata
     from eduplatform.resources.models import Resource
-    from eduplatform.resources.search import KIND, resource_document
+    from eduplatform.resources.search import KIND, iter_resources, resource_document
     from eduplatform.resources.specs import load_specs
     from eduplatform.search.registry import register_searchable
 
@@ -59,7 +59,7 @@ def init_app(app):
     package_limit = os.environ.get("EDU_RESOURCES_MAX_PACKAGE_BYTES")
     app.config.setdefault("RESOURCES_MAX_PACKAGE_BYTES", int(package_limit) if package_limit else 4 * 1024**3)
     app.extensions["resource_specs"] = load_specs(app.config["RESOURCE_SPECS_DIR"])
-    register_searchable(KIND, Resource, resource_document)
+    register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
 
     from eduplatform.resources import cli
 

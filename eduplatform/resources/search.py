@@ -27,6 +27,15 @@ SORT_LABELS = {"relevance": "相关度", "newest": "最新", "downloads": "下�
 MAX_INDEXED_TEXT = 100_000
 
 
+def iter_resources():
+    """Every resource with its versions loaded in batches (for `flask reindex`)."""
+    from sqlalchemy.orm import selectinload
+
+    query = (sa.select(Resource).options(selectinload(Resource.versions)).order_by(Resource.id)
+             .execution_options(yield_per=500))
+    return iter(db.session.scalars(query))
+
+
 def resource_document(resource: Resource) -> SearchDocument | None:
     specs = get_specs()
     version = resource.version

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from eduplatform.core.errors import ValidationFailed
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 200
 FILE_FIELD = "file"
@@ -58,7 +58,7 @@ class StreamingUpload:
         self.file: UploadedFile | None = None
         self._in_file = False
         self._file_done = False
-        self._buffer = bytearray()
+        self._buffer = b""
         self._finished = False
 
     # -- parsing ---------------------------------------------------------------------------------
@@ -110,7 +110,10 @@ class StreamingUpload:
     def _read_file(self, n: int) -> bytes:
         if n is None or n < 0:
             raise ValueError("the file part is read in bounded chunks")
-        while len(self._buffer) < n and not self._file_done:
+        parts = [bytes(self._buffer)] if self._buffer else []
+        got = len(self._buffer)
+        self._buffer = b""
+        while got < n and not self._file_done:
             event = self._next_event()
             if event is None or event is StopIteration:
                 self._file_done = True
@@ -118,14 +121,12 @@ class StreamingUpload:
                 if event is StopIteration:
                     self._finished = True
                 break
-            self._buffer += event
-        if len(self._buffer) <= n:
-            data = bytes(self._buffer)
-            self._buffer.clear()
-            return data
-        data = bytes(self._buffer[:n])
-        del self._buffer[:n]
-        return data
+            parts.append(event)
+            got += len(event)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        if len(data) > n:
+            data, self._buffer = data[:n], data[n:]
+        return bytes(data)
 
     def finish(self) -> None:
         """Drain the rest of the body, keeping any fields that follow the file."""

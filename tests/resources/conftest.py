@@ -18,7 +18,6 @@ from eduplatform.extensions import db
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource
 
-
 # -- sample files --------------------------------------------------------------------------------
 
 def make_pptx(*slides: str) -> bytes:
@@ -68,8 +67,8 @@ def make_pdf(text: str = "Photosynthesis lesson") -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -115,6 +114,17 @@ COURSEWARE = {"type": "courseware", "title": "二次函数的图像与性质", "
 
 
 # -- fixtures ------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """These tests create a dozen accounts each; scrypt (right for production) dominates their time."""
+    from werkzeug.security import generate_password_hash
+
+    from eduplatform.accounts import services as account_services
+
+    monkeypatch.setattr(account_services, "hash_password",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
+
 
 @pytest.fixture(params=["file", "minio"])
 def backend(request, app):
