@@ -366,7 +366,8 @@ def run_upload(args) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-resources-", dir=str(OUT_DIR)))
     moto = None
     try:
-        storage_args = argparse.Namespace(size_mb=args.upload_mb, part_mb=16)
+        # The same part size as the app's MinIO backend (config MINIO_PART_SIZE).
+        storage_args = argparse.Namespace(size_mb=args.upload_mb, part_mb=8)
         rows = [("file", None)]
         if not args.skip_minio:
             moto, endpoint = bench_storage.start_moto()

@@ -416,7 +416,8 @@ def export_package():
     """
     require(permissions.can_manage_packages(current_user), action="resource.package_export")
     data = load_json(ExportSchema())
-    path, count = packages.export_package(current_user, data["ids"])
+    ids = data["ids"] or packages.collection_ids(current_user, data["collection"] or {})
+    path, count = packages.export_package(current_user, ids)
     db.session.commit()
     return packages.send_package(path, count)
 

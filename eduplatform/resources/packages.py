@@ -105,6 +105,23 @@ def export_package(actor, ids: list[int]) -> tuple[str, int]:
     return path, len(entries)
 
 
+COLLECTION_FIELDS = ("type", "stage", "subject", "grade", "org_id")
+
+
+def collection_ids(actor, criteria: dict) -> list[int]:
+    """Ids of the published resources in the actor's scope matching ``criteria`` (a collection)."""
+    from eduplatform.resources.services import published_visible
+
+    unknown = set(criteria) - set(COLLECTION_FIELDS)
+    if unknown or not criteria:
+        raise ValidationFailed("请选择资源，或按 type、stage、subject、grade、org_id 指定一组资源",
+                               fields={"collection": [f"不支持的条件：{sorted(unknown)}" if unknown else "条件为空"]})
+    query = permissions.scoped_resources(published_visible(actor), actor).with_only_columns(Resource.id)
+    for name, value in criteria.items():
+        query = query.where(getattr(Resource, name) == (int(value) if name == "org_id" else value))
+    return list(db.session.scalars(query.order_by(Resource.id).limit(MAX_EXPORT + 1)))
+
+
 def _zip_time():
     now = datetime.now(UTC)
     return (now.year, now.month, now.day, now.hour, now.minute, now.second)

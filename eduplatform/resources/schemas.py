@@ -112,4 +112,7 @@ class CommentCreateSchema(Schema):
 
 
 class ExportSchema(Schema):
-    ids = fields.List(fields.Integer(), required=True, error_messages={"required": "请选择要导出的资源"})
+    ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "要导出的资源编号"})
+    #: A collection by criteria: every published resource in the caller's scope that matches.
+    collection = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None,
+                             metadata={"description": "按条件导出一组资源：type、stage、subject、grade、org"})

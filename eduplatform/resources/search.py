@@ -6,6 +6,7 @@ Documents carry ACL tokens (``permissions.resource_acl``); a searcher's tokens c
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -95,12 +96,28 @@ def search_resources(user, *, q: str = "", filters: dict | None = None, sort: st
     return ResourceSearch(results, hits, _facet_labels(results) if facet_labels else {})
 
 
+_ORG_NAMES: dict[int, str] = {}
+_ORG_NAMES_LOADED = [0.0]
+ORG_NAME_TTL = 60.0
+
+
+def org_names(ids: list[int]) -> dict[int, str]:
+    """Names of org units for the org facet, cached for a minute (one query per search otherwise)."""
+    now = time.monotonic()
+    if now - _ORG_NAMES_LOADED[0] > ORG_NAME_TTL:
+        _ORG_NAMES.clear()
+        _ORG_NAMES_LOADED[0] = now
+    missing = [i for i in ids if i not in _ORG_NAMES]
+    if missing:
+        _ORG_NAMES.update(db.session.execute(sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(missing))).all())
+    return {i: _ORG_NAMES.get(i, str(i)) for i in ids}
+
+
 def _facet_labels(results: SearchResults) -> dict:
     specs = get_specs()
     vocab_of = {"stage": "stage", "subject": "subject", "grade": "grade", "format": "format"}
     org_ids = [int(v) for v, _ in results.facet_counts.get("org", []) if v.isdigit()]
-    org_names = dict(db.session.execute(sa.select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(org_ids)))
-                     .all()) if org_ids else {}
+    names = org_names(org_ids) if org_ids else {}
     out = {}
     for name, counts in results.facet_counts.items():
         labelled = []
@@ -109,7 +126,7 @@ def _facet_labels(results: SearchResults) -> dict:
                 rtype = specs.get(value)
                 label = rtype.label if rtype else value
             elif name == "org":
-                label = org_names.get(int(value), value) if value.isdigit() else value
+                label = names.get(int(value), value) if value.isdigit() else value
             else:
                 label = specs.label(vocab_of[name], value)
             labelled.append((value, label, count))

@@ -101,6 +101,24 @@ def make_wav(rate: int = 44100, channels: int = 2, width: int = 2, seconds: floa
     return out.getvalue()
 
 
+def make_mp4(size=(160, 120), fps: int = 10, frames: int = 10) -> bytes:
+    """A tiny MPEG-4 video made with PyAV (its wheels ship the encoder)."""
+    import av
+    from PIL import Image
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_image(Image.new("RGB", size, (i * 20 % 256, 100, 150)))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
 def make_zip(files: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -114,6 +132,14 @@ COURSEWARE = {"type": "courseware", "title": "二次函数的图像与性质", "
 
 
 # -- fixtures ------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _fresh_org_name_cache():
+    """Each test's rolled-back tree reuses org ids under other names."""
+    from eduplatform.resources.search import _ORG_NAMES
+
+    _ORG_NAMES.clear()
+
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashes(monkeypatch):

@@ -165,3 +165,18 @@ def test_drafts_cannot_be_exported(client, upload, people):
                            json={"ids": [rid]})
     assert response.status_code == 403
     assert db.session.scalar(db.select(db.func.count()).select_from(StoredFile)) == 1
+
+
+def test_export_a_collection_by_criteria(client, upload, publish, people):
+    for text, subject in (("集合甲", "math"), ("集合乙", "math"), ("集合丙", "physics")):
+        publish(upload(people.teacher_a1, file=(make_pptx(text), "c.pptx"), title=text, subject=subject)
+                .get_json()["id"])
+    headers = upload.headers(people.district_a_staff)
+    response = client.post("/api/v1/resource-packages/export", headers=headers,
+                           json={"collection": {"subject": "math", "stage": "junior"}})
+    assert response.status_code == 200
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("manifest.json"))
+    assert {r["metadata"]["title"] for r in manifest["resources"]} == {"集合甲", "集合乙"}
+    other = client.post("/api/v1/resource-packages/export", headers=upload.headers(people.district_b_staff),
+                        json={"collection": {"subject": "math"}})
+    assert other.status_code == 422  # nothing of district B's scope matches

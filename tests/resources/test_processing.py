@@ -12,7 +12,7 @@ from eduplatform.resources.models import ProcessingState, Resource, ResourceVers
 from eduplatform.resources.probe import detect_encoding
 from eduplatform.resources.processing import extract_text, html_to_text
 from eduplatform.resources.search import search_resources
-from tests.resources.conftest import make_docx, make_image, make_pdf, make_pptx, make_wav
+from tests.resources.conftest import make_docx, make_image, make_mp4, make_pdf, make_pptx, make_wav
 
 IMAGE = {"type": "media_image", "title": "示意图", "description": "d", "stage": "primary", "subject": "science"}
 AUDIO = {"type": "media_audio", "title": "朗读", "description": "d", "stage": "primary", "subject": "chinese"}
@@ -46,6 +46,22 @@ def test_audio_rules_warn_but_do_not_block(upload, people):
     assert response.get_json()["media_info"]["sample_rate"] == 8000
     good = _report(upload(people.teacher_a1, data=AUDIO, file=(make_wav(), "好.wav")))
     assert set(good.values()) == {"pass"}
+
+
+def test_video_probe_thumbnail_and_seekable_preview(client, backend, upload, people):
+    response = upload(people.teacher_a1, data={**AUDIO, "type": "media_video", "title": "实验视频"},
+                      file=(make_mp4(), "实验.mp4"))
+    report = _report(response)
+    body = response.get_json()
+    assert body["media_info"]["width"] == 160 and body["media_info"]["fps"] == 10
+    assert report["video_resolution"] == "warning" and report["video_frame_rate"] == "warning"
+    assert report["video_has_audio"] == "n/a" and body["conformance_status"] == "warning"
+    version = db.session.scalars(db.select(ResourceVersion)).one()
+    assert version.thumbnail is not None  # first frame
+    headers = upload.headers(people.teacher_a1)
+    played = client.get(f"/api/v1/resources/{body['id']}/download?inline=1", headers={**headers, "Range": "bytes=0-99"})
+    assert played.status_code == 206 and played.headers["Content-Type"] == "video/mp4"
+    assert played.headers["Content-Disposition"].startswith("inline") and len(played.data) == 100
 
 
 def test_text_encoding_rule(upload, people):

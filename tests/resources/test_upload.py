@@ -230,3 +230,30 @@ def test_visibility_by_code_or_label(people, upload, visibility, expected):
     fields = {"visibility": visibility} if visibility else {}
     response = upload(people.teacher_a1, file=(make_pptx(str(visibility)), "v.pptx"), **fields)
     assert response.status_code == 201 and response.get_json()["visibility"] == expected
+
+
+def test_browser_session_api_upload_uses_the_parsed_form(client, auth, people):
+    """A cookie-session API call has its CSRF header checked (which parses the form): same result."""
+    import re
+
+    auth.login(people.teacher_a1)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/resources").get_data(as_text=True))[1]
+    data = {"type": "courseware", "title": "会话上传", "description": "d", "stage": "junior", "subject": "math",
+            "file": (io.BytesIO(make_pptx("会话")), "s.pptx")}
+    refused = client.post("/api/v1/resources", data=dict(data), content_type="multipart/form-data")
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf_failed"
+    data["file"] = (io.BytesIO(make_pptx("会话")), "s.pptx")
+    ok = client.post("/api/v1/resources", data=data, content_type="multipart/form-data",
+                     headers={"X-CSRFToken": token})
+    assert ok.status_code == 201, ok.get_json()
+    assert ok.get_json()["title"] == "会话上传"
+
+
+def test_html_duplicate_offers_a_link(client, auth, upload, people):
+    content = make_pptx("网页重复")
+    first = upload(people.teacher_a1, file=(content, "a.pptx")).get_json()["id"]
+    auth.login(people.teacher_a1)
+    again = client.post("/resources/upload", content_type="multipart/form-data",
+                        data={**_text_fields(), "type": "courseware", "file": (io.BytesIO(content), "b.pptx")})
+    assert again.status_code == 409
+    assert f'href="/resources/{first}"' in again.get_data(as_text=True)
