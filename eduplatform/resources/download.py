@@ -10,6 +10,10 @@ from eduplatform.storage.base import content_disposition
 from eduplatform.storage.registry import get_storage
 
 #: Content types a browser may show inline (never HTML or SVG: they could run script).
+#: Shown inline, a user's file is treated as untrusted: no script, nothing loaded from elsewhere.
+INLINE_POLICY = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
+                 "object-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin")
+
 INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/bmp", "application/pdf", "audio/", "video/",
                 "text/plain")
 
@@ -34,6 +38,8 @@ def send_stored(stored, *, inline: bool = False) -> Response:
         "ETag": f'"{stored.sha256}"',
         "Cache-Control": "private, no-cache",
     }
+    if inline:
+        headers["Content-Security-Policy"] = INLINE_POLICY
     ranges = parse_range_header(request.headers.get("Range"))
     if_range = request.headers.get("If-Range")
     if ranges is not None and (not if_range or if_range.strip('"') == stored.sha256):

@@ -96,3 +96,16 @@ def test_image_preview_is_inline_and_html_never_is(client, upload, publish, peop
     assert page.headers["Content-Disposition"].startswith("attachment")
     assert page.headers["Content-Type"] == "application/octet-stream"
     assert db.session.get(Resource, html).version.extracted_text == "网页"
+
+
+def test_patch_metadata_over_the_api(client, upload, people):
+    rid = upload(people.teacher_a1).get_json()["id"]
+    headers = upload.headers(people.teacher_a1)
+    changed = client.patch(f"/api/v1/resources/{rid}", headers=headers,
+                           json={"title": "修订后的标题", "grade": "初三", "teaching_hours": 3, "visibility": "本区县"})
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert body["title"] == "修订后的标题" and body["grade"] == "g9" and body["extra"] == {"teaching_hours": 3}
+    assert body["visibility"] == "district"
+    bad = client.patch(f"/api/v1/resources/{rid}", headers=headers, json={"stage": "小学"})  # grade g9 no longer fits
+    assert bad.status_code == 422 and "grade" in bad.get_json()["error"]["fields"]
