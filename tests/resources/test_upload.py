@@ -232,11 +232,12 @@ def test_visibility_by_code_or_label(people, upload, visibility, expected):
     assert response.status_code == 201 and response.get_json()["visibility"] == expected
 
 
-def test_browser_session_api_upload_uses_the_parsed_form(client, auth, people):
+def test_browser_session_api_upload_uses_the_parsed_form(app, client, auth, people, monkeypatch):
     """A cookie-session API call has its CSRF header checked (which parses the form): same result."""
     import re
 
     auth.login(people.teacher_a1)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the suite runs with it off
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/resources").get_data(as_text=True))[1]
     data = {"type": "courseware", "title": "会话上传", "description": "d", "stage": "junior", "subject": "math",
             "file": (io.BytesIO(make_pptx("会话")), "s.pptx")}
