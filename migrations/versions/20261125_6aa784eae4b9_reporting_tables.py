@@ -1,7 +1,7 @@
 """reporting: templates and versions, tasks, submissions with their values, history and events, notices, mail queue (numbers packed per submission)
 
 Revision ID: 6aa784eae4b9
-Revises: 401914f093e4
+Revises: 096544cc2e86
 Create Date: 2026-11-25 12:11:50.356076
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6aa784eae4b9'
-down_revision = '401914f093e4'
+down_revision = '096544cc2e86'
 branch_labels = None
 depends_on = None
 

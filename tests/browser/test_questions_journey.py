@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from eduplatform.accounts.seed import DEMO_PASSWORD
 
 GIFT = """// 浏览器测试导入的题目
@@ -78,7 +80,7 @@ def test_import_assemble_publish_take_grade_and_see_statistics(page, live_server
     page.goto(f"{live_server}/questions/exams/{exam_id}/take")
     page.click("#start-exam")
     page.wait_for_selector("#exam-app")
-    assert re.match(r"\d\d:\d\d", page.inner_text("#exam-timer"))
+    expect(page.locator("#exam-timer")).to_have_text(re.compile(r"\d\d:\d\d"))  # the script ticks it
     for item in page.locator(".exam-item[data-type=single]").all():
         item.locator("input[type=radio]").first.check()
     page.locator(".exam-item[data-type=essay] textarea").fill("只含有一个未知数、未知数的次数是 1 的整式方程。")
