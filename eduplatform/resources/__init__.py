@@ -61,6 +61,10 @@ def init_app(app):
     app.extensions["resource_specs"] = load_specs(app.config["RESOURCE_SPECS_DIR"])
     register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
 
+    from eduplatform.resources.indicators import register_indicators
+
+    register_indicators()
+
     from eduplatform.resources import cli
 
     cli.init_app(app)
