@@ -51,6 +51,9 @@ class Config:
     MINIO_BUCKET = _env("MINIO_BUCKET", "eduplatform")
     MINIO_SECURE = _env_bool("MINIO_SECURE", False)
     MINIO_REGION = _env("MINIO_REGION")
+    #: Multipart part size: an upload holds about three parts in memory at once (8 MiB keeps a
+    #: streamed upload's memory growth well under 64 MB; S3 allows 10,000 parts, i.e. 80 GB).
+    MINIO_PART_SIZE = _env_int("MINIO_PART_SIZE", 8 * 1024**2)
     #: Largest single upload accepted anywhere, in bytes (domains may set lower limits).
     MAX_UPLOAD_BYTES = _env_int("EDU_MAX_UPLOAD_BYTES", 2 * 1024**3)
 

@@ -18,6 +18,9 @@ from eduplatform.core.errors import ValidationFailed, error_payload
 
 API_PREFIX = "/api/v1"
 _API_BLUEPRINTS: list[Blueprint] = []
+#: Callables ``hook(spec, app)`` run before the OpenAPI document is rendered: domains whose schemas
+#: are generated at run time (e.g. from resource_specs/) add their components there.
+_OPENAPI_HOOKS: list = []
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -146,7 +149,15 @@ def build_openapi(app: Flask) -> dict:
                 op.setdefault("parameters", []).extend(params)
             ops[method.lower()] = op
         spec.path(path=path, operations=ops)
+    for hook in _OPENAPI_HOOKS:
+        hook(spec, app)
     return spec.to_dict()
+
+
+def register_openapi_hook(hook) -> None:
+    """Add components to the OpenAPI document (see ``_OPENAPI_HOOKS``)."""
+    if hook not in _OPENAPI_HOOKS:
+        _OPENAPI_HOOKS.append(hook)
 
 
 def init_app(app: Flask) -> None:

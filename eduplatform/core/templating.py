@@ -40,6 +40,31 @@ def nav_items(user) -> dict[str, list[NavItem]]:
     return {area: items for area, items in grouped.items() if items}
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A card on the home page offered by a domain (``HOME_PANELS`` in its package).
+
+    ``context(user)`` returns the template's variables, or None when the panel has nothing for
+    this user; ``template`` is rendered with them. Lower ``order`` comes first.
+    """
+
+    template: str
+    context: object  # callable(user) -> dict | None
+    order: int = 50
+
+
+def home_panels(user) -> list[tuple[HomePanel, dict]]:
+    from eduplatform import DOMAINS
+
+    panels = [panel for name in DOMAINS for panel in getattr(importlib.import_module(name), "HOME_PANELS", [])]
+    shown = []
+    for panel in sorted(panels, key=lambda p: p.order):
+        context = panel.context(user)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
+
+
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""

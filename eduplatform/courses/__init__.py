@@ -7,7 +7,7 @@ import os
 
 from flask import Blueprint
 
-from eduplatform.core.templating import NavItem
+from eduplatform.core.templating import HomePanel, NavItem
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -43,6 +43,21 @@ NAV = [
     NavItem("远程教育资源", "我的培训学时", "courses.my_training", _teacher),
     NavItem("教育信息网络", "教师培训学时统计", "courses.training_report_page", _training_reports),
 ]
+
+
+def _home_courses(user):
+    """The home page's 我的课程 card: the learner's courses in progress, most recent first."""
+    if not _learner(user):
+        return None
+    from eduplatform.courses.enrolment import my_enrolments_query
+    from eduplatform.courses.models import EnrolmentStatus
+    from eduplatform.extensions import db
+
+    rows = [e for e in db.session.scalars(my_enrolments_query(user).limit(12)) if e.status == EnrolmentStatus.ACTIVE]
+    return {"rows": rows[:5]}
+
+
+HOME_PANELS = [HomePanel("courses/_home_panel.html", _home_courses, order=20)]
 
 
 def init_app(app):

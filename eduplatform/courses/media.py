@@ -2,7 +2,8 @@
 PyAV, office previews, and streaming with HTTP Range (206) so players can seek.
 
 A lesson's file is either a resource of the resource library (``Lesson.resource_id``) or a file uploaded
-for the lesson (``Lesson.file_id``, a ``StoredFile``); both are served through the same route.
+for the lesson (``Lesson.file_id``, a ``StoredFile``); both are served through the same route with the
+resource library's ``send_stored`` (Range → 206); ``send_object`` here serves SCORM files (HTML that runs).
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def _xlsx(data: bytes) -> str:
 
 # --- streaming ----------------------------------------------------------------------------------
 
-#: For files shown inline that must not run script (media, PDF, text).
+#: Files shown inline must not run script (the resource library's policy); SCORM content passes its own.
 INLINE_POLICY = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
                  "object-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin")
 
@@ -213,17 +214,6 @@ def send_object(key: str, *, size: int, content_type: str, filename: str, etag: 
                     direct_passthrough=True)
 
 
-def send_stored(stored, *, inline: bool = True, content_type: str | None = None) -> Response:
-    content_type = content_type or stored.content_type or "application/octet-stream"
-    safe_inline = inline and content_type.split(";")[0] in {
-        *EXTENSIONS[LessonKind.VIDEO].values(), *EXTENSIONS[LessonKind.AUDIO].values(), "application/pdf",
-        "text/plain", "image/png", "image/jpeg", "image/gif"}
-    if not safe_inline and content_type.startswith("text/"):
-        content_type = "application/octet-stream"
-    return send_object(stored.key, size=stored.size, content_type=content_type, filename=stored.filename,
-                       etag=stored.sha256, inline=safe_inline)
-
-
 def lesson_file(lesson):
     """The StoredFile a media/document lesson plays: its resource's current file, or its own upload."""
     if lesson.resource_id is not None:
@@ -233,3 +223,15 @@ def lesson_file(lesson):
         if stored is not None:
             return stored
     return lesson.file
+
+
+def document_preview(lesson) -> str | None:
+    """The HTML preview of a document lesson: made at upload, or the resource's extracted text."""
+    if lesson.preview_html:
+        return lesson.preview_html
+    if lesson.resource_id is not None:
+        from eduplatform.courses import resources_link
+
+        resource = resources_link.get_resource(lesson.resource_id)
+        return resources_link.preview_of(resource) if resource is not None else None
+    return None

@@ -47,7 +47,8 @@ class CourseInSchema(_Form):
 
     @validates_schema
     def _hours_for_teachers(self, data, **kwargs):
-        if data.get("training_hours") and data.get("audience") != CourseAudience.TEACHERS:
+        # A partial update without the audience is checked by the service against the stored one.
+        if data.get("training_hours") and "audience" in data and data["audience"] != CourseAudience.TEACHERS:
             raise ValidationError("只有教师培训课程可以设置继续教育学时", "training_hours")
 
 

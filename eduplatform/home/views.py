@@ -3,6 +3,8 @@
 from flask import render_template
 from flask_login import current_user, login_required
 
+from eduplatform.core.templating import home_panels
+
 from eduplatform.home import bp
 from eduplatform.home.services import health
 
@@ -10,7 +12,7 @@ from eduplatform.home.services import health
 @bp.get("/")
 @login_required
 def index():
-    return render_template("home/index.html", user=current_user)
+    return render_template("home/index.html", user=current_user, panels=home_panels(current_user))
 
 
 @bp.get("/healthz")

@@ -21,6 +21,7 @@ def build_storage(config) -> Storage:
         storage = MinioStorage(
             config["MINIO_ENDPOINT"], config["MINIO_ACCESS_KEY"], config["MINIO_SECRET_KEY"],
             config["MINIO_BUCKET"], secure=config["MINIO_SECURE"], region=config.get("MINIO_REGION"),
+            **({"part_size": config["MINIO_PART_SIZE"]} if config.get("MINIO_PART_SIZE") else {}),
         )
         try:
             storage.ensure_bucket()  # a fresh MinIO has no bucket yet

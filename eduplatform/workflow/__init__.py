@@ -13,7 +13,7 @@ The public API, all importable from ``eduplatform.workflow``:
 
 from flask import Blueprint
 
-from eduplatform.core.templating import NavItem
+from eduplatform.core.templating import HomePanel, NavItem
 from eduplatform.workflow.calendar import WorkCalendar
 from eduplatform.workflow.definitions import DefinitionError, ProcessDef
 from eduplatform.workflow.engine import (
@@ -57,6 +57,21 @@ NAV = [
     NavItem("教育电子政务", "分工组成", "workflow.division_tree", _is_org_user),
     NavItem("系统管理", "工作日日历", "workflow.calendar_page", _is_sysadmin),
 ]
+
+
+def _home_work(user):
+    """The home page's 我的待办 and 通知 cards (for users who take part in processes)."""
+    if not _is_org_user(user):
+        return None
+    from eduplatform.extensions import db
+    from eduplatform.workflow.notices import inbox_query
+    from eduplatform.workflow.tasks import todo_count
+
+    return {"todos": db.session.scalars(todo_query(user).limit(6)).all(), "todo_total": todo_count(user),
+            "notices": db.session.scalars(inbox_query(user).limit(5)).all()}
+
+
+HOME_PANELS = [HomePanel("workflow/_home_panel.html", _home_work, order=10)]
 
 
 def init_app(app):

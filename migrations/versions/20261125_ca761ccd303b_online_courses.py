@@ -4,7 +4,7 @@ Q&A, assignment submissions, training hours (继续教育学时).
 Enums are stored as strings (native_enum=False), as everywhere on the platform.
 
 Revision ID: ca761ccd303b
-Revises: 401914f093e4
+Revises: 096544cc2e86
 Create Date: 2026-11-25 13:42:46.433923
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ca761ccd303b'
-down_revision = '401914f093e4'
+down_revision = '096544cc2e86'
 branch_labels = None
 depends_on = None
 
@@ -157,6 +157,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_lessons_course_id_courses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['exam_id'], ['exams.id'], name=op.f('fk_course_lessons_exam_id_exams')),
     sa.ForeignKeyConstraint(['file_id'], ['stored_files.id'], name=op.f('fk_course_lessons_file_id_stored_files')),
+    sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_course_lessons_resource_id_resources'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['scorm_package_id'], ['scorm_packages.id'], name=op.f('fk_course_lessons_scorm_package_id_scorm_packages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_lessons'))
     )

@@ -114,3 +114,65 @@ def test_enrol_watch_scorm_quiz_and_reach_100_percent(page, live_server, journey
     assert page.locator(".lesson-row .badge.text-bg-success").count() == 3
     page.goto(f"{live_server}/courses/mine")
     assert "已完成" in page.locator(f"#my-courses tr[data-course-id='{course_id}']").inner_text()
+
+
+@pytest.fixture(scope="module")
+def scorm2004_lesson(live_app):
+    """A student course with a SCORM 2004 (4th edition) package; the demo student is enrolled."""
+    from eduplatform.accounts.services import find_user
+    from eduplatform.courses import catalogue, enrolment, structure
+    from eduplatform.courses.models import CourseAudience, EnrolmentMode, LessonKind
+    from eduplatform.courses.samples import scorm_zip
+
+    with live_app.app_context():
+        teacher, student = find_user("teacher"), find_user("student")
+        course = catalogue.create_course(teacher, {
+            "title": "浏览器测试课程：SCORM 2004", "audience": CourseAudience.STUDENTS,
+            "enrolment_mode": EnrolmentMode.OPEN, "training_hours": 0})
+        chapter = structure.add_chapter(teacher, course, "第一章")
+        lesson = structure.add_lesson(teacher, chapter, {
+            "title": "2004 课件", "kind": LessonKind.SCORM, "required": True, "body": ""},
+            upload=FileStorage(io.BytesIO(scorm_zip("2004")), "课件2004.zip", "application/zip"))
+        catalogue.publish_course(teacher, course)
+        enrolment.enrol(student, course)
+        db.session.commit()
+        return lesson.id
+
+
+def test_scorm_2004_adapter_validates_persists_and_resumes(page, live_server, scorm2004_lesson):
+    login(page, live_server, "student")
+    page.goto(f"{live_server}/courses/lessons/{scorm2004_lesson}")
+    sco = page.frame_locator("#scorm-frame")
+    expect(sco.locator("body")).to_have_attribute("data-ready", "1")
+    expect(sco.locator("#entry")).to_have_text("ab-initio")
+    expect(sco.locator("#status")).to_have_text("not attempted")
+    # The adapter answers with the SCORM 2004 error codes, from the table the server sent.
+    checks = page.evaluate("""() => {
+        const api = window.API_1484_11, out = {};
+        out.badVocab = [api.SetValue('cmi.completion_status', 'done'), api.GetLastError()];
+        out.outOfRange = [api.SetValue('cmi.score.scaled', '2'), api.GetLastError()];
+        out.readOnly = [api.SetValue('cmi.learner_id', 'x'), api.GetLastError()];
+        out.undefined = [api.SetValue('cmi.nothing', 'x'), api.GetLastError()];
+        out.writeOnly = [api.GetValue('cmi.session_time'), api.GetLastError()];
+        out.version = api.GetValue('cmi._version');
+        out.passing = api.GetValue('cmi.scaled_passing_score');
+        out.interaction = [api.SetValue('cmi.interactions.0.id', 'q1'), api.SetValue('cmi.interactions.0.type', 'choice'),
+                           api.GetValue('cmi.interactions._count')];
+        out.gap = [api.SetValue('cmi.interactions.5.id', 'q6'), api.GetLastError()];
+        return out;
+    }""")
+    assert checks["badVocab"] == ["false", "406"] and checks["outOfRange"] == ["false", "407"]
+    assert checks["readOnly"] == ["false", "404"] and checks["undefined"] == ["false", "401"]
+    assert checks["writeOnly"] == ["", "405"] and checks["version"] == "1.0" and checks["passing"] == "0.6"
+    assert checks["interaction"] == ["true", "true", "1"] and checks["gap"] == ["false", "351"]
+    page.reload()
+    sco = page.frame_locator("#scorm-frame")
+    expect(sco.locator("body")).to_have_attribute("data-ready", "1")
+    expect(sco.locator("#entry")).to_have_text("resume")
+    expect(sco.locator("#location")).to_have_text("slide-3")
+    expect(sco.locator("#suspend")).to_have_text('{"answers":[1,2]}')
+    sco.locator("#finish").click()
+    expect(sco.locator("body")).to_have_attribute("data-finished", "1")
+    expect(page.locator("#lesson-status")).to_have_attribute("data-status", "completed")
+    after = page.evaluate("() => [window.API_1484_11.GetValue('cmi.location'), window.API_1484_11.GetLastError()]")
+    assert after == ["", "123"]  # retrieve after termination

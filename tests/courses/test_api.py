@@ -185,3 +185,15 @@ def test_openapi_documents_the_courses_api(client):
                  "/api/v1/scorm/packages", "/api/v1/scorm/lessons/{lesson_id}/items/{identifier}/cmi",
                  "/api/v1/training-records"):
         assert path in paths, path
+
+
+def test_partial_update_of_training_hours(client, api, make_course, people, tree):
+    course = make_course(title="班主任培训", audience=CourseAudience.TEACHERS, hours=4, owner=people.city_staff,
+                         visible_org=tree.city)
+    headers = api(people.city_staff)
+    response = client.patch(f"/api/v1/courses/{course.id}", headers=headers, json={"training_hours": 6})
+    assert response.status_code == 200 and response.get_json()["training_hours"] == 6
+    student_course = make_course()
+    refused = client.patch(f"/api/v1/courses/{student_course.id}", headers=api(people.teacher_a1),
+                           json={"training_hours": 6})
+    assert refused.status_code == 422

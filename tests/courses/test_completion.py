@@ -65,7 +65,7 @@ def test_a_click_claiming_the_whole_video_is_capped_by_wall_time(make_course, pe
     video.duration_seconds = 600.0  # a ten-minute video
     student = people.student_a1
     start = utcnow()
-    completion.mark_opened(video, row, student)
+    completion.mark_opened(video, row, student).first_opened_at = start
     progress = beats.record_beat(student, video, row, position=600, ranges=[[0, 600]], seq=1,
                                  now=start + timedelta(seconds=1))
     # 1 s of wall time × 2 (fastest rate) + 10 s slack

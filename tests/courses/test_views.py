@@ -123,3 +123,10 @@ def test_scorm_lesson_page_embeds_the_adapter(client, auth, make_course, people)
     page = client.get(f"/courses/lessons/{lesson.id}").get_data(as_text=True)
     assert 'id="scorm-config"' in page and "scorm-api.js" in page
     assert f"/courses/{course.id}/scorm/{lesson.scorm_package_id}/sco/index.html" in page
+
+
+def test_home_page_lists_my_courses(client, auth, enrolled, people):
+    course, _ = enrolled
+    auth.login(people.student_a1)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="home-courses"' in page and course.title in page

@@ -34,9 +34,28 @@ def test_every_school_page_renders_for_the_admin(as_admin, world):
                  "/teachers/new", "/import", "/rollover", "/connectivity", "/equipment", "/equipment/new"):
         response = as_admin.get(base(world) + path)
         assert response.status_code == 200, path
-    page = html(as_admin.get(base(world) + "/"))
-    assert 'id="slot-todos"' in page and 'id="slot-notices"' in page
     assert as_admin.get("/school").headers["Location"].endswith(f"{base(world)}/")
+
+
+def test_the_school_home_lists_the_viewers_own_todos_and_notices(client, auth, world):
+    from eduplatform import workflow
+    from eduplatform.workflow.notices import notify
+
+    teacher, admin = world.people.teacher_a1, world.people.school_a1_admin
+    instance = workflow.start("resource_review", org=world.school, actor=teacher, title="《一元一次方程》课件")
+    workflow.perform(instance, "submit", actor=teacher, data={"title": "《一元一次方程》课件"})
+    notify([admin], "task", "区教育局通知：期中教学检查")
+    db.session.commit()
+    auth.login(admin)
+    page = html(client.get(base(world) + "/"))
+    todos = page.split('id="slot-todos"')[1].split('id="slot-notices"')[0]
+    assert "《一元一次方程》课件" in todos
+    assert "区教育局通知：期中教学检查" in page.split('id="slot-notices"')[1]
+    # A bureau user visiting the school sees the school, not an inbox.
+    auth.logout()
+    auth.login(world.people.district_a_staff)
+    response = client.get(base(world) + "/")
+    assert response.status_code == 200 and 'id="slot-todos"' not in html(response)
 
 
 def test_profile_form_shows_chinese_errors_and_saves(as_admin, world):

@@ -12,12 +12,10 @@ import io
 import os
 import random
 import shutil
-import socket
 import threading
 import time
 import tracemalloc
 import urllib.request
-import uuid
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -36,9 +34,9 @@ from eduplatform.storage import (
 from eduplatform.storage.base import HashingLimitedReader, content_disposition
 from eduplatform.storage.filesystem import FileSystemStorage
 from eduplatform.storage.minio_backend import MinioStorage
+from tests.fixtures.storage import PART_SIZE, free_port  # the moto fixtures come from that plugin
 
 MiB = 1024 * 1024
-PART_SIZE = 5 * MiB  # S3's minimum part size: forces real multipart uploads in the tests
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -93,66 +91,6 @@ def sha256_of(chunks) -> tuple[str, int]:
 
 def read_all(storage, key, start=0, end=None) -> bytes:
     return b"".join(storage.open(key, start, end))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# -- fixtures ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        port = free_port()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        try:
-            yield f"127.0.0.1:{port}"
-        finally:
-            server.stop()
-
-
-@pytest.fixture
-def minio_client(moto_endpoint):
-    from minio import Minio
-
-    return Minio(moto_endpoint, "testing", "testing", secure=False)
-
-
-def _drop_bucket(client, bucket: str) -> None:
-    try:
-        for upload in client._list_multipart_uploads(bucket).uploads:
-            client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
-        for obj in client.list_objects(bucket, recursive=True):
-            client.remove_object(bucket, obj.object_name)
-        client.remove_bucket(bucket)
-    except Exception:  # noqa: BLE001 - best-effort cleanup of moto's memory
-        pass
-
-
-@pytest.fixture
-def make_minio_storage(moto_endpoint, minio_client):
-    buckets = []
-
-    def make(create_bucket: bool = True) -> MinioStorage:
-        bucket = f"test-{uuid.uuid4().hex[:16]}"
-        if create_bucket:
-            minio_client.make_bucket(bucket)
-        buckets.append(bucket)
-        return MinioStorage(
-            moto_endpoint, "testing", "testing", bucket, part_size=PART_SIZE, client=minio_client
-        )
-
-    yield make
-    for bucket in buckets:
-        _drop_bucket(minio_client, bucket)
 
 
 @pytest.fixture(params=["file", "minio"])

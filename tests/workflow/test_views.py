@@ -14,6 +14,17 @@ def test_todo_and_done_pages(client, auth, people, submitted):
     assert "分数的意义" not in client.get("/tasks?list=done").get_data(as_text=True)
 
 
+def test_the_home_page_shows_my_todos_and_notices(client, auth, people, submitted):
+    auth.login(people.school_a1_admin)
+    page = client.get("/").get_data(as_text=True)
+    todos = page.split('id="home-todos"')[1].split('id="home-notices"')[0]
+    assert "我的待办（1）" in todos and "分数的意义" in todos
+    auth.logout()
+    auth.login(people.school_b1_admin)  # another school: none of it
+    page = client.get("/").get_data(as_text=True)
+    assert "我的待办（0）" in page and "分数的意义" not in page
+
+
 def test_acting_through_the_instance_page(client, auth, people, submitted):
     auth.login(people.school_a1_admin)
     page = client.get(f"/workflow/instances/{submitted.id}").get_data(as_text=True)

@@ -136,7 +136,8 @@ class Lesson(TimestampMixin, db.Model):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     settings: Mapped[dict] = mapped_column(default=dict)
     #: Media and documents: a resource of the resource library, or a file uploaded for the lesson.
-    resource_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    resource_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resources.id", ondelete="SET NULL"), default=None,
+                                                    index=True)
     file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), default=None)
     #: Seconds of audio/video, probed on the server (the player's figure is never trusted).
     duration_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
@@ -150,3 +151,4 @@ class Lesson(TimestampMixin, db.Model):
     file = relationship("StoredFile")
     scorm_package = relationship("ScormPackage")
     exam = relationship("Exam")
+    resource = relationship("Resource")

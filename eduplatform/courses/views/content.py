@@ -14,6 +14,7 @@ from eduplatform.courses.enrolment import find_enrolment
 from eduplatform.courses.models import ScormFile, ScormPackage
 from eduplatform.courses.scorm_import import content_type_for
 from eduplatform.extensions import db
+from eduplatform.resources.download import send_stored
 
 #: SCORM content is the course author's HTML and script: it runs (the SCO must reach window.parent.API),
 #: but only from this platform, only framed by it, and it cannot post forms elsewhere.
@@ -31,7 +32,8 @@ def lesson_file(lesson_id: int):
     stored = media.lesson_file(lesson)
     if stored is None:
         raise NotFound("该课时没有文件")
-    return media.send_stored(stored, inline=True)
+    # The resource library's streaming answers Range requests with 206 (players seek with them).
+    return send_stored(stored, inline=True)
 
 
 @bp.get("/<int:course_id>/scorm/<int:package_id>/<path:path>")

@@ -23,6 +23,7 @@ from eduplatform.courses.schemas import AnswerInSchema, QuestionInSchema, Submis
 from eduplatform.courses.structure import next_lesson
 from eduplatform.courses.views._helpers import form_data
 from eduplatform.extensions import db
+from eduplatform.resources.download import send_stored
 
 
 @bp.get("/lessons/<int:lesson_id>")
@@ -44,6 +45,7 @@ def lesson_page(lesson_id: int):
                "beat_seconds": current_app.config.get("COURSES_BEAT_SECONDS", 30)}
     if lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT):
         context["stored"] = media.lesson_file(lesson)
+        context["preview_html"] = media.document_preview(lesson)
     if lesson.kind == LessonKind.SCORM:
         context["scorm"] = scorm_runtime.adapter_config(lesson)
     if lesson.kind == LessonKind.QUIZ and lesson.exam is not None:
@@ -101,4 +103,4 @@ def submission_file(submission_id: int):
             action="submission.file", obj=submission)
     if submission.file is None:
         raise NotFound("没有附件")
-    return media.send_stored(submission.file, inline=False)
+    return send_stored(submission.file, inline=False)

@@ -18,6 +18,7 @@ from eduplatform.courses import (
     enrolment,
     permissions,
     qa,
+    resources_link,
     structure,
 )
 from eduplatform.courses.models import (
@@ -131,6 +132,7 @@ def change_status(course_id: int):
 def structure_page(course_id: int):
     course = access.course_for(course_id, "manage")
     return render_template("courses/structure.html", course=course, kinds=list(LessonKind), papers=_papers(),
+                           resources=resources_link.choices(current_user), kind_of=resources_link.kind_of,
                            rule_text=completion.rule_text)
 
 
@@ -191,7 +193,9 @@ def lesson_edit(lesson_id: int):
         db.session.commit()
         flash("课时已保存", "success")
         return redirect(url_for("courses.structure_page", course_id=lesson.course_id))
-    return render_template("courses/lesson_form.html", lesson=lesson, course=lesson.course)
+    return render_template("courses/lesson_form.html", lesson=lesson, course=lesson.course,
+                           resources=[r for r in resources_link.choices(current_user)
+                                      if resources_link.kind_of(r) == lesson.kind])
 
 
 @bp.post("/lessons/<int:lesson_id>/<action>")

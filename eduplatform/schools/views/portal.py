@@ -87,8 +87,23 @@ def school_home(code: str):
     student = StudentProfile.for_user(current_user)
     if student is not None and student.school_id == school.id:
         me_student = student
+    todos, notices = _own_work(school)
     return render_template("schools/home.html", profile=profile, stats=stats, indicators=school_indicators,
-                           my_classes=my_classes, me_student=me_student, teacher=teacher, **context)
+                           my_classes=my_classes, me_student=me_student, teacher=teacher, todos=todos,
+                           notices=notices, **context)
+
+
+def _own_work(school, limit: int = 5):
+    """The viewer's open tasks and latest notices — on their own school's page only (a bureau user
+    visiting a school sees the school, not their own inbox)."""
+    if current_user.org_id != school.id:
+        return None, None
+    from eduplatform.workflow import todo_query
+    from eduplatform.workflow.notices import inbox_query
+
+    todos = db.session.scalars(todo_query(current_user).limit(limit)).all()
+    notices = db.session.scalars(inbox_query(current_user).limit(limit)).all()
+    return todos, notices
 
 
 @bp.route("/schools/<code>/profile", methods=["GET", "POST"])

@@ -1,0 +1,66 @@
+"""Teaching-resource library (远程教育资源): spec-driven upload, search, preview, review, packages."""
+
+import os
+
+from flask import Blueprint
+
+from eduplatform.core.templating import NavItem
+
+bp = Blueprint("resources", __name__)
+
+
+def _signed_in(user):
+    return user.is_authenticated
+
+
+def _can_upload(user):
+    from eduplatform.resources.permissions import can_upload_resource
+
+    return can_upload_resource(user)
+
+
+def _is_reviewer(user):
+    from eduplatform.resources.review import is_reviewer
+
+    return is_reviewer(user)
+
+
+def _can_package(user):
+    from eduplatform.resources.permissions import can_manage_packages
+
+    return can_manage_packages(user)
+
+
+NAV = [
+    NavItem("远程教育资源", "资源库", "resources.home", _signed_in),
+    NavItem("远程教育资源", "上传资源", "resources.upload", _can_upload),
+    NavItem("远程教育资源", "我的上传", "resources.mine", _can_upload),
+    NavItem("远程教育资源", "我的收藏", "resources.favourites", _signed_in),
+    NavItem("远程教育资源", "资源审核", "resources.review_queue", _is_reviewer),
+    NavItem("校校通", "资源离线包", "resources.packages", _can_package),
+]
+
+
+def init_app(app):
+    from eduplatform import ROOT_DIR
+    from eduplatform.resources import models, review  # noqa: F401 - tables for the metadata
+    from eduplatform.resources.models import Resource
+    from eduplatform.resources.search import KIND, iter_resources, resource_document
+    from eduplatform.resources.specs import load_specs
+    from eduplatform.search.registry import register_searchable
+
+    app.config.setdefault("RESOURCE_SPECS_DIR", os.environ.get("EDU_RESOURCE_SPECS_DIR")
+                          or str(ROOT_DIR / "resource_specs"))
+    production = app.config.get("ENV_NAME") == "production"
+    app.config.setdefault("RESOURCES_PROCESSING", os.environ.get("EDU_RESOURCES_PROCESSING")
+                          or ("worker" if production else "inline"))
+    limit = os.environ.get("EDU_RESOURCES_MAX_UPLOAD_BYTES")
+    app.config.setdefault("RESOURCES_MAX_UPLOAD_BYTES", int(limit) if limit else None)
+    package_limit = os.environ.get("EDU_RESOURCES_MAX_PACKAGE_BYTES")
+    app.config.setdefault("RESOURCES_MAX_PACKAGE_BYTES", int(package_limit) if package_limit else 4 * 1024**3)
+    app.extensions["resource_specs"] = load_specs(app.config["RESOURCE_SPECS_DIR"])
+    register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
+
+    from eduplatform.resources import cli
+
+    cli.init_app(app)

@@ -1,0 +1,182 @@
+"""Who may upload, see, change, review and distribute resources — in one place.
+
+The same rule is written three ways that must agree: a predicate for one object
+(``can_view_resource``), a SQL filter for lists (``visible_to``) and ACL tokens for the search index
+(``resource_acl`` / ``user_acl``). ``tests/resources/test_permissions.py`` checks them against each
+other.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eduplatform.accounts.models import Role
+from eduplatform.core.permissions import ALL_ORGS, org_scope, scoped
+from eduplatform.orgs.models import OrgType, OrgUnit
+from eduplatform.resources.models import Resource, ReviewState, Visibility
+
+UPLOADER_ROLES = (Role.TEACHER, Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+SCHOOL_REVIEWER_ROLES = (Role.SCHOOL_ADMIN,)
+DISTRICT_REVIEWER_ROLES = (Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+PACKAGE_ROLES = (Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def path_ids(org: OrgUnit | None) -> list[int]:
+    """Ids from the root down to ``org`` ("/1/4/17/" → [1, 4, 17])."""
+    if org is None or not org.path:
+        return []
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def reviewing_bureau(org: OrgUnit) -> OrgUnit | None:
+    """The bureau that reviews at the district step for resources of ``org``."""
+    if org.is_bureau:
+        return org
+    node = org.parent
+    while node is not None and not node.is_bureau:
+        node = node.parent
+    return node
+
+
+# -- roles ---------------------------------------------------------------------------------------
+
+def can_upload_resource(user) -> bool:
+    return _authenticated(user) and user.org is not None and user.has_role(*UPLOADER_ROLES)
+
+
+def is_school_reviewer_of(user, resource: Resource) -> bool:
+    scope = org_scope(user) if _authenticated(user) else None
+    return (scope is not None and scope is not ALL_ORGS and user.has_role(*SCHOOL_REVIEWER_ROLES)
+            and scope.type == OrgType.SCHOOL and scope.id == resource.org_id)
+
+
+def is_district_reviewer_of(user, resource: Resource) -> bool:
+    scope = org_scope(user) if _authenticated(user) else None
+    return (scope is not None and scope is not ALL_ORGS and user.has_role(*DISTRICT_REVIEWER_ROLES)
+            and scope.is_bureau and scope.contains(resource.org))
+
+
+def is_reviewer_of(user, resource: Resource) -> bool:
+    return is_school_reviewer_of(user, resource) or is_district_reviewer_of(user, resource)
+
+
+# -- one object ----------------------------------------------------------------------------------
+
+def _audience_holds(user, resource: Resource) -> bool:
+    """The published resource's chosen audience includes the user."""
+    if resource.visibility == Visibility.PLATFORM:
+        return True
+    scope = org_scope(user)
+    if scope is None or scope is ALL_ORGS:
+        return False
+    ancestors = path_ids(scope)
+    if resource.visibility == Visibility.SCHOOL:
+        return resource.org_id in ancestors
+    return resource.district_id is not None and resource.district_id in ancestors
+
+
+def can_view_resource(user, resource: Resource) -> bool:
+    if not _authenticated(user):
+        return False
+    if resource.owner_id == user.id:
+        return True
+    if resource.state != ReviewState.DRAFT and is_reviewer_of(user, resource):
+        return True
+    return resource.state == ReviewState.PUBLISHED and _audience_holds(user, resource)
+
+
+def can_edit_resource(user, resource: Resource) -> bool:
+    """Change metadata or replace the file: the owner, while it is not under review."""
+    return (_authenticated(user) and resource.owner_id == user.id
+            and resource.state in (ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.PUBLISHED))
+
+
+def can_download_old_versions(user, resource: Resource) -> bool:
+    return _authenticated(user) and (resource.owner_id == user.id or is_reviewer_of(user, resource))
+
+
+def can_use_resource(user, resource: Resource) -> bool:
+    """Favourite, rate and comment: published resources the user can see."""
+    return resource.state == ReviewState.PUBLISHED and can_view_resource(user, resource)
+
+
+def can_delete_comment(user, comment, resource: Resource) -> bool:
+    return _authenticated(user) and (comment.user_id == user.id or is_reviewer_of(user, resource))
+
+
+def can_manage_packages(user) -> bool:
+    return _authenticated(user) and user.org is not None and user.has_role(*PACKAGE_ROLES)
+
+
+def can_export_resource(user, resource: Resource) -> bool:
+    return can_manage_packages(user) and resource.state == ReviewState.PUBLISHED and \
+        can_view_resource(user, resource)
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+def visible_to(query, user):
+    """Restrict a select of resources to those ``user`` may see (same rule as can_view_resource)."""
+    if not _authenticated(user):
+        return query.where(sa.false())
+    conditions = [Resource.owner_id == user.id, Resource.visibility == Visibility.PLATFORM]
+    scope = org_scope(user)
+    if scope is not None and scope is not ALL_ORGS:
+        ancestors = path_ids(scope)
+        conditions += [
+            sa.and_(Resource.visibility == Visibility.SCHOOL, Resource.org_id.in_(ancestors)),
+            sa.and_(Resource.visibility == Visibility.DISTRICT, Resource.district_id.in_(ancestors)),
+        ]
+        published = sa.and_(Resource.state == ReviewState.PUBLISHED, sa.or_(*conditions[1:]))
+        clauses = [conditions[0], published]
+        if user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
+            clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id == scope.id))
+        if user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau:
+            subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(scope.path))
+            clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id.in_(subtree)))
+        return query.where(sa.or_(*clauses))
+    published = sa.and_(Resource.state == ReviewState.PUBLISHED, Resource.visibility == Visibility.PLATFORM)
+    return query.where(sa.or_(conditions[0], published))
+
+
+def scoped_resources(query, user):
+    """Resources of the user's org subtree (bureau and school admin lists)."""
+    return scoped(query, user, Resource.org_id)
+
+
+# -- search ACL tokens ---------------------------------------------------------------------------
+
+def resource_acl(resource: Resource, org: OrgUnit | None = None) -> list[str]:
+    """Tokens a searcher must hold one of to see ``resource`` in search results."""
+    org = org or resource.org
+    tokens = [f"user:{resource.owner_id}"]
+    if resource.state != ReviewState.DRAFT:
+        tokens.append(f"rev-school:{resource.org_id}")
+        tokens += [f"rev-bureau:{i}" for i in path_ids(org)]
+    if resource.state == ReviewState.PUBLISHED:
+        if resource.visibility == Visibility.PLATFORM:
+            tokens.append("platform")
+        elif resource.visibility == Visibility.SCHOOL:
+            tokens.append(f"org:{resource.org_id}")
+        elif resource.district_id is not None:
+            tokens.append(f"org:{resource.district_id}")
+    return tokens
+
+
+def user_acl(user) -> list[str]:
+    """Tokens ``user`` holds (``resource_acl`` of what they may see shares one of them)."""
+    if not _authenticated(user):
+        return []
+    tokens = [f"user:{user.id}", "platform"]
+    scope = org_scope(user)
+    if scope is not None and scope is not ALL_ORGS:
+        tokens += [f"org:{i}" for i in path_ids(scope)]
+        if user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
+            tokens.append(f"rev-school:{scope.id}")
+        if user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau:
+            tokens.append(f"rev-bureau:{scope.id}")
+    return tokens

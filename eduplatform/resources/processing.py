@@ -1,0 +1,229 @@
+"""The heavy part of an upload: text extraction (PDF, DOCX, PPTX, XLSX, TXT, HTML) and thumbnails.
+
+It runs after the upload's commit, so the upload answers fast and a resource is never searchable
+before its row and its object both exist. ``RESOURCES_PROCESSING`` chooses where:
+
+* ``inline`` (development, tests, small installations): the view processes the new version right
+  after its commit, in the same request;
+* ``worker`` (production default): the upload returns at once; ``flask resources process --loop``
+  (run it as a service beside gunicorn) picks pending versions in id order, commits each one, and
+  also refreshes search entries whose counters changed (downloads).
+
+Either way the same :func:`process_version` runs, so tests drive it deterministically.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from html.parser import HTMLParser
+
+import sqlalchemy as sa
+from flask import current_app
+
+from eduplatform.core.db import utcnow
+from eduplatform.extensions import db
+from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
+from eduplatform.resources.probe import detect_encoding
+from eduplatform.resources.specs import get_specs
+from eduplatform.resources.storage_io import local_copy
+from eduplatform.storage.registry import get_storage
+from eduplatform.storage.services import store_file
+
+log = logging.getLogger(__name__)
+
+#: Extracted text kept per version (and indexed): enough for any courseware, bounded for the index.
+MAX_TEXT_CHARS = 200_000
+MAX_PDF_PAGES = 300
+THUMBNAIL_SIZE = (320, 320)
+#: Pages of extracted text are separated by a form feed (the preview shows them one by one).
+PAGE_BREAK = "\f"
+
+
+def processing_mode() -> str:
+    return current_app.config.get("RESOURCES_PROCESSING", "inline")
+
+
+def process_version(version: ResourceVersion) -> None:
+    """Extract text and make a thumbnail for one version; mark it done or failed (never raises)."""
+    specs = get_specs()
+    term = specs.format_term(version.format)
+    media = term.attrs.get("media", "") if term else ""
+    stored = version.file
+    try:
+        with local_copy(get_storage(), stored.key) as tmp:
+            text = extract_text(media, version.format, tmp)
+            tmp.seek(0)
+            thumbnail = make_thumbnail(media, tmp)
+        version.extracted_text = (text or "")[:MAX_TEXT_CHARS]
+        if thumbnail:
+            thumb = store_file(io.BytesIO(thumbnail), prefix="thumbs", filename=f"thumb-{version.id}.jpg",
+                               content_type="image/jpeg", actor=None)
+            version.thumbnail_file_id = thumb.id
+        version.processing_state = ProcessingState.DONE
+        version.processing_error = None
+    except Exception as exc:  # noqa: BLE001 - a file we cannot read is recorded, not fatal
+        log.warning("processing resource version %s failed: %s", version.id, exc)
+        version.processing_state = ProcessingState.FAILED
+        version.processing_error = f"{type(exc).__name__}: {exc}"[:500]
+    # Touch the resource so the after-commit hook reindexes it with the extracted text.
+    version.resource.updated_at = utcnow()
+    db.session.flush()
+
+
+def pending_versions(limit: int = 50) -> list[ResourceVersion]:
+    return list(db.session.scalars(sa.select(ResourceVersion)
+                                   .where(ResourceVersion.processing_state == ProcessingState.PENDING)
+                                   .order_by(ResourceVersion.id).limit(limit)))
+
+
+def refresh_stale(limit: int = 500) -> int:
+    """Reindex resources whose counters changed without a reindex (downloads)."""
+    stale = list(db.session.scalars(sa.select(Resource).where(Resource.index_stale.is_(True))
+                                    .order_by(Resource.id).limit(limit)))
+    for resource in stale:
+        resource.index_stale = False
+    db.session.flush()
+    return len(stale)
+
+
+# -- text ----------------------------------------------------------------------------------------
+
+def extract_text(media: str, fmt: str, fileobj) -> str:
+    if media == "pdf":
+        return _pdf_text(fileobj)
+    if fmt == "pptx":
+        return _pptx_text(fileobj)
+    if fmt == "docx":
+        return _docx_text(fileobj)
+    if fmt == "xlsx":
+        return _xlsx_text(fileobj)
+    if media in ("text", "html"):
+        data = fileobj.read(MAX_TEXT_CHARS * 4)
+        encoding = detect_encoding(data) or "utf-8"
+        text = data.decode("utf-8-sig" if encoding in ("ascii", "utf-8") else encoding, errors="replace")
+        return html_to_text(text) if media == "html" else text
+    return ""
+
+
+def _pdf_text(fileobj) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(fileobj)
+    pages = []
+    for page in reader.pages[:MAX_PDF_PAGES]:
+        pages.append((page.extract_text() or "").strip())
+    return PAGE_BREAK.join(pages)
+
+
+def _pptx_text(fileobj) -> str:
+    from pptx import Presentation
+
+    slides = []
+    for slide in Presentation(fileobj).slides:
+        parts = []
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                for row in shape.table.rows:
+                    parts.append(" ".join(cell.text for cell in row.cells))
+        if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
+            parts.append(slide.notes_slide.notes_text_frame.text)
+        slides.append("\n".join(p.strip() for p in parts if p and p.strip()))
+    return PAGE_BREAK.join(slides)
+
+
+def _docx_text(fileobj) -> str:
+    from docx import Document
+
+    doc = Document(fileobj)
+    parts = [p.text for p in doc.paragraphs if p.text.strip()]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.append(" ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def _xlsx_text(fileobj) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(fileobj, read_only=True, data_only=True)
+    sheets = []
+    for sheet in book.worksheets:
+        rows = []
+        for row in sheet.iter_rows(values_only=True, max_row=2000):
+            cells = [str(v) for v in row if v is not None]
+            if cells:
+                rows.append(" ".join(cells))
+        sheets.append("\n".join(rows))
+    book.close()
+    return PAGE_BREAK.join(sheets)
+
+
+class _TextParser(HTMLParser):
+    SKIP = frozenset({"script", "style", "noscript", "template"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self._skipping += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self._skipping:
+            self._skipping -= 1
+
+    def handle_data(self, data):
+        if not self._skipping and data.strip():
+            self.parts.append(data.strip())
+
+
+def html_to_text(markup: str) -> str:
+    parser = _TextParser()
+    parser.feed(markup)
+    parser.close()
+    return "\n".join(parser.parts)
+
+
+# -- thumbnails ----------------------------------------------------------------------------------
+
+def make_thumbnail(media: str, fileobj) -> bytes | None:
+    from PIL import Image
+
+    image = None
+    if media == "image":
+        image = Image.open(fileobj)
+        image.seek(0)
+    elif media == "pdf":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(fileobj.name)
+        try:
+            if len(pdf) == 0:
+                return None
+            page = pdf[0]
+            width = page.get_width() or 1
+            image = page.render(scale=THUMBNAIL_SIZE[0] / width * 1.5).to_pil()
+        finally:
+            pdf.close()
+    elif media == "video":
+        import av
+
+        with av.open(fileobj.name) as container:
+            stream = next(iter(container.streams.video), None)
+            if stream is None:
+                return None
+            for frame in container.decode(stream):
+                image = frame.to_image()
+                break
+    if image is None:
+        return None
+    image = image.convert("RGB")
+    image.thumbnail(THUMBNAIL_SIZE)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82)
+    return out.getvalue()

@@ -1,0 +1,119 @@
+"""Demo resources: courseware, lesson plans and images by the demo teachers, most of them published."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from eduplatform.accounts.services import find_user
+from eduplatform.extensions import db
+from eduplatform.resources import review, services
+from eduplatform.resources.models import Resource, Visibility
+from eduplatform.resources.processing import process_version
+from eduplatform.resources.specs import get_specs
+
+
+class NamedBytes(io.BytesIO):
+    """An in-memory file with a name, shaped like an uploaded file part."""
+
+    def __init__(self, data: bytes, filename: str):
+        super().__init__(data)
+        self.filename = filename
+        self.content_type = None
+
+
+def _pptx(slides: list[str]) -> bytes:
+    from pptx import Presentation
+
+    deck = Presentation()
+    for text in slides:
+        title, _, body = text.partition("|")
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    from docx import Document
+
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _png() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (245, 250, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((220, 140, 420, 340), outline=(30, 90, 200), width=6)
+    draw.line((320, 140, 320, 340), fill=(200, 60, 60), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+#: (owner, type, metadata, file maker, file name, publish?, visibility)
+DEMO = [
+    ("teacher", "courseware", {"title": "二次函数的图像与性质", "description": "人教版九年级上册第二十二章，"
+                               "通过描点法画出抛物线，归纳开口方向、对称轴与顶点坐标。", "stage": "junior",
+                               "subject": "math", "grade": "g9", "textbook_edition": "pep",
+                               "knowledge_points": ["math.number.quadratic_fn"], "keywords": ["二次函数", "抛物线"]},
+     lambda: _pptx(["二次函数的图像与性质|人教版 九年级上册", "描点法画图|列表、描点、连线，观察抛物线的形状",
+                    "归纳性质|开口方向、对称轴、顶点坐标与增减性", "课堂练习|求 y=2(x-1)^2+3 的顶点坐标"]),
+     "二次函数的图像与性质.pptx", True, Visibility.PLATFORM),
+    ("teacher", "courseware", {"title": "勾股定理的证明", "description": "八年级下册，用赵爽弦图和拼图法证明勾股定理。",
+                               "stage": "junior", "subject": "math", "grade": "g8", "textbook_edition": "pep",
+                               "knowledge_points": ["math.geometry.pythagoras"], "keywords": ["勾股定理", "弦图"]},
+     lambda: _pptx(["勾股定理|八年级下册", "赵爽弦图|四个全等的直角三角形拼成正方形", "应用|求直角三角形斜边长"]),
+     "勾股定理.pptx", True, Visibility.DISTRICT),
+    ("teacher2", "case", {"title": "《背影》阅读教学案例", "description": "以父亲的背影为线索，设计情境导入与细节品读。",
+                          "stage": "junior", "subject": "chinese", "grade": "g8", "textbook_edition": "tongbian",
+                          "keywords": ["背影", "朱自清", "阅读教学"]},
+     lambda: _docx(["《背影》阅读教学案例", "一、教学目标：体会父爱，品味朴实的语言。",
+                    "二、教学过程：情境导入——细节品读——拓展写作。"]),
+     "背影教学案例.docx", True, Visibility.PLATFORM),
+    ("teacher2", "media_image", {"title": "圆的认识 示意图", "description": "圆心、半径与直径的示意图。",
+                                 "stage": "primary", "subject": "math", "grade": "g6", "keywords": ["圆", "半径"]},
+     _png, "圆的认识.png", True, Visibility.PLATFORM),
+    ("teacher", "courseware", {"title": "一元一次方程的应用（草稿）", "description": "行程问题与工程问题，尚在修改。",
+                               "stage": "junior", "subject": "math", "grade": "g7",
+                               "keywords": ["一元一次方程", "应用题"]},
+     lambda: _pptx(["一元一次方程的应用|行程问题", "工程问题|工作总量=工作效率×工作时间"]),
+     "一元一次方程的应用.pptx", False, Visibility.PLATFORM),
+]
+
+
+def seed_demo(log):
+    specs = get_specs()
+    reviewers = {"teacher": ("school_admin", "dh_staff"), "teacher2": ("school_admin2", "xs_staff")}
+    created = 0
+    for owner_name, type_code, metadata, make, filename, publish, visibility in DEMO:
+        owner = find_user(owner_name)
+        if owner is None:
+            continue
+        exists = db.session.scalar(sa.select(Resource.id).where(Resource.title == metadata["title"],
+                                                                Resource.owner_id == owner.id))
+        if exists:
+            continue
+        rtype = specs.get(type_code)
+        clean = specs.load_metadata(rtype, metadata)
+        resource = services.create_resource(owner, rtype=rtype, metadata=clean, visibility=visibility,
+                                            file=NamedBytes(make(), filename))
+        process_version(resource.version)
+        if publish:
+            school, district = (find_user(name) for name in reviewers[owner_name])
+            review.submit(resource, owner)
+            review.approve(resource, school)
+            review.approve(resource, district)
+        db.session.commit()
+        created += 1
+    log(f"教学资源：新建 {created} 个，已有 {len(DEMO) - created} 个")
+    return []

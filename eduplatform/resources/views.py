@@ -1,0 +1,354 @@
+"""HTML pages of the resource library (the same services as the API)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError as CsrfError
+
+from eduplatform.core.errors import AppError, Conflict, ValidationFailed
+from eduplatform.core.permissions import require
+from eduplatform.extensions import csrf, db
+from eduplatform.resources import bp, packages, permissions, review, services
+from eduplatform.resources.api import process_after_commit
+from eduplatform.resources.download import counts_as_download, send_stored
+from eduplatform.resources.models import Comment, ReviewState, Visibility
+from eduplatform.resources.processing import PAGE_BREAK
+from eduplatform.resources.search import FACETS, SORT_LABELS, SORTS, search_resources
+from eduplatform.resources.specs import get_specs
+from eduplatform.resources.upload import upload_from_request
+
+PER_PAGE = 20
+
+
+def _check_csrf(token: str | None) -> None:
+    """Upload forms stream their body, so their CSRF token (the first field) is checked here."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    try:
+        validate_csrf(token or request.headers.get("X-CSRFToken"))
+    except CsrfError as exc:
+        raise AppError("页面已过期或表单令牌无效，请刷新页面后重试", code="csrf_failed") from exc
+
+
+def _visible(resource_id: int, action: str):
+    resource = services.get_resource(resource_id)
+    if not permissions.can_view_resource(current_user, resource):
+        require(False, action=action, obj=resource, message="资源不存在或无权查看")
+    return resource
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+# -- home and search -----------------------------------------------------------------------------
+
+@bp.get("/resources")
+@login_required
+def home():
+    return render_template("resources/home.html", specs=get_specs(),
+                           latest=services.latest(current_user, 8), popular=services.most_used(current_user, 8),
+                           queue_size=_queue_size())
+
+
+def _queue_size() -> int | None:
+    if not review.is_reviewer(current_user):
+        return None
+    return db.session.scalar(db.select(db.func.count()).select_from(review.queue(current_user).subquery()))
+
+
+@bp.get("/resources/search")
+@login_required
+def search():
+    q = request.args.get("q", "").strip()
+    sort = request.args.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    filters = {name: request.args.get(name) for name in FACETS if request.args.get(name)}
+    found = search_resources(current_user, q=q, filters=filters, sort=sort, page=_page_number(), per_page=PER_PAGE)
+    return render_template("resources/search.html", q=q, sort=sort, sort_labels=SORT_LABELS, filters=filters,
+                           found=found, specs=get_specs(),
+                           facet_titles={"type": "资源类型", "stage": "学段", "subject": "学科", "grade": "年级",
+                                         "format": "格式", "org": "上传单位"})
+
+
+# -- upload and edit -----------------------------------------------------------------------------
+
+def _form_context(rtype, values=None, errors=None, visibility=None, **extra):
+    specs = get_specs()
+    return dict(specs=specs, rtype=rtype, spec=specs.describe(rtype) if rtype else None, values=values or {},
+                errors=errors or {}, visibilities=list(Visibility), visibility=visibility or Visibility.PLATFORM,
+                **extra)
+
+
+@bp.get("/resources/upload")
+@login_required
+def upload():
+    require(permissions.can_upload_resource(current_user), action="resource.create")
+    rtype = get_specs().resolve_type(request.args.get("type"))
+    return render_template("resources/upload.html", **_form_context(rtype))
+
+
+@csrf.exempt
+@bp.post("/resources/upload")
+@login_required
+def upload_post():
+    require(permissions.can_upload_resource(current_user), action="resource.create")
+    incoming = upload_from_request(request)
+    _check_csrf(incoming.fields.get("csrf_token"))
+    rtype = get_specs().resolve_type(incoming.fields.get("type"))
+    try:
+        resource = services.create_from_upload(current_user, incoming)
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()  # removes a stored object, if any
+        errors = dict(exc.fields) if isinstance(exc.fields, dict) else {}
+        duplicate = errors.pop("existing_id", None)
+        errors.pop("existing_url", None)
+        values = {k: incoming.fields.getlist(k) if len(incoming.fields.getlist(k)) > 1 else incoming.fields.get(k)
+                  for k in incoming.fields}
+        return render_template("resources/upload.html", message=exc.message, duplicate_id=duplicate,
+                               **_form_context(rtype, values, errors, incoming.fields.get("visibility"))), exc.status
+    db.session.commit()
+    process_after_commit(resource)
+    status = resource.version.conformance_status
+    flash({"pass": "上传成功，技术规范检查全部通过。", "warning": "上传成功；技术规范检查有警告项，仍可提交审核。",
+           "fail": "上传成功，但未通过技术规范检查的必备项：请更换文件后再提交审核。"}[status],
+          "success" if status == "pass" else ("warning" if status == "warning" else "danger"))
+    return redirect(url_for("resources.detail", resource_id=resource.id))
+
+
+@bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(resource_id):
+    resource = _visible(resource_id, "resource.update")
+    require(permissions.can_edit_resource(current_user, resource) and resource.state != ReviewState.PUBLISHED,
+            action="resource.update", obj=resource, message="只能修改自己的草稿或被退回的资源")
+    rtype = services.resolve_type(resource.type)
+    if request.method == "POST":
+        try:
+            metadata = services.validate_metadata(rtype, request.form)
+            visibility = services.parse_visibility(request.form.get("visibility"), resource.visibility)
+            services.update_metadata(current_user, resource, metadata, visibility)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return render_template("resources/edit.html", resource=resource, message=exc.message,
+                                   **_form_context(rtype, request.form.to_dict(flat=False), exc.fields,
+                                                   request.form.get("visibility"))), 422
+        db.session.commit()
+        flash("资源信息已保存", "success")
+        return redirect(url_for("resources.detail", resource_id=resource.id))
+    values = resource.metadata_values()
+    return render_template("resources/edit.html", resource=resource,
+                           **_form_context(rtype, values, visibility=resource.visibility.value))
+
+
+@csrf.exempt
+@bp.post("/resources/<int:resource_id>/replace")
+@login_required
+def replace(resource_id):
+    resource = _visible(resource_id, "resource.replace")
+    require(permissions.can_edit_resource(current_user, resource), action="resource.replace", obj=resource)
+    incoming = upload_from_request(request)
+    _check_csrf(incoming.fields.get("csrf_token"))
+    version = services.replace_file(current_user, resource, incoming.file, note=incoming.fields.get("note"))
+    incoming.finish()
+    db.session.commit()
+    process_after_commit(resource)
+    flash(f"已上传新版本 {version.number}" + ("，资源需重新提交审核" if resource.state == ReviewState.DRAFT else ""),
+          "success")
+    return redirect(url_for("resources.detail", resource_id=resource.id))
+
+
+# -- detail, preview, files ----------------------------------------------------------------------
+
+@bp.get("/resources/<int:resource_id>")
+@login_required
+def detail(resource_id):
+    resource = _visible(resource_id, "resource.view")
+    specs = get_specs()
+    version = resource.version
+    term = specs.format_term(resource.format)
+    pages = [p for p in (version.extracted_text or "").split(PAGE_BREAK)] if version else []
+    return render_template(
+        "resources/detail.html", resource=resource, version=version, specs=specs, rtype=specs.get(resource.type),
+        media=term.attrs.get("media", "") if term else "", pages=[p for p in pages if p.strip()][:30],
+        actions=review.available_actions(current_user, resource), history=review.history(resource),
+        comments=services.comments_of(resource), can_edit=permissions.can_edit_resource(current_user, resource),
+        can_use=permissions.can_use_resource(current_user, resource),
+        old_versions=permissions.can_download_old_versions(current_user, resource),
+        favourite=services.is_favourite(current_user, resource), my_rating=services.my_rating(current_user, resource),
+        can_delete_comment=lambda c: permissions.can_delete_comment(current_user, c, resource))
+
+
+@bp.get("/resources/<int:resource_id>/file")
+@login_required
+def file(resource_id):
+    resource = _visible(resource_id, "resource.download")
+    inline = request.args.get("inline") == "1"
+    response = send_stored(resource.version.file, inline=inline)
+    if response.status_code in (200, 206) and counts_as_download(inline):
+        services.record_download(resource)
+        db.session.commit()
+    return response
+
+
+@bp.get("/resources/<int:resource_id>/versions/<int:number>/file")
+@login_required
+def version_file(resource_id, number):
+    resource = _visible(resource_id, "resource.version_download")
+    if number != resource.current_version:
+        require(permissions.can_download_old_versions(current_user, resource), action="resource.version_download",
+                obj=resource, message="只有上传者和审核人可以下载历史版本")
+    return send_stored(services.get_version(resource, number).file)
+
+
+@bp.get("/resources/<int:resource_id>/thumbnail")
+@login_required
+def thumbnail(resource_id):
+    resource = _visible(resource_id, "resource.view")
+    version = resource.version
+    if version is None or version.thumbnail is None:
+        abort(404)
+    return send_stored(version.thumbnail, inline=True)
+
+
+# -- review --------------------------------------------------------------------------------------
+
+@bp.post("/resources/<int:resource_id>/review")
+@login_required
+def review_action(resource_id):
+    resource = _visible(resource_id, "resource.review")
+    action = request.form.get("action")
+    if action == "submit":
+        require(review.can_submit(current_user, resource), action="resource.submit", obj=resource)
+        review.submit(resource, current_user)
+        message = "已提交审核"
+    elif action == "approve":
+        require(review.can_approve(current_user, resource), action="resource.approve", obj=resource)
+        review.approve(resource, current_user)
+        message = "已审核通过" + ("，资源已发布" if resource.state == ReviewState.PUBLISHED else "，转区县审核")
+    elif action == "return":
+        require(review.can_return(current_user, resource), action="resource.return", obj=resource)
+        review.return_resource(resource, current_user, request.form.get("reason", ""))
+        message = "已退回上传者"
+    else:
+        abort(400)
+    db.session.commit()
+    flash(message, "success")
+    if action in ("approve", "return") and request.form.get("next") == "queue":
+        return redirect(url_for("resources.review_queue"))
+    return redirect(url_for("resources.detail", resource_id=resource.id))
+
+
+@bp.get("/resources/review")
+@login_required
+def review_queue():
+    require(review.is_reviewer(current_user), action="resource.review_queue")
+    page = db.paginate(review.queue(current_user), page=_page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template("resources/review_queue.html", page=page, specs=get_specs())
+
+
+# -- mine, favourites, social --------------------------------------------------------------------
+
+@bp.get("/resources/mine")
+@login_required
+def mine():
+    page = db.paginate(services.my_uploads(current_user), page=_page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template("resources/list.html", page=page, specs=get_specs(), title="我的上传",
+                           endpoint="resources.mine", show_state=True)
+
+
+@bp.get("/resources/favourites")
+@login_required
+def favourites():
+    page = db.paginate(services.my_favourites(current_user), page=_page_number(), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("resources/list.html", page=page, specs=get_specs(), title="我的收藏",
+                           endpoint="resources.favourites", show_state=False)
+
+
+@bp.post("/resources/<int:resource_id>/favourite")
+@login_required
+def toggle_favourite(resource_id):
+    resource = _visible(resource_id, "resource.favourite")
+    on = request.form.get("on") == "1"
+    services.set_favourite(current_user, resource, on)
+    db.session.commit()
+    flash("已收藏" if on else "已取消收藏", "success")
+    return redirect(url_for("resources.detail", resource_id=resource.id))
+
+
+@bp.post("/resources/<int:resource_id>/rate")
+@login_required
+def rate(resource_id):
+    resource = _visible(resource_id, "resource.rate")
+    services.rate(current_user, resource, request.form.get("stars"))
+    db.session.commit()
+    flash("评分已保存", "success")
+    return redirect(url_for("resources.detail", resource_id=resource.id))
+
+
+@bp.post("/resources/<int:resource_id>/comments")
+@login_required
+def comment(resource_id):
+    resource = _visible(resource_id, "resource.comment")
+    services.add_comment(current_user, resource, request.form.get("body", ""))
+    db.session.commit()
+    flash("评论已发表", "success")
+    return redirect(url_for("resources.detail", resource_id=resource.id) + "#comments")
+
+
+@bp.post("/resources/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    resource = _visible(comment.resource_id, "resource.comment_delete")
+    services.delete_comment(current_user, comment)
+    db.session.commit()
+    flash("评论已删除", "success")
+    return redirect(url_for("resources.detail", resource_id=resource.id) + "#comments")
+
+
+# -- offline packages ----------------------------------------------------------------------------
+
+@bp.get("/resources/packages", endpoint="packages")
+@login_required
+def packages_page():
+    require(permissions.can_manage_packages(current_user), action="resource.packages")
+    query = permissions.scoped_resources(services.published_visible(current_user), current_user)
+    page = db.paginate(query.order_by(db.text("resources.id DESC")), page=_page_number(), per_page=50,
+                       error_out=False)
+    return render_template("resources/packages.html", page=page, specs=get_specs(), visibilities=list(Visibility))
+
+
+@bp.post("/resources/packages/export")
+@login_required
+def packages_export():
+    require(permissions.can_manage_packages(current_user), action="resource.package_export")
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    path, count = packages.export_package(current_user, ids)
+    db.session.commit()
+    return packages.send_package(path, count)
+
+
+@bp.post("/resources/packages/import")
+@login_required
+def packages_import():
+    require(permissions.can_manage_packages(current_user), action="resource.package_import")
+    try:
+        result = packages.import_from_request(current_user, request)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("resources.packages"))
+    db.session.commit()
+    for resource in result.created:
+        process_after_commit(resource)
+    flash(f"导入完成：新增 {len(result.created)} 个资源，已存在跳过 {result.skipped} 个", "success")
+    return redirect(url_for("resources.packages"))
