@@ -4,7 +4,7 @@ Q&A, assignment submissions, training hours (继续教育学时).
 Enums are stored as strings (native_enum=False), as everywhere on the platform.
 
 Revision ID: ca761ccd303b
-Revises: 096544cc2e86
+Revises: 45de6d8ac76b
 Create Date: 2026-11-25 13:42:46.433923
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ca761ccd303b'
-down_revision = '096544cc2e86'
+down_revision = '45de6d8ac76b'
 branch_labels = None
 depends_on = None
 
