@@ -127,7 +127,8 @@ def start_server(kind: str, port: int, data_dir: Path, workers: int, threads: in
         command = [sys.executable, "-c", (
             "from werkzeug.serving import run_simple; from eduplatform import create_app; "
             f"run_simple('127.0.0.1', {port}, create_app(), threaded=True)")]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(200):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -137,7 +138,7 @@ def start_server(kind: str, port: int, data_dir: Path, workers: int, threads: in
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"server did not start: {process.stderr.read().decode()[-2000:]}")
+    raise SystemExit(f"server did not start: {(data_dir / 'server.log').read_text()[-2000:]}")
 
 
 class Learner(threading.Thread):
@@ -227,8 +228,12 @@ def main():
             for learner in learners:
                 learner.join(args.duration + 60)
         finally:
-            server.terminate()
-            server.wait(20)
+            server.terminate()  # gunicorn waits for keep-alive connections up to its graceful timeout
+            try:
+                server.wait(40)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(10)
         ok = [elapsed for status, elapsed in results if status == 200]
         failed = [status for status, _ in results if status != 200]
         recorded = count_recorded(data_dir, lesson_id)
@@ -239,6 +244,10 @@ def main():
               f"p99 {percentile(ms, 0.99):.1f}  max {max(ms) if ms else float('nan'):.1f}")
         lost = len(results) - recorded
         print(f"recorded by the server: {recorded}; lost beats: {lost}")
+        errors = [line for line in (data_dir / "server.log").read_text(errors="replace").splitlines()
+                  if "Error" in line or "error" in line]
+        if errors:
+            print("server errors (last 5):", *errors[-5:], sep="\n  ")
         target = percentile(ms, 0.95) <= 100 and lost == 0 and not failed
         print("target (p95 ≤ 100 ms, no lost beat):", "MET" if target else "NOT MET")
 

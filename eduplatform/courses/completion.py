@@ -96,7 +96,7 @@ def set_progress(progress: LessonProgress, lesson: Lesson, enrolment: Enrolment,
     now = utcnow()
     if score is not None:
         progress.score = score
-    enrolment.last_activity_at = now
+    touch(enrolment, now)
     if progress.status == ProgressStatus.COMPLETED:
         return False  # sticky
     progress.percent = max(progress.percent or 0, max(0, min(100, int(percent))))
@@ -113,6 +113,12 @@ def set_progress(progress: LessonProgress, lesson: Lesson, enrolment: Enrolment,
     return True
 
 
+def touch(enrolment: Enrolment, now) -> None:
+    """Remember the learner's latest activity (to the minute: beats every 30 s need not write it each time)."""
+    if enrolment.last_activity_at is None or (now - enrolment.last_activity_at).total_seconds() >= 60:
+        enrolment.last_activity_at = now
+
+
 def mark_opened(lesson: Lesson, enrolment: Enrolment, user) -> LessonProgress:
     """The learner opened the lesson page: documents and text complete now; others start."""
     progress = get_or_create_progress(lesson, user)
@@ -122,7 +128,7 @@ def mark_opened(lesson: Lesson, enrolment: Enrolment, user) -> LessonProgress:
         set_progress(progress, lesson, enrolment, percent=100, done=True, actor=user)
     elif progress.status == ProgressStatus.NOT_STARTED:
         progress.status = ProgressStatus.IN_PROGRESS
-        enrolment.last_activity_at = utcnow()
+        touch(enrolment, utcnow())
     db.session.flush()
     return progress
 

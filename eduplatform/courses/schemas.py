@@ -78,6 +78,8 @@ class LessonInSchema(_Form):
         min=1, max=600, error="限时须在 1–600 分钟之间"))
     paper_id = fields.Integer(load_default=None, allow_none=True)
     resource_id = fields.Integer(load_default=None, allow_none=True)
+    #: SCORM: a package already imported into this course (``POST /api/v1/scorm/packages``) instead of a zip
+    scorm_package_id = fields.Integer(load_default=None, allow_none=True)
     #: media whose length could not be probed: the teacher gives it (seconds)
     duration_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=24 * 3600, error="时长须在 1 秒到 24 小时之间"))

@@ -9,7 +9,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.courses import media, resources_link
 from eduplatform.courses.completion import recompute_course
-from eduplatform.courses.models import Chapter, Course, Lesson, LessonKind, LessonProgress
+from eduplatform.courses.models import Chapter, Course, Lesson, LessonKind, LessonProgress, ScormPackage
 from eduplatform.extensions import db
 from eduplatform.questions.richtext import clean_html
 
@@ -110,9 +110,12 @@ def add_lesson(actor, chapter: Chapter, data: dict, *, upload=None) -> Lesson:
     elif kind == LessonKind.SCORM:
         from eduplatform.courses.scorm_import import import_package
 
-        if upload is None or not getattr(upload, "filename", ""):
+        if data.get("scorm_package_id") is not None and not (upload and getattr(upload, "filename", "")):
+            lesson.scorm_package_id = _course_package(course, data["scorm_package_id"]).id
+        elif upload is None or not getattr(upload, "filename", ""):
             raise ValidationFailed("请上传 SCORM 课件包（.zip）", fields={"file": ["请选择课件包"]})
-        lesson.scorm_package_id = import_package(actor, course, upload).id
+        else:
+            lesson.scorm_package_id = import_package(actor, course, upload).id
     elif kind == LessonKind.QUIZ:
         from eduplatform.courses.quizzes import create_quiz
 
@@ -131,6 +134,14 @@ def add_lesson(actor, chapter: Chapter, data: dict, *, upload=None) -> Lesson:
            obj=lesson)
     recompute_course(course)
     return lesson
+
+
+def _course_package(course: Course, package_id: int):
+    """A package imported into this very course (another course's package is refused like a missing one)."""
+    package = db.session.get(ScormPackage, package_id)
+    if package is None or package.course_id != course.id:
+        raise ValidationFailed("课件包不存在或不属于本课程", fields={"scorm_package_id": ["请先把课件包导入本课程"]})
+    return package
 
 
 def _attach_file(actor, lesson: Lesson, data: dict, upload) -> None:

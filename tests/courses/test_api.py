@@ -48,6 +48,31 @@ def test_catalogue_search_in_chinese(client, api, people, make_course):
     assert [c["title"] for c in found["items"]] == ["二次函数的图像与性质"]
 
 
+def test_catalogue_filters_by_stage_grade_and_audience(client, api, make_course, people, create_user, tree):
+    from eduplatform.courses import catalogue
+
+    g7 = make_course(title="七年级方程")
+    g8 = make_course(title="八年级函数")
+    catalogue.update_course(people.teacher_a1, g8, {"grade": "g8"})
+    primary = make_course(title="小学数学")
+    catalogue.update_course(people.teacher_a1, primary, {"stage": "primary", "grade": "g5"})
+    training = make_course(title="数学教师培训", audience=CourseAudience.TEACHERS, hours=2)
+    db.session.commit()
+    both = create_user("both", roles=[Role.STUDENT, Role.TEACHER], org=tree.school_a1)
+
+    def ids(user, query):
+        return {c["id"] for c in client.get(f"/api/v1/courses?{query}", headers=api(user)).get_json()["items"]}
+
+    assert ids(people.student_a1, "grade=g7") == {g7.id}
+    assert ids(people.student_a1, "stage=primary") == {primary.id}
+    assert ids(people.student_a1, "stage=junior") == {g7.id, g8.id}
+    assert ids(both, "audience=teachers") == {training.id}
+    assert ids(both, "audience=students") == {g7.id, g8.id, primary.id}
+    assert ids(people.student_a1, "audience=teachers") == set()  # students never see training courses
+    assert ids(people.student_a1, "q=函数&grade=g8") == {g8.id}
+    assert ids(people.student_a1, "q=函数&grade=g7") == set()
+
+
 def test_students_of_other_schools_do_not_see_a_school_course(client, api, make_course, create_user, tree):
     course = make_course()
     other = create_user("b1s", roles=[Role.STUDENT], org=tree.school_b1)
@@ -197,3 +222,43 @@ def test_partial_update_of_training_hours(client, api, make_course, people, tree
     refused = client.patch(f"/api/v1/courses/{student_course.id}", headers=api(people.teacher_a1),
                            json={"training_hours": 6})
     assert refused.status_code == 422
+
+
+def test_questions_and_assignments_over_the_api(client, api, make_course, people, create_user, tree):
+    from eduplatform.accounts.models import Role
+
+    course = make_course(lessons=("text", "assignment"))
+    text, homework = course.lessons
+    enrolment.enrol(people.student_a1, course)
+    classmate = create_user("a1s2", roles=[Role.STUDENT], org=tree.school_a1)
+    enrolment.enrol(classmate, course)
+    db.session.commit()
+    student, teacher = api(people.student_a1), api(people.teacher_a1)
+    asked = client.post(f"/api/v1/lessons/{text.id}/questions", headers=student, json={"body": "移项为什么变号？"})
+    assert asked.status_code == 201
+    question_id = asked.get_json()["id"]
+    waiting = client.get(f"/api/v1/courses/{course.id}/questions", headers=teacher).get_json()
+    assert [q["id"] for q in waiting["items"]] == [question_id]
+    for outsider in (people.teacher_b1, people.student_a1):
+        assert client.get(f"/api/v1/courses/{course.id}/questions", headers=api(outsider)).status_code == 403
+    url = f"/api/v1/course-questions/{question_id}/answers"
+    assert client.post(url, headers=api(people.teacher_b1), json={"body": "x"}).status_code == 403
+    assert client.post(url, headers=api(classmate), json={"body": "x"}).status_code == 403
+    assert client.post(url, headers=teacher, json={"body": "等式的性质。"}).status_code == 201
+    assert client.get(f"/api/v1/courses/{course.id}/questions", headers=teacher).get_json()["total"] == 0
+
+    handed = client.post(f"/api/v1/lessons/{homework.id}/submission", headers=student, json={"text": "x=1"})
+    assert handed.status_code == 201
+    submission_id = handed.get_json()["id"]
+    assert client.get(f"/api/v1/lessons/{homework.id}/submission",
+                      headers=api(classmate)).get_json()["submission"] is None
+    for outsider in (people.teacher_b1, classmate, people.district_b_staff):
+        headers = api(outsider)
+        assert client.get(f"/api/v1/lessons/{homework.id}/submissions", headers=headers).status_code == 403
+        assert client.post(f"/api/v1/submissions/{submission_id}/grade", headers=headers,
+                           json={"score": 100}).status_code == 403
+    graded = client.post(f"/api/v1/submissions/{submission_id}/grade", headers=teacher,
+                         json={"score": 90, "feedback": "步骤完整"})
+    assert graded.status_code == 200 and graded.get_json()["feedback"] == "步骤完整"
+    mine = client.get(f"/api/v1/lessons/{homework.id}/progress", headers=student).get_json()
+    assert mine["status"] == "completed"

@@ -278,3 +278,63 @@ def test_only_the_learner_reaches_their_cmi_data(scorm_course, client, api, crea
                           json={"values": {"cmi.core.lesson_status": "passed"}})
     assert preview.get_json()["preview"] is True
     assert not scorm_runtime.attempts_of_lesson(lesson)
+
+
+# --- the package API ----------------------------------------------------------------------------
+
+def test_package_import_over_the_api_then_a_lesson_uses_it(make_course, client, api, people, storage):
+    course = make_course(lessons=(), publish=False)
+    headers = api(people.teacher_a1)
+    response = client.post("/api/v1/scorm/packages", headers=headers, content_type="multipart/form-data", data={
+        "course_id": str(course.id), "file": (io.BytesIO(scorm_zip("2004")), "课件.zip")})
+    assert response.status_code == 201, response.get_json()
+    package = response.get_json()
+    assert package["version"] == "2004" and package["items"][0]["href"] == "sco/index.html"
+    assert client.get(f"/api/v1/scorm/packages/{package['id']}", headers=headers).get_json()["id"] == package["id"]
+    chapter_id = course.chapters[0].id
+    lesson = client.post(f"/api/v1/courses/{course.id}/chapters/{chapter_id}/lessons", headers=headers,
+                         json={"title": "SCORM 课时", "kind": "scorm", "scorm_package_id": package["id"]})
+    assert lesson.status_code == 201 and lesson.get_json()["scorm_package_id"] == package["id"]
+    # A package of another course cannot be borrowed by id.
+    other = make_course(title="另一门课", lessons=(), publish=False)
+    borrowed = client.post(f"/api/v1/courses/{other.id}/chapters/{other.chapters[0].id}/lessons", headers=headers,
+                           json={"title": "借用", "kind": "scorm", "scorm_package_id": package["id"]})
+    assert borrowed.status_code == 422 and "scorm_package_id" in borrowed.get_json()["error"]["fields"]
+
+
+def test_package_api_refuses_other_schools_and_malformed_zips(make_course, client, api, people, storage):
+    course = make_course(lessons=(), publish=False)
+    package = import_package(people.teacher_a1, course, upload(scorm_zip("1.2"), "课件.zip"))
+    db.session.commit()
+    packages_before = db.session.scalar(db.select(db.func.count()).select_from(ScormPackage))
+    for outsider in (people.teacher_b1, people.district_b_staff, people.student_a1):
+        headers = api(outsider)
+        assert client.get(f"/api/v1/scorm/packages/{package.id}", headers=headers).status_code == 403
+        refused = client.post("/api/v1/scorm/packages", headers=headers, content_type="multipart/form-data", data={
+            "course_id": str(course.id), "file": (io.BytesIO(scorm_zip("1.2")), "课件.zip")})
+        assert refused.status_code == 403
+    bad = client.post("/api/v1/scorm/packages", headers=api(people.teacher_a1), content_type="multipart/form-data",
+                      data={"course_id": str(course.id),
+                            "file": (io.BytesIO(scorm_zip("1.2", extra={"../evil.html": b"x"})), "bad.zip")})
+    assert bad.status_code == 422
+    assert bad.get_json()["error"]["code"] == "bad_package" and "跳出课件目录" in bad.get_json()["error"]["message"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScormPackage)) == packages_before
+
+
+def test_attempts_list_only_the_callers_own_for_learners(scorm_course, client, api, people, create_user, tree):
+    from eduplatform.accounts.models import Role
+
+    course, lesson, _ = scorm_course("1.2")
+    classmate = create_user("a1s2", roles=[Role.STUDENT], org=tree.school_a1)
+    enrolment.enrol(classmate, course)
+    db.session.commit()
+    for learner in (people.student_a1, classmate):
+        client.post(_cmi_url(lesson), headers=api(learner),
+                    json={"initialize": True, "values": {"cmi.core.lesson_location": "p2"}})
+    url = f"/api/v1/scorm/lessons/{lesson.id}/attempts"
+    own = client.get(url, headers=api(people.student_a1)).get_json()["items"]
+    assert [a["user"]["id"] for a in own] == [people.student_a1.id]
+    every = client.get(url, headers=api(people.teacher_a1)).get_json()["items"]
+    assert {a["user"]["id"] for a in every} == {people.student_a1.id, classmate.id}
+    outsider = create_user("b1s", roles=[Role.STUDENT], org=tree.school_b1)
+    assert client.get(url, headers=api(outsider)).status_code == 403

@@ -27,7 +27,7 @@ from eduplatform.courses.models import (
     EnrolmentStatus,
     LessonProgress,
 )
-from eduplatform.courses.retry import retry_on_lock
+from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import (
     AnswerInSchema,
     BeatSchema,
@@ -196,6 +196,7 @@ def open_lesson(lesson_id: int):
               schema: ProgressOutSchema
     """
     def work():
+        begin_write()
         lesson, row = access.learning(lesson_id)
         progress = completion.mark_opened(lesson, row, current_user)
         db.session.commit()
@@ -258,6 +259,7 @@ def post_beat(lesson_id: int):
     data = load_input(BeatSchema())
 
     def work():
+        begin_write()
         lesson, row = access.learning(lesson_id)
         progress = beats.record_beat(current_user, lesson, row, position=data["position"], ranges=data["ranges"],
                                      seq=data["seq"], event=data["event"])

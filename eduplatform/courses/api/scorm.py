@@ -11,7 +11,7 @@ from eduplatform.courses import access, permissions, scorm_runtime
 from eduplatform.courses.api import bp
 from eduplatform.courses.api.common import load_input
 from eduplatform.courses.models import ScormPackage
-from eduplatform.courses.retry import retry_on_lock
+from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import CmiCommitSchema
 from eduplatform.courses.scorm_import import import_package
 from eduplatform.extensions import db
@@ -103,6 +103,13 @@ def get_package(package_id: int):
     return PackageOutSchema().dump(package)
 
 
+def _blank_attempt(package: ScormPackage):
+    """The state before the first launch (not stored)."""
+    return scorm_runtime.ScormAttempt(version=package.version, cmi={}, lesson_status="not attempted",
+                                      completion_status="unknown", success_status="unknown", exit="",
+                                      total_seconds=0, session_count=0)
+
+
 @bp.get("/scorm/lessons/<int:lesson_id>/items/<identifier>/cmi")
 @login_required
 def scorm_cmi(lesson_id: int, identifier: str):
@@ -118,17 +125,9 @@ def scorm_cmi(lesson_id: int, identifier: str):
     package = scorm_runtime.package_of(lesson)
     item = scorm_runtime.item_of(package, identifier)
     if row is None:  # a teacher's preview: nothing is recorded
-        if request.method == "POST":
-            return {"status": "preview", "preview": True}
         return {"version": package.version, "preview": True, "values": scorm_runtime.launch_state(
-            scorm_runtime.ScormAttempt(version=package.version, cmi={}, lesson_status="not attempted",
-                                       completion_status="unknown", success_status="unknown", exit="",
-                                       total_seconds=0, session_count=0), item, current_user, credit=False)}
-    attempt = scorm_runtime.find_attempt(lesson, current_user, identifier)
-    if attempt is None:
-        attempt = scorm_runtime.ScormAttempt(version=package.version, cmi={}, lesson_status="not attempted",
-                                             completion_status="unknown", success_status="unknown", exit="",
-                                             total_seconds=0, session_count=0)
+            _blank_attempt(package), item, current_user, credit=False)}
+    attempt = scorm_runtime.find_attempt(lesson, current_user, identifier) or _blank_attempt(package)
     return {"version": package.version, "preview": False,
             "values": scorm_runtime.launch_state(attempt, item, current_user),
             "status": scorm_runtime.status_of(attempt)}
@@ -150,6 +149,7 @@ def scorm_commit(lesson_id: int, identifier: str):
     data = load_input(CmiCommitSchema())
 
     def work():
+        begin_write()
         lesson, row = access.learning_or_preview(lesson_id)
         if row is None:
             return {"status": "preview", "preview": True}
