@@ -312,10 +312,10 @@ def return_resource(resource_id):
 @bp.get("/resources/<int:resource_id>/history")
 @login_required
 def history(resource_id):
-    """The review steps of a resource."""
+    """The review steps of a resource (the transitions of its review process's event flow)."""
     resource = _visible(resource_id, "resource.history")
     return {"items": [{"action": s.action, "label": s.action_label, "from": s.from_state.value,
-                       "to": s.to_state.value, "actor": s.actor.display_name, "reason": s.reason,
+                       "to": s.to_state.value, "actor": s.actor_name, "reason": s.reason,
                        "at": s.created_at.isoformat()} for s in review.history(resource)]}
 
 
