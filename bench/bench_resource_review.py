@@ -33,7 +33,7 @@ from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 
-PREVIOUS = "096544cc2e86"
+PREVIOUS = "45de6d8ac76b"  # the head before the resource review moved onto the engine
 
 
 def ms(seconds: float) -> str:
@@ -70,15 +70,24 @@ def people():
     return made
 
 
-def engine_figures(tmp: Path, n: int) -> None:
+class NoSearch:
+    """Stands in for the search index: re-indexing after each commit is measured by bench_search."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def engine_figures(tmp: Path, n: int, with_search: bool) -> None:
     from eduplatform.resources import review
     from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion, ReviewState
     from eduplatform.storage.models import StoredFile
 
     app = make_app(tmp, "engine")
+    if not with_search:
+        app.extensions["edu_search"] = NoSearch()
     with app.app_context():
         flask_migrate.upgrade()
-        print(f"database: {db.engine.dialect.name}")
+        print(f"database: {db.engine.dialect.name}; search index after commit: {'on' if with_search else 'off'}")
         who = people()
         teacher = who["teacher"]
         stored = StoredFile(backend="file", key="bench/stand-in.pptx", filename="课件.pptx",
@@ -131,9 +140,10 @@ def engine_figures(tmp: Path, n: int) -> None:
             resource = db.session.get(Resource, rid)
             t0 = time.perf_counter()
             review.available_actions(who["admin"], resource)
+            review.review_token(resource)
             review.history(resource)
             samples.append(time.perf_counter() - t0)
-        print(f"detail page review block (actions + history): {p50_p95(samples)}")
+        print(f"detail page review block (actions + token + history): {p50_p95(samples)}")
 
 
 def migration_figures(tmp: Path, n: int) -> None:
@@ -147,13 +157,13 @@ def migration_figures(tmp: Path, n: int) -> None:
         resources = sa.Table("resources", meta, autoload_with=conn)
         steps = sa.Table("resource_review_steps", meta, autoload_with=conn)
         teacher = who["teacher"]
-        common = dict(type="courseware", description="", stage="junior", subject="math", knowledge_points=[],
-                      keywords=[], extra={}, format="pptx", visibility="platform", owner_id=teacher.id,
-                      org_id=teacher.org_id, district_id=teacher.org.parent_id, current_version=1,
-                      download_count=0, favourite_count=0, rating_count=0, rating_sum=0, comment_count=0,
-                      index_stale=False, created_at=t0, updated_at=t0)
+        common = {"type": "courseware", "description": "", "stage": "junior", "subject": "math",
+                  "knowledge_points": [], "keywords": [], "extra": {}, "format": "pptx", "visibility": "platform",
+                  "owner_id": teacher.id, "org_id": teacher.org_id, "district_id": teacher.org.parent_id,
+                  "current_version": 1, "download_count": 0, "favourite_count": 0, "rating_count": 0,
+                  "rating_sum": 0, "comment_count": 0, "index_stale": False, "created_at": t0, "updated_at": t0}
         states = ["published", "submitted", "district_review", "returned"]
-        conn.execute(resources.insert(), [dict(common, uid=f"u{i}", title=f"旧课件{i}", state=states[i % 4])
+        conn.execute(resources.insert(), [{**common, "uid": f"u{i}", "title": f"旧课件{i}", "state": states[i % 4]}
                                           for i in range(n)])
         rows = conn.execute(sa.select(resources.c.id, resources.c.state).order_by(resources.c.id)).all()
         history = {"published": [("submit", "draft", "submitted", "teacher"),
@@ -164,8 +174,8 @@ def migration_figures(tmp: Path, n: int) -> None:
                                        ("approve_school", "submitted", "district_review", "admin")],
                    "returned": [("submit", "draft", "submitted", "teacher"),
                                 ("return", "submitted", "returned", "admin")]}
-        values = [dict(resource_id=rid, action=a, from_state=f, to_state=t, actor_id=who[u].id,
-                       reason="理由" if a == "return" else None, created_at=t0 + timedelta(minutes=k))
+        values = [{"resource_id": rid, "action": a, "from_state": f, "to_state": t, "actor_id": who[u].id,
+                       "reason": "理由" if a == "return" else None, "created_at": t0 + timedelta(minutes=k)}
                   for rid, state in rows for k, (a, f, t, u) in enumerate(history[state])]
         conn.execute(steps.insert(), values)
         db.session.commit()
@@ -181,9 +191,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=2000)
     parser.add_argument("--legacy", type=int, default=5000)
+    parser.add_argument("--with-search", action="store_true", help="re-index each resource after its commit")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-review-"))
-    engine_figures(tmp, args.resources)
+    engine_figures(tmp, args.resources, args.with_search)
     migration_figures(tmp, args.legacy)
 
 

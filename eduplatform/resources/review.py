@@ -32,12 +32,12 @@ from flask import url_for
 from eduplatform import workflow
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
-from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
+from eduplatform.core.errors import AppError, Conflict, PermissionDenied, ValidationFailed
 from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.resources import permissions
 from eduplatform.resources.models import Resource, ReviewState
-from eduplatform.workflow.models import ProcessInstance, WorkflowEvent, WorkflowTask
+from eduplatform.workflow.models import InstanceStatus, ProcessInstance, WorkflowEvent, WorkflowTask
 
 PROCESS = "resource_review"
 PROCESSES_DIR = Path(__file__).with_name("processes")
@@ -119,33 +119,62 @@ def open_review(resource: Resource) -> ProcessInstance:
                           title=resource.title, data={"title": resource.title, "uploader_unit": unit})
 
 
-def _available(user, resource: Resource) -> list:
+def review_token(resource: Resource) -> str:
+    """What a page or an API client saw of the review: the running instance and its version ("" for
+    none). Sent back with an action, it lets ``check_unchanged`` tell a reviewer that someone acted
+    in between (409) rather than that they may not act (403)."""
+    instance = current_instance(resource)
+    return f"{instance.id}.{instance.version}" if instance is not None else ""
+
+
+def check_unchanged(resource: Resource, token: str | None) -> None:
+    """Refuse with a conflict an action taken on what is no longer there: the review moved (or a
+    new one started) since ``token`` was read. Reads the database, not the session's copies."""
+    if token is None:
+        return
+    row = db.session.execute(
+        sa.select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.state)
+        .where(ProcessInstance.id.in_(instances_of(resource)), ProcessInstance.status == InstanceStatus.ACTIVE)
+        .order_by(ProcessInstance.id.desc()).limit(1)).first()
+    if token.strip() == (f"{row.id}.{row.version}" if row is not None else ""):
+        return
+    state = ReviewState(row.state) if row is not None else \
+        db.session.scalar(sa.select(Resource.state).where(Resource.id == resource.id))
+    raise Conflict(f"该资源的审核已由他人处理，当前状态为“{state.label}”，请刷新页面后再操作",
+                   code="review_changed")
+
+
+_NOT_LOOKED_UP = object()
+
+
+def _available(user, resource: Resource, instance=_NOT_LOOKED_UP) -> list:
     if not _authenticated(user):
         return []
-    instance = current_instance(resource)
+    if instance is _NOT_LOOKED_UP:
+        instance = current_instance(resource)
     return workflow.available_transitions(instance, user) if instance is not None else []
 
 
-def _can(user, resource: Resource, *keys: str) -> bool:
-    return any(a.transition.key in keys for a in _available(user, resource))
+def _can(user, resource: Resource, *keys: str, instance=_NOT_LOOKED_UP) -> bool:
+    return any(a.transition.key in keys for a in _available(user, resource, instance))
 
 
 # -- the steps -----------------------------------------------------------------------------------
 
-def can_submit(user, resource: Resource) -> bool:
-    if _can(user, resource, "submit"):
-        return True
-    # A draft that was never submitted has no review yet: submitting starts one.
-    return (resource.state == ReviewState.DRAFT and resource.owner_id == getattr(user, "id", None)
-            and current_instance(resource) is None)
+def can_submit(user, resource: Resource, instance=_NOT_LOOKED_UP) -> bool:
+    if instance is _NOT_LOOKED_UP:
+        instance = current_instance(resource)
+    if instance is None:  # a draft that was never submitted has no review yet: submitting starts one
+        return resource.state == ReviewState.DRAFT and resource.owner_id == getattr(user, "id", None)
+    return _can(user, resource, "submit", instance=instance)
 
 
-def can_approve(user, resource: Resource) -> bool:
-    return _can(user, resource, "approve_school", "approve_district")
+def can_approve(user, resource: Resource, instance=_NOT_LOOKED_UP) -> bool:
+    return _can(user, resource, "approve_school", "approve_district", instance=instance)
 
 
-def can_return(user, resource: Resource) -> bool:
-    return _can(user, resource, "return")
+def can_return(user, resource: Resource, instance=_NOT_LOOKED_UP) -> bool:
+    return _can(user, resource, "return", instance=instance)
 
 
 def _check_conformance(resource: Resource) -> None:
@@ -167,10 +196,11 @@ def _check_reason(reason: str | None) -> str:
 def submit(resource: Resource, actor) -> None:
     """The owner sends a draft (or a returned resource) for review."""
     actor = _unproxy(actor)
-    if not can_submit(actor, resource):
+    instance = current_instance(resource)
+    if not can_submit(actor, resource, instance):
         raise PermissionDenied("只有上传者可以提交草稿或被退回的资源")
     _check_conformance(resource)
-    instance = current_instance(resource) or open_review(resource)
+    instance = instance or open_review(resource)
     instance.title = resource.title[:255]
     workflow.perform(instance, "submit", actor=actor, data={"title": resource.title})
 
@@ -178,9 +208,9 @@ def submit(resource: Resource, actor) -> None:
 def approve(resource: Resource, actor) -> None:
     """A reviewer approves the current step: school → district review, district → published."""
     actor = _unproxy(actor)
-    if not can_approve(actor, resource):
-        raise PermissionDenied("您不是该资源当前步骤的审核人")
     instance = current_instance(resource)
+    if not can_approve(actor, resource, instance):
+        raise PermissionDenied("您不是该资源当前步骤的审核人")
     key = "approve_school" if instance.state == ReviewState.SUBMITTED.value else "approve_district"
     workflow.perform(instance, key, actor=actor)
 
@@ -189,9 +219,10 @@ def return_resource(resource: Resource, actor, reason: str) -> None:
     """A reviewer sends the resource back to its owner, saying why."""
     actor = _unproxy(actor)
     reason = _check_reason(reason)
-    if not can_return(actor, resource):
+    instance = current_instance(resource)
+    if not can_return(actor, resource, instance):
         raise PermissionDenied("您不是该资源当前步骤的审核人")
-    workflow.perform(current_instance(resource), "return", actor=actor, reason=reason)
+    workflow.perform(instance, "return", actor=actor, reason=reason)
 
 
 def withdraw_for_change(resource: Resource, actor) -> None:
@@ -216,9 +247,11 @@ def _follow_the_process(event) -> None:
     resource = event.subject
     if not isinstance(resource, Resource) or event.kind == "cancelled" or not event.moved:
         return  # an instance without a resource (a demo), or one co-signer of several
-    newest = workflow.instance_for(resource, PROCESS)
-    if newest is not None and newest.id != event.instance.id:
-        return  # an older review never drives the status
+    if event.kind == "started" and db.session.scalar(
+            instances_of(resource).where(ProcessInstance.id != event.instance.id,
+                                         ProcessInstance.status == InstanceStatus.ACTIVE).limit(1)):
+        # One review at a time: the status follows it, and older ones are finished (they cannot move).
+        raise Conflict("该资源已有进行中的审核", code="review_running")
     key = event.transition.key if event.transition is not None else None
     previous, state, now = resource.state, ReviewState(event.to_state), utcnow()
     if key == "submit":
@@ -245,13 +278,14 @@ def _follow_the_process(event) -> None:
 # -- reading -------------------------------------------------------------------------------------
 
 def available_actions(user, resource: Resource) -> list[Action]:
+    instance = current_instance(resource)
+    if instance is None:
+        return [Action("submit", ACTION_LABELS["submit"])] if can_submit(user, resource, None) else []
     actions = []
-    for a in _available(user, resource):
+    for a in _available(user, resource, instance):
         code = ACTION_CODES.get(a.transition.key)
         if code is not None and code not in [x.code for x in actions]:
             actions.append(Action(code, a.transition.label))
-    if not actions and can_submit(user, resource):
-        actions.append(Action("submit", ACTION_LABELS["submit"]))
     return actions
 
 
@@ -264,11 +298,12 @@ def instances_of(resource: Resource):
 
 def queue(user):
     """A select of the resources waiting for ``user``'s review: their 待办 of this process, oldest first."""
+    # subject_id is text (any object type); cast in the select list, which only sees resource rows,
+    # so that the resources are found by their primary key
     waiting = (workflow.todo_query(user, PROCESS)
                .where(WorkflowTask.state.in_(REVIEW_STATES), ProcessInstance.subject_type == SUBJECT)
-               .with_only_columns(ProcessInstance.subject_id).order_by(None))
-    return (sa.select(Resource).where(sa.cast(Resource.id, sa.String).in_(waiting))
-            .order_by(Resource.submitted_at, Resource.id))
+               .with_only_columns(sa.cast(ProcessInstance.subject_id, sa.Integer)).order_by(None))
+    return sa.select(Resource).where(Resource.id.in_(waiting)).order_by(Resource.submitted_at, Resource.id)
 
 
 def queue_tasks(user, resources) -> dict[int, WorkflowTask]:

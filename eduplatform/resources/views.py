@@ -177,7 +177,8 @@ def detail(resource_id):
     return render_template(
         "resources/detail.html", resource=resource, version=version, specs=specs, rtype=specs.get(resource.type),
         media=term.attrs.get("media", "") if term else "", pages=[p for p in pages if p.strip()][:30],
-        actions=review.available_actions(current_user, resource), history=review.history(resource),
+        actions=review.available_actions(current_user, resource), review_token=review.review_token(resource),
+        history=review.history(resource),
         review_link=review_link, review_tasks=review_tasks,
         comments=services.comments_of(resource), can_edit=permissions.can_edit_resource(current_user, resource),
         can_use=permissions.can_use_resource(current_user, resource),
@@ -237,6 +238,7 @@ def thumbnail(resource_id):
 def review_action(resource_id):
     resource = _visible(resource_id, "resource.review")
     action = request.form.get("action")
+    review.check_unchanged(resource, request.form.get("review_token"))  # someone else acted first: 409
     if action == "submit":
         require(review.can_submit(current_user, resource), action="resource.submit", obj=resource)
         review.submit(resource, current_user)

@@ -57,24 +57,27 @@ definitions_t = sa.table("process_definitions", sa.column("id", sa.Integer), sa.
                          sa.column("version", sa.Integer), sa.column("name", sa.String),
                          sa.column("checksum", sa.String), sa.column("source", sa.Text),
                          sa.column("created_at", sa.DateTime))
-instances_t = sa.table("process_instances", sa.column("id", sa.Integer), sa.column("definition_id", sa.Integer),
-                       sa.column("process_key", sa.String), sa.column("subject_type", sa.String),
-                       sa.column("subject_id", sa.String), sa.column("org_id", sa.Integer),
-                       sa.column("title", sa.String), sa.column("state", sa.String),
-                       sa.column("status", sa.String), sa.column("data", sa.JSON),
-                       sa.column("version", sa.Integer), sa.column("started_by_id", sa.Integer),
-                       sa.column("started_at", sa.DateTime), sa.column("completed_at", sa.DateTime),
-                       sa.column("entry", sa.Integer), sa.column("counters", sa.JSON))
-tasks_t = sa.table("workflow_tasks", sa.column("id", sa.Integer), sa.column("instance_id", sa.Integer),
-                   sa.column("state", sa.String), sa.column("entry", sa.Integer),
-                   sa.column("assignee_id", sa.Integer), sa.column("candidate_role", sa.String),
-                   sa.column("candidate_org_id", sa.Integer), sa.column("candidate_above", sa.Boolean),
-                   sa.column("excluded_user_id", sa.Integer), sa.column("status", sa.String),
-                   sa.column("outcome", sa.String), sa.column("comment", sa.Text),
-                   sa.column("created_at", sa.DateTime), sa.column("due_at", sa.DateTime),
-                   sa.column("remind_at", sa.DateTime), sa.column("escalate_at", sa.DateTime),
-                   sa.column("completed_at", sa.DateTime), sa.column("completed_by_id", sa.Integer),
-                   sa.column("version", sa.Integer))
+_meta = sa.MetaData()  # tables written in bulk need their primary key known (RETURNING in order)
+instances_t = sa.Table("process_instances", _meta, sa.Column("id", sa.Integer, primary_key=True),
+                       sa.Column("definition_id", sa.Integer),
+                       sa.Column("process_key", sa.String), sa.Column("subject_type", sa.String),
+                       sa.Column("subject_id", sa.String), sa.Column("org_id", sa.Integer),
+                       sa.Column("title", sa.String), sa.Column("state", sa.String),
+                       sa.Column("status", sa.String), sa.Column("data", sa.JSON),
+                       sa.Column("version", sa.Integer), sa.Column("started_by_id", sa.Integer),
+                       sa.Column("started_at", sa.DateTime), sa.Column("completed_at", sa.DateTime),
+                       sa.Column("entry", sa.Integer), sa.Column("counters", sa.JSON))
+tasks_t = sa.Table("workflow_tasks", _meta, sa.Column("id", sa.Integer, primary_key=True),
+                   sa.Column("instance_id", sa.Integer),
+                   sa.Column("state", sa.String), sa.Column("entry", sa.Integer),
+                   sa.Column("assignee_id", sa.Integer), sa.Column("candidate_role", sa.String),
+                   sa.Column("candidate_org_id", sa.Integer), sa.Column("candidate_above", sa.Boolean),
+                   sa.Column("excluded_user_id", sa.Integer), sa.Column("status", sa.String),
+                   sa.Column("outcome", sa.String), sa.Column("comment", sa.Text),
+                   sa.Column("created_at", sa.DateTime), sa.Column("due_at", sa.DateTime),
+                   sa.Column("remind_at", sa.DateTime), sa.Column("escalate_at", sa.DateTime),
+                   sa.Column("completed_at", sa.DateTime), sa.Column("completed_by_id", sa.Integer),
+                   sa.Column("version", sa.Integer))
 events_t = sa.table("workflow_events", sa.column("id", sa.Integer), sa.column("instance_id", sa.Integer),
                     sa.column("created_at", sa.DateTime), sa.column("kind", sa.String),
                     sa.column("transition", sa.String), sa.column("from_state", sa.String),
@@ -188,26 +191,36 @@ class _Instance:
         task.update(values)
         return task
 
-    def write(self, conn, definition_id, usernames):
+    def row(self, definition_id) -> dict:
         r = self.resource
-        active = not self.done
-        if active:
+        if not self.done:
             self.tasks.append(self._task(self.state, status="open"))
-        instance_id = conn.execute(instances_t.insert().values(
-            definition_id=definition_id, process_key=PROCESS, subject_type=SUBJECT, subject_id=str(r.id),
-            org_id=r.org_id, title=(r.title or "")[:255], state=self.state,
-            status="active" if active else "completed",
-            data={"title": r.title, "uploader_unit": "学校" if r.org_type == "school" else "教育局"},
-            version=1 + len(self.events), started_by_id=r.owner_id, started_at=self.started_at,
-            completed_at=self.completed_at, entry=self.entry, counters=self.counters)
-            .returning(instances_t.c.id)).scalar_one()
-        task_ids = [conn.execute(tasks_t.insert().values(instance_id=instance_id, **t).returning(tasks_t.c.id))
-                    .scalar_one() for t in self.tasks]
-        for e in self.events:
-            index = e.pop("task", None)
-            conn.execute(events_t.insert().values(
-                instance_id=instance_id, actor_name=usernames.get(e["actor_id"]), changes={},
-                task_id=task_ids[index] if index is not None else None, **e))
+        return dict(definition_id=definition_id, process_key=PROCESS, subject_type=SUBJECT, subject_id=str(r.id),
+                    org_id=r.org_id, title=(r.title or "")[:255], state=self.state,
+                    status="completed" if self.done else "active",
+                    data={"title": r.title, "uploader_unit": "学校" if r.org_type == "school" else "教育局"},
+                    version=1 + len(self.events), started_by_id=r.owner_id, started_at=self.started_at,
+                    completed_at=self.completed_at, entry=self.entry, counters=self.counters)
+
+
+def _write(conn, reviews: list[_Instance], definition_id, usernames) -> None:
+    """Insert a batch of rebuilt reviews in three statements: instances, their tasks, their events."""
+    if not reviews:
+        return
+    ids = conn.execute(instances_t.insert().returning(instances_t.c.id, sort_by_parameter_order=True),
+                       [review.row(definition_id) for review in reviews]).scalars().all()
+    tasks = [{**t, "instance_id": iid} for review, iid in zip(reviews, ids, strict=True) for t in review.tasks]
+    task_ids = iter(conn.execute(tasks_t.insert().returning(tasks_t.c.id, sort_by_parameter_order=True),
+                                 tasks).scalars().all() if tasks else [])
+    events = []
+    for review, iid in zip(reviews, ids, strict=True):
+        own = [next(task_ids) for _ in review.tasks]
+        for e in review.events:
+            index = e.get("task")
+            events.append({**{k: v for k, v in e.items() if k != "task"}, "instance_id": iid, "changes": {},
+                           "actor_name": usernames.get(e["actor_id"]),
+                           "task_id": own[index] if index is not None else None})
+    conn.execute(events_t.insert(), events)
 
 
 def _rebuild(resource, steps) -> list[_Instance]:
@@ -268,10 +281,13 @@ def upgrade():
     steps = {}
     for step in conn.execute(sa.select(steps_t).order_by(steps_t.c.id)):
         steps.setdefault(step.resource_id, []).append(step)
+    batch = []
     for row in conn.execute(sa.select(resources_t).order_by(resources_t.c.id)).all():
-        resource = _Resource(row, orgs, calendar)
-        for review in _rebuild(resource, steps.get(row.id, [])):
-            review.write(conn, definition_id, usernames)
+        batch += _rebuild(_Resource(row, orgs, calendar), steps.get(row.id, []))
+        if len(batch) >= 500:
+            _write(conn, batch, definition_id, usernames)
+            batch = []
+    _write(conn, batch, definition_id, usernames)
 
     with op.batch_alter_table('resource_review_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_review_steps_resource_id'))

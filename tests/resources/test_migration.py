@@ -20,10 +20,10 @@ from eduplatform.orgs.services import create_org_unit
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource, ReviewState
 from eduplatform.workflow.definitions import load_definition
-from eduplatform.workflow.models import ProcessInstance, WorkflowTask
+from eduplatform.workflow.models import ProcessInstance, WorkflowEvent, WorkflowTask
 from eduplatform.workflow.tasks import done_query, todo_query
 
-PREVIOUS = "096544cc2e86"
+PREVIOUS = "45de6d8ac76b"  # the head before the engine additions (b320cf25c16a) and this migration
 MIGRATION = next((ROOT_DIR / "migrations" / "versions").glob("*_5be0c4a2d9e1_*.py"))
 DEFINITION = Path(review.PROCESSES_DIR) / "resource_review.yaml"
 
@@ -141,6 +141,13 @@ def test_review_steps_move_onto_the_engine_and_back(blank_app):
         arrived = T0 + timedelta(hours=2)
         assert (task.created_at, task.due_at) == (arrived, calendar.due_at(arrived, 3))
         assert task.remind_at == calendar.remind_at(task.due_at, 1) and task.excluded_user_id == people["teacher"]
+        # every transition points at the done task it completed (rows written in bulk, linked in order)
+        linked = db.session.execute(sa.select(WorkflowEvent, WorkflowTask).join(
+            WorkflowTask, WorkflowTask.id == WorkflowEvent.task_id).where(WorkflowEvent.kind == "transition")).all()
+        assert len(linked) == sum(len(h[2]) for h in HISTORIES.values()) + 1  # + the revise of 退回后换文件
+        for event, task in linked:
+            assert (task.instance_id, task.state, task.outcome, task.completed_by_id, task.completed_at) == \
+                (event.instance_id, event.from_state, event.transition, event.actor_id, event.created_at)
         done = [(t.instance.title, t.outcome) for t in db.session.scalars(done_query(user["admin"], review.PROCESS))]
         assert ("已发布", "approve_school") in done and ("退回后重交", "return") in done
         db.session.remove()

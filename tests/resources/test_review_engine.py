@@ -13,7 +13,7 @@ import pytest
 from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
-from eduplatform.core.errors import PermissionDenied
+from eduplatform.core.errors import Conflict, PermissionDenied
 from eduplatform.core.templating import localtime
 from eduplatform.extensions import db
 from eduplatform.resources import review
@@ -21,6 +21,7 @@ from eduplatform.resources.models import Resource, ReviewState
 from eduplatform.workflow.models import Notice, WorkflowTask
 from eduplatform.workflow.tasks import done_query, todo_query
 from eduplatform.workflow.tick import run_tick
+from tests.fixtures.auth import AuthActions
 from tests.resources.conftest import make_image, make_pptx
 
 
@@ -82,6 +83,9 @@ def test_queues_are_the_engines_todo_lists(client, auth, api, upload, people):
     assert "浮力 课件" in queue_page and localtime(due) in queue_page.split('id="review-queue"')[1]
     home = client.get("/").get_data(as_text=True)
     assert "浮力 课件" in home.split('id="home-todos"')[1].split('id="home-notices"')[0]
+    process_page = client.get(f"/workflow/instances/{review.current_instance(resource).id}").get_data(as_text=True)
+    for text in ("教学资源审核", "待学校审核", "学校审核通过", "退回", f"/resources/{resource.id}"):
+        assert text in process_page, text
     # approved: it leaves the school's 待办 for its 已办, and reaches the district's
     review.approve(resource, people.school_a1_admin)
     db.session.commit()
@@ -296,3 +300,60 @@ def test_permission_denied_when_acting_out_of_turn(upload, people):
         review.submit(resource, people.teacher_a1)  # already under review
     with pytest.raises(PermissionDenied):
         review.approve(resource, people.district_a_staff)  # the school's step
+
+
+def test_one_review_at_a_time(upload, people):
+    resource = _submitted(upload, people.teacher_a1, "一次一个")
+    with pytest.raises(Conflict) as refused:  # e.g. started by hand on the engine
+        workflow.start(review.PROCESS, subject=resource, org=resource.org, actor=people.teacher_a1,
+                       data={"title": resource.title})
+    assert refused.value.code == "review_running"
+    db.session.rollback()
+    assert review.open_review(resource).state == "submitted"  # the running one
+
+
+def test_a_reviewer_beaten_to_it_gets_a_conflict_not_a_refusal(app, client, api, upload, people, tree,
+                                                              create_user):
+    resource = _submitted(upload, people.teacher_a1, "先到先得")
+    other = create_user("a1admin2", roles=[Role.SCHOOL_ADMIN], org=tree.school_a1, display_name="第二管理员")
+    token = review.review_token(resource)
+    # both reviewers have the resource open: the review form and the API carry the token
+    browser = app.test_client()  # the second reviewer's browser (``client`` speaks the API)
+    AuthActions(browser).login(other)
+    page = browser.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert page.count(f'name="review_token" value="{token}"') == 2  # approve and return forms
+    body = client.get(f"/api/v1/resources/{resource.id}", headers=api(people.school_a1_admin)).get_json()
+    assert body["review_token"] == token and body["actions"] == ["approve", "return"]
+    # the first approves over the API
+    approved = client.post(f"/api/v1/resources/{resource.id}/approve", headers=api(people.school_a1_admin),
+                           json={"review_token": token})
+    assert approved.status_code == 200 and approved.get_json()["state"] == "district_review"
+    # the second returns from the page it loaded before: a conflict saying what happened, nothing written
+    late = browser.post(f"/resources/{resource.id}/review", headers={"Referer": f"/resources/{resource.id}"},
+                       data={"action": "return", "reason": "缺少答案", "review_token": token})
+    assert late.status_code == 302
+    assert "该资源的审核已由他人处理，当前状态为“待区县审核”，请刷新页面后再操作" in \
+        browser.get(late.location).get_data(as_text=True)
+    refused = client.post(f"/api/v1/resources/{resource.id}/return", headers=api(other),
+                          json={"reason": "缺少答案", "review_token": token})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "review_changed"
+    refused = client.post(f"/api/v1/resources/{resource.id}/approve", headers=api(other),
+                          json={"review_token": token})
+    assert refused.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Resource, resource.id).state == ReviewState.DISTRICT_REVIEW
+    assert [(s.action, s.actor_name) for s in review.history(resource)] == [
+        ("submit", people.teacher_a1.display_name), ("approve_school", people.school_a1_admin.display_name)]
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
+        AuditEntry.kind == "resource.return", AuditEntry.object_id == str(resource.id))) == 0
+    # a current token goes through; once published, an old one is told so
+    token = review.review_token(resource)
+    approved = client.post(f"/api/v1/resources/{resource.id}/approve", headers=api(people.district_a_staff),
+                           json={"review_token": token})
+    assert approved.get_json()["state"] == "published"
+    refused = client.post(f"/api/v1/resources/{resource.id}/approve", headers=api(people.city_staff),
+                          json={"review_token": token})
+    assert refused.status_code == 409 and "已发布" in refused.get_json()["error"]["message"]
+    # a malformed body is a 422, as elsewhere
+    bad = client.post(f"/api/v1/resources/{resource.id}/approve", headers=api(other), json={"review_token": 5})
+    assert bad.status_code == 422

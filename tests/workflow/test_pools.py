@@ -122,3 +122,19 @@ def test_nobody_is_notified_of_a_task_their_own_action_made(pool_check, people, 
     db.session.flush()
     assert _inbox(people.teacher_a1) == []  # the draft is in the to-do list, no notice about it
     assert len(_todo_ids(people.teacher_a1)) == 1
+
+
+def test_processes_without_the_additions_keep_their_pools(people, tree):
+    """Reporting's review (report_review) names neither ``and_above`` nor ``exclude``: the district
+    step stays the district's alone, and its reviewers are notified as before."""
+    instance = workflow.start("report_review", org=tree.school_a1, actor=people.school_a1_admin,
+                              data={"district_level": True, "city_level": True})
+    workflow.perform(instance, "submit", actor=people.school_a1_admin)
+    db.session.flush()
+    (task,) = [t for t in workflow.current_tasks(instance) if t.is_open]
+    assert (task.state, task.candidate_above, task.excluded_user_id) == ("district_review", False, None)
+    assert [t.id for t in db.session.scalars(todo_query(people.district_a_staff))] == [task.id]
+    for outsider in (people.city_staff, people.district_b_staff, people.school_a1_admin):
+        assert task.id not in [t.id for t in db.session.scalars(todo_query(outsider))]
+    told = set(db.session.scalars(db.select(Notice.user_id).where(Notice.task_id == task.id)))
+    assert people.district_a_staff.id in told and people.school_a1_admin.id not in told
