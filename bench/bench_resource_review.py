@@ -33,7 +33,7 @@ from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 
-PREVIOUS = "45de6d8ac76b"  # the head before the resource review moved onto the engine
+PREVIOUS = "ca761ccd303b"  # the head before the resource review moved onto the engine
 
 
 def ms(seconds: float) -> str:

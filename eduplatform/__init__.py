@@ -26,6 +26,7 @@ DOMAINS = [
     "eduplatform.questions",
     "eduplatform.reporting",
     "eduplatform.resources",
+    "eduplatform.courses",
 ]
 
 

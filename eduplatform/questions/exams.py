@@ -85,7 +85,20 @@ def _check_audience_scope(actor, cleaned) -> None:
             org = user.org if user else None
         elif kind == AudienceKind.ORG:
             org = db.session.get(OrgUnit, target_id)
-        if kind in (AudienceKind.USER, AudienceKind.ORG) and not in_scope(actor, org):
+        elif kind == AudienceKind.CLASS:
+            from eduplatform.schools.models import SchoolClass
+
+            school_class = db.session.get(SchoolClass, target_id)
+            org = school_class.school if school_class else None
+        elif kind == AudienceKind.COURSE:
+            from eduplatform.courses.models import Course
+            from eduplatform.courses.permissions import can_manage_course
+
+            course = db.session.get(Course, target_id)
+            if course is None or not can_manage_course(actor, course):
+                raise PermissionDenied("只能给自己管理的课程的学员安排测验")
+            continue
+        if not in_scope(actor, org):
             raise PermissionDenied("只能给本单位（管辖范围内）的学生安排考试")
 
 

@@ -167,4 +167,7 @@ def can_take_exam(user, exam) -> bool:
     from eduplatform.questions.audience import is_in_audience
     from eduplatform.questions.models import ExamStatus
 
-    return is_student(user) and exam.status == ExamStatus.PUBLISHED and is_in_audience(exam, user)
+    # Course quizzes are also taken by teachers in training courses (their audience is the course's
+    # enrolments); every other exam is for students only.
+    learner = is_student(user) or (exam.purpose == "quiz" and bool(getattr(user, "is_authenticated", False)))
+    return learner and exam.status == ExamStatus.PUBLISHED and is_in_audience(exam, user)

@@ -62,6 +62,10 @@ def init_app(app):
     register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
     review.register()  # the review process (resource_review) and resources as its subjects
 
+    from eduplatform.resources.indicators import register_indicators
+
+    register_indicators()
+
     from eduplatform.resources import cli
 
     cli.init_app(app)

@@ -206,7 +206,7 @@ def download(resource_id):
     inline = request.args.get("inline") == "1"
     response = send_stored(resource.version.file, inline=inline)
     if response.status_code in (200, 206) and counts_as_download(inline):
-        services.record_download(resource)
+        services.record_download(resource, current_user)
         db.session.commit()
     return response
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -188,6 +188,17 @@ class ResourceVersion(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
 
     __audit_type__ = "resource_version"
+
+
+class DownloadTally(db.Model):
+    """Downloads made by an org unit's users per day (China time): a school's use of the library,
+    for the 校校通 indicators. One row per unit and day, incremented in SQL (no lost counts)."""
+
+    __tablename__ = "resource_download_tallies"
+
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class Favourite(db.Model):

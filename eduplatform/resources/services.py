@@ -8,6 +8,7 @@ the view commits. Review runs on the process engine through ``review.py``; text 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,11 +17,13 @@ from marshmallow import ValidationError
 from eduplatform.audit.services import diff, record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.extensions import db
 from eduplatform.resources import permissions, review
 from eduplatform.resources.models import (
     COLUMN_ELEMENTS,
     Comment,
+    DownloadTally,
     Favourite,
     ProcessingState,
     Rating,
@@ -239,11 +242,26 @@ def get_version(resource: Resource, number: int) -> ResourceVersion:
     return version
 
 
-def record_download(resource: Resource) -> None:
-    """Count a download without reindexing now (a SQL increment; the worker refreshes the index)."""
+def record_download(resource: Resource, actor=None) -> None:
+    """Count a download without reindexing now (a SQL increment; the worker refreshes the index),
+    and tally it for the downloader's org unit (the schools' platform-use indicators)."""
     db.session.execute(sa.update(Resource).where(Resource.id == resource.id)
                        .values(download_count=Resource.download_count + 1, index_stale=True)
                        .execution_options(synchronize_session=False))
+    org_id = getattr(actor, "org_id", None)
+    if org_id:
+        _tally_download(org_id)
+
+
+def _tally_download(org_id: int) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    today = datetime.now(LOCAL_TZ).date()
+    statement = insert(DownloadTally).values(org_id=org_id, day=today, count=1)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[DownloadTally.org_id, DownloadTally.day], set_={"count": DownloadTally.count + 1}))
 
 
 # -- favourites, ratings, comments ---------------------------------------------------------------

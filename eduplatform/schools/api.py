@@ -14,6 +14,7 @@ from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.orgs.services import find_org
 from eduplatform.schools import (
     connectivity,
+    equipment_io,
     indicators,
     permissions,
     provisioning,
@@ -21,6 +22,7 @@ from eduplatform.schools import (
     roster_import,
     services,
 )
+from eduplatform.schools.excel import download
 from eduplatform.schools.models import StudentProfile, StudentStatus, TeacherProfile
 from eduplatform.schools.schemas import (
     CampusInputSchema,
@@ -704,6 +706,72 @@ def update_equipment(code: str, equipment_id: int):
     connectivity.update_equipment(current_user, item, _json(EquipmentInputSchema(), partial=True))
     db.session.commit()
     return EquipmentSchema().dump(item)
+
+
+@bp.get("/schools/<code>/equipment/export.xlsx")
+@login_required
+def export_equipment(code: str):
+    """The equipment ledger as an Excel workbook (same filters as the list: `category`, `state`, `q`);
+    the file imports back unchanged.
+    ---
+    get:
+      responses:
+        200:
+          description: 设备台账 .xlsx
+          content:
+            application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {}
+    """
+    from eduplatform.schools.views.connectivity import _filters
+
+    school = _school(code, permissions.can_view_roster, "school.equipment.export")
+    items = db.session.execute(connectivity.equipment_query(school, **_filters())
+                               .execution_options(yield_per=500)).scalars()
+    return download(equipment_io.export_workbook(items), f"设备台账-{school.code}.xlsx")
+
+
+@bp.get("/schools/<code>/equipment/template.xlsx")
+@login_required
+def equipment_import_template(code: str):
+    """The Excel template for `POST …/equipment/import`, with a sheet explaining every column.
+    ---
+    get:
+      responses:
+        200:
+          description: 设备台账导入模板 .xlsx
+          content:
+            application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {}
+    """
+    _school(code, permissions.can_manage_school, "school.equipment.import")
+    return download(equipment_io.template_workbook(), "设备台账导入模板.xlsx")
+
+
+@bp.post("/schools/<code>/equipment/import")
+@login_required
+def import_equipment(code: str):
+    """Upsert the ledger from Excel or CSV (multipart `file`) by 资产编号. All or nothing: any problem
+    refuses the whole file (422, `error.fields.problems` lists row, column and message).
+    ---
+    post:
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                file: {type: string, format: binary}
+      responses:
+        200:
+          description: "{created, updated, unchanged}"
+        422:
+          description: 文件有问题，未导入任何数据
+    """
+    school = _school(code, permissions.can_manage_school, "school.equipment.import")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("请上传设备台账文件（file）", fields={"file": ["必填"]})
+    result = equipment_io.import_equipment_upload(current_user, school, upload.stream, upload.filename)
+    db.session.commit()
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
 
 
 # --- indicators ------------------------------------------------------------------------------

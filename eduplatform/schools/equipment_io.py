@@ -12,7 +12,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools import connectivity
-from eduplatform.schools.excel import build_workbook
+from eduplatform.schools.excel import MAX_UPLOAD_BYTES, build_workbook
 from eduplatform.schools.models import Equipment, EquipmentCategory, EquipmentState
 from eduplatform.schools.models.connectivity import FUNDING_SOURCES
 from eduplatform.schools.roster_import import (
@@ -122,3 +122,11 @@ def import_equipment(actor, school: OrgUnit, data: bytes, filename: str) -> Equi
     record("schools", "equipment.import", f"{school.name} 导入设备台账：新增 {result.created}，更新 "
            f"{result.updated}，未变 {result.unchanged}", actor=actor, obj=school, data=result.__dict__)
     return result
+
+
+def import_equipment_upload(actor, school: OrgUnit, stream, filename: str) -> EquipmentImportResult:
+    """An uploaded ledger file, size-capped before it is parsed (openpyxl needs the whole workbook)."""
+    data = stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed("文件过大（上限 20 MB）", code="too_large")
+    return import_equipment(actor, school, data, filename)

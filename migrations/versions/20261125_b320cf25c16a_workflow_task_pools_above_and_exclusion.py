@@ -5,7 +5,7 @@ A step's pool may take in the same role at every unit above its unit (``and_abov
 starter``, 回避 — nobody reviews their own submission). Existing tasks get neither.
 
 Revision ID: b320cf25c16a
-Revises: 45de6d8ac76b
+Revises: ca761ccd303b
 Create Date: 2026-11-25 13:55:54.492125
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b320cf25c16a'
-down_revision = '45de6d8ac76b'
+down_revision = 'ca761ccd303b'
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,7 @@ from eduplatform.workflow.definitions import load_definition
 from eduplatform.workflow.models import ProcessInstance, WorkflowEvent, WorkflowTask
 from eduplatform.workflow.tasks import done_query, todo_query
 
-PREVIOUS = "45de6d8ac76b"  # the head before the engine additions (b320cf25c16a) and this migration
+PREVIOUS = "ca761ccd303b"  # the head before the engine additions (b320cf25c16a) and this migration
 MIGRATION = next((ROOT_DIR / "migrations" / "versions").glob("*_5be0c4a2d9e1_*.py"))
 DEFINITION = Path(review.PROCESSES_DIR) / "resource_review.yaml"
 

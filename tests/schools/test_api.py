@@ -117,6 +117,50 @@ def test_connectivity_over_the_api(client, world, admin_api):
     assert client.get(url(world, "/equipment?state=repair"), headers=admin_api).get_json()["total"] == 1
 
 
+def test_equipment_excel_import_and_export_over_the_api(client, world, admin_api, api):
+    from openpyxl import load_workbook
+
+    from eduplatform.schools import equipment_io
+    from eduplatform.schools.models import Equipment
+
+    template = client.get(url(world, "/equipment/template.xlsx"), headers=admin_api)
+    assert template.status_code == 200
+    assert next(load_workbook(io.BytesIO(template.data)).worksheets[0].values) == tuple(equipment_io.HEADERS)
+    rows = [equipment_io.HEADERS, ["ZC-1", "学生用计算机", "学生机", "联想", 40, "2023-09-01", "财政拨款", "机房一", "在用"]]
+
+    def upload(rows, headers=admin_api):
+        return client.post(url(world, "/equipment/import"), headers=headers,
+                           data={"file": (io.BytesIO(xlsx_bytes(rows)), "台账.xlsx")})
+
+    response = upload(rows)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert upload(rows).get_json() == {"created": 0, "updated": 0, "unchanged": 1}
+
+    bad = upload(rows + [["ZC-2", "飞船", "x", None, 0, None, None, None, None]])
+    assert bad.status_code == 422
+    error = bad.get_json()["error"]
+    assert error["code"] == "import_invalid"
+    assert [(p["row"], p["column"]) for p in error["fields"]["problems"]] == [(3, "设备类别"), (3, "数量")]
+    assert db.session.query(Equipment).count() == 1  # the refused file added nothing
+
+    missing = client.post(url(world, "/equipment/import"), headers=admin_api, data={})
+    assert missing.status_code == 422 and missing.get_json()["error"]["fields"]["file"] == ["必填"]
+
+    exported = client.get(url(world, "/equipment/export.xlsx"), headers=admin_api)
+    assert exported.status_code == 200
+    sheet_rows = list(load_workbook(io.BytesIO(exported.data)).worksheets[0].values)
+    assert sheet_rows[1][:2] == ("ZC-1", "学生用计算机")
+
+    # another school can neither import into nor export this ledger; the district reads but never writes
+    other = api(world.people.school_b1_admin)
+    assert upload(rows, other).status_code == 403
+    assert client.get(url(world, "/equipment/export.xlsx"), headers=other).status_code == 403
+    district = api(world.people.district_a_staff)
+    assert client.get(url(world, "/equipment/export.xlsx"), headers=district).status_code == 200
+    assert upload(rows, district).status_code == 403
+
+
 def test_indicators_api(client, world, api):
     body = client.get(f"/api/v1/indicators?org={world.tree.city.code}", headers=api(world.people.city_staff)).get_json()
     assert [r["name"] for r in body["rows"]] == ["东湖区教育局", "西山区教育局"]
@@ -182,6 +226,7 @@ def test_every_schools_operation_is_in_the_openapi(client):
     paths = [p for p in spec["paths"] if p.startswith(("/api/v1/schools", "/api/v1/indicators"))]
     for wanted in ("/api/v1/schools/{code}/classes", "/api/v1/schools/{code}/teachers",
                    "/api/v1/schools/{code}/students", "/api/v1/schools/{code}/equipment",
+                   "/api/v1/schools/{code}/equipment/import", "/api/v1/schools/{code}/equipment/export.xlsx",
                    "/api/v1/schools/{code}/receiving-points", "/api/v1/schools/{code}/import",
                    "/api/v1/indicators"):
         assert wanted in paths

@@ -9,7 +9,7 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
 from eduplatform.schools import bp, connectivity, equipment_io, permissions
-from eduplatform.schools.excel import MAX_UPLOAD_BYTES, build_workbook, download
+from eduplatform.schools.excel import build_workbook, download
 from eduplatform.schools.models import (
     EquipmentCategory,
     EquipmentState,
@@ -131,11 +131,8 @@ def equipment_import(code: str):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed("请选择要上传的 Excel 或 CSV 文件")
-    data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
     try:
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise ValidationFailed("文件过大（上限 20 MB）", code="too_large")
-        result = equipment_io.import_equipment(current_user, school, data, upload.filename)
+        result = equipment_io.import_equipment_upload(current_user, school, upload.stream, upload.filename)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "danger")

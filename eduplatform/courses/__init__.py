@@ -1,0 +1,106 @@
+"""网络课程 (online courses): catalogue, chapters → lessons of several kinds, enrolment (open, on approval,
+by class), completion rules with progress beats, Q&A, the teacher's dashboard, SCORM 1.2/2004 packages
+with their run-time, and teachers' continuing-education hours (继续教育学时). See README.md beside this file.
+"""
+
+import os
+
+from flask import Blueprint
+
+from eduplatform.core.templating import HomePanel, NavItem
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+
+def _learner(user):
+    from eduplatform.accounts.models import Role
+
+    return user.has_role(Role.STUDENT, Role.TEACHER)
+
+
+def _author(user):
+    from eduplatform.courses.permissions import can_create_course
+
+    return can_create_course(user)
+
+
+def _teacher(user):
+    from eduplatform.accounts.models import Role
+
+    return user.has_role(Role.TEACHER)
+
+
+def _training_reports(user):
+    from eduplatform.courses.permissions import can_view_any_training_report
+
+    return can_view_any_training_report(user)
+
+
+NAV = [
+    NavItem("远程教育资源", "网络课程", "courses.catalogue", _learner),
+    NavItem("远程教育资源", "我的课程", "courses.my_courses", _learner),
+    NavItem("远程教育资源", "课程建设", "courses.manage_list", _author),
+    NavItem("远程教育资源", "我的培训学时", "courses.my_training", _teacher),
+    NavItem("教育信息网络", "教师培训学时统计", "courses.training_report_page", _training_reports),
+]
+
+
+def _home_courses(user):
+    """The home page's 我的课程 card: the learner's courses in progress, most recent first."""
+    if not _learner(user):
+        return None
+    from eduplatform.courses.enrolment import my_enrolments_query
+    from eduplatform.courses.models import EnrolmentStatus
+    from eduplatform.extensions import db
+
+    rows = [e for e in db.session.scalars(my_enrolments_query(user).limit(12)) if e.status == EnrolmentStatus.ACTIVE]
+    return {"rows": rows[:5]}
+
+
+HOME_PANELS = [HomePanel("courses/_home_panel.html", _home_courses, order=20)]
+
+
+def init_app(app):
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.courses import audiences, enrolment
+    from eduplatform.courses.catalogue import course_document
+    from eduplatform.courses.models import Course
+    from eduplatform.search.registry import register_searchable
+    from eduplatform.workflow.engine import remove_hook
+
+    app.config.setdefault("TRAINING_CYCLE_START_YEAR", int(os.environ.get("EDU_TRAINING_CYCLE_START_YEAR", "2021")))
+    app.config.setdefault("TRAINING_CYCLE_HOURS", float(os.environ.get("EDU_TRAINING_CYCLE_HOURS", "360")))
+    app.config.setdefault("COURSES_BEAT_SECONDS", int(os.environ.get("EDU_COURSES_BEAT_SECONDS", "30")))
+    register_searchable("course", Course, course_document,
+                        iter_all=lambda: iter(_all_courses()))
+    audiences.register_audiences()
+    audiences.register_indicators()
+    workflow.register_processes(Path(__file__).with_name("processes"))
+
+    def _enrolment_url(enrolment_row):
+        from flask import url_for
+
+        return url_for("courses.learners", course_id=enrolment_row.course_id, status="pending")
+
+    workflow.register_subject("course_enrolment", loader=lambda id: _load_enrolment(id), url=_enrolment_url)
+    remove_hook(enrolment.PROCESS, enrolment.on_decided)  # create_app may run more than once per process
+    workflow.on_transition(enrolment.PROCESS)(enrolment.on_decided)
+    from eduplatform.courses import cli
+
+    cli.init_app(app)
+
+
+def _all_courses():
+    from eduplatform.courses.models import Course
+    from eduplatform.extensions import db
+
+    return db.session.scalars(db.select(Course).where(Course.deleted_at.is_(None)).order_by(Course.id))
+
+
+def _load_enrolment(enrolment_id):
+    from eduplatform.courses.models import Enrolment
+    from eduplatform.extensions import db
+
+    return db.session.get(Enrolment, int(enrolment_id))

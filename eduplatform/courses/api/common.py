@@ -1,0 +1,28 @@
+"""Helpers shared by the courses API modules."""
+
+from __future__ import annotations
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from eduplatform.core.api import load_json
+from eduplatform.core.errors import ValidationFailed
+
+
+def load_input(schema: Schema, *, partial: bool = False) -> dict:
+    """JSON body, or form fields of a multipart upload (lessons with a file, SCORM packages)."""
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            return schema.load(request.form.to_dict(), partial=partial)
+        except ValidationError as exc:
+            raise ValidationFailed("提交的数据有误：" + first_message(exc.messages), fields=exc.messages) from exc
+    return load_json(schema, partial=partial)
+
+
+def first_message(messages) -> str:
+    if isinstance(messages, dict):
+        for value in messages.values():
+            return first_message(value)
+    if isinstance(messages, list) and messages:
+        return first_message(messages[0])
+    return str(messages)

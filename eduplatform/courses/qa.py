@@ -1,0 +1,76 @@
+"""答疑: learners ask per lesson, the course's teachers answer; unanswered questions wait in the teacher's list."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eduplatform.audit.services import record
+from eduplatform.core.db import utcnow
+from eduplatform.core.errors import NotFound, PermissionDenied
+from eduplatform.courses import permissions
+from eduplatform.courses.models import Course, Lesson, LessonAnswer, LessonQuestion
+from eduplatform.extensions import db
+
+REALM = "courses"
+
+
+def get_question(question_id: int) -> LessonQuestion:
+    question = db.session.get(LessonQuestion, question_id)
+    if question is None:
+        raise NotFound("问题不存在")
+    return question
+
+
+def ask(actor, lesson: Lesson, body: str) -> LessonQuestion:
+    from eduplatform.workflow.notices import notify
+
+    question = LessonQuestion(course_id=lesson.course_id, lesson_id=lesson.id, asker_id=actor.id,
+                              body=body.strip())
+    db.session.add(question)
+    db.session.flush()
+    record(REALM, "question.asked", f"提问：{lesson.title}", actor=actor, obj=question)
+    notify([lesson.course.owner], "task", f"学员提问：{lesson.course.title}·{lesson.title}",
+           body=question.body[:200])
+    return question
+
+
+def answer(actor, question: LessonQuestion, body: str) -> LessonAnswer:
+    from eduplatform.workflow.notices import notify
+
+    course = question.lesson.course
+    by_teacher = permissions.can_manage_course(actor, course)
+    if not by_teacher and actor.id != question.asker_id:
+        raise PermissionDenied("只有课程教师或提问者本人可以回复")
+    reply = LessonAnswer(question_id=question.id, author_id=actor.id, body=body.strip(), by_teacher=by_teacher)
+    db.session.add(reply)
+    if by_teacher and question.answered_at is None:
+        question.answered_at = utcnow()
+    db.session.flush()
+    record(REALM, "question.answered" if by_teacher else "question.followed_up",
+           f"{'答疑' if by_teacher else '追问'}：{question.lesson.title}", actor=actor, obj=question)
+    if by_teacher:
+        notify([question.asker], "completed", f"老师回答了您的问题：{question.lesson.title}", body=reply.body[:200])
+    else:
+        notify([course.owner], "task", f"学员追问：{course.title}·{question.lesson.title}", body=reply.body[:200])
+        question.answered_at = None  # a follow-up waits for the teacher again
+    db.session.flush()
+    return reply
+
+
+def questions_of_lesson(lesson: Lesson) -> list[LessonQuestion]:
+    return list(db.session.scalars(sa.select(LessonQuestion).where(LessonQuestion.lesson_id == lesson.id)
+                                   .order_by(LessonQuestion.id.desc())))
+
+
+def unanswered_query(course: Course | None = None, *, teacher=None):
+    """Questions waiting for an answer: one course's, or those of every course ``teacher`` manages."""
+    from eduplatform.courses.models import Course as CourseModel
+
+    query = (sa.select(LessonQuestion).join(CourseModel, CourseModel.id == LessonQuestion.course_id)
+             .where(LessonQuestion.answered_at.is_(None), CourseModel.deleted_at.is_(None))
+             .order_by(LessonQuestion.created_at))
+    if course is not None:
+        query = query.where(LessonQuestion.course_id == course.id)
+    if teacher is not None:
+        query = query.where(CourseModel.owner_id == teacher.id)
+    return query

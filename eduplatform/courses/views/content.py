@@ -1,0 +1,59 @@
+"""Files served under the course's URL: lesson media/documents (Range → 206) and SCORM package files."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user, login_required
+
+from eduplatform.core.errors import NotFound
+from eduplatform.core.permissions import require
+from eduplatform.courses import bp, media, permissions
+from eduplatform.courses.access import learning_or_preview
+from eduplatform.courses.catalogue import get_course
+from eduplatform.courses.enrolment import find_enrolment
+from eduplatform.courses.models import ScormFile, ScormPackage
+from eduplatform.courses.scorm_import import content_type_for
+from eduplatform.extensions import db
+from eduplatform.resources.download import send_stored
+
+#: SCORM content is the course author's HTML and script: it runs (the SCO must reach window.parent.API),
+#: but only from this platform, only framed by it, and it cannot post forms elsewhere.
+SCORM_POLICY = ("default-src 'self' data: blob:; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' data: blob:; "
+                "font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; form-action 'self'; "
+                "object-src 'self'; base-uri 'self'")
+
+
+@bp.get("/lessons/<int:lesson_id>/file")
+@login_required
+def lesson_file(lesson_id: int):
+    """The lesson's video/audio/document, streamed; players seek with Range requests (206)."""
+    lesson, _ = learning_or_preview(lesson_id)
+    stored = media.lesson_file(lesson)
+    if stored is None:
+        raise NotFound("该课时没有文件")
+    # The resource library's streaming answers Range requests with 206 (players seek with them).
+    return send_stored(stored, inline=True)
+
+
+@bp.get("/<int:course_id>/scorm/<int:package_id>/<path:path>")
+@login_required
+def scorm_content(course_id: int, package_id: int, path: str):
+    """A file of a SCORM package, so that the SCO's relative links (css, js, images) resolve."""
+    course = get_course(course_id)
+    enrolment = find_enrolment(course, current_user)
+    require(permissions.can_learn(current_user, course, enrolment) or permissions.can_preview(current_user, course),
+            action="scorm.content", obj=course, message="请先选课后再学习")
+    package = db.session.get(ScormPackage, package_id)
+    if package is None or package.course_id != course.id:
+        raise NotFound("课件不存在")
+    row = db.session.scalar(sa.select(ScormFile).where(ScormFile.package_id == package.id, ScormFile.path == path))
+    if row is None:  # packages made on Windows often differ in letter case from their links
+        row = db.session.scalar(sa.select(ScormFile).where(ScormFile.package_id == package.id,
+                                                           sa.func.lower(ScormFile.path) == path.lower()).limit(1))
+    if row is None:
+        raise NotFound("课件中没有这个文件")
+    stored = row.file
+    return media.send_object(stored.key, size=stored.size, content_type=content_type_for(row.path),
+                             filename=stored.filename, etag=stored.sha256, inline=True, csp=SCORM_POLICY,
+                             cache="private, max-age=3600")
