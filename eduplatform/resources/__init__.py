@@ -60,6 +60,7 @@ def init_app(app):
     app.config.setdefault("RESOURCES_MAX_PACKAGE_BYTES", int(package_limit) if package_limit else 4 * 1024**3)
     app.extensions["resource_specs"] = load_specs(app.config["RESOURCE_SPECS_DIR"])
     register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
+    review.register()  # the review process (resource_review) and resources as its subjects
 
     from eduplatform.resources.indicators import register_indicators
 

@@ -21,6 +21,7 @@ from eduplatform.resources.schemas import (
     ResourceDetailSchema,
     ResourceSchema,
     ReturnSchema,
+    ReviewStepSchema,
     VersionSchema,
 )
 from eduplatform.resources.search import FACETS, SORTS, search_resources
@@ -193,6 +194,7 @@ def get_resource(resource_id):
     resource = _visible(resource_id, "resource.view")
     body = ResourceDetailSchema().dump(resource)
     body["actions"] = [a.code for a in review.available_actions(current_user, resource)]
+    body["review_token"] = review.review_token(resource)
     return body
 
 
@@ -268,26 +270,44 @@ def _as_form(values: dict) -> dict:
 
 # -- review --------------------------------------------------------------------------------------
 
+def _review_step(resource_id: int, action: str, allowed, act):
+    """Submit / approve: the optional body (``ReviewStepSchema``) carries the ``review_token`` read
+    with the resource; a stale one is a 409 ``review_changed`` (someone acted first), not a 403."""
+    resource = _visible(resource_id, action)
+    body = load_json(ReviewStepSchema()) if request.get_data() else {"review_token": None}
+    review.check_unchanged(resource, body["review_token"])
+    require(allowed(current_user, resource), action=action, obj=resource)
+    act(resource, current_user)
+    db.session.commit()
+    return ResourceSchema().dump(resource)
+
+
 @bp.post("/resources/<int:resource_id>/submit")
 @login_required
 def submit(resource_id):
-    """Submit a draft (or a returned resource) for review."""
-    resource = _visible(resource_id, "resource.submit")
-    require(review.can_submit(current_user, resource), action="resource.submit", obj=resource)
-    review.submit(resource, current_user)
-    db.session.commit()
-    return ResourceSchema().dump(resource)
+    """Submit a draft (or a returned resource) for review.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: ReviewStepSchema
+    """
+    return _review_step(resource_id, "resource.submit", review.can_submit, review.submit)
 
 
 @bp.post("/resources/<int:resource_id>/approve")
 @login_required
 def approve(resource_id):
-    """Approve the current review step (school, then district)."""
-    resource = _visible(resource_id, "resource.approve")
-    require(review.can_approve(current_user, resource), action="resource.approve", obj=resource)
-    review.approve(resource, current_user)
-    db.session.commit()
-    return ResourceSchema().dump(resource)
+    """Approve the current review step (school, then district).
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: ReviewStepSchema
+    """
+    return _review_step(resource_id, "resource.approve", review.can_approve, review.approve)
 
 
 @bp.post("/resources/<int:resource_id>/return")
@@ -302,8 +322,9 @@ def return_resource(resource_id):
             schema: ReturnSchema
     """
     resource = _visible(resource_id, "resource.return")
-    require(review.can_return(current_user, resource), action="resource.return", obj=resource)
     data = load_json(ReturnSchema())
+    review.check_unchanged(resource, data["review_token"])
+    require(review.can_return(current_user, resource), action="resource.return", obj=resource)
     review.return_resource(resource, current_user, data["reason"])
     db.session.commit()
     return ResourceSchema().dump(resource)
@@ -312,10 +333,10 @@ def return_resource(resource_id):
 @bp.get("/resources/<int:resource_id>/history")
 @login_required
 def history(resource_id):
-    """The review steps of a resource."""
+    """The review steps of a resource (the transitions of its review process's event flow)."""
     resource = _visible(resource_id, "resource.history")
     return {"items": [{"action": s.action, "label": s.action_label, "from": s.from_state.value,
-                       "to": s.to_state.value, "actor": s.actor.display_name, "reason": s.reason,
+                       "to": s.to_state.value, "actor": s.actor_name, "reason": s.reason,
                        "at": s.created_at.isoformat()} for s in review.history(resource)]}
 
 

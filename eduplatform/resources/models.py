@@ -19,7 +19,11 @@ from eduplatform.extensions import db
 
 
 class ReviewState(enum.StrEnum):
-    """Where a resource is on its way to publication (transitions: ``resources/review.py``)."""
+    """Where a resource is on its way to publication.
+
+    The values are the states of the ``resource_review`` process (``resources/processes/``); the
+    column follows the process through the hook in ``resources/review.py``.
+    """
 
     DRAFT = "draft"
     SUBMITTED = "submitted"  # waiting for the school's review
@@ -89,6 +93,7 @@ class Resource(TimestampMixin, db.Model):
     #: Format code of the current version's file.
     format: Mapped[str] = mapped_column(sa.String(16))
 
+    #: Follows the newest ``resource_review`` instance (set only by the hook in ``review.py``).
     state: Mapped[ReviewState] = mapped_column(enum_column(ReviewState), default=ReviewState.DRAFT, index=True)
     visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility), default=Visibility.PLATFORM)
     return_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,60 +1,68 @@
-"""The review process of a resource (审核), kept in this one module.
+"""The review of a resource (审核), run by the business-process engine (``eduplatform/workflow``).
 
-    draft ──submit──▶ submitted ──school approve──▶ district_review ──district approve──▶ published
-      ▲                   │                              │
-      └──── (edit) ── returned ◀──── return (reason) ────┘
+    draft ──submit──▶ submitted ──approve_school──▶ district_review ──approve_district──▶ published
+      ▲                  │ (待学校审核)                  │ (待区县审核)
+      │                  └────────── return (reason) ───┴──▶ returned ──submit──▶ …
+      └──────────────── revise (a new file) ─────────────────────┘
 
-Resources uploaded by a bureau skip the school step. Nobody reviews their own upload. Every
-step writes a :class:`ReviewStep` row and an audit entry in the same transaction.
+The process is data: ``processes/resource_review.yaml`` says who reviews each step, the due dates,
+reminders and escalation. Bureau uploads skip the school step (a branch on ``uploader_unit``);
+nobody reviews their own upload (``exclude: starter``); a bureau above the reviewing bureau may
+review too (``and_above``). This module
 
-The interface is narrow on purpose, so the steps can move onto the shared business-process engine
-(``eduplatform/workflow``) without touching views or tests: ``submit``, ``approve``,
-``return_resource``, ``available_actions``, ``queue``, ``history``. Views never change
-``Resource.state`` themselves.
+- starts an instance when the owner first submits a resource (a draft stays private to its owner
+  until then), and a new one, as a draft, when a published resource gets a new file;
+- maps the library's actions (submit / approve / return) onto the engine's transitions;
+- keeps ``Resource.state`` in step with the instance through an ``on_transition`` hook, in the same
+  transaction, whoever performs the transition (these pages, the API, or the engine's own pages);
+- reads reviewer queues from the engine's to-do lists and the history from its event flow.
+
+Views never change ``Resource.state`` themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from flask import url_for
 
+from eduplatform import workflow
 from eduplatform.audit.services import record
-from eduplatform.core.db import enum_column, utcnow
-from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
+from eduplatform.core.db import utcnow
+from eduplatform.core.errors import AppError, Conflict, PermissionDenied, ValidationFailed
 from eduplatform.extensions import db
-from eduplatform.orgs.models import OrgType, OrgUnit
+from eduplatform.orgs.models import OrgType
 from eduplatform.resources import permissions
 from eduplatform.resources.models import Resource, ReviewState
+from eduplatform.workflow.models import InstanceStatus, ProcessInstance, WorkflowEvent, WorkflowTask
 
+PROCESS = "resource_review"
+PROCESSES_DIR = Path(__file__).with_name("processes")
+#: ``ProcessInstance.subject_type`` of a resource (its ``__audit_type__``).
+SUBJECT = Resource.__audit_type__
+#: The steps a reviewer works at (the others belong to the uploader).
+REVIEW_STATES = (ReviewState.SUBMITTED.value, ReviewState.DISTRICT_REVIEW.value)
 MAX_REASON = 1000
 
-
-class ReviewStep(db.Model):
-    """One step a resource took (submitted, approved at a level, returned with a reason)."""
-
-    __tablename__ = "resource_review_steps"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(sa.String(32))
-    from_state: Mapped[ReviewState] = mapped_column(enum_column(ReviewState))
-    to_state: Mapped[ReviewState] = mapped_column(enum_column(ReviewState))
-    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    actor = relationship("User", lazy="joined")
-
-    @property
-    def action_label(self) -> str:
-        return ACTION_LABELS.get(self.action, self.action)
-
-
 ACTION_LABELS = {"submit": "提交审核", "approve_school": "学校审核通过", "approve_district": "区县审核通过",
-                 "return": "退回"}
+                 "return": "退回", "revise": "更换文件后转为草稿"}
+#: Engine transitions → the library's action codes (API ``actions``, the review form's ``action``).
+ACTION_CODES = {"submit": "submit", "approve_school": "approve", "approve_district": "approve",
+                "return": "return"}
+#: Transitions written to the resource's own audit trail (realm ``resources``), and their kinds.
+AUDIT_KINDS = {"submit": "resource.submit", "approve_school": "resource.approve_school",
+               "approve_district": "resource.approve_district", "return": "resource.return",
+               "revise": "resource.back_to_draft"}
+
+
+def register() -> None:
+    """Tell the engine about the process and about resources (from ``resources.init_app``)."""
+    workflow.register_processes(PROCESSES_DIR)
+    workflow.register_subject(SUBJECT, lambda rid: db.session.get(Resource, int(rid)),
+                              url=lambda r: url_for("resources.detail", resource_id=r.id))
 
 
 @dataclass(frozen=True)
@@ -63,126 +71,254 @@ class Action:
     label: str
 
 
-def _needs_school_step(resource: Resource) -> bool:
-    return resource.org is not None and resource.org.type == OrgType.SCHOOL
+@dataclass(frozen=True)
+class Step:
+    """One review step of a resource, read from the engine's event flow."""
+
+    action: str
+    from_state: ReviewState
+    to_state: ReviewState
+    actor_name: str
+    reason: str | None
+    created_at: datetime
+    instance_id: int
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
 
 
-def _step(resource: Resource, actor, action: str, to_state: ReviewState, reason: str | None = None) -> ReviewStep:
-    from_state = resource.state
-    step = ReviewStep(resource_id=resource.id, action=action, from_state=from_state, to_state=to_state,
-                      actor_id=actor.id, reason=reason)
-    db.session.add(step)
-    resource.state = to_state
-    record("resources", f"resource.{action}",
-           f"{ACTION_LABELS[action]}：《{resource.title}》（{from_state.label} → {to_state.label}）"
-           + (f"，理由：{reason}" if reason else ""),
-           actor=actor, obj=resource, data={"from": from_state.value, "to": to_state.value, "reason": reason})
-    db.session.flush()
-    return step
+def _unproxy(user):
+    getter = getattr(user, "_get_current_object", None)
+    return getter() if getter else user
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+# -- the instance --------------------------------------------------------------------------------
+
+def current_instance(resource: Resource) -> ProcessInstance | None:
+    """The running review of ``resource`` (None once published, or for an imported resource)."""
+    instance = workflow.instance_for(resource, PROCESS)
+    return instance if instance is not None and instance.is_active else None
+
+
+def open_review(resource: Resource) -> ProcessInstance:
+    """Start the review of a resource, in its draft step (waiting for the owner to submit it).
+
+    The owner is the instance's starter: the draft and returned steps are theirs, and ``exclude:
+    starter`` keeps them from reviewing it.
+    """
+    running = current_instance(resource)
+    if running is not None:
+        return running
+    unit = "学校" if resource.org.type == OrgType.SCHOOL else "教育局"
+    return workflow.start(PROCESS, subject=resource, org=resource.org, actor=resource.owner,
+                          title=resource.title, data={"title": resource.title, "uploader_unit": unit})
+
+
+def review_token(resource: Resource) -> str:
+    """What a page or an API client saw of the review: the running instance and its version ("" for
+    none). Sent back with an action, it lets ``check_unchanged`` tell a reviewer that someone acted
+    in between (409) rather than that they may not act (403)."""
+    instance = current_instance(resource)
+    return f"{instance.id}.{instance.version}" if instance is not None else ""
+
+
+def check_unchanged(resource: Resource, token: str | None) -> None:
+    """Refuse with a conflict an action taken on what is no longer there: the review moved (or a
+    new one started) since ``token`` was read. Reads the database, not the session's copies."""
+    if token is None:
+        return
+    row = db.session.execute(
+        sa.select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.state)
+        .where(ProcessInstance.id.in_(instances_of(resource)), ProcessInstance.status == InstanceStatus.ACTIVE)
+        .order_by(ProcessInstance.id.desc()).limit(1)).first()
+    if token.strip() == (f"{row.id}.{row.version}" if row is not None else ""):
+        return
+    state = ReviewState(row.state) if row is not None else \
+        db.session.scalar(sa.select(Resource.state).where(Resource.id == resource.id))
+    raise Conflict(f"该资源的审核已由他人处理，当前状态为“{state.label}”，请刷新页面后再操作",
+                   code="review_changed")
+
+
+_NOT_LOOKED_UP = object()
+
+
+def _available(user, resource: Resource, instance=_NOT_LOOKED_UP) -> list:
+    if not _authenticated(user):
+        return []
+    if instance is _NOT_LOOKED_UP:
+        instance = current_instance(resource)
+    return workflow.available_transitions(instance, user) if instance is not None else []
+
+
+def _can(user, resource: Resource, *keys: str, instance=_NOT_LOOKED_UP) -> bool:
+    return any(a.transition.key in keys for a in _available(user, resource, instance))
 
 
 # -- the steps -----------------------------------------------------------------------------------
 
-def can_submit(user, resource: Resource) -> bool:
-    return resource.owner_id == getattr(user, "id", None) and resource.state in (ReviewState.DRAFT,
-                                                                                ReviewState.RETURNED)
+def can_submit(user, resource: Resource, instance=_NOT_LOOKED_UP) -> bool:
+    if instance is _NOT_LOOKED_UP:
+        instance = current_instance(resource)
+    if instance is None:  # a draft that was never submitted has no review yet: submitting starts one
+        return resource.state == ReviewState.DRAFT and resource.owner_id == getattr(user, "id", None)
+    return _can(user, resource, "submit", instance=instance)
 
 
-def can_approve(user, resource: Resource) -> bool:
-    if resource.owner_id == getattr(user, "id", None):
-        return False  # nobody reviews their own upload
-    if resource.state == ReviewState.SUBMITTED:
-        return permissions.is_school_reviewer_of(user, resource)
-    if resource.state == ReviewState.DISTRICT_REVIEW:
-        return permissions.is_district_reviewer_of(user, resource)
-    return False
+def can_approve(user, resource: Resource, instance=_NOT_LOOKED_UP) -> bool:
+    return _can(user, resource, "approve_school", "approve_district", instance=instance)
 
 
-can_return = can_approve
+def can_return(user, resource: Resource, instance=_NOT_LOOKED_UP) -> bool:
+    return _can(user, resource, "return", instance=instance)
 
 
-def submit(resource: Resource, actor) -> None:
-    """The owner sends a draft (or a returned resource) for review."""
-    if not can_submit(actor, resource):
-        raise PermissionDenied("只有上传者可以提交草稿或被退回的资源")
+def _check_conformance(resource: Resource) -> None:
     version = resource.version
     if version is None or version.conformance_status == "fail":
         raise AppError("资源未通过技术规范检查中的必备项，不能提交审核；请更换文件后再提交",
                        code="conformance_failed", status=409)
-    resource.submitted_at = utcnow()
-    resource.return_reason = None
-    target = ReviewState.SUBMITTED if _needs_school_step(resource) else ReviewState.DISTRICT_REVIEW
-    _step(resource, actor, "submit", target)
 
 
-def approve(resource: Resource, actor) -> None:
-    """A reviewer approves the current step: school → district review, district → published."""
-    if not can_approve(actor, resource):
-        raise PermissionDenied("您不是该资源当前步骤的审核人")
-    if resource.state == ReviewState.SUBMITTED:
-        _step(resource, actor, "approve_school", ReviewState.DISTRICT_REVIEW)
-    else:
-        resource.published_at = utcnow()
-        _step(resource, actor, "approve_district", ReviewState.PUBLISHED)
-
-
-def return_resource(resource: Resource, actor, reason: str) -> None:
-    """A reviewer sends the resource back to its owner, saying why."""
+def _check_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("退回时必须填写理由", fields={"reason": ["请填写退回理由"]})
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"退回理由不能超过 {MAX_REASON} 字", fields={"reason": ["理由过长"]})
-    if not can_return(actor, resource):
+    return reason
+
+
+def submit(resource: Resource, actor) -> None:
+    """The owner sends a draft (or a returned resource) for review."""
+    actor = _unproxy(actor)
+    instance = current_instance(resource)
+    if not can_submit(actor, resource, instance):
+        raise PermissionDenied("只有上传者可以提交草稿或被退回的资源")
+    _check_conformance(resource)
+    instance = instance or open_review(resource)
+    instance.title = resource.title[:255]
+    workflow.perform(instance, "submit", actor=actor, data={"title": resource.title})
+
+
+def approve(resource: Resource, actor) -> None:
+    """A reviewer approves the current step: school → district review, district → published."""
+    actor = _unproxy(actor)
+    instance = current_instance(resource)
+    if not can_approve(actor, resource, instance):
         raise PermissionDenied("您不是该资源当前步骤的审核人")
-    resource.return_reason = reason
-    _step(resource, actor, "return", ReviewState.RETURNED, reason)
+    key = "approve_school" if instance.state == ReviewState.SUBMITTED.value else "approve_district"
+    workflow.perform(instance, key, actor=actor)
+
+
+def return_resource(resource: Resource, actor, reason: str) -> None:
+    """A reviewer sends the resource back to its owner, saying why."""
+    actor = _unproxy(actor)
+    reason = _check_reason(reason)
+    instance = current_instance(resource)
+    if not can_return(actor, resource, instance):
+        raise PermissionDenied("您不是该资源当前步骤的审核人")
+    workflow.perform(instance, "return", actor=actor, reason=reason)
 
 
 def withdraw_for_change(resource: Resource, actor) -> None:
     """A new file for a published or returned resource sends it back to draft (to be reviewed again)."""
-    if resource.state in (ReviewState.PUBLISHED, ReviewState.RETURNED):
-        from_state = resource.state
-        resource.state = ReviewState.DRAFT
-        resource.published_at = None
+    actor = _unproxy(actor)
+    if resource.state == ReviewState.PUBLISHED:
+        open_review(resource)  # the published review is finished: a new one starts as a draft
         record("resources", "resource.back_to_draft",
-               f"《{resource.title}》更换文件后回到草稿（原状态：{from_state.label}），需重新提交审核",
-               actor=actor, obj=resource, data={"from": from_state.value})
+               f"《{resource.title}》更换文件后回到草稿（原状态：{ReviewState.PUBLISHED.label}），需重新提交审核",
+               actor=actor, obj=resource, data={"from": ReviewState.PUBLISHED.value})
+    elif resource.state == ReviewState.RETURNED:
+        instance = current_instance(resource)
+        if instance is not None:
+            workflow.perform(instance, "revise", actor=actor)
+
+
+# -- keeping the resource in step ----------------------------------------------------------------
+
+@workflow.on_transition(PROCESS)
+def _follow_the_process(event) -> None:
+    """The resource's status follows its newest review instance, in the same transaction."""
+    resource = event.subject
+    if not isinstance(resource, Resource) or event.kind == "cancelled" or not event.moved:
+        return  # an instance without a resource (a demo), or one co-signer of several
+    if event.kind == "started" and db.session.scalar(
+            instances_of(resource).where(ProcessInstance.id != event.instance.id,
+                                         ProcessInstance.status == InstanceStatus.ACTIVE).limit(1)):
+        # One review at a time: the status follows it, and older ones are finished (they cannot move).
+        raise Conflict("该资源已有进行中的审核", code="review_running")
+    key = event.transition.key if event.transition is not None else None
+    previous, state, now = resource.state, ReviewState(event.to_state), utcnow()
+    if key == "submit":
+        _check_conformance(resource)  # also when submitted from the engine's own pages
+        resource.submitted_at = now
+        resource.return_reason = None
+    elif key == "return":
+        resource.return_reason = _check_reason(event.reason)
+    if state == ReviewState.PUBLISHED:
+        resource.published_at = now
+    elif state == ReviewState.DRAFT:
+        resource.published_at = None
+    resource.state = state
+    if key in AUDIT_KINDS:
+        reason = event.reason
+        summary = (f"{ACTION_LABELS[key]}：《{resource.title}》（{previous.label} → {state.label}）"
+                   + (f"，理由：{reason}" if reason else ""))
+        record("resources", AUDIT_KINDS[key], summary, actor=event.actor, obj=resource,
+               data={"from": previous.value, "to": state.value, "reason": reason,
+                     "instance": event.instance.id})
+    db.session.flush()
 
 
 # -- reading -------------------------------------------------------------------------------------
 
 def available_actions(user, resource: Resource) -> list[Action]:
+    instance = current_instance(resource)
+    if instance is None:
+        return [Action("submit", ACTION_LABELS["submit"])] if can_submit(user, resource, None) else []
     actions = []
-    if can_submit(user, resource):
-        actions.append(Action("submit", "提交审核"))
-    if can_approve(user, resource):
-        level = "学校" if resource.state == ReviewState.SUBMITTED else "区县"
-        actions.append(Action("approve", f"{level}审核通过"))
-        actions.append(Action("return", "退回"))
+    for a in _available(user, resource, instance):
+        code = ACTION_CODES.get(a.transition.key)
+        if code is not None and code not in [x.code for x in actions]:
+            actions.append(Action(code, a.transition.label))
     return actions
 
 
-def queue(user):
-    """A select of the resources waiting for ``user``'s review, oldest first."""
-    from eduplatform.core.permissions import ALL_ORGS, org_scope
+def instances_of(resource: Resource):
+    """A select of the ids of every review instance of ``resource``, oldest first."""
+    return (sa.select(ProcessInstance.id)
+            .where(ProcessInstance.process_key == PROCESS, ProcessInstance.subject_type == SUBJECT,
+                   ProcessInstance.subject_id == str(resource.id)))
 
-    scope = org_scope(user)
-    query = sa.select(Resource).order_by(Resource.submitted_at, Resource.id)
-    if scope is None or scope is ALL_ORGS:
-        return query.where(sa.false())
-    clauses = []
-    if user.has_role(*permissions.SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
-        clauses.append(sa.and_(Resource.state == ReviewState.SUBMITTED, Resource.org_id == scope.id))
-    if user.has_role(*permissions.DISTRICT_REVIEWER_ROLES) and scope.is_bureau:
-        subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(scope.path))
-        clauses.append(sa.and_(Resource.state == ReviewState.DISTRICT_REVIEW, Resource.org_id.in_(subtree)))
-    if not clauses:
-        return query.where(sa.false())
-    return query.where(sa.or_(*clauses), Resource.owner_id != user.id)
+
+def queue(user):
+    """A select of the resources waiting for ``user``'s review: their 待办 of this process, oldest first."""
+    # subject_id is text (any object type); cast in the select list, which only sees resource rows,
+    # so that the resources are found by their primary key
+    waiting = (workflow.todo_query(user, PROCESS)
+               .where(WorkflowTask.state.in_(REVIEW_STATES), ProcessInstance.subject_type == SUBJECT)
+               .with_only_columns(sa.cast(ProcessInstance.subject_id, sa.Integer)).order_by(None))
+    return sa.select(Resource).where(Resource.id.in_(waiting)).order_by(Resource.submitted_at, Resource.id)
+
+
+def queue_tasks(user, resources) -> dict[int, WorkflowTask]:
+    """The open review task behind each of ``resources`` in ``user``'s queue (for its due date)."""
+    ids = [str(r.id) for r in resources]
+    if not ids:
+        return {}
+    rows = db.session.execute(workflow.todo_query(user, PROCESS).add_columns(ProcessInstance.subject_id).where(
+        WorkflowTask.state.in_(REVIEW_STATES), ProcessInstance.subject_type == SUBJECT,
+        ProcessInstance.subject_id.in_(ids))).all()
+    return {int(subject_id): task for task, subject_id in rows}
 
 
 def is_reviewer(user) -> bool:
+    """Holds a role that reviews resources somewhere (the 资源审核 menu entry and queue page)."""
     from eduplatform.core.permissions import ALL_ORGS, org_scope
 
     scope = org_scope(user)
@@ -192,6 +328,18 @@ def is_reviewer(user) -> bool:
             or (user.has_role(*permissions.DISTRICT_REVIEWER_ROLES) and scope.is_bureau))
 
 
-def history(resource: Resource) -> list[ReviewStep]:
-    return list(db.session.scalars(sa.select(ReviewStep).where(ReviewStep.resource_id == resource.id)
-                                   .order_by(ReviewStep.id)))
+def history(resource: Resource) -> list[Step]:
+    """Every review step of ``resource`` across its reviews: the transitions of the engine's event flow."""
+    from eduplatform.accounts.models import User
+
+    events = db.session.scalars(sa.select(WorkflowEvent).where(
+        WorkflowEvent.instance_id.in_(instances_of(resource)), WorkflowEvent.kind == "transition")
+        .order_by(WorkflowEvent.id)).all()
+    ids = {e.actor_id for e in events if e.actor_id}
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) \
+        if ids else {}
+    known = {s.value for s in ReviewState}
+    return [Step(action=e.transition or "", from_state=ReviewState(e.from_state), to_state=ReviewState(e.to_state),
+                 actor_name=names.get(e.actor_id) or e.actor_name or "系统", reason=e.reason,
+                 created_at=e.created_at, instance_id=e.instance_id)
+            for e in events if e.from_state in known and e.to_state in known]

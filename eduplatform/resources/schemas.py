@@ -83,6 +83,10 @@ class ResourceDetailSchema(ResourceSchema):
     conformance_status = fields.Function(lambda r: r.version.conformance_status if r.version else None)
     media_info = fields.Function(lambda r: r.version.media_info if r.version else {})
     processing_state = fields.Function(lambda r: r.version.processing_state.value if r.version else None)
+    #: the review actions the caller may take now (filled in by the view)
+    actions = fields.List(fields.String(), dump_only=True)
+    #: send back with a review action to be told (409) when someone else acted first
+    review_token = fields.String(dump_only=True)
 
 
 class SearchHitSchema(Schema):
@@ -98,7 +102,14 @@ class CommentSchema(Schema):
     created_at = fields.DateTime()
 
 
-class ReturnSchema(Schema):
+class ReviewStepSchema(Schema):
+    """The optional body of a review action: the ``review_token`` read with the resource; if the
+    review has moved since, the action is refused with 409 ``review_changed``."""
+
+    review_token = fields.String(load_default=None)
+
+
+class ReturnSchema(ReviewStepSchema):
     reason = fields.String(required=True, error_messages={"required": "请填写退回理由"})
 
 

@@ -1,4 +1,5 @@
-"""Demo resources: courseware, lesson plans and images by the demo teachers, most of them published."""
+"""Demo resources: courseware, lesson plans and images by the demo teachers, most of them published,
+some still on their way through the review process (so reviewers find them in their 待办)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from eduplatform.accounts.services import find_user
 from eduplatform.extensions import db
 from eduplatform.resources import review, services
-from eduplatform.resources.models import Resource, Visibility
+from eduplatform.resources.models import Resource, ReviewState, Visibility
 from eduplatform.resources.processing import process_version
 from eduplatform.resources.specs import get_specs
 
@@ -60,7 +61,7 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-#: (owner, type, metadata, file maker, file name, publish?, visibility)
+#: (owner, type, metadata, file maker, file name, where its review stands, visibility)
 DEMO = [
     ("teacher", "courseware", {"title": "二次函数的图像与性质", "description": "人教版九年级上册第二十二章，"
                                "通过描点法画出抛物线，归纳开口方向、对称轴与顶点坐标。", "stage": "junior",
@@ -68,34 +69,61 @@ DEMO = [
                                "knowledge_points": ["math.number.quadratic_fn"], "keywords": ["二次函数", "抛物线"]},
      lambda: _pptx(["二次函数的图像与性质|人教版 九年级上册", "描点法画图|列表、描点、连线，观察抛物线的形状",
                     "归纳性质|开口方向、对称轴、顶点坐标与增减性", "课堂练习|求 y=2(x-1)^2+3 的顶点坐标"]),
-     "二次函数的图像与性质.pptx", True, Visibility.PLATFORM),
+     "二次函数的图像与性质.pptx", "published", Visibility.PLATFORM),
     ("teacher", "courseware", {"title": "勾股定理的证明", "description": "八年级下册，用赵爽弦图和拼图法证明勾股定理。",
                                "stage": "junior", "subject": "math", "grade": "g8", "textbook_edition": "pep",
                                "knowledge_points": ["math.geometry.pythagoras"], "keywords": ["勾股定理", "弦图"]},
      lambda: _pptx(["勾股定理|八年级下册", "赵爽弦图|四个全等的直角三角形拼成正方形", "应用|求直角三角形斜边长"]),
-     "勾股定理.pptx", True, Visibility.DISTRICT),
+     "勾股定理.pptx", "published", Visibility.DISTRICT),
     ("teacher2", "case", {"title": "《背影》阅读教学案例", "description": "以父亲的背影为线索，设计情境导入与细节品读。",
                           "stage": "junior", "subject": "chinese", "grade": "g8", "textbook_edition": "tongbian",
                           "keywords": ["背影", "朱自清", "阅读教学"]},
      lambda: _docx(["《背影》阅读教学案例", "一、教学目标：体会父爱，品味朴实的语言。",
                     "二、教学过程：情境导入——细节品读——拓展写作。"]),
-     "背影教学案例.docx", True, Visibility.PLATFORM),
+     "背影教学案例.docx", "published", Visibility.PLATFORM),
     ("teacher2", "media_image", {"title": "圆的认识 示意图", "description": "圆心、半径与直径的示意图。",
                                  "stage": "primary", "subject": "math", "grade": "g6", "keywords": ["圆", "半径"]},
-     _png, "圆的认识.png", True, Visibility.PLATFORM),
+     _png, "圆的认识.png", "published", Visibility.PLATFORM),
     ("teacher", "courseware", {"title": "一元一次方程的应用（草稿）", "description": "行程问题与工程问题，尚在修改。",
                                "stage": "junior", "subject": "math", "grade": "g7",
                                "keywords": ["一元一次方程", "应用题"]},
      lambda: _pptx(["一元一次方程的应用|行程问题", "工程问题|工作总量=工作效率×工作时间"]),
-     "一元一次方程的应用.pptx", False, Visibility.PLATFORM),
+     "一元一次方程的应用.pptx", "draft", Visibility.PLATFORM),
+    ("teacher", "courseware", {"title": "有理数的乘方", "description": "七年级上册，乘方的意义、底数与指数，"
+                               "配合折纸实验引入。", "stage": "junior", "subject": "math", "grade": "g7",
+                               "textbook_edition": "pep", "keywords": ["乘方", "有理数"]},
+     lambda: _pptx(["有理数的乘方|七年级上册", "折纸实验|对折 n 次后有多少层？", "乘方的意义|求 n 个相同因数的积的运算"]),
+     "有理数的乘方.pptx", "submitted", Visibility.PLATFORM),
+    ("teacher", "courseware", {"title": "勾股定理的逆定理 微课讲义", "description": "八年级下册，"
+                               "由三边长判断直角三角形，配 8 分钟微课。", "stage": "junior", "subject": "math",
+                               "grade": "g8", "textbook_edition": "pep",
+                               "knowledge_points": ["math.geometry.pythagoras"], "keywords": ["勾股定理", "逆定理"]},
+     lambda: _pptx(["勾股定理的逆定理|八年级下册", "判定|若 a²+b²=c²，则三角形为直角三角形", "勾股数|3、4、5"]),
+     "勾股定理的逆定理.pptx", "district_review", Visibility.PLATFORM),
+    ("teacher2", "case", {"title": "《春》朗读指导教学案例", "description": "七年级上册，以朗读为主线体会春景的描写。",
+                          "stage": "junior", "subject": "chinese", "grade": "g7", "textbook_edition": "tongbian",
+                          "keywords": ["春", "朱自清", "朗读"]},
+     lambda: _docx(["《春》朗读指导教学案例", "一、教学目标：有感情地朗读，体会比喻、拟人的表达效果。",
+                    "二、教学过程：范读——自由读——分组读——配乐朗读。"]),
+     "春朗读指导案例.docx", "returned", Visibility.PLATFORM),
 ]
+
+#: The review steps that bring a draft to each stage: (action, by whom — owner, school or district).
+STEPS = {
+    "draft": [],
+    "submitted": [("submit", "owner")],
+    "district_review": [("submit", "owner"), ("approve", "school")],
+    "published": [("submit", "owner"), ("approve", "school"), ("approve", "district")],
+    "returned": [("submit", "owner"), ("return", "school")],
+}
+RETURN_REASON = "请补充朗读音频的来源与授权说明，并附课堂实录片段。"
 
 
 def seed_demo(log):
     specs = get_specs()
     reviewers = {"teacher": ("school_admin", "dh_staff"), "teacher2": ("school_admin2", "xs_staff")}
     created = 0
-    for owner_name, type_code, metadata, make, filename, publish, visibility in DEMO:
+    for owner_name, type_code, metadata, make, filename, stage, visibility in DEMO:
         owner = find_user(owner_name)
         if owner is None:
             continue
@@ -108,11 +136,16 @@ def seed_demo(log):
         resource = services.create_resource(owner, rtype=rtype, metadata=clean, visibility=visibility,
                                             file=NamedBytes(make(), filename))
         process_version(resource.version)
-        if publish:
-            school, district = (find_user(name) for name in reviewers[owner_name])
-            review.submit(resource, owner)
-            review.approve(resource, school)
-            review.approve(resource, district)
+        people = dict(zip(("school", "district"), (find_user(name) for name in reviewers[owner_name]), strict=True))
+        people["owner"] = owner
+        for action, who in STEPS[stage]:  # through the review process, as the reviewers would
+            if action == "submit":
+                review.submit(resource, people[who])
+            elif action == "approve":
+                review.approve(resource, people[who])
+            else:
+                review.return_resource(resource, people[who], RETURN_REASON)
+        if resource.state == ReviewState.PUBLISHED:
             for reader in filter(None, (find_user(name) for name in reviewers)):
                 services.record_download(resource, reader)  # some use, for the schools' indicators
         db.session.commit()

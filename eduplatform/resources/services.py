@@ -1,7 +1,7 @@
 """Resource operations: upload, replace, edit, download bookkeeping, favourites, ratings, comments.
 
 Services take an explicit ``actor``, check business rules, write through storage, audit and flush;
-the view commits. Review transitions are in ``review.py``; text extraction and thumbnails in
+the view commits. Review runs on the process engine through ``review.py``; text extraction and thumbnails in
 ``processing.py``; offline packages in ``packages.py``.
 """
 
@@ -19,7 +19,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.extensions import db
-from eduplatform.resources import permissions
+from eduplatform.resources import permissions, review
 from eduplatform.resources.models import (
     COLUMN_ELEMENTS,
     Comment,
@@ -193,8 +193,6 @@ def _jsonable(props: dict) -> dict:
 
 def replace_file(actor, resource: Resource, file, note: str | None = None) -> ResourceVersion:
     """Upload a new file: a new version becomes current; the old ones stay for owner and reviewers."""
-    from eduplatform.resources import review
-
     if not permissions.can_edit_resource(actor, resource):
         raise PermissionDenied("只有上传者可以在资源未处于审核中时更换文件")
     rtype = get_specs().get(resource.type)

@@ -173,15 +173,30 @@ def detail(resource_id):
     version = resource.version
     term = specs.format_term(resource.format)
     pages = [p for p in (version.extracted_text or "").split(PAGE_BREAK)] if version else []
+    review_link, review_tasks = _review_process(resource)
     return render_template(
         "resources/detail.html", resource=resource, version=version, specs=specs, rtype=specs.get(resource.type),
         media=term.attrs.get("media", "") if term else "", pages=[p for p in pages if p.strip()][:30],
-        actions=review.available_actions(current_user, resource), history=review.history(resource),
+        actions=review.available_actions(current_user, resource), review_token=review.review_token(resource),
+        history=review.history(resource),
+        review_link=review_link, review_tasks=review_tasks,
         comments=services.comments_of(resource), can_edit=permissions.can_edit_resource(current_user, resource),
         can_use=permissions.can_use_resource(current_user, resource),
         old_versions=permissions.can_download_old_versions(current_user, resource),
         favourite=services.is_favourite(current_user, resource), my_rating=services.my_rating(current_user, resource),
         can_delete_comment=lambda c: permissions.can_delete_comment(current_user, c, resource))
+
+
+def _review_process(resource):
+    """The link to the resource's review on the process pages, and its open steps with a due date."""
+    from eduplatform import workflow
+    from eduplatform.workflow.permissions import can_view_instance
+
+    instance = workflow.instance_for(resource, review.PROCESS)
+    if instance is None or not can_view_instance(current_user, instance):
+        return None, []
+    tasks = [t for t in workflow.current_tasks(instance) if t.is_open and t.due_at] if instance.is_active else []
+    return url_for("workflow.instance_detail", instance_id=instance.id), tasks[:1]
 
 
 @bp.get("/resources/<int:resource_id>/file")
@@ -223,6 +238,7 @@ def thumbnail(resource_id):
 def review_action(resource_id):
     resource = _visible(resource_id, "resource.review")
     action = request.form.get("action")
+    review.check_unchanged(resource, request.form.get("review_token"))  # someone else acted first: 409
     if action == "submit":
         require(review.can_submit(current_user, resource), action="resource.submit", obj=resource)
         review.submit(resource, current_user)
@@ -249,7 +265,8 @@ def review_action(resource_id):
 def review_queue():
     require(review.is_reviewer(current_user), action="resource.review_queue")
     page = db.paginate(review.queue(current_user), page=_page_number(), per_page=PER_PAGE, error_out=False)
-    return render_template("resources/review_queue.html", page=page, specs=get_specs())
+    return render_template("resources/review_queue.html", page=page, specs=get_specs(),
+                           tasks=review.queue_tasks(current_user, page.items))
 
 
 # -- mine, favourites, social --------------------------------------------------------------------

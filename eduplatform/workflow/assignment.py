@@ -72,16 +72,35 @@ def pool_org_ids(user: User) -> list[int]:
     return ids
 
 
-def in_pool(user: User, role: str | None, org_id: int | None) -> bool:
+def in_pool(user: User, role: str | None, org_id: int | None, *, and_above: bool = False) -> bool:
+    """``user`` holds ``role`` at the unit (or, with ``and_above``, at a unit above it)."""
     if not role or not getattr(user, "is_authenticated", False):
         return False
     if not user.has_role(Role(role)):
         return False
-    return org_id is None or org_id in pool_org_ids(user)
+    if org_id is None:
+        return True
+    mine = pool_org_ids(user)
+    if org_id in mine:
+        return True
+    if and_above:
+        org = db.session.get(OrgUnit, org_id)
+        return org is not None and any(f"/{i}/" in org.path for i in mine)
+    return False
+
+
+def pool_paths(user: User) -> list[str]:
+    """Materialised paths of the units whose pools ``user`` belongs to (for subtree queries)."""
+    if user.org is None:
+        return []
+    units = [user.org]
+    if user.org.type == OrgType.DEPARTMENT and user.org.parent is not None:
+        units.append(user.org.parent)
+    return [u.path for u in units if u.path]
 
 
 def pool_users(role: str, org_id: int | None) -> list[User]:
-    """Active users in a pool (to notify them)."""
+    """Active users in a pool (to notify them; units above an ``and_above`` pool are not notified)."""
     query = (db.select(User).join(UserRole, UserRole.user_id == User.id)
              .where(UserRole.role == Role(role), User.is_active_account.is_(True)))
     if org_id is not None:

@@ -268,6 +268,9 @@ def state_documentation(process: ProcessDef, key: str) -> str:
     parts = []
     if not state.final:
         parts.append(f"办理人：{process.assignee_of(state).describe(process)}")
+    if state.exclude:
+        who = "发起人" if state.exclude == "starter" else f"「{process.states[state.exclude[9:]].label}」的办理人"
+        parts.append(f"回避：{who}不能办理")
     if state.parallel == "all":
         parts.append("传阅：每人阅后记录" if state.kind == "circulate" else "会签：全部办理后流转")
     elif state.parallel == "any":
@@ -300,7 +303,8 @@ def to_bpmn(process: ProcessDef, diagram: Diagram | None = None) -> str:
     for box in d.lanes:
         lane_def = process.lanes[box.key]
         lane = ET.SubElement(lane_set, _q("bpmn", "lane"), {"id": f"Lane_{box.key}", "name": box.name})
-        _documentation(lane, f"{ORG_SELECTORS.get(lane_def.org, lane_def.org)}的{Role(lane_def.role).label}")
+        _documentation(lane, f"{ORG_SELECTORS.get(lane_def.org, lane_def.org)}的{Role(lane_def.role).label}"
+                       + ("（上级单位的同岗位人员也可办理）" if lane_def.and_above else ""))
         for nid in box.nodes:
             ET.SubElement(lane, _q("bpmn", "flowNodeRef")).text = nid
     tags = {"start": "startEvent", "end": "endEvent", "gateway": "exclusiveGateway", "task": "userTask"}

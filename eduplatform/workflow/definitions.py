@@ -76,6 +76,7 @@ class Assignee:
     orgs: str | None = None      # "field:x" → one pooled task per unit (会签 by units)
     user: str | None = None      # "starter" | "field:x" | "actor_of:state"
     users: str | None = None     # "field:x" → one task per user (传阅, 会签 by people)
+    and_above: bool = False      # the same role at any unit above the pool's unit may act too (上级代办)
 
     @property
     def fans_out(self) -> bool:
@@ -90,11 +91,12 @@ class Assignee:
                 return f"「{process.fields[sel[6:]].label}」中选定的人员"
             return f"「{process.states[sel[9:]].label}」的办理人"
         role = Role(self.role).label
+        above = "（上级单位的同岗位人员也可办理）" if self.and_above else ""
         if self.orgs:
-            return f"「{process.fields[self.orgs[6:]].label}」各单位的{role}"
+            return f"「{process.fields[self.orgs[6:]].label}」各单位的{role}{above}"
         if self.org and self.org.startswith("field:"):
-            return f"「{process.fields[self.org[6:]].label}」的{role}"
-        return f"{ORG_SELECTORS.get(self.org or 'none', self.org)}的{role}"
+            return f"「{process.fields[self.org[6:]].label}」的{role}{above}"
+        return f"{ORG_SELECTORS.get(self.org or 'none', self.org)}的{role}{above}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class Lane:
     role: str
     org: str
     description: str = ""
+    #: Users holding ``role`` at a unit above ``org`` may act at this lane's steps too (上级代办).
+    and_above: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class State:
     chase_by: str | None = None        # lane key allowed to 催办 here
     final: bool = False
     description: str = ""
+    exclude: str | None = None         # "starter" | "actor_of:<state>": may not act here (回避)
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ class ProcessDef:
         if state.assignee is not None:
             return state.assignee
         lane = self.lanes[state.lane]
-        return Assignee(role=lane.role, org=lane.org)
+        return Assignee(role=lane.role, org=lane.org, and_above=lane.and_above)
 
     def editable_fields(self, state: State, transition: Transition | None = None) -> list[str]:
         names = list(state.editable)
@@ -259,6 +264,7 @@ class _AssigneeSchema(_Strict):
     orgs = fields.String()
     user = fields.String()
     users = fields.String()
+    and_above = fields.Boolean()
 
 
 class _LaneSchema(_Strict):
@@ -266,6 +272,7 @@ class _LaneSchema(_Strict):
     role = fields.String(required=True)
     org = fields.String(required=True)
     description = fields.String()
+    and_above = fields.Boolean(load_default=False)
 
 
 class _DueSchema(_Strict):
@@ -297,6 +304,7 @@ class _StateSchema(_Strict):
     escalate = fields.Nested(_EscalateSchema)
     chase_by = fields.String()
     final = fields.Boolean(load_default=False)
+    exclude = fields.String()
 
 
 class _BranchSchema(_Strict):
@@ -396,7 +404,8 @@ def _build(data: dict, source: str, origin: str, problems: list[str]) -> Process
         for n, f in data["fields_"].items()
     }
     lanes = {k: Lane(key=k, label=v["label"], role=v["role"], org=v["org"],
-                     description=v.get("description", "")) for k, v in data["lanes"].items()}
+                     description=v.get("description", ""), and_above=v["and_above"])
+             for k, v in data["lanes"].items()}
     states = {}
     for key, s in data["states"].items():
         due = _due_rules(s.get("due"), f"states.{key}.due", problems)
@@ -408,7 +417,7 @@ def _build(data: dict, source: str, origin: str, problems: list[str]) -> Process
             reads=tuple(s["reads"]), due=due,
             remind_before=s["remind"]["before_working_days"] if s.get("remind") else None,
             escalate=Escalation(**esc) if esc else None, chase_by=s.get("chase_by"),
-            final=s["final"], description=s.get("description", ""))
+            final=s["final"], description=s.get("description", ""), exclude=s.get("exclude"))
     transitions = []
     for i, t in enumerate(data["transitions"]):
         where = f"transitions[{i}]（{t['key']}）"
@@ -525,6 +534,8 @@ def _check(p: ProcessDef) -> list[str]:
     for key, lane in lanes.items():
         check_role(lane.role, f"lanes.{key}.role")
         check_org(lane.org, f"lanes.{key}.org")
+        if lane.and_above and lane.org == "none":
+            problems.append(f"lanes.{key}.and_above：不限单位（none）的岗位没有上级单位")
 
     if p.start not in states:
         problems.append(f"start：未定义的状态「{p.start}」")
@@ -538,8 +549,8 @@ def _check(p: ProcessDef) -> list[str]:
         if s.lane and s.lane not in lanes:
             problems.append(f"{where}.lane：未定义的泳道「{s.lane}」（已定义：{', '.join(lanes)}）")
         if s.final:
-            if s.assignee or s.parallel or s.due or s.editable:
-                problems.append(f"{where}：结束状态不能有办理人、并行、期限或可编辑字段")
+            if s.assignee or s.parallel or s.due or s.editable or s.exclude:
+                problems.append(f"{where}：结束状态不能有办理人、并行、期限、回避或可编辑字段")
             continue
         if not s.lane:
             problems.append(f"{where}：办理状态须指定泳道 lane")
@@ -560,6 +571,17 @@ def _check(p: ProcessDef) -> list[str]:
                 check_user(a.user, f"{where}.assignee.user")
             if a.users:
                 check_user(a.users, f"{where}.assignee.users", many=True)
+            if a.and_above and not (a.org or a.orgs):
+                problems.append(f"{where}.assignee.and_above：只用于按单位指派（org / orgs）")
+            elif a.and_above and a.org == "none":
+                problems.append(f"{where}.assignee.and_above：不限单位（none）没有上级单位")
+        if s.exclude is not None:
+            if s.exclude != "starter" and not s.exclude.startswith("actor_of:"):
+                problems.append(f"{where}.exclude：须为 starter 或 actor_of:<状态>")
+            else:
+                check_user(s.exclude, f"{where}.exclude")
+            if a is not None and a.user == s.exclude:
+                problems.append(f"{where}.exclude：回避的人就是本步骤的办理人，没有人能办理")
         fans_out = a is not None and a.fans_out
         if s.parallel and not fans_out:
             problems.append(f"{where}：并行（parallel）须配合多人/多单位指派（assignee.users 或 assignee.orgs）")

@@ -144,9 +144,11 @@ def events(instance: ProcessInstance) -> list[WorkflowEvent]:
 def can_act_on_task(user, task: WorkflowTask) -> bool:
     if not task.is_open or not getattr(user, "is_authenticated", False):
         return False
+    if task.excluded_user_id is not None and task.excluded_user_id == user.id:
+        return False  # 回避: e.g. nobody reviews what they submitted themselves
     if task.assignee_id is not None and task.assignee_id == user.id:
         return True
-    return (assignment.in_pool(user, task.candidate_role, task.candidate_org_id)
+    return (assignment.in_pool(user, task.candidate_role, task.candidate_org_id, and_above=task.candidate_above)
             or assignment.in_pool(user, task.escalated_role, task.escalated_org_id))
 
 
@@ -388,12 +390,21 @@ def _task_for(instance, process, transition, actor, task, key) -> WorkflowTask |
             done = any(t.completed_by_id == getattr(actor, "id", None) for t in current_tasks(instance))
             if done:
                 raise Conflict("您已办理过此步骤", code="task_done")
+            _refuse_if_excluded(instance, process, actor, key,
+                                [t for t in current_tasks(instance) if t.is_open])
             _refuse(instance, actor, key, 403, "forbidden",
                     f"您不是「{process.states[instance.state].label}」的办理人，不能执行「{transition.label}」")
         return mine[0]
     if not can_act_on_task(actor, task):
+        _refuse_if_excluded(instance, process, actor, key, [task])
         _refuse(instance, actor, key, 403, "forbidden", "您不是该待办的办理人")
     return task
+
+
+def _refuse_if_excluded(instance, process, actor, key, tasks) -> None:
+    if any(t.excluded_user_id is not None and t.excluded_user_id == getattr(actor, "id", None) for t in tasks):
+        _refuse(instance, actor, key, 403, "excluded",
+                f"按回避规定，您不能办理「{process.states[instance.state].label}」（例如不能审核自己提交的事项）")
 
 
 def _lock(instance: ProcessInstance, task: WorkflowTask | None, actor) -> None:
@@ -502,8 +513,10 @@ def _create_tasks(instance, process: ProcessDef, state: State, actor, calendar, 
     if due and state.escalate is not None:
         escalate = calendar.extend(due, state.escalate.after_working_days) \
             if state.escalate.after_working_days else due
+    excluded = _resolve_user(state.exclude, instance, process, state, required=False) if state.exclude else None
     base = {"instance_id": instance.id, "state": state.key, "entry": instance.entry, "due_at": due,
-            "remind_at": remind, "escalate_at": escalate, "created_at": now}
+            "remind_at": remind, "escalate_at": escalate, "created_at": now,
+            "excluded_user_id": excluded.id if excluded is not None else None}
     tasks = []
     if who.user:
         user = _resolve_user(who.user, instance, process, state)
@@ -515,24 +528,26 @@ def _create_tasks(instance, process: ProcessDef, state: State, actor, calendar, 
         users = db.session.scalars(db.select(User).where(User.id.in_(ids))).all()
         tasks += [WorkflowTask(assignee_id=u.id, **base) for u in users]
     elif who.orgs:
-        tasks += [WorkflowTask(candidate_role=who.role, candidate_org_id=o.id, **base)
+        tasks += [WorkflowTask(candidate_role=who.role, candidate_org_id=o.id, candidate_above=who.and_above, **base)
                   for o in assignment.resolve_orgs(who.orgs, instance)]
     else:
         org = assignment.resolve_org(who.org, instance, label=f"「{state.label}」的办理")
-        tasks.append(WorkflowTask(candidate_role=who.role, candidate_org_id=org.id if org else None, **base))
+        tasks.append(WorkflowTask(candidate_role=who.role, candidate_org_id=org.id if org else None,
+                                  candidate_above=who.and_above and org is not None, **base))
     if not tasks:
         field_name = (who.users or who.orgs)[6:]
         raise ValidationFailed(f"「{state.label}」没有办理人：请先填写「{process.fields[field_name].label}」",
                                code="no_assignee", fields={field_name: ["请至少选择一个"]})
     db.session.add_all(tasks)
     db.session.flush()
-    for task in tasks:
-        notify(task_users(task), "task", f"新待办：{process.name}·{state.label}：{instance.title}",
-               instance=instance, task=task)
+    actor_id = getattr(actor, "id", None)
+    for task in tasks:  # whoever's own action made the task needs no notice of it
+        notify([u for u in task_users(task) if u.id != actor_id], "task",
+               f"新待办：{process.name}·{state.label}：{instance.title}", instance=instance, task=task)
     return tasks
 
 
-def _resolve_user(selector: str, instance, process, state):
+def _resolve_user(selector: str, instance, process, state, *, required: bool = True):
     from eduplatform.accounts.models import User
 
     if selector == "starter":
@@ -542,6 +557,8 @@ def _resolve_user(selector: str, instance, process, state):
     else:
         value = (instance.data or {}).get(selector[6:])
         user = db.session.get(User, value) if isinstance(value, int) else None
+    if user is None and not required:
+        return None
     if user is None:
         hint = f"请先填写「{process.fields[selector[6:]].label}」" if selector.startswith("field:") else selector
         raise ValidationFailed(f"「{state.label}」没有办理人：{hint}", code="no_assignee")
@@ -566,7 +583,7 @@ def task_users(task: WorkflowTask, cache: dict | None = None) -> list:
     users = list(pool(task.candidate_role, task.candidate_org_id)) if task.candidate_role else []
     if task.escalated_role:
         users += pool(task.escalated_role, task.escalated_org_id)
-    return users
+    return [u for u in users if u.id != task.excluded_user_id]
 
 
 def _add_event(instance, kind, actor, *, transition=None, from_state=None, to_state=None, task=None,

@@ -115,6 +115,10 @@ class WorkflowTask(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     candidate_role: Mapped[str | None] = mapped_column(sa.String(32))
     candidate_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    #: The candidate role at any unit above ``candidate_org`` may act too (a lane with ``and_above``).
+    candidate_above: Mapped[bool] = mapped_column(default=False)
+    #: Who may not act on this task although in its pool (a step's ``exclude``: 回避, e.g. the starter).
+    excluded_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.OPEN, index=True)
     #: The transition its holder chose (会签 / 传阅 keep one per participant).
     outcome: Mapped[str | None] = mapped_column(sa.String(64))

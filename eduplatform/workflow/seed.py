@@ -33,17 +33,7 @@ def seed_demo(log):
     basic = find_org("3399000002")   # 市教育局基础教育处
     office = find_org("3399000001")  # 市教育局办公室
     created = 0
-    created += _run("resource_review", "二次函数的图像与性质（课件）", "2133990102", "teacher",
-                    {"title": "二次函数的图像与性质（课件）", "summary": "人教版九年级上册第二十二章，含动态演示"},
-                    [("submit", "teacher", None, None)])
-    created += _run("resource_review", "《背影》教学设计", "2133990102", "teacher",
-                    {"title": "《背影》教学设计", "summary": "统编版八年级上册"},
-                    [("submit", "teacher", None, None),
-                     ("school_return", "school_admin", {"school_opinion": "请补充教学反思"}, "缺少教学反思部分")])
-    created += _run("resource_review", "勾股定理微课", "2133990102", "teacher",
-                    {"title": "勾股定理微课", "summary": "八年级下册，8 分钟微课"},
-                    [("submit", "teacher", None, None),
-                     ("school_approve", "school_admin", {"school_opinion": "同意推荐"}, None)])
+    # Resource reviews come from the resource library's demo (real resources under review).
     created += _run("incoming_document", "关于做好2026年秋季学期中小学开学工作的通知", "3399000000", "city_staff",
                     {"source_org": "省教育厅", "doc_number": "某教发〔2026〕31号",
                      "title": "关于做好2026年秋季学期中小学开学工作的通知", "urgency": "加急", "secrecy": "公开"},

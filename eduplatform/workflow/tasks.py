@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.extensions import db
-from eduplatform.workflow.assignment import pool_org_ids
+from eduplatform.orgs.models import OrgUnit
+from eduplatform.workflow.assignment import pool_org_ids, pool_paths
 from eduplatform.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask
 
 
@@ -17,12 +18,18 @@ def todo_query(user, process_key: str | None = None):
     if roles and orgs:
         who.append(sa.and_(WorkflowTask.candidate_role.in_(roles), WorkflowTask.candidate_org_id.in_(orgs)))
         who.append(sa.and_(WorkflowTask.escalated_role.in_(roles), WorkflowTask.escalated_org_id.in_(orgs)))
+        paths = pool_paths(user)
+        if paths:  # pools of units below the user's, open to those above (and_above)
+            below = sa.select(OrgUnit.id).where(sa.or_(*[OrgUnit.path.startswith(p) for p in paths]))
+            who.append(sa.and_(WorkflowTask.candidate_above.is_(True), WorkflowTask.candidate_role.in_(roles),
+                               WorkflowTask.candidate_org_id.in_(below)))
     if roles:  # pools without a unit ("none"): the role alone decides
         who.append(sa.and_(WorkflowTask.candidate_role.in_(roles), WorkflowTask.candidate_org_id.is_(None),
                            WorkflowTask.assignee_id.is_(None)))
     query = (db.select(WorkflowTask).join(ProcessInstance)
              .where(WorkflowTask.status == TaskStatus.OPEN, ProcessInstance.status == InstanceStatus.ACTIVE,
-                    sa.or_(*who))
+                    sa.or_(*who), sa.or_(WorkflowTask.excluded_user_id.is_(None),
+                                         WorkflowTask.excluded_user_id != user.id))
              .order_by(WorkflowTask.due_at.is_(None), WorkflowTask.due_at, WorkflowTask.id))
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)

@@ -105,7 +105,8 @@ def _escalate(task: WorkflowTask, pools: dict) -> None:
     key = (lane.role, org_id)
     if key not in pools:
         pools[key] = assignment.pool_users(lane.role, org_id)
-    notify(pools[key], "escalated", title, body=body, instance=instance, task=task)
+    notify([u for u in pools[key] if u.id != task.excluded_user_id], "escalated", title, body=body,
+           instance=instance, task=task)
     _add_event(instance, "escalated", None, from_state=task.state, to_state=task.state, task=task,
                summary=f"「{state.label}」逾期，已报{lane.label}督办")
     record("workflow", "task.escalated", title, obj=instance, data={"task": task.id, "to": lane.key})

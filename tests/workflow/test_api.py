@@ -22,7 +22,7 @@ def test_todo_list_carries_the_transitions_and_versions(client, api, people, sub
     assert body["total"] == 1
     (item,) = body["items"]
     assert item["title"] == "分数的意义" and item["state_label"] == "学校审核（已提交）"
-    assert item["process"] == {"key": "resource_review", "version": 1, "name": "教学资源审核"}
+    assert item["process"] == {"key": "sample_review", "version": 1, "name": "示例资源审核"}
     assert item["candidate"] == {"role": "school_admin", "role_label": "学校管理员", "org": "东湖区实验小学"}
     assert item["due_at"] and item["overdue"] is False
     moves = {t["key"]: t for t in item["transitions"]}
@@ -127,7 +127,7 @@ def test_notices_are_private_and_can_be_marked_read(client, api, people, submitt
 def test_process_definitions_diagram_and_bpmn(client, api, people):
     headers = api(people.teacher_a1)
     items = client.get("/api/v1/processes", headers=headers).get_json()["items"]
-    assert {"resource_review", "incoming_document", "outgoing_document"} <= {i["key"] for i in items}
+    assert {"sample_review", "incoming_document", "outgoing_document"} <= {i["key"] for i in items}
     detail = client.get("/api/v1/processes/incoming_document", headers=headers).get_json()
     lanes = [lane["name"] for lane in detail["diagram"]["lanes"]]
     assert lanes[:2] == ["办公室", "局领导"]
@@ -140,7 +140,7 @@ def test_process_definitions_diagram_and_bpmn(client, api, people):
     root = ET.fromstring(xml.data)
     assert {lane.get("name") for lane in root.iter(f"{BPMN}lane")} >= {"办公室", "局领导", "主办科室"}
     assert client.get("/api/v1/processes/nope", headers=headers).status_code == 404
-    assert client.get("/api/v1/processes/resource_review?version=7", headers=headers).status_code == 404
+    assert client.get("/api/v1/processes/sample_review?version=7", headers=headers).status_code == 404
     assert client.get("/api/v1/processes", headers=api(people.citizen)).status_code == 403
 
 
@@ -152,7 +152,7 @@ def test_division_tree(client, api, people):
                      for d in p["duties"]}
     assert {"批办", "签发"} <= leader_duties
     school = {p["role"]: [d["label"] for d in p["duties"]] for p in levels["school"]["posts"]}
-    assert "学校审核（已提交）" in school["school_admin"] and "发起「教学资源审核」" in school["teacher"]
+    assert "学校审核（已提交）" in school["school_admin"] and "发起「示例资源审核」" in school["teacher"]
     district = {p["role"]: [d["kind"] for d in p["duties"]] for p in levels["district_bureau"]["posts"]}
     assert "督办" in district["bureau_staff"]
 

@@ -18,7 +18,7 @@ SCHEMA_DIR = Path(SpiffWorkflow.__file__).parent / "bpmn" / "parser" / "schema"
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
-SHIPPED = ["resource_review", "incoming_document", "outgoing_document"]
+SHIPPED = ["resource_review", "sample_review", "incoming_document", "outgoing_document"]
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,12 @@
 """Two people act on the same task at the same moment: exactly one wins, the other gets a conflict.
 
-Real threads and real connections against a database of their own (a fresh SQLite file, or a fresh
-schema on the PostgreSQL test server), since the per-test rollback shares one connection.
+Real threads and real connections against a database of their own (``separate_app`` in
+tests/fixtures/app.py), since the per-test rollback shares one connection.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-
-import flask_migrate
-import pytest
-import sqlalchemy as sa
-
-from eduplatform import create_app, workflow
+from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
 from eduplatform.core.errors import Conflict
@@ -21,39 +14,9 @@ from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.workflow.models import ProcessInstance, WorkflowTask
+from tests.fixtures.app import race
 
-SCHEMA = "wf_concurrency"
 ROUNDS = 4
-
-
-@pytest.fixture
-def separate_app(tmp_path):
-    url = os.environ.get("EDU_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql"):
-        admin = sa.create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        own_url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
-    else:
-        admin, own_url = None, f"sqlite:///{tmp_path / 'race.db'}"
-    app = create_app({"ENV_NAME": "testing", "TESTING": True, "SECRET_KEY": "x", "DATA_DIR": str(tmp_path),
-                      "SQLALCHEMY_DATABASE_URI": own_url})
-    saved_session = db.session
-    db.session = db._make_scoped_session({})  # a session per thread's app context, on the app's engine
-    try:
-        with app.app_context():
-            flask_migrate.upgrade()
-        yield app
-    finally:
-        db.session.remove()
-        with app.app_context():
-            db.engine.dispose()
-        db.session = saved_session
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            admin.dispose()
 
 
 def _setup(app):
@@ -68,7 +31,7 @@ def _setup(app):
                               org=school, password=password, must_change_password=False)[0] for i in (1, 2)]
         instances = []
         for n in range(ROUNDS):
-            instance = workflow.start("resource_review", org=school, actor=teacher, title=f"课件{n}",
+            instance = workflow.start("sample_review", org=school, actor=teacher, title=f"课件{n}",
                                       data={"title": f"课件{n}"})
             workflow.perform(instance, "submit", actor=teacher)
             instances.append(instance.id)
@@ -81,33 +44,18 @@ def test_two_reviewers_approve_the_same_task_at_once(separate_app):
 
     admin_ids, instance_ids = _setup(separate_app)
     for instance_id in instance_ids:
-        barrier = threading.Barrier(2, timeout=20)
-        outcomes: dict[int, str] = {}
 
-        def act(user_id, instance_id=instance_id, barrier=barrier, outcomes=outcomes):
-            with separate_app.app_context():
-                try:
-                    user = db.session.get(User, user_id)
-                    instance = db.session.get(ProcessInstance, instance_id)
-                    task = db.session.scalar(db.select(WorkflowTask).where(
-                        WorkflowTask.instance_id == instance_id, WorkflowTask.state == "school_review"))
-                    version = task.version
-                    barrier.wait()  # both have read the same versions before either writes
-                    workflow.perform(instance, "school_approve", actor=user, task=task, expected_version=version)
-                    db.session.commit()
-                    outcomes[user_id] = "won"
-                except Conflict as exc:
-                    db.session.rollback()
-                    outcomes[user_id] = f"conflict: {exc.message}"
-                finally:
-                    db.session.remove()
+        def act(user_id, ready, instance_id=instance_id):
+            user = db.session.get(User, user_id)
+            instance = db.session.get(ProcessInstance, instance_id)
+            task = db.session.scalar(db.select(WorkflowTask).where(
+                WorkflowTask.instance_id == instance_id, WorkflowTask.state == "school_review"))
+            version = task.version
+            ready()  # both have read the same versions before either writes
+            workflow.perform(instance, "school_approve", actor=user, task=task, expected_version=version)
 
-        threads = [threading.Thread(target=act, args=(uid,)) for uid in admin_ids]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert sorted(v.split(":")[0] for v in outcomes.values()) == ["conflict", "won"], outcomes
+        outcomes = race(separate_app, admin_ids, act, losers=(Conflict,))
+        assert sorted(v.split(":")[0] for v in outcomes.values()) == ["lost", "won"], outcomes
         with separate_app.app_context():
             instance = db.session.get(ProcessInstance, instance_id)
             assert instance.state == "district_review"

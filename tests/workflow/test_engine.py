@@ -17,7 +17,7 @@ def keys(instance, user):
 
 
 def start_review(people, tree, doc):
-    instance = workflow.start("resource_review", subject=doc, org=tree.school_a1, actor=people.teacher_a1,
+    instance = workflow.start("sample_review", subject=doc, org=tree.school_a1, actor=people.teacher_a1,
                               data={"title": doc.title, "summary": "人教版九年级上册"})
     db.session.commit()  # a refused action rolls back to here, as a request would
     return instance
@@ -147,7 +147,7 @@ def test_a_failing_hook_leaves_nothing_half_done(people, tree, docs):
     instance = start_review(people, tree, doc)
     db.session.commit()
 
-    @engine.on_transition("resource_review")
+    @engine.on_transition("sample_review")
     def explode(event):
         if event.to_state == "school_review":
             raise ValidationFailed("资源文件未通过规范检查")
@@ -157,7 +157,7 @@ def test_a_failing_hook_leaves_nothing_half_done(people, tree, docs):
             workflow.perform(instance, "submit", actor=people.teacher_a1)
         db.session.rollback()
     finally:
-        engine.remove_hook("resource_review", explode)
+        engine.remove_hook("sample_review", explode)
     instance = db.session.get(ProcessInstance, instance.id)
     assert instance.state == "draft" and db.session.get(type(doc), doc.id).status == "draft"
     assert len(workflow.events(instance)) == 1
@@ -165,20 +165,20 @@ def test_a_failing_hook_leaves_nothing_half_done(people, tree, docs):
 
 def test_starting_checks_the_org_type(people, tree, docs):
     with pytest.raises(ValidationFailed) as refused:
-        workflow.start("resource_review", subject=docs(), org=tree.district_a, actor=people.district_a_staff)
+        workflow.start("sample_review", subject=docs(), org=tree.district_a, actor=people.district_a_staff)
     assert "只能用于" in refused.value.message
 
 
 def test_running_instances_keep_their_version(people, tree, docs):
     old = start_review(people, tree, docs())
-    v1 = registry.get_process("resource_review")
+    v1 = registry.get_process("sample_review")
     # Version 99 drops the uploader's 撤回.
     source = v1.source.replace("version: 1", "version: 99").replace(
         "  - {key: withdraw, label: 撤回, from: school_review, to: draft, kind: withdraw, by: starter, "
         "reason: optional}\n", "")
     try:
         v2 = registry.register_text(source, origin="test")
-        assert registry.get_process("resource_review") is v2
+        assert registry.get_process("sample_review") is v2
         new = start_review(people, tree, docs("新课件"))
         for instance in (old, new):
             workflow.perform(instance, "submit", actor=people.teacher_a1)
@@ -186,27 +186,27 @@ def test_running_instances_keep_their_version(people, tree, docs):
         assert keys(old, people.teacher_a1) == ["withdraw"]
         assert keys(new, people.teacher_a1) == []
         # Even when version 1 is no longer registered, its stored text keeps the old instance running.
-        registry.unregister("resource_review", 1)
+        registry.unregister("sample_review", 1)
         registry._stored.clear()
         workflow.perform(old, "withdraw", actor=people.teacher_a1)
         assert old.state == "draft"
     finally:
-        registry.unregister("resource_review")
+        registry.unregister("sample_review")
         registry.register_text(v1.source, origin=v1.origin)
 
 
 def test_a_changed_file_under_a_used_version_is_refused(people, tree, docs):
     start_review(people, tree, docs())
-    v1 = registry.get_process("resource_review")
-    changed = v1.source.replace("name: 教学资源审核", "name: 教学资源审核（改）")
-    registry.unregister("resource_review", 1)
+    v1 = registry.get_process("sample_review")
+    changed = v1.source.replace("name: 示例资源审核", "name: 示例资源审核（改）")
+    registry.unregister("sample_review", 1)
     try:
         registry.register_text(changed, origin="edited")
         with pytest.raises(AppError) as refused:
             start_review(people, tree, docs("另一份"))
         assert refused.value.code == "definition_changed" and "提升 version" in refused.value.message
     finally:
-        registry.unregister("resource_review", 1)
+        registry.unregister("sample_review", 1)
         registry.register_text(v1.source, origin=v1.origin)
 
 

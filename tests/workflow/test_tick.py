@@ -16,7 +16,7 @@ def inbox(user):
 
 
 def submitted(people, tree):
-    instance = workflow.start("resource_review", org=tree.school_a1, actor=people.teacher_a1, title="分数的意义",
+    instance = workflow.start("sample_review", org=tree.school_a1, actor=people.teacher_a1, title="分数的意义",
                               data={"title": "分数的意义"})
     workflow.perform(instance, "submit", actor=people.teacher_a1)
     (task,) = [t for t in workflow.current_tasks(instance) if t.is_open]
@@ -25,7 +25,7 @@ def submitted(people, tree):
 
 def test_new_tasks_reach_the_pool_inbox(people, tree):
     submitted(people, tree)
-    assert inbox(people.school_a1_admin) == [("task", "新待办：教学资源审核·学校审核（已提交）：分数的意义")]
+    assert inbox(people.school_a1_admin) == [("task", "新待办：示例资源审核·学校审核（已提交）：分数的意义")]
     assert inbox(people.school_b1_admin) == []
 
 
@@ -41,7 +41,7 @@ def test_reminder_overdue_and_escalation_each_once(people, tree):
 
     late = run_tick(task.due_at + timedelta(seconds=1))
     assert (late.reminded, late.overdue, late.escalated) == (0, 1, 0)
-    assert inbox(people.school_a1_admin)[-1] == ("overdue", "已逾期：教学资源审核·学校审核（已提交）：分数的意义")
+    assert inbox(people.school_a1_admin)[-1] == ("overdue", "已逾期：示例资源审核·学校审核（已提交）：分数的意义")
     assert task.is_overdue(task.due_at + timedelta(seconds=1)) and not task.is_overdue(task.due_at)
 
     escalated = run_tick(task.escalate_at)
