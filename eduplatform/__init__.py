@@ -24,6 +24,7 @@ DOMAINS = [
     "eduplatform.workflow",
     "eduplatform.schools",
     "eduplatform.questions",
+    "eduplatform.reporting",
     "eduplatform.resources",
 ]
 

@@ -112,6 +112,19 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.org.owning_bureau_or_school if self.org else None
 
 
+class LoginSession(db.Model):
+    """One browser login. The session cookie names it; logging out ends it here, so a copy of the
+    cookie — a response still in flight re-setting it, or a stolen one — no longer logs anybody in."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+
 class ApiToken(db.Model):
     """A bearer token for the REST API; only its sha256 is stored."""
 

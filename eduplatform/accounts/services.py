@@ -19,11 +19,12 @@ from eduplatform.accounts.models import (
     SCHOOL_ROLES,
     SOLE_ROLES,
     ApiToken,
+    LoginSession,
     Role,
     User,
     UserRole,
 )
-from eduplatform.audit.services import record
+from eduplatform.audit.services import client_ip, record
 from eduplatform.core.api import hash_token
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, ValidationFailed
@@ -50,14 +51,22 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == username))
 
 
+#: The session key naming the LoginSession row of this browser login.
+_LOGIN_SESSION_KEY = "_login_session"
+
+
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session version, so a password change logs out."""
+    """Flask-Login loader: the id carries the session version, so a password change logs out; the
+    login session named in the cookie must not have ended (logout is final on the server)."""
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.session_version != version or not user.is_active_account:
+        return None
+    login = db.session.get(LoginSession, session.get(_LOGIN_SESSION_KEY) or "")
+    if login is None or login.user_id != user.id or login.ended_at is not None:
         return None
     return user
 
@@ -108,7 +117,10 @@ def lock_message(user: User) -> str:
 def start_session(user: User) -> None:
     """Log the user in on a brand-new session (no fixation) and audit it."""
     session.clear()
+    login = LoginSession(id=secrets.token_hex(16), user_id=user.id, ip=client_ip())
+    db.session.add(login)
     login_user(user)
+    session[_LOGIN_SESSION_KEY] = login.id
     session.permanent = True
     user.failed_logins = 0
     user.locked_until = None
@@ -116,9 +128,16 @@ def start_session(user: User) -> None:
     record("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
 
 
-def end_session(user: User | None) -> None:
+def end_session(user: User | None, *, expired: bool = False) -> None:
+    """Log out (or time out, ``expired``): the login session ends on the server too."""
     if user is not None and user.is_authenticated:
-        record("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
+        if expired:
+            record("security", "session.expired", f"{user.username} 的会话因长时间未操作已超时", actor=user, obj=user)
+        else:
+            record("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
+    login = db.session.get(LoginSession, session.get(_LOGIN_SESSION_KEY) or "")
+    if login is not None and login.ended_at is None:
+        login.ended_at = utcnow()
     logout_user()
     session.clear()
 

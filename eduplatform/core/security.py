@@ -8,7 +8,7 @@ from datetime import timedelta
 from importlib import resources
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from eduplatform.core.db import utcnow
 
@@ -36,8 +36,11 @@ def enforce_session_rules():
         now = int(time.time())
         last_seen = session.get("_last_seen", now)
         if now - last_seen > current_app.config["SESSION_IDLE_SECONDS"]:
-            logout_user()
-            session.clear()
+            from eduplatform.accounts.services import end_session
+            from eduplatform.extensions import db
+
+            end_session(current_user._get_current_object(), expired=True)
+            db.session.commit()
             if request.path.startswith("/api/"):
                 from eduplatform.core.errors import error_payload
 

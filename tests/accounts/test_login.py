@@ -125,6 +125,36 @@ def test_idle_session_times_out(app, client, auth, people):
     assert "会话已超时" in follow
 
 
+def test_a_copy_of_the_cookie_is_worthless_after_logout(app, client, auth, people):
+    """A response still in flight at logout may set the old cookie again: the server has ended it."""
+    auth.login(people.teacher_a1)
+    name = app.config["SESSION_COOKIE_NAME"]
+    old_cookie = client.get_cookie(name).value
+    assert client.get("/").status_code == 200
+    client.post("/logout")
+    client.set_cookie(name, old_cookie)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_idle_timeout_ends_the_login_session_on_the_server(app, client, auth, people):
+    auth.login(people.teacher_a1)
+    name = app.config["SESSION_COOKIE_NAME"]
+    with client.session_transaction() as session:
+        session["_last_seen"] = int(time.time()) - app.config["SESSION_IDLE_SECONDS"] - 5
+    stale_cookie = client.get_cookie(name).value
+    assert client.get("/").status_code == 302
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    # Replaying the stale cookie with a fresh clock does not bring the session back.
+    client.set_cookie(name, stale_cookie)
+    with client.session_transaction() as session:
+        session["_last_seen"] = int(time.time())
+    assert client.get("/").status_code == 302
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.kind == "session.expired"))
+    assert entry is not None and entry.actor_name == people.teacher_a1.username
+
+
 def test_logout_needs_post_and_ends_the_session(client, auth, people):
     auth.login(people.teacher_a1)
     assert client.get("/logout").status_code == 405

@@ -1,0 +1,68 @@
+"""数据填报: report templates, report tasks down the org tree, school filling, review up the tree.
+
+The bureau designs a template (sections, fields, computed fields, cross-field rules), issues a
+task to its schools, districts pass it down with their own earlier dates, schools fill it in
+(autosaved drafts, Excel offline) and submit; the district and then the city review it. The
+bureau watches completeness and timeliness, sends reminders (催报) and aggregates the numbers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint
+
+from eduplatform.core.templating import NavItem
+
+bp = Blueprint("reporting", __name__, url_prefix="/reporting")
+
+
+def _bureau(user):
+    from eduplatform.reporting.permissions import is_bureau_user
+
+    return is_bureau_user(user)
+
+
+def _school(user):
+    from eduplatform.reporting.permissions import is_school_reporter
+
+    return is_school_reporter(user)
+
+
+def _anyone_reporting(user):
+    return _bureau(user) or _school(user)
+
+
+NAV = [
+    NavItem("教育电子政务", "填报任务", "reporting.task_list", _bureau),
+    NavItem("教育电子政务", "报表模板", "reporting.template_list", _bureau),
+    NavItem("教育电子政务", "我的填报", "reporting.todo", _school),
+    NavItem("教育电子政务", "通知收件箱", "reporting.inbox", _anyone_reporting),
+]
+
+
+def init_app(app):
+    """Settings for the optional e-mail of notices (off unless an SMTP host is configured)."""
+    env = os.environ.get
+    app.config.setdefault("REPORTING_SMTP_HOST", env("EDU_SMTP_HOST") or None)
+    app.config.setdefault("REPORTING_SMTP_PORT", int(env("EDU_SMTP_PORT") or 25))
+    app.config.setdefault("REPORTING_SMTP_USER", env("EDU_SMTP_USER") or None)
+    app.config.setdefault("REPORTING_SMTP_PASSWORD", env("EDU_SMTP_PASSWORD") or None)
+    app.config.setdefault("REPORTING_SMTP_FROM", env("EDU_SMTP_FROM") or "noreply@edu.example.cn")
+    app.config.setdefault("REPORTING_SMTP_STARTTLS", (env("EDU_SMTP_STARTTLS") or "").lower() in ("1", "true"))
+    app.config.setdefault("REPORTING_SMTP_SSL", (env("EDU_SMTP_SSL") or "").lower() in ("1", "true"))
+    app.config.setdefault("REPORTING_SMTP_TIMEOUT", 10)
+    #: Largest file a school may attach to a file field.
+    app.config.setdefault("REPORTING_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.extensions import db
+    from eduplatform.reporting import cli, models  # (models: registered with the metadata)
+    from eduplatform.reporting.services import review  # noqa: F401  (registers the process hook)
+
+    cli.init_app(app)
+    workflow.register_processes(Path(__file__).with_name("processes"))
+    workflow.register_subject("report_submission",
+                              loader=lambda sid: db.session.get(models.Submission, int(sid)),
+                              url=lambda sub: f"/reporting/submissions/{sub.id}")

@@ -1,0 +1,62 @@
+"""Fetching objects by id for views and the API, always through a permission predicate (IDOR)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import send_file
+
+from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.permissions import require
+from eduplatform.extensions import db
+from eduplatform.reporting import permissions
+from eduplatform.reporting.models import ReportTemplate, Submission
+from eduplatform.reporting.models.tasks import ReportTask
+from eduplatform.reporting.timeutil import BadDate, parse_local_datetime
+
+
+def template_for(user, template_id: int, *, edit: bool = False) -> ReportTemplate:
+    template = db.session.get(ReportTemplate, template_id)
+    if template is None:
+        raise NotFound("报表模板不存在")
+    require(permissions.can_view_template(user, template), action="report_template.view", obj=template)
+    if edit:
+        require(permissions.can_edit_template(user, template), action="report_template.edit", obj=template,
+                message="只有模板所属单位可以修改模板")
+    return template
+
+
+def task_for(user, task_id: int) -> ReportTask:
+    task = db.session.get(ReportTask, task_id)
+    if task is None:
+        raise NotFound("填报任务不存在")
+    require(permissions.can_view_task(user, task), action="report_task.view", obj=task)
+    return task
+
+
+def submission_for(user, submission_id: int, task: ReportTask | None = None) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or (task is not None and submission.task_id != task.root.id):
+        raise NotFound("填报记录不存在")
+    require(permissions.can_view_submission(user, submission), action="report_submission.view", obj=submission)
+    return submission
+
+
+def when(value, field: str, *, required: bool = True):
+    if value in (None, "") and not required:
+        return None
+    try:
+        return parse_local_datetime(value)
+    except BadDate as exc:
+        raise ValidationFailed(str(exc), fields={field: [str(exc)]}) from exc
+
+
+def send_temp_file(path: str, download_name: str, mimetype: str):
+    """Send a generated file and delete it once sent."""
+    response = send_file(path, as_attachment=True, download_name=download_name, mimetype=mimetype,
+                         max_age=0)
+    response.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,20 @@
+"""Reporting models, one module per entity group (templates, tasks, submissions, notices)."""
+
+from eduplatform.reporting.models.notices import MailOutbox, Notice
+from eduplatform.reporting.models.submissions import (
+    REPORTED,
+    SCHOOL_HOLDS,
+    Submission,
+    SubmissionAttachment,
+    SubmissionEvent,
+    SubmissionStatus,
+    ValueChange,
+)
+from eduplatform.reporting.models.tasks import ReportTask, TaskAttachment, TaskStatus
+from eduplatform.reporting.models.templates import ReportTemplate, TemplateVersion, VersionStatus
+
+__all__ = [
+    "REPORTED", "SCHOOL_HOLDS", "MailOutbox", "Notice", "ReportTask", "ReportTemplate", "Submission", "SubmissionAttachment",
+    "SubmissionEvent", "SubmissionStatus", "TaskAttachment", "TaskStatus",
+    "TemplateVersion", "ValueChange", "VersionStatus",
+]

@@ -1,0 +1,1 @@
+"""Reporting services: plain functions taking an explicit actor; they audit and flush, never commit."""

@@ -1,0 +1,135 @@
+"""HTML pages: every page renders for its users, forms save and show errors beside fields, IDOR."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from eduplatform.extensions import db
+from eduplatform.reporting.models import SubmissionStatus
+
+
+@pytest.fixture
+def login(client, auth):
+    def as_user(user):
+        auth.logout()
+        response = auth.login(user)
+        assert response.status_code in (302, 303), response.data[:300]
+        return client
+
+    return as_user
+
+
+def test_bureau_pages_render(login, people, task, template, tree):
+    client = login(people.city_staff)
+    for url in ("/reporting/", "/reporting/tasks", "/reporting/templates", f"/reporting/templates/{template.id}",
+                f"/reporting/templates/{template.id}/design", "/reporting/tasks/new", f"/reporting/tasks/{task.id}",
+                f"/reporting/tasks/{task.id}?district={tree.district_a.id}", f"/reporting/tasks/{task.id}/aggregate",
+                f"/reporting/tasks/{task.id}/aggregate?by=stage&include=approved&stat=mean", "/reporting/inbox"):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, url
+    page = client.get(f"/reporting/tasks/{task.id}").get_data(as_text=True)
+    assert "completeness-chart" in page and "echarts.min.js" in page and "一键催报" in page
+    assert client.get(f"/reporting/tasks/{task.id}/aggregate.xlsx").status_code == 200
+    assert client.get(f"/reporting/tasks/{task.id}/export.xlsx").status_code == 200
+    home = client.get("/").get_data(as_text=True)
+    assert "填报任务" in home and "报表模板" in home
+
+
+def test_issue_a_task_through_the_form(login, people, tree, template):
+    client = login(people.city_staff)
+    bad = client.post("/reporting/tasks/new", data={"template_id": template.id, "title": "表单任务", "period": "2026",
+                                                    "due_at": "2000-01-01T10:00", "subtrees": [tree.city.code]})
+    assert bad.status_code == 422 and "截止时间须晚于现在" in bad.get_data(as_text=True)
+    response = client.post("/reporting/tasks/new", data={
+        "template_id": template.id, "title": "表单任务", "period": "2026", "due_at": "2099-10-15T17:00",
+        "subtrees": [tree.district_a.code], "stages": ["junior"], "schools": [tree.school_b1.code],
+        "attachments": (io.BytesIO(b"%PDF-1.4 notice"), "通知.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    detail = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "通知.pdf" in detail and 'id="count-expected">2<' in detail
+
+
+def test_school_fills_saves_with_errors_and_submits(login, people, tree, task, sub_of, good_values):
+    sub = sub_of(task, tree.school_a1)
+    client = login(people.school_a1_admin)
+    assert client.get("/reporting/todo").status_code == 200
+    assert client.get(f"/reporting/tasks/{task.id}").headers["Location"].endswith(f"/reporting/submissions/{sub.id}")
+    page = client.get(f"/reporting/submissions/{sub.id}").get_data(as_text=True)
+    assert 'name="v:grades.g1.boys"' in page and 'data-autosave=' in page
+    form = {"version": "1", "action": "save", "v:teachers_total": "四十", "v:principal": "王校长",
+            "v:grades.g1.boys": "5", "m:features": "1", "v:features": ["smart", "dual"]}
+    response = client.post(f"/reporting/submissions/{sub.id}", data=form)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "请输入整数" in text and 'value="四十"' in text  # the error beside the field, with what was typed
+    db.session.refresh(sub)
+    assert sub.data == {}  # nothing saved from a form with errors
+    form["v:teachers_total"] = "40"
+    assert client.post(f"/reporting/submissions/{sub.id}", data=form).status_code == 302
+    db.session.refresh(sub)
+    assert sub.data["features"] == ["smart", "dual"] and sub.version == 2
+    stale = client.post(f"/reporting/submissions/{sub.id}", data={**form, "version": "1"})
+    assert stale.status_code == 409 and "刷新" in stale.get_data(as_text=True)
+    refused = client.post(f"/reporting/submissions/{sub.id}", data={**form, "version": "2", "action": "submit"})
+    assert refused.status_code == 422 and "此项为必填" in refused.get_data(as_text=True)
+    autosave = client.post(f"/reporting/submissions/{sub.id}/autosave",
+                           data={"version": "2", "v:grades.g1.girls": "7", "v:teachers_female": "x"})
+    body = autosave.get_json()
+    assert body["version"] == 3 and body["computed"]["grades.g1.total"] == 12
+    assert body["errors"] == {"teachers_female": ["请输入整数"]}
+
+
+def test_review_and_reopen_through_the_pages(login, people, tree, task, sub_of, good_values):
+    from eduplatform.reporting.services import submissions as services
+
+    sub = sub_of(task, tree.school_a1)
+    services.submit_submission(sub, people.school_a1_admin, raw=good_values)
+    db.session.commit()
+    client = login(people.district_a_staff)
+    page = client.get(f"/reporting/submissions/{sub.id}").get_data(as_text=True)
+    assert 'id="review-form"' in page and 'name="v:teachers_total"' in page and "disabled" in page
+    # The engine's page of the same instance (diagram, event flow) is linked and open to the reviewer.
+    instance_url = page.split('href="/workflow/instances/')[1].split('"')[0]
+    assert client.get(f"/workflow/instances/{instance_url}").status_code == 200
+    response = client.post(f"/reporting/submissions/{sub.id}/review", data={"action": "return", "comment": ""},
+                           headers={"Referer": f"/reporting/submissions/{sub.id}"})
+    assert response.status_code == 302
+    db.session.refresh(sub)
+    assert sub.status == SubmissionStatus.SUBMITTED
+    client.post(f"/reporting/submissions/{sub.id}/review", data={"action": "return", "comment": "请核对经费"})
+    db.session.refresh(sub)
+    assert sub.status == SubmissionStatus.RETURNED
+    client = login(people.school_a1_admin)
+    assert "请核对经费" in client.get(f"/reporting/submissions/{sub.id}").get_data(as_text=True)
+    assert "请核对经费" in client.get("/reporting/todo").get_data(as_text=True)
+    inbox = client.get("/reporting/inbox").get_data(as_text=True)
+    assert "已退回" in inbox
+
+
+def test_html_idor(login, people, tree, task, sub_of, template, issue):
+    a1 = sub_of(task, tree.school_a1)
+    client = login(people.school_b1_admin)
+    for url in (f"/reporting/submissions/{a1.id}", f"/reporting/submissions/{a1.id}/excel",
+                f"/reporting/tasks/{task.id}/aggregate", "/reporting/templates", "/reporting/tasks/new"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/reporting/submissions/{a1.id}", data={"version": "1", "v:principal": "x"}).status_code == 403
+    assert client.post(f"/reporting/submissions/{a1.id}/autosave", data={"version": "1"}).status_code == 403
+    client = login(people.district_b_staff)
+    assert client.get(f"/reporting/submissions/{a1.id}").status_code == 403
+    assert client.post(f"/reporting/submissions/{a1.id}/review", data={"action": "approve"}).status_code == 403
+    own_a = issue(template.latest_published, issuer=tree.district_a, actor=people.district_a_staff)
+    assert client.get(f"/reporting/tasks/{own_a.id}").status_code == 403
+    assert client.get(f"/reporting/templates/{template.id}/design").status_code == 403  # not the owner
+    client = login(people.teacher_a1)
+    assert client.get(f"/reporting/submissions/{a1.id}").status_code == 403
+    assert client.get("/reporting/todo").status_code == 403
+
+
+def test_excel_import_errors_are_listed_on_the_page(login, people, tree, task, sub_of):
+    sub = sub_of(task, tree.school_a1)
+    client = login(people.school_a1_admin)
+    response = client.post(f"/reporting/submissions/{sub.id}/excel",
+                           data={"file": (io.BytesIO(b"PK\x03\x04broken"), "x.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "无法读取该 Excel 文件" in response.get_data(as_text=True)
