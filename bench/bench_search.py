@@ -2,6 +2,7 @@
 
     python bench/bench_search.py [--docs 100000] [--compare-docs 3000] [--batch 500] [--runs 40]
                                  [--rebuild] [--out-dir DIR] [--baseline OLD_whoosh_backend.py]
+                                 [--memory-queries 600] [--memory-only]
 
 1. Builds (or reuses, under ``--out-dir``, default ``bench/out/`` or $EDU_BENCH_OUT:
    ``search-<N>/``) an index of N procedurally generated Chinese education resources: titles like
@@ -21,7 +22,11 @@
    With ``--baseline`` (an older ``whoosh_backend.py``, e.g. ``git show
    main:eduplatform/search/whoosh_backend.py > /tmp/old.py``) the old backend runs on the same
    index in the same loop — before and after in one run — with the overlap of the two top-20s.
-4. Index size on disk, the load average while measuring, and the process's peak RSS.
+4. Other platform queries: sorts, the common words without ACL/facets/filters and with facet
+   filters, a deep page — each with bare Whoosh for the same text in the same loop.
+5. Cache memory (``--memory-queries``, ``--memory-only`` for just this): a fresh backend with its
+   default caches runs many different searches; RSS before/after and the caches' fill levels.
+6. Index size on disk, the load average while measuring, and the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ STAGES = {
     "junior": ["七年级", "八年级", "九年级"],
     "senior": ["高一", "高二", "高三"],
 }
-GRADE_CODES = {g: f"g{i + 1}" for i, g in enumerate(sum(STAGES.values(), []))}
+GRADE_CODES = {g: f"g{i + 1}" for i, g in enumerate(g for grades in STAGES.values() for g in grades)}
 SUBJECTS = {
     "chinese": ("语文", ["古诗词鉴赏", "文言文阅读", "现代文阅读", "作文指导", "《背影》", "《岳阳楼记》",
                          "修辞手法", "病句修改", "名著导读", "《桃花源记》"]),
@@ -382,31 +387,87 @@ def measure_queries(backend, index_dir: Path, runs: int, baseline: str | None) -
     print(f"  the same common queries repeated with the result cache on (until the index changes):"
           f" p50 {ms(statistics.median(cached)).strip()} ms, p95 {ms(pct(cached, 0.95)).strip()} ms")
 
-    print(f"\n  -- other platform queries (same ACL + 5 facets, result cache off; {load()}) --")
+    print(f"\n  -- other platform queries (ACL + 5 facets unless said, result cache off; {load()}) --")
+    print("     bare p95 = searcher.search_page of the same text in the same loop (relevance rows)")
+    no_filters = {"acl": None, "facets": []}
     for label, kwargs in (
-        ("browse, newest", dict(text="")),
-        ("'函数', newest", dict(text="函数", sort="newest")),
-        ("'课件', popularity", dict(text="课件", sort="popularity")),
-        ("'函数' + subject=math,physics", dict(text="函数", filters={"subject": ["math", "physics"]})),
-        ("'数学' + org filter", dict(text="数学", filters={"org": "110014"})),
-        ("'课件', page 50", dict(text="课件", page=50)),
+        ("browse, newest", {"text": ""}),
+        ("'函数', newest", {"text": "函数", "sort": "newest"}),
+        ("'课件', popularity", {"text": "课件", "sort": "popularity"}),
+        ("'学生', no ACL/facets/filters", {"text": "学生", **no_filters}),
+        ("'教学设计', no ACL/facets/filters", {"text": "教学设计", **no_filters}),
+        ("'数学', no ACL/facets/filters", {"text": "数学", **no_filters}),
+        ("'学生' + stage=junior", {"text": "学生", "filters": {"stage": "junior"}}),
+        ("'教学设计' + subject=math", {"text": "教学设计", "filters": {"subject": "math"}}),
+        ("'数学' + grade=g7,g8", {"text": "数学", "filters": {"grade": ["g7", "g8"]}}),
+        ("'函数' + subject=math,physics", {"text": "函数", "filters": {"subject": ["math", "physics"]}}),
+        ("'数学' + org filter", {"text": "数学", "filters": {"org": "110014"}}),
+        ("'洛必达法则' + stage=senior", {"text": "洛必达法则", "filters": {"stage": "senior"}}),
+        ("'课件', page 50", {"text": "课件", "page": 50}),
     ):
-        backend.search(SearchQuery(acl=ACL, facets=FACETS, **kwargs))
-        times = []
+        kwargs = {"acl": ACL, "facets": FACETS, **kwargs}
+        relevance = bool(kwargs["text"]) and "sort" not in kwargs
+        bq = backend.build_query(kwargs["text"]) if relevance else None
+        backend.search(SearchQuery(**kwargs))
+        times, bare_times = [], []
         for _ in range(runs):
             t0 = time.perf_counter()
-            res = backend.search(SearchQuery(acl=ACL, facets=FACETS, **kwargs))
+            res = backend.search(SearchQuery(**kwargs))
             times.append(time.perf_counter() - t0)
-        line = f"  {label:<30} hits {res.total:>7,}   p50 {ms(statistics.median(times))}   p95 {ms(pct(times, 0.95))}"
+            if bq is not None:
+                bare_times.append(timed(bare, bq))
+        line = f"  {label:<34} hits {res.total:>7,}   p50 {ms(statistics.median(times))}   p95 {ms(pct(times, 0.95))}"
+        if bare_times:
+            line += f"   bare p95 {ms(pct(bare_times, 0.95))}  ratio {pct(times, 0.95) / pct(bare_times, 0.95):5.2f}"
         if old is not None:
             old_times = []
             for _ in range(max(3, runs // 4)):
                 t0 = time.perf_counter()
-                old.search(SearchQuery(acl=ACL, facets=FACETS, **kwargs))
+                old.search(SearchQuery(**kwargs))
                 old_times.append(time.perf_counter() - t0)
             line += f"   | before p50 {ms(statistics.median(old_times))}"
         print(line)
     bare_searcher.close()
+
+
+def rss_mb() -> float:
+    """Resident set size of this process now (MB)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_cache_memory(index_dir: Path, queries: int) -> None:
+    """RSS growth of a fresh backend (result cache on, the defaults) over many different searches."""
+    from eduplatform.search.whoosh_backend import WhooshSearch
+
+    rng = random.Random(7)
+    backend = WhooshSearch(index_dir)
+    before = rss_mb()
+    backend.search(SearchQuery(text="", acl=ACL, facets=FACETS))
+    opened = rss_mb()
+    words = COMMON + RARE + ["教学", "设计", "图像", "方程", "几何", "实验", "阅读", "作文", "复习", "练习", "单元",
+                             "光合作用", "勾股定理", "化学方程式", "英语", "物理", "历史", "地理", "生物", "音乐"]
+    t0 = time.perf_counter()
+    for i in range(queries):
+        text = " ".join(rng.sample(words, rng.randint(1, 3))) if i % 4 else f"{rng.choice(words)} 词{i}"
+        filters = {"stage": rng.choice(["primary", "junior", "senior"])} if i % 3 == 0 else {}
+        backend.search(SearchQuery(text=text, acl=ACL, facets=FACETS, filters=filters,
+                                   page=rng.randint(1, 5), per_page=rng.choice([20, 50, 200])))
+    after = rss_mb()
+    _, gc = backend._current()
+    print(f"\n== cache memory: {queries:,} different searches (random 1–3 words, filters, pages 1–5 of 20/50/200)"
+          f" on a fresh backend, result cache on; {load()} ==")
+    print(f"  RSS {before:.0f} MB before opening, {opened:.0f} MB after the first search, {after:.0f} MB after"
+          f" the {queries:,} searches ({(after - opened):+.0f} MB; {1000 * (time.perf_counter() - t0) / queries:.1f} ms"
+          " per search)")
+    print(f"  caches: postings {backend._postings.bytes / 1e6:.1f} MB of {backend._postings.max_bytes / 1e6:.0f} MB;"
+          f" result pages {len(gc.results)} holding {gc.results.weight - len(gc.results)} hits"
+          f" (≤ {gc.results.maxsize} pages, ≤ {gc.results.max_weight} hits); selections {len(gc.selections)}"
+          f" (≤ {gc.selections.maxsize}); term bitmaps {len(gc._terms)} (≤ {gc._terms.maxsize})")
+    backend.close()
 
 
 def main() -> None:
@@ -419,6 +480,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the index even if it exists")
     parser.add_argument("--out-dir", help="where indexes are built and kept (default bench/out or $EDU_BENCH_OUT)")
     parser.add_argument("--baseline", help="an older whoosh_backend.py to measure in the same run")
+    parser.add_argument("--memory-queries", type=int, default=600,
+                        help="different searches for the cache memory figure (0: skip)")
+    parser.add_argument("--memory-only", action="store_true", help="only the cache memory figure")
     parser.add_argument("--index-rate-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--module", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
@@ -434,9 +498,16 @@ def main() -> None:
     backend, index_dir = build_or_reuse(args.docs, args.rebuild)
     size = dir_size(index_dir)
     print(f"index size on disk: {size / 1e6:.1f} MB ({size / args.docs:,.0f} bytes/doc)")
+    if args.memory_only:
+        backend.close()
+        measure_cache_memory(index_dir, args.memory_queries)
+        return
     if args.compare_docs:
         compare_indexing(args.compare_docs, args.batch, args.baseline)
     measure_queries(backend, index_dir, args.runs, args.baseline)
+    if args.memory_queries:
+        backend.close()
+        measure_cache_memory(index_dir, args.memory_queries)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS {rss_mb:.0f} MB; total bench time {time.perf_counter() - started:.0f} s; {load()}")
 

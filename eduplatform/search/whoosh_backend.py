@@ -40,6 +40,13 @@ Design notes
   (``result_cache_size``). They live in the generation cache, which is replaced as soon as the
   index on disk changes — a write by this process or any other — so they never serve stale
   results.
+* **Memory** is bounded per backend object (one per process and app): LRUs by count for term
+  bitmaps (per segment 1024, per generation 2048: ≤ 12.5 KB each at 100,000 documents),
+  selections (``SELECTION_CACHE_SIZE``) and result pages (``result_cache_size`` pages and at most
+  ``RESULT_CACHE_HITS`` hits in all), a byte budget for the scorer's postings arrays
+  (``postings_cache_mb``); facet bitmaps, lengths, norms and sort orders are per field of the
+  index (names from queries that the index lacks are not remembered), and everything belonging
+  to segments no longer in the index is dropped when the searcher is reopened.
 * **One cached searcher** per backend object, guarded by a lock (Whoosh readers are not
   thread-safe); before each search the latest on-disk generation is read (one directory listing)
   and the searcher reopened when it changed. Per-segment data (bitmaps, postings arrays, lengths,
@@ -59,6 +66,7 @@ Design notes
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import html
@@ -118,6 +126,9 @@ MANUAL_SCORING_MAX = 2000
 #: query selections (match bitmap, total, facet counts) and whole result pages are kept.
 SELECTION_CACHE_SIZE = 128
 RESULT_CACHE_SIZE = 256
+#: ... and at most this many hits in all the cached pages (a hit keeps ≤ 300 characters of summary
+#: twice, highlighted and not, and its facets: ≈ 2–3 KB, so ≈ 10–15 MB per process).
+RESULT_CACHE_HITS = 5000
 #: Ratings are stored as integer thousandths (Whoosh 2.7.5's float columns are broken).
 RATING_SCALE = 1000
 BUSY_MESSAGE = "搜索索引忙，请稍后再试"
@@ -351,18 +362,26 @@ def _posting_chunks(reader, fieldname: str, btext: bytes):
 
 
 class _LRU(OrderedDict):
-    def __init__(self, maxsize: int):
+    """Least-recently-used mapping bounded by a number of entries and, optionally, a total weight.
+
+    With ``weigh`` every entry costs ``weigh(value)`` (e.g. the hits of a cached result page) and
+    the oldest entries go as soon as the sum passes ``max_weight`` (an entry heavier than the
+    whole budget is not kept at all).
+    """
+
+    def __init__(self, maxsize: int, *, max_weight: int | None = None, weigh=None):
         super().__init__()
         self.maxsize = maxsize
+        self.max_weight = max_weight
+        self.weigh = weigh if max_weight is not None else None
+        self.weight = 0
 
     def get_or(self, key, make):
         try:
             value = self[key]
         except KeyError:
             value = make()
-            self[key] = value
-            if len(self) > self.maxsize:
-                self.popitem(last=False)
+            self.put(key, value)
             return value
         self.move_to_end(key)
         return value
@@ -375,10 +394,21 @@ class _LRU(OrderedDict):
         return value
 
     def put(self, key, value) -> None:
+        weigh = self.weigh
+        if weigh is not None:
+            cost = weigh(value)
+            if cost > self.max_weight:
+                return
+            old = super().get(key)
+            if old is not None:
+                self.weight -= weigh(old)
+            self.weight += cost
         self[key] = value
         self.move_to_end(key)
-        if len(self) > self.maxsize:
-            self.popitem(last=False)
+        while len(self) > self.maxsize or (weigh is not None and self.weight > self.max_weight):
+            _, old = self.popitem(last=False)
+            if weigh is not None:
+                self.weight -= weigh(old)
 
 
 class _SegmentCache:
@@ -421,7 +451,8 @@ class _SegmentCache:
                 bits = _ids_to_bits(_posting_chunks(reader, fieldname, btext), self.ndocs)
                 if bits:
                     values[btext.decode("utf-8")] = bits
-            self.facets[fieldname] = values
+            if values:  # a field this segment lacks is not remembered (names come from queries)
+                self.facets[fieldname] = values
         return values
 
     def sort_keys(self, reader, fieldname: str) -> list[int]:
@@ -429,10 +460,14 @@ class _SegmentCache:
         if keys is None:
             try:
                 keys = list(reader.column_reader(fieldname))
-            except Exception:  # field without a column (old index): no ordering
+            except Exception:  # noqa: BLE001 - field without a column (old index): no ordering
                 keys = [0] * self.ndocs
             self.keys[fieldname] = keys
         return keys
+
+
+def _result_weight(results: SearchResults) -> int:
+    return len(results.hits) + 1
 
 
 class _Selection:
@@ -473,7 +508,8 @@ class _GenerationCache:
         #: (selection key, facets, sort, page, per_page) → SearchResults: whole answers.
         #: ``result_cache_size`` 0 turns both off (every search computed from the term bitmaps).
         self.selections = _LRU(SELECTION_CACHE_SIZE) if result_cache_size > 0 else None
-        self.results = _LRU(result_cache_size) if result_cache_size > 0 else None
+        self.results = (_LRU(result_cache_size, max_weight=RESULT_CACHE_HITS, weigh=_result_weight)
+                        if result_cache_size > 0 else None)
 
     def _compose(self, per_leaf) -> int:
         out = 0
@@ -511,7 +547,8 @@ class _GenerationCache:
                 for value, bits in cache.facet_bits(sub, fieldname).items():
                     shifted = bits << offset if offset else bits
                     values[value] = values.get(value, 0) | shifted
-            self._facets[fieldname] = values
+            if values:
+                self._facets[fieldname] = values
         return values
 
     def order(self, fieldname: str) -> tuple[list[int], list[int]]:
@@ -775,10 +812,8 @@ class WhooshSearch(SearchBackend):
                     log.exception("cancelling the search index writer failed")
                     lock = getattr(writer, "writelock", None)
                     if lock is not None:
-                        try:
+                        with contextlib.suppress(Exception):
                             lock.release()
-                        except Exception:
-                            pass
 
     def _current(self):
         """The cached searcher (reopened if the index changed) and its generation cache.
@@ -794,10 +829,8 @@ class WhooshSearch(SearchBackend):
             latest = ix.latest_generation()
             if self._searcher is not None and latest != self._searcher_gen:
                 old, self._searcher = self._searcher, None
-                try:
+                with contextlib.suppress(Exception):
                     old.close()
-                except Exception:
-                    pass
             if self._searcher is None:
                 self._searcher = ix.searcher()
                 gen = self._searcher.reader().generation()
@@ -815,10 +848,8 @@ class WhooshSearch(SearchBackend):
 
     def _reset(self) -> None:
         if self._searcher is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._searcher.close()
-            except Exception:
-                pass
         self._searcher = None
         self._gc = None
 
@@ -851,7 +882,7 @@ class WhooshSearch(SearchBackend):
             "_stored_summary": summary,
             "created": int(doc.created.timestamp()) if doc.created else 0,
             "popularity": int(doc.popularity or 0),
-            "rating": int(round(float(doc.rating or 0.0) * RATING_SCALE)),
+            "rating": round(float(doc.rating or 0.0) * RATING_SCALE),
         }
         if doc.content:
             out["content"] = text(_nfkc(str(doc.content)))
@@ -940,7 +971,7 @@ class WhooshSearch(SearchBackend):
 
     def uids(self, kind: str | None = None) -> set[str]:
         with self._lock:
-            searcher, gc = self._current()
+            _searcher, gc = self._current()
             bits = gc.live
             if kind is not None:
                 bits &= gc.term_bits("kind", str(kind))
@@ -1033,13 +1064,15 @@ class WhooshSearch(SearchBackend):
             counts = selection.facet_counts.get(name)
             if counts is None:
                 counts = []
+                value_bits = gc.facet_bits(FACET_PREFIX + name)
                 if final:
-                    for value, bits in gc.facet_bits(FACET_PREFIX + name).items():
+                    for value, bits in value_bits.items():
                         c = (final & bits).bit_count()
                         if c:
                             counts.append((value, c))
                     counts.sort(key=lambda vc: (-vc[1], vc[0]))
-                selection.facet_counts[name] = counts
+                if value_bits:  # only facets the index has are remembered (names come from queries)
+                    selection.facet_counts[name] = counts
             results.facet_counts[name] = list(counts)
 
         offset = (page - 1) * per_page

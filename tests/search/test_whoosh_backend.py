@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from whoosh import fields, index as whoosh_index, query as wq
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer
 
-from eduplatform.search import SearchDocument, SearchError, SearchQuery
-from eduplatform.search import whoosh_backend
+from eduplatform.search import SearchDocument, SearchError, SearchQuery, whoosh_backend
 from eduplatform.search.whoosh_backend import WhooshSearch
 
 BASE = datetime(2024, 3, 1, 8, 0, 0)
