@@ -8,10 +8,15 @@ Design notes
   the stored title/summary keep their original form.
 * **Queries** are built directly (no query-language parser), so user input can never be a syntax
   error: the text is split on whitespace into words (at most ``MAX_WORDS``); each word is analysed
-  and becomes ``Or(title: AND(tokens), summary: …, content: …, keywords: …, tags: word)``; the words
-  are combined with ``Or(…, scale=0.9)`` — the same as Whoosh's ``OrGroup.factory(0.9)`` — so
-  documents holding every word rank first but documents with only some still match. Field weights
-  are schema ``field_boost``s (title 3, keywords 2, summary 1.5, content 1) under BM25F.
+  and its tokens — minus jieba's search-mode extras inside a longer token ('必达' in '洛必达'),
+  which are always indexed with it and so add nothing — become ``Or(title: AND(tokens), summary:
+  …, content: …, keywords: …, tags: word)``; the words are OR-ed. Scores add up (BM25F, field
+  weights are schema ``field_boost``s: title 3, keywords 2, summary 1.5, content 1), so a document
+  holding every word outranks one holding some. Every ``Or`` is Whoosh's ``DefaultOr`` (a binary
+  tree of unions) and there is no coordination factor: ``Or(scale=…)``'s ``CoordMatcher`` and
+  the small-segment ``ArrayUnionMatcher`` score depending on how far the matchers have run
+  (their sum differed between segments and between Whoosh's own collectors), and their bonus was
+  small anyway (0.01–0.1 per matching term on scores of 5–20).
 * **Filters, ACL, totals and facet counts use bitmaps.** For every index segment the postings of a
   term (an ACL token, a kind, a facet value, a query token) are turned once into a Python ``int``
   bitmap of document numbers and cached per segment (segments are immutable; deletions are applied
@@ -20,20 +25,39 @@ Design notes
   facet value's count is ``(result & value_bitmap).bit_count()`` — all C-speed big-integer
   operations, so counting facets over 70,000 matches costs about as much as over 70. Whoosh's own
   ``groupedby`` categorises every matching document in Python, which is far too slow at 100k docs.
-* **Scoring** uses Whoosh's matchers for only the page that is asked for: unfiltered queries go
-  through ``Searcher.search(limit=page*per_page)`` (top-N with block-quality skipping); filtered ones
-  either pass the result bitmap as the collector's ``filter`` or, when the filters leave few of the
-  matches, score just those documents with ``matcher.skip_to``. Non-relevance sorts walk a cached
-  per-generation document order (by the ``created``/``popularity``/``rating`` columns) or sort the
-  few matching documents directly.
+* **Scoring** of relevance queries is done for all selected documents at once per segment by
+  :mod:`eduplatform.search.scoring`: Whoosh builds its matcher tree (tree shape, idf, average
+  lengths), numpy evaluates it over the candidate documents with the term postings read once per
+  segment and cached — the same BM25F arithmetic in the same order, so the scores equal
+  ``matcher.score()`` exactly and ties go to the lower document number as in Whoosh's top-N
+  collector (whose block-quality skipping can even miss better documents). A query shape it does
+  not know falls back to Whoosh's matchers: the top-N collector with the filter bitmap or, when
+  the filters leave few documents, ``matcher.skip_to`` per document. Non-relevance sorts walk a
+  cached per-generation document order (by the ``created``/``popularity``/``rating`` columns) or
+  sort the few matching documents directly.
+* **Caches per index generation**: what a query selects (its match bitmap ∩ filters/ACL, the
+  total and facet counts, keyed by text, kinds, filters and ACL set) and whole result pages
+  (``result_cache_size``). They live in the generation cache, which is replaced as soon as the
+  index on disk changes — a write by this process or any other — so they never serve stale
+  results.
+* **Memory** is bounded per backend object (one per process and app): LRUs by count for term
+  bitmaps (per segment 1024, per generation 2048: ≤ 12.5 KB each at 100,000 documents),
+  selections (``SELECTION_CACHE_SIZE``) and result pages (``result_cache_size`` pages and at most
+  ``RESULT_CACHE_HITS`` hits in all), a byte budget for the scorer's postings arrays
+  (``postings_cache_mb``); facet bitmaps, lengths, norms and sort orders are per field of the
+  index (names from queries that the index lacks are not remembered), and everything belonging
+  to segments no longer in the index is dropped when the searcher is reopened.
 * **One cached searcher** per backend object, guarded by a lock (Whoosh readers are not
-  thread-safe); before each search ``Searcher.refresh()`` compares the latest on-disk generation
-  (one directory listing) and reopens only the segments that changed. Segment bitmaps survive
-  refreshes; per-generation composites are rebuilt lazily.
+  thread-safe); before each search the latest on-disk generation is read (one directory listing)
+  and the searcher reopened when it changed. Per-segment data (bitmaps, postings arrays, lengths,
+  sort keys) survives reopening; per-generation composites and caches are rebuilt lazily.
 * **Writes** take Whoosh's file lock (``MAIN_WRITELOCK``), retrying with jittered back-off until
   ``lock_timeout`` (then :class:`SearchError`), and always commit or cancel. Index creation happens
   under the same lock with an existence re-check, so two processes can't both create (Whoosh's
   ``create_in`` deletes existing index files).
+  Text is analysed before the lock is taken (``analyze``: clause by clause with a cache, exactly
+  the analyzer's tokens) and handed to Whoosh as token lists, so concurrent writers analyse in
+  parallel and hold the lock only to write postings.
 * **Highlighting** wraps occurrences of the query's analysed tokens in ``<mark>`` on the stored
   title/summary, escaping everything else. It is done with one compiled regex rather than Whoosh's
   highlighter, because that re-runs jieba on every shown text (≈360k chars/s: ~18 ms for a page of
@@ -42,6 +66,9 @@ Design notes
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import functools
 import html
 import json
 import logging
@@ -55,17 +82,21 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from heapq import heappush, heapreplace, nlargest
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index as whoosh_index, query as wq
+import numpy as np
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.idsets import DocIdSet
 from whoosh.index import LockError
+from whoosh.query.compound import DefaultOr
 from whoosh.reading import TermNotFound
 from whoosh.writing import CLEAR
 
+from eduplatform.search import scoring
 from eduplatform.search.base import (
     SORT_ORDERS,
     SUMMARY_MAX_CHARS,
@@ -91,6 +122,13 @@ MAX_PER_PAGE = 200
 #: there are at most this many, or when the filters keep less than 1/8 of the text matches;
 #: otherwise the top-N collector runs over the matches with the filter bitmap.
 MANUAL_SCORING_MAX = 2000
+#: Per index generation (both are dropped as soon as the index changes, in any process): how many
+#: query selections (match bitmap, total, facet counts) and whole result pages are kept.
+SELECTION_CACHE_SIZE = 128
+RESULT_CACHE_SIZE = 256
+#: ... and at most this many hits in all the cached pages (a hit keeps ≤ 300 characters of summary
+#: twice, highlighted and not, and its facets: ≈ 2–3 KB, so ≈ 10–15 MB per process).
+RESULT_CACHE_HITS = 5000
 #: Ratings are stored as integer thousandths (Whoosh 2.7.5's float columns are broken).
 RATING_SCALE = 1000
 BUSY_MESSAGE = "搜索索引忙，请稍后再试"
@@ -144,6 +182,74 @@ def chinese_analyzer():
         jieba.setLogLevel(logging.WARNING)
         _analyzer = ChineseAnalyzer()
     return _analyzer
+
+
+#: Clauses longer than this are analysed without the cache (they rarely repeat).
+MAX_CACHED_CLAUSE = 48
+
+
+def analyze(text: str) -> list[str]:
+    """The token texts ``chinese_analyzer()`` yields for ``text``, clause by clause, with a cache.
+
+    jieba cuts each run of ``re_han_default`` characters (a clause between punctuation or spaces)
+    on its own and every later step (search-mode extras, lower-casing, stop words, stemming) is
+    per token, so the analysis of a text is the concatenation of the analyses of its runs and
+    the runs in between. Titles, descriptions and extracted text repeat many clauses (subject,
+    grade and type names, headings, boilerplate), and a cached clause skips jieba entirely.
+    """
+    global _block_re
+    if _block_re is None:
+        jieba, _ = _import_jieba()
+        _block_re = jieba.re_han_default
+    out: list[str] = []
+    for block in _block_re.split(text):
+        if not block:
+            continue
+        if len(block) <= MAX_CACHED_CLAUSE:
+            out.extend(_analyze_clause(block))
+        else:
+            out.extend([t.text for t in chinese_analyzer()(block)])
+    return out
+
+
+_block_re = None
+
+
+@functools.lru_cache(maxsize=50_000)
+def _analyze_clause(block: str) -> tuple[str, ...]:
+    return tuple(t.text for t in chinese_analyzer()(block))
+
+
+def _remember_absent_columns() -> None:
+    """Make Whoosh's per-document reader remember that a segment has no column for a field.
+
+    ``W3PerDocReader._cached_reader`` caches the column readers it opens but not a missing column,
+    so every ``doc_field_length`` of a field without lengths (ID, NUMERIC: uid, acl, facets, the
+    numeric trie terms…) checks the storage again — an ``os.stat`` per posting while a new
+    segment's postings are written (~27,000 per 500-document commit) and per document and field
+    in merges. A finished segment's files never change, so the answer can be kept.
+    """
+    from whoosh.codec import whoosh3
+
+    cls = whoosh3.W3PerDocReader
+    if getattr(cls, "_edu_absent_columns", False):
+        return
+    original = cls._cached_reader
+
+    def _cached_reader(self, fieldname, column):
+        absent = self.__dict__.get("_edu_absent")
+        if absent is not None and fieldname in absent:
+            return None
+        reader = original(self, fieldname, column)
+        if reader is None:
+            self.__dict__.setdefault("_edu_absent", set()).add(fieldname)
+        return reader
+
+    cls._cached_reader = _cached_reader
+    cls._edu_absent_columns = True
+
+
+_remember_absent_columns()
 
 
 def build_schema() -> fields.Schema:
@@ -256,21 +362,53 @@ def _posting_chunks(reader, fieldname: str, btext: bytes):
 
 
 class _LRU(OrderedDict):
-    def __init__(self, maxsize: int):
+    """Least-recently-used mapping bounded by a number of entries and, optionally, a total weight.
+
+    With ``weigh`` every entry costs ``weigh(value)`` (e.g. the hits of a cached result page) and
+    the oldest entries go as soon as the sum passes ``max_weight`` (an entry heavier than the
+    whole budget is not kept at all).
+    """
+
+    def __init__(self, maxsize: int, *, max_weight: int | None = None, weigh=None):
         super().__init__()
         self.maxsize = maxsize
+        self.max_weight = max_weight
+        self.weigh = weigh if max_weight is not None else None
+        self.weight = 0
 
     def get_or(self, key, make):
         try:
             value = self[key]
         except KeyError:
             value = make()
-            self[key] = value
-            if len(self) > self.maxsize:
-                self.popitem(last=False)
+            self.put(key, value)
             return value
         self.move_to_end(key)
         return value
+
+    def lookup(self, key):
+        """The value for ``key`` (now the most recently used), or None."""
+        value = super().get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        weigh = self.weigh
+        if weigh is not None:
+            cost = weigh(value)
+            if cost > self.max_weight:
+                return
+            old = super().get(key)
+            if old is not None:
+                self.weight -= weigh(old)
+            self.weight += cost
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.maxsize or (weigh is not None and self.weight > self.max_weight):
+            _, old = self.popitem(last=False)
+            if weigh is not None:
+                self.weight -= weigh(old)
 
 
 class _SegmentCache:
@@ -283,6 +421,8 @@ class _SegmentCache:
         self.facets: dict[str, dict[str, int]] = {}
         self.keys: dict[str, list[int]] = {}
         self.live: tuple[int, int] | None = None  # (deleted_count, bitmap)
+        #: fieldname → the field-length byte of every document (None: no length column).
+        self.lengths: dict[str, Any] = {}
 
     def term_bits(self, reader, fieldname: str, btext: bytes) -> int:
         return self.terms.get_or(
@@ -311,7 +451,8 @@ class _SegmentCache:
                 bits = _ids_to_bits(_posting_chunks(reader, fieldname, btext), self.ndocs)
                 if bits:
                     values[btext.decode("utf-8")] = bits
-            self.facets[fieldname] = values
+            if values:  # a field this segment lacks is not remembered (names come from queries)
+                self.facets[fieldname] = values
         return values
 
     def sort_keys(self, reader, fieldname: str) -> list[int]:
@@ -319,16 +460,33 @@ class _SegmentCache:
         if keys is None:
             try:
                 keys = list(reader.column_reader(fieldname))
-            except Exception:  # field without a column (old index): no ordering
+            except Exception:  # noqa: BLE001 - field without a column (old index): no ordering
                 keys = [0] * self.ndocs
             self.keys[fieldname] = keys
         return keys
 
 
+def _result_weight(results: SearchResults) -> int:
+    return len(results.hits) + 1
+
+
+class _Selection:
+    """What a query selects in one generation: text matches, allowed ∩ matches, facet counts."""
+
+    __slots__ = ("allowed", "facet_counts", "final", "match", "total")
+
+    def __init__(self, match: int, allowed: int | None):
+        self.match = match
+        self.allowed = allowed
+        self.final = match if allowed is None else match & allowed
+        self.total = self.final.bit_count()
+        self.facet_counts: dict[str, list[tuple[str, int]]] = {}
+
+
 class _GenerationCache:
     """Composite bitmaps/orders for one reader generation, built lazily from segment caches."""
 
-    def __init__(self, searcher, segcaches: dict[str, _SegmentCache]):
+    def __init__(self, searcher, segcaches: dict[str, _SegmentCache], result_cache_size: int = 0):
         self.reader = searcher.reader()
         self.leaves = []  # (segment reader, offset, segment cache)
         for sub, offset in self.reader.leaf_readers():
@@ -344,6 +502,14 @@ class _GenerationCache:
         self._terms = _LRU(2048)
         self._facets: dict[str, dict[str, int]] = {}
         self._orders: dict[str, tuple[list[int], list[int]]] = {}
+        #: segment id → BM25 length norms per (field, B, K1, average length) for the scorer.
+        self.norms: dict[str, dict] = {}
+        #: (text, kinds, filters, ACL) → _Selection: what a query selects, and its facet counts.
+        #: (selection key, facets, sort, page, per_page) → SearchResults: whole answers.
+        #: ``result_cache_size`` 0 turns both off (every search computed from the term bitmaps).
+        self.selections = _LRU(SELECTION_CACHE_SIZE) if result_cache_size > 0 else None
+        self.results = (_LRU(result_cache_size, max_weight=RESULT_CACHE_HITS, weigh=_result_weight)
+                        if result_cache_size > 0 else None)
 
     def _compose(self, per_leaf) -> int:
         out = 0
@@ -381,7 +547,8 @@ class _GenerationCache:
                 for value, bits in cache.facet_bits(sub, fieldname).items():
                     shifted = bits << offset if offset else bits
                     values[value] = values.get(value, 0) | shifted
-            self._facets[fieldname] = values
+            if values:
+                self._facets[fieldname] = values
         return values
 
     def order(self, fieldname: str) -> tuple[list[int], list[int]]:
@@ -440,26 +607,49 @@ def parse_text(text: str) -> _ParsedText:
         if len(words) >= MAX_WORDS:
             break
         words.append(word)
-        tokens: list[str] = []
-        for token in ana(word, mode="query"):
-            if token.text and token.text not in tokens:
-                tokens.append(token.text)
+        tokens = _main_tokens(ana, word)
+        all_tokens.extend(t for t in tokens if t not in all_tokens)
         alternatives: list[wq.Query] = []
-        if tokens:
-            all_tokens.extend(tokens)
-            for fieldname in TEXT_FIELDS:
-                if len(tokens) == 1:
-                    alternatives.append(wq.Term(fieldname, tokens[0]))
-                else:
-                    alternatives.append(wq.And([wq.Term(fieldname, t) for t in tokens]))
+        for fieldname in TEXT_FIELDS if tokens else ():
+            terms = [wq.Term(fieldname, t) for t in tokens]
+            # Several tokens ('教学设计' → 教学, 设计) must meet in one field: the index keeps no
+            # positions, so this is the closest it gets to "the word as typed".
+            alternatives.append(terms[0] if len(terms) == 1 else wq.And(terms))
         alternatives.append(wq.Term("tags", word.lower()))
-        word_queries.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
-    if len(word_queries) == 1:
-        q = word_queries[0]
-    else:
-        # == whoosh.qparser.OrGroup.factory(0.9): more matching words, higher score.
-        q = wq.Or(word_queries, scale=0.9)
+        word_queries.append(alternatives[0] if len(alternatives) == 1 else DefaultOr(alternatives))
+    q = word_queries[0] if len(word_queries) == 1 else DefaultOr(word_queries)
     return _ParsedText(q, all_tokens, words)
+
+
+def _main_tokens(ana, word: str) -> list[str]:
+    """The analysed tokens of ``word`` minus jieba's search-mode extras inside longer tokens.
+
+    jieba's search mode (used for indexing) emits '二次', '函数' and '二次函数' for '二次函数': the
+    extras are always indexed alongside the whole word, so requiring them adds nothing to the
+    match and only costs scoring time (and adds the score of '教学' to a search for '教学设计').
+    """
+    spans = [(t.text, t.startchar, t.endchar) for t in ana(word, chars=True)]
+    out: list[str] = []
+    for text, start, end in spans:
+        inside = any(s <= start and end <= e and e - s > end - start for _, s, e in spans)
+        if text and not inside and text not in out:
+            out.append(text)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> _ParsedText:
+    """``parse_text`` for a search (jieba is deterministic: the same text, the same query)."""
+    return parse_text(text)
+
+
+def _selection_key(query: SearchQuery) -> tuple:
+    """What decides the documents a query selects (ACL order and duplicates don't matter)."""
+    filters = tuple(sorted((str(name), tuple(sorted(_clean_values(value))))
+                           for name, value in (query.filters or {}).items()))
+    kinds = None if query.kinds is None else tuple(sorted(_clean_values(query.kinds)))
+    acl = None if query.acl is None else tuple(sorted(_clean_values(query.acl)))
+    return (query.text or "", kinds, filters, acl)
 
 
 def _match_bits(q: wq.Query, gc: _GenerationCache, searcher) -> int:
@@ -528,8 +718,11 @@ def _highlight(text: str, rx: re.Pattern | None) -> str:
 class WhooshSearch(SearchBackend):
     """A Whoosh index in ``index_dir``; safe to share between processes (one writer at a time)."""
 
-    def __init__(self, index_dir: Path | str, *, lock_timeout: float = 30.0, limitmb: int = 128):
+    def __init__(self, index_dir: Path | str, *, lock_timeout: float = 30.0, limitmb: int = 128,
+                 result_cache_size: int = RESULT_CACHE_SIZE, postings_cache_mb: int = 64):
         self.index_dir = Path(index_dir)
+        #: Whole result pages kept per index generation (0 = compute every search, no query caches).
+        self.result_cache_size = int(result_cache_size)
         self.lock_timeout = float(lock_timeout)
         self.limitmb = int(limitmb)
         self._lock = threading.RLock()
@@ -538,6 +731,9 @@ class WhooshSearch(SearchBackend):
         self._searcher_gen: int | None = None
         self._gc: _GenerationCache | None = None
         self._segcaches: dict[str, _SegmentCache] = {}
+        #: Term postings as arrays for scoring (a word in 70,000 documents of one field ≈ 1 MB).
+        self._postings = scoring.PostingsCache(postings_cache_mb * 1024 * 1024)
+        self._pretokenize_ok: bool | None = None
 
     def __repr__(self) -> str:
         return f"WhooshSearch({str(self.index_dir)!r})"
@@ -616,10 +812,8 @@ class WhooshSearch(SearchBackend):
                     log.exception("cancelling the search index writer failed")
                     lock = getattr(writer, "writelock", None)
                     if lock is not None:
-                        try:
+                        with contextlib.suppress(Exception):
                             lock.release()
-                        except Exception:
-                            pass
 
     def _current(self):
         """The cached searcher (reopened if the index changed) and its generation cache.
@@ -635,10 +829,8 @@ class WhooshSearch(SearchBackend):
             latest = ix.latest_generation()
             if self._searcher is not None and latest != self._searcher_gen:
                 old, self._searcher = self._searcher, None
-                try:
+                with contextlib.suppress(Exception):
                     old.close()
-                except Exception:
-                    pass
             if self._searcher is None:
                 self._searcher = ix.searcher()
                 gen = self._searcher.reader().generation()
@@ -647,18 +839,17 @@ class WhooshSearch(SearchBackend):
             self._searcher = None
             raise SearchError(f"搜索索引不可用：{exc}") from exc
         if self._gc is None or self._gc.reader is not self._searcher.reader():
-            self._gc = _GenerationCache(self._searcher, self._segcaches)
+            self._gc = _GenerationCache(self._searcher, self._segcaches, self.result_cache_size)
             for segid in list(self._segcaches):
                 if segid not in self._gc.segids:
                     del self._segcaches[segid]
+            self._postings.forget_segments(self._gc.segids)
         return self._searcher, self._gc
 
     def _reset(self) -> None:
         if self._searcher is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._searcher.close()
-            except Exception:
-                pass
         self._searcher = None
         self._gc = None
 
@@ -666,36 +857,38 @@ class WhooshSearch(SearchBackend):
         with self._lock:
             self._reset()
             self._segcaches.clear()
+            self._postings.clear()
+            self._pretokenize_ok = None
             self._ix = None
 
     # ---- writing ------------------------------------------------------------------------
 
-    @staticmethod
-    def _doc_fields(doc: SearchDocument) -> dict[str, Any]:
+    def _doc_fields(self, doc: SearchDocument) -> dict[str, Any]:
         if not doc.kind or not str(doc.kind).strip():
             raise ValueError("SearchDocument.kind is required")
         title = str(doc.title or "")
         summary = str(doc.summary or "")[:SUMMARY_MAX_CHARS]
         facets: dict[str, str | list[str]] = {}
+        # Text is analysed here, before the write lock is taken, when the index's text fields use
+        # our analyzer: a list of tokens is indexed as is (Whoosh skips its analyzer for lists).
+        text = analyze if self._pretokenize() else (lambda value: value)
         out: dict[str, Any] = {
             "uid": doc.uid,
             "kind": str(doc.kind),
             "object_id": str(doc.object_id),
-            "title": _nfkc(title),
-            "summary": _nfkc(summary),
+            "title": text(_nfkc(title)),
+            "summary": text(_nfkc(summary)),
+            "_stored_title": title,
+            "_stored_summary": summary,
             "created": int(doc.created.timestamp()) if doc.created else 0,
             "popularity": int(doc.popularity or 0),
-            "rating": int(round(float(doc.rating or 0.0) * RATING_SCALE)),
+            "rating": round(float(doc.rating or 0.0) * RATING_SCALE),
         }
-        if out["title"] != title:
-            out["_stored_title"] = title
-        if out["summary"] != summary:
-            out["_stored_summary"] = summary
         if doc.content:
-            out["content"] = _nfkc(str(doc.content))
+            out["content"] = text(_nfkc(str(doc.content)))
         keywords = _clean_values(doc.keywords)
         if keywords:
-            out["keywords"] = _nfkc(" ".join(keywords))
+            out["keywords"] = text(_nfkc(" ".join(keywords)))
             out["tags"] = sorted({_nfkc(k).lower() for k in keywords})
         acl = _clean_values(doc.acl)
         if acl:
@@ -710,6 +903,14 @@ class WhooshSearch(SearchBackend):
             facets[name] = values if isinstance(value, (list, tuple, set, frozenset)) else values[0]
         out["facets"] = json.dumps(facets, ensure_ascii=False, separators=(",", ":"))
         return out
+
+    def _pretokenize(self) -> bool:
+        """Whether every text field of the index uses ``chinese_analyzer()`` (so ``analyze`` may)."""
+        if self._pretokenize_ok is None:
+            schema = self._open().schema
+            ana = chinese_analyzer()
+            self._pretokenize_ok = all(name in schema and schema[name].analyzer == ana for name in TEXT_FIELDS)
+        return self._pretokenize_ok
 
     def index(self, docs: Iterable[SearchDocument]) -> int:
         batch: dict[str, dict[str, Any]] = {}
@@ -770,7 +971,7 @@ class WhooshSearch(SearchBackend):
 
     def uids(self, kind: str | None = None) -> set[str]:
         with self._lock:
-            searcher, gc = self._current()
+            _searcher, gc = self._current()
             bits = gc.live
             if kind is not None:
                 bits &= gc.term_bits("kind", str(kind))
@@ -796,15 +997,30 @@ class WhooshSearch(SearchBackend):
         page = max(1, int(query.page or 1))
         per_page = min(MAX_PER_PAGE, max(1, int(query.per_page or 20)))
         self._open()  # loads jieba (cache dir, quiet logging) before the query is analysed
-        parsed = parse_text(query.text or "")
+        parsed = _parse_cached(query.text or "")
         sort = query.sort if query.sort in SORT_ORDERS else "relevance"
         if sort == "relevance" and parsed.query is None:
             sort = "newest"
+        selection_key = _selection_key(query)
+        facet_names = tuple(f for f in dict.fromkeys(query.facets or []) if FACET_NAME_RE.match(str(f)))
+        result_key = (selection_key, facet_names, sort, page, per_page)
         with self._lock:
             for attempt in (1, 2):
                 try:
                     searcher, gc = self._current()
-                    return self._search(searcher, gc, query, parsed, sort, page, per_page)
+                    cached = gc.results.lookup(result_key) if gc.results is not None else None
+                    if cached is not None:
+                        return copy.deepcopy(cached)
+                    selection = gc.selections.lookup(selection_key) if gc.selections is not None else None
+                    if selection is None:
+                        selection = self._select(searcher, gc, query, parsed)
+                        if gc.selections is not None:
+                            gc.selections.put(selection_key, selection)
+                    results = self._search(searcher, gc, selection, parsed, facet_names, sort, page, per_page)
+                    if gc.results is not None:
+                        gc.results.put(result_key, results)
+                        return copy.deepcopy(results)
+                    return results
                 except SearchError:
                     raise
                 except (OSError, whoosh_index.IndexError, EOFError) as exc:
@@ -836,30 +1052,35 @@ class WhooshSearch(SearchBackend):
             narrow(gc.any_of("acl", _clean_values(query.acl)))
         return allowed
 
-    def _search(self, searcher, gc, query, parsed, sort, page, per_page) -> SearchResults:
+    def _select(self, searcher, gc, query: SearchQuery, parsed: _ParsedText) -> _Selection:
         live = gc.live
         match = live if parsed.query is None else _match_bits(parsed.query, gc, searcher) & live
-        allowed = self._filter_bits(gc, query)
-        final = match if allowed is None else match & allowed
-        total = final.bit_count()
-        results = SearchResults(total=total, page=page, per_page=per_page)
+        return _Selection(match, self._filter_bits(gc, query))
 
-        facet_names = [f for f in dict.fromkeys(query.facets or []) if FACET_NAME_RE.match(str(f))]
+    def _search(self, searcher, gc, selection: _Selection, parsed, facet_names, sort, page, per_page) -> SearchResults:
+        final, total = selection.final, selection.total
+        results = SearchResults(total=total, page=page, per_page=per_page)
         for name in facet_names:
-            counts: list[tuple[str, int]] = []
-            if final:
-                for value, bits in gc.facet_bits(FACET_PREFIX + name).items():
-                    c = (final & bits).bit_count()
-                    if c:
-                        counts.append((value, c))
-                counts.sort(key=lambda vc: (-vc[1], vc[0]))
-            results.facet_counts[name] = counts
+            counts = selection.facet_counts.get(name)
+            if counts is None:
+                counts = []
+                value_bits = gc.facet_bits(FACET_PREFIX + name)
+                if final:
+                    for value, bits in value_bits.items():
+                        c = (final & bits).bit_count()
+                        if c:
+                            counts.append((value, c))
+                    counts.sort(key=lambda vc: (-vc[1], vc[0]))
+                if value_bits:  # only facets the index has are remembered (names come from queries)
+                    selection.facet_counts[name] = counts
+            results.facet_counts[name] = list(counts)
 
         offset = (page - 1) * per_page
         if total <= offset:
             return results
         if sort == "relevance":
-            top = self._top_scored(searcher, gc, parsed.query, final, total, match, allowed, offset + per_page)
+            top = self._top_scored(searcher, gc, parsed.query, final, total, selection.match, selection.allowed,
+                                   offset + per_page)
         else:
             top = [(0.0, d) for d in self._top_sorted(gc, SORT_FIELDS[sort], final, total, offset + per_page)]
         rx = parsed.highlight_re
@@ -885,9 +1106,43 @@ class WhooshSearch(SearchBackend):
             )
         return results
 
-    @staticmethod
-    def _top_scored(searcher, gc, q, final: int, total: int, match: int, allowed, limit: int):
+    def _top_scored(self, searcher, gc, q, final: int, total: int, match: int, allowed, limit: int):
         """(score, docnum) pairs of the best ``limit`` documents of ``final``, best first."""
+        try:
+            return self._top_vector(searcher, gc, q, final, limit)
+        except scoring.Unsupported as exc:  # a query shape the vector scorer doesn't know
+            log.debug("search: scoring with Whoosh's matchers (%s)", exc)
+        return self._top_whoosh(searcher, gc, q, final, total, match, allowed, limit)
+
+    def _top_vector(self, searcher, gc, q, final: int, limit: int):
+        """Score every document of ``final`` at once per segment (exact Whoosh BM25F scores)."""
+        docnums = scoring.bits_to_docnums(final, gc.ndocs)
+        context = searcher.context()
+        best_scores, best_docs = [], []
+        for (sub, offset), (reader, leaf_offset, cache) in zip(searcher.leaf_searchers(), gc.leaves, strict=True):
+            if offset != leaf_offset:
+                raise scoring.Unsupported("searcher and reader segments differ")
+            lo, hi = np.searchsorted(docnums, [offset, offset + reader.doc_count_all()])
+            if lo == hi:
+                continue
+            cands = docnums[lo:hi] - offset
+            norms = gc.norms.setdefault(cache.segid, {})
+            seg = scoring.SegmentScorer(cache.segid, reader, self._postings, cache.lengths, norms)
+            scores = seg.scores(q.matcher(sub, context), cands)
+            present = scores > 0
+            if not present.all():
+                scores, cands = scores[present], cands[present]
+            scores, cands = scoring.top_k(scores, cands + offset, limit)
+            best_scores.append(scores)
+            best_docs.append(cands)
+        if not best_scores:
+            return []
+        scores, docs = scoring.top_k(np.concatenate(best_scores), np.concatenate(best_docs), limit)
+        return list(zip(scores.tolist(), docs.tolist(), strict=True))
+
+    @staticmethod
+    def _top_whoosh(searcher, gc, q, final: int, total: int, match: int, allowed, limit: int):
+        """``_top_scored`` with Whoosh's own matchers (for query shapes ``scoring`` doesn't know)."""
         if allowed is None:
             return searcher.search(q, limit=limit, terms=False).top_n
         match_total = match.bit_count()

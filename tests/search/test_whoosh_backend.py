@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from whoosh import fields, index as whoosh_index, query as wq
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer
 
-from eduplatform.search import SearchDocument, SearchError, SearchQuery
-from eduplatform.search import whoosh_backend
+from eduplatform.search import SearchDocument, SearchError, SearchQuery, whoosh_backend
 from eduplatform.search.whoosh_backend import WhooshSearch
 
 BASE = datetime(2024, 3, 1, 8, 0, 0)
@@ -445,3 +446,75 @@ def test_concurrent_writer_processes(tmp_path):
     assert results.total == 200
     assert results.facet_counts["w"] == [("0", 50), ("1", 50), ("2", 50), ("3", 50)]
     assert b.search(SearchQuery(text="进程2", filters={"w": "2"})).total == 50
+
+
+# ---- per-generation caches ----------------------------------------------------------------
+
+
+def _write_in_another_process(index_dir: str, action: str) -> None:
+    b = WhooshSearch(Path(index_dir), lock_timeout=60)
+    if action == "add":
+        b.index([doc(3, "第三份函数资料", facets={"type": "exercise"}, acl=["public"])])
+    elif action == "delete":
+        b.delete(["resource:1"])
+    b.close()
+
+
+def _in_another_process(index_dir, action: str) -> None:
+    p = multiprocessing.get_context("spawn").Process(target=_write_in_another_process, args=(str(index_dir), action))
+    p.start()
+    p.join(60)
+    assert p.exitcode == 0
+
+
+def test_cached_results_follow_writes_from_another_process(backend):
+    backend.index([doc(1, "函数课件", facets={"type": "courseware"}), doc(2, "函数习题", facets={"type": "exercise"})])
+    q = SearchQuery(text="函数", acl=["public"], facets=["type"], per_page=1)
+    first = backend.search(q)
+    assert first.total == 2
+    assert backend.search(q) == first  # served from the cache, equal
+    _, gc = backend._current()
+    assert len(gc.results) == 1 and len(gc.selections) == 1
+    _in_another_process(backend.index_dir, "add")
+    after_add = backend.search(q)
+    assert after_add.total == 3
+    assert dict(after_add.facet_counts["type"]) == {"courseware": 1, "exercise": 2}
+    assert backend.search(SearchQuery(text="函数", acl=["public"], facets=["type"], page=3, per_page=1)).hits
+    _in_another_process(backend.index_dir, "delete")
+    after_delete = backend.search(q)
+    assert after_delete.total == 2
+    assert "resource:1" not in uids(backend.search(SearchQuery(text="函数", acl=["public"], per_page=10)))
+
+
+def test_cached_results_are_copies(backend):
+    backend.index([doc(1, "函数课件", facets={"type": "courseware"})])
+    q = SearchQuery(text="函数", facets=["type"])
+    first = backend.search(q)
+    first.hits[0].highlights["title"] = "changed"
+    first.facet_counts["type"].append(("x", 9))
+    second = backend.search(q)
+    assert second.hits[0].highlights["title"] == "<mark>函数</mark>课件"
+    assert second.facet_counts["type"] == [("courseware", 1)]
+
+
+def test_cache_keys_separate_acl_filters_pages_and_sorts(backend):
+    backend.index([doc(i, f"几何 第{i}课", acl=["public"] if i % 2 else ["org:9"], created=BASE + timedelta(days=i),
+                       popularity=10 - i, facets={"stage": "junior" if i < 3 else "senior"}) for i in range(6)])
+    public = backend.search(SearchQuery(text="几何", acl=["public"]))
+    both = backend.search(SearchQuery(text="几何", acl=["org:9", "public"]))
+    assert (public.total, both.total) == (3, 6)
+    assert backend.search(SearchQuery(text="几何", acl=["public", "org:9", "public"])).total == 6
+    assert backend.search(SearchQuery(text="几何", filters={"stage": "junior"})).total == 3
+    assert backend.search(SearchQuery(text="几何", filters={"stage": ["senior", "junior"]})).total == 6
+    newest = uids(backend.search(SearchQuery(text="几何", sort="newest")))
+    popular = uids(backend.search(SearchQuery(text="几何", sort="popularity")))
+    assert newest == list(reversed(popular)) == [f"resource:{i}" for i in range(5, -1, -1)]
+    assert uids(backend.search(SearchQuery(text="几何", sort="newest", page=2, per_page=4))) == newest[4:]
+
+
+def test_result_cache_can_be_switched_off(tmp_path):
+    b = WhooshSearch(tmp_path / "index", result_cache_size=0)
+    b.index([doc(1, "函数")])
+    assert b.search(SearchQuery(text="函数")).total == 1
+    assert b._current()[1].results is None and b._current()[1].selections is None
+    b.close()
