@@ -47,7 +47,7 @@ bench: install
 	@for script in bench/bench_*.py; do echo "=== $$script ==="; $(BIN)/python $$script || exit 1; done
 
 lint: install
-	$(BIN)/pip install --quiet ruff && $(BIN)/ruff check eduplatform tests bench config.py
+	$(BIN)/pip install --quiet ruff==0.17.6 && $(BIN)/ruff check eduplatform tests bench config.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -40,7 +41,7 @@ class Config:
 
     #: None means "derive from DATA_DIR" (see finalize_settings), so tests can move DATA_DIR alone.
     SQLALCHEMY_DATABASE_URI = _env("EDU_DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     # Storage: "file" (default, under DATA_DIR/objects) or "minio".
     STORAGE_BACKEND = _env("EDU_STORAGE", "file")

@@ -75,7 +75,7 @@ class GeneratorStream:
 # -- memory -------------------------------------------------------------------------------------
 def _status_kib(field: str) -> int:
     with open("/proc/self/status") as fh:
-        match = re.search(rf"^{field}:\s+(\d+) kB", fh.read(), re.M)
+        match = re.search(rf"^{field}:\s+(\d+) kB", fh.read(), re.MULTILINE)
     return int(match.group(1)) if match else 0
 
 

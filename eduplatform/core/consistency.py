@@ -22,8 +22,8 @@ class ConsistencyReport:
                     or self.index_without_row or self.rows_not_indexed)
 
     def lines(self) -> list[str]:
-        out = [f"文件记录 {self.counts.get('rows', 0)} 条，存储对象 {self.counts.get('objects', 0)} 个，"
-               f"索引文档 {self.counts.get('indexed', 0)} 条"]
+        out = [(f"文件记录 {self.counts.get('rows', 0)} 条，存储对象 {self.counts.get('objects', 0)} 个，"
+                f"索引文档 {self.counts.get('indexed', 0)} 条")]
         sections = [
             ("存储中有对象但数据库无记录（孤立对象）", self.objects_without_row),
             ("数据库有记录但存储中无对象（文件丢失）", self.rows_without_object),

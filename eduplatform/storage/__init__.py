@@ -1,2 +1,15 @@
 """Object storage: one interface, a file-system backend (default) and a MinIO backend."""
-from eduplatform.storage.base import (InvalidKey, ObjectNotFound, ObjectStat, ObjectTooLarge, PutResult, Storage, StorageError, validate_key)
+
+from eduplatform.storage.base import (
+    InvalidKey,
+    ObjectNotFound,
+    ObjectStat,
+    ObjectTooLarge,
+    PutResult,
+    Storage,
+    StorageError,
+    validate_key,
+)
+
+__all__ = ["InvalidKey", "ObjectNotFound", "ObjectStat", "ObjectTooLarge", "PutResult", "Storage", "StorageError",
+           "validate_key"]

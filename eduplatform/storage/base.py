@@ -220,7 +220,7 @@ class ChunkIterator(Iterator[bytes]):
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finaliser
+        except Exception:  # noqa: BLE001, S110 - never raise from a finaliser
             pass
 
 

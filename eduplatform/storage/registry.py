@@ -25,7 +25,7 @@ def build_storage(config) -> Storage:
         )
         try:
             storage.ensure_bucket()  # a fresh MinIO has no bucket yet
-        except Exception as exc:  # MinIO down at start-up: serve anyway, /healthz reports it
+        except Exception as exc:  # noqa: BLE001 - MinIO down at start-up: serve anyway, /healthz reports it
             import logging
 
             logging.getLogger(__name__).warning("MinIO bucket check failed at start-up: %s", exc)
