@@ -172,6 +172,17 @@ def init_app(app: Flask) -> None:
 
         return user_for_token(token)
 
+    def bearer_token_names_the_caller():
+        """A request carrying a bearer token is that token's user (or nobody, if it is not valid),
+        whatever cookie session the client also sends: otherwise a browser signed in as A calling with
+        B's token would act as A, and a stale or anonymous session would hide a valid token."""
+        if bearer_token():
+            user = load_user_from_token(request)
+            login_manager._update_request_context_with_user(user)  # sets g._login_user for current_user
+
+    # First of all before-request hooks: the session rules and every view must see this user.
+    app.before_request_funcs.setdefault(None, []).insert(0, bearer_token_names_the_caller)
+
     @login_manager.unauthorized_handler
     def unauthorized():
         from flask import redirect, url_for
