@@ -5,7 +5,8 @@ Each kind has one rule (a registry over ``Lesson.kind``, like the question types
 - video / audio: watched ≥ ``min_watch_percent`` (default 90 %) of the server-known duration, from the
   union of watched ranges sent by the player's periodic beats (``beats.py``), never from a click;
 - document / text: opened (the lesson page was shown to the learner);
-- quiz: the learner's attempt is graded and scores ≥ ``pass_percent`` (default 60 %) of the full score;
+- quiz: the learner's best graded attempt scores ≥ ``pass_percent`` (default 60 %) of the full score
+  (retakes up to the lesson's ``max_attempts``, see ``quizzes.py``);
 - SCORM: every launchable SCO reports completed or passed (1.2 ``passed`` counts as completed);
 - assignment: the teacher graded the submission.
 
@@ -60,9 +61,17 @@ RULES: dict[LessonKind, CompletionRule] = {
     LessonKind.DOCUMENT: CompletionRule("打开文档", lambda l: "打开文档即完成"),
     LessonKind.TEXT: CompletionRule("阅读", lambda l: "打开阅读即完成"),
     LessonKind.SCORM: CompletionRule("课件状态", lambda l: "课件报告“已完成”或“通过”"),
-    LessonKind.QUIZ: CompletionRule("测验成绩", lambda l: f"测验得分不低于满分的 {pass_percent(l)}%"),
+    LessonKind.QUIZ: CompletionRule("测验成绩", lambda l: f"测验得分不低于满分的 {pass_percent(l)}%"
+                                    f"（{_attempts_text(l)}，取最高分）"),
     LessonKind.ASSIGNMENT: CompletionRule("作业批改", lambda l: "作业经教师批改"),
 }
+
+
+def _attempts_text(lesson: Lesson) -> str:
+    from eduplatform.courses.quizzes import max_attempts
+
+    n = max_attempts(lesson)
+    return f"允许作答 {n} 次" if n else "不限作答次数"
 
 
 def rule_text(lesson: Lesson) -> str:

@@ -35,6 +35,24 @@ class LearnerRow:
         return round(sum(scores) / len(scores), 1) if scores else None
 
 
+@dataclass(frozen=True)
+class QuizCell:
+    """A learner on a quiz lesson: attempts used of those allowed (None = unlimited)."""
+
+    used: int
+    allowed: int | None
+    completed: bool
+
+    @property
+    def text(self) -> str:
+        return f"作答 {self.used}/{self.allowed} 次" if self.allowed is not None else f"作答 {self.used} 次（不限）"
+
+    @property
+    def can_grant(self) -> bool:
+        """Out of attempts without passing: the teacher may give one more."""
+        return self.allowed is not None and not self.completed and self.used >= self.allowed
+
+
 @dataclass
 class Dashboard:
     course: Course
@@ -43,6 +61,8 @@ class Dashboard:
     completed: int
     pending_grading: int
     unanswered: int
+    #: (lesson id, user id) → attempts on quiz lessons
+    quiz: dict[tuple[int, int], QuizCell] = field(default_factory=dict)
 
     @property
     def average_progress(self) -> float:
@@ -69,7 +89,25 @@ def build(course: Course, *, refresh: bool = True) -> Dashboard:
         AssignmentSubmission.status == SubmissionStatus.SUBMITTED)) or 0
     unanswered = db.session.scalar(sa.select(sa.func.count()).select_from(LessonQuestion).where(
         LessonQuestion.course_id == course.id, LessonQuestion.answered_at.is_(None))) or 0
-    return Dashboard(course, lessons, rows, sum(1 for e in enrolments if e.completed_at), pending, unanswered)
+    return Dashboard(course, lessons, rows, sum(1 for e in enrolments if e.completed_at), pending, unanswered,
+                     quiz_cells(lessons, rows))
+
+
+def quiz_cells(lessons, rows: list[LearnerRow]) -> dict[tuple[int, int], QuizCell]:
+    from eduplatform.courses import quizzes
+
+    cells = {}
+    for lesson in lessons:
+        if lesson.kind != LessonKind.QUIZ or lesson.exam_id is None:
+            continue
+        counts, limit = quizzes.attempt_counts(lesson), quizzes.max_attempts(lesson)
+        for row in rows:
+            progress = row.cells.get(lesson.id)
+            extra = progress.extra_attempts if progress is not None else 0
+            cells[(lesson.id, row.user.id)] = QuizCell(
+                counts.get(row.user.id, 0), None if limit == 0 else limit + extra,
+                progress is not None and progress.status == ProgressStatus.COMPLETED)
+    return cells
 
 
 def cell_text(cell: LessonProgress | None) -> str:

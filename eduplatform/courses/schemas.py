@@ -76,6 +76,9 @@ class LessonInSchema(_Form):
     #: quiz: minutes allowed
     time_limit_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=600, error="限时须在 1–600 分钟之间"))
+    #: quiz: 允许作答次数 — attempts a learner has (default 3; 0 = unlimited)
+    max_attempts = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=0, max=99, error="允许作答次数须在 0–99 之间（0 表示不限次数）"))
     paper_id = fields.Integer(load_default=None, allow_none=True)
     resource_id = fields.Integer(load_default=None, allow_none=True)
     #: SCORM: a package already imported into this course (``POST /api/v1/scorm/packages``) instead of a zip
@@ -92,7 +95,7 @@ class LessonInSchema(_Form):
         if "required" in data and data["required"] in ("", "0", "off", "false"):
             data["required"] = False
         return _blank_to_none(data, {"min_watch_percent", "pass_percent", "max_score", "time_limit_minutes",
-                                     "paper_id", "resource_id", "duration_seconds"})
+                                     "max_attempts", "paper_id", "resource_id", "duration_seconds"})
 
 
 class LessonUpdateSchema(LessonInSchema):
@@ -170,6 +173,14 @@ class LessonOutSchema(Schema):
     resource_id = fields.Integer()
     scorm_package_id = fields.Integer()
     exam_id = fields.Integer()
+    #: quiz: 允许作答次数 (0 = unlimited); null for other kinds
+    max_attempts = fields.Function(lambda lesson: _max_attempts(lesson))
+
+
+def _max_attempts(lesson):
+    from eduplatform.courses.quizzes import max_attempts
+
+    return max_attempts(lesson) if lesson.kind.value == "quiz" else None
 
 
 def _rule_text(lesson):
@@ -239,6 +250,8 @@ class ProgressOutSchema(Schema):
     beat_count = fields.Integer()
     last_seq = fields.Integer()
     score = fields.Float()
+    #: quiz: attempts the teacher granted beyond the lesson's 允许作答次数
+    extra_attempts = fields.Integer()
     completed_at = fields.DateTime()
 
 

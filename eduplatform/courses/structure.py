@@ -18,7 +18,7 @@ MEDIA_KINDS = (LessonKind.VIDEO, LessonKind.AUDIO)
 FILE_KINDS = (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT)
 SETTINGS = {
     LessonKind.VIDEO: ("min_watch_percent",), LessonKind.AUDIO: ("min_watch_percent",),
-    LessonKind.QUIZ: ("pass_percent", "time_limit_minutes"), LessonKind.ASSIGNMENT: ("max_score",),
+    LessonKind.QUIZ: ("pass_percent", "time_limit_minutes", "max_attempts"), LessonKind.ASSIGNMENT: ("max_score",),
 }
 
 

@@ -5,7 +5,8 @@ Service API for other domains (courses use it for their quizzes)::
     from eduplatform.questions import exams
     quiz = exams.create_quiz(teacher, paper, title="第一单元测验", audience=[(AudienceKind.COURSE, course.id)],
                              time_limit_minutes=20)            # published at once, open for a year by default
-    attempt = exams.start_attempt(student, quiz)               # idempotent: the student's one attempt
+    attempt = exams.start_attempt(student, quiz)               # idempotent: the student's latest attempt
+    attempt = exams.start_new_attempt(student, quiz)           # quizzes only: a retake once the last is graded
     exams.save_answers(student, attempt, {item_id: response})  # refused after the deadline
     exams.submit_attempt(student, attempt)                     # idempotent; objective items graded now
     exams.attempt_score(attempt)  # {"status", "score", "max_score", "pending_items", "released"}
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
@@ -157,30 +159,80 @@ def create_quiz(actor, paper: Paper, *, title: str, audience, time_limit_minutes
 # --- attempts -----------------------------------------------------------------------------------
 
 def find_attempt(exam: Exam, student) -> ExamAttempt | None:
+    """The student's latest attempt (the only one for formal exams)."""
     return db.session.scalar(sa.select(ExamAttempt).where(ExamAttempt.exam_id == exam.id,
-                                                          ExamAttempt.student_id == student.id))
+                                                          ExamAttempt.student_id == student.id)
+                             .order_by(ExamAttempt.attempt_no.desc()).limit(1))
+
+
+def attempts_for(exam: Exam, student) -> list[ExamAttempt]:
+    """The student's own attempts, first to latest (never another student's)."""
+    return list(db.session.scalars(sa.select(ExamAttempt).where(ExamAttempt.exam_id == exam.id,
+                                                                ExamAttempt.student_id == student.id)
+                                   .order_by(ExamAttempt.attempt_no)))
 
 
 def start_attempt(student, exam: Exam, now: datetime | None = None) -> ExamAttempt:
-    """The student's attempt, started now if it does not exist yet (one attempt per student)."""
-    from eduplatform.questions.permissions import can_take_exam
-
+    """The student's latest attempt, or the first one started now (formal exams: one attempt per student)."""
     now = now or utcnow()
-    if not can_take_exam(student, exam):
-        raise PermissionDenied("您不在这场考试的考试对象中")
+    _check_can_take(student, exam)
     attempt = find_attempt(exam, student)
     if attempt is not None:
         expire_if_due(attempt, now)
         return attempt
+    return _insert_attempt(student, exam, 1, now)
+
+
+def start_new_attempt(student, exam: Exam, now: datetime | None = None) -> ExamAttempt:
+    """A retake of a course quiz: attempt N+1 once attempt N is fully graded.
+
+    Idempotent: while the latest attempt is in progress it is returned, so two "start" requests at
+    once give one new attempt. How many attempts a learner has is the caller's rule (courses decide
+    by the lesson's setting); formal exams (purpose "exam") stay single-attempt here.
+    """
+    now = now or utcnow()
+    _check_can_take(student, exam)
+    if exam.purpose != "quiz":
+        raise Conflict("正式考试只能作答一次", code="single_attempt")
+    latest = find_attempt(exam, student)
+    if latest is None:
+        return _insert_attempt(student, exam, 1, now)
+    expire_if_due(latest, now)
+    if latest.status == AttemptStatus.IN_PROGRESS:
+        return latest
+    if latest.status == AttemptStatus.SUBMITTED:
+        raise Conflict("上一次作答还有主观题等待老师评分，评分后才能重新作答", code="grading_pending")
+    return _insert_attempt(student, exam, latest.attempt_no + 1, now)
+
+
+def _check_can_take(student, exam: Exam) -> None:
+    from eduplatform.questions.permissions import can_take_exam
+
+    if not can_take_exam(student, exam):
+        raise PermissionDenied("您不在这场考试的考试对象中")
+
+
+def _insert_attempt(student, exam: Exam, attempt_no: int, now: datetime) -> ExamAttempt:
     if now < exam.opens_at:
         raise Conflict("考试尚未开始", code="not_open")
     if now >= exam.closes_at:
         raise Conflict("考试已结束", code="closed")
     deadline = min(now + timedelta(minutes=exam.time_limit_minutes), exam.closes_at)
-    attempt = ExamAttempt(exam=exam, student_id=student.id, started_at=now, deadline_at=deadline)
-    db.session.add(attempt)
-    db.session.flush()
-    record("questions", "attempt.started", f"开始考试：{exam.title}", actor=student, obj=attempt)
+    attempt = ExamAttempt(exam_id=exam.id, student_id=student.id, attempt_no=attempt_no, started_at=now,
+                          deadline_at=deadline)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # The same student's other request created this very attempt a moment ago: it is the one.
+        existing = find_attempt(exam, student)
+        if existing is None or existing.attempt_no < attempt_no:
+            raise
+        return existing
+    attempt.exam = exam
+    record("questions", "attempt.started",
+           f"开始考试：{exam.title}" + (f"（第 {attempt_no} 次作答）" if attempt_no > 1 else ""),
+           actor=student, obj=attempt, data={"attempt_no": attempt_no})
     return attempt
 
 
@@ -197,6 +249,8 @@ def save_answers(student, attempt: ExamAttempt, answers: dict[Any, Any], now: da
         raise Conflict("考试时间已到，答案未保存，试卷已自动提交", code="deadline_passed")
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("试卷已提交，不能再修改答案", code="already_submitted")
+    if is_superseded(attempt):
+        raise Conflict("已经开始了新的一次作答，旧答卷不能再修改", code="superseded")
     items = _items(attempt.exam)
     existing = {a.item_id: a for a in attempt.answers}
     errors = {}
@@ -223,6 +277,13 @@ def save_answers(student, attempt: ExamAttempt, answers: dict[Any, Any], now: da
                                fields=errors)
     db.session.flush()
     return len(answers or {})
+
+
+def is_superseded(attempt: ExamAttempt) -> bool:
+    """A newer attempt of the same student exists (answers to this one are refused)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ExamAttempt).where(
+        ExamAttempt.exam_id == attempt.exam_id, ExamAttempt.student_id == attempt.student_id,
+        ExamAttempt.attempt_no > attempt.attempt_no)) > 0
 
 
 def expire_if_due(attempt: ExamAttempt, now: datetime | None = None) -> bool:
@@ -334,8 +395,18 @@ def release_results(actor, exam: Exam) -> Exam:
 
 
 def attempts_of(exam: Exam) -> list[ExamAttempt]:
+    """Every attempt of every student (a quiz's retakes included), in the order they started."""
     return list(db.session.scalars(sa.select(ExamAttempt).where(ExamAttempt.exam_id == exam.id)
                                    .order_by(ExamAttempt.id)))
+
+
+def first_graded_attempts(exam: Exam) -> list[ExamAttempt]:
+    """Each student's first fully graded attempt: what item analysis counts (one attempt a person)."""
+    first: dict[int, ExamAttempt] = {}
+    for attempt in attempts_of(exam):
+        if attempt.status == AttemptStatus.GRADED and attempt.student_id not in first:
+            first[attempt.student_id] = attempt
+    return sorted(first.values(), key=lambda a: a.id)
 
 
 def attempt_score(attempt: ExamAttempt) -> dict[str, Any]:

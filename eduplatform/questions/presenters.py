@@ -51,7 +51,8 @@ def attempt_payload(attempt: ExamAttempt, *, reveal: bool | None = None) -> dict
     remaining = None
     if attempt.status == AttemptStatus.IN_PROGRESS:
         remaining = max(0, int((attempt.deadline_at - utcnow()).total_seconds()))
-    return {"attempt_id": attempt.id, "exam_id": exam.id, "title": exam.title, "status": attempt.status.value,
+    return {"attempt_id": attempt.id, "attempt_no": attempt.attempt_no, "exam_id": exam.id, "title": exam.title,
+            "status": attempt.status.value,
             "status_label": attempt.status.label, "started_at": attempt.started_at,
             "deadline_at": attempt.deadline_at, "submitted_at": attempt.submitted_at,
             "auto_submitted": attempt.auto_submitted, "remaining_seconds": remaining,

@@ -215,6 +215,8 @@ class ExamSchema(Schema):
 class AnswersInSchema(Schema):
     answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True,
                           metadata={"description": "{试卷题目 id: 作答}"})
+    #: The attempt the client is answering; refused (409) when a newer attempt of the quiz exists.
+    attempt_id = fields.Integer(load_default=None, allow_none=True)
 
 
 class GradeInSchema(Schema):

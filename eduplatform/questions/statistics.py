@@ -6,6 +6,8 @@
   ties in the total are broken by attempt order so that the figures are reproducible).
 
 Only fully graded attempts count; attempts still waiting for a teacher are reported separately.
+Course quizzes allow retakes: item analysis needs one attempt per person, so each student counts
+with their FIRST graded attempt (a retake after seeing the results would bias P and D upwards).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from eduplatform.questions.exams import attempts_of, submit_expired_for_exam
+from eduplatform.questions.exams import attempts_of, first_graded_attempts, submit_expired_for_exam
 from eduplatform.questions.models import AttemptStatus, Exam
 from eduplatform.questions.richtext import one_line
 
@@ -40,8 +42,11 @@ def distribution(scores: list[float], full: float) -> list[dict[str, Any]]:
 def exam_statistics(exam: Exam) -> dict[str, Any]:
     submit_expired_for_exam(exam)
     attempts = attempts_of(exam)
-    graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
-    pending = sum(1 for a in attempts if a.status == AttemptStatus.SUBMITTED)
+    graded = first_graded_attempts(exam)
+    counted = {a.student_id for a in graded}
+    # Students without a graded attempt yet whose attempt waits for a teacher.
+    pending = len({a.student_id for a in attempts
+                   if a.status == AttemptStatus.SUBMITTED and a.student_id not in counted})
     full = exam.paper.total_score
     scores = [a.score or 0.0 for a in graded]
     n = len(graded)
@@ -70,7 +75,9 @@ def exam_statistics(exam: Exam) -> dict[str, Any]:
     mean = sum(scores) / n if n else None
     return {
         "exam_id": exam.id, "title": exam.title, "full_score": full,
-        "attempts": len(attempts), "graded": n, "pending_grading": pending,
+        "attempts": len(attempts), "students": len({a.student_id for a in attempts}),
+        "retakes": sum(1 for a in attempts if a.attempt_no > 1), "first_graded_only": exam.purpose == "quiz",
+        "graded": n, "pending_grading": pending,
         "mean": _round(mean), "max": max(scores) if scores else None, "min": min(scores) if scores else None,
         "std": _round(math.sqrt(sum((s - mean) ** 2 for s in scores) / n)) if n else None,
         "group_size": k, "distribution": distribution(scores, full), "items": items,

@@ -89,7 +89,8 @@
     function save() {
       pending = null;
       return window.eduFetch(url, {method: "PUT", headers: {"Content-Type": "application/json"},
-                                   body: JSON.stringify({answers: collect(form)})})
+                                   body: JSON.stringify({answers: collect(form),
+                                                       attempt_id: parseInt(app.getAttribute("data-attempt-id"), 10) || null})})
         .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
         .then(function (res) {
           if (res.ok) {
@@ -98,6 +99,7 @@
           } else {
             status.textContent = res.body.error ? res.body.error.message : "保存失败";
             if (res.body.error && res.body.error.code === "deadline_passed") { finish(); }
+            if (res.body.error && res.body.error.code === "superseded") { closed = true; }
           }
         })
         .catch(function () { status.textContent = "网络异常，答案将在恢复后保存"; });

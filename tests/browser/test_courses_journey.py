@@ -1,6 +1,6 @@
 """Online courses end to end in headless Chromium: a student enrols, watches a video lesson to the end
-(progress beats), runs a SCORM 1.2 lesson that reports completed (and resumes it), passes the quiz in the
-question bank, and sees the course at 100 %."""
+(progress beats), runs a SCORM 1.2 lesson that reports completed (and resumes it), fails the quiz in the
+question bank once, retakes and passes it, and sees the course at 100 %."""
 
 from __future__ import annotations
 
@@ -96,16 +96,25 @@ def test_enrol_watch_scorm_quiz_and_reach_100_percent(page, live_server, journey
     expect(page.locator("#lesson-status")).to_have_attribute("data-status", "completed")
     expect(page.locator("#course-progress")).to_have_attribute("data-percent", "66")
 
-    # 4. The quiz in the question bank: both answers right, handed in.
+    # 4. The quiz in the question bank: failed once (both answers wrong), retaken, passed.
     page.goto(f"{live_server}/courses/lessons/{quiz_id}")
     page.click("#start-quiz")
     page.click("#start-exam")
-    page.wait_for_selector("#exam-app")
-    for item in page.locator(".exam-item[data-type=single]").all():
-        item.locator("input[type=radio]").first.check()
-    page.wait_for_selector("#save-status[data-saved='1']")
-    page.click("#submit-exam")
-    page.wait_for_url(re.compile(r"/result"))
+
+    def answer_and_submit(pick):
+        page.wait_for_selector("#exam-app")
+        for item in page.locator(".exam-item[data-type=single]").all():
+            getattr(item.locator("input[type=radio]"), pick).check()
+        page.wait_for_selector("#save-status[data-saved='1']")
+        page.click("#submit-exam")
+        page.wait_for_url(re.compile(r"/result"))
+
+    answer_and_submit("last")
+    page.goto(f"{live_server}/courses/lessons/{quiz_id}")
+    expect(page.locator("#quiz-attempts")).to_contain_text("第 1 次作答 / 共 3 次")
+    expect(page.locator("#quiz-retake-note")).to_contain_text("还可以作答 2 次")
+    page.click("#retake-quiz")
+    answer_and_submit("first")
 
     # 5. Back in the course: every lesson done, 100 %.
     page.goto(f"{live_server}/courses/{course_id}")

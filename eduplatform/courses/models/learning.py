@@ -95,6 +95,8 @@ class LessonProgress(db.Model):
     last_seq: Mapped[int] = mapped_column(default=0)
     #: Score in percent for graded kinds (quiz, SCORM, assignment); None when there is none.
     score: Mapped[float | None] = mapped_column(sa.Float, default=None)
+    #: Quiz: attempts the teacher granted beyond the lesson's "允许作答次数".
+    extra_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     first_opened_at: Mapped[datetime | None] = mapped_column(default=None)
     last_beat_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

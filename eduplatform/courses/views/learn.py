@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.errors import NotFound
+from eduplatform.core.errors import Conflict, NotFound
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
     access,
@@ -19,6 +19,7 @@ from eduplatform.courses import (
     scorm_runtime,
 )
 from eduplatform.courses.models import LessonKind
+from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import AnswerInSchema, QuestionInSchema, SubmissionInSchema
 from eduplatform.courses.structure import next_lesson
 from eduplatform.courses.views._helpers import form_data
@@ -51,14 +52,37 @@ def lesson_page(lesson_id: int):
     if lesson.kind == LessonKind.QUIZ and lesson.exam is not None:
         from eduplatform.questions import exams
 
-        attempt = quizzes.attempt_for(lesson, current_user) if row is not None else None
+        state = quizzes.quiz_state(lesson, current_user) if row is not None else None
+        attempt = state.latest if state is not None else None
+        context["quiz"] = state
         context["attempt"] = attempt
         context["attempt_score"] = exams.attempt_score(attempt) if attempt is not None else None
         context["pass_percent"] = completion.pass_percent(lesson)
+        context["max_attempts"] = quizzes.max_attempts(lesson)
     if lesson.kind == LessonKind.ASSIGNMENT:
         context["submission"] = assignments.find_submission(lesson, current_user)
         context["max_score"] = assignments.max_score(lesson)
     return render_template("courses/lesson.html", **context)
+
+
+@bp.post("/lessons/<int:lesson_id>/quiz/attempts")
+@login_required
+def quiz_start(lesson_id: int):
+    """Start the quiz (first attempt or a retake the lesson allows) and go to the question bank's exam page."""
+    def work():
+        begin_write()
+        lesson, row = access.learning(lesson_id)
+        attempt = quizzes.start_attempt(current_user, lesson, row)
+        db.session.commit()
+        return attempt
+
+    try:
+        attempt = retry_on_lock(work)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("courses.lesson_page", lesson_id=lesson_id))
+    return redirect(url_for("questions.exam_take", exam_id=attempt.exam_id))
 
 
 @bp.post("/lessons/<int:lesson_id>/questions")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.errors import NotFound
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
     access,
@@ -18,6 +19,7 @@ from eduplatform.courses import (
     enrolment,
     permissions,
     qa,
+    quizzes,
     resources_link,
     structure,
 )
@@ -278,6 +280,20 @@ def dashboard_page(course_id: int):
     db.session.commit()
     return render_template("courses/dashboard.html", course=course, board=board, cell_text=dashboard.cell_text,
                            can_manage=permissions.can_manage_course(current_user, course))
+
+
+@bp.post("/enrolments/<int:enrolment_id>/lessons/<int:lesson_id>/extra-attempt")
+@login_required
+def grant_attempt(enrolment_id: int, lesson_id: int):
+    """The teacher gives a learner one more attempt at a quiz lesson (from the dashboard)."""
+    row = access.enrolment_for(enrolment_id, "manage")
+    lesson = structure.get_lesson(lesson_id)
+    if lesson.course_id != row.course_id:
+        raise NotFound("课时不存在")
+    quizzes.grant_attempt(current_user, lesson, row)
+    db.session.commit()
+    flash(f"已为 {row.user.display_name} 增加一次“{lesson.title}”的作答机会", "success")
+    return redirect(url_for("courses.dashboard_page", course_id=row.course_id))
 
 
 @bp.get("/<int:course_id>/dashboard.xlsx")

@@ -4,6 +4,7 @@ statistics. A student only ever reaches their own attempt, and sees answers only
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import request
 from flask_login import current_user, login_required
 
 from eduplatform.accounts.models import User
@@ -152,10 +153,15 @@ def release(exam_id: int):
 
 # --- the student's attempt ------------------------------------------------------------------------
 
-def my_attempt(exam: Exam):
-    attempt = exams.find_attempt(exam, current_user)
+def my_attempt(exam: Exam, *, attempt_no: int | None = None, attempt_id: int | None = None):
+    """The caller's latest attempt, or one of the caller's own earlier ones (never another student's)."""
+    if attempt_no is None and attempt_id is None:
+        attempt = exams.find_attempt(exam, current_user)
+    else:
+        attempt = next((a for a in exams.attempts_for(exam, current_user)
+                        if a.attempt_no == attempt_no or a.id == attempt_id), None)
     if attempt is None:
-        raise NotFound("您还没有开始这场考试")
+        raise NotFound("您还没有开始这场考试" if attempt_no is None and attempt_id is None else "没有这次作答")
     return attempt
 
 
@@ -178,16 +184,19 @@ def start_attempt(exam_id: int):
 @bp.get("/exams/<int:exam_id>/attempt")
 @login_required
 def get_attempt(exam_id: int):
-    """The caller's own attempt; scores, key and analysis only after release.
+    """The caller's own latest attempt (or `attempt_no`, one of the caller's earlier ones of a quiz);
+    scores, key and analysis only after release.
     ---
     get:
+      parameters:
+        - {name: attempt_no, in: query, schema: {type: integer}}
       responses:
         200:
           description: 答卷
     """
     exam = exams.get_exam(exam_id)
     require(permissions.can_take_exam(current_user, exam), action="exam.attempt", obj=exam)
-    attempt = my_attempt(exam)
+    attempt = my_attempt(exam, attempt_no=request.args.get("attempt_no", type=int))
     if exams.expire_if_due(attempt):
         db.session.commit()
     return attempt_payload(attempt)
@@ -196,7 +205,9 @@ def get_attempt(exam_id: int):
 @bp.put("/exams/<int:exam_id>/attempt/answers")
 @login_required
 def save_answers(exam_id: int):
-    """Autosave answers `{item_id: response}`; after the deadline: 409 and the attempt is submitted.
+    """Autosave answers `{item_id: response}` to the latest attempt (or `attempt_id`, which must be the
+    latest: answers to an older attempt of a retaken quiz get 409 `superseded`); after the deadline:
+    409 and the attempt is submitted.
     ---
     put:
       requestBody:
@@ -211,8 +222,8 @@ def save_answers(exam_id: int):
     """
     exam = exams.get_exam(exam_id)
     require(permissions.can_take_exam(current_user, exam), action="exam.attempt", obj=exam)
-    attempt = my_attempt(exam)
     data = load_json(AnswersInSchema())
+    attempt = my_attempt(exam, attempt_id=data.get("attempt_id"))
     try:
         saved = exams.save_answers(current_user, attempt, data["answers"])
     except Conflict as exc:
@@ -251,13 +262,13 @@ def attempts(exam_id: int):
     get:
       responses:
         200:
-          description: "{items: [{id, student, status, score, submitted_at, auto_submitted}]}"
+          description: "{items: [{id, student, attempt_no, status, score, submitted_at, auto_submitted}]}"
     """
     exam = load_exam(exam_id)
     exams.submit_expired_for_exam(exam)
     db.session.commit()
     return {"items": [{"id": a.id, "student": a.student.display_name, "username": a.student.username,
-                       "status": a.status.value, "score": a.score, "submitted_at": a.submitted_at,
+                       "attempt_no": a.attempt_no, "status": a.status.value, "score": a.score, "submitted_at": a.submitted_at,
                        "auto_submitted": a.auto_submitted} for a in exams.attempts_of(exam)]}
 
 
@@ -280,7 +291,7 @@ def grading(exam_id: int):
 def grading_row(answer: ExamAnswer) -> dict:
     version = answer.item.version
     return {"answer_id": answer.id, "item_id": answer.item_id, "student": answer.attempt.student.display_name,
-            "stem": version.stem, "response": answer.response, "full_score": answer.item.score,
+            "attempt_no": answer.attempt.attempt_no, "stem": version.stem, "response": answer.response, "full_score": answer.item.score,
             "reference": get_type(version.type).answer_text(version.data),
             "response_text": plain_text(str(answer.response or ""))}
 

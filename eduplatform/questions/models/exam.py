@@ -85,12 +85,17 @@ class AttemptStatus(enum.StrEnum):
 
 
 class ExamAttempt(db.Model):
+    """One sitting of a student. Formal exams allow one (attempt 1); course quizzes allow retakes
+    (attempt 2, 3 …), the unique number making two racing "start" requests create one attempt."""
+
     __tablename__ = "exam_attempts"
-    __table_args__ = (sa.UniqueConstraint("exam_id", "student_id"),)
+    __table_args__ = (sa.UniqueConstraint("exam_id", "student_id", "attempt_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id"), index=True)
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: 1 for the first attempt, then 2, 3 … (retakes of course quizzes only).
+    attempt_no: Mapped[int] = mapped_column(default=1, server_default="1")
     status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus), default=AttemptStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When answers stop being accepted: start + time limit, or the window's end if earlier.

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.db import utcnow
-from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.core.templating import LOCAL_TZ, localtime
 from eduplatform.extensions import db
@@ -170,6 +170,11 @@ def exam_submit(exam_id: int):
     exam = exams.get_exam(exam_id)
     require(permissions.can_take_exam(current_user, exam), action="exam.attempt", obj=exam)
     attempt = exams.find_attempt(exam, current_user)
+    named = request.form.get("attempt_id", type=int)
+    if attempt is not None and named is not None and named != attempt.id:
+        # A page left open on an older attempt must not hand in the retake started since.
+        flash("已经开始了新的一次作答，旧答卷不能再提交", "warning")
+        return redirect(url_for("questions.exam_take", exam_id=exam.id))
     if attempt is not None:
         exams.submit_attempt(current_user, attempt)
         db.session.commit()
@@ -182,7 +187,12 @@ def exam_submit(exam_id: int):
 def exam_result(exam_id: int):
     exam = exams.get_exam(exam_id)
     require(permissions.can_take_exam(current_user, exam), action="exam.result", obj=exam)
-    attempt = exams.find_attempt(exam, current_user)
-    if attempt is None:
+    mine = exams.attempts_for(exam, current_user)  # only ever the student's own attempts
+    if not mine:
         return redirect(url_for("questions.exam_take", exam_id=exam.id))
-    return render_template("questions/result.html", exam=exam, payload=attempt_payload(attempt))
+    wanted = request.args.get("attempt_no", type=int)
+    attempt = next((a for a in mine if a.attempt_no == wanted), None) if wanted else mine[-1]
+    if attempt is None:
+        raise NotFound("没有这次作答")
+    return render_template("questions/result.html", exam=exam, payload=attempt_payload(attempt),
+                           attempts=mine if len(mine) > 1 else [])
