@@ -76,6 +76,10 @@ def init_app(app):
     register_searchable("course", Course, course_document,
                         iter_all=lambda: iter(_all_courses()))
     audiences.register_audiences()
+    from eduplatform.courses.quizzes import withhold_key_while_retakes_remain
+    from eduplatform.questions.exams import register_key_withholder
+
+    register_key_withholder(withhold_key_while_retakes_remain)
     audiences.register_indicators()
     workflow.register_processes(Path(__file__).with_name("processes"))
 

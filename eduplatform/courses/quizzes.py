@@ -151,6 +151,20 @@ class QuizState:
         }
 
 
+def withhold_key_while_retakes_remain(attempt) -> str | None:
+    """A course quiz keeps its key and analysis from a learner who has not passed and may try again;
+    they appear once the learner passes or has no attempts left (per-item scores show throughout)."""
+    if attempt.exam.purpose != "quiz":
+        return None
+    lesson = db.session.scalar(sa.select(Lesson).where(Lesson.exam_id == attempt.exam_id))
+    if lesson is None:
+        return None
+    state = quiz_state(lesson, attempt.student)
+    if state.status in ("retake", "grading_pending", "in_progress"):
+        return "还可以重新作答，正确答案和解析将在通过测验或用完作答次数后显示。"
+    return None
+
+
 def quiz_state(lesson: Lesson, user) -> QuizState:
     from eduplatform.questions import exams
 

@@ -382,6 +382,25 @@ def grade_answer(actor, answer: ExamAnswer, score, feedback: str = "") -> ExamAn
     return answer
 
 
+#: ``(attempt) -> reason | None``: other domains may keep the key and the analysis from a student for
+#: now (a course quiz that can still be retaken would otherwise hand out its answers).
+_KEY_WITHHOLDERS: list = []
+
+
+def register_key_withholder(withholder) -> None:
+    if withholder not in _KEY_WITHHOLDERS:
+        _KEY_WITHHOLDERS.append(withholder)
+
+
+def key_withheld(attempt: ExamAttempt) -> str | None:
+    """Why the student may not see the key and analysis of this attempt yet (None: they may)."""
+    for withholder in _KEY_WITHHOLDERS:
+        reason = withholder(attempt)
+        if reason:
+            return reason
+    return None
+
+
 def release_results(actor, exam: Exam) -> Exam:
     """Let students see their scores, the key and the analysis; every answer must be graded first."""
     pending = len(grading_queue(exam))

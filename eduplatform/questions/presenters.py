@@ -1,5 +1,6 @@
 """What a student sees of an exam: the questions without their answers, and — only once results are
-released — scores, the key and the analysis. The HTML page and the API share these payloads."""
+released — scores, the key and the analysis (the key and analysis later still while another domain
+withholds them, see ``exams.key_withheld``). The HTML page and the API share these payloads."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ def public_item(item: PaperItem, number: int) -> dict[str, Any]:
 def attempt_payload(attempt: ExamAttempt, *, reveal: bool | None = None) -> dict[str, Any]:
     exam = attempt.exam
     reveal = exam.results_released if reveal is None else reveal
+    withheld = None
+    if reveal and attempt.status != AttemptStatus.IN_PROGRESS:
+        from eduplatform.questions.exams import key_withheld
+
+        withheld = key_withheld(attempt)
     answers = {a.item_id: a for a in attempt.answers}
     sections, number = [], 0
     for section in exam.paper.sections:
@@ -43,9 +49,11 @@ def attempt_payload(attempt: ExamAttempt, *, reveal: bool | None = None) -> dict
             if reveal:
                 version = item.version
                 qtype = get_type(version.type)
-                row.update({"earned": answer.score if answer else 0, "answer_text": qtype.answer_text(version.data),
+                row.update({"earned": answer.score if answer else 0,
+                            "answer_text": None if withheld else qtype.answer_text(version.data),
                             "response_text": qtype.response_text(version.data, row["response"]),
-                            "analysis": version.analysis, "feedback": answer.feedback if answer else ""})
+                            "analysis": None if withheld else version.analysis,
+                            "feedback": answer.feedback if answer else ""})
             rows.append(row)
         sections.append({"title": section.title, "instructions": section.instructions, "items": rows})
     remaining = None
@@ -57,7 +65,7 @@ def attempt_payload(attempt: ExamAttempt, *, reveal: bool | None = None) -> dict
             "deadline_at": attempt.deadline_at, "submitted_at": attempt.submitted_at,
             "auto_submitted": attempt.auto_submitted, "remaining_seconds": remaining,
             "full_score": exam.paper.total_score, "released": exam.results_released,
-            "score": attempt.score if reveal else None, "sections": sections}
+            "score": attempt.score if reveal else None, "key_withheld": withheld, "sections": sections}
 
 
 def stem_with_blanks(stem: str, render) -> str:

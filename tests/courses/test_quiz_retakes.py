@@ -397,3 +397,55 @@ def test_a_page_left_open_on_an_old_attempt_cannot_hand_in_the_retake(client, au
     assert retake.status == AttemptStatus.IN_PROGRESS
     client.post(f"/questions/exams/{lesson.exam_id}/submit", data={"attempt_id": retake.id})
     assert retake.status == AttemptStatus.GRADED
+
+
+# --- the key while retakes remain -----------------------------------------------------------
+
+def _key_shown(client, headers, exam_id, attempt_no):
+    body = client.get(f"/api/v1/exams/{exam_id}/attempt?attempt_no={attempt_no}", headers=headers).get_json()
+    items = [i for s in body["sections"] for i in s["items"]]
+    assert all(i["earned"] is not None for i in items)  # per-item scores show throughout
+    shown = [i["answer_text"] is not None or i["analysis"] is not None for i in items]
+    assert len(set(shown)) == 1
+    return shown[0], body["key_withheld"]
+
+
+def test_the_key_is_withheld_while_a_retake_remains(client, api, quiz, people):
+    _course, lesson, row = quiz(max_attempts=2)
+    headers = api(people.student_a1)
+    take(people.student_a1, lesson, row, single=False, tf=False)
+    shown, reason = _key_shown(client, headers, lesson.exam_id, 1)
+    assert not shown and "还可以重新作答" in reason  # otherwise the retake is a copy of the key
+    quizzes.start_attempt(people.student_a1, lesson, row)
+    db.session.commit()
+    assert _key_shown(client, headers, lesson.exam_id, 1)[0] is False  # not while the retake is open either
+    db.session.rollback()
+    take(people.student_a1, lesson, row, single=False, tf=False)  # hands in attempt 2: none left
+    assert _key_shown(client, headers, lesson.exam_id, 1) == (True, None)
+    assert _key_shown(client, headers, lesson.exam_id, 2) == (True, None)
+
+
+def test_the_key_shows_once_the_learner_passes(client, auth, quiz, people):
+    _course, lesson, row = quiz(max_attempts=3)
+    take(people.student_a1, lesson, row, single=True, tf=True)
+    auth.login(people.student_a1)
+    page = client.get(f"/questions/exams/{lesson.exam_id}/result").get_data(as_text=True)
+    assert "正确答案：" in page and "result-key-withheld" not in page
+
+
+def test_the_result_page_says_why_the_key_is_hidden(client, auth, quiz, people):
+    _course, lesson, row = quiz(max_attempts=0)  # unlimited: the key stays hidden until a pass
+    take(people.student_a1, lesson, row, single=False, tf=False)
+    auth.login(people.student_a1)
+    page = client.get(f"/questions/exams/{lesson.exam_id}/result").get_data(as_text=True)
+    assert "result-key-withheld" in page and "正确答案：" not in page
+    assert "得分" in page
+
+
+def test_formal_exams_show_the_key_on_release(client, api, people, exam_for_a1):
+    exam = exam_for_a1
+    attempt = exams.start_attempt(people.student_a1, exam)
+    exams.submit_attempt(people.student_a1, attempt)
+    exams.release_results(people.teacher_a1, exam)
+    db.session.commit()
+    assert exams.key_withheld(attempt) is None
