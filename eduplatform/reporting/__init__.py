@@ -37,7 +37,7 @@ NAV = [
     NavItem("教育电子政务", "填报任务", "reporting.task_list", _bureau),
     NavItem("教育电子政务", "报表模板", "reporting.template_list", _bureau),
     NavItem("教育电子政务", "我的填报", "reporting.todo", _school),
-    NavItem("教育电子政务", "通知收件箱", "reporting.inbox", _anyone_reporting),
+    NavItem("教育电子政务", "数据填报通知", "reporting.inbox", _anyone_reporting),
 ]
 
 
@@ -63,6 +63,11 @@ def init_app(app):
 
     cli.init_app(app)
     workflow.register_processes(Path(__file__).with_name("processes"))
+    from eduplatform.reporting.services import notices
+    from eduplatform.workflow.notices import NoticeSource, register_notice_source
+
+    register_notice_source(NoticeSource("reporting", "数据填报通知", "reporting.inbox",
+                                        unread_count=notices.unread_count, recent=notices.recent_items))
     workflow.register_subject("report_submission",
                               loader=lambda sid: db.session.get(models.Submission, int(sid)),
                               url=lambda sub: f"/reporting/submissions/{sub.id}")

@@ -64,11 +64,11 @@ def _home_work(user):
     if not _is_org_user(user):
         return None
     from eduplatform.extensions import db
-    from eduplatform.workflow.notices import inbox_query
+    from eduplatform.workflow.notices import recent_notices
     from eduplatform.workflow.tasks import todo_count
 
     return {"todos": db.session.scalars(todo_query(user).limit(6)).all(), "todo_total": todo_count(user),
-            "notices": db.session.scalars(inbox_query(user).limit(5)).all()}
+            "notices": recent_notices(user, 5)}
 
 
 HOME_PANELS = [HomePanel("workflow/_home_panel.html", _home_work, order=10)]

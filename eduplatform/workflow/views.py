@@ -27,7 +27,7 @@ def inject_counts():
         return {}
     from eduplatform.workflow.tasks import todo_count
 
-    return {"wf_todo_count": todo_count(current_user), "wf_unread_count": notices.unread_count(current_user)}
+    return {"wf_todo_count": todo_count(current_user), "wf_unread_count": notices.total_unread(current_user)}
 
 
 # --- to-do and done ----------------------------------------------------------------------------
@@ -167,7 +167,8 @@ def instance_chase(instance_id):
 @login_required
 def notice_list():
     page = db.paginate(notices.inbox_query(current_user), per_page=30, error_out=False)
-    return render_template("workflow/notices.html", page=page, labels=notices.KIND_LABELS)
+    return render_template("workflow/notices.html", page=page, labels=notices.KIND_LABELS,
+                           sources=notices.source_summaries(current_user))
 
 
 @bp.post("/notices/read")

@@ -161,6 +161,9 @@ def _connect(config) -> smtplib.SMTP:
 
 # --- the inbox -----------------------------------------------------------------------------------
 
+KIND_LABELS = {"task": "填报任务", "reminder": "催报", "returned": "退回", "approved": "审核通过",
+               "reopened": "重新开放", "review": "待审核", "notice": "通知"}
+
 
 def inbox_query(user, *, unread_only: bool = False):
     """Notices of the org the user acts for (and those addressed to the user)."""
@@ -194,3 +197,14 @@ def mark_read(user, notice: Notice) -> None:
         notice.read_at = utcnow()
         notice.read_by_id = user.id
         db.session.flush()
+
+
+def recent_items(user, limit: int):
+    """The unit's newest notices for the one 通知 (they open in this inbox, which marks them read)."""
+    from flask import url_for
+
+    from eduplatform.workflow.notices import NoticeItem
+
+    inbox = url_for("reporting.inbox")
+    return [NoticeItem(n.title, n.created_at, n.read_at is None, inbox, KIND_LABELS.get(n.kind, n.kind))
+            for n in db.session.scalars(inbox_query(user).limit(limit))]

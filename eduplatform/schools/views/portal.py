@@ -99,10 +99,10 @@ def _own_work(school, limit: int = 5):
     if current_user.org_id != school.id:
         return None, None
     from eduplatform.workflow import todo_query
-    from eduplatform.workflow.notices import inbox_query
+    from eduplatform.workflow.notices import recent_notices
 
     todos = db.session.scalars(todo_query(current_user).limit(limit)).all()
-    notices = db.session.scalars(inbox_query(current_user).limit(limit)).all()
+    notices = recent_notices(current_user, limit)
     return todos, notices
 
 
