@@ -9,7 +9,7 @@ from eduplatform.core.api import load_json, make_api_blueprint, page_args, pagin
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
-from eduplatform.resources import packages, permissions, review, services
+from eduplatform.resources import packages, permissions, removal, review, services
 from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment
 from eduplatform.resources.processing import process_version, processing_mode
@@ -196,6 +196,29 @@ def get_resource(resource_id):
     body["actions"] = [a.code for a in review.available_actions(current_user, resource)]
     body["review_token"] = review.review_token(resource)
     return body
+
+
+@bp.delete("/resources/<int:resource_id>")
+@login_required
+def delete_resource(resource_id):
+    """Delete a resource that was never published (草稿 / 已退回): its owner only.
+    Rows, every version's file and thumbnail and the search entry go; a running review is cancelled.
+    ---
+    delete:
+      responses:
+        200:
+          description: "已删除（返回 deleted: true 与 id）"
+        403:
+          description: 不是上传者本人，或无权查看
+        409:
+          description: 已提交审核、已发布（或曾发布）、或正被课程课时使用（error.code not_deletable / resource_in_use）
+    """
+    resource = _visible(resource_id, "resource.delete")
+    require(resource.owner_id == current_user.id, action="resource.delete", obj=resource,
+            message="只有上传者本人可以删除资源")
+    removal.delete_resource(current_user, resource)
+    db.session.commit()
+    return {"deleted": True, "id": resource_id}
 
 
 @bp.get("/resources/<int:resource_id>/download")

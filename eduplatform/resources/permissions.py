@@ -95,6 +95,16 @@ def can_edit_resource(user, resource: Resource) -> bool:
             and resource.state in (ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.PUBLISHED))
 
 
+#: States a resource may be deleted in (never published, not under review): 草稿 and 已退回.
+DELETABLE_STATES = (ReviewState.DRAFT, ReviewState.RETURNED)
+
+
+def can_delete_resource(user, resource: Resource) -> bool:
+    """Delete for good: the owner only, while the resource is a draft or returned. The other rules
+    (never published, no lesson uses it) are business refusals (409) in ``removal.py``."""
+    return _authenticated(user) and resource.owner_id == user.id and resource.state in DELETABLE_STATES
+
+
 def can_download_old_versions(user, resource: Resource) -> bool:
     return _authenticated(user) and (resource.owner_id == user.id or is_reviewer_of(user, resource))
 

@@ -10,7 +10,7 @@ from wtforms.validators import ValidationError as CsrfError
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import csrf, db
-from eduplatform.resources import bp, packages, permissions, review, services
+from eduplatform.resources import bp, packages, permissions, removal, review, services
 from eduplatform.resources.api import process_after_commit
 from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment, ReviewState, Visibility
@@ -184,7 +184,26 @@ def detail(resource_id):
         can_use=permissions.can_use_resource(current_user, resource),
         old_versions=permissions.can_download_old_versions(current_user, resource),
         favourite=services.is_favourite(current_user, resource), my_rating=services.my_rating(current_user, resource),
-        can_delete_comment=lambda c: permissions.can_delete_comment(current_user, c, resource))
+        can_delete_comment=lambda c: permissions.can_delete_comment(current_user, c, resource),
+        can_delete=permissions.can_delete_resource(current_user, resource))
+
+
+@bp.post("/resources/<int:resource_id>/delete")
+@login_required
+def delete(resource_id):
+    resource = _visible(resource_id, "resource.delete")
+    require(resource.owner_id == current_user.id, action="resource.delete", obj=resource,
+            message="只有上传者本人可以删除资源")
+    title = resource.title
+    try:
+        removal.delete_resource(current_user, resource)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("resources.detail", resource_id=resource_id))
+    db.session.commit()
+    flash(f"资源《{title}》已删除", "success")
+    return redirect(url_for("resources.mine"))
 
 
 def _review_process(resource):
@@ -276,7 +295,8 @@ def review_queue():
 def mine():
     page = db.paginate(services.my_uploads(current_user), page=_page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("resources/list.html", page=page, specs=get_specs(), title="我的上传",
-                           endpoint="resources.mine", show_state=True)
+                           endpoint="resources.mine", show_state=True,
+                           can_delete=lambda r: permissions.can_delete_resource(current_user, r))
 
 
 @bp.get("/resources/favourites")

@@ -1,0 +1,90 @@
+"""Deleting a resource that was never published (草稿 / 已退回) — by its owner, for good.
+
+Everything goes in one transaction: the resource row, its versions, favourites, ratings and
+comments, and the stored-file rows of every version's file and thumbnail; the search entry is
+removed by the index's commit hook (``search/registry.py``), the objects by storage's
+(``storage.services.delete_file``: deleted only after the commit succeeds, kept when it rolls back).
+A running review (a returned resource's) is cancelled through the engine, so its event flow stays.
+
+Refused with 409 once the resource is under review or published (or was ever published: others may
+have downloaded, favourited or packaged it — take it down instead), and while a course lesson plays
+it. Offline packages keep no rows pointing at resources (an import creates resources, matched by
+``uid``), so nothing there refers to it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eduplatform import workflow
+from eduplatform.audit.services import record
+from eduplatform.core.errors import Conflict, PermissionDenied
+from eduplatform.extensions import db
+from eduplatform.resources import permissions, review
+from eduplatform.resources.models import Comment, Favourite, Rating, Resource, ReviewState
+from eduplatform.storage.services import delete_file
+from eduplatform.workflow.models import WorkflowEvent
+
+CANCEL_REASON = "上传者删除了该资源"
+
+
+def was_ever_published(resource: Resource) -> bool:
+    """A review of the resource reached 已发布 at some point (the engine's event flow says so)."""
+    return db.session.scalar(sa.select(WorkflowEvent.id).where(
+        WorkflowEvent.instance_id.in_(review.instances_of(resource)),
+        WorkflowEvent.to_state == ReviewState.PUBLISHED.value).limit(1)) is not None or \
+        resource.published_at is not None
+
+
+def lessons_using(resource: Resource) -> list[str]:
+    """「课程 · 课时」 of the course lessons that play the resource."""
+    from eduplatform.courses.models import Course, Lesson
+
+    rows = db.session.execute(sa.select(Course.title, Lesson.title).join(Course, Course.id == Lesson.course_id)
+                              .where(Lesson.resource_id == resource.id).order_by(Lesson.id)).all()
+    return [f"《{course}》·{lesson}" for course, lesson in rows]
+
+
+def check_deletable(actor, resource: Resource) -> None:
+    """Raise unless ``actor`` may delete ``resource`` now (403 not the owner, 409 a state rule)."""
+    if resource.owner_id != getattr(actor, "id", None):
+        raise PermissionDenied("只有上传者本人可以删除资源")
+    if resource.state not in permissions.DELETABLE_STATES:
+        raise Conflict(f"资源当前状态为“{resource.state.label}”，已提交审核或已发布的资源不能删除"
+                       + ("；如不再共享，请使用“下架”" if resource.state == ReviewState.PUBLISHED else ""),
+                       code="not_deletable")
+    if was_ever_published(resource):
+        raise Conflict("该资源曾经发布过，可能已被他人下载或收藏，不能删除", code="not_deletable")
+    used = lessons_using(resource)
+    if used:
+        raise Conflict(f"该资源正被课程课时使用（{'、'.join(used[:5])}{' 等' if len(used) > 5 else ''}），"
+                       "请先在课程中更换或移除后再删除", code="resource_in_use")
+
+
+def delete_resource(actor, resource: Resource) -> dict:
+    """Delete ``resource`` and everything of it; the caller commits (objects go after the commit)."""
+    check_deletable(actor, resource)
+    instance = review.current_instance(resource)
+    if instance is not None:
+        workflow.cancel(instance, actor, CANCEL_REASON)
+    files = []
+    for version in resource.versions:
+        files += [f for f in (version.file, version.thumbnail) if f is not None]
+    summary = {"title": resource.title, "uid": resource.uid, "state": resource.state.value,
+               "versions": len(resource.versions), "files": [f.key for f in files],
+               "instances": list(db.session.scalars(review.instances_of(resource)))}
+    record("resources", "resource.deleted",
+           f"删除资源《{resource.title}》（{resource.state.label}，{len(resource.versions)} 个版本）",
+           actor=actor, obj=resource, data=summary)
+    for model in (Favourite, Rating, Comment):
+        db.session.execute(sa.delete(model).where(model.resource_id == resource.id)
+                           .execution_options(synchronize_session=False))
+    db.session.delete(resource)  # its versions go with it (cascade); the search hook sees the delete
+    db.session.flush()
+    for stored in files:
+        delete_file(stored, actor=actor)
+    db.session.flush()
+    return summary
+
+
+__all__ = ["check_deletable", "delete_resource", "lessons_using", "was_ever_published"]
