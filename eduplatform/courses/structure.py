@@ -179,6 +179,10 @@ def update_lesson(actor, lesson: Lesson, data: dict, *, upload=None) -> Lesson:
     if settings != (lesson.settings or {}):
         changes["settings"] = [lesson.settings, settings]
         lesson.settings = settings
+        limit = settings.get("time_limit_minutes")
+        if lesson.kind == LessonKind.QUIZ and lesson.exam is not None and limit and limit != lesson.exam.time_limit_minutes:
+            # The exam carries the limit attempts are timed by; attempts already started keep their deadline.
+            lesson.exam.time_limit_minutes = limit
     if lesson.kind in MEDIA_KINDS and data.get("duration_seconds") and not lesson.duration_seconds:
         changes["duration_seconds"] = [None, data["duration_seconds"]]
         lesson.duration_seconds = data["duration_seconds"]

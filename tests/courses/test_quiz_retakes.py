@@ -449,3 +449,17 @@ def test_formal_exams_show_the_key_on_release(client, api, people, exam_for_a1):
     exams.release_results(people.teacher_a1, exam)
     db.session.commit()
     assert exams.key_withheld(attempt) is None
+
+
+def test_changing_the_time_limit_times_new_attempts_not_started_ones(quiz, people):
+    from eduplatform.courses import structure
+
+    _course, lesson, row = quiz()
+    assert lesson.exam.time_limit_minutes == 20
+    started = quizzes.start_attempt(people.student_a1, lesson, row)
+    deadline = started.deadline_at
+    structure.update_lesson(people.teacher_a1, lesson, {"time_limit_minutes": 45})
+    db.session.commit()
+    assert lesson.settings["time_limit_minutes"] == 45 and lesson.exam.time_limit_minutes == 45
+    db.session.refresh(started)
+    assert started.deadline_at == deadline  # the learner already answering keeps the time they were given
