@@ -1,6 +1,6 @@
 """A live server on loopback with the seeded demo platform, and headless Debian Chromium.
 
-Playwright drives /usr/bin/chromium (never `playwright install`: no browser downloads here).
+Playwright drives Debian's /usr/bin/chromium through executable_path; no browser is downloaded.
 """
 
 from __future__ import annotations
