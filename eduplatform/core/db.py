@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -73,13 +74,78 @@ def _sqlite_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # A writer waits this long for the one writer lock (see below: writes queue, never fail
+        # for a stale read); each holder keeps it only from its first write to its commit.
+        cursor.execute("PRAGMA busy_timeout=15000")
         # WAL lets readers go on while the one writer works (gunicorn workers, the dev server).
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
+# --- SQLite: one writer at a time, and no write ever fails for a stale read -------------------
+#
+# SQLite (WAL) lets readers go on beside one writer. A transaction begun with a plain (deferred)
+# BEGIN reads from a snapshot; when it later writes and another connection has committed since,
+# SQLite refuses the upgrade at once (SQLITE_BUSY_SNAPSHOT, "database is locked") — the busy
+# timeout never applies, since waiting cannot make the snapshot fresh. Under gunicorn that made most
+# logins, autosaves and refusal audits answer 500 in a rush.
+#
+# So a SQLite transaction's BEGIN is emitted lazily, with its first statement: BEGIN IMMEDIATE when
+# that statement writes (the writer lock is taken first, and other writers wait their turn on the
+# busy timeout), a deferred BEGIN when it reads. When a transaction that has only read comes to its
+# first write (or to a SELECT … FOR UPDATE or a SAVEPOINT, which announce one), nothing is lost by
+# ending its read snapshot, so it restarts there as BEGIN IMMEDIATE and the write waits for the
+# lock instead of failing. The objects already loaded stay as they were read; statements from then
+# on see the latest commits and hold the lock until COMMIT — what PostgreSQL's READ COMMITTED gives
+# the same code, so a read whose result decides a write needs ``with_for_update()`` (or a
+# conditional UPDATE / version column) on both databases alike. The writer lock is held only from
+# the first write to the commit: slow work that only reads (a password hash check, streaming an
+# upload to storage) holds nothing, as long as it runs before the unit of work's first write.
+# PostgreSQL is untouched: none of this runs for another dialect.
+
+_TXN = "edu_sqlite_txn"  # in Connection.info: "pending" (no BEGIN yet), "read" or "write"
+_FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)", re.S)
+_READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "VALUES"})
+_WRITE_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+
+
+def statement_writes(statement: str, context=None) -> bool:
+    """Whether a SQLite statement writes or announces a write (FOR UPDATE, SAVEPOINT, DDL …)."""
+    match = _FIRST_WORD.match(statement)
+    word = match.group(1).upper() if match else ""
+    if word == "WITH":
+        return bool(_WRITE_IN_CTE.search(statement))
+    if word in _READS:
+        # SQLite has no FOR UPDATE (SQLAlchemy leaves it out): the select itself says it leads to a write.
+        compiled = getattr(context, "compiled", None)
+        return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+    return True
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.info[_TXN] = "pending"
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn):
+    conn.info.pop(_TXN, None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_before_statement(conn, cursor, statement, parameters, context, executemany):
+    state = conn.info.get(_TXN)
+    if state is None or state == "write":
+        return
+    if not statement_writes(statement, context):
+        if state == "pending":
+            cursor.connection.execute("BEGIN")
+            conn.info[_TXN] = "read"
+        return
+    if state == "read":
+        # Only reads so far (and no savepoint: a SAVEPOINT counts as a write): end the snapshot.
+        cursor.connection.execute("ROLLBACK")
+    cursor.connection.execute("BEGIN IMMEDIATE")
+    conn.info[_TXN] = "write"

@@ -7,6 +7,7 @@ call ``require(...)`` with them and templates call the same predicates to hide w
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from eduplatform.core.errors import PermissionDenied
 
@@ -68,11 +69,17 @@ def require(allowed: bool, *, action: str, actor=None, obj=None, message: str | 
     actor = actor if actor is not None else current_user
     actor = actor if getattr(actor, "is_authenticated", False) else None
     what = f"{type(obj).__name__}#{getattr(obj, 'id', '')}" if obj is not None else ""
-    record_security_event(
-        "permission.denied",
-        f"拒绝访问：{action} {what}".strip(),
-        actor=actor,
-        obj=obj,
-        data={"action": action},
-    )
+    summary = f"拒绝访问：{action} {what}".strip()
+    try:
+        record_security_event("permission.denied", summary, actor=actor, obj=obj, data={"action": action})
+    except OperationalError:
+        # The database could not take the entry (SQLite: the writer lock stayed busy past the busy
+        # timeout). The refusal still answers 403, never 500, and the event goes to the error log.
+        from flask import current_app
+
+        from eduplatform.extensions import db
+
+        db.session.rollback()
+        current_app.logger.exception("审计记录写入失败（permission.denied）：%s，操作人 %s", summary,
+                                     getattr(actor, "username", None))
     raise PermissionDenied(message or "没有权限执行此操作")

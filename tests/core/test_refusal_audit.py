@@ -1,0 +1,35 @@
+"""A refusal is audited, and the audit write can never turn the 403 into a 500."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from eduplatform.accounts.models import Role
+from eduplatform.audit.models import AuditEntry
+from eduplatform.extensions import db
+
+
+def test_refusal_is_audited(client, api, create_user, tree):
+    teacher = create_user("t_refused", roles=[Role.TEACHER], org=tree.school_a1)
+    response = client.get("/api/v1/audit", headers=api(teacher))
+    assert response.status_code == 403
+    kinds = db.session.scalars(sa.select(AuditEntry.kind).where(AuditEntry.actor_name == "t_refused")).all()
+    assert "permission.denied" in kinds
+
+
+def test_refusal_answers_403_when_the_audit_write_fails(client, api, create_user, tree, monkeypatch, caplog):
+    teacher = create_user("t_busy", roles=[Role.TEACHER], org=tree.school_a1)
+    headers = api(teacher)
+
+    def database_busy(*args, **kwargs):
+        raise OperationalError("INSERT INTO audit_entries …", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("eduplatform.audit.services.record_security_event", database_busy)
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/api/v1/audit", headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+    assert any("permission.denied" in r.getMessage() and "t_busy" in r.getMessage() for r in caplog.records)
