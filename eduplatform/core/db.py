@@ -104,9 +104,9 @@ def _sqlite_connect(dbapi_connection, connection_record):
 # PostgreSQL is untouched: none of this runs for another dialect.
 
 _TXN = "edu_sqlite_txn"  # in Connection.info: "pending" (no BEGIN yet), "read" or "write"
-_FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)", re.S)
+_FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*([A-Za-z]+)", re.DOTALL)
 _READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "VALUES"})
-_WRITE_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+_WRITE_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 def statement_writes(statement: str, context=None) -> bool:

@@ -20,7 +20,16 @@ def test_refusal_is_audited(client, api, create_user, tree):
     assert "permission.denied" in kinds
 
 
-def test_refusal_answers_403_when_the_audit_write_fails(client, api, create_user, tree, monkeypatch, caplog):
+class _Kept(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_refusal_answers_403_when_the_audit_write_fails(app, client, api, create_user, tree, monkeypatch):
     teacher = create_user("t_busy", roles=[Role.TEACHER], org=tree.school_a1)
     headers = api(teacher)
 
@@ -28,8 +37,14 @@ def test_refusal_answers_403_when_the_audit_write_fails(client, api, create_user
         raise OperationalError("INSERT INTO audit_entries …", {}, Exception("database is locked"))
 
     monkeypatch.setattr("eduplatform.audit.services.record_security_event", database_busy)
-    with caplog.at_level(logging.ERROR):
+    kept = _Kept()
+    # Alembic's fileConfig (migrations/env.py) disables loggers that exist when a test migrates.
+    monkeypatch.setattr(app.logger, "disabled", False)
+    app.logger.addHandler(kept)
+    try:
         response = client.get("/api/v1/audit", headers=headers)
+    finally:
+        app.logger.removeHandler(kept)
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
-    assert any("permission.denied" in r.getMessage() and "t_busy" in r.getMessage() for r in caplog.records)
+    assert any("permission.denied" in r.getMessage() and "t_busy" in r.getMessage() for r in kept.records)
