@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from eduplatform.core.errors import AppError
 from eduplatform.extensions import db
 from eduplatform.workflow.definitions import DefinitionError, ProcessDef, load_definition
@@ -75,13 +77,17 @@ def all_processes() -> list[ProcessDef]:
 
 def stored_row(process: ProcessDef) -> ProcessDefinition:
     """The row of this version, created on first use; a changed text under a used version is refused."""
-    row = db.session.scalar(db.select(ProcessDefinition).filter_by(key=process.key, version=process.version))
+    query = db.select(ProcessDefinition).filter_by(key=process.key, version=process.version)
+    row = db.session.scalar(query)
     if row is None:
         row = ProcessDefinition(key=process.key, version=process.version, name=process.name,
                                 checksum=process.checksum, source=process.source)
-        db.session.add(row)
-        db.session.flush()
-    elif row.checksum != process.checksum:
+        try:
+            with db.session.begin_nested():  # the first uses of a new version may race to create it
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalar(query)  # another request stored it first
+    if row.checksum != process.checksum:
         raise AppError(f"流程「{process.name}」版本 {process.version} 的定义文件已被修改，但已有实例按原版本运行；"
                        f"请提升 version 后再发布新版本", code="definition_changed", status=409)
     _stored.setdefault(row.checksum, process)
