@@ -57,6 +57,14 @@ def from_text(text: str | None) -> str:
     return html.escape(text, quote=False).replace("\n", "<br>")
 
 
+def from_markdown(text: str | None) -> str:
+    """Markdown (GIFT ``[markdown]``, Moodle's markdown format) as sanitised rich text."""
+    from markdown_it import MarkdownIt
+
+    html_out = MarkdownIt("commonmark", {"html": True}).render((text or "").strip())
+    return sanitize(html_out)
+
+
 def as_plain(rich: str) -> str | None:
     """The plain text that gives exactly ``rich`` back through :func:`from_text`, or None."""
     candidate = html.unescape(re.sub(r"<br\s*/?>", "\n", rich or ""))

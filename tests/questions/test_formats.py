@@ -105,7 +105,7 @@ def test_gift_problems_carry_line_and_number():
     assert "没有找到答案部分" in result.problems[0].message
     assert "没有正确答案" in result.problems[1].message
     assert "不是数字" in result.problems[2].message
-    assert str(result.problems[0]) == "第 2 题，第 3 行：没有找到答案部分 {…}"
+    assert str(result.problems[0]) == "第 2 题，第 3 行：没有找到答案部分 {…}（Moodle 的“说明”类文字不是试题，不导入）"
 
 
 def test_gift_in_gb18030_is_read():

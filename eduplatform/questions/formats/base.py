@@ -85,6 +85,12 @@ def decode_text(raw: bytes) -> str:
 def new_item(qtype: str, stem: str, data: dict, *, number: int, line: int | None = None, analysis: str = "",
              score: float | None = None, difficulty: int | None = None, tags: list[str] | None = None,
              category: str = "", title: str = "") -> dict[str, Any]:
+    from eduplatform.questions.types import TypeDataError, get_type
+
+    try:  # the canonical shape (extras that say nothing dropped); the preview reports what fails
+        data = get_type(qtype).clean(data)
+    except TypeDataError:
+        pass
     return {"type": qtype, "stem": stem, "data": data, "analysis": analysis, "score": score,
             "difficulty": difficulty, "tags": tags or [], "category": category, "title": title,
             "number": number, "line": line}
