@@ -75,7 +75,7 @@ def test_import_preview_then_confirm(client, api, people):
 def test_import_with_problems_cannot_be_confirmed_and_saves_nothing(client, api, people):
     h = api(people.teacher_a1)
     body = upload(client, h, GIFT + "\n::坏题:: 没有答案\n").get_json()
-    assert body["problems"] == [{"line": 7, "number": 3, "message": "没有找到答案部分 {…}"}]
+    assert body["problems"] == [{"line": 7, "number": 3, "message": "没有找到答案部分 {…}（Moodle 的“说明”类文字不是试题，不导入）"}]
     r = client.post(f"/api/v1/questions/import/{body['id']}/confirm", headers=h)
     assert r.status_code == 409 and "还有 1 个问题" in r.get_json()["error"]["message"]
     assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == 0
