@@ -135,7 +135,7 @@ def test_moodle_xml_unsupported_types_are_named_not_dropped():
     assert [i["type"] for i in result.items] == ["true_false"]
     assert result.items[0]["data"] == {"answer": False} and result.items[0]["category"] == "几何"
     messages = [(p.number, p.message) for p in result.problems]
-    assert messages == [(1, "不支持的 Moodle 题型：calculated（计算题）"), (3, "不支持的 Moodle 题型：ddwtos（拖放文字）")]
+    assert messages == [(1, "“c”：不支持的 Moodle 题型：calculated（计算题）"), (3, "“d”：不支持的 Moodle 题型：ddwtos（拖放文字）")]
     assert result.problems[0].line == 3
 
 
