@@ -33,6 +33,42 @@ def blanks_filter(stem: str, mode: str = "line") -> str:
     return Markup(stem_with_blanks(stem, lambda n: f'<span class="blank-mark">（{n}）</span>'))
 
 
+@bp.app_template_filter("cloze")
+def cloze_filter(stem: str, item: dict) -> str:
+    """A cloze stem with its parts inline: a text box, a drop-down, radio buttons or check boxes."""
+    from markupsafe import Markup, escape
+
+    response = item.get("response") or []
+    name = f"q{item['id']}"
+
+    def part(n: int) -> str:
+        if n > len(item["parts"]):
+            return ""
+        spec, given = item["parts"][n - 1], response[n - 1] if n - 1 < len(response) else None
+        label = f'aria-label="第 {n} 空"'
+        if spec["kind"] in ("shortanswer", "numerical"):
+            mode = ' inputmode="decimal"' if spec["kind"] == "numerical" else ""
+            return (f'<input class="form-control form-control-sm d-inline-block w-auto cloze-part" name="{name}" '
+                    f'data-part="{n - 1}" data-kind="text" {label}{mode} value="{escape(given or "")}">')
+        if spec["kind"] == "multichoice" and spec["display"] == "dropdown":
+            options = "".join(f'<option value="{i}"{" selected" if given == i else ""}>{escape(text)}</option>'
+                              for i, text in enumerate(spec["options_text"]))
+            return (f'<select class="form-select form-select-sm d-inline-block w-auto cloze-part" name="{name}" '
+                    f'data-part="{n - 1}" data-kind="choice" {label}><option value="">请选择</option>{options}</select>')
+        box = "radio" if spec["kind"] == "multichoice" else "checkbox"
+        chosen = given if isinstance(given, list) else [given]
+        inline = " form-check-inline" if spec["display"] == "horizontal" else ""
+        boxes = "".join(
+            f'<span class="form-check{inline}"><input class="form-check-input cloze-part" type="{box}" '
+            f'name="{name}_{n}" data-part="{n - 1}" data-kind="{"choice" if box == "radio" else "multi"}" '
+            f'value="{i}" id="{name}_{n}_{i}"{" checked" if i in chosen else ""}>'
+            f'<label class="form-check-label" for="{name}_{n}_{i}">{text}</label></span>'
+            for i, text in enumerate(spec["options"]))
+        return f'<span class="cloze-group" role="group" {label}>{boxes}</span>'
+
+    return Markup(stem_with_blanks(stem, part))
+
+
 def question_from_form(form) -> dict:
     """The service's question dict from the edit form (type-specific fields in plain text)."""
     qtype = form.get("type", "")

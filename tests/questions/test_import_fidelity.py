@@ -1,0 +1,84 @@
+"""Imports keep what the file meant: pictures stored and served, per-answer feedback after grading,
+cloze questions taken and graded in an exam; the preview says per question what was kept."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from eduplatform.core.db import utcnow
+from eduplatform.extensions import db
+from eduplatform.questions import exams, papers, transfer
+from eduplatform.questions.models import AudienceKind, Question
+from eduplatform.storage.models import StoredFile
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: The fixture without its two questions that must be refused (a 33 % fraction, a drag-and-drop).
+CLEAN_XML = re.sub(r'<question type="(multichoice|ddwtos)">\s*<name><text>(Bad fraction|Drag)</text>.*?</question>', "",
+                   (FIXTURES / "moodle_docs.xml").read_text(), flags=re.DOTALL)
+
+
+def _preview(actor, raw: bytes, fmt="moodle_xml"):
+    return transfer.preview_import(actor, fmt=fmt, filename="bank.xml", raw=raw, options={"subject": "math"})
+
+
+def test_embedded_image_is_stored_and_served(people, client, auth):
+    batch = _preview(people.teacher_a1, CLEAN_XML.encode())
+    assert batch.problems == []
+    stem = batch.items[0]["stem"]
+    assert "data:image" not in stem and 'src="/questions/media/' in stem
+    file_id = batch.options["media_ids"][0]
+    stored = db.session.get(StoredFile, file_id)
+    assert stored.key.startswith("question-media/") and stored.content_type == "image/png"
+    ids = transfer.confirm_import(people.teacher_a1, batch)
+    db.session.commit()
+    assert f"/questions/media/{file_id}" in db.session.get(Question, ids[0]).stem
+    auth.login(people.teacher_a1)
+    response = client.get(f"/questions/media/{file_id}")
+    assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+
+
+def test_a_preview_with_problems_stores_no_picture_and_discard_removes_them(people):
+    bad = _preview(people.teacher_a1, (FIXTURES / "moodle_docs.xml").read_bytes())
+    assert bad.problems and bad.options["media_ids"] == []
+    good = _preview(people.teacher_a1, CLEAN_XML.encode())
+    file_id = good.options["media_ids"][0]
+    transfer.discard_import(people.teacher_a1, good)
+    db.session.flush()
+    assert db.session.get(StoredFile, file_id) is None
+
+
+def test_preview_lists_kept_and_refused_per_question(people):
+    batch = _preview(people.teacher_a1, (FIXTURES / "moodle_docs.xml").read_bytes())
+    rows = transfer.preview_summary(batch)["questions"]
+    assert [(r["number"], r["status"]) for r in rows] == [(1, "kept"), (2, "refused"), (3, "kept"), (4, "kept"),
+                                                         (5, "kept"), (6, "kept"), (7, "refused")]
+    assert "33% 不是 Moodle 允许的值" in rows[1]["notes"][0]
+
+
+def test_cloze_and_feedback_in_an_exam(people, tree):
+    teacher, student = people.teacher_a1, people.student_a1
+    batch = _preview(teacher, CLEAN_XML.encode())
+    ids = transfer.confirm_import(teacher, batch)
+    by_title = {db.session.get(Question, i).source: i for i in ids}
+    paper = papers.create_paper(teacher, {"title": "德国", "subject": "math"}, [
+        {"title": "一", "items": [{"question_id": by_title["Cloze"], "score": 8},
+                                  {"question_id": by_title["Capital"], "score": 2}]}])
+    now = utcnow()
+    exam = exams.create_exam(teacher, paper, title="德国", opens_at=now - timedelta(minutes=1),
+                             closes_at=now + timedelta(hours=1), time_limit_minutes=30,
+                             audience=[(AudienceKind.ORG, tree.school_a1.id)], publish=True)
+    db.session.commit()
+    attempt = exams.start_attempt(student, exam)
+    cloze_item, short_item = paper.items
+    exams.save_answers(student, attempt, {
+        cloze_item.id: ["Deutschland", "3.65", 0, 1, 0, [0, 1], "bär"], short_item.id: "Berlinn"})
+    exams.submit_attempt(student, attempt)
+    exams.release_results(teacher, exam)
+    db.session.commit()
+    from eduplatform.questions.presenters import attempt_payload
+
+    rows = attempt_payload(attempt)["sections"][0]["items"]
+    assert rows[0]["earned"] == 6.5 and rows[1]["earned"] == 1.0
+    assert "German name" in rows[0]["answer_feedback"] and rows[1]["answer_feedback"] == ["Spelling?"]
