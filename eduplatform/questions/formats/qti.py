@@ -91,8 +91,10 @@ def _replace_with_text(element, text: str) -> None:
 
 def parse(raw: bytes) -> ParseResult:
     result = ParseResult()
+    archive = None
     if raw[:2] == b"PK":
-        entries = _read_package(raw, result)
+        archive = open_package(raw, "QTI 内容包")
+        entries = _read_package(archive, result)
     else:
         entries = [(None, raw, {})]
     for number, (name, data, meta) in enumerate(entries, 1):
@@ -105,21 +107,72 @@ def parse(raw: bytes) -> ParseResult:
             result.problem(f"{name or '文件'} 不是 QTI assessmentItem", number=number)
             continue
         try:
+            inline_package_images(root, archive, name)
             result.items.append(_parse_item(root, number, meta))
         except ValueError as exc:
             result.problem(f"{exc}" + (f"（{name}）" if name else ""), number=number, line=root.sourceline)
     return result
 
 
-def _read_package(raw: bytes, result: ParseResult) -> list[tuple[str, bytes, dict]]:
+def open_package(raw: bytes, what: str) -> zipfile.ZipFile:
+    """The one place the question formats open a zip (content packages, cartridges): size, count and
+    path checks before anything is read."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
-        raise ValidationFailed("QTI 内容包不是有效的 zip 文件", code="bad_file") from None
+        raise ValidationFailed(f"{what}不是有效的 zip 文件", code="bad_file") from None
     infos = archive.infolist()
     if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-        raise ValidationFailed("QTI 内容包解压后过大", code="too_large")
-    names = {i.filename for i in infos}
+        raise ValidationFailed(f"{what}解压后过大", code="too_large")
+    for info in infos:
+        name = info.filename
+        if name.startswith("/") or "\\" in name or ".." in name.split("/"):
+            raise ValidationFailed(f"{what}中有不安全的路径：{name}", code="bad_file")
+        if info.file_size > 100 * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
+            raise ValidationFailed(f"{what}中的 {name} 压缩比异常，拒绝解压", code="bad_file")
+    return archive
+
+
+IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+
+
+def package_image(archive: zipfile.ZipFile | None, base: str | None, href: str) -> str:
+    """A package file referenced by an item, as an inline image (the import then stores it)."""
+    import base64
+    from urllib.parse import unquote
+
+    if href.startswith(("data:", "/questions/media/")):
+        return href
+    if archive is None:
+        raise ValueError(f"图片 {href} 须随内容包（zip）一起上传")
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(base or ""), unquote(href)))
+    try:
+        data = archive.read(path)
+    except KeyError:
+        raise ValueError(f"引用的文件 {href} 不在内容包中") from None
+    kind = next((ct for magic, ct in IMAGE_TYPES.items() if data.startswith(magic)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "image/webp"
+    if kind is None:
+        raise ValueError(f"文件 {href} 不是 PNG、JPEG、GIF 或 WebP 图片，无法保留")
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def inline_package_images(root, archive, base: str | None) -> None:
+    """<img src> and image <object data> of an item point at package files: inline them."""
+    for el in list(root.iter()):
+        tag = local(el.tag)
+        if tag == "img" and el.get("src"):
+            el.set("src", package_image(archive, base, el.get("src")))
+        elif tag == "object" and (el.get("type") or "").startswith("image/") and el.get("data"):
+            img = etree.Element(el.tag.replace("object", "img"), src=package_image(archive, base, el.get("data")),
+                                alt=(el.text or "").strip())
+            img.tail = el.tail
+            el.getparent().replace(el, img)
+
+
+def _read_package(archive: zipfile.ZipFile, result: ParseResult) -> list[tuple[str, bytes, dict]]:
+    names = {i.filename for i in archive.infolist()}
     if "imsmanifest.xml" not in names:
         raise ValidationFailed("QTI 内容包缺少 imsmanifest.xml", code="bad_file")
     manifest = parse_xml(archive.read("imsmanifest.xml"), "imsmanifest.xml")
@@ -204,7 +257,7 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
                 answer = float(values[0])
             except (IndexError, ValueError):
                 raise ValueError("数值题的正确答案不是数字") from None
-            return new_item("numerical", _stem(body), {"answer": answer, "tolerance": tolerance}, **common)
+            return new_item("numerical", _body_stem(body), {"answer": answer, "tolerance": tolerance}, **common)
         blanks = []
         case_sensitive = False
         for n, el in enumerate(interactions, 1):
@@ -215,10 +268,19 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
                 case_sensitive = True
             blanks.append(accepted or correct(identifier))
             _replace_with_text(el, f"[[{n}]]")
-        return new_item("fill_blank", _stem(body), {"blanks": blanks, "case_sensitive": case_sensitive}, **common)
+        return new_item("fill_blank", _body_stem(body), {"blanks": blanks, "case_sensitive": case_sensitive}, **common)
     interaction = interactions[0]
     identifier = interaction.get("responseIdentifier")
+    # The prompt belongs to the question's text, not to the interaction.
+    prompt = interaction.find(q("prompt"))
+    prompt_html = element_html(prompt) if prompt is not None else ""
+    if prompt is not None:
+        interaction.remove(prompt)
     interaction.getparent().remove(interaction)
+
+    def _stem(body) -> str:
+        text = _body_stem(body)
+        return f"{text}<p>{prompt_html}</p>" if text and prompt_html else text or prompt_html
     if kind == "choiceInteraction":
         choices = [(c.get("identifier"), element_html(c)) for c in interaction.iter(q("simpleChoice"))]
         right = correct(identifier)
@@ -251,7 +313,7 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
     return new_item("essay", _stem(body), {"reference": reference}, **common)
 
 
-def _stem(body) -> str:
+def _body_stem(body) -> str:
     """The item body without its interactions: our stems are wrapped in <div class="stem">."""
     stems = [d for d in body.iter(q("div")) if d.get("class") == "stem"]
     return element_html(stems[0] if stems else body)
