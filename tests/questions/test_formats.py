@@ -53,7 +53,7 @@ def test_round_trip_every_type(fmt):
 
 
 def test_every_type_and_format_is_registered():
-    assert {code for code, f in FORMATS.items() if f.parse} == {"gift", "moodle_xml", "aiken", "qti", "excel"}
+    assert {code for code, f in FORMATS.items() if f.parse} == {"gift", "moodle_xml", "aiken", "qti", "excel", "cc"}
     assert {code for code, f in FORMATS.items() if f.export} == {"gift", "moodle_xml", "qti", "excel"}
 
 

@@ -7,7 +7,7 @@ with their line or question number, and canonical dicts back into a file. Catego
 """
 
 # Importing the modules registers the formats.
-from eduplatform.questions.formats import aiken, excel, gift, moodle_xml, qti  # noqa: F401
+from eduplatform.questions.formats import aiken, cc, excel, gift, moodle_xml, qti  # noqa: F401
 from eduplatform.questions.formats.base import FORMATS, Format, ParseResult, Problem, get_format
 
 __all__ = ["FORMATS", "Format", "ParseResult", "Problem", "get_format"]
