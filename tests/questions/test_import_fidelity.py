@@ -82,3 +82,23 @@ def test_cloze_and_feedback_in_an_exam(people, tree):
     rows = attempt_payload(attempt)["sections"][0]["items"]
     assert rows[0]["earned"] == 6.5 and rows[1]["earned"] == 1.0
     assert "German name" in rows[0]["answer_feedback"] and rows[1]["answer_feedback"] == ["Spelling?"]
+
+
+def test_editing_an_imported_question_in_the_form_keeps_its_grades(people, client, auth):
+    import html
+
+    batch = _preview(people.teacher_a1, CLEAN_XML.encode())
+    ids = transfer.confirm_import(people.teacher_a1, batch)
+    db.session.commit()
+    flag = db.session.get(Question, ids[0])
+    auth.login(people.teacher_a1)
+    page = client.get(f"/questions/{flag.id}/edit").get_data(as_text=True)
+    extras = html.unescape(re.search(r'name="extras" value="([^"]*)"', page).group(1))
+    assert "此题带有导入时保留的设置" in page
+    r = client.post(f"/questions/{flag.id}/edit", data={
+        "type": "multiple", "stem": "Which country has this flag? (edited)", "options": "Country A\nCountry B\nCountry C",
+        "answer": "AB", "subject": "math", "difficulty": "3", "sharing": "org", "score": "1", "extras": extras})
+    assert r.status_code == 302
+    db.session.refresh(flag)
+    assert flag.version == 2 and flag.data["weights"] == [50, 50, -33.33333]
+    assert flag.data["feedback"] == ["Yes, A.", "Yes, B.", "No."]
