@@ -282,6 +282,15 @@ def export_questions(actor, questions: list[Question], fmt: str) -> tuple[bytes,
     if not questions:
         raise ValidationFailed("没有可导出的试题", code="export_empty")
     items = [question_item(q, n) for n, q in enumerate(questions, 1)]
+    lost = [(q, fmt_obj.losses(item)) for q, item in zip(questions, items, strict=True)] if fmt_obj.losses else []
+    lost = [(q, what) for q, what in lost if what]
+    if lost:  # an export that silently changed a question would be worse than none
+        from eduplatform.questions.richtext import one_line
+
+        listed = "；".join(f"#{q.id}「{one_line(q.stem, 20)}」：{'、'.join(what)}" for q, what in lost[:10])
+        more = f" 等 {len(lost)} 道" if len(lost) > 10 else ""
+        raise ValidationFailed(f"{fmt_obj.label} 无法完整表达以下试题{more}——{listed}。请改用 Moodle XML 导出，"
+                               "或不选这些试题", code="export_would_lose")
     body = fmt_obj.export(items)
     record("questions", "questions.exported", f"导出 {len(items)} 道试题（{fmt_obj.label}）", actor=actor,
            data={"ids": [q.id for q in questions][:1000], "format": fmt_obj.code})

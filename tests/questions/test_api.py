@@ -94,6 +94,17 @@ def test_export_each_format(client, api, people, make_question):
     assert client.get(f"/api/v1/questions/export?format=aiken&ids={ids}", headers=h).status_code == 422
 
 
+def test_an_export_that_would_lose_a_grade_is_refused_by_name(client, api, people, make_question):
+    h = api(people.teacher_a1)
+    q = make_question(people.teacher_a1, "multiple", data={"options": ["甲", "乙", "丙"], "weights": [50, 50, -100]})
+    r = client.get(f"/api/v1/questions/export?format=excel&ids={q.id}", headers=h)
+    error = r.get_json()["error"]
+    assert r.status_code == 422 and error["code"] == "export_would_lose"
+    assert f"#{q.id}" in error["message"] and "逐项得分比例" in error["message"]
+    r = client.get(f"/api/v1/questions/export?format=moodle_xml&ids={q.id}", headers=h)
+    assert r.status_code == 200 and b'fraction="-100"' in r.data
+
+
 def test_paper_assembly_manual_rules_outputs_and_idor(client, api, people, make_question):
     h = api(people.teacher_a1)
     qs = [make_question(people.teacher_a1, "single", stem=f"题 {n}") for n in range(3)]

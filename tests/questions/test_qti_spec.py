@@ -87,3 +87,33 @@ def test_traversal_in_a_package_is_refused():
 
     with pytest.raises(ValidationFailed, match="不安全的路径"):
         get_format("qti").parse(buffer.getvalue())
+
+
+def test_weights_and_feedback_survive_a_qti_round_trip():
+    """Weights (negatives too) and per-choice feedback are said with mapping and modalFeedback."""
+    from eduplatform.questions.services import clean_question
+
+    qti = get_format("qti")
+    values = [
+        {"type": "multiple", "stem": "哪些是质数？", "data": {"options": ["2", "3", "4"], "weights": [50, 50, -100],
+                                                          "feedback": ["对", "", "4 = 2×2"]}},
+        {"type": "true_false", "stem": "地球是平的。", "data": {"answer": False, "feedback": {"true": "不对", "false": "对"}}},
+        {"type": "fill_blank", "stem": "Cat: [[1]]", "data": {"blanks": [["cat", "kitten"]], "credits": [[1, 0.5]]}},
+    ]
+    items = []
+    for v in values:
+        cleaned = clean_question({**v, "subject": "math", "score": 2, "difficulty": 3})
+        items.append({**cleaned, "tags": [], "category": "", "title": ""})
+    back = qti.parse(qti.export(items))
+    assert back.problems == []
+    assert [b["data"] for b in back.items] == [i["data"] for i in items]
+
+
+def test_formats_name_what_an_export_would_lose():
+    cloze = {"type": "cloze", "data": {"parts": []}}
+    wildcard = {"type": "fill_blank", "data": {"blanks": [["a*"]], "wildcard": True, "feedback": [["x"]]}}
+    assert get_format("gift").losses(cloze) == ["完形填空这种题型"]
+    assert get_format("qti").losses(wildcard) == ["逐项反馈", "通配符 *"]
+    assert get_format("excel").losses({"type": "single", "data": {"options": ["a", "b"], "weights": [100, -50]}}) == \
+        ["逐项得分比例"]
+    assert get_format("moodle_xml").losses is None

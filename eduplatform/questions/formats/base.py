@@ -52,6 +52,23 @@ class Format:
     content_type: str = "text/plain; charset=utf-8"
     #: File extension of an export.
     export_extension: str = ""
+    #: What an export in this format would lose of a question (Chinese, by name); [] when nothing.
+    losses: Callable[[dict[str, Any]], list[str]] | None = None
+
+
+#: Names of the type data that not every format can say.
+EXTRA_NAMES = {"weights": "逐项得分比例", "feedback": "逐项反馈", "credits": "答案的部分得分",
+               "wildcard": "通配符 *", "answers": "多个数值答案（部分得分或反馈）"}
+
+
+def extras_lost(item: dict[str, Any], carried: dict[str, set[str]], unsupported: set[str] = frozenset()) -> list[str]:
+    """The extras of ``item`` a format does not carry (``carried``: type → keys it does)."""
+    from eduplatform.questions.types import QUESTION_TYPES
+
+    if item["type"] in unsupported:
+        return [f"{QUESTION_TYPES[item['type']].label}这种题型"]
+    keep = carried.get(item["type"], set())
+    return [EXTRA_NAMES[key] for key in EXTRA_NAMES if item["data"].get(key) and key not in keep]
 
 
 FORMATS: dict[str, Format] = {}

@@ -439,4 +439,11 @@ def _share(count: int) -> str:
     return format_number(value) if value.is_integer() else f"{value:.5f}"
 
 
-register_format(Format("gift", "Moodle GIFT", (".gift", ".txt"), parse, export, export_extension="gift"))
+def losses(item: dict[str, Any]) -> list[str]:
+    from eduplatform.questions.formats.base import extras_lost
+
+    return extras_lost(item, {}, unsupported={"cloze"})  # GIFT has no form for embedded answers
+
+
+register_format(Format("gift", "Moodle GIFT", (".gift", ".txt"), parse, export, export_extension="gift",
+                       losses=losses))

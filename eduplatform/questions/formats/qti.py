@@ -25,7 +25,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.questions.formats.base import Format, ParseResult, new_item, register_format
+from eduplatform.questions.formats.base import Format, ParseResult, extras_lost, new_item, register_format
 from eduplatform.questions.formats.xmlsafe import local, parse_xml
 from eduplatform.questions.richtext import sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
@@ -224,8 +224,13 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
         if outcome.get("identifier") == "SCORE" and outcome.get("normalMaximum"):
             score = float(outcome.get("normalMaximum"))
     analysis = ""
+    #: Feedback shown for a chosen choice (outcome FEEDBACK set to the response's identifiers).
+    choice_feedback: dict[str, str] = {}
     for feedback in root.iter(q("modalFeedback")):
-        analysis = element_html(feedback)
+        if feedback.get("outcomeIdentifier") == "FEEDBACK" and feedback.get("identifier") not in (None, "ANALYSIS"):
+            choice_feedback[feedback.get("identifier")] = element_html(feedback)
+        else:
+            analysis = element_html(feedback)
     reference = ""
     for rubric in body.iter(q("rubricBlock")):
         reference = element_html(rubric)
@@ -258,17 +263,22 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
             except (IndexError, ValueError):
                 raise ValueError("数值题的正确答案不是数字") from None
             return new_item("numerical", _body_stem(body), {"answer": answer, "tolerance": tolerance}, **common)
-        blanks = []
+        blanks, shares = [], []
         case_sensitive = False
         for n, el in enumerate(interactions, 1):
             identifier = el.get("responseIdentifier")
             decl = declarations.get(identifier)
-            accepted = [m.get("mapKey") for m in decl.iter(q("mapEntry"))] if decl is not None else []
+            entries = list(decl.iter(q("mapEntry"))) if decl is not None else []
+            accepted = [m.get("mapKey") for m in entries]
+            shares.append([min(1.0, max(0.0, float(m.get("mappedValue") or 0))) for m in entries])
             if decl is not None and any(m.get("caseSensitive") == "true" for m in decl.iter(q("mapEntry"))):
                 case_sensitive = True
             blanks.append(accepted or correct(identifier))
             _replace_with_text(el, f"[[{n}]]")
-        return new_item("fill_blank", _body_stem(body), {"blanks": blanks, "case_sensitive": case_sensitive}, **common)
+        data = {"blanks": blanks, "case_sensitive": case_sensitive}
+        if all(len(s) == len(b) for s, b in zip(shares, blanks, strict=True)):
+            data["credits"] = shares
+        return new_item("fill_blank", _body_stem(body), data, **common)
     interaction = interactions[0]
     identifier = interaction.get("responseIdentifier")
     # The prompt belongs to the question's text, not to the interaction.
@@ -286,15 +296,30 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
         right = correct(identifier)
         ids = [c[0] for c in choices]
         if sorted(ids) == ["false", "true"]:
-            return new_item("true_false", _stem(body), {"answer": right == ["true"]}, **common)
+            data: dict[str, Any] = {"answer": right == ["true"]}
+            if choice_feedback:
+                data["feedback"] = {k: choice_feedback.get(k, "") for k in ("true", "false")}
+            return new_item("true_false", _stem(body), data, **common)
         missing = [r for r in right if r not in ids]
         if missing or not right:
             raise ValueError("选择题的正确答案不在选项中")
         options = [c[1] for c in choices]
         indexes = [ids.index(r) for r in right]
+        extra: dict[str, Any] = {}
+        if choice_feedback:
+            extra["feedback"] = [choice_feedback.get(i, "") for i in ids]
+        mapping = declarations[identifier].find(q("mapping"))
+        if mapping is not None:
+            # A grade per choice; upperBound says what the full score is (else the positives' sum).
+            values = {m.get("mapKey"): float(m.get("mappedValue") or 0) for m in mapping.iter(q("mapEntry"))}
+            mapped = [values.get(i, float(mapping.get("defaultValue") or 0)) for i in ids]
+            single = interaction.get("maxChoices") == "1"
+            scale = float(mapping.get("upperBound") or 0) or (max(mapped) if single else sum(v for v in mapped if v > 0))
+            if scale > 0:
+                extra["weights"] = [round(v / scale * 100, 5) for v in mapped]
         if interaction.get("maxChoices") == "1":
-            return new_item("single", _stem(body), {"options": options, "answer": indexes[0]}, **common)
-        return new_item("multiple", _stem(body), {"options": options, "answer": sorted(indexes)}, **common)
+            return new_item("single", _stem(body), {"options": options, "answer": indexes[0], **extra}, **common)
+        return new_item("multiple", _stem(body), {"options": options, "answer": sorted(indexes), **extra}, **common)
     if kind == "matchInteraction":
         sets = interaction.findall(q("simpleMatchSet"))
         if len(sets) != 2:
@@ -353,7 +378,11 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
             options = [(f"C{n + 1}", o) for n, o in enumerate(data["options"])]
             answer = [data["answer"]] if qtype == "single" else data["answer"]
             right = [f"C{n + 1}" for n in answer]
-        _declaration(root, "RESPONSE", "single" if qtype != "multiple" else "multiple", "identifier", right)
+        decl = _declaration(root, "RESPONSE", "single" if qtype != "multiple" else "multiple", "identifier", right)
+        if data.get("weights"):
+            mapping = _sub(decl, "mapping", lowerBound="0", upperBound="1", defaultValue="0")
+            for (key, _), weight in zip(options, data["weights"], strict=True):
+                _sub(mapping, "mapEntry", mapKey=key, mappedValue=format_number(round(weight / 100, 7)))
         interaction = etree.Element(q("choiceInteraction"), responseIdentifier="RESPONSE", shuffle="false",
                                     maxChoices="1" if qtype != "multiple" else "0")
         for key, text in options:
@@ -362,8 +391,9 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
         for n, accepted in enumerate(data["blanks"], 1):
             decl = _declaration(root, f"RESPONSE_{n}", "single", "string", [accepted[0]])
             mapping = _sub(decl, "mapping", defaultValue="0")
-            for value in accepted:
-                _sub(mapping, "mapEntry", mapKey=value, mappedValue="1",
+            shares = data["credits"][n - 1] if data.get("credits") else [1.0] * len(accepted)
+            for value, share in zip(accepted, shares, strict=True):
+                _sub(mapping, "mapEntry", mapKey=value, mappedValue=format_number(share),
                      caseSensitive="true" if data.get("case_sensitive") else "false")
     elif qtype == "numerical":
         _declaration(root, "RESPONSE", "single", "float", [format_number(data["answer"])])
@@ -384,6 +414,13 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
         interaction = etree.Element(q("extendedTextInteraction"), responseIdentifier="RESPONSE", expectedLines="10")
     _sub(root, "outcomeDeclaration", identifier="SCORE", cardinality="single", baseType="float",
          normalMaximum=format_number(float(item.get("score") or 1)))
+    choice_notes: list[tuple[str, str]] = []
+    if qtype in ("single", "multiple") and data.get("feedback"):
+        choice_notes = [(f"C{n + 1}", note) for n, note in enumerate(data["feedback"]) if note]
+    elif qtype == "true_false" and data.get("feedback"):
+        choice_notes = [(key, data["feedback"][key]) for key in ("true", "false") if data["feedback"][key]]
+    if choice_notes or item.get("analysis"):
+        _sub(root, "outcomeDeclaration", identifier="FEEDBACK", cardinality="multiple", baseType="identifier")
     body = _sub(root, "itemBody")
     if qtype == "fill_blank":
         xhtml = BLANK_RE.sub(lambda m: f'<textEntryInteraction responseIdentifier="RESPONSE_{m.group(1)}" '
@@ -415,7 +452,28 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
         for n in range(1, len(data["blanks"]) + 1):
             _sub(total, "mapResponse", identifier=f"RESPONSE_{n}")
     elif qtype != "essay":
-        _sub(root, "responseProcessing", template="http://www.imsglobal.org/question/qti_v2p1/rp/match_correct")
+        template = "map_response" if data.get("weights") else "match_correct"
+        processing = _sub(root, "responseProcessing",
+                          **({} if choice_notes else {"template": f"http://www.imsglobal.org/question/qti_v2p1/rp/{template}"}))
+        if choice_notes:  # the template's scoring written out, plus FEEDBACK = the chosen identifiers
+            condition = _sub(processing, "responseCondition")
+            if data.get("weights"):
+                branch = _sub(condition, "responseIf")
+                _sub(_sub(branch, "isNull"), "variable", identifier="RESPONSE")
+                _sub(_sub(branch, "setOutcomeValue", identifier="SCORE"), "baseValue", "0", baseType="float")
+                _sub(_sub(_sub(condition, "responseElse"), "setOutcomeValue", identifier="SCORE"), "mapResponse",
+                     identifier="RESPONSE")
+            else:
+                branch = _sub(condition, "responseIf")
+                match = _sub(branch, "match")
+                _sub(match, "variable", identifier="RESPONSE")
+                _sub(match, "correct", identifier="RESPONSE")
+                _sub(_sub(branch, "setOutcomeValue", identifier="SCORE"), "baseValue", "1", baseType="float")
+                _sub(_sub(_sub(condition, "responseElse"), "setOutcomeValue", identifier="SCORE"), "baseValue", "0",
+                     baseType="float")
+            _sub(_sub(processing, "setOutcomeValue", identifier="FEEDBACK"), "variable", identifier="RESPONSE")
+    for key, note in choice_notes:
+        root.append(rich_element("modalFeedback", note, outcomeIdentifier="FEEDBACK", identifier=key, showHide="show"))
     if item.get("analysis"):
         root.append(rich_element("modalFeedback", item["analysis"], outcomeIdentifier="FEEDBACK",
                                  identifier="ANALYSIS", showHide="show"))
@@ -463,5 +521,10 @@ def export(items: list[dict[str, Any]]) -> bytes:
 
 
 
-register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export,
+def losses(item: dict[str, Any]) -> list[str]:
+    return extras_lost(item, {"single": {"weights", "feedback"}, "multiple": {"weights", "feedback"},
+                              "true_false": {"feedback"}, "fill_blank": {"credits"}}, unsupported={"cloze"})
+
+
+register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export, losses=losses,
                        content_type="application/zip", export_extension="zip"))
