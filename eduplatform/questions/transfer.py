@@ -162,6 +162,38 @@ def store_inline_images(actor, items: list[dict[str, Any]]) -> list[int]:
     return list(stored.values())
 
 
+_MEDIA_SRC = re.compile(r'src="/questions/media/(\d+)"')
+
+
+def inline_media(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The platform's pictures of exported questions inline, so that the file carries them."""
+    import base64
+
+    from eduplatform.questions.formats.base import map_strings
+    from eduplatform.storage.models import StoredFile
+    from eduplatform.storage.registry import get_storage
+
+    cache: dict[int, str | None] = {}
+
+    def replace(match) -> str:
+        file_id = int(match.group(1))
+        if file_id not in cache:
+            stored = db.session.get(StoredFile, file_id)
+            if stored is None or not stored.key.startswith("question-media/") or \
+                    stored.content_type not in ("image/png", "image/jpeg", "image/gif", "image/webp"):
+                cache[file_id] = None
+            else:
+                data = b"".join(get_storage().open(stored.key))
+                cache[file_id] = f"data:{stored.content_type};base64,{base64.b64encode(data).decode()}"
+        return f'src="{cache[file_id]}"' if cache[file_id] else match.group(0)
+
+    def change(text: str) -> str:
+        return _MEDIA_SRC.sub(replace, text) if "/questions/media/" in text else text
+
+    return [{**item, **{key: map_strings(item.get(key), change) for key in ("stem", "analysis", "data")}}
+            for item in items]
+
+
 def preview_rows(batch: ImportBatch) -> list[dict[str, Any]]:
     """Per question of the file: kept as it is, kept with changes (which), or refused (why)."""
     rows = [{"number": item.get("number"), "line": item.get("line"), "title": item.get("title") or "",
@@ -291,6 +323,8 @@ def export_questions(actor, questions: list[Question], fmt: str) -> tuple[bytes,
         more = f" 等 {len(lost)} 道" if len(lost) > 10 else ""
         raise ValidationFailed(f"{fmt_obj.label} 无法完整表达以下试题{more}——{listed}。请改用 Moodle XML 导出，"
                                "或不选这些试题", code="export_would_lose")
+    if fmt_obj.embeds_files:
+        items = inline_media(items)
     body = fmt_obj.export(items)
     record("questions", "questions.exported", f"导出 {len(items)} 道试题（{fmt_obj.label}）", actor=actor,
            data={"ids": [q.id for q in questions][:1000], "format": fmt_obj.code})

@@ -102,3 +102,27 @@ def test_editing_an_imported_question_in_the_form_keeps_its_grades(people, clien
     db.session.refresh(flag)
     assert flag.version == 2 and flag.data["weights"] == [50, 50, -33.33333]
     assert flag.data["feedback"] == ["Yes, A.", "Yes, B.", "No."]
+
+
+def test_pictures_travel_in_exports_and_come_back(people, client, api):
+    """Import → export → import keeps the picture (Moodle XML <file>, QTI package file, GIFT inline)."""
+    batch = _preview(people.teacher_a1, CLEAN_XML.encode())
+    ids = transfer.confirm_import(people.teacher_a1, batch)
+    db.session.commit()
+    first = db.session.get(Question, ids[0])
+    h = api(people.teacher_a1)
+    for fmt, name in (("moodle_xml", "back.xml"), ("qti", "back.zip"), ("gift", "back.gift")):
+        exported = client.get(f"/api/v1/questions/export?format={fmt}&ids={ids[0]}", headers=h)
+        assert exported.status_code == 200, exported.get_json()
+        if fmt == "moodle_xml":
+            assert b"@@PLUGINFILE@@/img-" in exported.data and b'encoding="base64"' in exported.data
+        again = transfer.preview_import(people.teacher_a1, fmt=fmt, filename=name, raw=exported.data,
+                                        options={"subject": "math"})
+        assert again.problems == [], fmt
+        back = again.items[0]
+        new_id = again.options["media_ids"][0]
+        assert back["stem"] == re.sub(r"/questions/media/\d+", f"/questions/media/{new_id}", first.stem), fmt
+        assert back["data"] == first.data, fmt
+        image = db.session.get(StoredFile, new_id)
+        original = db.session.get(StoredFile, int(re.search(r"/questions/media/(\d+)", first.stem).group(1)))
+        assert image.sha256 == original.sha256, fmt

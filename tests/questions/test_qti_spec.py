@@ -117,3 +117,7 @@ def test_formats_name_what_an_export_would_lose():
     assert get_format("excel").losses({"type": "single", "data": {"options": ["a", "b"], "weights": [100, -50]}}) == \
         ["逐项得分比例"]
     assert get_format("moodle_xml").losses is None
+
+
+def test_gift_carries_every_extra_but_not_cloze():
+    assert get_format("gift").losses({"type": "single", "data": {"options": ["a", "b"], "weights": [100, -50]}}) == []

@@ -442,8 +442,8 @@ def _share(count: int) -> str:
 def losses(item: dict[str, Any]) -> list[str]:
     from eduplatform.questions.formats.base import extras_lost
 
-    return extras_lost(item, {}, unsupported={"cloze"})  # GIFT has no form for embedded answers
+    return extras_lost(item, None, unsupported={"cloze"})  # GIFT has no form for embedded answers
 
 
 register_format(Format("gift", "Moodle GIFT", (".gift", ".txt"), parse, export, export_extension="gift",
-                       losses=losses))
+                       losses=losses, embeds_files=True))  # pictures inline ([html] with data: images)

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from eduplatform.questions.formats.base import Format, ParseResult, new_item, register_format
+from eduplatform.questions.formats.base import Format, ParseResult, new_item, packaged_images, register_format
 from eduplatform.questions.formats.gift import strip_category
 from eduplatform.questions.formats.xmlsafe import parse_xml
 from eduplatform.questions.richtext import from_markdown, from_text, sanitize
@@ -293,8 +293,18 @@ def _sub(parent, tag: str, text: str | None = None, **attrs):
 
 
 def _rich_el(parent, tag: str, html: str, **attrs):
+    """A rich-text field; its pictures go with it as <file> elements (@@PLUGINFILE@@/name)."""
     element = _sub(parent, tag, format="html", **attrs)
+    files: dict[str, bytes] = {}
+
+    def store(name: str, data: bytes) -> str:
+        files[name] = data
+        return f"@@PLUGINFILE@@/{name}"
+
+    html = packaged_images(html or "", store)
     _sub(element, "text").text = etree.CDATA(html) if html else ""
+    for name, data in files.items():
+        _sub(element, "file", base64.b64encode(data).decode(), name=name, path="/", encoding="base64")
     return element
 
 
@@ -425,5 +435,5 @@ def _plain_right(rich: str) -> str:
     return plain if plain is not None else plain_text(rich)
 
 
-register_format(Format("moodle_xml", "Moodle XML", (".xml",), parse, export,
+register_format(Format("moodle_xml", "Moodle XML", (".xml",), parse, export, embeds_files=True,
                        content_type="application/xml; charset=utf-8", export_extension="xml"))

@@ -25,7 +25,15 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.questions.formats.base import Format, ParseResult, extras_lost, new_item, register_format
+from eduplatform.questions.formats.base import (
+    Format,
+    ParseResult,
+    extras_lost,
+    map_strings,
+    new_item,
+    packaged_images,
+    register_format,
+)
 from eduplatform.questions.formats.xmlsafe import local, parse_xml
 from eduplatform.questions.richtext import sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
@@ -504,18 +512,31 @@ def _manifest(entries: list[tuple[str, str, dict]]) -> bytes:
                 etree.SubElement(etree.SubElement(taxon, f"{{{LOM}}}entry"), f"{{{LOM}}}string",
                                  language="zh-CN").text = part
         etree.SubElement(resource, f"{{{CP}}}file", href=href)
+        for extra in item.get("_files") or []:
+            etree.SubElement(resource, f"{{{CP}}}file", href=extra)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def export(items: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     entries = []
+    media: dict[str, bytes] = {}
+
+    def store(name: str, data: bytes) -> str:
+        media[name] = data
+        return f"../media/{name}"  # relative to the item file
+
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for n, item in enumerate(items, 1):
             identifier = f"Q{n:05d}"
             href = f"items/{identifier}.xml"
+            before = set(media)
+            item = {**item, **{key: map_strings(item.get(key), lambda t: packaged_images(t, store))
+                               for key in ("stem", "analysis", "data")}}
             archive.writestr(href, export_item(item, identifier))
-            entries.append((identifier, href, item))
+            entries.append((identifier, href, {**item, "_files": [f"media/{m}" for m in sorted(set(media) - before)]}))
+        for name, data in media.items():
+            archive.writestr(f"media/{name}", data)
         archive.writestr("imsmanifest.xml", _manifest(entries))
     return buffer.getvalue()
 
@@ -526,5 +547,5 @@ def losses(item: dict[str, Any]) -> list[str]:
                               "true_false": {"feedback"}, "fill_blank": {"credits"}}, unsupported={"cloze"})
 
 
-register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export, losses=losses,
+register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export, losses=losses, embeds_files=True,
                        content_type="application/zip", export_extension="zip"))
