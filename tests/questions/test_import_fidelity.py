@@ -57,7 +57,7 @@ def test_preview_lists_kept_and_refused_per_question(people):
     assert "33% 不是 Moodle 允许的值" in rows[1]["notes"][0]
 
 
-def test_cloze_and_feedback_in_an_exam(people, tree):
+def test_cloze_and_feedback_in_an_exam(people, tree, client, auth):
     teacher, student = people.teacher_a1, people.student_a1
     batch = _preview(teacher, CLEAN_XML.encode())
     ids = transfer.confirm_import(teacher, batch)
@@ -74,6 +74,14 @@ def test_cloze_and_feedback_in_an_exam(people, tree):
     cloze_item, short_item = paper.items
     exams.save_answers(student, attempt, {
         cloze_item.id: ["Deutschland", "3.65", 0, 1, 0, [0, 1], "bär"], short_item.id: "Berlinn"})
+    db.session.commit()
+    auth.login(student)
+    take = client.get(f"/questions/exams/{exam.id}/take").get_data(as_text=True)
+    # Parts inline: a text box with the saved answer, a drop-down, radio and check boxes.
+    assert 'data-part="0" data-kind="text"' in take and 'value="Deutschland"' in take
+    assert '<option value="0" selected>Spree</option>' in take
+    assert 'type="checkbox" name="q' in take and 'type="radio"' in take
+    auth.logout()
     exams.submit_attempt(student, attempt)
     exams.release_results(teacher, exam)
     db.session.commit()
@@ -82,6 +90,19 @@ def test_cloze_and_feedback_in_an_exam(people, tree):
     rows = attempt_payload(attempt)["sections"][0]["items"]
     assert rows[0]["earned"] == 6.5 and rows[1]["earned"] == 1.0
     assert "German name" in rows[0]["answer_feedback"] and rows[1]["answer_feedback"] == ["Spelling?"]
+    # The paper prints with the choice parts' options; the DOCX outputs take the new type too.
+    from eduplatform.questions.outputs import VARIANTS, paper_docx
+
+    auth.login(teacher)
+    page = client.get(f"/questions/papers/{paper.id}/print/paper").get_data(as_text=True)
+    assert "A. Spree" in page and "B. Havel" in page
+    for variant in VARIANTS:
+        assert paper_docx(paper, variant)[:2] == b"PK"
+    # The result page shows the student the feedback their answers earned.
+    auth.logout()
+    auth.login(student)
+    result = client.get(f"/questions/exams/{exam.id}/result").get_data(as_text=True)
+    assert "German name" in result and "Spelling?" in result
 
 
 def test_editing_an_imported_question_in_the_form_keeps_its_grades(people, client, auth):
