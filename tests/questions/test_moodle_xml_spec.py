@@ -86,3 +86,14 @@ def test_moodle_xml_export_gives_back_what_came_in(items):
     for original, back in zip(items.values(), again.items, strict=True):
         assert (back["type"], back["stem"], back["data"], back["analysis"]) == \
             (original["type"], original["stem"], original["data"], original["analysis"]), original["title"]
+
+
+def test_what_is_not_stored_is_listed_for_the_preview():
+    xml = b"""<quiz><question type="multichoice"><name><text>H</text></name>
+      <questiontext format="html"><text>Pick</text></questiontext><single>true</single>
+      <correctfeedback format="html"><text>Well done</text></correctfeedback>
+      <penalty>0.1</penalty><hint format="html"><text>Think again</text></hint>
+      <answer fraction="100"><text>A</text></answer><answer fraction="0"><text>B</text></answer></question></quiz>"""
+    item = get_format("moodle_xml").parse(xml).items[0]
+    assert item["notes"] == ["多次尝试的提示（hint）未保留", "整体反馈（答对）未保留，逐项反馈与解析已保留",
+                             "重答扣分 0.1 未保留（平台的考试只作答一次）"]

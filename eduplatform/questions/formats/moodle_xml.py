@@ -130,8 +130,28 @@ def parse(raw: bytes) -> ParseResult:
         except ValueError as exc:
             result.problem(f"{f'“{name}”：' if name else ''}{exc}", line=line, number=number)
             continue
+        item["notes"] = _not_kept(node)
         result.items.append(item)
     return result
+
+
+def _not_kept(node) -> list[str]:
+    """What of a Moodle question the platform does not store (the preview lists it)."""
+    notes = []
+    if any((h.findtext("text") or "").strip() for h in node.findall("hint")):
+        notes.append("多次尝试的提示（hint）未保留")
+    combined = [tag for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
+                if (node.findtext(f"{tag}/text") or "").strip()]
+    if combined:
+        notes.append("整体反馈（" + "、".join({"correctfeedback": "答对", "partiallycorrectfeedback": "部分答对",
+                                            "incorrectfeedback": "答错"}[t] for t in combined) + "）未保留，逐项反馈与解析已保留")
+    penalty = (node.findtext("penalty") or "").strip()
+    if penalty and float(penalty or 0) not in (0.0, 0.3333333, 0.33333, 1.0):
+        notes.append(f"重答扣分 {penalty} 未保留（平台的考试只作答一次）")
+    if (node.get("type") in ("cloze", "multianswer") and re.search(r"\{\d*:(MC|MR|MULTICHOICE|MULTIRESPONSE)\w*S:",
+                                                                   node.findtext("questiontext/text") or "")):
+        notes.append("选项打乱（…S 变体）未保留：按文件中的顺序显示")
+    return notes
 
 
 def _answers(node, rich: _Text, where: str) -> list[dict[str, Any]]:
