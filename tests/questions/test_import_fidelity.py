@@ -147,3 +147,52 @@ def test_pictures_travel_in_exports_and_come_back(people, client, api):
         image = db.session.get(StoredFile, new_id)
         original = db.session.get(StoredFile, int(re.search(r"/questions/media/(\d+)", first.stem).group(1)))
         assert image.sha256 == original.sha256, fmt
+
+
+def test_pictures_are_served_to_who_may_see_a_question_or_exam_showing_them(people, tree, client, auth,
+                                                                           create_user):
+    from eduplatform.accounts.models import Role
+
+    colleague = create_user("a1teacher2", roles=[Role.TEACHER], org=tree.school_a1)
+    foreign_student = create_user("b1student", roles=[Role.STUDENT], org=tree.school_b1)
+    teacher = people.teacher_a1
+    batch = _preview(teacher, CLEAN_XML.encode())
+    file_id = batch.options["media_ids"][0]
+    url = f"/questions/media/{file_id}"
+
+    def status(user):
+        auth.logout()
+        auth.login(user)
+        return client.get(url).status_code
+
+    db.session.commit()
+    # Only a preview so far: the importer alone.
+    assert status(teacher) == 200
+    assert status(colleague) == 403 and status(people.teacher_b1) == 403 and status(people.student_a1) == 403
+    ids = transfer.confirm_import(teacher, batch)
+    db.session.commit()
+    # Shared with the school: its teachers see it, another school's do not, nor students (yet).
+    assert status(colleague) == 200
+    assert status(people.teacher_b1) == 403 and status(people.student_a1) == 403
+    paper = papers.create_paper(teacher, {"title": "旗", "subject": "math"},
+                                [{"title": "一", "items": [{"question_id": ids[0], "score": 2}]}])
+    now = utcnow()
+    exams.create_exam(teacher, paper, title="旗", opens_at=now - timedelta(minutes=1),
+                      closes_at=now + timedelta(hours=1), time_limit_minutes=30,
+                      audience=[(AudienceKind.ORG, tree.school_a1.id)], publish=True)
+    db.session.commit()
+    # The exam's audience now sees the picture; a student of another school still does not.
+    assert status(people.student_a1) == 200 and status(foreign_student) == 403
+
+
+def test_a_picture_in_an_option_counts_too(people, tree, create_user, make_question):
+    from eduplatform.accounts.models import Role
+    from eduplatform.questions.permissions import can_view_media
+
+    batch = _preview(people.teacher_a1, CLEAN_XML.encode())
+    stored = db.session.get(StoredFile, batch.options["media_ids"][0])
+    colleague = create_user("a1teacher2", roles=[Role.TEACHER], org=tree.school_a1)
+    assert not can_view_media(colleague, stored)
+    make_question(people.teacher_a1, "single", data={
+        "options": [f'<img src="/questions/media/{stored.id}" alt="旗">', "没有图"], "answer": 0})
+    assert can_view_media(colleague, stored) and not can_view_media(people.teacher_b1, stored)
