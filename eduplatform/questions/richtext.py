@@ -41,7 +41,11 @@ def clean_html(text: str | None) -> str:
     text = str(text).strip()
     if not looks_like_html(text):
         return from_text(text)
-    return sanitize(text)
+    cleaned = sanitize(text)
+    if "\n" in cleaned and not looks_like_html(cleaned):
+        # Nothing HTML-like is left: keep it idempotent (a line break in HTML shows as a space).
+        cleaned = cleaned.replace("\n", " ")
+    return cleaned
 
 
 def sanitize(text: str) -> str:

@@ -37,11 +37,12 @@ def questions(draw):
         data = {"answer": draw(st.booleans()), "feedback": {"true": feedback[0], "false": feedback[1]}}
     elif kind == "fill_blank":
         stem = stem + " [[1]]"
-        answers = [o.replace("*", "") or "x" for o in options]
+        wildcard = draw(st.booleans())
+        answers = [o if wildcard else o.replace("*", "") for o in options]
         answers = list(dict.fromkeys(a.strip() for a in answers if a.strip())) or ["x"]
         credits = [1.0] + [draw(st.sampled_from([0.5, 0.25, 0.0])) for _ in answers[1:]]
         data = {"blanks": [answers], "credits": [credits], "feedback": [feedback[:len(answers)]],
-                "case_sensitive": draw(st.booleans())}
+                "case_sensitive": draw(st.booleans()), "wildcard": wildcard}
     elif kind == "numerical":
         value = draw(st.integers(-1000, 1000)) / 4
         data = {"answers": [{"value": value, "tolerance": draw(st.sampled_from([0, 0.5, 2])), "credit": 1.0,
@@ -58,6 +59,54 @@ def questions(draw):
         assume(False)
     return {**{k: cleaned[k] for k in ("type", "stem", "data", "analysis", "score", "difficulty")},
             "tags": [], "category": "", "title": ""}
+
+
+@st.composite
+def clozes(draw):
+    """Moodle's embedded answers: every kind, weights, credits, feedback, the escaped characters."""
+    parts, stem = [], draw(TEXT)
+    for n in range(1, draw(st.integers(1, 4)) + 1):
+        kind = draw(st.sampled_from(["shortanswer", "numerical", "multichoice", "multiresponse"]))
+        count = draw(st.integers(2, 3))
+        if kind == "numerical":
+            answers = [{"text": format(draw(st.integers(-99, 99)) / 2, "g"), "tolerance": draw(st.sampled_from([0, 0.5])),
+                        "credit": c, "feedback": draw(st.sampled_from(["", "近了"]))} for c in (1.0, 0.5)]
+        else:
+            texts = draw(st.lists(TEXT, min_size=count, max_size=count, unique_by=lambda t: t.strip()))
+            credits = [1.0] + [draw(st.sampled_from([0.5, 0.0, -0.5] if kind == "multiresponse" else [0.5, 0.0]))
+                               for _ in texts[1:]]
+            answers = [{"text": t, "credit": c, "feedback": draw(st.sampled_from(["", "好", "再想想"]))}
+                       for t, c in zip(texts, credits, strict=True)]
+        part = {"kind": kind, "weight": draw(st.integers(1, 3)), "answers": answers}
+        if kind == "shortanswer":
+            part["case_sensitive"] = draw(st.booleans())
+        elif kind != "numerical":
+            part["display"] = draw(st.sampled_from(["dropdown", "vertical", "horizontal"] if kind == "multichoice"
+                                                    else ["vertical", "horizontal"]))
+            part["shuffle"] = draw(st.booleans())
+        parts.append(part)
+        stem += f" [[{n}]] " + draw(TEXT)
+    try:
+        cleaned = clean_question({"type": "cloze", "stem": stem, "data": {"parts": parts}, "subject": "math",
+                                  "score": 4, "difficulty": 3})
+    except ValidationFailed:
+        assume(False)
+    return {**{k: cleaned[k] for k in ("type", "stem", "data", "analysis", "score", "difficulty")},
+            "tags": [], "category": "", "title": ""}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(item=clozes())
+def test_cloze_through_moodle_xml_is_the_same_question(item):
+    f = get_format("moodle_xml")
+    result = f.parse(f.export([item]))
+    assert result.problems == []
+    back = result.items[0]
+    if back["type"] == "fill_blank":  # all short answers of weight 1: our multi-blank fill-in says it
+        assert all(p["kind"] == "shortanswer" and p["weight"] == 1 for p in item["data"]["parts"])
+        return
+    cleaned = clean_question({**back, "subject": "math", "difficulty": 3})
+    assert (cleaned["stem"], cleaned["data"]) == (item["stem"], item["data"])
 
 
 @pytest.mark.parametrize("fmt", ["gift", "moodle_xml"])

@@ -251,9 +251,28 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def _split_unescaped(text: str, separator: str, maxsplit: int = -1) -> list[str]:
+    """Split at ``separator`` where it is not escaped (``\\~`` is a tilde, ``\\\\~`` a backslash then a split)."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            current.append(text[i:i + 2])
+            i += 2
+            continue
+        if c == separator and (maxsplit < 0 or len(parts) < maxsplit):
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
 def parse_cloze_answers(body: str, kind: str, where: str) -> list[dict[str, Any]]:
     answers = []
-    for part in re.split(r"(?<!\\)~", body):
+    for part in _split_unescaped(body, "~"):
         part = part.strip()
         if not part:
             continue
@@ -262,8 +281,10 @@ def parse_cloze_answers(body: str, kind: str, where: str) -> list[dict[str, Any]
         else:
             match = re.match(r"%(-?\d+(?:\.\d+)?)%", part)
             percent, part = (moodle_grade(match.group(1), where), part[match.end():]) if match else (0.0, part)
-        pieces = re.split(r"(?<!\\)#", part, maxsplit=1)
-        text = html_lib.unescape(_unescape(pieces[0]).strip())
+        pieces = _split_unescaped(part, "#", maxsplit=1)
+        text = _unescape(pieces[0]).strip()
+        if kind not in ("multichoice", "multiresponse"):  # choices stay HTML; typed answers are text
+            text = html_lib.unescape(text)
         feedback = _unescape(pieces[1]).strip() if len(pieces) > 1 else ""
         answer: dict[str, Any] = {"text": text, "credit": percent / 100, "feedback": sanitize(feedback)}
         if kind == "numerical":
@@ -361,7 +382,9 @@ def cloze_marker(part: dict[str, Any]) -> str:
         code = base + suffix + (("S" if suffix else "_S") if part.get("shuffle") else "")
     answers = []
     for a in part["answers"]:
-        text = _cloze_escape(a["text"])
+        # The marker sits inside the HTML question text: plain answers are escaped as HTML too.
+        text = _cloze_escape(a["text"] if kind in ("multichoice", "multiresponse")
+                             else html_lib.escape(a["text"], quote=False))
         if kind == "numerical" and a["text"] != "*":
             text += f":{format_number(a.get('tolerance') or 0)}"
         credit = "=" if a["credit"] == 1 else f"%{_percent(a['credit'] * 100)}%"
