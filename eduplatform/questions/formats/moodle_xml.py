@@ -350,7 +350,8 @@ def _rich_el(parent, tag: str, html: str, **attrs):
 
 
 def _cloze_escape(text: str) -> str:
-    return re.sub(r"([}#~/\"\\=])", r"\\\1", text)
+    # Only what Moodle's parser splits on: "/", '"' and "=" may stand inside HTML attributes.
+    return re.sub(r"([}#~\\])", r"\\\1", text)
 
 
 def _percent(value: float) -> str:
@@ -394,7 +395,9 @@ def cloze_marker(part: dict[str, Any]) -> str:
 
 def _export_one(quiz, item: dict[str, Any], n: int) -> None:
     qtype, data = item["type"], item["data"]
-    native_short = qtype == "fill_blank" and len(data["blanks"]) == 1 and item["stem"].endswith(" [[1]]")
+    # One blank after the text is Moodle's own short answer (the import puts the blank back there).
+    native_short = qtype == "fill_blank" and len(data["blanks"]) == 1 and item["stem"].endswith(" [[1]]") \
+        and item["stem"][:-6] == item["stem"][:-6].rstrip()
     moodle_type = "shortanswer" if native_short else {"single": "multichoice", "multiple": "multichoice", "true_false": "truefalse",
                    "fill_blank": "cloze", "cloze": "cloze", "numerical": "numerical", "matching": "matching",
                    "essay": "essay"}[qtype]

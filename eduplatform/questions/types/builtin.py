@@ -296,8 +296,11 @@ class FillBlank(QuestionType):
             out["credits"] = credits
         if any(note for row in feedback for note in row):
             out["feedback"] = feedback
-        if data.get("wildcard") and any("*" in a for row in cleaned for a in row):
-            out["wildcard"] = True
+        if data.get("wildcard"):
+            if any(re.search(r"(?<!\\)\*", a) for row in cleaned for a in row):
+                out["wildcard"] = True
+            else:  # only literal stars (\*): the same answers without wildcards, in one canonical form
+                out["blanks"] = [[a.replace("\\*", "*") for a in row] for row in cleaned]
         return out
 
     def clean_response(self, data, response):
