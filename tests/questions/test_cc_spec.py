@@ -4,6 +4,7 @@ own structure: manifest resource types, cc_profile metadata, resprocessing, $IMS
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -87,7 +88,7 @@ QUIZ = f"""<?xml version="1.0" encoding="UTF-8"?>
  </section></assessment></questestinterop>"""
 
 
-def cartridge(version: str = "1p1") -> bytes:
+def cartridge(version: str = "1p1", *, supported_only: bool = False) -> bytes:
     manifest = f"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="cc" xmlns="http://www.imsglobal.org/xsd/imsccv{version}/imscp_v1p1">
  <metadata><schema>IMS Common Cartridge</schema><schemaversion>1.1.0</schemaversion></metadata>
@@ -102,7 +103,8 @@ def cartridge(version: str = "1p1") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("imsmanifest.xml", manifest)
-        archive.writestr("bank/bank.xml", BANK)
+        bank = re.sub(r'<item ident="q6".*?</item>', "", BANK, flags=re.DOTALL) if supported_only else BANK
+        archive.writestr("bank/bank.xml", bank)
         archive.writestr("quiz/assessment.xml", QUIZ)
         archive.writestr("bank/images/map.png", PNG)
     return buffer.getvalue()

@@ -196,3 +196,21 @@ def test_a_picture_in_an_option_counts_too(people, tree, create_user, make_quest
     make_question(people.teacher_a1, "single", data={
         "options": [f'<img src="/questions/media/{stored.id}" alt="旗">', "没有图"], "answer": 0})
     assert can_view_media(colleague, stored) and not can_view_media(people.teacher_b1, stored)
+
+
+def test_a_cartridge_goes_through_preview_then_confirm(people):
+    from tests.questions.test_cc_spec import cartridge
+
+    refused = transfer.preview_import(people.teacher_a1, fmt="cc", filename="course.imscc", raw=cartridge(),
+                                      options={"subject": "english"})
+    assert not transfer.preview_summary(refused)["can_confirm"] and refused.options["media_ids"] == []
+    batch = transfer.preview_import(people.teacher_a1, fmt="cc", filename="course.imscc",
+                                    raw=cartridge(supported_only=True), options={"subject": "english"})
+    assert transfer.preview_summary(batch)["can_confirm"] and len(batch.options["media_ids"]) == 1
+    ids = transfer.confirm_import(people.teacher_a1, batch)
+    assert len(ids) == 6
+    capital = db.session.get(Question, ids[0])
+    assert f'/questions/media/{batch.options["media_ids"][0]}"' in capital.stem
+    # The quiz's title is the category of its questions (here: a knowledge point); the bank has none.
+    assert capital.knowledge_points == []
+    assert [kp.name for kp in db.session.get(Question, ids[-1]).knowledge_points] == ["Unit quiz"]
