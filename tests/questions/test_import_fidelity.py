@@ -214,3 +214,15 @@ def test_a_cartridge_goes_through_preview_then_confirm(people):
     # The quiz's title is the category of its questions (here: a knowledge point); the bank has none.
     assert capital.knowledge_points == []
     assert [kp.name for kp in db.session.get(Question, ids[-1]).knowledge_points] == ["Unit quiz"]
+
+
+def test_the_question_page_shows_credits_and_feedback(people, client, auth):
+    batch = _preview(people.teacher_a1, CLEAN_XML.encode())
+    ids = transfer.confirm_import(people.teacher_a1, batch)
+    db.session.commit()
+    auth.login(people.teacher_a1)
+    pages = {i: client.get(f"/questions/{i}").get_data(as_text=True) for i in ids}
+    flag, capital, pi, rhine, cloze = (pages[i] for i in ids)
+    assert "-33.33333%" in flag and "反馈：No." in flag
+    assert "“Berl*”：Spelling?" in capital and "得 50%" in pi and "答“对”时反馈：No, it does not." in rhine
+    assert "多选（权重 1）" in cloze and "German name" in cloze
