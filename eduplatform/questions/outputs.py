@@ -73,6 +73,11 @@ def paper_docx(paper: Paper, variant: str = "paper") -> bytes:
                 doc.add_paragraph(f"{number}. {_stem_text(version.stem)}（{item.score:g} 分）")
                 if version.type in ("single", "multiple"):
                     doc.add_paragraph("　".join(f"{letter(i)}. {plain_text(o)}" for i, o in enumerate(version.data["options"])))
+                elif version.type == "cloze":
+                    for n, part in enumerate(version.data["parts"], 1):
+                        if part["kind"] in ("multichoice", "multiresponse"):
+                            doc.add_paragraph(f"({n}) " + "　".join(f"{letter(i)}. {plain_text(a['text'])}"
+                                                                    for i, a in enumerate(part["answers"])))
                 elif version.type == "true_false":
                     doc.add_paragraph("（　　）")
                 elif version.type == "matching":
@@ -102,8 +107,9 @@ def _sheet_row(doc: Document, number: int, item, version) -> None:
         doc.add_paragraph(f"{number}. {boxes}")
     elif version.type == "true_false":
         doc.add_paragraph(f"{number}. [对]　[错]")
-    elif version.type == "fill_blank":
-        doc.add_paragraph(f"{number}. " + "　".join(f"({n}) ____________" for n in range(1, len(version.data["blanks"]) + 1)))
+    elif version.type in ("fill_blank", "cloze"):
+        count = len(version.data["blanks" if version.type == "fill_blank" else "parts"])
+        doc.add_paragraph(f"{number}. " + "　".join(f"({n}) ____________" for n in range(1, count + 1)))
     elif version.type == "numerical":
         doc.add_paragraph(f"{number}. ____________")
     elif version.type == "matching":

@@ -171,3 +171,35 @@ def can_take_exam(user, exam) -> bool:
     # enrolments); every other exam is for students only.
     learner = is_student(user) or (exam.purpose == "quiz" and bool(getattr(user, "is_authenticated", False)))
     return learner and exam.status == ExamStatus.PUBLISHED and is_in_audience(exam, user)
+
+
+# --- question pictures ----------------------------------------------------------------------
+
+def can_view_media(user, stored) -> bool:
+    """A question picture: its uploader (also while an import is only a preview), anyone who may see
+    a question or paper that shows it, and the people taking or managing an exam whose paper does."""
+    from eduplatform.extensions import db
+    from eduplatform.questions.models import Exam, Paper, PaperItem, Question, QuestionVersion
+
+    if stored.created_by_id is not None and stored.created_by_id == getattr(user, "id", None):
+        return True
+    # Rich text holds src="/questions/media/<id>"; inside the JSON data the quote is escaped.
+    ref = f"/questions/media/{stored.id}"
+
+    def refers(model):
+        return sa.or_(model.stem.like(f'%{ref}"%', escape="!"), model.analysis.like(f'%{ref}"%', escape="!"),
+                      sa.cast(model.data, sa.Text).like(f'%{ref}\\"%', escape="!"))
+
+    for question in db.session.scalars(sa.select(Question).where(Question.deleted_at.is_(None), refers(Question))
+                                       .limit(100)):
+        if can_view_question(user, question):
+            return True
+    paper_ids = sa.select(PaperItem.paper_id).where(PaperItem.version_id.in_(
+        sa.select(QuestionVersion.id).where(refers(QuestionVersion))))
+    for paper in db.session.scalars(sa.select(Paper).where(Paper.id.in_(paper_ids)).limit(100)):
+        if can_view_paper(user, paper):
+            return True
+    for exam in db.session.scalars(sa.select(Exam).where(Exam.paper_id.in_(paper_ids)).limit(200)):
+        if can_take_exam(user, exam) or can_manage_exam(user, exam):
+            return True
+    return False

@@ -23,6 +23,14 @@ def public_item(item: PaperItem, number: int) -> dict[str, Any]:
         shown["options"] = version.data["options"]
     elif version.type == "fill_blank":
         shown["blanks"] = len(version.data["blanks"])
+    elif version.type == "cloze":
+        # What each part offers, never its credits (shuffled parts keep the file's order).
+        shown["parts"] = [{"kind": p["kind"], "display": p.get("display"),
+                           "options": [a["text"] for a in p["answers"]] if p["kind"] in ("multichoice", "multiresponse")
+                           else [],
+                           "options_text": [plain_text(a["text"]) for a in p["answers"]]
+                           if p["kind"] in ("multichoice", "multiresponse") else []}
+                          for p in version.data["parts"]]
     elif version.type == "matching":
         shown["lefts"] = [left for left, _ in version.data["pairs"]]
         shown["choices"] = qtype.choices(version.data)
@@ -53,6 +61,7 @@ def attempt_payload(attempt: ExamAttempt, *, reveal: bool | None = None) -> dict
                             "answer_text": None if withheld else qtype.answer_text(version.data),
                             "response_text": qtype.response_text(version.data, row["response"]),
                             "analysis": None if withheld else version.analysis,
+                            "answer_feedback": [] if withheld else qtype.feedback(version.data, row["response"]),
                             "feedback": answer.feedback if answer else ""})
             rows.append(row)
         sections.append({"title": section.title, "instructions": section.instructions, "items": rows})

@@ -41,7 +41,11 @@ def clean_html(text: str | None) -> str:
     text = str(text).strip()
     if not looks_like_html(text):
         return from_text(text)
-    return sanitize(text)
+    cleaned = sanitize(text)
+    if "\n" in cleaned and not looks_like_html(cleaned):
+        # Nothing HTML-like is left: keep it idempotent (a line break in HTML shows as a space).
+        cleaned = cleaned.replace("\n", " ")
+    return cleaned
 
 
 def sanitize(text: str) -> str:
@@ -55,6 +59,14 @@ def from_text(text: str | None) -> str:
     """Plain text (from a file format or a form) as safe rich text: escaped, newlines as <br>."""
     text = (text or "").strip().replace("\r\n", "\n")
     return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def from_markdown(text: str | None) -> str:
+    """Markdown (GIFT ``[markdown]``, Moodle's markdown format) as sanitised rich text."""
+    from markdown_it import MarkdownIt
+
+    html_out = MarkdownIt("commonmark", {"html": True}).render((text or "").strip())
+    return sanitize(html_out)
 
 
 def as_plain(rich: str) -> str | None:

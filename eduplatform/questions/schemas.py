@@ -12,10 +12,12 @@ from eduplatform.questions.vocab import SUBJECTS, Sharing
 
 class QuestionInSchema(Schema):
     type = fields.String(required=True, metadata={"description": "single/multiple/true_false/fill_blank/"
-                                                                  "numerical/matching/essay"})
+                                                                  "numerical/matching/essay/cloze"})
     stem = fields.String(required=True, metadata={"description": "HTML；填空位写 [[1]]；公式写在 $…$ 中"})
-    data = fields.Dict(load_default=dict, metadata={"description": "题型数据：options/answer、blanks、"
-                                                                    "answer+tolerance、pairs、reference"})
+    data = fields.Dict(load_default=dict, metadata={"description": "题型数据：options/answer（可带 weights、"
+                                                                    "feedback）、blanks（可带 credits、feedback、wildcard）、"
+                                                                    "answer+tolerance（或 answers）、pairs、reference、"
+                                                                    "parts（完形填空）"})
     analysis = fields.String(load_default="")
     score = fields.Float(load_default=None, allow_none=True)
     difficulty = fields.Integer(load_default=3)

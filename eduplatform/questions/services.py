@@ -43,9 +43,9 @@ def clean_question(values: dict[str, Any]) -> dict[str, Any]:
         except TypeDataError as exc:
             errors["data"] = exc.messages
         else:
-            if qtype == "fill_blank":
+            if qtype in ("fill_blank", "cloze"):
                 markers = [int(n) for n in BLANK_RE.findall(stem)]
-                blanks = len(out["data"]["blanks"])
+                blanks = len(out["data"]["blanks" if qtype == "fill_blank" else "parts"])
                 if not markers:  # blanks without a place in the stem follow it
                     out["stem"] = stem = stem + " " + " ".join(f"[[{n}]]" for n in range(1, blanks + 1))
                 elif sorted(markers) != list(range(1, blanks + 1)):

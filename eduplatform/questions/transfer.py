@@ -33,6 +33,9 @@ from eduplatform.questions.types import QUESTION_TYPES
 from eduplatform.questions.vocab import GRADES, SUBJECTS, Sharing
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+#: Pictures a format carried inside the file, inlined by its parser (Moodle @@PLUGINFILE@@, package files).
+_INLINE_IMAGE = re.compile(r'src="data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]+)"')
 MAX_IMPORT_QUESTIONS = 20_000
 CATEGORY_USES = {"knowledge_point": "知识点", "tag": "标签", "ignore": "忽略"}
 
@@ -96,10 +99,18 @@ def preview_import(actor, *, fmt: str, filename: str, raw: bytes, options: dict[
             problems.append(Problem(detail, item.get("line"), item.get("number")))
             continue
         items.append({**item, "stem": cleaned["stem"], "data": cleaned["data"], "analysis": cleaned["analysis"],
-                      "score": cleaned["score"], "difficulty": cleaned["difficulty"], "tags": cleaned["tags"]})
+                      "score": cleaned["score"], "difficulty": cleaned["difficulty"], "tags": cleaned["tags"],
+                      "notes": list(item.get("notes") or [])})
     if not parsed.items and not problems:
         problems.append(Problem("文件中没有找到试题"))
     problems.sort(key=lambda p: (p.number or 0, p.line or 0))
+    media_ids: list[int] = []
+    if not problems:  # a preview that cannot be confirmed stores nothing
+        try:
+            media_ids = store_inline_images(actor, items)
+        except ValidationFailed as exc:
+            problems.append(Problem(exc.message))
+    options = {**options, "media_ids": media_ids}
     batch = ImportBatch(format=fmt_obj.code, filename=filename[:255], created_by_id=actor.id,
                         org_id=actor.scope_root.id, options=options, items=items,
                         problems=[p.as_dict() for p in problems])
@@ -109,6 +120,89 @@ def preview_import(actor, *, fmt: str, filename: str, raw: bytes, options: dict[
            f"预览导入 {filename}（{fmt_obj.label}）：{len(items)} 题，{len(problems)} 个问题",
            actor=actor, obj=batch)
     return batch
+
+
+def store_inline_images(actor, items: list[dict[str, Any]]) -> list[int]:
+    """Store the pictures the file carried and point the questions at them (same picture, one file).
+
+    They are served by ``questions.media`` (signed-in users; only question media).
+    """
+    import base64
+    import hashlib
+    import io
+
+    from eduplatform.storage.services import store_file
+
+    stored: dict[str, int] = {}
+
+    def replace(match) -> str:
+        data = base64.b64decode(re.sub(r"\s", "", match.group(2)))
+        if len(data) > MAX_IMAGE_BYTES:
+            raise ValidationFailed(f"文件中的图片超过 {MAX_IMAGE_BYTES // 1024 // 1024} MB，无法保存", code="too_large")
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in stored:
+            ext = "jpg" if match.group(1) == "jpeg" else match.group(1)
+            stored[digest] = store_file(io.BytesIO(data), prefix="question-media", filename=f"import-{digest[:12]}.{ext}",
+                                        content_type=f"image/{match.group(1)}", actor=actor,
+                                        max_size=MAX_IMAGE_BYTES).id
+        return f'src="/questions/media/{stored[digest]}"'
+
+    def walk(value):
+        if isinstance(value, str):
+            return _INLINE_IMAGE.sub(replace, value) if "data:image/" in value else value
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    for item in items:
+        for key in ("stem", "analysis", "data"):
+            item[key] = walk(item.get(key))
+    return list(stored.values())
+
+
+_MEDIA_SRC = re.compile(r'src="/questions/media/(\d+)"')
+
+
+def inline_media(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The platform's pictures of exported questions inline, so that the file carries them."""
+    import base64
+
+    from eduplatform.questions.formats.base import map_strings
+    from eduplatform.storage.models import StoredFile
+    from eduplatform.storage.registry import get_storage
+
+    cache: dict[int, str | None] = {}
+
+    def replace(match) -> str:
+        file_id = int(match.group(1))
+        if file_id not in cache:
+            stored = db.session.get(StoredFile, file_id)
+            if stored is None or not stored.key.startswith("question-media/") or \
+                    stored.content_type not in ("image/png", "image/jpeg", "image/gif", "image/webp"):
+                cache[file_id] = None
+            else:
+                data = b"".join(get_storage().open(stored.key))
+                cache[file_id] = f"data:{stored.content_type};base64,{base64.b64encode(data).decode()}"
+        return f'src="{cache[file_id]}"' if cache[file_id] else match.group(0)
+
+    def change(text: str) -> str:
+        return _MEDIA_SRC.sub(replace, text) if "/questions/media/" in text else text
+
+    return [{**item, **{key: map_strings(item.get(key), change) for key in ("stem", "analysis", "data")}}
+            for item in items]
+
+
+def preview_rows(batch: ImportBatch) -> list[dict[str, Any]]:
+    """Per question of the file: kept as it is, kept with changes (which), or refused (why)."""
+    rows = [{"number": item.get("number"), "line": item.get("line"), "title": item.get("title") or "",
+             "type_label": QUESTION_TYPES[item["type"]].label,
+             "status": "changed" if item.get("notes") else "kept", "notes": item.get("notes") or []}
+            for item in batch.items]
+    rows += [{"number": p.get("number"), "line": p.get("line"), "title": "", "type_label": "",
+              "status": "refused", "notes": [p["message"]]} for p in batch.problems]
+    return sorted(rows, key=lambda r: (r["number"] or 0, r["line"] or 0))
 
 
 def preview_summary(batch: ImportBatch) -> dict[str, Any]:
@@ -122,6 +216,8 @@ def preview_summary(batch: ImportBatch) -> dict[str, Any]:
     return {"count": len(batch.items),
             "by_type": {QUESTION_TYPES[t].label: n for t, n in by_type.items()},
             "new_knowledge_points": new_kps, "problem_count": len(batch.problems),
+            "changed_count": sum(1 for item in batch.items if item.get("notes")),
+            "questions": preview_rows(batch),
             "can_confirm": batch.status == ImportStatus.PREVIEW and not batch.problems and bool(batch.items)}
 
 
@@ -193,6 +289,13 @@ def discard_import(actor, batch: ImportBatch) -> None:
         raise Conflict("这次导入已经确认或放弃过了", code="import_closed")
     batch.status = ImportStatus.DISCARDED
     batch.items = []
+    from eduplatform.storage.models import StoredFile
+    from eduplatform.storage.services import delete_file
+
+    for file_id in batch.options.get("media_ids") or []:  # pictures only this preview used
+        stored = db.session.get(StoredFile, file_id)
+        if stored is not None:
+            delete_file(stored, actor=actor)
     record("questions", "import.discarded", f"放弃导入 {batch.filename}", actor=actor, obj=batch)
     db.session.flush()
 
@@ -211,6 +314,17 @@ def export_questions(actor, questions: list[Question], fmt: str) -> tuple[bytes,
     if not questions:
         raise ValidationFailed("没有可导出的试题", code="export_empty")
     items = [question_item(q, n) for n, q in enumerate(questions, 1)]
+    lost = [(q, fmt_obj.losses(item)) for q, item in zip(questions, items, strict=True)] if fmt_obj.losses else []
+    lost = [(q, what) for q, what in lost if what]
+    if lost:  # an export that silently changed a question would be worse than none
+        from eduplatform.questions.richtext import one_line
+
+        listed = "；".join(f"#{q.id}「{one_line(q.stem, 20)}」：{'、'.join(what)}" for q, what in lost[:10])
+        more = f" 等 {len(lost)} 道" if len(lost) > 10 else ""
+        raise ValidationFailed(f"{fmt_obj.label} 无法完整表达以下试题{more}——{listed}。请改用 Moodle XML 导出，"
+                               "或不选这些试题", code="export_would_lose")
+    if fmt_obj.embeds_files:
+        items = inline_media(items)
     body = fmt_obj.export(items)
     record("questions", "questions.exported", f"导出 {len(items)} 道试题（{fmt_obj.label}）", actor=actor,
            data={"ids": [q.id for q in questions][:1000], "format": fmt_obj.code})

@@ -64,6 +64,19 @@
       } else if (type === "multiple") {
         value = [];
         for (var j = 0; j < inputs.length; j++) { if (inputs[j].checked) { value.push(parseInt(inputs[j].value, 10)); } }
+      } else if (type === "cloze") {
+        // One entry per part: text, an option index, or a list of indexes (multiple response).
+        value = [];
+        var parts = item.querySelectorAll(".cloze-part");
+        for (var p = 0; p < parts.length; p++) {
+          var el = parts[p], at = parseInt(el.getAttribute("data-part"), 10), kind = el.getAttribute("data-kind");
+          if (kind === "text") { value[at] = el.value; }
+          else if (kind === "multi") { value[at] = value[at] || []; if (el.checked) { value[at].push(parseInt(el.value, 10)); } }
+          else if (el.tagName === "SELECT") { value[at] = el.value === "" ? null : parseInt(el.value, 10); }
+          else if (el.checked) { value[at] = parseInt(el.value, 10); }
+          else if (value[at] === undefined) { value[at] = null; }
+        }
+        for (var q = 0; q < value.length; q++) { if (value[q] === undefined) { value[q] = null; } }
       } else if (type === "fill_blank" || type === "matching") {
         value = [];
         for (var k = 0; k < inputs.length; k++) { value.push(inputs[k].value); }

@@ -116,3 +116,72 @@ def test_import_assemble_publish_take_grade_and_see_statistics(page, live_server
     page.goto(f"{live_server}/questions/exams/{exam_id}/result")
     assert f"{mean:g}" in page.inner_text("#result-score")
     assert "表述准确" in page.content()
+
+
+CLOZE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz><question type="category"><category><text>$course$/top/浏览器测试/完形</text></category></question>
+<question type="cloze"><name><text>柏林</text></name>
+<questiontext format="html"><text><![CDATA[<p>Berlin liegt an der {1:MULTICHOICE:=Spree#Richtig~Rhein#Nein}
+und hat {2:NUMERICAL:=3.7:0.1} Millionen Einwohner. Hauptstadt von {1:SHORTANSWER:=Deutschland#Gut}.
+Flüsse: {1:MR:%50%Havel~%50%Spree~%-100%Nil}; Farbe: {1:MCV:=schwarz~grün}.</p>]]></text></questiontext>
+<defaultgrade>6</defaultgrade></question></quiz>"""
+
+
+def test_cloze_imported_taken_inline_and_graded(page, live_server):
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, live_server, "teacher")
+    page.goto(f"{live_server}/questions/import")
+    page.set_input_files("#import-file", files=[{"name": "cloze.xml", "mimeType": "application/xml",
+                                                 "buffer": CLOZE_XML.encode("utf-8")}])
+    page.select_option("#import-format", "moodle_xml")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-verdicts")
+    assert "原样保留" in page.inner_text("#import-verdicts")
+    page.click("#confirm-import")
+    page.wait_for_selector("text=已导入 1 道试题")
+
+    page.goto(f"{live_server}/questions/papers/assemble")
+    page.fill("#paper-title", "完形填空卷")
+    rows = page.locator("#rules-table tbody tr")
+    rows.nth(0).locator("select[name=rule_type]").select_option("cloze")
+    rows.nth(0).locator("input[name=rule_count]").fill("1")
+    rows.nth(0).locator("input[name=rule_score]").fill("6")
+    for n in (1, 2):
+        rows.nth(n).locator("select[name=rule_type]").select_option("")
+        rows.nth(n).locator("input[name=rule_count]").fill("")
+        rows.nth(n).locator("input[name=rule_score]").fill("")
+    page.click("#assemble-submit")
+    page.wait_for_selector("#paper-heading")
+    page.click("#publish-exam")
+    page.fill("input[name=time_limit_minutes]", "30")
+    page.click("#exam-submit")
+    page.wait_for_selector("text=考试已发布")
+    exam_url = page.url
+    exam_id = re.search(r"/exams/(\d+)", exam_url).group(1)
+    logout(page)
+
+    login(page, live_server, "student")
+    page.goto(f"{live_server}/questions/exams/{exam_id}/take")
+    page.click("#start-exam")
+    item = page.locator(".exam-item[data-type=cloze]")
+    item.locator("select.cloze-part").select_option(label="Spree")
+    parts = item.locator("input.cloze-part[data-kind=text]")
+    parts.nth(0).fill("3.65")
+    parts.nth(1).fill("deutschland")
+    item.locator("input[type=checkbox][value='0']").check()
+    item.locator("input[type=checkbox][value='1']").check()
+    item.locator("input[type=radio][value='0']").check()
+    page.wait_for_selector("#save-status[data-saved='1']")
+    page.click("#submit-exam")
+    page.wait_for_selector("#result-pending")
+    logout(page)
+
+    login(page, live_server, "teacher")
+    page.goto(exam_url)
+    page.click("#release-button")
+    page.wait_for_selector("text=成绩已发布")
+    logout(page)
+    login(page, live_server, "student")
+    page.goto(f"{live_server}/questions/exams/{exam_id}/result")
+    assert page.inner_text("#result-score").startswith("得分：6 / 6")
+    assert "Richtig" in page.content() and "Gut" in page.content()

@@ -75,7 +75,7 @@ def test_import_preview_then_confirm(client, api, people):
 def test_import_with_problems_cannot_be_confirmed_and_saves_nothing(client, api, people):
     h = api(people.teacher_a1)
     body = upload(client, h, GIFT + "\n::坏题:: 没有答案\n").get_json()
-    assert body["problems"] == [{"line": 7, "number": 3, "message": "没有找到答案部分 {…}"}]
+    assert body["problems"] == [{"line": 7, "number": 3, "message": "没有找到答案部分 {…}（Moodle 的“说明”类文字不是试题，不导入）"}]
     r = client.post(f"/api/v1/questions/import/{body['id']}/confirm", headers=h)
     assert r.status_code == 409 and "还有 1 个问题" in r.get_json()["error"]["message"]
     assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == 0
@@ -92,6 +92,17 @@ def test_export_each_format(client, api, people, make_question):
         r = client.get(f"/api/v1/questions/export?format={fmt}&ids={ids}", headers=h)
         assert r.status_code == 200 and marker in r.data[:200], fmt
     assert client.get(f"/api/v1/questions/export?format=aiken&ids={ids}", headers=h).status_code == 422
+
+
+def test_an_export_that_would_lose_a_grade_is_refused_by_name(client, api, people, make_question):
+    h = api(people.teacher_a1)
+    q = make_question(people.teacher_a1, "multiple", data={"options": ["甲", "乙", "丙"], "weights": [50, 50, -100]})
+    r = client.get(f"/api/v1/questions/export?format=excel&ids={q.id}", headers=h)
+    error = r.get_json()["error"]
+    assert r.status_code == 422 and error["code"] == "export_would_lose"
+    assert f"#{q.id}" in error["message"] and "逐项得分比例" in error["message"]
+    r = client.get(f"/api/v1/questions/export?format=moodle_xml&ids={q.id}", headers=h)
+    assert r.status_code == 200 and b'fraction="-100"' in r.data
 
 
 def test_paper_assembly_manual_rules_outputs_and_idor(client, api, people, make_question):

@@ -53,7 +53,7 @@ def test_round_trip_every_type(fmt):
 
 
 def test_every_type_and_format_is_registered():
-    assert {code for code, f in FORMATS.items() if f.parse} == {"gift", "moodle_xml", "aiken", "qti", "excel"}
+    assert {code for code, f in FORMATS.items() if f.parse} == {"gift", "moodle_xml", "aiken", "qti", "excel", "cc"}
     assert {code for code, f in FORMATS.items() if f.export} == {"gift", "moodle_xml", "qti", "excel"}
 
 
@@ -105,7 +105,7 @@ def test_gift_problems_carry_line_and_number():
     assert "没有找到答案部分" in result.problems[0].message
     assert "没有正确答案" in result.problems[1].message
     assert "不是数字" in result.problems[2].message
-    assert str(result.problems[0]) == "第 2 题，第 3 行：没有找到答案部分 {…}"
+    assert str(result.problems[0]) == "第 2 题，第 3 行：没有找到答案部分 {…}（Moodle 的“说明”类文字不是试题，不导入）"
 
 
 def test_gift_in_gb18030_is_read():
@@ -135,7 +135,7 @@ def test_moodle_xml_unsupported_types_are_named_not_dropped():
     assert [i["type"] for i in result.items] == ["true_false"]
     assert result.items[0]["data"] == {"answer": False} and result.items[0]["category"] == "几何"
     messages = [(p.number, p.message) for p in result.problems]
-    assert messages == [(1, "不支持的 Moodle 题型：calculated（计算题）"), (3, "不支持的 Moodle 题型：ddwtos（拖放文字）")]
+    assert messages == [(1, "“c”：不支持的 Moodle 题型：calculated（计算题）"), (3, "“d”：不支持的 Moodle 题型：ddwtos（拖放文字）")]
     assert result.problems[0].line == 3
 
 

@@ -9,8 +9,9 @@ from eduplatform.questions.types import QUESTION_TYPES, TypeDataError, get_type
 pytestmark = pytest.mark.nodb
 
 
-def test_all_seven_types_are_registered():
-    assert set(QUESTION_TYPES) == {"single", "multiple", "true_false", "fill_blank", "numerical", "matching", "essay"}
+def test_all_eight_types_are_registered():
+    assert set(QUESTION_TYPES) == {"single", "multiple", "true_false", "fill_blank", "numerical", "matching", "essay",
+                                  "cloze"}
     assert [t for t, cls in QUESTION_TYPES.items() if not cls.objective] == ["essay"]
 
 

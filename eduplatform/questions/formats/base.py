@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,55 @@ class Format:
     content_type: str = "text/plain; charset=utf-8"
     #: File extension of an export.
     export_extension: str = ""
+    #: What an export in this format would lose of a question (Chinese, by name); [] when nothing.
+    losses: Callable[[dict[str, Any]], list[str]] | None = None
+    #: The file can hold pictures (exports get them inline as data URIs and package them).
+    embeds_files: bool = False
+
+
+DATA_IMAGE = re.compile(r'src="data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]+)"')
+
+
+def map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """``value`` (a question's dicts and lists) with ``change`` applied to every string in it."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [map_strings(v, change) for v in value]
+    if isinstance(value, dict):
+        return {k: map_strings(v, change) for k, v in value.items()}
+    return value
+
+
+def packaged_images(text: str, store: Callable[[str, bytes], str]) -> str:
+    """Inline images in ``text`` replaced by what ``store(file name, bytes)`` answers."""
+    import base64
+    import hashlib
+
+    def replace(match) -> str:
+        data = base64.b64decode(re.sub(r"\s", "", match.group(2)))
+        ext = "jpg" if match.group(1) == "jpeg" else match.group(1)
+        return f'src="{store(f"img-{hashlib.sha256(data).hexdigest()[:16]}.{ext}", data)}"'
+
+    return DATA_IMAGE.sub(replace, text) if "data:image/" in text else text
+
+
+#: Names of the type data that not every format can say.
+EXTRA_NAMES = {"weights": "逐项得分比例", "feedback": "逐项反馈", "credits": "答案的部分得分",
+               "wildcard": "通配符 *", "answers": "多个数值答案（部分得分或反馈）"}
+
+
+def extras_lost(item: dict[str, Any], carried: dict[str, set[str]] | None,
+                unsupported: set[str] = frozenset()) -> list[str]:
+    """The extras of ``item`` a format does not carry (``carried``: type → keys it does; None: all)."""
+    from eduplatform.questions.types import QUESTION_TYPES
+
+    if item["type"] in unsupported:
+        return [f"{QUESTION_TYPES[item['type']].label}这种题型"]
+    if carried is None:
+        return []
+    keep = carried.get(item["type"], set())
+    return [EXTRA_NAMES[key] for key in EXTRA_NAMES if item["data"].get(key) and key not in keep]
 
 
 FORMATS: dict[str, Format] = {}
@@ -85,6 +135,12 @@ def decode_text(raw: bytes) -> str:
 def new_item(qtype: str, stem: str, data: dict, *, number: int, line: int | None = None, analysis: str = "",
              score: float | None = None, difficulty: int | None = None, tags: list[str] | None = None,
              category: str = "", title: str = "") -> dict[str, Any]:
+    from eduplatform.questions.types import TypeDataError, get_type
+
+    try:  # the canonical shape (extras that say nothing dropped); the preview reports what fails
+        data = get_type(qtype).clean(data)
+    except TypeDataError:
+        pass
     return {"type": qtype, "stem": stem, "data": data, "analysis": analysis, "score": score,
             "difficulty": difficulty, "tags": tags or [], "category": category, "title": title,
             "number": number, "line": line}

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.questions.formats.base import Format, ParseResult, new_item, register_format
+from eduplatform.questions.formats.base import Format, ParseResult, extras_lost, new_item, register_format
 from eduplatform.questions.richtext import as_plain, clean_html
 from eduplatform.questions.types.builtin import LETTERS, format_number, parse_bool
 
@@ -238,6 +238,13 @@ def template() -> bytes:
     return buffer.getvalue()
 
 
-register_format(Format("excel", "Excel（平台模板）", (".xlsx",), parse, export,
+def losses(item: dict[str, Any]) -> list[str]:
+    lost = extras_lost(item, {}, unsupported={"cloze"})
+    if len(item["data"].get("options") or item["data"].get("blanks") or item["data"].get("pairs") or []) > 8:
+        lost.append("第 9 个以后的选项")
+    return lost
+
+
+register_format(Format("excel", "Excel（平台模板）", (".xlsx",), parse, export, losses=losses,
                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        export_extension="xlsx"))

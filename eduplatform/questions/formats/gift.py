@@ -1,13 +1,17 @@
-"""Moodle GIFT (import and export).
+"""Moodle GIFT (import and export), after Moodle's own reader (``question/format/gift``).
 
-Supported: single choice ``{=a ~b}``, multiple choice ``{~%50%a ~%50%b ~%-100%c}``, true/false ``{T}``,
-short answer / fill-in ``{=a =b}`` (several answer blocks in one question make several blanks — an
-extension Moodle itself does not read), numerical ``{#3.14:0.01}`` / ``{#3..4}``, matching
-``{=a -> 1 =b -> 2}``, essay ``{}``; ``$CATEGORY:`` lines; ``::title::``; ``[html]``/``[plain]``/
-``[moodle]``/``[markdown]`` markers; general feedback ``####`` as the analysis.
+Single choice ``{=a ~b#feedback ~%50%c}`` (partial credit and per-answer feedback kept), multiple
+answers ``{~%50%a ~%50%b ~%-100%c}`` (weights kept, negatives included), true/false ``{T}`` with
+``{T#feedback when wrong#feedback when right}``, short answer ``{=a =%50%b#close =%0%*#no}`` (a
+credit per answer, ``*`` a wildcard; several answer blocks in one question make several blanks — an
+extension Moodle itself does not read), numerical ``{#3.14:0.01}`` / ``{#1..5}`` /
+``{#=3:0 =%50%3:1#close ~#wrong}``, matching ``{=a -> 1 =b -> 2 = -> distractor}``, essay ``{}``;
+``$CATEGORY:`` lines; ``::title::``; ``[html]``/``[plain]``/``[moodle]``/``[markdown]`` markers (on the
+question and on each answer or feedback); general feedback ``####`` as the analysis; ``//`` comments.
 
-What GIFT cannot say (difficulty, score, tags, an essay's reference answer, matching distractors,
-case-sensitive blanks) travels in one comment line before the question, which Moodle ignores::
+What GIFT cannot say (difficulty, score, tags, an essay's reference answer, case-sensitive blanks,
+the platform's own multiple-choice rule) travels in one comment line before the question, which
+Moodle ignores::
 
     // edu-meta: {"difficulty": 3, "score": 2, "tags": ["期中"]}
 """
@@ -19,12 +23,19 @@ import re
 from typing import Any
 
 from eduplatform.questions.formats.base import Format, ParseResult, decode_text, new_item, register_format
-from eduplatform.questions.richtext import as_plain, clean_html, from_text, sanitize
+from eduplatform.questions.richtext import (
+    as_plain,
+    clean_html,
+    from_markdown,
+    from_text,
+    looks_like_html,
+    sanitize,
+)
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
 
 META_PREFIX = "// edu-meta:"
 SPECIAL = "~=#{}:"
-_ESCAPED = {"\\" + c: f"\x00{ord(c)}\x00" for c in SPECIAL + "\\"}
+_ESCAPE_RE = re.compile(r"\\([~=#{}:\\])")
 _RESTORE = re.compile(r"\x00(\d+)\x00")
 _CATEGORY = re.compile(r"^\$CATEGORY:\s*(.*)$")
 _TITLE = re.compile(r"^::(.*?)::", re.DOTALL)
@@ -33,9 +44,8 @@ _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 
 
 def _protect(text: str) -> str:
-    for escaped, placeholder in _ESCAPED.items():
-        text = text.replace(escaped, placeholder)
-    return text
+    """Hide escaped special characters (one pass, so ``\\\\~`` is a backslash then an answer)."""
+    return _ESCAPE_RE.sub(lambda m: f"\x00{ord(m.group(1))}\x00", text)
 
 
 def _restore(text: str) -> str:
@@ -116,7 +126,7 @@ def _parse_question(text: str, number: int, line: int, category: str, meta: dict
         fmt, text = match.group(1).lower(), text[match.end():]
     blocks = list(re.finditer(r"\{(.*?)\}", text, re.DOTALL))
     if not blocks:
-        return fail("没有找到答案部分 {…}")
+        return fail("没有找到答案部分 {…}（Moodle 的“说明”类文字不是试题，不导入）")
     if "{" in text[blocks[-1].end():] or "}" in text[blocks[-1].end():] or \
             any("{" in b.group(1) for b in blocks):
         return fail("花括号不配对（题干中的 { } 须写成 \\{ \\}）")
@@ -127,7 +137,7 @@ def _parse_question(text: str, number: int, line: int, category: str, meta: dict
         body = block.group(1)
         if "####" in body:
             body, feedback = body.split("####", 1)
-            analysis = _rich(_restore(feedback).strip(), fmt)
+            analysis = _rich(feedback.strip(), fmt)
         answers.append(body.strip())
     kinds = [_kind(a) for a in answers]
     if len(blocks) > 1 and set(kinds) != {"short"}:
@@ -144,42 +154,107 @@ def _parse_question(text: str, number: int, line: int, category: str, meta: dict
             pieces.append("_____")
         last = block.end()
     pieces.append(text[last:])
-    stem = _rich(_restore("".join(pieces)).strip(), fmt)
+    stem = _rich("".join(pieces).strip(), fmt)
     try:
         qtype, data = _answers(kind, answers, fmt, meta)
     except ValueError as exc:
         return fail(str(exc))
     tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
-    result.items.append(new_item(qtype, stem, data, number=number, line=line, analysis=analysis,
-                                 score=meta.get("score"), difficulty=meta.get("difficulty"), tags=tags,
-                                 category=category, title=title))
+    item = new_item(qtype, stem, data, number=number, line=line, analysis=analysis,
+                    score=meta.get("score"), difficulty=meta.get("difficulty"), tags=tags,
+                    category=category, title=title)
+    if kind == "short" and len(blocks) > 1:
+        item["notes"] = [f"{len(blocks)} 个答案部分作为 {len(blocks)} 个空（Moodle 只读一个）"]
+    result.items.append(item)
 
 
 def _rich(text: str, fmt: str) -> str:
-    return sanitize(text) if fmt == "html" else from_text(text)
+    """Protected GIFT text in its format (a leading [format] marker overrides the question's)."""
+    match = _FORMAT.match(text)
+    if match:
+        fmt, text = match.group(1).lower(), text[match.end():]
+    text = _restore(text).strip()
+    if fmt == "html":
+        return sanitize(text)
+    if fmt == "markdown":
+        return from_markdown(text)
+    if fmt == "moodle" and looks_like_html(text):
+        # Moodle's auto-format keeps HTML and turns line breaks into <br>.
+        return sanitize(text.replace("\n", "<br>"))
+    return from_text(text)
 
 
 def _kind(body: str) -> str:
+    """Moodle's order of detection."""
     if not body:
         return "essay"
     if body.startswith("#"):
         return "numerical"
-    if body.upper() in ("T", "TRUE", "F", "FALSE") or re.match(r"^(T|TRUE|F|FALSE)\s*#", body, re.IGNORECASE):
-        return "tf"
     if "->" in body and body.startswith("="):
         return "matching"
-    if body.startswith("=") and "~" not in body:
-        return "short"
-    return "choice"
+    if body.split("#", 1)[0].strip().upper() in ("T", "TRUE", "F", "FALSE"):
+        return "tf"
+    if "~" in body:
+        return "choice"
+    return "short"
 
 
-def _tokens(body: str) -> list[tuple[str, str]]:
-    """('=' or '~', text) for each answer, feedback (#…) removed."""
+def _tokens(body: str) -> list[tuple[str, float | None, str, str]]:
+    """(sign, weight or None, text, feedback) for each ``=``/``~`` answer (protected text)."""
     out = []
     for match in re.finditer(r"([=~])([^=~]*)", body):
-        text = match.group(2).split("#", 1)[0].strip()
-        out.append((match.group(1), text))
+        part = match.group(2).strip()
+        weight = _WEIGHT.match(part)
+        if weight:
+            part = part[weight.end():]
+        text, _, feedback = part.partition("#")
+        out.append((match.group(1), float(weight.group(1)) if weight else None, text.strip(), feedback.strip()))
     return out
+
+
+def _number_value(text: str) -> float:
+    value = _restore(text).strip()
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"数值题的答案“{value}”不是数字") from None
+
+
+def _numerical(body: str, fmt: str) -> dict[str, Any]:
+    body = body[1:]
+    # As Moodle: text from the first ~ on is the feedback for any other (wrong) answer.
+    body, tilde, wrong = body.partition("~")
+    parts = [p.strip() for p in body.split("=")]
+    if parts and not parts[0]:
+        parts.pop(0)
+    if not parts:
+        raise ValueError("数值题没有答案")
+    answers = []
+    for part in parts:
+        weight = _WEIGHT.match(part)
+        credit = float(weight.group(1)) / 100 if weight else 1.0
+        part = part[weight.end():] if weight else part
+        value, _, feedback = part.partition("#")
+        value = value.strip()
+        if value == "*":
+            number, tolerance = None, 0.0
+        elif ".." in value[1:]:
+            low, high = (_number_value(v) for v in value.split("..", 1))
+            number, tolerance = (low + high) / 2, abs(high - low) / 2
+        elif ":" in value[1:]:
+            answer, tol = value.split(":", 1)
+            number, tolerance = _number_value(answer), _number_value(tol)
+        else:
+            number, tolerance = _number_value(value), 0.0
+        if not 0 <= credit <= 1:
+            raise ValueError(f"数值题答案的得分比例 {format_number(credit * 100)}% 不在 0–100% 之间")
+        answers.append({"value": number, "tolerance": tolerance, "credit": credit,
+                        "feedback": _rich(feedback.strip(), fmt) if feedback.strip() else ""})
+    if tilde:
+        feedback = wrong.split("#", 1)[1] if "#" in wrong else ""
+        answers.append({"value": None, "tolerance": 0.0, "credit": 0.0,
+                        "feedback": _rich(feedback.strip(), fmt) if feedback.strip() else ""})
+    return {"answers": answers}
 
 
 def _answers(kind: str, answers: list[str], fmt: str, meta: dict) -> tuple[str, dict[str, Any]]:
@@ -187,53 +262,55 @@ def _answers(kind: str, answers: list[str], fmt: str, meta: dict) -> tuple[str, 
     if kind == "essay":
         return "essay", {"reference": clean_html(meta.get("reference") or "")}
     if kind == "tf":
-        return "true_false", {"answer": body.split("#", 1)[0].strip().upper() in ("T", "TRUE")}
+        # Moodle: {T#feedback for a wrong answer#feedback for a right answer}
+        bits = [b.strip() for b in body.split("#", 2)] + ["", ""]
+        answer = bits[0].upper() in ("T", "TRUE")
+        wrong, right = _rich(bits[1], fmt) if bits[1] else "", _rich(bits[2], fmt) if bits[2] else ""
+        data: dict[str, Any] = {"answer": answer}
+        if wrong or right:
+            data["feedback"] = {"true": right, "false": wrong} if answer else {"true": wrong, "false": right}
+        return "true_false", data
     if kind == "numerical":
-        choices = [t for s, t in _tokens(body[1:])] if "=" in body[1:] else [body[1:].split("#", 1)[0].strip()]
-        best = None
-        for choice in choices:
-            weight = _WEIGHT.match(choice)
-            value = _WEIGHT.sub("", choice).strip()
-            if best is None or (weight is None or float(weight.group(1)) == 100):
-                best = value
-                if weight is None or float(weight.group(1)) == 100:
-                    break
-        value = _restore(best or "")
-        try:
-            if ".." in value:
-                low, high = (float(v) for v in value.split("..", 1))
-                return "numerical", {"answer": (low + high) / 2, "tolerance": abs(high - low) / 2}
-            if ":" in value:
-                answer, tolerance = value.split(":", 1)
-                return "numerical", {"answer": float(answer), "tolerance": float(tolerance)}
-            return "numerical", {"answer": float(value), "tolerance": 0.0}
-        except ValueError:
-            raise ValueError(f"数值题的答案“{value}”不是数字") from None
+        return "numerical", _numerical(body, fmt)
     if kind == "matching":
-        pairs = []
-        for sign, text in _tokens(body):
+        pairs, distractors = [], []
+        for _sign, _weight, text, _feedback in _tokens(body):
             if "->" not in text:
                 raise ValueError("匹配题的每一项都须写成“=左项 -> 右项”")
             left, right = (part.strip() for part in text.split("->", 1))
-            pairs.append([_rich(_restore(left), fmt), _rich(_restore(right), fmt)])
-        return "matching", {"pairs": pairs, "distractors": [clean_html(d) for d in meta.get("distractors", [])]}
+            if not left:
+                distractors.append(_rich(right, fmt))  # "= -> x": an extra right-hand option
+            else:
+                pairs.append([_rich(left, fmt), _rich(right, fmt)])
+        return "matching", {"pairs": pairs, "distractors": distractors}
     if kind == "short":
-        blanks = [[_restore(_WEIGHT.sub("", t)).strip() for s, t in _tokens(block)] for block in answers]
-        return "fill_blank", {"blanks": blanks, "case_sensitive": bool(meta.get("case_sensitive"))}
-    options, right, weights = [], [], []
-    for n, (sign, text) in enumerate(_tokens(body)):
-        weight = _WEIGHT.match(text)
-        value = float(weight.group(1)) if weight else (100.0 if sign == "=" else 0.0)
-        options.append(_rich(_restore(_WEIGHT.sub("", text)).strip(), fmt))
-        weights.append(value)
-        if value > 0:
-            right.append(n)
-    if not right:
+        blanks, credits, feedback = [], [], []
+        for block in answers:
+            tokens = _tokens(block)
+            blanks.append([_restore(text).strip() for _, _, text, _ in tokens])
+            credits.append([(100.0 if w is None else w) / 100 for _, w, _, _ in tokens])
+            feedback.append([_rich(f, fmt) if f else "" for _, _, _, f in tokens])
+        if any(not 0 <= c <= 1 for row in credits for c in row):
+            raise ValueError("简答题答案的得分比例须在 0–100% 之间")
+        wildcard = any(re.search(r"(?<!\\)\*", a) for row in blanks for a in row)
+        if not wildcard:  # "\*" is a literal star in Moodle; without wildcards it needs no escape
+            blanks = [[a.replace("\\*", "*") for a in row] for row in blanks]
+        return "fill_blank", {"blanks": blanks, "credits": credits, "feedback": feedback,
+                              "case_sensitive": bool(meta.get("case_sensitive")), "wildcard": wildcard}
+    tokens = _tokens(body)
+    options = [_rich(text, fmt) for _, _, text, _ in tokens]
+    weights = [w if w is not None else (100.0 if sign == "=" else 0.0) for sign, w, _, _ in tokens]
+    feedback = [_rich(f, fmt) if f else "" for _, _, _, f in tokens]
+    if not any(w > 0 for w in weights):
         raise ValueError("选择题没有正确答案（用 = 标出正确选项）")
-    multiple = len(right) > 1 or any(0 < w < 100 for w in weights) or meta.get("type") == "multiple"
-    if multiple:
-        return "multiple", {"options": options, "answer": right}
-    return "single", {"options": options, "answer": right[0]}
+    if meta.get("grading") == "platform":
+        # Exported from here: the platform's own multiple-choice rule, not Moodle's weights.
+        return "multiple", {"options": options, "answer": [n for n, w in enumerate(weights) if w > 0],
+                            "feedback": feedback}
+    # As Moodle: an "=" makes a single-answer question (other options may still earn a share).
+    if "=" in body and meta.get("type") != "multiple":
+        return "single", {"options": options, "weights": weights, "feedback": feedback}
+    return "multiple", {"options": options, "weights": weights, "feedback": feedback}
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -258,6 +335,10 @@ def export(items: list[dict[str, Any]]) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
+def _percent(value: float) -> str:
+    return format_number(round(float(value), 5))
+
+
 def _export_one(item: dict[str, Any]) -> str:
     qtype, data = item["type"], item["data"]
     meta: dict[str, Any] = {"difficulty": item.get("difficulty"), "score": item.get("score")}
@@ -265,51 +346,91 @@ def _export_one(item: dict[str, Any]) -> str:
         meta["tags"] = item["tags"]
     if qtype == "essay" and data.get("reference"):
         meta["reference"] = data["reference"]
-    if qtype == "multiple" and len(data["answer"]) == 1:
-        meta["type"] = "multiple"  # one right option would read back as a single choice
-    if qtype == "matching" and data.get("distractors"):
-        meta["distractors"] = data["distractors"]
+    if qtype == "multiple" and not data.get("weights"):
+        meta["grading"] = "platform"  # all right = full, some right and none wrong = half
+    elif qtype == "multiple" and sum(1 for w in data["weights"] if w > 0) == 1 and \
+            not any(w == 100 for w in data["weights"]):
+        pass
     if qtype == "fill_blank" and data.get("case_sensitive"):
         meta["case_sensitive"] = True
     texts = [item["stem"], item.get("analysis") or ""]
     texts += data.get("options", []) + [x for pair in data.get("pairs", []) for x in pair]
-    html_mode = any(_text(t)[1] for t in texts if t)
+    texts += data.get("distractors", []) + list(data.get("feedback") or []) if qtype != "true_false" else []
+    if isinstance(data.get("feedback"), dict):
+        texts += list(data["feedback"].values())
+    for row in (data.get("feedback") or []) if qtype == "fill_blank" else []:
+        texts += row
+    texts += [a["feedback"] for a in data.get("answers") or []]
+    texts = [t for t in texts if isinstance(t, str) and t]
+    html_mode = any(_text(t)[1] for t in texts)
+    # Plain text that reads like HTML would be taken as HTML by Moodle's auto-format: say it is plain.
+    plain_mode = not html_mode and any(looks_like_html(as_plain(t) or "") for t in texts)
 
     def t(rich: str) -> str:
         return escape(rich) if html_mode else _text(rich)[0]
 
-    def plain_escape(value: str) -> str:
-        return escape(value)
+    def fb(rich: str | None) -> str:
+        return "#" + t(rich) if rich else ""
 
-    feedback = f" ####{t(item['analysis'])}" if item.get("analysis") else ""
+    general = f" ####{t(item['analysis'])}" if item.get("analysis") else ""
     prefix = f"::{escape(item.get('title') or '')}::" if item.get("title") else ""
-    prefix += "[html]" if html_mode else ""
+    prefix += "[html]" if html_mode else "[plain]" if plain_mode else ""
+    meta_line = META_PREFIX + " " + json.dumps(meta, ensure_ascii=False)
     if qtype == "fill_blank":
-        blocks = {n + 1: "{" + " ".join("=" + plain_escape(a) for a in accepted) + "}"
+        credits, notes = data.get("credits"), data.get("feedback")
+
+        def answer(n: int, i: int, a: str) -> str:
+            credit = credits[n][i] if credits else 1.0
+            text = escape(a) if data.get("wildcard") else escape(a).replace("*", "\\*")
+            weight = "" if credit == 1.0 else f"%{_percent(credit * 100)}%"
+            return f"={weight}{text}" + (fb(notes[n][i]) if notes else "")
+
+        blocks = {n + 1: "{" + " ".join(answer(n, i, a) for i, a in enumerate(accepted)) + "}"
                   for n, accepted in enumerate(data["blanks"])}
-        stem = t(item["stem"])
-        stem = BLANK_RE.sub(lambda m: blocks[int(m.group(1))], stem)
-        # The general feedback goes into the last answer block.
-        if feedback:
+        stem = BLANK_RE.sub(lambda m: blocks[int(m.group(1))], t(item["stem"]))
+        if general:  # the general feedback goes into the last answer block
             last = stem.rfind("}")
-            stem = stem[:last] + feedback + stem[last:]
-        return "\n".join([META_PREFIX + " " + json.dumps(meta, ensure_ascii=False), prefix + stem])
+            stem = stem[:last] + general + stem[last:]
+        return "\n".join([meta_line, prefix + stem])
+    feedback = data.get("feedback") if isinstance(data.get("feedback"), list) else None
     if qtype == "single":
-        body = " ".join(("=" if n == data["answer"] else "~") + t(o) for n, o in enumerate(data["options"]))
+        weights = data.get("weights")
+
+        def sign(n: int) -> str:
+            if n == data["answer"]:
+                return "="
+            return f"~%{_percent(weights[n])}%" if weights and weights[n] else "~"
+
+        body = " ".join(sign(n) + t(o) + (fb(feedback[n]) if feedback else "")
+                        for n, o in enumerate(data["options"]))
     elif qtype == "multiple":
         share = _share(len(data["answer"]))
-        body = " ".join(("~%" + (share if n in data["answer"] else "-100") + "%") + t(o)
+        weights = data.get("weights") or [float(share) if n in data["answer"] else -100.0
+                                          for n in range(len(data["options"]))]
+        body = " ".join(f"~%{_percent(weights[n])}%" + t(o) + (fb(feedback[n]) if feedback else "")
                         for n, o in enumerate(data["options"]))
     elif qtype == "true_false":
         body = "TRUE" if data["answer"] else "FALSE"
+        if data.get("feedback"):
+            right = data["feedback"]["true" if data["answer"] else "false"]
+            wrong = data["feedback"]["false" if data["answer"] else "true"]
+            body += "#" + t(wrong) + ("#" + t(right) if right else "")
     elif qtype == "numerical":
-        body = f"#{format_number(data['answer'])}:{format_number(data['tolerance'])}"
+        if data.get("answers"):
+            parts = []
+            for a in data["answers"]:
+                value = "*" if a["value"] is None else \
+                    f"{format_number(a['value'])}:{format_number(a['tolerance'])}"
+                parts.append(f"=%{_percent(a['credit'] * 100)}%{value}" + fb(a["feedback"]))
+            body = "#" + " ".join(parts)
+        else:
+            body = f"#{format_number(data['answer'])}:{format_number(data['tolerance'])}"
     elif qtype == "matching":
-        body = " ".join(f"={t(left)} -> {t(right)}" for left, right in data["pairs"])
+        body = " ".join([f"={t(left)} -> {t(right)}" for left, right in data["pairs"]] +
+                        [f"= -> {t(d)}" for d in data.get("distractors", [])])
     else:
         body = ""
-    return "\n".join([META_PREFIX + " " + json.dumps(meta, ensure_ascii=False),
-                      f"{prefix}{t(item['stem'])} {{{body}{feedback}}}"])
+    return "\n".join([meta_line, f"{prefix}{t(item['stem'])} {{{body}{general}}}"])
 
 
 def _share(count: int) -> str:
@@ -318,4 +439,11 @@ def _share(count: int) -> str:
     return format_number(value) if value.is_integer() else f"{value:.5f}"
 
 
-register_format(Format("gift", "Moodle GIFT", (".gift", ".txt"), parse, export, export_extension="gift"))
+def losses(item: dict[str, Any]) -> list[str]:
+    from eduplatform.questions.formats.base import extras_lost
+
+    return extras_lost(item, None, unsupported={"cloze"})  # GIFT has no form for embedded answers
+
+
+register_format(Format("gift", "Moodle GIFT", (".gift", ".txt"), parse, export, export_extension="gift",
+                       losses=losses, embeds_files=True))  # pictures inline ([html] with data: images)

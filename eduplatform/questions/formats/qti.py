@@ -25,7 +25,15 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.questions.formats.base import Format, ParseResult, new_item, register_format
+from eduplatform.questions.formats.base import (
+    Format,
+    ParseResult,
+    extras_lost,
+    map_strings,
+    new_item,
+    packaged_images,
+    register_format,
+)
 from eduplatform.questions.formats.xmlsafe import local, parse_xml
 from eduplatform.questions.richtext import sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
@@ -91,8 +99,10 @@ def _replace_with_text(element, text: str) -> None:
 
 def parse(raw: bytes) -> ParseResult:
     result = ParseResult()
+    archive = None
     if raw[:2] == b"PK":
-        entries = _read_package(raw, result)
+        archive = open_package(raw, "QTI 内容包")
+        entries = _read_package(archive, result)
     else:
         entries = [(None, raw, {})]
     for number, (name, data, meta) in enumerate(entries, 1):
@@ -105,21 +115,72 @@ def parse(raw: bytes) -> ParseResult:
             result.problem(f"{name or '文件'} 不是 QTI assessmentItem", number=number)
             continue
         try:
+            inline_package_images(root, archive, name)
             result.items.append(_parse_item(root, number, meta))
         except ValueError as exc:
             result.problem(f"{exc}" + (f"（{name}）" if name else ""), number=number, line=root.sourceline)
     return result
 
 
-def _read_package(raw: bytes, result: ParseResult) -> list[tuple[str, bytes, dict]]:
+def open_package(raw: bytes, what: str) -> zipfile.ZipFile:
+    """The one place the question formats open a zip (content packages, cartridges): size, count and
+    path checks before anything is read."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
-        raise ValidationFailed("QTI 内容包不是有效的 zip 文件", code="bad_file") from None
+        raise ValidationFailed(f"{what}不是有效的 zip 文件", code="bad_file") from None
     infos = archive.infolist()
     if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-        raise ValidationFailed("QTI 内容包解压后过大", code="too_large")
-    names = {i.filename for i in infos}
+        raise ValidationFailed(f"{what}解压后过大", code="too_large")
+    for info in infos:
+        name = info.filename
+        if name.startswith("/") or "\\" in name or ".." in name.split("/"):
+            raise ValidationFailed(f"{what}中有不安全的路径：{name}", code="bad_file")
+        if info.file_size > 100 * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
+            raise ValidationFailed(f"{what}中的 {name} 压缩比异常，拒绝解压", code="bad_file")
+    return archive
+
+
+IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+
+
+def package_image(archive: zipfile.ZipFile | None, base: str | None, href: str) -> str:
+    """A package file referenced by an item, as an inline image (the import then stores it)."""
+    import base64
+    from urllib.parse import unquote
+
+    if href.startswith(("data:", "/questions/media/")):
+        return href
+    if archive is None:
+        raise ValueError(f"图片 {href} 须随内容包（zip）一起上传")
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(base or ""), unquote(href)))
+    try:
+        data = archive.read(path)
+    except KeyError:
+        raise ValueError(f"引用的文件 {href} 不在内容包中") from None
+    kind = next((ct for magic, ct in IMAGE_TYPES.items() if data.startswith(magic)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "image/webp"
+    if kind is None:
+        raise ValueError(f"文件 {href} 不是 PNG、JPEG、GIF 或 WebP 图片，无法保留")
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def inline_package_images(root, archive, base: str | None) -> None:
+    """<img src> and image <object data> of an item point at package files: inline them."""
+    for el in list(root.iter()):
+        tag = local(el.tag)
+        if tag == "img" and el.get("src"):
+            el.set("src", package_image(archive, base, el.get("src")))
+        elif tag == "object" and (el.get("type") or "").startswith("image/") and el.get("data"):
+            img = etree.Element(el.tag.replace("object", "img"), src=package_image(archive, base, el.get("data")),
+                                alt=(el.text or "").strip())
+            img.tail = el.tail
+            el.getparent().replace(el, img)
+
+
+def _read_package(archive: zipfile.ZipFile, result: ParseResult) -> list[tuple[str, bytes, dict]]:
+    names = {i.filename for i in archive.infolist()}
     if "imsmanifest.xml" not in names:
         raise ValidationFailed("QTI 内容包缺少 imsmanifest.xml", code="bad_file")
     manifest = parse_xml(archive.read("imsmanifest.xml"), "imsmanifest.xml")
@@ -171,8 +232,13 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
         if outcome.get("identifier") == "SCORE" and outcome.get("normalMaximum"):
             score = float(outcome.get("normalMaximum"))
     analysis = ""
+    #: Feedback shown for a chosen choice (outcome FEEDBACK set to the response's identifiers).
+    choice_feedback: dict[str, str] = {}
     for feedback in root.iter(q("modalFeedback")):
-        analysis = element_html(feedback)
+        if feedback.get("outcomeIdentifier") == "FEEDBACK" and feedback.get("identifier") not in (None, "ANALYSIS"):
+            choice_feedback[feedback.get("identifier")] = element_html(feedback)
+        else:
+            analysis = element_html(feedback)
     reference = ""
     for rubric in body.iter(q("rubricBlock")):
         reference = element_html(rubric)
@@ -204,35 +270,64 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
                 answer = float(values[0])
             except (IndexError, ValueError):
                 raise ValueError("数值题的正确答案不是数字") from None
-            return new_item("numerical", _stem(body), {"answer": answer, "tolerance": tolerance}, **common)
-        blanks = []
+            return new_item("numerical", _body_stem(body), {"answer": answer, "tolerance": tolerance}, **common)
+        blanks, shares = [], []
         case_sensitive = False
         for n, el in enumerate(interactions, 1):
             identifier = el.get("responseIdentifier")
             decl = declarations.get(identifier)
-            accepted = [m.get("mapKey") for m in decl.iter(q("mapEntry"))] if decl is not None else []
+            entries = list(decl.iter(q("mapEntry"))) if decl is not None else []
+            accepted = [m.get("mapKey") for m in entries]
+            shares.append([min(1.0, max(0.0, float(m.get("mappedValue") or 0))) for m in entries])
             if decl is not None and any(m.get("caseSensitive") == "true" for m in decl.iter(q("mapEntry"))):
                 case_sensitive = True
             blanks.append(accepted or correct(identifier))
             _replace_with_text(el, f"[[{n}]]")
-        return new_item("fill_blank", _stem(body), {"blanks": blanks, "case_sensitive": case_sensitive}, **common)
+        data = {"blanks": blanks, "case_sensitive": case_sensitive}
+        if all(len(s) == len(b) for s, b in zip(shares, blanks, strict=True)):
+            data["credits"] = shares
+        return new_item("fill_blank", _body_stem(body), data, **common)
     interaction = interactions[0]
     identifier = interaction.get("responseIdentifier")
+    # The prompt belongs to the question's text, not to the interaction.
+    prompt = interaction.find(q("prompt"))
+    prompt_html = element_html(prompt) if prompt is not None else ""
+    if prompt is not None:
+        interaction.remove(prompt)
     interaction.getparent().remove(interaction)
+
+    def _stem(body) -> str:
+        text = _body_stem(body)
+        return f"{text}<p>{prompt_html}</p>" if text and prompt_html else text or prompt_html
     if kind == "choiceInteraction":
         choices = [(c.get("identifier"), element_html(c)) for c in interaction.iter(q("simpleChoice"))]
         right = correct(identifier)
         ids = [c[0] for c in choices]
         if sorted(ids) == ["false", "true"]:
-            return new_item("true_false", _stem(body), {"answer": right == ["true"]}, **common)
+            data: dict[str, Any] = {"answer": right == ["true"]}
+            if choice_feedback:
+                data["feedback"] = {k: choice_feedback.get(k, "") for k in ("true", "false")}
+            return new_item("true_false", _stem(body), data, **common)
         missing = [r for r in right if r not in ids]
         if missing or not right:
             raise ValueError("选择题的正确答案不在选项中")
         options = [c[1] for c in choices]
         indexes = [ids.index(r) for r in right]
+        extra: dict[str, Any] = {}
+        if choice_feedback:
+            extra["feedback"] = [choice_feedback.get(i, "") for i in ids]
+        mapping = declarations[identifier].find(q("mapping"))
+        if mapping is not None:
+            # A grade per choice; upperBound says what the full score is (else the positives' sum).
+            values = {m.get("mapKey"): float(m.get("mappedValue") or 0) for m in mapping.iter(q("mapEntry"))}
+            mapped = [values.get(i, float(mapping.get("defaultValue") or 0)) for i in ids]
+            single = interaction.get("maxChoices") == "1"
+            scale = float(mapping.get("upperBound") or 0) or (max(mapped) if single else sum(v for v in mapped if v > 0))
+            if scale > 0:
+                extra["weights"] = [round(v / scale * 100, 5) for v in mapped]
         if interaction.get("maxChoices") == "1":
-            return new_item("single", _stem(body), {"options": options, "answer": indexes[0]}, **common)
-        return new_item("multiple", _stem(body), {"options": options, "answer": sorted(indexes)}, **common)
+            return new_item("single", _stem(body), {"options": options, "answer": indexes[0], **extra}, **common)
+        return new_item("multiple", _stem(body), {"options": options, "answer": sorted(indexes), **extra}, **common)
     if kind == "matchInteraction":
         sets = interaction.findall(q("simpleMatchSet"))
         if len(sets) != 2:
@@ -251,7 +346,7 @@ def _parse_item(root, number: int, meta: dict) -> dict[str, Any]:
     return new_item("essay", _stem(body), {"reference": reference}, **common)
 
 
-def _stem(body) -> str:
+def _body_stem(body) -> str:
     """The item body without its interactions: our stems are wrapped in <div class="stem">."""
     stems = [d for d in body.iter(q("div")) if d.get("class") == "stem"]
     return element_html(stems[0] if stems else body)
@@ -291,7 +386,11 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
             options = [(f"C{n + 1}", o) for n, o in enumerate(data["options"])]
             answer = [data["answer"]] if qtype == "single" else data["answer"]
             right = [f"C{n + 1}" for n in answer]
-        _declaration(root, "RESPONSE", "single" if qtype != "multiple" else "multiple", "identifier", right)
+        decl = _declaration(root, "RESPONSE", "single" if qtype != "multiple" else "multiple", "identifier", right)
+        if data.get("weights"):
+            mapping = _sub(decl, "mapping", lowerBound="0", upperBound="1", defaultValue="0")
+            for (key, _), weight in zip(options, data["weights"], strict=True):
+                _sub(mapping, "mapEntry", mapKey=key, mappedValue=format_number(round(weight / 100, 7)))
         interaction = etree.Element(q("choiceInteraction"), responseIdentifier="RESPONSE", shuffle="false",
                                     maxChoices="1" if qtype != "multiple" else "0")
         for key, text in options:
@@ -300,8 +399,9 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
         for n, accepted in enumerate(data["blanks"], 1):
             decl = _declaration(root, f"RESPONSE_{n}", "single", "string", [accepted[0]])
             mapping = _sub(decl, "mapping", defaultValue="0")
-            for value in accepted:
-                _sub(mapping, "mapEntry", mapKey=value, mappedValue="1",
+            shares = data["credits"][n - 1] if data.get("credits") else [1.0] * len(accepted)
+            for value, share in zip(accepted, shares, strict=True):
+                _sub(mapping, "mapEntry", mapKey=value, mappedValue=format_number(share),
                      caseSensitive="true" if data.get("case_sensitive") else "false")
     elif qtype == "numerical":
         _declaration(root, "RESPONSE", "single", "float", [format_number(data["answer"])])
@@ -322,6 +422,13 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
         interaction = etree.Element(q("extendedTextInteraction"), responseIdentifier="RESPONSE", expectedLines="10")
     _sub(root, "outcomeDeclaration", identifier="SCORE", cardinality="single", baseType="float",
          normalMaximum=format_number(float(item.get("score") or 1)))
+    choice_notes: list[tuple[str, str]] = []
+    if qtype in ("single", "multiple") and data.get("feedback"):
+        choice_notes = [(f"C{n + 1}", note) for n, note in enumerate(data["feedback"]) if note]
+    elif qtype == "true_false" and data.get("feedback"):
+        choice_notes = [(key, data["feedback"][key]) for key in ("true", "false") if data["feedback"][key]]
+    if choice_notes or item.get("analysis"):
+        _sub(root, "outcomeDeclaration", identifier="FEEDBACK", cardinality="multiple", baseType="identifier")
     body = _sub(root, "itemBody")
     if qtype == "fill_blank":
         xhtml = BLANK_RE.sub(lambda m: f'<textEntryInteraction responseIdentifier="RESPONSE_{m.group(1)}" '
@@ -353,7 +460,28 @@ def export_item(item: dict[str, Any], identifier: str) -> bytes:
         for n in range(1, len(data["blanks"]) + 1):
             _sub(total, "mapResponse", identifier=f"RESPONSE_{n}")
     elif qtype != "essay":
-        _sub(root, "responseProcessing", template="http://www.imsglobal.org/question/qti_v2p1/rp/match_correct")
+        template = "map_response" if data.get("weights") else "match_correct"
+        processing = _sub(root, "responseProcessing",
+                          **({} if choice_notes else {"template": f"http://www.imsglobal.org/question/qti_v2p1/rp/{template}"}))
+        if choice_notes:  # the template's scoring written out, plus FEEDBACK = the chosen identifiers
+            condition = _sub(processing, "responseCondition")
+            if data.get("weights"):
+                branch = _sub(condition, "responseIf")
+                _sub(_sub(branch, "isNull"), "variable", identifier="RESPONSE")
+                _sub(_sub(branch, "setOutcomeValue", identifier="SCORE"), "baseValue", "0", baseType="float")
+                _sub(_sub(_sub(condition, "responseElse"), "setOutcomeValue", identifier="SCORE"), "mapResponse",
+                     identifier="RESPONSE")
+            else:
+                branch = _sub(condition, "responseIf")
+                match = _sub(branch, "match")
+                _sub(match, "variable", identifier="RESPONSE")
+                _sub(match, "correct", identifier="RESPONSE")
+                _sub(_sub(branch, "setOutcomeValue", identifier="SCORE"), "baseValue", "1", baseType="float")
+                _sub(_sub(_sub(condition, "responseElse"), "setOutcomeValue", identifier="SCORE"), "baseValue", "0",
+                     baseType="float")
+            _sub(_sub(processing, "setOutcomeValue", identifier="FEEDBACK"), "variable", identifier="RESPONSE")
+    for key, note in choice_notes:
+        root.append(rich_element("modalFeedback", note, outcomeIdentifier="FEEDBACK", identifier=key, showHide="show"))
     if item.get("analysis"):
         root.append(rich_element("modalFeedback", item["analysis"], outcomeIdentifier="FEEDBACK",
                                  identifier="ANALYSIS", showHide="show"))
@@ -384,22 +512,40 @@ def _manifest(entries: list[tuple[str, str, dict]]) -> bytes:
                 etree.SubElement(etree.SubElement(taxon, f"{{{LOM}}}entry"), f"{{{LOM}}}string",
                                  language="zh-CN").text = part
         etree.SubElement(resource, f"{{{CP}}}file", href=href)
+        for extra in item.get("_files") or []:
+            etree.SubElement(resource, f"{{{CP}}}file", href=extra)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def export(items: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     entries = []
+    media: dict[str, bytes] = {}
+
+    def store(name: str, data: bytes) -> str:
+        media[name] = data
+        return f"../media/{name}"  # relative to the item file
+
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for n, item in enumerate(items, 1):
             identifier = f"Q{n:05d}"
             href = f"items/{identifier}.xml"
+            before = set(media)
+            item = {**item, **{key: map_strings(item.get(key), lambda t: packaged_images(t, store))
+                               for key in ("stem", "analysis", "data")}}
             archive.writestr(href, export_item(item, identifier))
-            entries.append((identifier, href, item))
+            entries.append((identifier, href, {**item, "_files": [f"media/{m}" for m in sorted(set(media) - before)]}))
+        for name, data in media.items():
+            archive.writestr(f"media/{name}", data)
         archive.writestr("imsmanifest.xml", _manifest(entries))
     return buffer.getvalue()
 
 
 
-register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export,
+def losses(item: dict[str, Any]) -> list[str]:
+    return extras_lost(item, {"single": {"weights", "feedback"}, "multiple": {"weights", "feedback"},
+                              "true_false": {"feedback"}, "fill_blank": {"credits"}}, unsupported={"cloze"})
+
+
+register_format(Format("qti", "IMS QTI 2.1", (".zip", ".xml"), parse, export, losses=losses, embeds_files=True,
                        content_type="application/zip", export_extension="zip"))

@@ -5,7 +5,7 @@ answer. File formats (``questions/formats``) convert each type to and from their
 """
 
 # Importing the module registers the built-in types.
-from eduplatform.questions.types import builtin  # noqa: F401
+from eduplatform.questions.types import builtin, cloze  # noqa: F401
 from eduplatform.questions.types.base import QUESTION_TYPES, QuestionType, TypeDataError, get_type, register
 
 __all__ = ["QUESTION_TYPES", "QuestionType", "TypeDataError", "get_type", "register"]

@@ -46,6 +46,10 @@ class QuestionType:
         """A student's response as plain text (grading and result pages)."""
         return "" if response is None else str(response)
 
+    def feedback(self, data: dict, response: Any) -> list[str]:
+        """The per-answer feedback (rich text) the response earns, shown with the results."""
+        return []
+
 
 QUESTION_TYPES: dict[str, QuestionType] = {}
 

@@ -203,7 +203,8 @@ def media_upload():
 @bp.get("/media/<int:file_id>")
 @login_required
 def media(file_id: int):
-    """Question images: any signed-in user (students see them in exams); only question media."""
+    """Question images, to those who may see a question, paper or exam showing them (see
+    ``permissions.can_view_media``); only question media."""
     from flask import Response, abort
 
     from eduplatform.storage.models import StoredFile
@@ -212,5 +213,6 @@ def media(file_id: int):
     stored = db.session.get(StoredFile, file_id)
     if stored is None or not stored.key.startswith("question-media/"):
         abort(404)
+    require(permissions.can_view_media(current_user, stored), action="question.media.view", obj=stored)
     return Response(get_storage().open(stored.key), content_type=stored.content_type,
                     headers={"Cache-Control": "private, max-age=86400"})

@@ -33,6 +33,42 @@ def blanks_filter(stem: str, mode: str = "line") -> str:
     return Markup(stem_with_blanks(stem, lambda n: f'<span class="blank-mark">（{n}）</span>'))
 
 
+@bp.app_template_filter("cloze")
+def cloze_filter(stem: str, item: dict) -> str:
+    """A cloze stem with its parts inline: a text box, a drop-down, radio buttons or check boxes."""
+    from markupsafe import Markup, escape
+
+    response = item.get("response") or []
+    name = f"q{item['id']}"
+
+    def part(n: int) -> str:
+        if n > len(item["parts"]):
+            return ""
+        spec, given = item["parts"][n - 1], response[n - 1] if n - 1 < len(response) else None
+        label = f'aria-label="第 {n} 空"'
+        if spec["kind"] in ("shortanswer", "numerical"):
+            mode = ' inputmode="decimal"' if spec["kind"] == "numerical" else ""
+            return (f'<input class="form-control form-control-sm d-inline-block w-auto cloze-part" name="{name}" '
+                    f'data-part="{n - 1}" data-kind="text" {label}{mode} value="{escape(given or "")}">')
+        if spec["kind"] == "multichoice" and spec["display"] == "dropdown":
+            options = "".join(f'<option value="{i}"{" selected" if given == i else ""}>{escape(text)}</option>'
+                              for i, text in enumerate(spec["options_text"]))
+            return (f'<select class="form-select form-select-sm d-inline-block w-auto cloze-part" name="{name}" '
+                    f'data-part="{n - 1}" data-kind="choice" {label}><option value="">请选择</option>{options}</select>')
+        box = "radio" if spec["kind"] == "multichoice" else "checkbox"
+        chosen = given if isinstance(given, list) else [given]
+        inline = " form-check-inline" if spec["display"] == "horizontal" else ""
+        boxes = "".join(
+            f'<span class="form-check{inline}"><input class="form-check-input cloze-part" type="{box}" '
+            f'name="{name}_{n}" data-part="{n - 1}" data-kind="{"choice" if box == "radio" else "multi"}" '
+            f'value="{i}" id="{name}_{n}_{i}"{" checked" if i in chosen else ""}>'
+            f'<label class="form-check-label" for="{name}_{n}_{i}">{text}</label></span>'
+            for i, text in enumerate(spec["options"]))
+        return f'<span class="cloze-group" role="group" {label}>{boxes}</span>'
+
+    return Markup(stem_with_blanks(stem, part))
+
+
 def question_from_form(form) -> dict:
     """The service's question dict from the edit form (type-specific fields in plain text)."""
     qtype = form.get("type", "")
@@ -59,13 +95,82 @@ def question_from_form(form) -> dict:
             left, right = (p.strip() for p in line.split(arrow, 1))
             (pairs.append([left, right]) if left else distractors.append(right))
         data = {"pairs": pairs, "distractors": distractors}
+    elif qtype == "cloze":
+        data = {}
     else:
         data = {"reference": form.get("answer", "")}
+    data = reattach_extras(qtype, data, form.get("extras"))
     return {"type": qtype, "stem": form.get("stem", ""), "data": data, "analysis": form.get("analysis", ""),
             "score": form.get("score") or None, "difficulty": form.get("difficulty") or 3,
             "subject": form.get("subject"), "stage": form.get("stage") or None, "grade": form.get("grade") or None,
             "tags": form.get("tags", ""), "source": form.get("source", ""), "sharing": form.get("sharing") or "org",
             "knowledge_point_ids": [int(k) for k in form.getlist("knowledge_point_ids") if k.isdigit()]}
+
+
+#: Type data the plain-text edit form does not show (imported credits, weights, feedback, cloze parts).
+EXTRA_KEYS = {"single": ("weights", "feedback"), "multiple": ("weights", "feedback"), "true_false": ("feedback",),
+              "fill_blank": ("credits", "feedback", "wildcard"), "numerical": ("answers",), "cloze": ("parts",),
+              "matching": (), "essay": ()}
+
+
+def extras_of(qtype: str, data: dict) -> str:
+    """The hidden field that carries them through an edit (with what they belong to)."""
+    import json
+
+    extras = {k: data[k] for k in EXTRA_KEYS.get(qtype, ()) if k in data}
+    if not extras:
+        return ""
+    return json.dumps({"type": qtype, "data": data}, ensure_ascii=False)
+
+
+def reattach_extras(qtype: str, data: dict, field: str | None) -> dict:
+    """Give an edited question its extras back, matched by option / answer text, so that an edit of
+    the stem or a typo never drops an imported grade: options or answers the teacher added get the
+    plain default (0 % or full credit); right answers changed in the form win over old weights."""
+    import json
+
+    from eduplatform.questions.richtext import clean_html
+
+    try:
+        old = json.loads(field) if field else None
+    except ValueError:
+        old = None
+    if not isinstance(old, dict) or old.get("type") != qtype or not isinstance(old.get("data"), dict):
+        return data
+    before = old["data"]
+    if qtype == "cloze":
+        return {"parts": before.get("parts")}
+    if qtype in ("single", "multiple") and isinstance(data.get("options"), list):
+        by_text = {clean_html(o): n for n, o in enumerate(before.get("options", []))}
+        index = [by_text.get(clean_html(o)) for o in data["options"]]
+        if before.get("feedback"):
+            data["feedback"] = [before["feedback"][i] if i is not None else "" for i in index]
+        if before.get("weights"):
+            weights = [before["weights"][i] if i is not None else 0.0 for i in index]
+            right = {data["answer"]} if qtype == "single" else set(data["answer"] or [])
+            if qtype == "single" and data["answer"] is not None:
+                weights = [100.0 if n == data["answer"] else (0.0 if w == 100 else w) for n, w in enumerate(weights)]
+                data["weights"] = weights
+            elif qtype == "multiple" and right == {n for n, w in enumerate(weights) if w > 0}:
+                data["weights"] = weights
+        return data
+    if qtype == "true_false" and before.get("feedback"):
+        data["feedback"] = before["feedback"]
+    if qtype == "fill_blank":
+        lookup = {}
+        for n, accepted in enumerate(before.get("blanks", [])):
+            for i, text in enumerate(accepted):
+                lookup[(n, text)] = (before["credits"][n][i] if before.get("credits") else 1.0,
+                                     before["feedback"][n][i] if before.get("feedback") else "")
+        data["credits"] = [[lookup.get((n, a), (1.0, ""))[0] for a in row] for n, row in enumerate(data["blanks"])]
+        data["feedback"] = [[lookup.get((n, a), (1.0, ""))[1] for a in row] for n, row in enumerate(data["blanks"])]
+        data["wildcard"] = before.get("wildcard", False)
+    if qtype == "numerical" and before.get("answers"):
+        answers = [dict(a) for a in before["answers"]]
+        main = max((a for a in answers if a["value"] is not None), key=lambda a: a["credit"])
+        main["value"], main["tolerance"] = data["answer"], data["tolerance"]
+        data["answers"] = answers
+    return data
 
 
 def form_from_question(q) -> dict:
@@ -96,7 +201,7 @@ def form_from_question(q) -> dict:
             "analysis": text(q.analysis), "score": format_number(q.score), "difficulty": q.difficulty,
             "subject": q.subject, "stage": q.stage or "", "grade": q.grade or "", "tags": ",".join(q.tags),
             "source": q.source, "sharing": q.sharing.value, "case_sensitive": data.get("case_sensitive"),
-            "knowledge_point_ids": [kp.id for kp in q.knowledge_points]}
+            "knowledge_point_ids": [kp.id for kp in q.knowledge_points], "extras": extras_of(q.type, data)}
 
 
 def per_page() -> int:
