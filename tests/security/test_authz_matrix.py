@@ -80,8 +80,14 @@ ENDPOINT_ARGUMENTS = {
     "courses.chapter_action": {"action": Literal("rename")},
     "courses.lesson_action": {"action": Literal("delete")},
     "courses.scorm_content": {"path": Literal("sco/index.html")},
-    "courses_api.scorm_cmi": {"identifier": Literal("ITEM1")},
-    "courses_api.scorm_commit": {"identifier": Literal("ITEM1")},
+    "courses_api.scorm_cmi": {"identifier": Literal("ITEM1"), "lesson_id": "scorm_lesson"},
+    "courses_api.scorm_commit": {"identifier": Literal("ITEM1"), "lesson_id": "scorm_lesson"},
+    "courses_api.scorm_attempts": {"lesson_id": "scorm_lesson"},
+    "courses_api.quiz_state": {"lesson_id": "quiz_lesson"},
+    "courses_api.start_quiz_attempt": {"lesson_id": "quiz_lesson"},
+    "courses_api.grant_quiz_attempt": {"lesson_id": "quiz_lesson"},
+    "courses.quiz_start": {"lesson_id": "quiz_lesson"},
+    "courses.lesson_file": {"lesson_id": "file_lesson"},
     "questions.paper_print": {"variant": Literal("paper")},
     "reporting.submission_attachment": {"attachment_id": "submission_attachment"},
     "reporting.task_attachment": {"attachment_id": "task_attachment"},
@@ -143,12 +149,12 @@ def _scalar(sql: str, **params):
     return db.session.execute(sa.text(sql), params).scalar()
 
 
-def _private_file(kind: str) -> tuple[int, bytes]:
+def _private_file(kind: str, prefix: str = "matrix") -> tuple[int, bytes]:
     """A stored file with content no other object has."""
     from eduplatform.storage.services import store_file
 
     content = f"MATRIX-PRIVATE-{kind}-东湖一中".encode()
-    stored = store_file(io.BytesIO(content), prefix="matrix", filename=f"矩阵私有-{kind}.txt",
+    stored = store_file(io.BytesIO(content), prefix=prefix, filename=f"矩阵私有-{kind}.txt",
                         content_type="text/plain")
     return stored.id, content
 
@@ -157,7 +163,8 @@ def _add_private_objects() -> dict:
     """Objects the demo seed has none of, owned by school A (fixtures only: rows written directly)."""
     from eduplatform.courses.models.learning import AssignmentSubmission, SubmissionStatus
     from eduplatform.questions.models.exam import AttemptStatus, ExamAnswer, ExamAttempt
-    from eduplatform.questions.models.imports import ImportBatch
+    from eduplatform.accounts.models import User
+    from eduplatform.questions.transfer import preview_import
     from eduplatform.reporting.models.submissions import SubmissionAttachment
     from eduplatform.reporting.models.tasks import TaskAttachment
     from eduplatform.resources.models import Comment
@@ -167,9 +174,9 @@ def _add_private_objects() -> dict:
     student = _scalar("select id from users where username='student'")
     school = _scalar("select id from org_units where code=:c", c=SCHOOL_A)
     made = {}
-    made["file"] = _private_file("file")
-    batch = ImportBatch(format="gift", filename="矩阵私有导入.gift", created_by_id=teacher, org_id=school,
-                        items=[{"type": "single", "stem": "矩阵私有导入题"}])
+    made["file"] = _private_file("question-image", prefix="question-media")
+    batch = preview_import(db.session.get(User, teacher), fmt="gift", filename="矩阵私有导入.gift",
+                           raw="::Q1:: 矩阵私有导入题 {=对 ~错}".encode(), options={"subject": "math"})
     roster_file, _ = _private_file("roster")
     roster = RosterImport(school_id=school, kind="students", file_id=roster_file, status="ready",
                           created_by_id=teacher, summary={"file": "矩阵私有名册.xlsx"})
@@ -177,7 +184,7 @@ def _add_private_objects() -> dict:
                                           s=school), user_id=student, body="矩阵私有评论：陈小明")
     lesson = _scalar("select id from course_lessons where kind='assignment' and course_id=1")
     homework = AssignmentSubmission(lesson_id=lesson, user_id=student, text="矩阵私有作业：买文具的方程",
-                                    status=SubmissionStatus.SUBMITTED)
+                                    status=SubmissionStatus.SUBMITTED, file_id=_private_file("homework")[0])
     exam = _scalar("select id from exams where org_id=:s order by id", s=school)
     item = _scalar("select pi.id from paper_items pi join paper_sections ps on ps.id = pi.section_id "
                    "join exams e on e.paper_id = ps.paper_id where e.id=:e order by pi.id", e=exam)
@@ -286,7 +293,17 @@ def targets(made: dict) -> dict[str, Target]:
           audit_types=("exam_answers",), related={"exam": exam}),
         t("question_import", "question_imports", made["batch"], texts=("矩阵私有导入",),
           audit_types=("question_imports",)),
-        t("question_media", "stored_files", file_id, texts=(file_content,), audit_types=("stored_files",)),
+        # Question images are served to any signed-in user by id (students see them in exams).
+        t("question_media", "stored_files", file_id, texts=(file_content,), audit_types=("stored_files",),
+          readers=frozenset(ROLES) - {"anonymous"}),
+        t("quiz_lesson", "course_lessons", q("select id from course_lessons where kind='quiz' and course_id=:c", c=course),
+          readers=student_reads, audit_types=("course_lessons",), related={"course": course}),
+        t("scorm_lesson", "course_lessons", q("select id from course_lessons where kind='scorm' and course_id=:c",
+                                             c=course), readers=student_reads, audit_types=("course_lessons",),
+          related={"course": course}),
+        t("file_lesson", "course_lessons", q("select id from course_lessons where kind='video' and course_id=:c",
+                                            c=course), readers=student_reads, audit_types=("course_lessons",),
+          related={"course": course}),
         t("report_task", "report_tasks", district_task,
           texts=(q("select title from report_tasks where id=:i", i=district_task),), audit_types=("report_task",)),
         t("report_submission", "report_submissions", submission, texts=("王校长",),
@@ -386,6 +403,7 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
     app, objects = matrix
     clients = {role: login(app, username) for role, username in ROLES.items()}
     requests, leaks, unfilled = 0, [], []
+    answered: dict[str, dict[int, int]] = {role: {} for role in clients}  # role → status class → count
     routes = list(object_routes(app))
     for rule, method in routes:
         meaning = classify(rule)
@@ -412,6 +430,7 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
                     kwargs["data"] = dict(FORM_BODY)
             response = client.open(url, method=method, **kwargs)
             requests += 1
+            answered[role][response.status_code // 100] = answered[role].get(response.status_code // 100, 0) + 1
             if not 200 <= response.status_code < 300:
                 continue
             with app.app_context():
@@ -427,5 +446,32 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
     record_property("requests", requests)
     print(f"\nauthorization matrix: {len(routes)} routes × {len(clients)} roles → {requests} requests, "
           f"{len(leaks)} leaks")
+    for role, classes in answered.items():
+        print(f"  {role:<15} " + "  ".join(f"{c}xx: {n}" for c, n in sorted(classes.items())))
     assert not unfilled, f"routes with no demo object to name: {unfilled}"
     assert not leaks, "\n".join(leaks)
+
+
+#: Accounts that own or oversee the targets: between them, every GET route above must answer them
+#: (< 400) — otherwise the route was filled with the wrong object and its row of the matrix tests nothing.
+OWNERS = ["teacher", "school_admin", "dh_staff", "city_staff", "student"]
+#: GET routes no owner can open with the demo objects, and why.
+UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its owner gets 404 after the check)"}
+
+
+def test_owners_reach_every_object_page(matrix, demo):
+    from flask import url_for
+
+    app, objects = matrix
+    clients = [login(app, username) for username in OWNERS]
+    unreached = []
+    for rule, method in object_routes(app):
+        if method != "GET" or rule.endpoint in UNREACHED:
+            continue
+        values, _ = fill(classify(rule), objects)
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **values)
+        codes = [client.get(url).status_code for client in clients]
+        if not any(code < 400 for code in codes):
+            unreached.append(f"{rule.endpoint} {url} {dict(zip(OWNERS, codes, strict=True))}")
+    assert not unreached, "GET routes no owner reaches (wrong object in the matrix?):\n" + "\n".join(unreached)
