@@ -22,6 +22,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from eduplatform.core.db import utcnow
 from eduplatform.extensions import db
@@ -142,7 +143,14 @@ class Target:
     lower: str | None = "lower"
 
     def patterns(self) -> list[bytes]:
-        return [t.encode() if isinstance(t, str) else t for t in self.texts]
+        """Each text as it would appear raw, HTML-escaped, or in JSON with ASCII escapes."""
+        found = []
+        for text in self.texts:
+            if isinstance(text, bytes):
+                found.append(text)
+            elif text:
+                found += {text.encode(), str(escape(text)).encode(), json.dumps(text)[1:-1].encode()}
+        return found
 
 
 def _scalar(sql: str, **params):
@@ -161,9 +169,9 @@ def _private_file(kind: str, prefix: str = "matrix") -> tuple[int, bytes]:
 
 def _add_private_objects() -> dict:
     """Objects the demo seed has none of, owned by school A (fixtures only: rows written directly)."""
+    from eduplatform.accounts.models import User
     from eduplatform.courses.models.learning import AssignmentSubmission, SubmissionStatus
     from eduplatform.questions.models.exam import AttemptStatus, ExamAnswer, ExamAttempt
-    from eduplatform.accounts.models import User
     from eduplatform.questions.transfer import preview_import
     from eduplatform.reporting.models.submissions import SubmissionAttachment
     from eduplatform.reporting.models.tasks import TaskAttachment
@@ -438,7 +446,7 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
             body = response.get_data()
             for target, old, new in zip(checked, before, after, strict=True):
                 if role not in target.readers:
-                    shown = [p.decode(errors="replace") for p in target.patterns() if p and p in body]
+                    shown = [p.decode(errors="replace") for p in target.patterns() if p in body]
                     if shown:
                         leaks.append(f"{method} {url} as {role}: {response.status_code} shows {target.kind} {shown}")
                 if role not in target.writers and old != new:
