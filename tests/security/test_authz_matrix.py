@@ -320,7 +320,9 @@ def targets(made: dict) -> dict[str, Target]:
           texts=(made["submission_attachment"][1],), related={"report_submission": submission}),
         t("task_attachment", "report_task_attachments", made["task_attachment"][0],
           texts=(made["task_attachment"][1],), related={"report_task": district_task}),
+        # The city's template: every bureau reads it (a district passes the city's tasks down).
         t("report_template", "report_templates", q("select id from report_templates order by id"),
+          texts=(q("select name from report_templates order by id"),), readers=frozenset({"other_district"}),
           audit_types=("report_template",)),
         t("report_notice", "report_notices", q("select id from report_notices where org_id=:s order by id", s=school),
           audit_types=("report_notice",)),
