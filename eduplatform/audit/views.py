@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
@@ -13,6 +13,7 @@ from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
+from eduplatform.core.streaming import stream_from_database
 from eduplatform.extensions import db
 
 FILTER_KEYS = ("realm", "kind", "actor", "object_type", "object_id", "since", "until")
@@ -43,11 +44,10 @@ def audit_log():
 @login_required
 def audit_export():
     require(can_read_audit(current_user), action="audit.export")
-    query = filtered_query()
-    rows = db.session.execute(query.execution_options(yield_per=500)).scalars()
+    query = filtered_query().execution_options(yield_per=500)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return Response(
-        stream_with_context(services.export_csv(rows)),
+        stream_from_database(lambda: services.export_csv(db.session.execute(query).scalars())),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"},
     )

@@ -1,4 +1,4 @@
-"""Template helpers: the navigation of the four areas, local time, role and org labels."""
+"""Template helpers: the navigation of the four areas, permission checks, local time."""
 
 from __future__ import annotations
 
@@ -65,6 +65,20 @@ def home_panels(user) -> list[tuple[HomePanel, dict]]:
     return shown
 
 
+def can(name: str, *args) -> bool:
+    """Whether the current user may do ``name``, asked of the domain's own predicate.
+
+    ``can("resources.upload_resource")`` calls ``eduplatform.resources.permissions
+    .can_upload_resource(current_user)``; further arguments follow the user
+    (``can("courses.see_course", course)``). Templates show a link or button only when the predicate
+    the view ``require``s holds, so what is shown is never refused with a bare 403. An unknown name
+    raises, so a typo cannot hide a button silently.
+    """
+    domain, _, verb = name.partition(".")
+    module = importlib.import_module(f"eduplatform.{domain}.permissions")
+    return bool(getattr(module, f"can_{verb}")(current_user, *args))
+
+
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -73,6 +87,7 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["can"] = can
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -73,6 +73,13 @@ def can_see_course(user, course, enrolment=None) -> bool:
     return course.is_published and is_in_audience(user, course)
 
 
+def can_open_course(user, course) -> bool:
+    """``can_see_course`` with the user's own enrolment looked up: what a link to the course page needs."""
+    from eduplatform.courses.enrolment import find_enrolment
+
+    return course is not None and can_see_course(user, course, find_enrolment(course, user))
+
+
 def can_self_enrol(user, course) -> bool:
     from eduplatform.courses.models import EnrolmentMode
 

@@ -80,8 +80,12 @@ def can_view_task(user, task) -> bool:
     if is_school_reporter(user):
         from eduplatform.reporting.models import Submission
 
+        school = user.scope_root
+        # A bureau's pass-down (its dates, instructions, attachments) is for the schools under it.
+        if task.parent_id is not None and not task.issuer_org.contains(school):
+            return False
         return db.session.scalar(sa.select(Submission.id).where(
-            Submission.task_id == task.root.id, Submission.school_id == user.scope_root.id)) is not None
+            Submission.task_id == task.root.id, Submission.school_id == school.id)) is not None
     return False
 
 

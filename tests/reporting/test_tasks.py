@@ -145,3 +145,16 @@ def test_visible_tasks(task, template, issue, people, tree, school_a2_admin):
     assert ids(people.school_a1_admin) == {task.id}
     assert ids(people.school_b1_admin) == {task.id, own_b.id}
     assert ids(people.teacher_a1) == set()
+
+
+def test_a_pass_down_is_seen_by_the_schools_under_its_district_only(task, people, tree):
+    from eduplatform.reporting.permissions import can_view_task
+
+    child = services.pass_down(people.district_a_staff, task, district=tree.district_a,
+                               due_at=task.due_at - timedelta(days=2), lock_at=task.lock_at - timedelta(days=2),
+                               instructions="东湖区内部安排")
+    db.session.commit()
+    assert can_view_task(people.school_a1_admin, child) and can_view_task(people.school_a1_admin, task)
+    # The other district's school reports to the same city task, but 东湖区's dates and attachments are not its.
+    assert can_view_task(people.school_b1_admin, task)
+    assert not can_view_task(people.school_b1_admin, child)

@@ -1,0 +1,126 @@
+"""Crawl the demo platform as each demo account: every page a user can reach by following the
+links shown to them answers without a server error, no link leads to a missing page, and no link
+shown leads to a refusal (403) — a button the user may not use is not shown (or is shown disabled).
+
+A breadth-first GET crawl through the test client from the home page, following same-origin
+``<a href>`` links. Downloads of big files and the logout are not followed; disabled links
+(``aria-disabled="true"`` or class ``disabled``) are not followed either.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from tests.security.conftest import login
+
+pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security/conftest.py)
+
+#: The README's demo accounts.
+DEMO_ROLES = ["sysadmin", "secadmin", "auditor", "leader", "city_staff", "dh_staff", "school_admin",
+              "teacher", "student", "citizen"]
+MAX_PAGES = 300
+#: Distinct query strings followed per path, and distinct URLs per endpoint: enough for pagination,
+#: a filter or two and a few objects of each kind, without spending the page budget on every
+#: student of a roster or every combination of facets.
+MAX_QUERIES_PER_PATH = 3
+MAX_PER_ENDPOINT = 6
+#: Paths not followed: leaving the session, and files served whole (their pages are crawled).
+SKIP_SUFFIXES = ("/file", ".zip", ".bpmn")
+SKIP_PREFIXES = ("/logout", "/static/", "/courses/lessons/", "/courses/submissions/")
+SKIP_PARTS = ("/scorm/", "/versions/", "/attachments/", "/thumbnail")
+
+
+class LinkParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "a":
+            return
+        attrs = dict(attrs)
+        href = attrs.get("href")
+        classes = (attrs.get("class") or "").split()
+        if not href or attrs.get("aria-disabled") == "true" or "disabled" in classes or "download" in attrs:
+            return
+        self.links.append(href)
+
+
+def followable(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http") or parts.netloc not in ("", "localhost"):
+        return False
+    path = parts.path
+    if path.startswith(SKIP_PREFIXES) and not path.startswith("/courses/lessons/") or path.endswith(SKIP_SUFFIXES):
+        return False
+    if any(part in path for part in SKIP_PARTS):
+        return False
+    # A lesson page is a page; the lesson's file is a download.
+    return not (path.startswith("/courses/lessons/") and path.count("/") > 3)
+
+
+def endpoint_of(urls, path: str) -> str:
+    try:
+        return urls.match(path, method="GET")[0]
+    except (NotFound, MethodNotAllowed, RequestRedirect):
+        return path  # the request itself will tell what is wrong with it
+
+
+def crawl(client) -> tuple[int, list[str]]:
+    """→ (pages fetched, problems as 'STATUS url ← linked from page')."""
+    urls = client.application.url_map.bind("localhost")
+    queue: deque[tuple[str, str]] = deque([("/", "(start)")])
+    seen: set[str] = {"/"}
+    queries: dict[str, int] = {}
+    per_endpoint: dict[str, int] = {}
+    problems: list[str] = []
+    fetched = 0
+    while queue and fetched < MAX_PAGES:
+        url, referrer = queue.popleft()
+        response = client.get(url)
+        fetched += 1
+        status = response.status_code
+        if status >= 500 or status in (403, 404):
+            problems.append(f"{status} {url} ← {referrer}")
+            continue
+        if status in (301, 302, 303, 307, 308):
+            targets = [response.headers["Location"]]
+        elif status == 200 and response.mimetype == "text/html":
+            parser = LinkParser()
+            parser.feed(response.get_data(as_text=True))
+            targets = parser.links
+        else:
+            continue
+        for href in targets:
+            target = urldefrag(urljoin("http://localhost" + url, href)).url
+            parts = urlsplit(target)
+            if not followable(target):
+                continue
+            local = parts.path + (f"?{parts.query}" if parts.query else "")
+            if local in seen:
+                continue
+            if parts.query:
+                if queries.get(parts.path, 0) >= MAX_QUERIES_PER_PATH:
+                    continue
+                queries[parts.path] = queries.get(parts.path, 0) + 1
+            endpoint = endpoint_of(urls, parts.path)
+            if per_endpoint.get(endpoint, 0) >= MAX_PER_ENDPOINT:
+                continue
+            per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
+            seen.add(local)
+            queue.append((local, url))
+    return fetched, problems
+
+
+@pytest.mark.parametrize("username", DEMO_ROLES)
+def test_crawl_as_demo_account(demo, username, record_property):
+    fetched, problems = crawl(login(demo, username))
+    record_property("pages", fetched)
+    print(f"crawl {username}: {fetched} pages, {len(problems)} problems")
+    assert not problems, f"{username} ({fetched} pages crawled):\n" + "\n".join(problems)
