@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
@@ -12,6 +12,8 @@ from eduplatform.audit import bp, services
 from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.streaming import stream_after_request
+from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
 
@@ -43,11 +45,10 @@ def audit_log():
 @login_required
 def audit_export():
     require(can_read_audit(current_user), action="audit.export")
-    query = filtered_query()
-    rows = db.session.execute(query.execution_options(yield_per=500)).scalars()
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    query = filtered_query()  # checked now: bad filters answer 422, not a broken download
+    stamp = datetime.now(LOCAL_TZ).strftime("%Y%m%d-%H%M%S")
     return Response(
-        stream_with_context(services.export_csv(rows)),
+        stream_after_request(services.export_csv, query),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"},
     )
