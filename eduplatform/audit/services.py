@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import has_request_context, request
 
+from eduplatform.audit import chain
 from eduplatform.audit.models import AuditEntry
 from eduplatform.extensions import db
 
@@ -41,6 +42,7 @@ def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_
         ip=client_ip(),
     )
     db.session.add(entry)
+    db.session.info[chain.WROTE] = True  # sealed into the chain after commit
     return entry
 
 
