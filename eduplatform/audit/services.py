@@ -81,9 +81,19 @@ def _plain(value):
 
 
 def filter_entries(*, realm: str | None = None, kind: str | None = None, actor: str | None = None,
-                   object_type: str | None = None, object_id: str | None = None,
-                   since: datetime | None = None, until: datetime | None = None):
+                   actor_id: int | None = None, org=None, object_type: str | None = None,
+                   object_id: str | None = None, since: datetime | None = None, until: datetime | None = None):
+    """``org``: an OrgUnit; entries by the people of it and the units below it."""
+    from eduplatform.accounts.models import User
+    from eduplatform.orgs.models import OrgUnit
+
     query = db.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if org is not None:
+        people = (sa.select(User.id).join(OrgUnit, OrgUnit.id == User.org_id)
+                  .where(OrgUnit.path.startswith(org.path)))
+        query = query.where(AuditEntry.actor_id.in_(people))
     if realm:
         query = query.where(AuditEntry.realm == realm)
     if kind:
@@ -194,3 +204,46 @@ def _cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
+
+
+def person_names(ids) -> dict[int, tuple[str, str]]:
+    """{user id: (display name, login name)} for the people a page of entries names."""
+    from eduplatform.accounts.models import User
+
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.display_name, User.username).where(User.id.in_(ids)))
+    return {r.id: (r.display_name, r.username) for r in rows}
+
+
+_TITLE_ATTRIBUTES = ("title", "name", "display_name", "original_name", "asset_no", "code")
+
+
+def object_titles(entries) -> dict[tuple[str, str], str]:
+    """{(object type, id): title} for the objects a page of entries names (one query per type).
+
+    Models are found by their ``__audit_type__`` or table name; their title is the first of
+    title / name / display name … they have. Objects gone since are simply not titled.
+    """
+    wanted: dict[str, set[str]] = {}
+    for e in entries:
+        if e.object_type and e.object_id:
+            wanted.setdefault(e.object_type, set()).add(e.object_id)
+    models = {}
+    for mapper in db.Model.registry.mappers:
+        cls = mapper.class_
+        for name in {getattr(cls, "__audit_type__", None), getattr(cls, "__tablename__", None)} - {None}:
+            models.setdefault(name, cls)
+    titles = {}
+    for object_type, ids in wanted.items():
+        cls = models.get(object_type)
+        attribute = next((a for a in _TITLE_ATTRIBUTES if cls is not None and hasattr(cls, a)
+                          and isinstance(getattr(cls, a, None), sa.orm.InstrumentedAttribute)), None)
+        pk = sa.inspect(cls).primary_key if cls is not None else ()
+        if attribute is None or len(pk) != 1 or not isinstance(pk[0].type, sa.Integer):
+            continue
+        numbers = [int(i) for i in ids if i.isdigit()]
+        for row_id, title in db.session.execute(sa.select(pk[0], getattr(cls, attribute)).where(pk[0].in_(numbers))):
+            titles[(object_type, str(row_id))] = title
+    return titles
