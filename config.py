@@ -87,6 +87,8 @@ class Config:
     AUDIT_KEY = _env("EDU_AUDIT_KEY")
     #: Seal new audit entries into the chain right after each commit (else only by `flask audit-seal`).
     AUDIT_SEAL_AFTER_COMMIT = _env_bool("EDU_AUDIT_SEAL_AFTER_COMMIT", True)
+    #: A process seals after commit at most this often (seconds); the entries between wait for the next.
+    AUDIT_SEAL_INTERVAL_SECONDS = float(_env("EDU_AUDIT_SEAL_INTERVAL_SECONDS", "1"))
 
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
