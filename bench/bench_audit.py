@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
+import flask_migrate
+import sqlalchemy as sa
 
-from eduplatform import create_app  # noqa: E402
-from eduplatform.extensions import db  # noqa: E402
+from eduplatform import create_app
+from eduplatform.extensions import db
 
 
 def main() -> None:
