@@ -86,10 +86,16 @@ DYNAMIC_KINDS = {
 
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
-    "users": "用户", "org_units": "单位", "resources": "资源", "questions": "试题", "papers": "试卷",
-    "exams": "考试", "courses": "课程", "lessons": "课时", "report_tasks": "填报任务",
-    "report_templates": "报表模板", "submissions": "填报", "report_submissions": "填报",
-    "workflow_instances": "流程", "stored_files": "文件", "equipment": "设备",
+    "users": "用户", "org_units": "单位", "stored_files": "文件", "process_instance": "流程",
+    "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
+    "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",
+    "resource": "资源", "resource_comment": "资源评论", "resource_version": "资源版本",
+    "questions": "试题", "knowledge_points": "知识点", "papers": "试卷", "exams": "考试", "exam_attempts": "答卷",
+    "courses": "课程", "course_chapters": "章节", "course_lessons": "课时", "course_enrolment": "选课",
+    "course_lesson_progress": "学习进度", "course_question": "课程问答", "course_submission": "作业",
+    "scorm_packages": "SCORM课件", "scorm_attempts": "SCORM学习记录", "training_records": "培训学时",
+    "report_template": "报表模板", "report_template_version": "报表模板版本", "report_task": "填报任务",
+    "report_submission": "填报",
 }
 
 

@@ -217,7 +217,7 @@ def person_names(ids) -> dict[int, tuple[str, str]]:
     return {r.id: (r.display_name, r.username) for r in rows}
 
 
-_TITLE_ATTRIBUTES = ("title", "name", "display_name", "original_name", "asset_no", "code")
+_TITLE_ATTRIBUTES = ("title", "name", "display_name", "filename", "original_name", "asset_no", "code")
 
 
 def object_titles(entries) -> dict[tuple[str, str], str]:

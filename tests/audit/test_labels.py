@@ -83,3 +83,11 @@ def test_every_kind_and_realm_has_a_label():
             missing.extend(f"{where} {prefix}{value}{suffix}" for value in DYNAMIC_KINDS[pattern]
                            if f"{prefix}{value}{suffix}" not in KIND_LABELS)
     assert not missing, "audit kinds without a Chinese label:\n" + "\n".join(missing)
+
+
+def test_every_declared_audit_object_type_has_a_label(app):
+    from eduplatform.audit.labels import OBJECT_LABELS
+    from eduplatform.extensions import db
+
+    declared = {getattr(m.class_, "__audit_type__", None) for m in db.Model.registry.mappers} - {None}
+    assert declared and not declared - set(OBJECT_LABELS)
