@@ -81,6 +81,14 @@ class Config:
     LOGIN_MAX_FAILURES = _env_int("EDU_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _env_int("EDU_LOGIN_LOCK_MINUTES", 15)
     API_TOKEN_HOURS = _env_int("EDU_API_TOKEN_HOURS", 12)
+    #: Days audit entries are kept before they may be archived; never below 180 (网络安全法 Art. 21).
+    AUDIT_RETENTION_DAYS = _env_int("EDU_AUDIT_RETENTION_DAYS", 180)
+    #: Key of the audit chain's and archives' HMACs; derived from SECRET_KEY when unset.
+    AUDIT_KEY = _env("EDU_AUDIT_KEY")
+    #: Seal new audit entries into the chain right after each commit (else only by `flask audit-seal`).
+    AUDIT_SEAL_AFTER_COMMIT = _env_bool("EDU_AUDIT_SEAL_AFTER_COMMIT", True)
+    #: A process seals after commit at most this often (seconds); the entries between wait for the next.
+    AUDIT_SEAL_INTERVAL_SECONDS = float(_env("EDU_AUDIT_SEAL_INTERVAL_SECONDS", "1"))
 
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100

@@ -14,3 +14,9 @@ def _can_read(user):
 
 
 NAV = [NavItem("系统管理", "审计日志", "audit.audit_log", _can_read)]
+
+
+def init_app(app) -> None:
+    from eduplatform.audit import chain, cli  # noqa: F401  (chain: the after-commit sealer)
+
+    cli.init_app(app)

@@ -20,11 +20,13 @@ def list_entries():
       parameters:
         - {name: realm, in: query, schema: {type: string}}
         - {name: kind, in: query, schema: {type: string}}
-        - {name: actor, in: query, schema: {type: string}}
+        - {name: actor, in: query, schema: {type: string}, description: 用户名}
+        - {name: actor_id, in: query, schema: {type: integer}}
+        - {name: org, in: query, schema: {type: string}, description: 单位代码（含下级单位）}
         - {name: object_type, in: query, schema: {type: string}}
         - {name: object_id, in: query, schema: {type: string}}
-        - {name: since, in: query, schema: {type: string, format: date}}
-        - {name: until, in: query, schema: {type: string, format: date}}
+        - {name: since, in: query, schema: {type: string, format: date}, description: 北京时间}
+        - {name: until, in: query, schema: {type: string, format: date}, description: 北京时间，含当日}
       responses:
         200:
           description: 分页的审计记录

@@ -43,3 +43,52 @@ class AuditEntryImmutable(Exception):
 def _refuse_change(mapper, connection, target):
     # The database refuses it as well (triggers in the migration); this catches it earlier.
     raise AuditEntryImmutable("审计记录不可修改或删除")
+
+
+class AuditChainLink(db.Model):
+    """One link of the tamper-evident chain: the hash of one entry, chained to the link before it.
+
+    Written only by the sealer (``audit.chain``), in ``seq`` order, under a lock; append-only in
+    the database (triggers), removable only for the links an archive record covers.
+    """
+
+    __tablename__ = "audit_chain"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Not a foreign key: an archived entry leaves with its link, and a deleted one must show.
+    entry_id: Mapped[int] = mapped_column(unique=True)
+    #: SHA-256 of the entry's columns (``chain.entry_hash``).
+    entry_hash: Mapped[str] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: HMAC-SHA256 over seq, entry id, entry hash and the previous link's hash.
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditArchive(db.Model):
+    """A signed export that took the chain's links ``first_seq``–``last_seq`` (and their entries) away."""
+
+    __tablename__ = "audit_archives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Entries older than this (UTC) were archived.
+    before: Mapped[datetime]
+    first_seq: Mapped[int]
+    last_seq: Mapped[int]
+    entry_count: Mapped[int]
+    #: The chain continues from here: the next link's ``prev_hash``.
+    head_hash: Mapped[str] = mapped_column(sa.String(64))
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    file_sha256: Mapped[str] = mapped_column(sa.String(64))
+    actor_name: Mapped[str | None] = mapped_column(sa.String(64))
+    #: HMAC over the fields above: a forged archive record (to excuse a deletion) shows.
+    signature: Mapped[str] = mapped_column(sa.String(64))
+
+
+@event.listens_for(AuditChainLink, "before_update")
+@event.listens_for(AuditChainLink, "before_delete")
+@event.listens_for(AuditArchive, "before_update")
+@event.listens_for(AuditArchive, "before_delete")
+def _refuse_chain_change(mapper, connection, target):
+    raise AuditEntryImmutable("审计链与归档记录不可修改或删除")

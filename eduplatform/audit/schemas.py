@@ -20,8 +20,11 @@ class AuditEntrySchema(Schema):
 class AuditFilterSchema(Schema):
     realm = fields.String(load_default=None, validate=validate.Length(max=32))
     kind = fields.String(load_default=None, validate=validate.Length(max=64))
-    actor = fields.String(load_default=None, validate=validate.Length(max=64))
+    actor = fields.String(load_default=None, validate=validate.Length(max=64), metadata={"description": "用户名"})
+    actor_id = fields.Integer(load_default=None, metadata={"description": "操作人编号"})
+    org = fields.String(load_default=None, validate=validate.Length(max=32),
+                        metadata={"description": "单位代码：该单位及下级单位人员的操作"})
     object_type = fields.String(load_default=None, validate=validate.Length(max=32))
     object_id = fields.String(load_default=None, validate=validate.Length(max=64))
-    since = fields.Date(load_default=None)
-    until = fields.Date(load_default=None, metadata={"description": "含当日"})
+    since = fields.Date(load_default=None, metadata={"description": "北京时间日期"})
+    until = fields.Date(load_default=None, metadata={"description": "北京时间日期，含当日"})

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import sqlalchemy as sa
 from flask import Response, render_template, request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from eduplatform.audit import bp, services
+from eduplatform.audit import bp, labels, services
+from eduplatform.audit.models import AuditEntry
 from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
-from eduplatform.core.streaming import stream_from_database
+from eduplatform.core.streaming import stream_after_request
+from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.extensions import db
+from eduplatform.orgs.services import find_org
 
-FILTER_KEYS = ("realm", "kind", "actor", "object_type", "object_id", "since", "until")
+FILTER_KEYS = ("realm", "kind", "actor", "actor_id", "org", "object_type", "object_id", "since", "until")
 
 
 def filtered_query():
@@ -25,11 +29,20 @@ def filtered_query():
         args = AuditFilterSchema().load({k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
     except ValidationError as exc:
         raise ValidationFailed("筛选条件有误", fields=exc.messages) from exc
-    since = datetime.combine(args.pop("since"), time.min) if args.get("since") else None
-    until = datetime.combine(args.pop("until"), time.min) + timedelta(days=1) if args.get("until") else None
-    args.pop("since", None)
-    args.pop("until", None)
+    # Dates are the reader's (Asia/Shanghai); the log keeps UTC.
+    since, until = args.pop("since", None), args.pop("until", None)
+    since = _utc(datetime.combine(since, time.min)) if since else None
+    until = _utc(datetime.combine(until, time.min) + timedelta(days=1)) if until else None
+    if args.get("org"):
+        org = find_org(args["org"])
+        if org is None:
+            raise ValidationFailed("筛选条件有误", fields={"org": ["单位不存在"]})
+        args["org"] = org
     return services.filter_entries(since=since, until=until, **args)
+
+
+def _utc(local: datetime) -> datetime:
+    return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/audit")
@@ -37,17 +50,36 @@ def filtered_query():
 def audit_log():
     require(can_read_audit(current_user), action="audit.read")
     page = db.paginate(filtered_query(), per_page=50, error_out=False)
-    return render_template("audit/log.html", page=page, args=request.args)
+    return render_template("audit/log.html", page=page, args=request.args,
+                           names=services.person_names(e.actor_id for e in page.items),
+                           titles=services.object_titles(page.items), **filter_choices())
+
+
+def filter_choices() -> dict:
+    """The drop-downs: realms and kinds by their Chinese names, units, and the people of the unit."""
+    from eduplatform.accounts.models import User
+    from eduplatform.orgs.models import OrgUnit
+
+    kinds_in_log = set(db.session.scalars(sa.select(AuditEntry.kind).distinct()))
+    kinds = sorted(set(labels.KIND_LABELS) | kinds_in_log, key=lambda k: (labels.kind_label(k), k))
+    units = db.session.scalars(sa.select(OrgUnit).order_by(OrgUnit.path)).all()
+    people = []
+    org = find_org(request.args.get("org")) if request.args.get("org") else None
+    if org is not None:
+        people = db.session.execute(sa.select(User.id, User.display_name, User.username)
+                                    .where(User.org_id == org.id).order_by(User.display_name).limit(500)).all()
+    return {"realms": labels.REALM_LABELS, "kinds": [(k, labels.kind_label(k)) for k in kinds],
+            "units": units, "people": people, "labels": labels}
 
 
 @bp.get("/audit/export.csv")
 @login_required
 def audit_export():
     require(can_read_audit(current_user), action="audit.export")
-    query = filtered_query().execution_options(yield_per=500)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    query = filtered_query()  # checked now: bad filters answer 422, not a broken download
+    stamp = datetime.now(LOCAL_TZ).strftime("%Y%m%d-%H%M%S")
     return Response(
-        stream_from_database(lambda: services.export_csv(db.session.execute(query).scalars())),
+        stream_after_request(services.export_csv, query),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"},
     )

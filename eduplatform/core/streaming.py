@@ -1,29 +1,23 @@
-"""Streamed responses that read the database while they stream.
-
-Flask tears the request's app context down when the view returns, and Flask-SQLAlchemy removes the
-session with it; ``stream_with_context`` then pushes the contexts again for the generator, which
-gets a new session. Instances the view loaded are detached by then (lazy loads fail) and a result
-it executed has lost its connection — the download breaks off after its first line. So the view
-hands over what to stream and the objects it checked, and they are loaded again in the session
-that serves the stream.
-"""
+"""Streamed response bodies that outlive the view's database session."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import sqlalchemy as sa
 from flask import stream_with_context
 
-from eduplatform.extensions import db
 
+def stream_after_request(produce: Callable[..., Iterator], *args, **kwargs) -> Iterator:
+    """A body for ``Response`` that calls ``produce(*args, **kwargs)`` only when it is first read.
 
-def stream_from_database(generate: Callable[..., Iterator], *objects) -> Iterator:
-    """``stream_with_context(generate(*objects))``, with ``objects`` (model instances or None)
-    re-loaded by primary key in the streaming session before ``generate`` runs."""
-    keys = [None if obj is None else (type(obj), sa.inspect(obj).identity) for obj in objects]
+    The server reads a streamed body after the view has returned and the request's teardown has
+    closed its session: rows and objects loaded in the view are detached by then (identity map
+    no longer valid, DetachedInstanceError). ``produce`` runs inside the request's contexts pushed
+    again, so its queries open a fresh session, which the same teardown closes when the stream
+    ends. Hand it ids, statements and plain values — never ORM objects loaded in the view.
+    """
 
-    def run():
-        yield from generate(*(None if key is None else db.session.get(*key) for key in keys))
+    def body():
+        yield from produce(*args, **kwargs)
 
-    return stream_with_context(run())
+    return stream_with_context(body())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -85,9 +85,28 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime(fmt)
 
 
+def page_url(endpoint: str, number: int, params: dict | None = None) -> str:
+    """The link to page ``number`` of a list: the current filters kept, ``page`` replaced.
+
+    Callers may hand over the request's arguments, ``page`` included; it is dropped here rather
+    than in every template (``url_for(..., page=p, **request.args)`` is a TypeError).
+    """
+    values: dict = {}
+    if request.endpoint == endpoint:  # the same list: keep its path arguments and filters
+        values.update(request.view_args or {})
+        values.update(request.args.lists())
+    for key, value in (params.lists() if hasattr(params, "lists") else (params or {}).items()):
+        # ``**request.args`` reaches a macro as first values only: keep the repeated ones.
+        if not (isinstance(values.get(key), list) and value == values[key][0]):
+            values[key] = value
+    values.pop("page", None)
+    return url_for(endpoint, page=number, **values)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
-from eduplatform.core.streaming import stream_from_database
+from eduplatform.core.streaming import stream_after_request
 from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting import permissions, schemas
@@ -754,12 +754,13 @@ def export_data_values(task_id):
     else:
         require(permissions.can_view_results(current_user, task), action="report_task.results", obj=task)
         scope, school = current_user.scope_root, request.args.get("orgUnit")
-    if request.args.get("format", "json") == "csv":
-        stream = stream_from_database(lambda t, s: exchange.export_csv(t, s, school_code=school), task, scope)
-        return Response(stream, mimetype="text/csv; charset=utf-8",
+    # The body is read after this view's session is closed: the stream loads its task again by id.
+    fmt = "csv" if request.args.get("format", "json") == "csv" else "json"
+    body = stream_after_request(exchange.export_stream, fmt, task.id, scope.id, school_code=school)
+    if fmt == "csv":
+        return Response(body, mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=datavalues-{task.root.id}.csv"})
-    return Response(stream_from_database(lambda t, s: exchange.export_json(t, s, school_code=school), task, scope),
-                    mimetype="application/json")
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("/report-tasks/<int:task_id>/data-values")

@@ -99,3 +99,43 @@ def test_csv_export(client, auth, people):
     assert "'=HYPERLINK" in lines[1]  # a formula is neutralised for Excel
     empty = client.get("/audit/export.csv?realm=nothing-here").get_data(as_text=True)
     assert empty.strip().splitlines() == [lines[0]]
+
+
+def test_the_page_speaks_chinese(client, auth, api, people, tree):
+    record("accounts", "user.created", "新建用户", actor=people.sysadmin, obj=people.teacher_a1)
+    record("test", "thing.done", "东湖区的事", actor=people.school_a1_admin)
+    record("test", "thing.done", "西山区的事", actor=people.teacher_b1)
+    db.session.commit()
+    auth.login(people.auditor)
+    html = client.get("/audit").get_data(as_text=True)
+    assert "新建用户</td>" in html and "user.created</td>" not in html
+    assert "登录成功" in html and "login.succeeded" not in html.split("<tbody>")[1]
+    assert "账户</td>" in html  # the realm
+    assert f'title="账号：{people.sysadmin.username}">{people.sysadmin.display_name}</span>' in html
+    assert f"用户：{people.teacher_a1.display_name}" in html and "users#" not in html
+    # Filters are drop-downs of names, not codes to type.
+    assert '<select class="form-select form-select-sm" id="f-kind" name="kind">' in html
+    assert '<option value="login.failed" >登录失败</option>' in html or '>登录失败</option>' in html
+    assert f'<option value="{tree.district_a.code}" >' in html or tree.district_a.name in html
+    by_unit = client.get(f"/audit?org={tree.district_a.code}&realm=test").get_data(as_text=True)
+    assert "东湖区的事" in by_unit and "西山区的事" not in by_unit
+    assert f'<option value="{people.school_a1_admin.id}"' not in by_unit  # the people of the unit itself only
+    by_school = client.get(f"/audit?org={tree.school_b1.code}&actor_id={people.teacher_b1.id}").get_data(as_text=True)
+    assert "西山区的事" in by_school and f'<option value="{people.teacher_b1.id}" selected>' in by_school
+    assert client.get("/api/v1/audit?org=NOPE", headers=api(people.auditor)).status_code == 422
+
+
+def test_dates_are_beijing_time(client, api, people):
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    # 2026-03-01 17:30 UTC is 2026-03-02 01:30 in Beijing.
+    db.session.execute(sa.insert(AuditEntry), [{"created_at": datetime(2026, 3, 1, 17, 30), "realm": "test",
+                                                 "kind": "thing.done", "summary": "夜里", "data": {}}])
+    db.session.commit()
+    headers = api(people.auditor)
+    assert client.get("/api/v1/audit?realm=test&since=2026-03-02&until=2026-03-02",
+                      headers=headers).get_json()["total"] == 1
+    assert client.get("/api/v1/audit?realm=test&since=2026-03-01&until=2026-03-01",
+                      headers=headers).get_json()["total"] == 0

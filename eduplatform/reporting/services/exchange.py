@@ -82,6 +82,15 @@ def export_json(task, scope, **kwargs) -> Iterator[str]:
     yield "]}"
 
 
+def export_stream(fmt: str, task_id: int, scope_id: int, **kwargs) -> Iterator[str]:
+    """``export_json`` / ``export_csv`` for a streamed response: loads the task and scope in the
+    session the stream runs in (the request's own is closed before a server reads the body)."""
+    from eduplatform.reporting.models import ReportTask
+
+    task, scope = db.session.get(ReportTask, task_id), db.session.get(OrgUnit, scope_id)
+    yield from (export_csv if fmt == "csv" else export_json)(task, scope, **kwargs)
+
+
 def export_csv(task, scope, **kwargs) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
