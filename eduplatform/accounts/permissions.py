@@ -65,3 +65,8 @@ def can_unlock_user(actor: User, user: User) -> bool:
 def can_reset_password(actor: User, user: User) -> bool:
     return can_unlock_user(actor, user)
 
+
+
+def can_manage_locks(actor: User) -> bool:
+    """See and lift login locks (accounts and addresses): the security administrator's."""
+    return bool(getattr(actor, "is_authenticated", False)) and actor.has_role(Role.SECADMIN)
