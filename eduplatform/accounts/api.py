@@ -21,7 +21,7 @@ from eduplatform.accounts.schemas import (
 )
 from eduplatform.core.api import load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import admin_scoped, require
 from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
@@ -114,7 +114,7 @@ def list_users():
         args = UserListArgsSchema().load({k: v for k, v in request.args.items() if k in ("org", "role", "q")})
     except ValidationError as exc:
         raise ValidationFailed("查询参数有误", fields=exc.messages) from exc
-    query = scoped(db.select(User).order_by(User.id), current_user, User.org_id)
+    query = admin_scoped(db.select(User).order_by(User.id), current_user, User.org_id)
     if args["org"]:
         org = find_org(args["org"])
         if org is None:

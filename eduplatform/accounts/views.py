@@ -9,7 +9,7 @@ from eduplatform.accounts import bp, lockout, permissions, services
 from eduplatform.accounts.forms import ChangePasswordForm, LoginForm, UserCreateForm
 from eduplatform.accounts.models import LoginLock, Role, User
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import admin_scoped, require
 from eduplatform.extensions import db, login_manager
 from eduplatform.orgs.services import find_org, visible_units
 
@@ -84,7 +84,7 @@ def change_password():
 @login_required
 def user_list():
     require(permissions.can_list_users(current_user), action="user.list")
-    query = scoped(db.select(User).order_by(User.username), current_user, User.org_id)
+    query = admin_scoped(db.select(User).order_by(User.username), current_user, User.org_id)
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(User.username.contains(q) | User.display_name.contains(q))
