@@ -88,7 +88,11 @@ def change_password():
           description: 已修改；此前签发的令牌全部失效
     """
     data = load_json(PasswordChangeSchema())
-    services.change_password(current_user, data["current_password"], data["new_password"])
+    try:
+        services.change_password(current_user, data["current_password"], data["new_password"])
+    except services.WrongCurrentPassword:
+        db.session.commit()  # the failure counts and its audit entry stay
+        raise
     db.session.commit()
     return "", 204
 

@@ -151,10 +151,23 @@ def check_password_policy(password: str, username: str | None, field: str = "pas
         raise ValidationFailed("；".join(problems), code="weak_password", fields={field: problems})
 
 
+class WrongCurrentPassword(ValidationFailed):
+    """The current password did not match: counted like a failed login (the caller commits it)."""
+
+    code = "wrong_password"
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the caller's password. Checking the current one is a credential check like a login:
+    a stolen session must not become a way round the lock-out and the address throttle."""
+    now = utcnow()
+    ip = lockout.request_address()
+    if lockout.address_lock(ip, now) is not None or user.is_locked(now):
+        raise ValidationFailed("登录失败次数过多，请稍后再试或联系安全管理员", code="throttled",
+                               fields={"current_password": ["登录失败次数过多，请稍后再试"]})
     if not check_password_hash(user.password_hash, current_password):
-        raise ValidationFailed("当前密码不正确", code="wrong_password",
-                               fields={"current_password": ["当前密码不正确"]})
+        lockout.register_failure(user.username, user, ip, now)
+        raise WrongCurrentPassword("当前密码不正确", fields={"current_password": ["当前密码不正确"]})
     if check_password_hash(user.password_hash, new_password):
         raise ValidationFailed("新密码不能与当前密码相同", code="weak_password",
                                fields={"new_password": ["新密码不能与当前密码相同"]})

@@ -67,7 +67,10 @@ def change_password():
         try:
             services.change_password(current_user, form.current_password.data, form.new_password.data)
         except ValidationFailed as exc:
-            db.session.rollback()
+            if isinstance(exc, services.WrongCurrentPassword):
+                db.session.commit()  # the failure counts and its audit entry stay
+            else:
+                db.session.rollback()
             for name, messages in exc.fields.items():
                 getattr(form, name).errors = list(messages)
         else:

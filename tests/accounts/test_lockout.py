@@ -281,3 +281,35 @@ def test_deactivated_account_is_told_only_to_whoever_knows_the_password(client, 
     wrong = login(client, people.teacher_a1.username, "Wrong#Pass1")
     assert FAILURE_MESSAGE in wrong.get_data(as_text=True) and "停用" not in wrong.get_data(as_text=True)
     assert "已停用" in login(client, people.teacher_a1.username, PASSWORD).get_data(as_text=True)
+
+
+def test_a_wrong_current_password_counts_like_a_failed_login(client, api, people):
+    """Changing the password checks a credential: a stolen session is no way round the lock-out."""
+    user = people.teacher_a1
+    headers = api(user)
+    for _ in range(5):
+        wrong = client.post("/api/v1/me/password", headers=headers,
+                            json={"current_password": "Wrong#Pass1", "new_password": "Brand#New2026x"})
+        assert wrong.status_code == 422 and wrong.get_json()["error"]["code"] == "wrong_password"
+    db.session.refresh(user)
+    assert user.is_locked()
+    assert db.session.scalar(db.select(db.func.count()).select_from(LoginFailure)) == 5
+    # Locked: not even the right current password changes it now.
+    right = client.post("/api/v1/me/password", headers=headers,
+                        json={"current_password": PASSWORD, "new_password": "Brand#New2026x"})
+    assert right.status_code == 422 and right.get_json()["error"]["code"] == "throttled"
+    assert login(client, user.username, PASSWORD).status_code == 401
+
+
+def test_a_throttled_address_cannot_check_a_password_through_the_change_form(client, people, small_throttle):
+    user = people.leader
+    token, _ = services.issue_api_token(user)
+    db.session.commit()
+    for _ in range(6):
+        login(client, "nobody", "x", ip="127.0.0.1")  # the test client's own address
+    before = user.password_hash
+    response = client.post("/api/v1/me/password", headers={"Authorization": f"Bearer {token}"},
+                           json={"current_password": PASSWORD, "new_password": "Brand#New2026x"})
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "throttled"
+    db.session.refresh(user)
+    assert user.password_hash == before
