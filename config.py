@@ -80,6 +80,14 @@ class Config:
     PASSWORD_MAX_AGE_DAYS = _env_int("EDU_PASSWORD_MAX_AGE_DAYS", 90)
     LOGIN_MAX_FAILURES = _env_int("EDU_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _env_int("EDU_LOGIN_LOCK_MINUTES", 15)
+    #: Throttling per client address across all accounts (ASVS V2.2): this many failures within
+    #: the window refuse further attempts from that address for the lock time. A school's whole
+    #: staff may share one NAT address, hence a limit well above one person's typing errors.
+    LOGIN_ADDRESS_MAX_FAILURES = _env_int("EDU_LOGIN_ADDRESS_MAX_FAILURES", 50)
+    LOGIN_ADDRESS_WINDOW_MINUTES = _env_int("EDU_LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+    LOGIN_ADDRESS_LOCK_MINUTES = _env_int("EDU_LOGIN_ADDRESS_LOCK_MINUTES", 15)
+    #: werkzeug hash method for new passwords (and the dummy hash that equalises login timing).
+    PASSWORD_HASH_METHOD = _env("EDU_PASSWORD_HASH_METHOD", "scrypt")
     API_TOKEN_HOURS = _env_int("EDU_API_TOKEN_HOURS", 12)
     #: Days audit entries are kept before they may be archived; never below 180 (网络安全法 Art. 21).
     AUDIT_RETENTION_DAYS = _env_int("EDU_AUDIT_RETENTION_DAYS", 180)
@@ -89,6 +97,10 @@ class Config:
     AUDIT_SEAL_AFTER_COMMIT = _env_bool("EDU_AUDIT_SEAL_AFTER_COMMIT", True)
     #: A process seals after commit at most this often (seconds); the entries between wait for the next.
     AUDIT_SEAL_INTERVAL_SECONDS = float(_env("EDU_AUDIT_SEAL_INTERVAL_SECONDS", "1"))
+
+    #: How many reverse proxies in front append to X-Forwarded-For (ProxyFix). 0: the client
+    #: address is the socket's peer and X-Forwarded-For is ignored — a client could forge it.
+    TRUSTED_PROXY_COUNT = _env_int("EDU_TRUSTED_PROXIES", 0)
 
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100

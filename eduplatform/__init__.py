@@ -48,11 +48,21 @@ def create_app(config: dict | str | None = None) -> Flask:
     finalize_settings(settings)
     app.config.update(settings)
 
+    configure_proxy(app)
     configure_extensions(app)
     configure_services(app)
     configure_domains(app)
     configure_templates(app)
     return app
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind trusted reverse proxies only, take the client address from X-Forwarded-For."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def configure_extensions(app: Flask) -> None:

@@ -13,4 +13,11 @@ def _can_list_users(user):
     return can_list_users(user)
 
 
-NAV = [NavItem("系统管理", "用户管理", "accounts.user_list", _can_list_users)]
+def _can_manage_locks(user):
+    from eduplatform.accounts.permissions import can_manage_locks
+
+    return can_manage_locks(user)
+
+
+NAV = [NavItem("系统管理", "用户管理", "accounts.user_list", _can_list_users),
+       NavItem("系统管理", "登录锁定", "accounts.lock_list", _can_manage_locks)]

@@ -6,19 +6,22 @@ from flask import request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from eduplatform.accounts import permissions, services
-from eduplatform.accounts.models import User
+from eduplatform.accounts import lockout, permissions, services
+from eduplatform.accounts.models import LoginLock, User
 from eduplatform.accounts.schemas import (
+    LiftLockSchema,
+    LockSchema,
     PasswordChangeSchema,
     TokenRequestSchema,
     TokenSchema,
     UserCreateSchema,
     UserListArgsSchema,
     UserSchema,
+    lock_entries,
 )
 from eduplatform.core.api import load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import admin_scoped, require
 from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
@@ -41,7 +44,7 @@ def issue_token():
             application/json:
               schema: TokenSchema
         401:
-          description: 用户名或密码错误，或账户已锁定
+          description: 登录失败。用户名不存在、密码错误、账户已锁定或来源地址受限时回答完全相同
     """
     data = load_json(TokenRequestSchema())
     try:
@@ -50,7 +53,6 @@ def issue_token():
         db.session.commit()  # the failure count and its audit entry must stay
         raise
     token, expires_at = services.issue_api_token(user)
-    user.failed_logins = 0
     db.session.commit()
     return TokenSchema().dump({"token": token, "expires_at": expires_at,
                                "must_change_password": user.must_change_password}), 201
@@ -86,7 +88,11 @@ def change_password():
           description: 已修改；此前签发的令牌全部失效
     """
     data = load_json(PasswordChangeSchema())
-    services.change_password(current_user, data["current_password"], data["new_password"])
+    try:
+        services.change_password(current_user, data["current_password"], data["new_password"])
+    except services.WrongCurrentPassword:
+        db.session.commit()  # the failure counts and its audit entry stay
+        raise
     db.session.commit()
     return "", 204
 
@@ -112,7 +118,7 @@ def list_users():
         args = UserListArgsSchema().load({k: v for k, v in request.args.items() if k in ("org", "role", "q")})
     except ValidationError as exc:
         raise ValidationFailed("查询参数有误", fields=exc.messages) from exc
-    query = scoped(db.select(User).order_by(User.id), current_user, User.org_id)
+    query = admin_scoped(db.select(User).order_by(User.id), current_user, User.org_id)
     if args["org"]:
         org = find_org(args["org"])
         if org is None:
@@ -173,3 +179,71 @@ def create_user():
     body = UserSchema(view="admin").dump(user)
     body["initial_password"] = password
     return body, 201
+
+
+@bp.get("/security/locks")
+@login_required
+def list_locks():
+    """Current login locks — accounts and client addresses — with how many failures, from where,
+    since and until when (security administrator).
+    ---
+    get:
+      responses:
+        200:
+          description: "{items: [Lock]}"
+    """
+    require(permissions.can_manage_locks(current_user), action="lock.list")
+    accounts, addresses = lockout.current_locks()
+    return {"items": LockSchema(many=True).dump(lock_entries(accounts, addresses))}
+
+
+@bp.post("/security/locks/<int:lock_id>/lift")
+@login_required
+def lift_lock(lock_id: int):
+    """Lift a lock (account or address) with a reason; audited.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: LiftLockSchema
+      responses:
+        204:
+          description: 已解除
+        409:
+          description: 该锁定已解除或已到期
+    """
+    require(permissions.can_manage_locks(current_user), action="lock.lift")
+    lock = db.session.get(LoginLock, lock_id)
+    if lock is None:
+        raise NotFound("锁定记录不存在")
+    data = load_json(LiftLockSchema())
+    lockout.lift_lock(current_user, lock, data["reason"])
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@login_required
+def unlock_user(user_id: int):
+    """Unlock an account with a reason (security administrator); audited.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: LiftLockSchema
+      responses:
+        204:
+          description: 已解锁
+        409:
+          description: 该账户未被锁定
+    """
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    require(permissions.can_unlock_user(current_user, user), action="user.unlock", obj=user)
+    data = load_json(LiftLockSchema())
+    services.unlock_user(current_user, user, data["reason"])
+    db.session.commit()
+    return "", 204

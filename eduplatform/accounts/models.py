@@ -139,3 +139,59 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship()
+
+
+class LockKind(enum.StrEnum):
+    ACCOUNT = "account"
+    ADDRESS = "address"
+
+    @property
+    def label(self) -> str:
+        return {"account": "账户", "address": "来源地址"}[self.value]
+
+
+class LoginFailure(db.Model):
+    """One refused login attempt: counted per client address across all accounts (throttling),
+    and kept for a while so that a lock can say where its failures came from.
+
+    In the database so that every worker sees the same counts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_ip_at", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    #: The name as typed (it may name nobody).
+    username: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LoginLock(db.Model):
+    """A lock with its reason: an account after repeated failures, or a client address that failed
+    too often across accounts. ``users.locked_until`` stays the account's lock itself (every
+    check reads it); this row says why, from where, and who lifted it."""
+
+    __tablename__ = "login_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[LockKind] = mapped_column(enum_column(LockKind))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ip: Mapped[str | None] = mapped_column(sa.String(45), index=True)
+    #: How many failures led to the lock.
+    failures: Mapped[int] = mapped_column()
+    #: Where they came from: [{"ip", "username", "count"}] (addresses for an account lock, the
+    #: account names tried for an address lock).
+    sources: Mapped[list] = mapped_column(default=list)
+    first_failure_at: Mapped[datetime | None] = mapped_column(default=None)
+    locked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime] = mapped_column()
+    lifted_at: Mapped[datetime | None] = mapped_column(default=None)
+    lifted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), default=None)
+    lift_reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    lifted_by: Mapped[User | None] = relationship(foreign_keys=[lifted_by_id])
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        return self.lifted_at is None and self.locked_until > (now or utcnow())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import Role, User
-from eduplatform.core.permissions import ALL_ORGS, in_scope, org_scope
+from eduplatform.core.permissions import ALL_ORGS, admin_scope, in_admin_scope
 from eduplatform.orgs.models import OrgUnit
 
 #: Roles each managing role may grant through the web UI and the API. The three administrator
@@ -36,9 +36,9 @@ def can_view_user(actor: User, user: User) -> bool:
         return True
     if not can_list_users(actor):
         return False
-    if org_scope(actor) is ALL_ORGS:
+    if admin_scope(actor) is ALL_ORGS:
         return True
-    return user.org is not None and in_scope(actor, user.org)
+    return user.org is not None and in_admin_scope(actor, user.org)
 
 
 def can_create_user(actor: User, roles: set[Role], org: OrgUnit | None) -> bool:
@@ -47,7 +47,7 @@ def can_create_user(actor: User, roles: set[Role], org: OrgUnit | None) -> bool:
         return False
     if org is None:
         return roles == {Role.PUBLIC} and actor.has_role(Role.SYSADMIN)
-    return in_scope(actor, org)
+    return in_admin_scope(actor, org)
 
 
 def can_manage_user(actor: User, user: User) -> bool:
@@ -65,3 +65,8 @@ def can_unlock_user(actor: User, user: User) -> bool:
 def can_reset_password(actor: User, user: User) -> bool:
     return can_unlock_user(actor, user)
 
+
+
+def can_manage_locks(actor: User) -> bool:
+    """See and lift login locks (accounts and addresses): the security administrator's."""
+    return bool(getattr(actor, "is_authenticated", False)) and actor.has_role(Role.SECADMIN)

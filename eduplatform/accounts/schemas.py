@@ -87,3 +87,47 @@ def mask_email(email: str | None) -> str | None:
         return email
     name, domain = email.split("@", 1)
     return name[:1] + "***@" + domain
+
+
+class LiftLockSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class LockSourceSchema(Schema):
+    ip = fields.String()
+    username = fields.String()
+    count = fields.Integer()
+
+
+class LockSchema(Schema):
+    """A current login lock with its reason, for the security administrator."""
+
+    id = fields.Integer(allow_none=True, metadata={"description": "锁定记录编号（解除时用）"})
+    kind = fields.String(metadata={"description": "account（账户）或 address（来源地址）"})
+    user = fields.Dict(allow_none=True)
+    ip = fields.String(allow_none=True)
+    failures = fields.Integer(allow_none=True)
+    sources = fields.List(fields.Nested(LockSourceSchema))
+    first_failure_at = fields.DateTime(allow_none=True)
+    locked_at = fields.DateTime(allow_none=True)
+    locked_until = fields.DateTime()
+
+
+def lock_entries(accounts, addresses) -> list[dict]:
+    """Both kinds of lock as one list of LockSchema-shaped dicts."""
+    entries = []
+    for item in accounts:
+        lock = item.lock
+        entries.append({"id": lock.id if lock else None, "kind": "account",
+                        "user": {"id": item.user.id, "username": item.user.username,
+                                 "display_name": item.user.display_name},
+                        "ip": None, "failures": lock.failures if lock else None,
+                        "sources": lock.sources if lock else [],
+                        "first_failure_at": lock.first_failure_at if lock else None,
+                        "locked_at": lock.locked_at if lock else None, "locked_until": item.locked_until})
+    for lock in addresses:
+        entries.append({"id": lock.id, "kind": "address", "user": None, "ip": lock.ip,
+                        "failures": lock.failures, "sources": lock.sources,
+                        "first_failure_at": lock.first_failure_at, "locked_at": lock.locked_at,
+                        "locked_until": lock.locked_until})
+    return entries

@@ -14,6 +14,7 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eduplatform.accounts import lockout
 from eduplatform.accounts.models import (
     BUREAU_ROLES,
     SCHOOL_ROLES,
@@ -33,9 +34,6 @@ from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
-#: A hash of a random password: checked against when the username is unknown, so that a wrong
-#: username takes as long as a wrong password (no account enumeration by timing).
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 class LoginFailed(AppError):
@@ -44,7 +42,7 @@ class LoginFailed(AppError):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def find_user(username: str) -> User | None:
@@ -73,45 +71,48 @@ def load_session_user(session_id: str) -> User | None:
 
 # --- logging in ------------------------------------------------------------------------------
 
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password made with the configured method: checked against for unknown
+    and locked accounts, so that every refused login costs one real verification (no account
+    enumeration, no lock detection by timing)."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hashes[method]
+
+
 def authenticate(username: str, password: str) -> User:
-    """Check the credentials, counting failures; raise LoginFailed with the reason to show.
+    """Check the credentials; raise LoginFailed, with one message for every refusal.
 
-    A failure is audited and counted in the session: the caller commits before answering, since
-    a refused login is exactly what must be kept.
+    Unknown name, wrong password, locked account and throttled address answer the same words
+    and status, and each of the first three runs exactly one password verification. A failure is
+    audited and counted in the session: the caller commits before answering, since a refused login
+    is exactly what must be kept.
     """
-    config = current_app.config
-    user = find_user(username.strip())
     now = utcnow()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        entry = record("security", "login.failed", f"登录失败：用户名 {username[:64]} 不存在")
-        entry.actor_name = username[:64]
-        raise LoginFailed("用户名或密码错误")
-    if not user.is_active_account:
-        record("security", "login.refused", f"已停用账户 {user.username} 尝试登录", actor=user, obj=user)
-        raise LoginFailed("该账户已停用，请联系管理员")
-    if user.is_locked(now):
-        record("security", "login.blocked", f"已锁定账户 {user.username} 尝试登录", actor=user, obj=user)
-        raise LoginFailed(lock_message(user))
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            record("security", "account.locked",
-                   f"账户 {user.username} 连续 {config['LOGIN_MAX_FAILURES']} 次登录失败，已锁定",
-                   actor=user, obj=user, data={"locked_until": user.locked_until.isoformat()})
-            raise LoginFailed(lock_message(user))
-        record("security", "login.failed", f"账户 {user.username} 密码错误", actor=user, obj=user,
-               data={"failed_logins": user.failed_logins})
-        raise LoginFailed("用户名或密码错误")
-    return user
-
-
-def lock_message(user: User) -> str:
-    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-    failures = current_app.config["LOGIN_MAX_FAILURES"]
-    return f"该账户因连续 {failures} 次登录失败已被锁定，请 {minutes} 分钟后再试，或联系安全管理员解锁"
+    name = username.strip()
+    ip = lockout.request_address()
+    if lockout.address_lock(ip, now) is not None:
+        entry = record("security", "login.throttled",
+                       f"来源地址 {ip} 登录失败过多、暂被限制，拒绝其登录尝试（用户名 {name[:64]}）",
+                       data={"ip": ip})
+        entry.actor_name = name[:64]
+        raise LoginFailed(lockout.FAILURE_MESSAGE)
+    user = find_user(name)
+    usable = user is not None and not user.is_locked(now)
+    verified = check_password_hash(user.password_hash if usable else _dummy_hash(), password)
+    if usable and verified:
+        if not user.is_active_account:
+            # Said only to whoever knows the password: it reveals nothing to a guesser.
+            record("security", "login.refused", f"已停用账户 {user.username} 尝试登录", actor=user, obj=user)
+            raise LoginFailed("该账户已停用，请联系管理员")
+        user.failed_logins = 0
+        return user
+    lockout.register_failure(name, user, ip, now)
+    raise LoginFailed(lockout.FAILURE_MESSAGE)
 
 
 def start_session(user: User) -> None:
@@ -150,10 +151,23 @@ def check_password_policy(password: str, username: str | None, field: str = "pas
         raise ValidationFailed("；".join(problems), code="weak_password", fields={field: problems})
 
 
+class WrongCurrentPassword(ValidationFailed):
+    """The current password did not match: counted like a failed login (the caller commits it)."""
+
+    code = "wrong_password"
+
+
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the caller's password. Checking the current one is a credential check like a login:
+    a stolen session must not become a way round the lock-out and the address throttle."""
+    now = utcnow()
+    ip = lockout.request_address()
+    if lockout.address_lock(ip, now) is not None or user.is_locked(now):
+        raise ValidationFailed("登录失败次数过多，请稍后再试或联系安全管理员", code="throttled",
+                               fields={"current_password": ["登录失败次数过多，请稍后再试"]})
     if not check_password_hash(user.password_hash, current_password):
-        raise ValidationFailed("当前密码不正确", code="wrong_password",
-                               fields={"current_password": ["当前密码不正确"]})
+        lockout.register_failure(user.username, user, ip, now)
+        raise WrongCurrentPassword("当前密码不正确", fields={"current_password": ["当前密码不正确"]})
     if check_password_hash(user.password_hash, new_password):
         raise ValidationFailed("新密码不能与当前密码相同", code="weak_password",
                                fields={"new_password": ["新密码不能与当前密码相同"]})
@@ -190,19 +204,16 @@ def reset_password(actor: User, user: User) -> str:
     user.password_changed_at = utcnow()
     user.session_version += 1
     user.failed_logins = 0
+    if user.locked_until is not None:
+        lockout.end_account_lock_rows(actor, user, "重置密码")
     user.locked_until = None
     record("security", "password.reset", f"{actor.username} 重置了 {user.username} 的密码", actor=actor, obj=user)
     db.session.flush()
     return password
 
 
-def unlock_user(actor: User, user: User) -> None:
-    if not user.is_locked():
-        raise AppError("该账户未被锁定", code="not_locked", status=409)
-    user.locked_until = None
-    user.failed_logins = 0
-    record("security", "account.unlocked", f"{actor.username} 解锁了 {user.username}", actor=actor, obj=user)
-    db.session.flush()
+def unlock_user(actor: User, user: User, reason: str | None) -> None:
+    lockout.unlock_account(actor, user, reason)
 
 
 # --- users -----------------------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.accounts import bp, permissions, services
+from eduplatform.accounts import bp, lockout, permissions, services
 from eduplatform.accounts.forms import ChangePasswordForm, LoginForm, UserCreateForm
-from eduplatform.accounts.models import Role, User
+from eduplatform.accounts.models import LoginLock, Role, User
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import admin_scoped, require
 from eduplatform.extensions import db, login_manager
 from eduplatform.orgs.services import find_org, visible_units
 
@@ -67,7 +67,10 @@ def change_password():
         try:
             services.change_password(current_user, form.current_password.data, form.new_password.data)
         except ValidationFailed as exc:
-            db.session.rollback()
+            if isinstance(exc, services.WrongCurrentPassword):
+                db.session.commit()  # the failure counts and its audit entry stay
+            else:
+                db.session.rollback()
             for name, messages in exc.fields.items():
                 getattr(form, name).errors = list(messages)
         else:
@@ -84,7 +87,7 @@ def change_password():
 @login_required
 def user_list():
     require(permissions.can_list_users(current_user), action="user.list")
-    query = scoped(db.select(User).order_by(User.username), current_user, User.org_id)
+    query = admin_scoped(db.select(User).order_by(User.username), current_user, User.org_id)
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(User.username.contains(q) | User.display_name.contains(q))
@@ -141,7 +144,7 @@ def _user_action(user_id: int, predicate, action: str):
 @login_required
 def user_unlock(user_id: int):
     user = _user_action(user_id, permissions.can_unlock_user, "user.unlock")
-    services.unlock_user(current_user, user)
+    services.unlock_user(current_user, user, request.form.get("reason"))
     db.session.commit()
     flash(f"已解锁 {user.username}", "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
@@ -168,3 +171,22 @@ def user_set_active(user_id: int):
     db.session.commit()
     flash(f"已{'启用' if active else '停用'} {user.username}", "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+@bp.get("/security/locks")
+@login_required
+def lock_list():
+    require(permissions.can_manage_locks(current_user), action="lock.list")
+    accounts, addresses = lockout.current_locks()
+    return render_template("accounts/locks.html", accounts=accounts, addresses=addresses)
+
+
+@bp.post("/security/locks/<int:lock_id>/lift")
+@login_required
+def lock_lift(lock_id: int):
+    require(permissions.can_manage_locks(current_user), action="lock.lift")
+    lock = db.get_or_404(LoginLock, lock_id)
+    lockout.lift_lock(current_user, lock, request.form.get("reason"))
+    db.session.commit()
+    flash(f"已解除对{'账户 ' + lock.user.username if lock.user else '来源地址 ' + (lock.ip or '')}的锁定", "success")
+    return redirect(url_for("accounts.lock_list"))

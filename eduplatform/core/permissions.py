@@ -13,7 +13,7 @@ from eduplatform.core.errors import PermissionDenied
 
 
 class _AllOrgs:
-    """Scope of users who see every org unit (system and security administrators)."""
+    """Administrative scope of the system and security administrators: every org unit."""
 
     def __repr__(self) -> str:
         return "ALL_ORGS"
@@ -23,39 +23,67 @@ ALL_ORGS = _AllOrgs()
 
 
 def org_scope(user):
-    """ALL_ORGS, the org unit whose subtree the user acts on, or None (sees no org's data)."""
-    from eduplatform.accounts.models import Role
+    """The org unit whose business records the user may see (their subtree), or None.
+
+    三员分立 (等保2.0): the system, security and audit administrators run the platform and read no
+    business records — no "admin sees all" here. Their reach over accounts and org units is
+    ``admin_scope``.
+    """
+    from eduplatform.accounts.models import SOLE_ROLES, Role
 
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    if user.has_role(Role.SYSADMIN, Role.SECADMIN):
-        return ALL_ORGS
-    if user.has_role(Role.AUDITOR, Role.PUBLIC) and not user.org:
+    if user.roles & SOLE_ROLES or user.has_role(Role.PUBLIC):
         return None
-    if user.has_role(Role.AUDITOR):
-        return None  # the auditor reads the audit log, not business data
     return user.scope_root
 
 
-def in_scope(user, org) -> bool:
-    """True when ``org`` lies within what ``user`` may see."""
-    scope = org_scope(user)
+def admin_scope(user):
+    """The org units whose accounts and structure the user administers: ALL_ORGS for the system
+    and security administrators, else the business scope (a school admin manages their school)."""
+    from eduplatform.accounts.models import Role
+
+    if user is not None and getattr(user, "is_authenticated", False) and \
+            user.has_role(Role.SYSADMIN, Role.SECADMIN):
+        return ALL_ORGS
+    return org_scope(user)
+
+
+def _within(scope, org) -> bool:
     if scope is ALL_ORGS:
         return org is not None
-    return scope is not None and scope.contains(org)
+    return scope is not None and org is not None and scope.contains(org)
 
 
-def scoped(query, user, org_id_column):
-    """Restrict a select to rows whose org (``org_id_column``) lies in the user's scope."""
+def in_scope(user, org) -> bool:
+    """True when ``org``'s business records lie within what ``user`` may see."""
+    return _within(org_scope(user), org)
+
+
+def in_admin_scope(user, org) -> bool:
+    """True when ``org``'s accounts and structure lie within what ``user`` administers."""
+    return _within(admin_scope(user), org)
+
+
+def _restrict(query, scope, org_id_column):
     from eduplatform.orgs.models import OrgUnit
 
-    scope = org_scope(user)
     if scope is ALL_ORGS:
         return query
     if scope is None:
         return query.where(sa.false())
     subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(scope.path))
     return query.where(org_id_column.in_(subtree))
+
+
+def scoped(query, user, org_id_column):
+    """Restrict a select of business records to rows whose org lies in the user's scope."""
+    return _restrict(query, org_scope(user), org_id_column)
+
+
+def admin_scoped(query, user, org_id_column):
+    """Restrict a select of accounts or org units to those the user administers."""
+    return _restrict(query, admin_scope(user), org_id_column)
 
 
 def require(allowed: bool, *, action: str, actor=None, obj=None, message: str | None = None) -> None:

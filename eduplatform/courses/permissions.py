@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role
-from eduplatform.core.permissions import ALL_ORGS, in_scope, org_scope
+from eduplatform.core.permissions import in_scope
 from eduplatform.orgs.models import OrgType
 
 #: Roles that build courses.
@@ -40,13 +40,11 @@ def can_manage_course(user, course) -> bool:
 
 
 def can_oversee_course(user, course) -> bool:
-    """Read the course and its figures: managers, and bureau users / the sysadmin above its unit."""
+    """Read the course and its figures: managers, and bureau users above its unit."""
     if can_manage_course(user, course):
         return True
     if not _authenticated(user) or course is None or course.is_deleted:
         return False
-    if user.has_role(Role.SYSADMIN):
-        return org_scope(user) is ALL_ORGS
     return bool(user.roles & BUREAU_ROLES) and in_scope(user, course.org)
 
 
@@ -115,7 +113,7 @@ def can_view_progress(user, enrolment) -> bool:
 # --- training hours ---------------------------------------------------------------------------
 
 def can_view_training_record(user, teacher) -> bool:
-    """A teacher's own record; their school's admin; bureaus above them; the sysadmin."""
+    """A teacher's own record; their school's admin; bureaus above them."""
     if not _authenticated(user) or teacher is None:
         return False
     if teacher.id == user.id:
@@ -125,23 +123,18 @@ def can_view_training_record(user, teacher) -> bool:
     if user.has_role(Role.SCHOOL_ADMIN) and user.org is not None and \
             user.org.owning_bureau_or_school.contains(teacher.org) and user.org.type == OrgType.SCHOOL:
         return True
-    if user.has_role(Role.SYSADMIN):
-        return org_scope(user) is ALL_ORGS
     return bool(user.roles & BUREAU_ROLES) and in_scope(user, teacher.org)
 
 
 def can_view_training_report(user, org) -> bool:
-    """Totals per school and district: bureaus (and the sysadmin) for their subtree, a school admin for
-    their school."""
+    """Totals per school and district: bureaus for their subtree, a school admin for their school."""
     if not _authenticated(user) or org is None:
         return False
-    if user.has_role(Role.SYSADMIN):
-        return org_scope(user) is ALL_ORGS
     if user.roles & BUREAU_ROLES:
         return in_scope(user, org)
     return user.has_role(Role.SCHOOL_ADMIN) and org.type == OrgType.SCHOOL and in_scope(user, org)
 
 
 def can_view_any_training_report(user) -> bool:
-    return _authenticated(user) and (user.has_role(Role.SYSADMIN, Role.SCHOOL_ADMIN)
+    return _authenticated(user) and (user.has_role(Role.SCHOOL_ADMIN)
                                      or bool(user.roles & BUREAU_ROLES))

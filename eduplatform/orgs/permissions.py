@@ -1,11 +1,11 @@
 """Who may see and change the org tree."""
 
 from eduplatform.accounts.models import Role
-from eduplatform.core.permissions import org_scope
+from eduplatform.core.permissions import admin_scope
 
 
 def can_view_org_tree(user) -> bool:
-    return org_scope(user) is not None
+    return admin_scope(user) is not None
 
 
 def can_create_org(user, parent) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.permissions import ALL_ORGS, org_scope
+from eduplatform.core.permissions import ALL_ORGS, admin_scope
 from eduplatform.extensions import db
 from eduplatform.orgs.models import ALLOWED_CHILDREN, ORG_TYPE_LABELS, OrgType, OrgUnit, Stage
 
@@ -39,8 +39,10 @@ def create_org_unit(actor, *, code: str, name: str, type: OrgType, parent: OrgUn
 
 
 def visible_units(user) -> list[OrgUnit]:
-    """Every unit the user may see, ordered so parents come before children."""
-    scope = org_scope(user)
+    """Every unit the user may see, ordered so parents come before children.
+
+    The org tree is structure, not a business record: the system administrator sees all of it."""
+    scope = admin_scope(user)
     query = db.select(OrgUnit).order_by(OrgUnit.path)
     if scope is None:
         return []

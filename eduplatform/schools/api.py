@@ -789,7 +789,7 @@ def get_indicators():
         200:
           description: "{org, total: {figures, indicators}, rows: [...], definitions, figure_labels}"
     """
-    from eduplatform.core.permissions import ALL_ORGS, org_scope
+    from eduplatform.core.permissions import org_scope
 
     code = request.args.get("org")
     if code:
@@ -798,8 +798,6 @@ def get_indicators():
             raise NotFound("单位不存在")
     else:
         org = org_scope(current_user)
-        if org is ALL_ORGS:
-            org = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.type == OrgType.CITY_BUREAU).order_by(OrgUnit.id))
         if org is None:
             raise NotFound("没有可查看的单位")
     require(permissions.can_view_indicators(current_user, org), action="indicators.view", obj=org)

@@ -2,7 +2,8 @@
 
 - The school admin manages their own school only.
 - Bureau users (district or city) see the schools in their subtree read-only, and indicators.
-- The system administrator sees every school read-only (configuration and support).
+- The system, security and audit administrators see none of it (三员分立: they run the platform,
+  not its records); org units are administered in the org tree.
 - Teachers see the rosters of the classes they head or teach; students see only themselves.
 - Personal data (ID numbers, phone numbers) is shown unmasked only to the school's own admin,
   on detail pages and in an export they explicitly ask for; lists are always masked.
@@ -11,7 +12,7 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role
-from eduplatform.core.permissions import ALL_ORGS, in_scope, org_scope
+from eduplatform.core.permissions import in_scope
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 
@@ -30,14 +31,12 @@ def is_school_admin(user, school: OrgUnit) -> bool:
 
 
 def _is_overseer(user, school: OrgUnit) -> bool:
-    """A bureau user above the school, or the system administrator (read-only oversight)."""
-    if user.has_role(Role.SYSADMIN):
-        return org_scope(user) is ALL_ORGS
+    """A bureau user above the school (read-only oversight)."""
     return bool(user.roles & BUREAU_ROLES) and in_scope(user, school)
 
 
 def can_list_schools(user) -> bool:
-    return user.has_role(Role.SYSADMIN, *BUREAU_ROLES)
+    return user.has_role(*BUREAU_ROLES)
 
 
 def can_view_school(user, school: OrgUnit) -> bool:
@@ -97,8 +96,6 @@ def can_view_indicators(user, org: OrgUnit) -> bool:
         return False
     if org.type == OrgType.SCHOOL:
         return is_school_admin(user, org) or _is_overseer(user, org)
-    if user.has_role(Role.SYSADMIN):
-        return org_scope(user) is ALL_ORGS
     return bool(user.roles & BUREAU_ROLES) and in_scope(user, org)
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role
-from eduplatform.core.permissions import in_scope, org_scope
+from eduplatform.core.permissions import admin_scope, in_scope
 from eduplatform.extensions import db
 from eduplatform.workflow.models import ProcessInstance, WorkflowEvent
 
 
 def can_view_processes(user) -> bool:
-    """Process models, diagrams and the division of labour: every user with an org scope."""
-    return getattr(user, "is_authenticated", False) and org_scope(user) is not None
+    """Process models, diagrams and the division of labour (configuration, not records): every
+    user with an org scope, and the system and security administrators."""
+    return getattr(user, "is_authenticated", False) and admin_scope(user) is not None
 
 
 def can_edit_calendar(user) -> bool:
@@ -33,10 +34,11 @@ def is_participant(user, instance: ProcessInstance) -> bool:
 
 
 def can_view_instance(user, instance: ProcessInstance) -> bool:
-    """Participants; and bureau users and school administrators whose scope holds the instance's unit."""
+    """Participants; and bureau users and school administrators whose scope holds the instance's
+    unit (an instance is a business record: not the system administrator's, 三员分立)."""
     if is_participant(user, instance):
         return True
-    supervises = user.has_role(*BUREAU_ROLES, Role.SCHOOL_ADMIN, Role.SYSADMIN)
+    supervises = user.has_role(*BUREAU_ROLES, Role.SCHOOL_ADMIN)
     return supervises and in_scope(user, instance.org)
 
 

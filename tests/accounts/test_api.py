@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eduplatform.accounts.lockout import FAILURE_MESSAGE
 from eduplatform.accounts.models import Role, User
 from eduplatform.audit.models import AuditEntry
 from eduplatform.extensions import db
@@ -25,7 +26,7 @@ def test_token_for_good_credentials(client, people):
 def test_token_errors_are_json_with_code_and_message(client, people):
     wrong = client.post("/api/v1/auth/token", json={"username": "a1teacher", "password": "nope"})
     assert wrong.status_code == 401
-    assert wrong.get_json() == {"error": {"code": "login_failed", "message": "用户名或密码错误"}}
+    assert wrong.get_json() == {"error": {"code": "login_failed", "message": FAILURE_MESSAGE}}
     missing = client.post("/api/v1/auth/token", json={"username": "a1teacher"})
     assert missing.status_code == 422
     assert "password" in missing.get_json()["error"]["fields"]
@@ -37,9 +38,12 @@ def test_token_errors_are_json_with_code_and_message(client, people):
 def test_token_endpoint_counts_towards_lock_out(client, people):
     for _ in range(5):
         client.post("/api/v1/auth/token", json={"username": "a1teacher", "password": "Wrong#Pass1"})
+    db.session.refresh(people.teacher_a1)
+    assert people.teacher_a1.is_locked()
+    # The right password does not get in, and the answer does not say the account is locked.
     locked = client.post("/api/v1/auth/token", json={"username": "a1teacher", "password": PASSWORD})
     assert locked.status_code == 401
-    assert "锁定" in locked.get_json()["error"]["message"]
+    assert locked.get_json() == {"error": {"code": "login_failed", "message": FAILURE_MESSAGE}}
 
 
 def test_api_without_token_is_401_json(client):

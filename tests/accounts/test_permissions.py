@@ -8,7 +8,7 @@ from eduplatform.accounts import permissions
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.permissions import ALL_ORGS, in_scope, org_scope
+from eduplatform.core.permissions import ALL_ORGS, admin_scope, in_admin_scope, in_scope, org_scope
 
 
 @pytest.mark.parametrize("extra", [Role.TEACHER, Role.BUREAU_STAFF, Role.AUDITOR])
@@ -19,8 +19,15 @@ def test_security_admin_holds_no_other_role(app, tree, extra):
 
 
 def test_scopes(people, tree):
-    assert org_scope(people.sysadmin) is ALL_ORGS
-    assert org_scope(people.auditor) is None
+    # 三员分立: the three administrators see no business records; the system and security
+    # administrators administer every unit's accounts and structure.
+    for admin in (people.sysadmin, people.secadmin, people.auditor):
+        assert org_scope(admin) is None
+        assert not in_scope(admin, tree.school_a1)
+    assert admin_scope(people.sysadmin) is ALL_ORGS and admin_scope(people.secadmin) is ALL_ORGS
+    assert admin_scope(people.auditor) is None
+    assert admin_scope(people.school_a1_admin) == tree.school_a1
+    assert in_admin_scope(people.sysadmin, tree.school_a1)
     assert org_scope(people.citizen) is None
     assert org_scope(people.city_staff) == tree.city  # a department acts for its bureau
     assert org_scope(people.district_a_staff) == tree.district_a

@@ -62,7 +62,11 @@ def test_security_admin_unlocks_and_resets(client, auth, people):
     db.session.commit()
     auth.login(people.secadmin)
     assert "解锁账户" in client.get(f"/users/{user.id}").get_data(as_text=True)
+    # A reason is required: without one nothing changes.
     assert client.post(f"/users/{user.id}/unlock").status_code == 302
+    db.session.refresh(user)
+    assert user.is_locked()
+    assert client.post(f"/users/{user.id}/unlock", data={"reason": "本人来电核实"}).status_code == 302
     db.session.refresh(user)
     assert user.locked_until is None
     response = client.post(f"/users/{user.id}/reset-password", follow_redirects=True)

@@ -7,7 +7,7 @@ import json
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
-from eduplatform.core.permissions import ALL_ORGS, org_scope, require
+from eduplatform.core.permissions import org_scope, require
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import find_org
 from eduplatform.schools import bp, indicators, permissions
@@ -15,22 +15,14 @@ from eduplatform.schools.excel import xlsx_download
 
 
 def dashboard_org():
-    """The org named by ?org=, or the user's own bureau or school (the city for the system admin)."""
+    """The org named by ?org=, or the user's own bureau or school."""
     code = request.args.get("org")
     if code:
         org = find_org(code)
         if org is None or org.type not in (OrgType.CITY_BUREAU, OrgType.DISTRICT_BUREAU, OrgType.SCHOOL):
             abort(404)
         return org
-    scope = org_scope(current_user)
-    if scope is ALL_ORGS:
-        import sqlalchemy as sa
-
-        from eduplatform.extensions import db
-        from eduplatform.orgs.models import OrgUnit
-
-        return db.session.scalar(sa.select(OrgUnit).where(OrgUnit.type == OrgType.CITY_BUREAU).order_by(OrgUnit.id))
-    return scope
+    return org_scope(current_user)
 
 
 @bp.get("/indicators")
