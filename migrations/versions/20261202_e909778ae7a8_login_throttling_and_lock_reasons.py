@@ -1,7 +1,7 @@
 """login throttling and lock reasons
 
 Revision ID: e909778ae7a8
-Revises: 64df45a1ff5b
+Revises: a7c3e91d2b40
 Create Date: 2026-12-02 04:21:45.127708
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e909778ae7a8'
-down_revision = '64df45a1ff5b'
+down_revision = "a7c3e91d2b40"
 branch_labels = None
 depends_on = None
 
