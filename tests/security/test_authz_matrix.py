@@ -49,7 +49,7 @@ PUBLIC = {
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
 ARGUMENTS = {
-    ("accounts", "user_id"): "user",
+    ("accounts", "user_id"): "user", ("accounts", "lock_id"): "login_lock",
     ("courses", "course_id"): "course", ("courses", "chapter_id"): "chapter",
     ("courses", "lesson_id"): "lesson", ("courses", "enrolment_id"): "enrolment",
     ("courses", "question_id"): "course_question", ("courses", "submission_id"): "course_submission",
@@ -169,7 +169,7 @@ def _private_file(kind: str, prefix: str = "matrix") -> tuple[int, bytes]:
 
 def _add_private_objects() -> dict:
     """Objects the demo seed has none of, owned by school A (fixtures only: rows written directly)."""
-    from eduplatform.accounts.models import User
+    from eduplatform.accounts.models import LockKind, LoginLock, User
     from eduplatform.courses.models.learning import AssignmentSubmission, SubmissionStatus
     from eduplatform.questions.models.exam import AttemptStatus, ExamAnswer, ExamAttempt
     from eduplatform.questions.transfer import preview_import
@@ -183,6 +183,8 @@ def _add_private_objects() -> dict:
     school = _scalar("select id from org_units where code=:c", c=SCHOOL_A)
     made = {}
     made["file"] = _private_file("question-image", prefix="question-media")
+    db.session.execute(sa.text("update stored_files set created_by_id=:u where id=:i"),
+                       {"u": teacher, "i": made["file"][0]})
     batch = preview_import(db.session.get(User, teacher), fmt="gift", filename="矩阵私有导入.gift",
                            raw="::Q1:: 矩阵私有导入题 {=对 ~错}".encode(), options={"subject": "math"})
     roster_file, _ = _private_file("roster")
@@ -198,7 +200,11 @@ def _add_private_objects() -> dict:
                    "join exams e on e.paper_id = ps.paper_id where e.id=:e order by pi.id", e=exam)
     attempt = ExamAttempt(exam_id=exam, student_id=student, status=AttemptStatus.SUBMITTED,
                           deadline_at=utcnow() + timedelta(hours=1), submitted_at=utcnow())
-    db.session.add_all([batch, roster, comment, homework, attempt])
+    # An active address throttle: only the security administrator may see or lift it.
+    lock = LoginLock(kind=LockKind.ADDRESS, ip="203.0.113.77", failures=50,
+                     sources=[{"username": "矩阵私有锁定", "count": 50}],
+                     locked_until=utcnow() + timedelta(hours=1))
+    db.session.add_all([batch, roster, comment, homework, attempt, lock])
     db.session.flush()
     answer = ExamAnswer(attempt_id=attempt.id, item_id=item, response="矩阵私有答案")
     task_file, task_content = _private_file("task")
@@ -212,7 +218,7 @@ def _add_private_objects() -> dict:
     db.session.commit()
     made.update(batch=batch.id, roster=roster.id, comment=comment.id, homework=homework.id,
                 answer=answer.id, exam=exam, task_attachment=(task_attachment.id, task_content),
-                submission_attachment=(sub_attachment.id, sub_content))
+                submission_attachment=(sub_attachment.id, sub_content), lock=lock.id)
     return made
 
 
@@ -255,6 +261,8 @@ def targets(made: dict) -> dict[str, Target]:
 
     return {k.kind: k for k in [
         t("user", "users", user, texts=("张老师",), audit_types=("users", "user")),
+        t("login_lock", "login_locks", made["lock"], texts=("203.0.113.77", "矩阵私有锁定"),
+          audit_types=("login_locks",)),
         t("school", "org_units", school, value=SCHOOL_A, texts=roster_texts, audit_types=("org_units",)),
         t("campus", "school_campuses", q("select id from school_campuses where school_id=:s", s=school),
           texts=(q("select address from school_campuses where school_id=:s", s=school),),
@@ -301,9 +309,8 @@ def targets(made: dict) -> dict[str, Target]:
           audit_types=("exam_answers",), related={"exam": exam}),
         t("question_import", "question_imports", made["batch"], texts=("矩阵私有导入",),
           audit_types=("question_imports",)),
-        # Question images are served to any signed-in user by id (students see them in exams).
-        t("question_media", "stored_files", file_id, texts=(file_content,), audit_types=("stored_files",),
-          readers=frozenset(ROLES) - {"anonymous"}),
+        # A picture the teacher uploaded for a question not yet shared: only the uploader sees it.
+        t("question_media", "stored_files", file_id, texts=(file_content,), audit_types=("stored_files",)),
         t("quiz_lesson", "course_lessons", q("select id from course_lessons where kind='quiz' and course_id=:c", c=course),
           readers=student_reads, audit_types=("course_lessons",), related={"course": course}),
         t("scorm_lesson", "course_lessons", q("select id from course_lessons where kind='scorm' and course_id=:c",
