@@ -29,6 +29,7 @@ from eduplatform.questions.formats.base import Format, ParseResult, new_item, re
 from eduplatform.questions.formats.xmlsafe import local, parse_xml
 from eduplatform.questions.richtext import sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
+from eduplatform.storage.inspect import ArchiveLimits, inspect_bytes
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -112,14 +113,10 @@ def parse(raw: bytes) -> ParseResult:
 
 
 def _read_package(raw: bytes, result: ParseResult) -> list[tuple[str, bytes, dict]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        raise ValidationFailed("QTI 内容包不是有效的 zip 文件", code="bad_file") from None
-    infos = archive.infolist()
-    if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-        raise ValidationFailed("QTI 内容包解压后过大", code="too_large")
-    names = {i.filename for i in infos}
+    inspect_bytes(raw, what="QTI 内容包", limits=ArchiveLimits.from_config(
+        max_entries=MAX_ZIP_FILES, max_expanded_bytes=MAX_ZIP_BYTES))
+    archive = zipfile.ZipFile(io.BytesIO(raw))
+    names = {i.filename for i in archive.infolist()}
     if "imsmanifest.xml" not in names:
         raise ValidationFailed("QTI 内容包缺少 imsmanifest.xml", code="bad_file")
     manifest = parse_xml(archive.read("imsmanifest.xml"), "imsmanifest.xml")
