@@ -19,7 +19,7 @@ from werkzeug.http import parse_range_header
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.courses.models import LessonKind
 from eduplatform.storage.base import content_disposition
-from eduplatform.storage.inspect import ArchiveLimits, inspect_bytes
+from eduplatform.storage.inspect import ArchiveLimits, inspect_bytes, is_zip
 from eduplatform.storage.registry import get_storage
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,8 @@ def office_preview(ext: str, stream) -> str | None:
                 return None
             return "".join(f"<p>{html.escape(line)}</p>" for line in text[:MAX_PREVIEW_CHARS].splitlines())
         if ext in ("docx", "pptx", "xlsx"):
-            inspect_bytes(data, what="文档", limits=ArchiveLimits.from_config(max_expanded_bytes=MAX_OFFICE_UNZIPPED))
+            if is_zip(data[:4]):  # not a zip at all: the reader below says it cannot read it
+                inspect_bytes(data, what="文档", limits=ArchiveLimits.from_config(max_expanded_bytes=MAX_OFFICE_UNZIPPED))
             return {"docx": _docx, "pptx": _pptx, "xlsx": _xlsx}[ext](data)
     except ValidationFailed:
         raise

@@ -350,6 +350,12 @@ def parse_xml(raw: bytes, what: str = "XML"):
     """An lxml element from untrusted XML: no DTD, no entity expansion, no network; entities refused."""
     from lxml import etree
 
+    prolog = raw[:XML_PROLOG_BYTES]
+    if isinstance(prolog, str):
+        prolog = prolog.encode("utf-8", "ignore")
+    if _ENTITY_DECL.search(prolog):  # refused before lxml sees it
+        raise ValidationFailed(f"{what} 声明了 XML 实体（可能是 XML 炸弹或外部实体攻击），已拒绝",
+                               code="xml_entities_refused")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     try:
@@ -378,3 +384,37 @@ def inspect_bytes(data: bytes, *, limits: ArchiveLimits | None = None, what: str
 __all__ = ["ArchiveLimits", "ArchiveRefused", "InspectedArchive", "UploadRefused", "check_filename",
            "check_upload_head", "check_xml_prolog", "clean_member_name", "extension_of", "inspect_bytes",
            "inspect_zip", "is_zip", "local", "parse_xml", "sniff_head"]
+
+
+# -- every parsed multipart upload -------------------------------------------------------------
+
+def inspect_file_storage(upload) -> None:
+    """Inspect one Werkzeug ``FileStorage`` (spooled, seekable) the way :func:`store_file` would."""
+    if upload is None or not upload.filename:
+        return
+    stream = upload.stream
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    check_upload_head(upload.filename, head)
+    if is_zip(head):
+        inspect_zip(stream)
+        stream.seek(0)
+
+
+def install_request_inspection(app) -> None:
+    """Make every request's parsed files go through the inspector as soon as a view reads them.
+
+    Uploads streamed without parsing (the resource library's) meet it in ``store_file``; the
+    imports that only parse (questions, rosters, Excel forms) meet it here, before they read a byte.
+    """
+    base = app.request_class
+
+    class InspectingRequest(base):  # type: ignore[misc, valid-type]
+        def _load_form_data(self) -> None:
+            already = "files" in self.__dict__
+            super()._load_form_data()
+            if not already:
+                for _name, upload in self.files.items(multi=True):
+                    inspect_file_storage(upload)
+
+    app.request_class = InspectingRequest

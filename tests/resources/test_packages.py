@@ -123,7 +123,7 @@ def _zip_bomb(manifest, files):
 
 @pytest.mark.parametrize("change,reason", [
     (_bad_checksum, "校验和不符"),
-    (_traversal, "不安全的路径"),
+    (_traversal, "跳出解压目录"),
     (_traversal_in_manifest, "路径不安全"),
     (_unknown_type, "不在本平台的规范中"),
     (_bad_metadata, "元数据不符合规范"),
