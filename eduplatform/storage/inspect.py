@@ -414,7 +414,8 @@ def install_request_inspection(app) -> None:
             already = "files" in self.__dict__
             super()._load_form_data()
             if not already:
-                for _name, upload in self.files.items(multi=True):
-                    inspect_file_storage(upload)
+                for name in self.files:
+                    for upload in self.files.getlist(name):
+                        inspect_file_storage(upload)
 
     app.request_class = InspectingRequest

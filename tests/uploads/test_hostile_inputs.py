@@ -47,11 +47,11 @@ def zip_bomb() -> bytes:
     """64 MiB of zeros in one entry (~64 KB on disk): ratio ~1000."""
     if not _BOMB:
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            with archive.open("word/document.xml", "w") as member:
-                block = b"\0" * MiB
-                for _ in range(64):
-                    member.write(block)
+        block = b"\0" * MiB
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
+                archive.open("word/document.xml", "w") as member:
+            for _ in range(64):
+                member.write(block)
         _BOMB.append(buffer.getvalue())
     return _BOMB[0]
 
@@ -188,7 +188,7 @@ class World:
 
 
 @pytest.fixture
-def world(app, tree, people, make_course, template, issue, client, api):
+def world(app, tree, people, make_course, template, issue, client, api):  # noqa: F811 - imported fixtures
     from eduplatform.courses import catalogue, enrolment, structure
     from eduplatform.reporting.services import submissions as submission_services
     from tests.courses.conftest import upload as file_upload
