@@ -172,7 +172,7 @@ EXPECTED_KINDS = {
     "mp3": {"mp3"}, "wav": {"wav"}, "ogg": {"ogg"}, "oga": {"ogg"}, "mp4": {"mp4"}, "m4v": {"mp4"},
     "m4a": {"mp4", "other"}, "webm": {"webm"}, "zip": {"zip"}, "docx": {"zip"}, "pptx": {"zip"},
     "xlsx": {"zip"}, "epub": {"zip"}, "imscc": {"zip"}, "odt": {"zip"}, "ods": {"zip"}, "odp": {"zip"},
-    "doc": {"ole2"}, "ppt": {"ole2"}, "xls": {"ole2"},
+    "doc": {"ole2"}, "ppt": {"ole2"}, "xls": {"ole2"}, "wps": {"ole2"}, "et": {"ole2"}, "dps": {"ole2"},
 }
 ZIP_BASED_EXTENSIONS = {"zip", "docx", "pptx", "xlsx", "epub", "imscc", "odt", "ods", "odp", "jar", "apk"}
 
