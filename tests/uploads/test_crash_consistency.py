@@ -211,6 +211,13 @@ def test_kill_9_during_a_streamed_upload_and_a_report_save(separate_app, tmp_pat
     finally:
         server.stop()
 
+    with app.app_context():  # the database itself holds the last accepted save
+        from eduplatform.reporting.models import Submission
+
+        db.session.expire_all()
+        assert db.session.get(Submission, ids["submission"]).data == saved["data"]
+        db.session.remove()
+
     # -- check, repair, check ----------------------------------------------------------------------
     found = _check(app, "--older-than-hours", "0")
     assert found.exit_code == 1 and "过期的临时文件或未完成的分片上传" in found.output, found.output
