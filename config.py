@@ -57,6 +57,17 @@ class Config:
     MINIO_PART_SIZE = _env_int("MINIO_PART_SIZE", 8 * 1024**2)
     #: Largest single upload accepted anywhere, in bytes (domains may set lower limits).
     MAX_UPLOAD_BYTES = _env_int("EDU_MAX_UPLOAD_BYTES", 2 * 1024**3)
+    #: `flask check` lists temp files / incomplete multipart uploads older than this (hours) as
+    #: stale, and `flask check --repair` removes them (a killed upload leaves one behind).
+    STORAGE_STALE_TEMP_HOURS = _env_int("EDU_STORAGE_STALE_TEMP_HOURS", 24)
+    #: The archive inspector (eduplatform/storage/inspect.py), for every ZIP-based upload or import;
+    #: SCORM, offline packages and the question/Excel imports set tighter or looser limits of their own.
+    ARCHIVE_MAX_ENTRIES = _env_int("EDU_ARCHIVE_MAX_ENTRIES", 20_000)
+    ARCHIVE_MAX_EXPANDED_BYTES = _env_int("EDU_ARCHIVE_MAX_EXPANDED_BYTES", 1024**3)
+    #: Uncompressed / compressed, for each entry above 1 MiB and for the whole archive.
+    ARCHIVE_MAX_RATIO = _env_int("EDU_ARCHIVE_MAX_RATIO", 200)
+    #: Archives inside archives (a DOCX embedding an XLSX is depth 1).
+    ARCHIVE_MAX_DEPTH = _env_int("EDU_ARCHIVE_MAX_DEPTH", 2)
 
     SEARCH_INDEX_DIR = _env("EDU_SEARCH_DIR")
 

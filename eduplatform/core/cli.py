@@ -90,11 +90,17 @@ def reindex() -> None:
 @click.command("check")
 @with_appcontext
 @click.option("--deep", is_flag=True, help="Also compare each object's size with its row.")
-def check(deep: bool) -> None:
-    """Verify database ↔ storage ↔ search index consistency and report orphans."""
+@click.option("--repair", is_flag=True,
+              help="First remove stale temp files / incomplete multipart uploads and orphan objects.")
+@click.option("--older-than-hours", "older_than", type=click.FloatRange(min=0), default=None,
+              help="What counts as stale (default EDU_STORAGE_STALE_TEMP_HOURS, 24).")
+def check(deep: bool, repair: bool, older_than: float | None) -> None:
+    """Verify database ↔ storage ↔ search index consistency; report orphans and leftovers."""
     from eduplatform.core.consistency import check_consistency
 
-    report = check_consistency(deep=deep)
+    report = check_consistency(deep=deep, repair=repair, stale_hours=older_than)
+    if repair:
+        db.session.commit()  # the repair's audit entry
     for line in report.lines():
         click.echo(line)
     if not report.ok:

@@ -13,7 +13,7 @@ HTTP_MESSAGES = {
     404: ("not_found", "请求的内容不存在"),
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "操作冲突，请刷新后重试"),
-    413: ("too_large", "上传的文件过大"),
+    413: ("too_large", "上传的内容过大：文件、表单字段或字段数量超过上限"),
     422: ("invalid", "提交的数据有误"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     500: ("server_error", "服务器内部错误，请稍后再试"),

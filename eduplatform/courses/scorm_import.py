@@ -24,7 +24,8 @@ from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.courses.models import Course, ScormFile, ScormPackage
 from eduplatform.extensions import db
-from eduplatform.questions.formats.xmlsafe import local, parse_xml
+from eduplatform.storage import inspect
+from eduplatform.storage.inspect import local, parse_xml
 
 REALM = "courses"
 DEFAULTS = {"SCORM_MAX_ARCHIVE_BYTES": 512 * 1024 * 1024, "SCORM_MAX_FILES": 5000,
@@ -58,15 +59,10 @@ def content_type_for(path: str) -> str:
 
 def clean_member_name(name: str) -> str:
     """The member's path inside the package; refuses absolute paths, drive letters and '..'."""
-    raw = name.replace("\\", "/")
-    if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
-        raise PackageRefused(f"文件“{name}”使用了绝对路径")
-    parts = [p for p in raw.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
-        raise PackageRefused(f"文件“{name}”的路径试图跳出课件目录（..）")
-    if any(ord(ch) < 32 for ch in raw):
-        raise PackageRefused(f"文件名“{name!r}”含控制字符")
-    return "/".join(parts)
+    try:
+        return inspect.clean_member_name(name, what="SCORM 课件包")
+    except inspect.ArchiveRefused as exc:
+        raise PackageRefused(exc.reason) from None
 
 
 @dataclass
@@ -75,32 +71,19 @@ class CheckedArchive:
     total: int
 
 
-def check_archive(archive: zipfile.ZipFile) -> CheckedArchive:
-    max_files, max_total, max_ratio = (setting("SCORM_MAX_FILES"), setting("SCORM_MAX_UNPACKED_BYTES"),
-                                       setting("SCORM_MAX_RATIO"))
-    members: dict[str, zipfile.ZipInfo] = {}
-    total = 0
-    infos = archive.infolist()
-    if len(infos) > max_files:
-        raise PackageRefused(f"文件数 {len(infos)} 超过上限 {max_files}")
-    for info in infos:
-        path = clean_member_name(info.filename)
-        if info.flag_bits & 0x1:
-            raise PackageRefused(f"文件“{info.filename}”已加密")
-        mode = (info.external_attr >> 16) & 0o170000
-        if mode == 0o120000:
-            raise PackageRefused(f"文件“{info.filename}”是符号链接")
-        if info.is_dir() or not path:
-            continue
-        total += info.file_size
-        if total > max_total:
-            raise PackageRefused(f"解压后超过 {max_total // (1024 * 1024)} MB 上限（疑似压缩炸弹）")
-        if info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
-            raise PackageRefused(f"文件“{info.filename}”压缩比异常（疑似压缩炸弹）")
-        if path in members:
-            raise PackageRefused(f"文件“{path}”重复出现")
-        members[path] = info
-    return CheckedArchive(members, total)
+def archive_limits() -> inspect.ArchiveLimits:
+    return inspect.ArchiveLimits.from_config(max_entries=setting("SCORM_MAX_FILES"),
+                                             max_expanded_bytes=setting("SCORM_MAX_UNPACKED_BYTES"),
+                                             max_ratio=setting("SCORM_MAX_RATIO"))
+
+
+def check_archive(fileobj) -> CheckedArchive:
+    """The platform's archive inspector with the SCORM limits; a refusal says why."""
+    try:
+        checked = inspect.inspect_zip(fileobj, limits=archive_limits(), what="SCORM 课件包")
+    except inspect.ArchiveRefused as exc:
+        raise PackageRefused(exc.reason) from None
+    return CheckedArchive(checked.members, checked.total)
 
 
 # --- the manifest -----------------------------------------------------------------------------
@@ -236,12 +219,12 @@ def import_package(actor, course: Course, upload) -> ScormPackage:
     if stream.tell() > setting("SCORM_MAX_ARCHIVE_BYTES"):
         raise PackageRefused(f"压缩包超过 {setting('SCORM_MAX_ARCHIVE_BYTES') // (1024 * 1024)} MB 上限")
     stream.seek(0)
+    checked = check_archive(stream)
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise PackageRefused(f"压缩包已损坏（{exc}）") from None
     with archive:
-        checked = check_archive(archive)
         if MANIFEST not in checked.members:
             raise PackageRefused("压缩包根目录缺少 imsmanifest.xml")
         manifest = parse_manifest(_read(archive, checked.members[MANIFEST]))
@@ -252,7 +235,7 @@ def import_package(actor, course: Course, upload) -> ScormPackage:
                     raise PackageRefused(f"启动文件 {path} 不在压缩包中（条目“{item['title']}”）")
         stream.seek(0)
         zip_row = store_file(stream, prefix="courses/scorm", filename=safe_filename(upload.filename, "package.zip"),
-                             content_type="application/zip", actor=actor)
+                             content_type="application/zip", actor=actor, archive_limits=False)
         package = ScormPackage(course_id=course.id, version=manifest["version"], edition=manifest["edition"],
                                title=manifest["title"][:200], identifier=manifest["identifier"][:200],
                                items=manifest["items"], file_count=len(checked.members), total_size=checked.total,

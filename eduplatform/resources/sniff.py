@@ -1,81 +1,21 @@
 """What a file really is: read from its bytes, never from its name.
 
-``sniff_head`` looks at the first bytes (``filetype`` for media signatures, plus executables, OLE2,
-text and HTML); a ZIP is refined by its entries (OOXML documents are ZIPs) once it is stored.
+``sniff_head`` (the platform's, in :mod:`eduplatform.storage.inspect`) looks at the first bytes
+(``filetype`` for media signatures, plus executables, OLE2, text and HTML); a ZIP is refined by its entries (OOXML documents are ZIPs) once it is stored.
 ``match_format`` then picks the format of ``resource_specs/vocabularies/format.yaml`` whose
 extension *and* sniffed kind agree, or refuses.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 
-import filetype
-
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.storage.inspect import HEAD_BYTES, KIND_LABELS, looks_like_text, sniff_head  # noqa: F401
 
-HEAD_BYTES = 8192
-
-_EXECUTABLE_MAGIC = (
-    b"MZ",  # Windows PE / DOS
-    b"\x7fELF",
-    b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O
-    b"\xca\xfe\xba\xbe",  # Mach-O universal / Java class
-    b"#!",  # scripts with an interpreter line
-)
 #: Extensions refused whatever the content (things a click could run).
 EXECUTABLE_EXTENSIONS = {"exe", "com", "bat", "cmd", "msi", "scr", "pif", "dll", "sh", "ps1", "vbs", "js",
                          "jar", "apk", "app", "elf", "bin", "run", "lnk", "hta", "wsf", "cpl"}
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<!--|<meta|<title|<div|<p[\s>])", re.IGNORECASE)
-
-#: filetype's extension → our sniff kind.
-_FILETYPE_KINDS = {
-    "jpg": "jpg", "png": "png", "gif": "gif", "bmp": "bmp", "pdf": "pdf", "mp3": "mp3", "wav": "wav",
-    "ogg": "ogg", "mp4": "mp4", "m4v": "mp4", "webm": "webm", "zip": "zip", "docx": "zip",
-    "pptx": "zip", "xlsx": "zip", "exe": "executable", "elf": "executable", "dcm": "other",
-}
-
-KIND_LABELS = {
-    "executable": "可执行程序", "pdf": "PDF 文档", "png": "PNG 图像", "jpg": "JPEG 图像", "gif": "GIF 图像",
-    "bmp": "BMP 图像", "mp3": "MP3 音频", "wav": "WAV 音频", "ogg": "Ogg 音频", "mp4": "MP4 视频",
-    "webm": "WebM 视频", "zip": "ZIP 压缩包", "docx": "Word 文档", "pptx": "PowerPoint 演示文稿",
-    "xlsx": "Excel 工作簿", "ole2": "Office 97-2003 文档", "text": "纯文本", "html": "网页",
-    "unknown": "无法识别的格式", "other": "其他格式",
-}
-
-
-def sniff_head(head: bytes) -> str:
-    """The kind of content that starts with ``head``."""
-    if not head:
-        return "unknown"
-    if head.startswith(_EXECUTABLE_MAGIC):
-        return "executable"
-    if head.startswith(_OLE2):
-        return "ole2"
-    guess = filetype.guess(head)
-    if guess is not None:
-        return _FILETYPE_KINDS.get(guess.extension, "other")
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "mp3"
-    body = head.lstrip(b"\xef\xbb\xbf")
-    if b"\x00" in body and not (body.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        return "unknown"
-    if _HTML.match(body):
-        return "html"
-    return "text" if looks_like_text(body) else "unknown"
-
-
-def looks_like_text(data: bytes) -> bool:
-    for encoding in ("utf-8", "gb18030", "utf-16"):
-        try:
-            # A multibyte character may be cut at the end of the sample.
-            data[: len(data) - 4 if len(data) > 4 else len(data)].decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
 
 
 def refine_zip(fileobj) -> str:

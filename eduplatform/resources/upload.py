@@ -19,6 +19,7 @@ from multipart import MultipartError, MultipartSegment, PushMultipartParser
 from werkzeug.datastructures import MultiDict
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.storage.inspect import check_filename
 
 CHUNK = 1024 * 1024
 MAX_FIELD_BYTES = 64 * 1024
@@ -85,6 +86,7 @@ class StreamingUpload:
                 return self
             if isinstance(event, MultipartSegment):
                 if event.filename is not None and event.name == FILE_FIELD and self.file is None:
+                    check_filename(event.filename)  # before a byte of the file is read
                     self.file = UploadedFile(self, event.filename, event.content_type)
                     self._in_file = True
                     return self

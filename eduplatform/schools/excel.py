@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from urllib.parse import quote
@@ -16,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.storage.inspect import ArchiveLimits, ArchiveRefused, inspect_bytes
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: An uploaded workbook may not expand past this (a zip bomb would otherwise fill the memory).
@@ -41,11 +41,9 @@ def read_sheet(data: bytes, filename: str) -> Iterator[tuple[int, list]]:
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list]]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise SheetError("文件解压后过大，已拒绝", code="bad_file")
+        inspect_bytes(data, what="Excel 文件", limits=ArchiveLimits.from_config(max_expanded_bytes=MAX_UNZIPPED_BYTES))
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except SheetError:
+    except (SheetError, ArchiveRefused):
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign zip
         raise SheetError("文件已损坏或不是有效的 .xlsx 文件", code="bad_file") from exc

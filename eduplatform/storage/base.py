@@ -12,8 +12,8 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
@@ -59,6 +59,19 @@ class ObjectStat:
     key: str
     size: int
     content_type: str | None
+    #: last write (UTC), where the backend tells; not part of equality (tests compare the rest)
+    modified: datetime | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Temporary:
+    """Something an unfinished write left in the backend: a temp file, or an open multipart upload."""
+
+    name: str  #: shown to the operator: the temp file's name, or ``key (upload id)``
+    started: datetime | None  #: when the write began (UTC), as the backend knows it
+    size: int | None = None
+    key: str | None = None  #: the object key being written, where the backend knows it
+    upload_id: str | None = None
 
 
 def validate_key(key: object) -> str:
@@ -280,6 +293,21 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def presigned_url(self, key: str, expires: timedelta, filename: str | None = None) -> str | None:
         """A time-limited direct download URL, or None where the backend has none."""
+
+    def temporaries(self) -> list[Temporary]:
+        """What unfinished writes left behind (a killed worker's partial upload), oldest first."""
+        return []
+
+    def stale_temporaries(self, older_than: timedelta) -> list[Temporary]:
+        """The :meth:`temporaries` that began more than ``older_than`` ago (unknown start: stale)."""
+        from datetime import UTC
+
+        cutoff = datetime.now(UTC) - older_than
+        return [t for t in self.temporaries() if t.started is None or t.started <= cutoff]
+
+    def remove_temporary(self, temporary: Temporary) -> None:
+        """Remove one leftover (a temp file, or abort the multipart upload); gone already is fine."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def check(self) -> None:

@@ -13,7 +13,7 @@ import os
 import stat as stat_module
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,6 +27,7 @@ from eduplatform.storage.base import (
     PutResult,
     Storage,
     StorageError,
+    Temporary,
     check_range,
     validate_key,
 )
@@ -199,7 +200,8 @@ class FileSystemStorage(Storage):
             raise _wrap(exc, f"stat of {key!r}") from exc
         if not stat_module.S_ISREG(st.st_mode):
             raise ObjectNotFound(key)
-        return ObjectStat(key=key, size=st.st_size, content_type=mimetypes.guess_type(key)[0])
+        return ObjectStat(key=key, size=st.st_size, content_type=mimetypes.guess_type(key)[0],
+                          modified=datetime.fromtimestamp(st.st_mtime, UTC))
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -236,6 +238,38 @@ class FileSystemStorage(Storage):
     def presigned_url(self, key: str, expires: timedelta, filename: str | None = None) -> str | None:
         validate_key(key)
         return None
+
+    # -- leftovers -------------------------------------------------------------------------------
+    def temporaries(self) -> list[Temporary]:
+        """Files in ``.tmp/``: a put() whose process was killed (``kill -9``, OOM) leaves its part."""
+        found = []
+        try:
+            entries = list(os.scandir(self.tmp_dir))
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise _wrap(exc, f"listing {self.tmp_dir}") from exc
+        for entry in entries:
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # finished or removed meanwhile
+                continue
+            found.append(Temporary(name=f"{TMP_DIR_NAME}/{entry.name}", size=st.st_size,
+                                   started=datetime.fromtimestamp(st.st_mtime, UTC)))
+        return sorted(found, key=lambda t: (t.started, t.name))
+
+    def remove_temporary(self, temporary: Temporary) -> None:
+        name = temporary.name.removeprefix(f"{TMP_DIR_NAME}/")
+        if not name or "/" in name or name in (".", ".."):
+            raise InvalidKey(f"not a temp file name: {temporary.name!r}")
+        try:
+            os.unlink(self.tmp_dir / name)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise _wrap(exc, f"removing {temporary.name}") from exc
 
     def check(self) -> None:
         root = self.root

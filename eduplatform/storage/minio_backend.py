@@ -30,6 +30,7 @@ from eduplatform.storage.base import (
     PutResult,
     Storage,
     StorageError,
+    Temporary,
     check_range,
     content_disposition,
     validate_key,
@@ -144,6 +145,36 @@ class MinioStorage(Storage):
             if upload.upload_id and (key is None or upload.object_name == key)
         ]
 
+    def temporaries(self) -> list[Temporary]:
+        """Open multipart uploads (S3 ListMultipartUploads): a killed worker's upload stays open."""
+        found: list[Temporary] = []
+        key_marker = upload_id_marker = None
+        try:
+            while True:
+                result = self.client._list_multipart_uploads(
+                    self.bucket, key_marker=key_marker, upload_id_marker=upload_id_marker, max_uploads=1000)
+                for upload in result.uploads:
+                    if upload.upload_id:
+                        found.append(Temporary(name=f"{upload.object_name} ({upload.upload_id})",
+                                               started=upload.initiated_time, key=upload.object_name,
+                                               upload_id=upload.upload_id))
+                if not result.is_truncated or not (result.next_key_marker or result.next_upload_id_marker):
+                    break
+                key_marker, upload_id_marker = result.next_key_marker, result.next_upload_id_marker
+        except SDK_ERRORS as exc:
+            raise self._error(exc, "listing incomplete uploads") from exc
+        return sorted(found, key=lambda t: (t.started is not None, t.started or 0, t.name))
+
+    def remove_temporary(self, temporary: Temporary) -> None:
+        if not (temporary.key and temporary.upload_id):
+            raise ValueError(f"not a multipart upload: {temporary.name!r}")
+        try:
+            self.client._abort_multipart_upload(self.bucket, temporary.key, temporary.upload_id)
+        except SDK_ERRORS as exc:
+            if isinstance(exc, S3Error) and exc.code == "NoSuchUpload":
+                return
+            raise self._error(exc, f"aborting the upload {temporary.name}") from exc
+
     def _abort_incomplete_uploads(self, key: str) -> None:
         """Best effort: abort every open multipart upload of exactly ``key``.
 
@@ -202,7 +233,8 @@ class MinioStorage(Storage):
             if isinstance(exc, S3Error) and exc.code in _NOT_FOUND_CODES:
                 raise ObjectNotFound(key) from None
             raise self._error(exc, f"stat of {key!r}") from exc
-        return ObjectStat(key=key, size=int(obj.size or 0), content_type=obj.content_type)
+        return ObjectStat(key=key, size=int(obj.size or 0), content_type=obj.content_type,
+                          modified=obj.last_modified)
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         # S3 lists keys in UTF-8 byte order, which is str order for the platform's ASCII keys.

@@ -37,8 +37,10 @@ def init_app(app: Flask) -> None:
     storage = app.config.get("STORAGE_INSTANCE") or build_storage(app.config)
     app.extensions["edu_storage"] = storage
     from eduplatform.storage import services
+    from eduplatform.storage.inspect import install_request_inspection
 
     services.install_transaction_hooks()
+    install_request_inspection(app)  # every uploaded file is inspected before a view reads it
 
 
 def get_storage() -> Storage:

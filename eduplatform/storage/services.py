@@ -21,8 +21,10 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError
 from eduplatform.extensions import db
 from eduplatform.storage.base import ObjectTooLarge
+from eduplatform.storage.inspect import ArchiveLimits, check_upload_head, inspect_zip, is_zip
 from eduplatform.storage.models import StoredFile
 from eduplatform.storage.registry import get_storage
+from eduplatform.storage.streams import PrefixedStream, RangeReader, read_head
 
 _PENDING_PUTS = "edu_storage_pending_puts"
 _PENDING_DELETES = "edu_storage_pending_deletes"
@@ -49,16 +51,34 @@ def new_key(prefix: str, filename: str) -> str:
 
 
 def store_file(stream: BinaryIO, *, prefix: str, filename: str | None, content_type: str | None,
-               actor=None, max_size: int | None = None) -> StoredFile:
-    """Stream an upload into storage and add its row to the current transaction."""
+               actor=None, max_size: int | None = None,
+               archive_limits: ArchiveLimits | bool | None = None) -> StoredFile:
+    """Stream an upload into storage and add its row to the current transaction.
+
+    Every upload is inspected here (:mod:`eduplatform.storage.inspect`): its name and first bytes
+    before anything is written, and, when it is a ZIP (DOCX/PPTX/XLSX included), the whole archive
+    once stored — refused, the object is deleted at once. ``archive_limits`` overrides the
+    configured limits; ``False`` means the caller has just inspected this very archive.
+    """
+    check_upload_head(filename, b"")  # the name, before a byte is read
     storage = get_storage()
     name = safe_filename(filename)
+    head = read_head(stream, 8192)
+    check_upload_head(filename, head)
     key = new_key(prefix, name)
     limit = min(filter(None, [max_size, current_app.config["MAX_UPLOAD_BYTES"]]))
     try:
-        result = storage.put(key, stream, max_size=limit, content_type=content_type or "application/octet-stream")
+        result = storage.put(key, PrefixedStream(head, stream), max_size=limit,
+                             content_type=content_type or "application/octet-stream")
     except ObjectTooLarge as exc:
         raise AppError(f"文件超过大小上限（{_human_size(limit)}）", code="too_large", status=413) from exc
+    if is_zip(head) and archive_limits is not False:
+        try:
+            inspect_zip(RangeReader(storage, key, result.size),
+                        limits=archive_limits if isinstance(archive_limits, ArchiveLimits) else None)
+        except BaseException:
+            storage.delete(key)
+            raise
     db.session.info.setdefault(_PENDING_PUTS, []).append(key)
     stored = StoredFile(backend=storage.name, key=key, filename=name,
                         content_type=content_type or "application/octet-stream",

@@ -80,3 +80,46 @@ def test_check_reports_orphans_both_ways(app, storage, search, tree, people):
     assert "文件丢失）：1" in result.output and stored.key in result.output
     assert "org:999999" in result.output
     assert f"org:{tree.school_a1.id}" in result.output
+
+
+def test_check_reports_stale_temporaries_and_repair_removes_them(app, storage, search, tree):
+    """A killed upload's ``.tmp/*.part`` made `check` say 一致 before; now it is listed and repaired."""
+    import os
+    import time
+
+    storage.tmp_dir.mkdir(exist_ok=True)
+    part = storage.tmp_dir / "put-killed.part"
+    part.write_bytes(b"x" * 4096)
+    fresh = run(app, "check")
+    assert fresh.exit_code == 0, fresh.output  # younger than 24 h: maybe still under way
+    assert "进行中的上传" in fresh.output and "put-killed.part" in fresh.output
+
+    from eduplatform.audit.models import AuditEntry
+
+    def repairs() -> int:
+        return db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.kind == "storage.repaired"))
+
+    repairs_before = repairs()
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(part, (two_days_ago, two_days_ago))
+    orphan = "test/2026/01/left-by-a-crash.bin"
+    storage.put(orphan, io.BytesIO(b"orphan"))
+    os.utime(storage.root / orphan, (two_days_ago, two_days_ago))
+    young_orphan = "test/2026/01/just-written.bin"
+    storage.put(young_orphan, io.BytesIO(b"young"))
+    stale = run(app, "check")
+    assert stale.exit_code == 1
+    assert "过期的临时文件或未完成的分片上传（超过 24 小时" in stale.output
+    assert ".tmp/put-killed.part" in stale.output and "4096 字节" in stale.output
+
+    repaired = run(app, "check", "--repair")
+    assert "已清理：2" in repaired.output, repaired.output
+    assert not part.exists() and not storage.exists(orphan)
+    assert storage.exists(young_orphan)  # too young to be sure it is an orphan
+    assert repaired.exit_code == 1 and young_orphan in repaired.output
+
+    zero = run(app, "check", "--repair", "--older-than-hours", "0")
+    assert "已清理：1" in zero.output and not storage.exists(young_orphan)
+    assert zero.exit_code == 0 and zero.output.rstrip().endswith("一致")
+    assert repairs() - repairs_before == 2

@@ -63,11 +63,11 @@ def test_create_course_and_lessons_through_the_forms(client, auth, people, webm_
     response = client.post(f"/courses/{course.id}/chapters/{chapter.id}/lessons", data={
         "title": "伪装的视频", "kind": "video", "file": (io.BytesIO(b"not a video at all"), "x.webm")},
         content_type="multipart/form-data", follow_redirects=True)
-    assert "文件内容与扩展名 .webm 不符" in response.get_data(as_text=True)
+    assert "文件扩展名 .webm 与实际内容（纯文本）不符" in response.get_data(as_text=True)
     response = client.post(f"/courses/{course.id}/chapters/{chapter.id}/lessons", data={
         "title": "课件", "kind": "scorm", "file": (io.BytesIO(b"PK\x03\x04broken"), "x.zip")},
         content_type="multipart/form-data", follow_redirects=True)
-    assert "SCORM 课件包无效" in response.get_data(as_text=True)
+    assert "压缩包未通过安全检查：不是有效的 ZIP 文件或已损坏" in response.get_data(as_text=True)
     assert len(course.lessons) == 1
     response = client.post(f"/courses/{course.id}/status", data={"action": "publish"}, follow_redirects=True)
     assert "课程已发布" in response.get_data(as_text=True)

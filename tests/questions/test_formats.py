@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from eduplatform.core.errors import ValidationFailed
 from eduplatform.questions.formats import FORMATS, get_format
 from eduplatform.questions.services import clean_question
 from tests.questions.conftest import SAMPLES, sample
@@ -142,8 +143,9 @@ def test_moodle_xml_unsupported_types_are_named_not_dropped():
 def test_moodle_xml_entities_are_not_expanded():
     xml = b'<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY x SYSTEM "file:///etc/passwd">]><quiz>' \
           b'<question type="essay"><questiontext format="html"><text>&x;</text></questiontext></question></quiz>'
-    result = get_format("moodle_xml").parse(xml)
-    assert "root:" not in str(result.items)
+    with pytest.raises(ValidationFailed) as refused:  # refused whole, not parsed with the entity left out
+        get_format("moodle_xml").parse(xml)
+    assert refused.value.code == "xml_entities_refused" and "外部实体" in refused.value.message
 
 
 def test_qti_unsupported_interaction_is_reported_by_name():

@@ -43,7 +43,7 @@ def test_images_upload_checks_magic_bytes_and_are_served(client, auth, api, peop
     auth.login(people.teacher_a1)
     r = client.post("/questions/media", data={"file": (io.BytesIO(b"<script>"), "x.png")},
                     content_type="multipart/form-data", headers={"Accept": "application/json"})
-    assert r.status_code == 422 and "只能上传 PNG" in r.get_json()["error"]["message"]
+    assert r.status_code == 422 and "与实际内容（网页）不符" in r.get_json()["error"]["message"]
     r = client.post("/questions/media", data={"file": (io.BytesIO(PNG), "图.png")}, content_type="multipart/form-data")
     assert r.status_code == 201
     url = r.get_json()["url"]

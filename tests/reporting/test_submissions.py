@@ -157,7 +157,7 @@ def test_attachments_belong_to_their_submission(sub, task, tree, sub_of, people)
     other = sub_of(task, tree.school_b1)
     result = services.save_values(other, people.school_b1_admin, {"plan": attachment.id})
     assert result.errors == {"plan": ["附件不属于此填报项，请重新上传"]}
-    with pytest.raises(ValidationFailed, match="不符"):
+    with pytest.raises(ValidationFailed, match="可执行程序"):
         services.add_attachment(sub, people.school_a1_admin, field_key="plan", upload=io.BytesIO(b"MZ\x90\x00"),
                                 filename="virus.pdf", content_type="application/pdf")
     with pytest.raises(ValidationFailed, match="不支持"):

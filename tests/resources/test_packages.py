@@ -123,7 +123,7 @@ def _zip_bomb(manifest, files):
 
 @pytest.mark.parametrize("change,reason", [
     (_bad_checksum, "校验和不符"),
-    (_traversal, "不安全的路径"),
+    (_traversal, "跳出解压目录"),
     (_traversal_in_manifest, "路径不安全"),
     (_unknown_type, "不在本平台的规范中"),
     (_bad_metadata, "元数据不符合规范"),
@@ -136,7 +136,8 @@ def test_hostile_packages_are_refused_whole(client, upload, people, package, sto
     response = _import(client, upload.headers(people.school_b1_admin), _rewrite(package, change))
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
-    assert error["code"] == "package_refused" and reason in error["message"] and "未导入任何内容" in error["message"]
+    assert reason in error["message"]  # refused by the inspector as the upload arrives, or by the import
+    assert (error["code"], "未导入任何内容" in error["message"]) in {("package_refused", True), ("archive_refused", False)}
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(Resource)) == before_rows
     assert storage_keys(storage) == before_keys
@@ -144,7 +145,7 @@ def test_hostile_packages_are_refused_whole(client, upload, people, package, sto
 
 def test_not_a_zip_and_lying_sizes(client, upload, people, package):
     headers = upload.headers(people.school_b1_admin)
-    assert "不是有效的 ZIP" in _import(client, headers, b"not a zip at all").get_json()["error"]["message"]
+    assert "与实际内容（纯文本）不符" in _import(client, headers, b"not a zip at all").get_json()["error"]["message"]
 
     def lie(manifest, files):
         _as_new_instance(manifest, files)

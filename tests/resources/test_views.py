@@ -75,7 +75,7 @@ def test_favourites_page_and_packages_page(client, auth, upload, publish, people
     assert "manifest.json" in zipfile.ZipFile(io.BytesIO(exported.data)).namelist()
     refused = client.post("/resources/packages/import", content_type="multipart/form-data",
                           data={"file": (io.BytesIO(b"junk"), "p.zip")}, follow_redirects=True)
-    assert "不是有效的 ZIP 文件" in refused.get_data(as_text=True)
+    assert "文件扩展名 .zip 与实际内容（纯文本）不符" in refused.get_data(as_text=True)
 
 
 def test_returned_resource_shows_the_reason_to_its_owner(client, auth, upload, people):

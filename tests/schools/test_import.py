@@ -128,7 +128,7 @@ def test_the_cell_reference_is_given(world):
     (b"", "a.xlsx", "文件是空的"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "旧版 .xls"),
     (b"PK\x03\x04garbage", "broken.xlsx", "已损坏"),
-    (b"\x00\x01\x02\x89PNG", "photo.png", "无法识别的文件"),
+    (b"\x00\x01\x02\x89PNG", "photo.png", "与实际内容（无法识别的格式）不符"),
 ])
 def test_unreadable_files_are_refused_with_a_clear_message(world, data, filename, message):
     from eduplatform.core.errors import ValidationFailed
@@ -217,7 +217,7 @@ def test_a_workbook_that_expands_too_far_is_refused(world, monkeypatch):
     from eduplatform.schools import excel
 
     monkeypatch.setattr(excel, "MAX_UNZIPPED_BYTES", 1000)
-    with pytest.raises(ValidationFailed, match="解压后过大"):
+    with pytest.raises(ValidationFailed, match="解压后超过"):
         preview(world, [STUDENT_HEADER, ["S1", "甲", "男", "一年级", "1"]])
 
 

@@ -638,3 +638,70 @@ def test_file_put_cleans_its_temp_file_when_the_rename_fails(tmp_path):
     assert list(storage.tmp_dir.iterdir()) == []
     assert read_all(storage, "a") == b"object a"
     assert os.path.isfile(storage.root / "a")
+
+
+# -- leftovers of a killed upload -----------------------------------------------------------------
+def _slow_put(storage_factory, key: str, total: int) -> None:  # runs in a forked child
+    storage = storage_factory()
+
+    def chunks():
+        for chunk in pseudo_random_chunks(total):
+            time.sleep(0.02)
+            yield chunk
+
+    storage.put(key, GeneratorStream(chunks()))
+
+
+def _kill_mid_upload(storage, factory, key: str) -> None:
+    """Start a put of 40 MiB in a child process and ``kill -9`` it once a leftover is visible."""
+    import multiprocessing
+    import signal
+
+    child = multiprocessing.get_context("fork").Process(target=_slow_put, args=(factory, key, 40 * MiB))
+    child.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            temps = storage.temporaries()
+            if temps and (temps[0].size is None or temps[0].size > 0):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the upload left nothing visible to kill")
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(5)
+    assert child.exitcode == -signal.SIGKILL
+
+
+def test_a_killed_upload_leaves_a_temporary_that_is_listed_and_removed(storage, moto_endpoint):
+    key = "resources/2026/12/killed/lecture.mp4"
+    if isinstance(storage, FileSystemStorage):
+        root = storage.root
+
+        def factory():
+            return FileSystemStorage(root, fsync=False)
+    else:
+        bucket = storage.bucket
+
+        def factory():
+            from minio import Minio
+
+            return MinioStorage(moto_endpoint, "testing", "testing", bucket, part_size=PART_SIZE,
+                                client=Minio(moto_endpoint, "testing", "testing", secure=False))
+
+    _kill_mid_upload(storage, factory, key)
+
+    assert list(storage.iter_keys()) == []  # never a half object under its key
+    [temp] = storage.temporaries()
+    if isinstance(storage, FileSystemStorage):
+        assert temp.name.startswith(".tmp/put-") and temp.size > 0
+        assert storage.stale_temporaries(timedelta(hours=24)) == []  # may still be under way
+    else:
+        assert temp.key == key and temp.upload_id  # moto dates every upload 2010: no age test here
+    assert storage.stale_temporaries(timedelta(0)) == [temp]
+
+    storage.remove_temporary(temp)
+    storage.remove_temporary(temp)  # gone already: not an error
+    assert storage.temporaries() == []
+    assert_nothing_left_behind(storage, key)

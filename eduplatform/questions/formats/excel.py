@@ -26,6 +26,7 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.questions.formats.base import Format, ParseResult, extras_lost, new_item, register_format
 from eduplatform.questions.richtext import as_plain, clean_html
 from eduplatform.questions.types.builtin import LETTERS, format_number, parse_bool
+from eduplatform.storage.inspect import inspect_bytes, is_zip
 
 OPTION_COLUMNS = [f"选项{c}" for c in LETTERS[:8]]
 HEADERS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "分值", "难度", "知识点", "标签", "误差", "区分大小写"]
@@ -64,6 +65,8 @@ def _cell(value) -> str:
 
 def parse(raw: bytes) -> ParseResult:
     result = ParseResult()
+    if is_zip(raw[:4]):
+        inspect_bytes(raw, what="Excel 文件")
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:

@@ -37,6 +37,7 @@ from eduplatform.questions.formats.base import (
 from eduplatform.questions.formats.xmlsafe import local, parse_xml
 from eduplatform.questions.richtext import sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
+from eduplatform.storage.inspect import ArchiveLimits, inspect_bytes
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -123,22 +124,11 @@ def parse(raw: bytes) -> ParseResult:
 
 
 def open_package(raw: bytes, what: str) -> zipfile.ZipFile:
-    """The one place the question formats open a zip (content packages, cartridges): size, count and
-    path checks before anything is read."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        raise ValidationFailed(f"{what}不是有效的 zip 文件", code="bad_file") from None
-    infos = archive.infolist()
-    if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-        raise ValidationFailed(f"{what}解压后过大", code="too_large")
-    for info in infos:
-        name = info.filename
-        if name.startswith("/") or "\\" in name or ".." in name.split("/"):
-            raise ValidationFailed(f"{what}中有不安全的路径：{name}", code="bad_file")
-        if info.file_size > 100 * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
-            raise ValidationFailed(f"{what}中的 {name} 压缩比异常，拒绝解压", code="bad_file")
-    return archive
+    """The one place the question formats open a zip (content packages, cartridges): the shared
+    archive inspector (size, count, ratio, paths, links, nesting) before anything is read."""
+    inspect_bytes(raw, what=what, limits=ArchiveLimits.from_config(
+        max_entries=MAX_ZIP_FILES, max_expanded_bytes=MAX_ZIP_BYTES))
+    return zipfile.ZipFile(io.BytesIO(raw))
 
 
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}

@@ -31,6 +31,7 @@ from eduplatform.reporting.fieldtypes import FIELD_TYPES, FieldValueError
 from eduplatform.reporting.models import Submission
 from eduplatform.reporting.services.aggregation import TOTAL, stage_label
 from eduplatform.reporting.spec import TemplateSpec, spec_for
+from eduplatform.storage.inspect import inspect_zip
 
 FORMAT = "eduplatform-report-form/1"
 MAIN = "填报表"
@@ -246,6 +247,7 @@ def read_form(submission: Submission, stream, *, overwrite: bool = False) -> dic
     stream.seek(0)
     if head != b"PK\x03\x04":
         raise ValidationFailed("请上传 .xlsx 格式的填报表（由本平台下载）", code="bad_workbook")
+    inspect_zip(stream, what="Excel 填报表")
     try:
         wb = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -121,19 +121,24 @@ def _is_number(text: str) -> bool:
 
 def parse_csv(text: str) -> list[dict]:
     """CSV rows → data values; the header may use DHIS2's lower-case or camelCase names."""
+    if "\x00" in text:
+        raise ValidationFailed("导入数据含有控制字符（NUL），已拒绝", code="bad_csv")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    names = {name.lower().replace("_", ""): name for name in reader.fieldnames or []}
-    needed = {"dataelement", "orgunit", "value"}
-    if not needed <= set(names):
-        raise ValidationFailed("CSV 须有表头 dataelement,period,orgunit,value", code="bad_csv")
-    values = []
-    for row in reader:
-        values.append({"dataElement": (row.get(names["dataelement"]) or "").strip(),
-                       "period": (row.get(names["period"]) or "").strip() if "period" in names else None,
-                       "orgUnit": (row.get(names["orgunit"]) or "").strip(),
-                       "value": row.get(names["value"])})
-        if len(values) > MAX_VALUES:
-            raise ValidationFailed(f"一次最多导入 {MAX_VALUES} 个数据值", code="too_many")
+    try:
+        names = {name.lower().replace("_", ""): name for name in reader.fieldnames or []}
+        needed = {"dataelement", "orgunit", "value"}
+        if not needed <= set(names):
+            raise ValidationFailed("CSV 须有表头 dataelement,period,orgunit,value", code="bad_csv")
+        values = []
+        for row in reader:
+            values.append({"dataElement": (row.get(names["dataelement"]) or "").strip(),
+                           "period": (row.get(names["period"]) or "").strip() if "period" in names else None,
+                           "orgUnit": (row.get(names["orgunit"]) or "").strip(),
+                           "value": row.get(names["value"])})
+            if len(values) > MAX_VALUES:
+                raise ValidationFailed(f"一次最多导入 {MAX_VALUES} 个数据值", code="too_many")
+    except csv.Error as exc:  # e.g. a field over csv's 128 KB limit
+        raise ValidationFailed(f"CSV 格式错误或字段过长（超过上限）：{exc}", code="bad_csv") from None
     return values
 
 
