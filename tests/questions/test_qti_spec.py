@@ -85,7 +85,7 @@ def test_traversal_in_a_package_is_refused():
         archive.writestr("../evil.xml", CHOICE)
     from eduplatform.core.errors import ValidationFailed
 
-    with pytest.raises(ValidationFailed, match="不安全的路径"):
+    with pytest.raises(ValidationFailed, match="跳出解压目录"):
         get_format("qti").parse(buffer.getvalue())
 
 
