@@ -1,5 +1,7 @@
 """Audit log shapes."""
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 
@@ -17,11 +19,15 @@ class AuditEntrySchema(Schema):
     ip = fields.String(allow_none=True)
 
 
+_in_range = validate.Range(min=date(1900, 1, 1), max=date(9999, 12, 30), error="日期须在 {min} 到 {max} 之间")
+
+
 class AuditFilterSchema(Schema):
     realm = fields.String(load_default=None, validate=validate.Length(max=32))
     kind = fields.String(load_default=None, validate=validate.Length(max=64))
     actor = fields.String(load_default=None, validate=validate.Length(max=64))
     object_type = fields.String(load_default=None, validate=validate.Length(max=32))
     object_id = fields.String(load_default=None, validate=validate.Length(max=64))
-    since = fields.Date(load_default=None)
-    until = fields.Date(load_default=None, metadata={"description": "含当日"})
+    since = fields.Date(load_default=None, validate=_in_range)
+    #: at most the day before date.max: the query runs to the start of the next day
+    until = fields.Date(load_default=None, validate=_in_range, metadata={"description": "含当日"})

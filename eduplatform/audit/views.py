@@ -6,12 +6,11 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 
 from eduplatform.audit import bp, services
 from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
-from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.api import load_args
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
 
@@ -20,10 +19,7 @@ FILTER_KEYS = ("realm", "kind", "actor", "object_type", "object_id", "since", "u
 
 def filtered_query():
     """The audit select for the request's filter arguments (shared by the page, CSV and API)."""
-    try:
-        args = AuditFilterSchema().load({k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
-    except ValidationError as exc:
-        raise ValidationFailed("筛选条件有误", fields=exc.messages) from exc
+    args = load_args(AuditFilterSchema(), message="筛选条件有误")
     since = datetime.combine(args.pop("since"), time.min) if args.get("since") else None
     until = datetime.combine(args.pop("until"), time.min) + timedelta(days=1) if args.get("until") else None
     args.pop("since", None)

@@ -42,8 +42,8 @@ class BoundedIntConverter(IntegerConverter):
 
     regex = _at_most(MAX_DB_INT)
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 - werkzeug's names
-                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min,
                          max=MAX_DB_INT if max is None else builtins.min(max, MAX_DB_INT), signed=signed)
 

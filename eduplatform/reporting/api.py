@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Response, request, stream_with_context
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_json, make_api_blueprint, paginated
+from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
@@ -417,6 +417,8 @@ def list_submissions(task_id):
     """The task's submissions the caller may see (a school: its own); filter by ``status``, ``district``.
     ---
     get:
+      parameters:
+        - {in: query, schema: SubmissionListArgsSchema}
       responses:
         200:
           description: "{items, page, per_page, total, pages} of ReportSubmissionSummarySchema"
@@ -425,10 +427,11 @@ def list_submissions(task_id):
     query = (sa.select(Submission).join(OrgUnit, OrgUnit.id == Submission.school_id)
              .where(Submission.task_id == task.root.id).order_by(OrgUnit.code))
     query = permissions.visible_submissions(query, current_user, Submission)
-    if request.args.get("status"):
-        query = query.where(Submission.status == request.args["status"])
-    if request.args.get("district"):
-        query = query.where(Submission.district_id == request.args.get("district", type=int))
+    args = load_args(schemas.SubmissionListArgsSchema())
+    if args["status"]:
+        query = query.where(Submission.status == args["status"])
+    if args["district"]:
+        query = query.where(Submission.district_id == args["district"])
     return paginated(query, schemas.ReportSubmissionSummarySchema())
 
 
@@ -725,12 +728,14 @@ def export_excel(task_id):
     """Every submission's values in the caller's scope as an Excel workbook (streamed in batches).
     ---
     get:
+      parameters:
+        - {in: query, schema: SubmissionExportArgsSchema}
       responses:
         200:
           description: "an .xlsx workbook"
     """
     task = _results_task(task_id)
-    statuses = request.args.getlist("status") or None
+    statuses = load_args(schemas.SubmissionExportArgsSchema())["status"] or None
     path = excel.temp_path()
     excel.export_submissions(task, current_user.scope_root, path, statuses=statuses)
     return send_temp_file(path, f"{task.root.title}-填报数据.xlsx", XLSX)
@@ -742,18 +747,21 @@ def export_data_values(task_id):
     """DHIS2-style data values of the task (``format=json`` or ``csv``; ``orgUnit`` = one school code).
     ---
     get:
+      parameters:
+        - {in: query, schema: DataValuesArgsSchema}
       responses:
         200:
           description: "a dataValueSet JSON {dataSet, period, dataValues: [{dataElement, period, orgUnit,
             value, storedBy, lastUpdated}]} or CSV"
     """
     task = task_for(current_user, task_id)
+    args = load_args(schemas.DataValuesArgsSchema())
     if permissions.is_school_reporter(current_user):
         scope, school = current_user.scope_root, current_user.scope_root.code
     else:
         require(permissions.can_view_results(current_user, task), action="report_task.results", obj=task)
-        scope, school = current_user.scope_root, request.args.get("orgUnit")
-    if request.args.get("format", "json") == "csv":
+        scope, school = current_user.scope_root, args["orgUnit"]
+    if args["format"] == "csv":
         stream = exchange.export_csv(task, scope, school_code=school)
         return Response(stream_with_context(stream), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=datavalues-{task.root.id}.csv"})

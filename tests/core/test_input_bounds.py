@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from werkzeug.routing import IntegerConverter
 
 TOO_BIG = 2**63  # one past PostgreSQL's BIGINT / SQLite's INTEGER
@@ -15,8 +14,11 @@ def int_routes(app):
     for rule in app.url_map.iter_rules():
         ints = {name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)}
         if ints:
-            values = {name: str(TOO_BIG) if name in ints else "1" for name in rule.arguments}
-            yield rule, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], rule.rule)
+            yield rule, fill(rule, {name: str(TOO_BIG) if name in ints else "1" for name in rule.arguments})
+
+
+def fill(rule, values: dict) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], rule.rule)
 
 
 def test_every_int_route_answers_404_for_an_id_past_64_bits(app, client, people, api):
