@@ -19,13 +19,14 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
 from eduplatform.extensions import db
+from eduplatform.workflow import registry
 from tests.fixtures.app import IsolatedClient
 
 DEMO_PASSWORD = "Demo#2026edu"
 #: Fuzzed cases per operation, on top of the coverage phase's boundary and negative cases. Kept
 #: small so that both users together take about a minute on two cores (~15,000 requests);
 #: EDU_FUZZ_EXAMPLES=100 makes a deeper run by hand.
-MAX_EXAMPLES = int(os.environ.get("EDU_FUZZ_EXAMPLES", "5"))
+MAX_EXAMPLES = int(os.environ.get("EDU_FUZZ_EXAMPLES", "3"))
 SEED = 20261202
 
 
@@ -56,6 +57,11 @@ def known_ids() -> list[int]:
     path ids name a real row and operations get past their 404."""
     top = db.session.scalar(db.text("SELECT max(id) FROM users")) or 1
     return list(range(1, max(top, 30) + 1))
+
+
+def org_codes() -> list[str]:
+    """The seeded units' codes: the schools' operations name a school by its code."""
+    return list(db.session.scalars(db.text("SELECT code FROM org_units ORDER BY id")))
 
 
 @pytest.fixture(params=["teacher", "city_staff"])
@@ -89,8 +95,11 @@ def api_schema(request, app, client, monkeypatch):
         "phases": {"stateful": {"enabled": False},
                    "coverage": {"unexpected-methods": [], "generate-duplicate-query-parameters": False}},
         "checks": {"enabled": False, "not_a_server_error": {"enabled": True}},
-        "dictionaries": {"ids": {"values": known_ids()}},
-        "parameters": {f"path.{name}": {"dictionary": "ids", "probability": 0.9} for name in path_ids},
+        "dictionaries": {"ids": {"values": known_ids()}, "codes": {"values": org_codes()},
+                         "keys": {"values": [p.key for p in registry.latest_processes()]}},
+        "parameters": {**{f"path.{name}": {"dictionary": "ids", "probability": 0.9} for name in path_ids},
+                       "path.code": {"dictionary": "codes", "probability": 0.9},
+                       "path.key": {"dictionary": "keys", "probability": 0.9}},
     })
     stats = STATS[request.param] = Counter()
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", isolated_wsgi(app, stats), config=config)
