@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, current_app, has_request_context, jsonify, r
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
-from eduplatform.core.converters import MAX_DB_INT
+from eduplatform.core.converters import MAX_BIGINT, MAX_INT
 from eduplatform.core.errors import ValidationFailed, error_payload
 
 API_PREFIX = "/api/v1"
@@ -77,17 +77,17 @@ def load_json(schema: Schema, *, partial: bool = False) -> dict:
 
 # -- numbers and enums in input ---------------------------------------------------------------
 #: The highest page number anyone can ask for: its offset (page × per_page) stays far inside 64 bits.
-MAX_PAGE = 2**31 - 1
+MAX_PAGE = MAX_INT
 
 
 class BoundedInteger(fields.Integer):
-    """An integer the database can hold (signed 64-bit), or within narrower ``min``/``max``.
+    """An integer an INTEGER column holds (32 bits on PostgreSQL), or within narrower ``min``/``max``.
 
-    marshmallow's Integer takes any size; one past 2**63 - 1 then fails in the driver as a 500
-    (``OverflowError``). The Range also tells the OpenAPI document the bounds.
+    marshmallow's Integer takes any size; one the column cannot hold then fails in the driver as
+    a 500 ("integer out of range", ``OverflowError``). The Range also tells the OpenAPI document.
     """
 
-    def __init__(self, *, min: int = -MAX_DB_INT - 1, max: int = MAX_DB_INT,
+    def __init__(self, *, min: int = -MAX_INT - 1, max: int = MAX_INT,
                  validate: object = None, error_messages: dict | None = None, **kwargs):
         extra = [] if validate is None else list(validate) if isinstance(validate, (list, tuple)) else [validate]
         super().__init__(
@@ -97,11 +97,11 @@ class BoundedInteger(fields.Integer):
 
 
 class Id(BoundedInteger):
-    """A row id in input (path, query or body): 1 … 2**63 - 1."""
+    """A row id in input (path, query or body): 1 … 2**31 - 1, like the URL converter."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {}).setdefault("invalid", "编号必须是正整数")
-        super().__init__(min=1, max=MAX_DB_INT, **kwargs)
+        super().__init__(min=1, max=MAX_INT, **kwargs)
 
 
 def _range(lo: int, hi: int) -> validate.Range:
@@ -138,8 +138,9 @@ def load_args(schema: Schema, *, message: str = "查询参数有误") -> dict:
 
 
 def _oversized_integer(value, path: str = "") -> str | None:
-    """The path (``a.0.b``) of the first integer in a JSON document outside the signed 64-bit range."""
-    if isinstance(value, int) and not -MAX_DB_INT - 1 <= value <= MAX_DB_INT:
+    """The path (``a.0.b``) of the first integer in a JSON document outside the signed 64-bit range
+    (not 32: free-form documents such as report forms keep large amounts; fields bound their own)."""
+    if isinstance(value, int) and not -MAX_BIGINT - 1 <= value <= MAX_BIGINT:
         return path or "_body"
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:

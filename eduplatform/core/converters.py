@@ -1,8 +1,9 @@
 """URL converters: every ``<int:...>`` in the application is bounded to what the database can hold.
 
-Werkzeug's ``int`` converter accepts any number of digits; an id past 2**63 - 1 then reaches the
-database driver and fails there (``OverflowError`` on SQLite, "out of range" on PostgreSQL) as a
-500. Replacing the converter app-wide, before any blueprint adds its routes, gives every existing
+Werkzeug's ``int`` converter accepts any number of digits; an id the id column cannot hold then
+reaches the database driver and fails there as a 500: past 2**63 - 1 on SQLite (``OverflowError``),
+already past 2**31 - 1 on PostgreSQL, whose INTEGER (every id and counter column here) is 32 bits
+("integer out of range"). Replacing the converter app-wide, before any blueprint adds its routes, gives every existing
 and future route the bound without per-route edits: a URL whose number does not fit simply does not
 match, so the answer is the ordinary 404.
 """
@@ -14,8 +15,10 @@ import builtins
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-#: The largest value of a signed 64-bit integer: PostgreSQL's BIGINT and SQLite's INTEGER.
-MAX_DB_INT = 2**63 - 1
+#: The largest value of an INTEGER column on PostgreSQL (int4): the bound of every id.
+MAX_INT = 2**31 - 1
+#: The largest signed 64-bit integer: PostgreSQL's BIGINT, SQLite's INTEGER, JSON numbers we keep.
+MAX_BIGINT = 2**63 - 1
 
 
 def _at_most(bound: int) -> str:
@@ -38,14 +41,14 @@ def _at_most(bound: int) -> str:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``int`` limited to 0 … 2**63 - 1 (signed: down to -(2**63 - 1)) unless the rule narrows it."""
+    """``int`` limited to 0 … 2**31 - 1 (signed: down to -(2**31 - 1)) unless the rule narrows it."""
 
-    regex = _at_most(MAX_DB_INT)
+    regex = _at_most(MAX_INT)
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
                  max: int | None = None, signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min,
-                         max=MAX_DB_INT if max is None else builtins.min(max, MAX_DB_INT), signed=signed)
+                         max=MAX_INT if max is None else builtins.min(max, MAX_INT), signed=signed)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,8 @@
-"""Numbers past what the database holds are refused as input, never a 500 from the driver."""
+"""Numbers past what the database holds are refused as input, never a 500 from the driver.
+
+Ids and counters are INTEGER columns: 32 bits on PostgreSQL (64 on SQLite), so 2**31 is the first
+id that fails there; 2**63 the first that fails on SQLite too.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,26 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter
 
-TOO_BIG = 2**63  # one past PostgreSQL's BIGINT / SQLite's INTEGER
+TOO_BIG = 2**31  # one past PostgreSQL's INTEGER
+PAST_64_BITS = 2**63  # one past PostgreSQL's BIGINT and SQLite's INTEGER
 
 
-def int_routes(app):
-    """(rule, url) for every rule with an int converter, each int argument set to TOO_BIG."""
+def int_routes(app, value: int):
+    """(rule, url) for every rule with an int converter, each int argument set to ``value``."""
     for rule in app.url_map.iter_rules():
         ints = {name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)}
         if ints:
-            yield rule, fill(rule, {name: str(TOO_BIG) if name in ints else "1" for name in rule.arguments})
+            yield rule, fill(rule, {name: str(value) if name in ints else "1" for name in rule.arguments})
 
 
 def fill(rule, values: dict) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values[m.group(1)], rule.rule)
 
 
-def test_every_int_route_answers_404_for_an_id_past_64_bits(app, client, people, api):
+@pytest.mark.parametrize("value", [TOO_BIG, PAST_64_BITS])
+def test_every_int_route_answers_404_for_an_id_the_column_cannot_hold(app, client, people, api, value):
     headers = api(people.sysadmin)
-    routes = list(int_routes(app))
+    routes = list(int_routes(app, value))
     assert len(routes) > 200  # the whole application (230 rules today), not a sample
     failures = []
     for rule, url in routes:
@@ -101,10 +107,11 @@ def test_html_filters_past_64_bits_do_not_fail(client, people, auth, tree):
 
 def test_ids_in_json_bodies_past_64_bits_are_422(client, people, api):
     headers = api(people.teacher_a1)
-    body = {"title": "卷", "subject": "math", "sections": [{"title": "一", "items": [{"question_id": TOO_BIG}]}]}
-    response = client.post("/api/v1/papers", json=body, headers=headers)
-    assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {"sections.0.items.0.question_id": ["数值超出范围"]}
+    for too_big in (TOO_BIG, PAST_64_BITS):
+        body = {"title": "卷", "subject": "math", "sections": [{"title": "一", "items": [{"question_id": too_big}]}]}
+        response = client.post("/api/v1/papers", json=body, headers=headers)
+        assert response.status_code == 422
+        assert "question_id" in str(response.get_json()["error"]["fields"])
 
 
 def test_ids_in_form_bodies_past_64_bits_are_422(client, people, api):
@@ -131,10 +138,20 @@ def test_id_and_bounded_integer_fields():
         BoundedInteger().deserialize(-TOO_BIG - 1)
 
 
+def test_the_converter_pattern_matches_exactly_the_ids_a_column_holds():
+    from eduplatform.core.converters import MAX_INT, BoundedIntConverter
+
+    pattern = re.compile(BoundedIntConverter.regex + r"\Z")
+    for n in [*range(1200), MAX_INT - 1, MAX_INT, 1999999999, 2099999999, 2147399999]:
+        assert pattern.match(str(n)) and pattern.match(f"00{n}"), n
+    for n in (MAX_INT + 1, MAX_INT + 10, 2147483700, 2150000000, 9999999999, PAST_64_BITS):
+        assert not pattern.match(str(n)), n
+
+
 def test_any_integer_past_64_bits_in_a_json_body_is_422(client, people, api):
     """Also inside free-form parts that no bounded field checks (here a question's type data)."""
     body = {"type": "single", "stem": "题", "subject": "math",
-            "data": {"options": ["a", "b"], "answer": -TOO_BIG - 1}}
+            "data": {"options": ["a", "b"], "answer": -PAST_64_BITS - 1}}
     response = client.post("/api/v1/questions", json=body, headers=api(people.teacher_a1))
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"data.answer": ["数值超出范围"]}
