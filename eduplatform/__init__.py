@@ -66,10 +66,11 @@ def configure_proxy(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from eduplatform.core import api, security
+    from eduplatform.core import api, converters, security
     from eduplatform.core.errors import register_error_handlers
     from eduplatform.extensions import csrf, db, login_manager, migrate
 
+    converters.init_app(app)  # before any route: every <int:…> gets the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"))
     csrf.init_app(app)

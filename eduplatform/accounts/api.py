@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 
 from eduplatform.accounts import lockout, permissions, services
 from eduplatform.accounts.models import LoginLock, User
@@ -19,7 +17,7 @@ from eduplatform.accounts.schemas import (
     UserSchema,
     lock_entries,
 )
-from eduplatform.core.api import load_json, make_api_blueprint, paginated
+from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import admin_scoped, require
 from eduplatform.extensions import db
@@ -104,9 +102,7 @@ def list_users():
     ---
     get:
       parameters:
-        - {name: org, in: query, schema: {type: string}}
-        - {name: role, in: query, schema: {type: string}}
-        - {name: q, in: query, schema: {type: string}}
+        - {in: query, schema: UserListArgsSchema}
         - {name: page, in: query, schema: {type: integer}}
         - {name: per_page, in: query, schema: {type: integer}}
       responses:
@@ -114,10 +110,7 @@ def list_users():
           description: 分页的用户列表 {items, page, per_page, total, pages}
     """
     require(permissions.can_list_users(current_user), action="user.list")
-    try:
-        args = UserListArgsSchema().load({k: v for k, v in request.args.items() if k in ("org", "role", "q")})
-    except ValidationError as exc:
-        raise ValidationFailed("查询参数有误", fields=exc.messages) from exc
+    args = load_args(UserListArgsSchema())
     query = admin_scoped(db.select(User).order_by(User.id), current_user, User.org_id)
     if args["org"]:
         org = find_org(args["org"])

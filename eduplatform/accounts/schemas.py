@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from eduplatform.accounts.models import Role
+from eduplatform.core.api import EnumArg
 
 
 class TokenRequestSchema(Schema):
@@ -72,7 +73,7 @@ class UserCreateSchema(Schema):
 
 class UserListArgsSchema(Schema):
     org = fields.String(load_default=None)
-    role = fields.Enum(Role, by_value=True, load_default=None)
+    role = EnumArg(Role, load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=64))
 
 

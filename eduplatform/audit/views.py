@@ -7,12 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import Response, render_template, request
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 
 from eduplatform.audit import bp, labels, services
 from eduplatform.audit.models import AuditEntry
 from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
+from eduplatform.core.api import load_args
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.core.streaming import stream_after_request
@@ -20,15 +20,11 @@ from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
-FILTER_KEYS = ("realm", "kind", "actor", "actor_id", "org", "object_type", "object_id", "since", "until")
 
 
 def filtered_query():
     """The audit select for the request's filter arguments (shared by the page, CSV and API)."""
-    try:
-        args = AuditFilterSchema().load({k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
-    except ValidationError as exc:
-        raise ValidationFailed("筛选条件有误", fields=exc.messages) from exc
+    args = load_args(AuditFilterSchema(), message="筛选条件有误")
     # Dates are the reader's (Asia/Shanghai); the log keeps UTC.
     since, until = args.pop("since", None), args.pop("until", None)
     since = _utc(datetime.combine(since, time.min)) if since else None

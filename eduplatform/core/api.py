@@ -11,9 +11,11 @@ import hashlib
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, has_request_context, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.routing import IntegerConverter
 
+from eduplatform.core.converters import MAX_BIGINT, MAX_INT
 from eduplatform.core.errors import ValidationFailed, error_payload
 
 API_PREFIX = "/api/v1"
@@ -62,26 +64,117 @@ def load_json(schema: Schema, *, partial: bool = False) -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_json")
+    where = _oversized_integer(data)
+    if where is not None:
+        # JSON numbers have no size limit; one that no database column holds is refused here for
+        # every body, also inside free-form fields (Dict, Raw) that no bounded field checks.
+        raise ValidationFailed("提交的数据有误：数值超出范围", fields={where: ["数值超出范围"]})
     try:
         return schema.load(data, partial=partial)
     except ValidationError as exc:
         raise ValidationFailed("提交的数据有误", fields=exc.messages) from exc
 
 
+# -- numbers and enums in input ---------------------------------------------------------------
+#: The highest page number anyone can ask for: its offset (page × per_page) stays far inside 64 bits.
+MAX_PAGE = MAX_INT
+
+
+class BoundedInteger(fields.Integer):
+    """An integer an INTEGER column holds (32 bits on PostgreSQL), or within narrower ``min``/``max``.
+
+    marshmallow's Integer takes any size; one the column cannot hold then fails in the driver as
+    a 500 ("integer out of range", ``OverflowError``). The Range also tells the OpenAPI document.
+    """
+
+    def __init__(self, *, min: int = -MAX_INT - 1, max: int = MAX_INT,
+                 validate: object = None, error_messages: dict | None = None, **kwargs):
+        extra = [] if validate is None else list(validate) if isinstance(validate, (list, tuple)) else [validate]
+        super().__init__(
+            validate=[_range(min, max), *extra],
+            error_messages={"invalid": "必须是整数", "too_large": "数值过大", **(error_messages or {})},
+            **kwargs)
+
+
+class Id(BoundedInteger):
+    """A row id in input (path, query or body): 1 … 2**31 - 1, like the URL converter."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {}).setdefault("invalid", "编号必须是正整数")
+        super().__init__(min=1, max=MAX_INT, **kwargs)
+
+
+def _range(lo: int, hi: int) -> validate.Range:
+    return validate.Range(min=lo, max=hi, error="必须是 {min} 到 {max} 之间的整数")
+
+
+def EnumArg(enum_cls, **kwargs) -> fields.Enum:
+    """An enum-valued input (query arg or body) by value; an unknown value lists the allowed ones."""
+    kwargs.setdefault("error_messages", {}).setdefault("unknown", "取值无效，可选值：{choices}")
+    return fields.Enum(enum_cls, by_value=True, **kwargs)
+
+
+def one_of(choices) -> validate.OneOf:
+    """A string input restricted to ``choices``; the message lists them."""
+    return validate.OneOf(list(choices), error="取值无效，可选值：{choices}")
+
+
+def load_args(schema: Schema, *, message: str = "查询参数有误") -> dict:
+    """Validate the query string with ``schema``, the one loader for query args; errors → 422.
+
+    Only the schema's fields are read; a List field takes every value of a repeated key; an empty
+    value is the same as an absent one (an HTML form's unset filter sends ``?stage=``).
+    """
+    raw = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        values = [v for v in request.args.getlist(key) if v != ""]
+        if values:
+            raw[key] = values if isinstance(field, fields.List) else values[0]
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        raise ValidationFailed(message, fields=exc.messages) from exc
+
+
+def _oversized_integer(value, path: str = "") -> str | None:
+    """The path (``a.0.b``) of the first integer in a JSON document outside the signed 64-bit range
+    (not 32: free-form documents such as report forms keep large amounts; fields bound their own)."""
+    if isinstance(value, int) and not -MAX_BIGINT - 1 <= value <= MAX_BIGINT:
+        return path or "_body"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _oversized_integer(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 class PaginationSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    page = BoundedInteger(min=1, max=MAX_PAGE, load_default=1)
+    per_page = BoundedInteger(min=1, max=MAX_PAGE, load_default=None)
 
 
 def page_args() -> tuple[int, int]:
-    try:
-        args = PaginationSchema().load(
-            {k: v for k, v in request.args.items() if k in ("page", "per_page")})
-    except ValidationError as exc:
-        raise ValidationFailed("分页参数有误", fields=exc.messages) from exc
+    """(page, per_page) of an API list from ?page=&per_page=; out of range → 422."""
+    args = load_args(PaginationSchema(), message="分页参数有误")
     per_page = min(args["per_page"] or current_app.config["API_DEFAULT_PER_PAGE"],
                    current_app.config["API_MAX_PER_PAGE"])
     return args["page"], per_page
+
+
+def page_number(page: object = None) -> int:
+    """The page of an HTML list (``page`` or ?page=): unreadable → 1, past ``MAX_PAGE`` → ``MAX_PAGE``.
+
+    Pages are forgiving (a hand-edited link still shows a list); only the API answers 422.
+    """
+    if page is None and has_request_context():
+        page = request.args.get("page", 1)
+    try:
+        number = int(page)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # also a string past Python's int digit limit
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 def paginated(query, schema: Schema) -> dict:
@@ -143,7 +236,7 @@ def build_openapi(app: Flask) -> dict:
                     response.setdefault("description", "成功")
             op["responses"].setdefault("default", {
                 "description": "错误", "content": {"application/json": {"schema": "Error"}}})
-            params = [{"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}
+            params = [{"name": arg, "in": "path", "required": True, "schema": _path_schema(rule, arg)}
                       for arg in sorted(rule.arguments)]
             if params:
                 op.setdefault("parameters", []).extend(params)
@@ -152,6 +245,14 @@ def build_openapi(app: Flask) -> dict:
     for hook in _OPENAPI_HOOKS:
         hook(spec, app)
     return spec.to_dict()
+
+
+def _path_schema(rule, arg: str) -> dict:
+    """A path argument's schema: an int converter's bounds (see core/converters.py), else a string."""
+    converter = rule._converters.get(arg)
+    if isinstance(converter, IntegerConverter):
+        return {"type": "integer", "minimum": converter.min or 0, "maximum": converter.max}
+    return {"type": "string"}
 
 
 def register_openapi_hook(hook) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from eduplatform.courses.models import CourseAudience, EnrolmentMode, LessonKind
+from eduplatform.core.api import BoundedInteger, EnumArg, Id, one_of
+from eduplatform.courses.models import CourseAudience, EnrolmentMode, EnrolmentStatus, LessonKind
 from eduplatform.orgs.models import Stage
 from eduplatform.questions.vocab import GRADES, SUBJECTS
 
@@ -33,7 +34,7 @@ class CourseInSchema(_Form):
                                  error_messages={"unknown": "选课方式不正确"})
     training_hours = fields.Float(load_default=0.0, validate=validate.Range(
         min=0, max=999.9, error="学时须在 0–999.9 之间"), error_messages={"invalid": "学时须为数字"})
-    visible_org_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": "开放范围不正确"})
+    visible_org_id = Id(load_default=None, allow_none=True, error_messages={"invalid": "开放范围不正确"})
 
     @pre_load
     def _blanks(self, data, **kwargs):
@@ -50,6 +51,27 @@ class CourseInSchema(_Form):
         # A partial update without the audience is checked by the service against the stored one.
         if data.get("training_hours") and "audience" in data and data["audience"] != CourseAudience.TEACHERS:
             raise ValidationError("只有教师培训课程可以设置继续教育学时", "training_hours")
+
+
+class CatalogueArgsSchema(Schema):
+    """Query args of the catalogue (API and page): each filter is an allowed value or absent ("")."""
+
+    q = fields.String(load_default="")
+    stage = fields.String(load_default=None, validate=one_of(s.value for s in Stage))
+    subject = fields.String(load_default=None, validate=one_of(SUBJECTS))
+    grade = fields.String(load_default=None, validate=one_of(GRADES))
+    audience = EnumArg(CourseAudience, load_default=None)
+    mine = fields.String(load_default="")
+
+
+class UserArgsSchema(Schema):
+    """``?user_id=``: whose progress, quiz state or training record (default: the caller's)."""
+
+    user_id = Id(load_default=None)
+
+
+class LearnersArgsSchema(Schema):
+    status = fields.String(load_default="active", validate=one_of(["all", *(s.value for s in EnrolmentStatus)]))
 
 
 class ChapterInSchema(_Form):
@@ -79,10 +101,10 @@ class LessonInSchema(_Form):
     #: quiz: 允许作答次数 — attempts a learner has (default 3; 0 = unlimited)
     max_attempts = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=0, max=99, error="允许作答次数须在 0–99 之间（0 表示不限次数）"))
-    paper_id = fields.Integer(load_default=None, allow_none=True)
-    resource_id = fields.Integer(load_default=None, allow_none=True)
+    paper_id = Id(load_default=None, allow_none=True)
+    resource_id = Id(load_default=None, allow_none=True)
     #: SCORM: a package already imported into this course (``POST /api/v1/scorm/packages``) instead of a zip
-    scorm_package_id = fields.Integer(load_default=None, allow_none=True)
+    scorm_package_id = Id(load_default=None, allow_none=True)
     #: media whose length could not be probed: the teacher gives it (seconds)
     duration_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=24 * 3600, error="时长须在 1 秒到 24 小时之间"))
@@ -113,12 +135,12 @@ class BeatSchema(_Form):
                             error_messages={"required": "缺少播放位置"})
     ranges = fields.List(fields.List(fields.Float(), validate=validate.Length(equal=2)),
                          load_default=list, validate=validate.Length(max=50, error="一次最多 50 段"))
-    seq = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    seq = BoundedInteger(min=0, load_default=0)
     event = fields.String(load_default="beat", validate=validate.OneOf(["beat", "pause", "ended", "seek"]))
 
 
 class EnrolClassSchema(_Form):
-    class_id = fields.Integer(required=True, error_messages={"required": "请选择班级", "invalid": "班级不正确"})
+    class_id = Id(required=True, error_messages={"required": "请选择班级", "invalid": "班级不正确"})
 
 
 class DecisionSchema(_Form):

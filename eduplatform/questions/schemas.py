@@ -6,8 +6,25 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
+from eduplatform.core.api import BoundedInteger, Id, one_of
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.questions.vocab import SUBJECTS, Sharing
+
+
+class QuestionFilterArgsSchema(Schema):
+    """The bank's filters in the query string (API list and export, and the bank page)."""
+
+    q = fields.String(load_default="", metadata={"description": "全文检索（中文分词）"})
+    type = fields.String(load_default=None)
+    difficulty = BoundedInteger(load_default=None)
+    subject = fields.String(load_default=None)
+    stage = fields.String(load_default=None)
+    grade = fields.String(load_default=None)
+    knowledge_point = Id(load_default=None, metadata={"description": "含下级知识点"})
+    tag = fields.String(load_default=None)
+    usage = fields.String(load_default=None, validate=one_of(["0", "1-4", "5+"]))
+    sort = fields.String(load_default="newest", validate=one_of(["newest", "usage"]))
+    mine = fields.String(load_default="", metadata={"description": "1 或 true：只看我出的题"})
 
 
 class QuestionInSchema(Schema):
@@ -20,14 +37,14 @@ class QuestionInSchema(Schema):
                                                                     "parts（完形填空）"})
     analysis = fields.String(load_default="")
     score = fields.Float(load_default=None, allow_none=True)
-    difficulty = fields.Integer(load_default=3)
+    difficulty = BoundedInteger(load_default=3)
     subject = fields.String(required=True, validate=validate.OneOf(list(SUBJECTS)))
     stage = fields.String(load_default=None, allow_none=True)
     grade = fields.String(load_default=None, allow_none=True)
     tags = fields.List(fields.String(), load_default=list)
     source = fields.String(load_default="")
     sharing = fields.String(load_default="org", validate=validate.OneOf([s.value for s in Sharing]))
-    knowledge_point_ids = fields.List(fields.Integer(), load_default=list)
+    knowledge_point_ids = fields.List(Id(), load_default=list)
 
 
 class KnowledgePointRefSchema(Schema):
@@ -75,12 +92,12 @@ class QuestionVersionSchema(Schema):
 class KnowledgePointInSchema(Schema):
     subject = fields.String(required=True, validate=validate.OneOf(list(SUBJECTS)))
     name = fields.String(required=True)
-    parent_id = fields.Integer(load_default=None, allow_none=True)
+    parent_id = Id(load_default=None, allow_none=True)
     code = fields.String(load_default=None, allow_none=True)
 
 
 class PaperItemInSchema(Schema):
-    question_id = fields.Integer(required=True)
+    question_id = Id(required=True)
     score = fields.Float(load_default=None, allow_none=True)
 
 
@@ -96,7 +113,7 @@ class PaperHeaderSchema(Schema):
     stage = fields.String(load_default=None, allow_none=True)
     grade = fields.String(load_default=None, allow_none=True)
     instructions = fields.String(load_default="")
-    duration_minutes = fields.Integer(load_default=None, allow_none=True)
+    duration_minutes = BoundedInteger(load_default=None, allow_none=True)
     sharing = fields.String(load_default="org", validate=validate.OneOf([s.value for s in Sharing]))
 
 
@@ -112,9 +129,9 @@ class PaperUpdateSchema(PaperHeaderSchema):
 class SectionRuleSchema(Schema):
     title = fields.String(load_default="")
     type = fields.String(required=True)
-    count = fields.Integer(required=True)
+    count = BoundedInteger(required=True)
     score = fields.Float(required=True)
-    knowledge_points = fields.List(fields.Integer(), load_default=list)
+    knowledge_points = fields.List(Id(), load_default=list)
 
 
 class RulesInSchema(PaperHeaderSchema):
@@ -123,9 +140,9 @@ class RulesInSchema(PaperHeaderSchema):
     difficulty_mix = fields.Dict(keys=fields.String(validate=validate.OneOf(["easy", "medium", "hard"])),
                                  values=fields.Float(), load_default=None, allow_none=True,
                                  metadata={"description": "{easy, medium, hard} 比例，如 3:5:2"})
-    cover_knowledge_points = fields.List(fields.Integer(), load_default=list)
-    exclude_recent_papers = fields.Integer(load_default=0)
-    seed = fields.Integer(load_default=None, allow_none=True, metadata={"description": "不填则随机生成并返回"})
+    cover_knowledge_points = fields.List(Id(), load_default=list)
+    exclude_recent_papers = BoundedInteger(load_default=0)
+    seed = BoundedInteger(load_default=None, allow_none=True, metadata={"description": "不填则随机生成并返回"})
 
 
 class PaperItemSchema(Schema):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Response, request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_json, make_api_blueprint, paginated
+from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.core.streaming import stream_after_request
@@ -418,6 +418,8 @@ def list_submissions(task_id):
     """The task's submissions the caller may see (a school: its own); filter by ``status``, ``district``.
     ---
     get:
+      parameters:
+        - {in: query, schema: SubmissionListArgsSchema}
       responses:
         200:
           description: "{items, page, per_page, total, pages} of ReportSubmissionSummarySchema"
@@ -426,10 +428,11 @@ def list_submissions(task_id):
     query = (sa.select(Submission).join(OrgUnit, OrgUnit.id == Submission.school_id)
              .where(Submission.task_id == task.root.id).order_by(OrgUnit.code))
     query = permissions.visible_submissions(query, current_user, Submission)
-    if request.args.get("status"):
-        query = query.where(Submission.status == request.args["status"])
-    if request.args.get("district"):
-        query = query.where(Submission.district_id == request.args.get("district", type=int))
+    args = load_args(schemas.SubmissionListArgsSchema())
+    if args["status"]:
+        query = query.where(Submission.status == args["status"])
+    if args["district"]:
+        query = query.where(Submission.district_id == args["district"])
     return paginated(query, schemas.ReportSubmissionSummarySchema())
 
 
@@ -726,12 +729,14 @@ def export_excel(task_id):
     """Every submission's values in the caller's scope as an Excel workbook (streamed in batches).
     ---
     get:
+      parameters:
+        - {in: query, schema: SubmissionExportArgsSchema}
       responses:
         200:
           description: "an .xlsx workbook"
     """
     task = _results_task(task_id)
-    statuses = request.args.getlist("status") or None
+    statuses = load_args(schemas.SubmissionExportArgsSchema())["status"] or None
     path = excel.temp_path()
     excel.export_submissions(task, current_user.scope_root, path, statuses=statuses)
     return send_temp_file(path, f"{task.root.title}-填报数据.xlsx", XLSX)
@@ -743,19 +748,22 @@ def export_data_values(task_id):
     """DHIS2-style data values of the task (``format=json`` or ``csv``; ``orgUnit`` = one school code).
     ---
     get:
+      parameters:
+        - {in: query, schema: DataValuesArgsSchema}
       responses:
         200:
           description: "a dataValueSet JSON {dataSet, period, dataValues: [{dataElement, period, orgUnit,
             value, storedBy, lastUpdated}]} or CSV"
     """
     task = task_for(current_user, task_id)
+    args = load_args(schemas.DataValuesArgsSchema())
     if permissions.is_school_reporter(current_user):
         scope, school = current_user.scope_root, current_user.scope_root.code
     else:
         require(permissions.can_view_results(current_user, task), action="report_task.results", obj=task)
-        scope, school = current_user.scope_root, request.args.get("orgUnit")
+        scope, school = current_user.scope_root, args["orgUnit"]
     # The body is read after this view's session is closed: the stream loads its task again by id.
-    fmt = "csv" if request.args.get("format", "json") == "csv" else "json"
+    fmt = args["format"]
     body = stream_after_request(exchange.export_stream, fmt, task.id, scope.id, school_code=school)
     if fmt == "csv":
         return Response(body, mimetype="text/csv; charset=utf-8",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from eduplatform.core.api import EnumArg, Id, one_of
+from eduplatform.reporting.models.submissions import SubmissionStatus
 from eduplatform.reporting.timeutil import iso
 
 _MSG = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
@@ -14,6 +16,20 @@ def _when(attr):
 
 
 # --- input ---------------------------------------------------------------------------------------
+
+
+class SubmissionListArgsSchema(Schema):
+    status = EnumArg(SubmissionStatus, load_default=None)
+    district = Id(load_default=None, metadata={"description": "区县教育局的单位编号"})
+
+
+class SubmissionExportArgsSchema(Schema):
+    status = fields.List(EnumArg(SubmissionStatus), load_default=list)
+
+
+class DataValuesArgsSchema(Schema):
+    format = fields.String(load_default="json", validate=one_of(["json", "csv"]))
+    orgUnit = fields.String(load_default=None, metadata={"description": "一所学校的单位代码"})
 
 
 class ReportTemplateCreateSchema(Schema):

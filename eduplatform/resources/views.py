@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError as CsrfError
 
+from eduplatform.core.api import page_number
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import csrf, db
@@ -40,10 +41,7 @@ def _visible(resource_id: int, action: str):
 
 
 def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_number()
 
 
 # -- home and search -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import make_api_blueprint, page_args, paginated
+from eduplatform.core.api import load_args, make_api_blueprint, page_args, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require, scoped
 from eduplatform.extensions import db
@@ -23,7 +23,7 @@ from eduplatform.schools import (
     services,
 )
 from eduplatform.schools.excel import download
-from eduplatform.schools.models import StudentProfile, StudentStatus, TeacherProfile
+from eduplatform.schools.models import StudentProfile, TeacherProfile
 from eduplatform.schools.schemas import (
     CampusInputSchema,
     CampusSchema,
@@ -41,6 +41,7 @@ from eduplatform.schools.schemas import (
     ReceivingPointSchema,
     SchoolSchema,
     StudentInputSchema,
+    StudentListArgsSchema,
     StudentSchema,
     StudentStatusSchema,
     TeacherInputSchema,
@@ -337,8 +338,7 @@ def list_students(code: str):
     ---
     get:
       parameters:
-        - {name: class_id, in: query, schema: {type: integer}}
-        - {name: status, in: query, schema: {type: string, enum: [enrolled, transferred, graduated, all]}}
+        - {in: query, schema: StudentListArgsSchema}
         - {name: page, in: query, schema: {type: integer}}
         - {name: per_page, in: query, schema: {type: integer}}
       responses:
@@ -347,13 +347,11 @@ def list_students(code: str):
     """
     school = _school(code, permissions.can_view_roster, "school.students")
     query = sa.select(StudentProfile).where(StudentProfile.school_id == school.id)
-    status = request.args.get("status", "enrolled")
-    if status != "all":
-        if status not in {s.value for s in StudentStatus}:
-            raise ValidationFailed("status 须为 enrolled、transferred、graduated 或 all")
-        query = query.where(StudentProfile.status == status)
-    if request.args.get("class_id", type=int):
-        query = query.where(StudentProfile.class_id == request.args.get("class_id", type=int))
+    args = load_args(StudentListArgsSchema())
+    if args["status"] != "all":
+        query = query.where(StudentProfile.status == args["status"])
+    if args["class_id"]:
+        query = query.where(StudentProfile.class_id == args["class_id"])
     return paginated(query.order_by(StudentProfile.student_no), StudentSchema())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from eduplatform.core.api import BoundedInteger, Id, one_of
 from eduplatform.orgs.models import Stage
 from eduplatform.schools.models import (
     EquipmentCategory,
@@ -65,18 +66,26 @@ class CampusInputSchema(Schema):
     is_main = fields.Boolean(load_default=False)
 
 
+class StudentListArgsSchema(Schema):
+    """Filters of a school's student list (API and page)."""
+
+    class_id = Id(load_default=None)
+    status = fields.String(load_default="enrolled", validate=one_of(["all", *(s.value for s in StudentStatus)]))
+    q = fields.String(load_default="")
+
+
 class ClassInputSchema(Schema):
-    grade = fields.Integer(required=True)
+    grade = BoundedInteger(required=True)
     number = fields.Integer(required=True, validate=validate.Range(min=1, max=99, error="班号须在 1–99 之间"))
-    head_teacher_id = _opt(fields.Integer)
+    head_teacher_id = _opt(Id)
 
 
 class ClassUpdateSchema(Schema):
-    head_teacher_id = _opt(fields.Integer)
+    head_teacher_id = _opt(Id)
 
 
 class AssignmentSchema(Schema):
-    class_id = fields.Integer(required=True)
+    class_id = Id(required=True)
     subject = fields.String(required=True, validate=validate.OneOf(SUBJECTS, error="学科不在学科列表中"))
 
 
@@ -99,7 +108,7 @@ class StudentInputSchema(Schema):
     gender = fields.Enum(Gender, by_value=True, required=True)
     id_number = _opt(IdNumberField)
     birth_date = _opt(fields.Date)
-    class_id = fields.Integer(required=True)
+    class_id = Id(required=True)
     guardian_name = _opt(fields.String, validate=validate.Length(max=64))
     guardian_phone = _opt(fields.String, validate=_phone)
 

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_json, make_api_blueprint, page_args
+from eduplatform.core.api import load_args, load_json, make_api_blueprint, page_args
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
@@ -24,13 +24,17 @@ from eduplatform.workflow.permissions import (
 from eduplatform.workflow.schemas import (
     CalendarDayInputSchema,
     CalendarDaySchema,
+    CalendarYearArgsSchema,
     ChaseInputSchema,
     EventSchema,
     InstanceSchema,
     NoticeReadSchema,
     NoticeSchema,
+    ProcessVersionArgsSchema,
+    TaskListArgsSchema,
     TaskSchema,
     TransitionInputSchema,
+    WorkingDaysArgsSchema,
     available_payload,
 )
 from eduplatform.workflow.tasks import done_query, todo_query
@@ -39,12 +43,7 @@ bp = make_api_blueprint("workflow_api", __name__)
 
 
 def _version_arg() -> int | None:
-    raw = request.args.get("version")
-    if raw in (None, ""):
-        return None
-    if not raw.isdigit():
-        raise ValidationFailed("version 须为正整数", fields={"version": ["须为正整数"]})
-    return int(raw)
+    return load_args(ProcessVersionArgsSchema())["version"]
 
 
 def _process(key: str):
@@ -80,7 +79,7 @@ def get_process(key):
     ---
     get:
       parameters:
-        - {name: version, in: query, schema: {type: integer}, description: 默认最新版本}
+        - {in: query, schema: ProcessVersionArgsSchema}
       responses:
         200:
           description: 流程定义与图数据
@@ -107,7 +106,7 @@ def export_bpmn(key):
     ---
     get:
       parameters:
-        - {name: version, in: query, schema: {type: integer}}
+        - {in: query, schema: ProcessVersionArgsSchema}
       responses:
         200:
           description: BPMN 2.0 XML
@@ -158,18 +157,15 @@ def list_tasks():
     ---
     get:
       parameters:
-        - {name: list, in: query, schema: {type: string, enum: [todo, done]}}
-        - {name: process, in: query, schema: {type: string}}
+        - {in: query, schema: TaskListArgsSchema}
         - {name: page, in: query, schema: {type: integer}}
         - {name: per_page, in: query, schema: {type: integer}}
       responses:
         200:
           description: 分页 {items, page, per_page, total, pages}；待办项含 transitions（可执行的操作及其 version）
     """
-    which = request.args.get("list", "todo")
-    if which not in ("todo", "done"):
-        raise ValidationFailed("list 须为 todo 或 done", fields={"list": ["须为 todo 或 done"]})
-    process_key = request.args.get("process") or None
+    args = load_args(TaskListArgsSchema())
+    which, process_key = args["list"], args["process"]
     query = (todo_query if which == "todo" else done_query)(current_user, process_key)
     page, per_page = page_args()
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -358,16 +354,14 @@ def calendar_list():
     ---
     get:
       parameters:
-        - {name: year, in: query, schema: {type: integer}}
+        - {in: query, schema: CalendarYearArgsSchema}
       responses:
         200:
           description: "{year, items: [{day, kind, kind_label, name}]}"
     """
     require(can_view_processes(current_user), action="calendar.read")
-    year = request.args.get("year", str(date.today().year))
-    if not year.isdigit() or not 2000 <= int(year) <= 2100:
-        raise ValidationFailed("year 须为 2000–2100 的年份", fields={"year": ["年份无效"]})
-    return {"year": int(year), "items": CalendarDaySchema(many=True).dump(services.calendar_days(int(year)))}
+    year = load_args(CalendarYearArgsSchema())["year"] or date.today().year
+    return {"year": year, "items": CalendarDaySchema(many=True).dump(services.calendar_days(year))}
 
 
 @bp.get("/calendar/working-days")
@@ -377,19 +371,16 @@ def working_days():
     ---
     get:
       parameters:
-        - {name: start, in: query, required: true, schema: {type: string, format: date}}
-        - {name: days, in: query, required: true, schema: {type: integer}}
+        - {in: query, schema: WorkingDaysArgsSchema}
       responses:
         200:
           description: "{start, days, date}"
     """
     require(can_view_processes(current_user), action="calendar.read")
-    start = _date(request.args.get("start"), "start")
-    days = request.args.get("days", "")
-    if not days.isdigit() or int(days) > 365:
-        raise ValidationFailed("days 须为 0–365 的整数", fields={"days": ["须为 0–365 的整数"]})
-    result = WorkCalendar.load().add_working_days(start, int(days))
-    return {"start": start.isoformat(), "days": int(days), "date": result.isoformat()}
+    args = load_args(WorkingDaysArgsSchema())
+    start, days = args["start"], args["days"]
+    result = WorkCalendar.load().add_working_days(start, days)
+    return {"start": start.isoformat(), "days": days, "date": result.isoformat()}
 
 
 @bp.put("/calendar/<day>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from eduplatform.accounts.models import Role
+from eduplatform.core.api import BoundedInteger, Id, one_of
 from eduplatform.core.db import utcnow
 from eduplatform.workflow import engine
 from eduplatform.workflow.models import DayKind
@@ -119,12 +120,32 @@ class TransitionInputSchema(Schema):
     data = fields.Dict(load_default=dict, metadata={"description": "本步骤可编辑的表单字段"})
 
 
+# --- query args ----------------------------------------------------------------------------------
+
+class ProcessVersionArgsSchema(Schema):
+    version = BoundedInteger(min=1, load_default=None, metadata={"description": "流程定义版本（默认最新）"})
+
+
+class TaskListArgsSchema(Schema):
+    list = fields.String(load_default="todo", validate=one_of(["todo", "done"]))
+    process = fields.String(load_default=None)
+
+
+class CalendarYearArgsSchema(Schema):
+    year = BoundedInteger(min=2000, max=2100, load_default=None)
+
+
+class WorkingDaysArgsSchema(Schema):
+    start = fields.Date(required=True, error_messages={"required": "请提供 start", "invalid": "日期格式应为 YYYY-MM-DD"})
+    days = BoundedInteger(min=0, max=365, required=True, error_messages={"required": "请提供 days"})
+
+
 class ChaseInputSchema(Schema):
     message = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class NoticeReadSchema(Schema):
-    ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    ids = fields.List(Id(), load_default=None, allow_none=True)
 
 
 class CalendarDayInputSchema(Schema):

@@ -10,6 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.accounts.models import SOLE_ROLES, Role, User
+from eduplatform.core.api import load_args
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
@@ -17,6 +18,7 @@ from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.workflow import bp, bpmn, engine, forms, modelling, notices, registry, services
 from eduplatform.workflow.models import DayKind, TaskStatus, WorkflowTask
 from eduplatform.workflow.permissions import can_edit_calendar, can_view_instance, can_view_processes
+from eduplatform.workflow.schemas import CalendarYearArgsSchema, ProcessVersionArgsSchema
 from eduplatform.workflow.tasks import done_query, todo_query
 
 
@@ -196,8 +198,10 @@ def process_list():
 
 
 def _version() -> int | None:
-    raw = request.args.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    try:
+        return load_args(ProcessVersionArgsSchema())["version"]
+    except ValidationFailed:
+        return None  # a page shows the newest version rather than an error
 
 
 @bp.get("/processes/<key>")
@@ -249,8 +253,10 @@ def division_tree():
 @login_required
 def calendar_page():
     require(can_edit_calendar(current_user), action="calendar.read")
-    year_arg = request.args.get("year", "")
-    year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else date.today().year
+    try:
+        year = load_args(CalendarYearArgsSchema())["year"] or date.today().year
+    except ValidationFailed:
+        year = date.today().year
     days = services.calendar_days(year)
     return render_template("workflow/calendar.html", year=year, days=days, kinds=list(DayKind))
 

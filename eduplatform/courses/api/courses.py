@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import page_args, paginated
+from eduplatform.core.api import load_args, page_args, paginated
 from eduplatform.core.permissions import require
 from eduplatform.courses import access, catalogue, permissions, structure
 from eduplatform.courses.api import bp
 from eduplatform.courses.api.common import load_input
 from eduplatform.courses.models import Course
 from eduplatform.courses.schemas import (
+    CatalogueArgsSchema,
     ChapterInSchema,
     ChapterOutSchema,
     CourseDetailSchema,
@@ -33,23 +34,19 @@ def list_courses():
     ---
     get:
       parameters:
-        - {name: q, in: query, schema: {type: string}}
-        - {name: stage, in: query, schema: {type: string}}
-        - {name: subject, in: query, schema: {type: string}}
-        - {name: grade, in: query, schema: {type: string}}
-        - {name: audience, in: query, schema: {type: string, enum: [students, teachers]}}
-        - {name: mine, in: query, schema: {type: integer}}
+        - {in: query, schema: CatalogueArgsSchema}
       responses:
         200:
           description: "{items, page, per_page, total, pages}"
     """
-    filters = {k: request.args.get(k, "") for k in ("stage", "subject", "grade", "audience")}
-    if request.args.get("mine"):
+    args = load_args(CatalogueArgsSchema())
+    filters = {k: args[k] or "" for k in ("stage", "subject", "grade", "audience")}
+    if args["mine"]:
         require(permissions.can_create_course(current_user), action="course.list_mine")
         query = db.select(Course).where(Course.deleted_at.is_(None), Course.id.in_(
             _managed_ids(current_user))).order_by(Course.id.desc())
         return paginated(query, CourseOutSchema())
-    text = request.args.get("q", "").strip()
+    text = args["q"].strip()
     if text:
         page, per_page = page_args()
         results = catalogue.search_courses(current_user, text, filters=filters, page=page, per_page=per_page)

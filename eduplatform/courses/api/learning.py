@@ -7,8 +7,7 @@ from flask import request
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 
-from eduplatform.core.api import paginated
-from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.api import load_args, paginated
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
     access,
@@ -35,9 +34,11 @@ from eduplatform.courses.schemas import (
     EnrolClassSchema,
     EnrolmentOutSchema,
     GradeInSchema,
+    LearnersArgsSchema,
     ProgressOutSchema,
     QuestionInSchema,
     SubmissionInSchema,
+    UserArgsSchema,
 )
 from eduplatform.extensions import db
 
@@ -51,7 +52,7 @@ def list_enrolments(course_id: int):
     ---
     get:
       parameters:
-        - {name: status, in: query, schema: {type: string}}
+        - {in: query, schema: LearnersArgsSchema}
       responses:
         200:
           description: "{items, page, per_page, total, pages}"
@@ -60,12 +61,8 @@ def list_enrolments(course_id: int):
     if not permissions.can_oversee_course(current_user, course):
         query = sa.select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id == current_user.id)
         return paginated(query, EnrolmentOutSchema())
-    status = request.args.get("status", "active")
-    try:
-        wanted = None if status == "all" else EnrolmentStatus(status)
-    except ValueError:
-        raise ValidationFailed("status 取值不正确", fields={"status": ["active/pending/rejected/withdrawn/all"]}) \
-            from None
+    status = load_args(LearnersArgsSchema())["status"]
+    wanted = None if status == "all" else EnrolmentStatus(status)
     return paginated(enrolment.learners_query(course, status=wanted), EnrolmentOutSchema())
 
 
@@ -216,7 +213,7 @@ def lesson_progress(lesson_id: int):
     ---
     get:
       parameters:
-        - {name: user_id, in: query, schema: {type: integer}}
+        - {in: query, schema: UserArgsSchema}
       responses:
         200:
           content:
@@ -224,7 +221,7 @@ def lesson_progress(lesson_id: int):
               schema: ProgressOutSchema
     """
     lesson = access.lesson_for(lesson_id)
-    user_id = request.args.get("user_id", type=int)
+    user_id = load_args(UserArgsSchema())["user_id"]
     if user_id is not None and user_id != current_user.id:
         require(permissions.can_oversee_course(current_user, lesson.course), action="lesson.progress_of_other",
                 obj=lesson)

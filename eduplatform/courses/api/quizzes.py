@@ -5,11 +5,11 @@ through the question bank's `/api/v1/exams/<exam_id>/attempt…` endpoints (alwa
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
 from flask_login import current_user, login_required
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from eduplatform.accounts.models import User
+from eduplatform.core.api import Id, load_args
 from eduplatform.core.errors import NotFound
 from eduplatform.core.permissions import require
 from eduplatform.courses import access, permissions, quizzes
@@ -18,12 +18,12 @@ from eduplatform.courses.api.common import load_input
 from eduplatform.courses.enrolment import find_enrolment
 from eduplatform.courses.models import Enrolment, Lesson
 from eduplatform.courses.retry import begin_write, retry_on_lock
+from eduplatform.courses.schemas import UserArgsSchema
 from eduplatform.extensions import db
 
 
 class GrantInSchema(Schema):
-    user_id = fields.Integer(required=True, error_messages={"required": "请指定学员（user_id）",
-                                                            "invalid": "user_id 须为整数"})
+    user_id = Id(required=True, error_messages={"required": "请指定学员（user_id）", "invalid": "user_id 须为正整数"})
 
 
 def _state(lesson: Lesson, user) -> dict:
@@ -41,13 +41,13 @@ def quiz_state(lesson_id: int):
     ---
     get:
       parameters:
-        - {name: user_id, in: query, schema: {type: integer}}
+        - {in: query, schema: UserArgsSchema}
       responses:
         200:
           description: "{status, attempts_used, attempts_allowed, attempts_remaining, best_score, attempts: [...]}"
     """
     lesson = access.lesson_for(lesson_id)
-    user_id = request.args.get("user_id", type=int)
+    user_id = load_args(UserArgsSchema())["user_id"]
     if user_id is not None and user_id != current_user.id:
         require(permissions.can_oversee_course(current_user, lesson.course), action="quiz.state_of_other",
                 obj=lesson)

@@ -6,11 +6,12 @@ from flask import request
 from flask_login import current_user, login_required
 
 from eduplatform.accounts.models import User
+from eduplatform.core.api import load_args
 from eduplatform.core.errors import NotFound
 from eduplatform.core.permissions import require
 from eduplatform.courses import permissions, training
 from eduplatform.courses.api import bp
-from eduplatform.courses.schemas import TrainingRecordOutSchema
+from eduplatform.courses.schemas import TrainingRecordOutSchema, UserArgsSchema
 from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
@@ -23,12 +24,12 @@ def training_records():
     ---
     get:
       parameters:
-        - {name: user_id, in: query, schema: {type: integer}}
+        - {in: query, schema: UserArgsSchema}
       responses:
         200:
           description: "{teacher, year, year_hours, cycle: [first, last], cycle_hours, target, met, by_year, records}"
     """
-    user_id = request.args.get("user_id", type=int)
+    user_id = load_args(UserArgsSchema())["user_id"]
     teacher = current_user if user_id is None else db.session.get(User, user_id)
     if teacher is None:
         raise NotFound("用户不存在")

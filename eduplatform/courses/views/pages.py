@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import page_args
+from eduplatform.core.api import load_args, page_args
 from eduplatform.courses import access, bp, catalogue, completion, enrolment, permissions
 from eduplatform.courses.models import Course, CourseAudience, EnrolmentStatus
+from eduplatform.courses.schemas import CatalogueArgsSchema
 from eduplatform.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.questions.vocab import GRADES, SUBJECTS
@@ -16,8 +17,9 @@ from eduplatform.questions.vocab import GRADES, SUBJECTS
 @bp.get("/", endpoint="catalogue")
 @login_required
 def catalogue_page():
-    filters = {k: request.args.get(k, "") for k in ("stage", "subject", "grade", "audience")}
-    text = request.args.get("q", "").strip()
+    args = load_args(CatalogueArgsSchema())
+    filters = {k: str(args[k] or "") for k in ("stage", "subject", "grade", "audience")}
+    text = args["q"].strip()
     page, per_page = page_args()
     facets = {}
     if text:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 
-from eduplatform.core.api import load_json, page_args, paginated
+from eduplatform.core.api import Id, load_args, load_json, page_args, paginated
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
@@ -13,6 +14,7 @@ from eduplatform.questions import knowledge, permissions, services, transfer
 from eduplatform.questions.api import bp
 from eduplatform.questions.schemas import (
     KnowledgePointInSchema,
+    QuestionFilterArgsSchema,
     QuestionInSchema,
     QuestionSchema,
     QuestionVersionSchema,
@@ -20,22 +22,13 @@ from eduplatform.questions.schemas import (
 from eduplatform.questions.services import QuestionFilters
 
 
-def filters_from_args(args) -> QuestionFilters:
-    def integer(name):
-        value = args.get(name)
-        if value in (None, ""):
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            raise ValidationFailed(f"参数 {name} 须为整数", fields={name: ["须为整数"]}) from None
-
-    return QuestionFilters(text=(args.get("q") or "").strip()[:200], type=args.get("type") or None,
-                           difficulty=integer("difficulty"), subject=args.get("subject") or None,
-                           stage=args.get("stage") or None, grade=args.get("grade") or None,
-                           knowledge_point=integer("knowledge_point"), tag=args.get("tag") or None,
-                           usage=args.get("usage") or None, mine=args.get("mine") in ("1", "true"),
-                           sort=args.get("sort") or "newest")
+def filters_from_args() -> QuestionFilters:
+    """The bank's filters from the query string (QuestionFilterArgsSchema); a bad value → 422."""
+    args = load_args(QuestionFilterArgsSchema())
+    return QuestionFilters(text=args["q"].strip()[:200], type=args["type"], difficulty=args["difficulty"],
+                           subject=args["subject"], stage=args["stage"], grade=args["grade"],
+                           knowledge_point=args["knowledge_point"], tag=args["tag"], usage=args["usage"],
+                           mine=args["mine"] in ("1", "true"), sort=args["sort"])
 
 
 def load_question(question_id: int, *, edit: bool = False):
@@ -52,15 +45,7 @@ def list_questions():
     ---
     get:
       parameters:
-        - {name: q, in: query, schema: {type: string}, description: 全文检索（中文分词）}
-        - {name: type, in: query, schema: {type: string}}
-        - {name: difficulty, in: query, schema: {type: integer}}
-        - {name: subject, in: query, schema: {type: string}}
-        - {name: knowledge_point, in: query, schema: {type: integer}, description: 含下级知识点}
-        - {name: tag, in: query, schema: {type: string}}
-        - {name: usage, in: query, schema: {type: string, enum: ["0", "1-4", "5+"]}}
-        - {name: sort, in: query, schema: {type: string, enum: [newest, usage]}}
-        - {name: mine, in: query, schema: {type: boolean}}
+        - {in: query, schema: QuestionFilterArgsSchema}
         - {name: page, in: query, schema: {type: integer}}
         - {name: per_page, in: query, schema: {type: integer}}
       responses:
@@ -68,7 +53,7 @@ def list_questions():
           description: "{items, page, per_page, total, pages}；全文检索时另有 facets"
     """
     require(permissions.is_author(current_user), action="question.list")
-    f = filters_from_args(request.args)
+    f = filters_from_args()
     if f.text:
         page, per_page = page_args()
         found, results = services.search_questions(current_user, f, page, per_page)
@@ -284,11 +269,11 @@ def export():
 def export_selection(args):
     if args.get("ids"):
         try:
-            ids = [int(i) for i in args["ids"].split(",") if i.strip()]
-        except ValueError:
+            ids = [Id().deserialize(i.strip()) for i in args["ids"].split(",") if i.strip()]
+        except ValidationError:
             raise ValidationFailed("ids 须为逗号分隔的整数", fields={"ids": ["格式不正确"]}) from None
         return transfer.visible_by_ids(current_user, ids[:5000])
-    query = services.filter_query(current_user, filters_from_args(args)).limit(5000)
+    query = services.filter_query(current_user, filters_from_args()).limit(5000)
     return list(db.session.scalars(query))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import page_number
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
@@ -32,8 +33,8 @@ class SearchPage:
 @login_required
 def question_list():
     require(permissions.is_author(current_user), action="question.list")
-    f = filters_from_args(request.args)
-    page_no = request.args.get("page", 1, type=int)
+    f = filters_from_args()
+    page_no = page_number()
     facets = {}
     if f.text:
         found, results = services.search_questions(current_user, f, page_no, per_page())

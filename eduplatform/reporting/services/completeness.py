@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
 
+from eduplatform.core.converters import MAX_INT
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import NotFound
 from eduplatform.extensions import db
@@ -163,6 +164,8 @@ def schools(task: ReportTask, scope: OrgUnit, *, district: str | None = None, st
                 district_id = int(district)
             except ValueError as exc:
                 raise NotFound("没有这个区县") from exc
+            if not 0 < district_id <= MAX_INT:  # no such row, and past the id column the driver fails
+                raise NotFound("没有这个区县")
             query = query.where(Submission.district_id == district_id)
     if status:
         query = query.where(Submission.status == status)

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.audit.services import record
+from eduplatform.core.api import load_args
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.extensions import db
@@ -25,6 +26,7 @@ from eduplatform.schools.schemas import (
     ClassInputSchema,
     ClassUpdateSchema,
     StudentInputSchema,
+    StudentListArgsSchema,
     StudentStatusSchema,
     TeacherInputSchema,
     load_input,
@@ -236,13 +238,12 @@ def teacher_accounts(code: str):
 
 def _student_query(school):
     query = sa.select(StudentProfile).where(StudentProfile.school_id == school.id)
-    status = request.args.get("status", "enrolled")
-    if status in {s.value for s in StudentStatus}:
-        query = query.where(StudentProfile.status == status)
-    class_id = request.args.get("class_id", type=int)
-    if class_id:
-        query = query.where(StudentProfile.class_id == class_id)
-    q = request.args.get("q", "").strip()
+    args = load_args(StudentListArgsSchema())
+    if args["status"] != "all":
+        query = query.where(StudentProfile.status == args["status"])
+    if args["class_id"]:
+        query = query.where(StudentProfile.class_id == args["class_id"])
+    q = args["q"].strip()
     if q:
         query = query.where(StudentProfile.name.contains(q) | StudentProfile.student_no.contains(q))
     return query.order_by(StudentProfile.student_no)
