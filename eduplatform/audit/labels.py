@@ -17,6 +17,8 @@ KIND_LABELS = {
     "login.succeeded": "登录成功", "login.failed": "登录失败", "login.blocked": "登录被阻止（账户锁定）",
     "login.refused": "登录被拒绝", "logout": "退出登录", "session.expired": "会话超时",
     "account.locked": "账户锁定", "account.unlocked": "账户解锁", "password.reset": "重置密码",
+    "address.locked": "来源地址限制登录", "address.unlocked": "解除来源地址限制", "login.throttled": "登录被限制（来源地址）",
+    "storage.repaired": "存储修复（清理残留）",
     "token.issued": "签发接口令牌", "permission.denied": "拒绝访问",
     # accounts, orgs, storage
     "user.created": "新建用户", "user.activated": "启用用户", "user.deactivated": "停用用户",

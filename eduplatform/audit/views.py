@@ -21,7 +21,6 @@ from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
 
-
 def filtered_query():
     """The audit select for the request's filter arguments (shared by the page, CSV and API)."""
     args = load_args(AuditFilterSchema(), message="筛选条件有误")
