@@ -139,9 +139,21 @@ def seal(conn, *, wait: bool = True, recent_only: bool = False, at_most: int | N
     sealed = 0
     while True:
         size = BATCH if at_most is None else min(BATCH, at_most - sealed)
-        rows = conn.execute(unsealed_query(floor).limit(size)).mappings().all()
-        if not rows:
+        # Ids after the floor, then which of them hold a link, then the rows still to seal: index
+        # range scans whose cost does not hang on the planner's statistics (an anti-join planned on
+        # missing statistics — a fresh table, a long transaction — scanned the chain per entry).
+        ids = list(conn.execute(sa.select(entries_t.c.id).where(entries_t.c.id > floor)
+                                .order_by(entries_t.c.id).limit(size)).scalars())
+        if not ids:
             return sealed
+        floor = ids[-1]
+        linked = set(conn.execute(sa.select(chain_t.c.entry_id).where(
+            chain_t.c.entry_id.between(ids[0], floor))).scalars())
+        todo = [i for i in ids if i not in linked]
+        if not todo:
+            continue
+        rows = conn.execute(sa.select(*entries_t.columns).where(entries_t.c.id.in_(todo))
+                            .order_by(entries_t.c.id)).mappings().all()
         links = []
         for row in rows:
             seq += 1
@@ -152,7 +164,6 @@ def seal(conn, *, wait: bool = True, recent_only: bool = False, at_most: int | N
             prev = current
         conn.execute(sa.insert(chain_t), links)
         sealed += len(links)
-        floor = rows[-1]["id"]
         if at_most is not None and sealed >= at_most:
             return sealed
 
