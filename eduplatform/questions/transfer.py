@@ -20,7 +20,7 @@ from eduplatform.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.questions import knowledge
 from eduplatform.questions.formats import get_format
-from eduplatform.questions.formats.base import Problem
+from eduplatform.questions.formats.base import Problem, map_strings
 from eduplatform.questions.models import (
     ImportBatch,
     ImportStatus,
@@ -125,7 +125,8 @@ def preview_import(actor, *, fmt: str, filename: str, raw: bytes, options: dict[
 def store_inline_images(actor, items: list[dict[str, Any]]) -> list[int]:
     """Store the pictures the file carried and point the questions at them (same picture, one file).
 
-    They are served by ``questions.media`` (signed-in users; only question media).
+    They are served by ``questions.media`` to those who may see a question, paper or exam showing
+    them (``permissions.can_view_media``).
     """
     import base64
     import hashlib
@@ -147,18 +148,12 @@ def store_inline_images(actor, items: list[dict[str, Any]]) -> list[int]:
                                         max_size=MAX_IMAGE_BYTES).id
         return f'src="/questions/media/{stored[digest]}"'
 
-    def walk(value):
-        if isinstance(value, str):
-            return _INLINE_IMAGE.sub(replace, value) if "data:image/" in value else value
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        return value
+    def change(text: str) -> str:
+        return _INLINE_IMAGE.sub(replace, text) if "data:image/" in text else text
 
     for item in items:
         for key in ("stem", "analysis", "data"):
-            item[key] = walk(item.get(key))
+            item[key] = map_strings(item.get(key), change)
     return list(stored.values())
 
 
@@ -169,7 +164,6 @@ def inline_media(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The platform's pictures of exported questions inline, so that the file carries them."""
     import base64
 
-    from eduplatform.questions.formats.base import map_strings
     from eduplatform.storage.models import StoredFile
     from eduplatform.storage.registry import get_storage
 

@@ -73,6 +73,22 @@ def map_strings(value: Any, change: Callable[[str], str]) -> Any:
     return value
 
 
+IMAGE_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+
+
+def image_data_uri(data: bytes, what: str) -> str:
+    """A picture a file carried, as an inline data URI (the import then stores it); ``what`` names
+    it in the refusal when it is not a PNG, JPEG, GIF or WebP image."""
+    import base64
+
+    kind = next((ct for magic, ct in IMAGE_MAGIC.items() if data.startswith(magic)), None)
+    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        kind = "image/webp"
+    if kind is None:
+        raise ValueError(f"{what}不是 PNG、JPEG、GIF 或 WebP 图片，无法保留")
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
 def packaged_images(text: str, store: Callable[[str, bytes], str]) -> str:
     """Inline images in ``text`` replaced by what ``store(file name, bytes)`` answers."""
     import base64

@@ -21,7 +21,14 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from eduplatform.questions.formats.base import Format, ParseResult, new_item, packaged_images, register_format
+from eduplatform.questions.formats.base import (
+    Format,
+    ParseResult,
+    image_data_uri,
+    new_item,
+    packaged_images,
+    register_format,
+)
 from eduplatform.questions.formats.gift import strip_category
 from eduplatform.questions.formats.xmlsafe import parse_xml
 from eduplatform.questions.richtext import from_markdown, from_text, sanitize
@@ -38,7 +45,6 @@ TYPE_NAMES = {"calculated": "计算题", "calculatedsimple": "简单计算题", 
 #: The grades Moodle offers (question_bank::fraction_options_full), in percent; others it refuses.
 MOODLE_GRADES = [100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667,
                  14.28571, 12.5, 11.11111, 10, 5, 0]
-IMAGE_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
 CLOZE_KINDS = {"SHORTANSWER": ("shortanswer", {}), "SA": ("shortanswer", {}), "MW": ("shortanswer", {}),
                "SHORTANSWER_C": ("shortanswer", {"case_sensitive": True}),
                "SAC": ("shortanswer", {"case_sensitive": True}), "MWC": ("shortanswer", {"case_sensitive": True}),
@@ -100,13 +106,8 @@ class _Text:
         data = files.get(name)
         if data is None:
             raise ValueError(f"引用的文件 {name} 不在题目中（@@PLUGINFILE@@）")
-        kind = next((ct for magic, ct in IMAGE_MAGIC.items() if data.startswith(magic)), None)
-        if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            kind = "image/webp"
-        if kind is None:
-            raise ValueError(f"嵌入文件 {name} 不是 PNG、JPEG、GIF 或 WebP 图片，无法保留")
         # The import stores inline images through the storage service (transfer.store_inline_images).
-        return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+        return image_data_uri(data, f"嵌入文件 {name} ")
 
 
 def parse(raw: bytes) -> ParseResult:

@@ -29,6 +29,7 @@ from eduplatform.questions.formats.base import (
     Format,
     ParseResult,
     extras_lost,
+    image_data_uri,
     map_strings,
     new_item,
     packaged_images,
@@ -131,12 +132,9 @@ def open_package(raw: bytes, what: str) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(raw))
 
 
-IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
-
 
 def package_image(archive: zipfile.ZipFile | None, base: str | None, href: str) -> str:
     """A package file referenced by an item, as an inline image (the import then stores it)."""
-    import base64
     from urllib.parse import unquote
 
     if href.startswith(("data:", "/questions/media/")):
@@ -148,12 +146,7 @@ def package_image(archive: zipfile.ZipFile | None, base: str | None, href: str) 
         data = archive.read(path)
     except KeyError:
         raise ValueError(f"引用的文件 {href} 不在内容包中") from None
-    kind = next((ct for magic, ct in IMAGE_TYPES.items() if data.startswith(magic)), None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "image/webp"
-    if kind is None:
-        raise ValueError(f"文件 {href} 不是 PNG、JPEG、GIF 或 WebP 图片，无法保留")
-    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+    return image_data_uri(data, f"文件 {href} ")
 
 
 def inline_package_images(root, archive, base: str | None) -> None:
