@@ -183,7 +183,7 @@ def server(own_database, city, tmp_path_factory):
     log = data_dir / "gunicorn.log"
     env = {**os.environ, "EDU_ENV": "development", "EDU_DATA_DIR": str(data_dir),
            "EDU_DATABASE_URL": own_database, "SECRET_KEY": "rush",
-           "EDU_PASSWORD_MAX_AGE_DAYS": "0"}
+           "EDU_PASSWORD_MAX_AGE_DAYS": "0", "EDU_TRUSTED_PROXIES": "1"}  # as behind nginx
     env.pop("EDU_TEST_DATABASE_URL", None)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
