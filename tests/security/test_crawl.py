@@ -86,14 +86,16 @@ def crawl(client) -> tuple[int, list[str]]:
         response = client.get(url)
         fetched += 1
         status = response.status_code
+        page = response.get_data(as_text=True) if status == 200 and response.mimetype == "text/html" else None
+        response.close()  # a streamed download (CSV export) ends here, inside its own request context
         if status >= 500 or status in (403, 404):
             problems.append(f"{status} {url} ← {referrer}")
             continue
         if status in (301, 302, 303, 307, 308):
             targets = [response.headers["Location"]]
-        elif status == 200 and response.mimetype == "text/html":
+        elif page is not None:
             parser = LinkParser()
-            parser.feed(response.get_data(as_text=True))
+            parser.feed(page)
             targets = parser.links
         else:
             continue
