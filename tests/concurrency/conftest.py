@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import sqlalchemy as sa
 
 from eduplatform import ROOT_DIR, create_app
 from eduplatform.extensions import db
+from tests.fixtures.storage import free_port
 
 PASSWORD = "Rush#Pass2026"
 #: 50 schools in the deadline rush, 8 more for the mixed-writes threads
@@ -45,12 +45,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/concurrency/" in str(item.fspath):
             item.add_marker(pytest.mark.concurrency)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

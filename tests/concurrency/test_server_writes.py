@@ -7,7 +7,6 @@ locked" at once (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
@@ -17,21 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from tests.concurrency.conftest import PASSWORD, RUSH_SCHOOLS
+from tests.resources.conftest import make_pptx
 
 MIXED_SECONDS = 10
 MIXED_THREADS = 8
-
-
-def _pptx(text: str) -> bytes:
-    from pptx import Presentation
-
-    deck = Presentation()
-    slide = deck.slides.add_slide(deck.slide_layouts[1])
-    slide.shapes.title.text = text
-    slide.placeholders[1].text = text
-    out = io.BytesIO()
-    deck.save(out)
-    return out.getvalue()
 
 
 def client_session(n: int) -> requests.Session:
@@ -117,7 +105,7 @@ def test_mixed_writes_lose_nothing(server, city, database):
                 body = {"type": "courseware", "title": title, "description": "并发上传", "stage": "初中",
                         "subject": "数学", "grade": "九年级", "keywords": "并发"}
                 r = http.post(f"{url}/api/v1/resources", data=body, headers=teacher, timeout=60,
-                              files={"file": (f"k{n}-{step}.pptx", _pptx(title))})
+                              files={"file": (f"k{n}-{step}.pptx", make_pptx(title))})
                 note(kind, r)
                 if r.status_code == 201:
                     with lock:
