@@ -60,7 +60,7 @@ class Config:
     #: `flask check` lists temp files / incomplete multipart uploads older than this (hours) as
     #: stale, and `flask check --repair` removes them (a killed upload leaves one behind).
     STORAGE_STALE_TEMP_HOURS = _env_int("EDU_STORAGE_STALE_TEMP_HOURS", 24)
-    #: The archive inspector (eduplatform/storage/inspect.py), for every ZIP-based upload or import;
+    #: The archive inspector (eduplatform/core/storage/inspect.py), for every ZIP-based upload or import;
     #: SCORM, offline packages and the question/Excel imports set tighter or looser limits of their own.
     ARCHIVE_MAX_ENTRIES = _env_int("EDU_ARCHIVE_MAX_ENTRIES", 20_000)
     ARCHIVE_MAX_EXPANDED_BYTES = _env_int("EDU_ARCHIVE_MAX_EXPANDED_BYTES", 1024**3)

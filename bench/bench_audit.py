@@ -26,7 +26,7 @@ import flask_migrate
 import sqlalchemy as sa
 
 from eduplatform import create_app
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ import flask_migrate
 import sqlalchemy as sa
 
 from eduplatform import create_app
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 TYPES = ["single", "multiple", "true_false", "fill_blank", "numerical", "matching", "essay"]
 WEIGHTS = [35, 15, 15, 15, 5, 5, 10]

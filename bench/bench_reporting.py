@@ -81,7 +81,7 @@ def make_app(url: str, data_dir: str):
 def build_tree(n_schools: int) -> dict:
     import sqlalchemy as sa
 
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.orgs.models import OrgType, OrgUnit, Stage
     from eduplatform.orgs.services import create_org_unit
 
@@ -114,7 +114,7 @@ def fill_all(task, spec, seed=7) -> int:
     import sqlalchemy as sa
 
     from eduplatform.core.db import utcnow
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.reporting.models import Submission
 
     rnd = random.Random(seed)
@@ -152,7 +152,7 @@ sys.path.insert(0, {str(ROOT / 'bench')!r})
 from bench_reporting import make_app
 app = make_app({url!r}, {data_dir!r})
 with app.app_context():
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.orgs.models import OrgUnit
     from eduplatform.reporting.models.tasks import ReportTask
     from eduplatform.reporting.services import excel
@@ -208,7 +208,7 @@ def main() -> None:
     import flask_migrate
     import sqlalchemy as sa
 
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     figures = {}
     with app.app_context():

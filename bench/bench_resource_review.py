@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from eduplatform import create_app
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 
@@ -78,9 +78,9 @@ class NoSearch:
 
 
 def engine_figures(tmp: Path, n: int, with_search: bool) -> None:
+    from eduplatform.core.storage.models import StoredFile
     from eduplatform.resources import review
     from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion, ReviewState
-    from eduplatform.storage.models import StoredFile
 
     app = make_app(tmp, "engine")
     if not with_search:

@@ -70,11 +70,11 @@ def build_database(app, n: int) -> None:
     import sqlalchemy as sa
 
     from eduplatform.accounts.models import Role, User, UserRole
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
+    from eduplatform.core.storage.models import StoredFile
     from eduplatform.orgs.models import OrgType, Stage
     from eduplatform.orgs.services import create_org_unit
     from eduplatform.resources.models import Resource, ResourceVersion
-    from eduplatform.storage.models import StoredFile
 
     with app.app_context():
         flask_migrate.upgrade()
@@ -157,7 +157,7 @@ def build_or_reuse(n: int, rebuild: bool):
     build_database(app, n)
     t1 = time.perf_counter()
     print(f"database: {n:,} resources inserted in {t1 - t0:.0f} s")
-    from eduplatform.search import registry
+    from eduplatform.core.search import registry
 
     with app.app_context():
         indexed = registry.reindex(batch_size=2000)
@@ -174,9 +174,9 @@ def measure_search(app, runs: int, baseline: str | None = None) -> None:
     from whoosh import index as whoosh_index
 
     from eduplatform.accounts.models import User
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
+    from eduplatform.core.search.registry import get_search
     from eduplatform.resources.search import search_resources
-    from eduplatform.search.registry import get_search
 
     common, rare = bench_search.COMMON, bench_search.RARE
     with app.app_context():
@@ -307,7 +307,7 @@ def serve(data_dir: str, port: int, backend: str, endpoint: str | None) -> None:
         flask_migrate.upgrade()
         from eduplatform.accounts.models import Role
         from eduplatform.accounts.services import create_user
-        from eduplatform.extensions import db
+        from eduplatform.core.extensions import db
         from eduplatform.orgs.models import OrgType, Stage
         from eduplatform.orgs.services import create_org_unit
 

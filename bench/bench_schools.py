@@ -78,7 +78,7 @@ def make_app(database_url: str | None, data_dir: str):
     import sqlalchemy as sa
 
     from eduplatform import create_app
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     url = database_url or f"sqlite:///{data_dir}/bench.db"
     app = create_app({"ENV_NAME": "testing", "DATA_DIR": data_dir, "SQLALCHEMY_DATABASE_URI": url,
@@ -117,7 +117,7 @@ def roster_workbook(students: int, rng: random.Random) -> bytes:
 def bench_import(app, students: int) -> dict:
     from eduplatform.accounts.models import Role
     from eduplatform.accounts.services import create_user
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.orgs.models import OrgType, Stage
     from eduplatform.orgs.services import create_org_unit
     from eduplatform.schools import roster_import, services
@@ -156,7 +156,7 @@ def populate_city(app, schools: int, per_school: int) -> None:
 
     from eduplatform.accounts.models import Role
     from eduplatform.accounts.services import create_user
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.orgs.models import OrgType, OrgUnit
     from eduplatform.orgs.services import create_org_unit
     from eduplatform.schools.models import (
@@ -224,7 +224,7 @@ def populate_city(app, schools: int, per_school: int) -> None:
 def bench_dashboard(app, runs: int) -> dict:
     import sqlalchemy as sa
 
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.orgs.services import find_org
     from eduplatform.schools import indicators
     from eduplatform.schools.models import StudentProfile
@@ -279,7 +279,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-schools-") as data_dir:
         app = make_app(args.database_url, data_dir)
         with app.app_context():
-            from eduplatform.extensions import db
+            from eduplatform.core.extensions import db
 
             dialect = db.engine.dialect.name
         print(f"database: {dialect}")

@@ -20,7 +20,7 @@
    searcher opened once and reused; no facets/filters). Runs alternate. The first query of each
    term is reported separately ("cold": it reads that term's postings and bitmaps).
    With ``--baseline`` (an older ``whoosh_backend.py``, e.g. ``git show
-   main:eduplatform/search/whoosh_backend.py > /tmp/old.py``) the old backend runs on the same
+   main:eduplatform/core/search/whoosh_backend.py > /tmp/old.py``) the old backend runs on the same
    index in the same loop — before and after in one run — with the overlap of the two top-20s.
 4. Other platform queries: sorts, the common words without ACL/facets/filters and with facet
    filters, a deep page — each with bare Whoosh for the same text in the same loop.
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from eduplatform.search.base import SearchDocument, SearchQuery
+from eduplatform.core.search.base import SearchDocument, SearchQuery
 
 GENERATOR_VERSION = 1
 #: Where built indexes are cached between runs (``--out-dir`` or $EDU_BENCH_OUT overrides).
@@ -191,10 +191,10 @@ def load() -> str:
 def backend_module(path: str | None = None):
     """The platform's ``whoosh_backend`` module, or an older copy of it loaded from ``path``."""
     if path is None:
-        from eduplatform.search import whoosh_backend
+        from eduplatform.core.search import whoosh_backend
 
         return whoosh_backend
-    spec = importlib.util.spec_from_file_location("eduplatform.search._baseline_backend", path)
+    spec = importlib.util.spec_from_file_location("eduplatform.core.search._baseline_backend", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -441,7 +441,7 @@ def rss_mb() -> float:
 
 def measure_cache_memory(index_dir: Path, queries: int) -> None:
     """RSS growth of a fresh backend (result cache on, the defaults) over many different searches."""
-    from eduplatform.search.whoosh_backend import WhooshSearch
+    from eduplatform.core.search.whoosh_backend import WhooshSearch
 
     rng = random.Random(7)
     backend = WhooshSearch(index_dir)

@@ -118,13 +118,13 @@ def _minio_client(endpoint):
 
 
 def _minio_storage(endpoint, part_mb):
-    from eduplatform.storage.minio_backend import MinioStorage
+    from eduplatform.core.storage.minio_backend import MinioStorage
 
     return MinioStorage(endpoint, "bench", "bench", BUCKET, part_size=part_mb * MiB)
 
 
 def run_case(case: str, size: int, workdir: Path, endpoint: str | None, part_mb: int) -> dict:
-    from eduplatform.storage.filesystem import FileSystemStorage
+    from eduplatform.core.storage.filesystem import FileSystemStorage
 
     result: dict = {"case": case}
     if case == "file-put-platform":

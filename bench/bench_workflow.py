@@ -29,7 +29,7 @@ from eduplatform import create_app, workflow
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.workflow import registry

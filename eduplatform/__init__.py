@@ -68,7 +68,7 @@ def configure_proxy(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from eduplatform.core import api, converters, security
     from eduplatform.core.errors import register_error_handlers
-    from eduplatform.extensions import csrf, db, login_manager, migrate
+    from eduplatform.core.extensions import csrf, db, login_manager, migrate
 
     converters.init_app(app)  # before any route: every <int:…> gets the bounded converter
     db.init_app(app)
@@ -81,8 +81,8 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_services(app: Flask) -> None:
-    from eduplatform.search import registry as search_registry
-    from eduplatform.storage import registry as storage_registry
+    from eduplatform.core.search import registry as search_registry
+    from eduplatform.core.storage import registry as storage_registry
 
     storage_registry.init_app(app)
     search_registry.init_app(app)

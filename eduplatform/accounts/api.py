@@ -19,8 +19,8 @@ from eduplatform.accounts.schemas import (
 )
 from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import admin_scoped, require
-from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
 bp = make_api_blueprint("accounts_api", __name__)

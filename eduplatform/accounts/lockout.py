@@ -17,7 +17,7 @@ from eduplatform.accounts.models import LockKind, LoginFailure, LoginLock, User
 from eduplatform.audit.services import client_ip, record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 #: The one answer to every refused login — unknown name, wrong password, locked account, throttled
 #: address — so that the answer tells nobody which accounts exist or are locked. The hint is for

@@ -29,8 +29,8 @@ from eduplatform.audit.services import client_ip, record
 from eduplatform.core.api import hash_token
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.security import password_problems
-from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")

@@ -9,8 +9,8 @@ from eduplatform.accounts import bp, lockout, permissions, services
 from eduplatform.accounts.forms import ChangePasswordForm, LoginForm, UserCreateForm
 from eduplatform.accounts.models import LoginLock, Role, User
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db, login_manager
 from eduplatform.core.permissions import admin_scoped, require
-from eduplatform.extensions import db, login_manager
 from eduplatform.orgs.services import find_org, visible_units
 
 

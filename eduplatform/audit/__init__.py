@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from eduplatform.core import signals
 from eduplatform.core.templating import NavItem
 
 bp = Blueprint("audit", __name__)
@@ -20,3 +21,10 @@ def init_app(app) -> None:
     from eduplatform.audit import chain, cli  # noqa: F401  (chain: the after-commit sealer)
 
     cli.init_app(app)
+    signals.audited.connect(_record_announced)
+
+
+def _record_announced(realm: str, **details) -> None:
+    from eduplatform.audit.services import record
+
+    record(realm, **details)

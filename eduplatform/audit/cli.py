@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def init_app(app) -> None:

@@ -12,7 +12,7 @@ from flask import has_request_context, request
 
 from eduplatform.audit import chain
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def client_ip() -> str | None:

@@ -14,10 +14,10 @@ from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
 from eduplatform.core.api import load_args
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.streaming import stream_after_request
 from eduplatform.core.templating import LOCAL_TZ
-from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
 

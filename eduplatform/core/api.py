@@ -28,7 +28,7 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 def make_api_blueprint(name: str, import_name: str) -> Blueprint:
     """A blueprint under /api/v1 that answers JSON and takes bearer tokens or a session + CSRF."""
-    from eduplatform.extensions import csrf
+    from eduplatform.core.extensions import csrf
 
     bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
     csrf.exempt(bp)
@@ -179,7 +179,7 @@ def page_number(page: object = None) -> int:
 
 def paginated(query, schema: Schema) -> dict:
     """Run a select for the requested page and wrap it: {"items", "page", "per_page", "total", "pages"}."""
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     page, per_page = page_args()
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -262,7 +262,7 @@ def register_openapi_hook(hook) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from eduplatform.extensions import login_manager
+    from eduplatform.core.extensions import login_manager
 
     @login_manager.request_loader
     def load_user_from_token(req):

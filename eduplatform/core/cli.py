@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def init_app(app: Flask) -> None:
@@ -79,7 +79,7 @@ def create_user(username, password, roles, org_code, display_name, no_change_req
 @with_appcontext
 def reindex() -> None:
     """Rebuild the full-text index from the database."""
-    from eduplatform.search import registry
+    from eduplatform.core.search import registry
 
     total = sum(registry.count_objects(spec) for spec in registry.searchable_kinds())
     with click.progressbar(length=total, label="重建索引", file=sys.stderr) as bar:

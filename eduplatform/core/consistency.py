@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 @dataclass
@@ -69,10 +69,10 @@ def stale_age(hours: float | None = None) -> timedelta:
 def check_consistency(deep: bool = False, *, repair: bool = False,
                       stale_hours: float | None = None) -> ConsistencyReport:
     """Compare; with ``repair``, first remove stale leftovers and old orphan objects."""
-    from eduplatform.search.registry import expected_uids, get_search
-    from eduplatform.storage.base import ObjectNotFound
-    from eduplatform.storage.models import StoredFile
-    from eduplatform.storage.registry import get_storage
+    from eduplatform.core.search.registry import expected_uids, get_search
+    from eduplatform.core.storage.base import ObjectNotFound
+    from eduplatform.core.storage.models import StoredFile
+    from eduplatform.core.storage.registry import get_storage
 
     age = stale_age(stale_hours)
     report = ConsistencyReport(stale_hours=age.total_seconds() / 3600)
@@ -115,9 +115,9 @@ def check_consistency(deep: bool = False, *, repair: bool = False,
 
 def repair_storage(storage, age: timedelta, report: ConsistencyReport) -> None:
     """Remove leftovers of unfinished writes and orphan objects, both older than ``age``; audited."""
-    from eduplatform.audit.services import record
-    from eduplatform.storage.base import ObjectNotFound
-    from eduplatform.storage.models import StoredFile
+    from eduplatform.core.signals import audit
+    from eduplatform.core.storage.base import ObjectNotFound
+    from eduplatform.core.storage.models import StoredFile
 
     for temp in storage.stale_temporaries(age):
         storage.remove_temporary(temp)
@@ -137,6 +137,6 @@ def repair_storage(storage, age: timedelta, report: ConsistencyReport) -> None:
             storage.delete(key)
             report.removed.append(f"孤立对象 {key}")
     if report.removed:
-        record("storage", "storage.repaired", f"存储一致性修复：清理 {len(report.removed)} 项",
-               data={"removed": report.removed[:1000], "older_than_hours": age.total_seconds() / 3600})
+        audit("storage", "storage.repaired", f"存储一致性修复：清理 {len(report.removed)} 项",
+              data={"removed": report.removed[:1000], "older_than_hours": age.total_seconds() / 3600})
         db.session.flush()

@@ -72,7 +72,7 @@ def error_payload(code: str, message: str, fields: dict | None = None) -> dict:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError):
-        from eduplatform.extensions import db
+        from eduplatform.core.extensions import db
 
         db.session.rollback()  # nothing half-written survives a refused request
         if wants_json():
@@ -93,7 +93,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
-        from eduplatform.extensions import db
+        from eduplatform.core.extensions import db
 
         if app.testing:
             raise exc  # let the test see the real traceback

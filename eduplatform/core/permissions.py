@@ -105,7 +105,7 @@ def require(allowed: bool, *, action: str, actor=None, obj=None, message: str | 
         # timeout). The refusal still answers 403, never 500, and the event goes to the error log.
         from flask import current_app
 
-        from eduplatform.extensions import db
+        from eduplatform.core.extensions import db
 
         db.session.rollback()
         current_app.logger.exception("审计记录写入失败（permission.denied）：%s，操作人 %s", summary,

@@ -37,7 +37,7 @@ def enforce_session_rules():
         last_seen = session.get("_last_seen", now)
         if now - last_seen > current_app.config["SESSION_IDLE_SECONDS"]:
             from eduplatform.accounts.services import end_session
-            from eduplatform.extensions import db
+            from eduplatform.core.extensions import db
 
             end_session(current_user._get_current_object(), expired=True)
             db.session.commit()

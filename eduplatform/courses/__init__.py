@@ -49,9 +49,9 @@ def _home_courses(user):
     """The home page's 我的课程 card: the learner's courses in progress, most recent first."""
     if not _learner(user):
         return None
+    from eduplatform.core.extensions import db
     from eduplatform.courses.enrolment import my_enrolments_query
     from eduplatform.courses.models import EnrolmentStatus
-    from eduplatform.extensions import db
 
     rows = [e for e in db.session.scalars(my_enrolments_query(user).limit(12)) if e.status == EnrolmentStatus.ACTIVE]
     return {"rows": rows[:5]}
@@ -64,10 +64,10 @@ def init_app(app):
     from pathlib import Path
 
     from eduplatform import workflow
+    from eduplatform.core.search.registry import register_searchable
     from eduplatform.courses import audiences, enrolment
     from eduplatform.courses.catalogue import course_document
     from eduplatform.courses.models import Course
-    from eduplatform.search.registry import register_searchable
     from eduplatform.workflow.engine import remove_hook
 
     app.config.setdefault("TRAINING_CYCLE_START_YEAR", int(os.environ.get("EDU_TRAINING_CYCLE_START_YEAR", "2021")))
@@ -97,14 +97,14 @@ def init_app(app):
 
 
 def _all_courses():
+    from eduplatform.core.extensions import db
     from eduplatform.courses.models import Course
-    from eduplatform.extensions import db
 
     return db.session.scalars(db.select(Course).where(Course.deleted_at.is_(None)).order_by(Course.id))
 
 
 def _load_enrolment(enrolment_id):
+    from eduplatform.core.extensions import db
     from eduplatform.courses.models import Enrolment
-    from eduplatform.extensions import db
 
     return db.session.get(Enrolment, int(enrolment_id))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses.completion import get_or_create_progress, set_progress
 from eduplatform.courses.models import (
     AssignmentSubmission,
@@ -17,7 +18,6 @@ from eduplatform.courses.models import (
     ProgressStatus,
     SubmissionStatus,
 )
-from eduplatform.extensions import db
 
 REALM = "courses"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -41,7 +41,7 @@ def get_submission(submission_id: int) -> AssignmentSubmission:
 
 
 def submit(actor, lesson: Lesson, enrolment: Enrolment, *, text: str, upload=None) -> AssignmentSubmission:
-    from eduplatform.storage.services import delete_file, store_file
+    from eduplatform.core.storage.services import delete_file, store_file
 
     if lesson.kind != LessonKind.ASSIGNMENT:
         raise Conflict("该课时不是作业", code="not_assignment")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from eduplatform.core.extensions import db
 from eduplatform.courses.models import Course, Enrolment, EnrolmentStatus
-from eduplatform.extensions import db
 
 # --- exam audiences -------------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from eduplatform.audit.services import diff, record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.text.richtext import clean_html, plain_text
 from eduplatform.courses.models import Course, CourseAudience, CourseStatus, Lesson
-from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgUnit, Stage
-from eduplatform.questions.richtext import clean_html, plain_text
 from eduplatform.questions.vocab import GRADES, SUBJECTS
 
 REALM = "courses"
@@ -149,8 +149,8 @@ def catalogue_query(user, *, stage: str = "", subject: str = "", grade: str = ""
 
 def search_courses(user, text: str, *, filters: dict, page: int = 1, per_page: int = 20):
     """Full-text search (jieba) over the courses this user may see; facets for the filters."""
-    from eduplatform.search.base import SearchQuery
-    from eduplatform.search.registry import get_search
+    from eduplatform.core.search.base import SearchQuery
+    from eduplatform.core.search.registry import get_search
 
     acl = [f"courses:{org_id}" for org_id in audience_ids(user)]
     return get_search().search(SearchQuery(
@@ -160,7 +160,7 @@ def search_courses(user, text: str, *, filters: dict, page: int = 1, per_page: i
 
 def course_document(course: Course):
     """How a published course appears in the index; learners under ``visible_org`` may find it."""
-    from eduplatform.search.base import SearchDocument
+    from eduplatform.core.search.base import SearchDocument
 
     if not course.is_published:
         return None

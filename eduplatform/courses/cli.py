@@ -17,9 +17,9 @@ def init_app(app: Flask) -> None:
 @group.command("recompute")
 def recompute() -> None:
     """Recount every learner's course progress (after lessons were changed outside the app)."""
+    from eduplatform.core.extensions import db
     from eduplatform.courses.completion import recompute_course
     from eduplatform.courses.models import Course
-    from eduplatform.extensions import db
 
     courses = db.session.scalars(db.select(Course).where(Course.deleted_at.is_(None))).all()
     for course in courses:

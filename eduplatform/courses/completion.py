@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
+from eduplatform.core.extensions import db
 from eduplatform.courses.models import (
     Course,
     Enrolment,
@@ -32,7 +33,6 @@ from eduplatform.courses.models import (
     LessonProgress,
     ProgressStatus,
 )
-from eduplatform.extensions import db
 
 REALM = "courses"
 DEFAULT_WATCH_PERCENT = 90

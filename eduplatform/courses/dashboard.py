@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from eduplatform.core.extensions import db
 from eduplatform.courses.completion import refresh_pulled
 from eduplatform.courses.enrolment import learners_query
 from eduplatform.courses.models import (
@@ -18,7 +19,6 @@ from eduplatform.courses.models import (
     ProgressStatus,
     SubmissionStatus,
 )
-from eduplatform.extensions import db
 
 
 @dataclass

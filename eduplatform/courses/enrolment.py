@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses import permissions
 from eduplatform.courses.models import (
     Course,
@@ -16,7 +17,6 @@ from eduplatform.courses.models import (
     EnrolmentSource,
     EnrolmentStatus,
 )
-from eduplatform.extensions import db
 
 REALM = "courses"
 PROCESS = "course_enrolment"

@@ -17,10 +17,10 @@ from werkzeug.datastructures import ContentRange
 from werkzeug.http import parse_range_header
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.storage.base import content_disposition
+from eduplatform.core.storage.inspect import ArchiveLimits, inspect_bytes, is_zip
+from eduplatform.core.storage.registry import get_storage
 from eduplatform.courses.models import LessonKind
-from eduplatform.storage.base import content_disposition
-from eduplatform.storage.inspect import ArchiveLimits, inspect_bytes, is_zip
-from eduplatform.storage.registry import get_storage
 
 log = logging.getLogger(__name__)
 

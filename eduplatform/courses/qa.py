@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import NotFound, PermissionDenied
+from eduplatform.core.extensions import db
 from eduplatform.courses import permissions
 from eduplatform.courses.models import Course, Lesson, LessonAnswer, LessonQuestion
-from eduplatform.extensions import db
 
 REALM = "courses"
 

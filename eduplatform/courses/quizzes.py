@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses.completion import find_progress, get_or_create_progress, pass_percent, set_progress
 from eduplatform.courses.models import Course, Enrolment, Lesson, LessonKind, LessonProgress, ProgressStatus
-from eduplatform.extensions import db
 
 DEFAULT_MAX_ATTEMPTS = 3
 

@@ -14,8 +14,8 @@ import html
 import sqlalchemy as sa
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses.models import LessonKind
-from eduplatform.extensions import db
 
 #: Resource formats (resource_specs/vocabularies/format.yaml codes) each lesson kind can play.
 KIND_FORMATS = {

@@ -17,7 +17,7 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 ATTEMPTS = 8
 

@@ -22,10 +22,10 @@ from flask import current_app
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.storage import inspect
+from eduplatform.core.text.xml import local, parse_xml
 from eduplatform.courses.models import Course, ScormFile, ScormPackage
-from eduplatform.extensions import db
-from eduplatform.storage import inspect
-from eduplatform.storage.inspect import local, parse_xml
 
 REALM = "courses"
 DEFAULTS = {"SCORM_MAX_ARCHIVE_BYTES": 512 * 1024 * 1024, "SCORM_MAX_FILES": 5000,
@@ -209,7 +209,7 @@ def launch_path(href: str) -> str:
 # --- import ---------------------------------------------------------------------------------------
 
 def import_package(actor, course: Course, upload) -> ScormPackage:
-    from eduplatform.storage.services import safe_filename, store_file
+    from eduplatform.core.storage.services import safe_filename, store_file
 
     stream = upload.stream
     stream.seek(0)

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses import scorm_cmi
 from eduplatform.courses.completion import get_or_create_progress, set_progress
 from eduplatform.courses.models import Enrolment, Lesson, LessonKind, ScormAttempt, ScormPackage
-from eduplatform.extensions import db
 
 REALM = "courses"
 DONE_12 = ("completed", "passed")

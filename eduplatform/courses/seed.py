@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from eduplatform.accounts.services import find_user
+from eduplatform.core.extensions import db
 from eduplatform.courses import catalogue, completion, enrolment, qa, structure
 from eduplatform.courses.models import Course, CourseAudience, EnrolmentMode, LessonKind
 from eduplatform.courses.samples import make_webm, scorm_zip
-from eduplatform.extensions import db
 
 STUDENT_COURSE = "七年级数学：一元一次方程"
 TRAINING_COURSE = "义务教育数学课程标准（2022年版）解读"

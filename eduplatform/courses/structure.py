@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from eduplatform.audit.services import diff, record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.text.richtext import clean_html
 from eduplatform.courses import media, resources_link
 from eduplatform.courses.completion import recompute_course
 from eduplatform.courses.models import Chapter, Course, Lesson, LessonKind, LessonProgress, ScormPackage
-from eduplatform.extensions import db
-from eduplatform.questions.richtext import clean_html
 
 REALM = "courses"
 MEDIA_KINDS = (LessonKind.VIDEO, LessonKind.AUDIO)
@@ -145,7 +145,7 @@ def _course_package(course: Course, package_id: int):
 
 
 def _attach_file(actor, lesson: Lesson, data: dict, upload) -> None:
-    from eduplatform.storage.services import store_file
+    from eduplatform.core.storage.services import store_file
 
     kind = lesson.kind
     if data.get("resource_id") is not None:

@@ -18,8 +18,8 @@ from flask import current_app
 from eduplatform.accounts.models import Role, User, UserRole
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
+from eduplatform.core.extensions import db
 from eduplatform.courses.models import CourseAudience, Enrolment, TrainingRecord
-from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 REALM = "courses"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def health() -> dict[str, str]:
     """{"database": "ok" | error, "storage": …, "search": …}."""
-    from eduplatform.search.registry import get_search
-    from eduplatform.storage.registry import get_storage
+    from eduplatform.core.search.registry import get_search
+    from eduplatform.core.storage.registry import get_storage
 
     checks = {
         "database": lambda: db.session.execute(sa.text("SELECT 1")).scalar_one(),

@@ -17,8 +17,8 @@ NAV = [NavItem("教育信息网络", "组织机构", "orgs.org_tree", _can_view_
 
 
 def init_app(app):
+    from eduplatform.core.search.registry import register_searchable
     from eduplatform.orgs.models import OrgUnit
     from eduplatform.orgs.search import org_document
-    from eduplatform.search.registry import register_searchable
 
     register_searchable("org", OrgUnit, org_document)

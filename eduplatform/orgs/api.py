@@ -4,8 +4,8 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_json, make_api_blueprint
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.orgs import permissions, services
 from eduplatform.orgs.schemas import OrgCreateSchema, OrgUnitSchema
 

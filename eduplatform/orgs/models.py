@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import TimestampMixin, enum_column
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 class OrgType(enum.StrEnum):

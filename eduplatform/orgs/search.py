@@ -1,6 +1,6 @@
 """How an org unit appears in the full-text index (schools are found by name, e.g. '实验小学')."""
 
-from eduplatform.search.base import SearchDocument
+from eduplatform.core.search.base import SearchDocument
 
 
 def org_document(org) -> SearchDocument | None:

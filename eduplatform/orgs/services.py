@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import ALL_ORGS, admin_scope
-from eduplatform.extensions import db
 from eduplatform.orgs.models import ALLOWED_CHILDREN, ORG_TYPE_LABELS, OrgType, OrgUnit, Stage
 
 

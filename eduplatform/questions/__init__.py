@@ -28,10 +28,10 @@ NAV = [
 
 
 def init_app(app):
+    from eduplatform.core.search.registry import register_searchable
     from eduplatform.questions import cli, indexing
     from eduplatform.questions.models import Question
     from eduplatform.questions.services import question_document
-    from eduplatform.search.registry import register_searchable
 
     register_searchable("question", Question, question_document)
     indexing.install_hooks()

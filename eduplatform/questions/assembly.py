@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import knowledge
 from eduplatform.questions.models import KnowledgePoint, Paper, PaperItem, Question, question_kp_links
 from eduplatform.questions.permissions import visible_condition

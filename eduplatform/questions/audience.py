@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role, User, UserRole
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.questions.models import AudienceKind, ExamAudience
 

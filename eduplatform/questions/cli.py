@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 group = AppGroup("questions", help="题库与在线考试")
 

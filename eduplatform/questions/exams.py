@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import audience as audience_mod
 from eduplatform.questions.models import (
     AttemptStatus,

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 INLINE_MAX = 500
 BATCH = 500
@@ -65,7 +65,7 @@ def _after_commit(session: Session) -> None:
 
 
 def _index(docs) -> None:
-    from eduplatform.search.registry import get_search
+    from eduplatform.core.search.registry import get_search
 
     try:
         get_search().index(docs)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions.models import KnowledgePoint
 from eduplatform.questions.vocab import SUBJECTS
 

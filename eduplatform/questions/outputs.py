@@ -12,8 +12,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from eduplatform.core.text.richtext import plain_text
 from eduplatform.questions.models import Paper
-from eduplatform.questions.richtext import plain_text
 from eduplatform.questions.types import get_type
 from eduplatform.questions.types.builtin import BLANK_RE, letter
 from eduplatform.questions.vocab import grade_label, subject_label

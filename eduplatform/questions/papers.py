@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import permissions
 from eduplatform.questions.models import (
     Exam,

@@ -178,7 +178,7 @@ def can_take_exam(user, exam) -> bool:
 def can_view_media(user, stored) -> bool:
     """A question picture: its uploader (also while an import is only a preview), anyone who may see
     a question or paper that shows it, and the people taking or managing an exam whose paper does."""
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.questions.models import Exam, Paper, PaperItem, Question, QuestionVersion
 
     if stored.created_by_id is not None and stored.created_by_id == getattr(user, "id", None):

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from eduplatform.core.db import utcnow
+from eduplatform.core.text.richtext import plain_text
 from eduplatform.questions.models import AttemptStatus, ExamAttempt, PaperItem
-from eduplatform.questions.richtext import plain_text
 from eduplatform.questions.types import get_type
 from eduplatform.questions.types.builtin import BLANK_RE
 

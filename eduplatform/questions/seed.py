@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.services import find_user
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import assembly, exams, knowledge, services
 from eduplatform.questions.models import AudienceKind, Paper
 

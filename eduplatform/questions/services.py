@@ -9,12 +9,12 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.text.richtext import clean_html, one_line, plain_text
 from eduplatform.orgs.models import Stage
 from eduplatform.questions import knowledge
 from eduplatform.questions.models import KnowledgePoint, Question, QuestionVersion, question_kp_links
 from eduplatform.questions.permissions import acl_tokens, visible_condition
-from eduplatform.questions.richtext import clean_html, one_line, plain_text
 from eduplatform.questions.types import QUESTION_TYPES, TypeDataError, get_type
 from eduplatform.questions.types.builtin import BLANK_RE
 from eduplatform.questions.vocab import GRADES, SUBJECTS, Sharing
@@ -243,8 +243,8 @@ def _escape_like(text: str) -> str:
 
 def search_questions(user, f: QuestionFilters, page: int, per_page: int):
     """Full-text search through the shared search service, with the same filters as facets."""
-    from eduplatform.search.base import SearchQuery
-    from eduplatform.search.registry import get_search
+    from eduplatform.core.search.base import SearchQuery
+    from eduplatform.core.search.registry import get_search
 
     filters: dict[str, Any] = {}
     for name in ("type", "subject", "stage", "grade", "usage"):
@@ -275,8 +275,8 @@ TITLE_CHARS = 120
 
 def question_document(question: Question):
     """How a question appears in the full-text index."""
+    from eduplatform.core.search.base import SearchDocument
     from eduplatform.questions.permissions import question_acl
-    from eduplatform.search.base import SearchDocument
 
     if question.deleted_at is not None:
         return None

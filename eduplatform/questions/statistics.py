@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from eduplatform.core.text.richtext import one_line
 from eduplatform.questions.exams import attempts_of, first_graded_attempts, submit_expired_for_exam
 from eduplatform.questions.models import AttemptStatus, Exam
-from eduplatform.questions.richtext import one_line
 
 GROUP_SHARE = 0.27
 BINS = 10

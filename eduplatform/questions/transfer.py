@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.questions import knowledge
 from eduplatform.questions.formats import get_format
@@ -132,7 +132,7 @@ def store_inline_images(actor, items: list[dict[str, Any]]) -> list[int]:
     import hashlib
     import io
 
-    from eduplatform.storage.services import store_file
+    from eduplatform.core.storage.services import store_file
 
     stored: dict[str, int] = {}
 
@@ -164,8 +164,8 @@ def inline_media(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The platform's pictures of exported questions inline, so that the file carries them."""
     import base64
 
-    from eduplatform.storage.models import StoredFile
-    from eduplatform.storage.registry import get_storage
+    from eduplatform.core.storage.models import StoredFile
+    from eduplatform.core.storage.registry import get_storage
 
     cache: dict[int, str | None] = {}
 
@@ -283,8 +283,8 @@ def discard_import(actor, batch: ImportBatch) -> None:
         raise Conflict("这次导入已经确认或放弃过了", code="import_closed")
     batch.status = ImportStatus.DISCARDED
     batch.items = []
-    from eduplatform.storage.models import StoredFile
-    from eduplatform.storage.services import delete_file
+    from eduplatform.core.storage.models import StoredFile
+    from eduplatform.core.storage.services import delete_file
 
     for file_id in batch.options.get("media_ids") or []:  # pictures only this preview used
         stored = db.session.get(StoredFile, file_id)
@@ -311,7 +311,7 @@ def export_questions(actor, questions: list[Question], fmt: str) -> tuple[bytes,
     lost = [(q, fmt_obj.losses(item)) for q, item in zip(questions, items, strict=True)] if fmt_obj.losses else []
     lost = [(q, what) for q, what in lost if what]
     if lost:  # an export that silently changed a question would be worse than none
-        from eduplatform.questions.richtext import one_line
+        from eduplatform.core.text.richtext import one_line
 
         listed = "；".join(f"#{q.id}「{one_line(q.stem, 20)}」：{'、'.join(what)}" for q, what in lost[:10])
         more = f" 等 {len(lost)} 道" if len(lost) > 10 else ""

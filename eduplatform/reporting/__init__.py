@@ -57,7 +57,7 @@ def init_app(app):
     from pathlib import Path
 
     from eduplatform import workflow
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.reporting import cli, models  # (models: registered with the metadata)
     from eduplatform.reporting.services import review  # noqa: F401  (registers the process hook)
 

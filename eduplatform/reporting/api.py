@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.streaming import stream_after_request
-from eduplatform.extensions import db
+from eduplatform.core.text.timeutil import iso
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting import permissions, schemas
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
@@ -30,7 +31,6 @@ from eduplatform.reporting.services import submissions as submission_services
 from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
 from eduplatform.reporting.spec import DefinitionError, compile_definition
-from eduplatform.reporting.timeutil import iso
 
 bp = make_api_blueprint("reporting_api", __name__)
 

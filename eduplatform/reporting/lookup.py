@@ -7,12 +7,12 @@ import os
 from flask import send_file
 
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
+from eduplatform.core.text.timeutil import BadDate, parse_local_datetime
 from eduplatform.reporting import permissions
 from eduplatform.reporting.models import ReportTemplate, Submission
 from eduplatform.reporting.models.tasks import ReportTask
-from eduplatform.reporting.timeutil import BadDate, parse_local_datetime
 
 
 def template_for(user, template_id: int, *, edit: bool = False) -> ReportTemplate:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 

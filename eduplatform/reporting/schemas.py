@@ -5,8 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from eduplatform.core.api import EnumArg, Id, one_of
+from eduplatform.core.text.timeutil import iso
 from eduplatform.reporting.models.submissions import SubmissionStatus
-from eduplatform.reporting.timeutil import iso
 
 _MSG = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
 

@@ -7,8 +7,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import AppError, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
+from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
 from eduplatform.reporting import bp, permissions
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
@@ -19,7 +20,6 @@ from eduplatform.reporting.services import submissions as submission_services
 from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
 from eduplatform.reporting.services.submissions import spec_of
-from eduplatform.reporting.timeutil import local_input_value
 from eduplatform.schools.models.profile import SCHOOL_TYPE_LABELS
 
 
@@ -228,8 +228,8 @@ def task_attachment(task_id, attachment_id):
 def _send_stored(stored):
     from flask import Response
 
-    from eduplatform.storage.base import content_disposition
-    from eduplatform.storage.registry import get_storage
+    from eduplatform.core.storage.base import content_disposition
+    from eduplatform.core.storage.registry import get_storage
 
     return Response(get_storage().open(stored.key), mimetype=stored.content_type, headers={
         "Content-Disposition": content_disposition(stored.filename), "Content-Length": str(stored.size)})

@@ -43,11 +43,11 @@ NAV = [
 
 def init_app(app):
     from eduplatform import ROOT_DIR
+    from eduplatform.core.search.registry import register_searchable
     from eduplatform.resources import models, review  # noqa: F401 - tables for the metadata
     from eduplatform.resources.models import Resource
     from eduplatform.resources.search import KIND, iter_resources, resource_document
     from eduplatform.resources.specs import load_specs
-    from eduplatform.search.registry import register_searchable
 
     app.config.setdefault("RESOURCE_SPECS_DIR", os.environ.get("EDU_RESOURCE_SPECS_DIR")
                           or str(ROOT_DIR / "resource_specs"))

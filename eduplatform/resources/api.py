@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_json, make_api_blueprint, page_args, paginated, register_openapi_hook
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.resources import packages, permissions, removal, review, services
 from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 resources_cli = AppGroup("resources", help="教学资源库：后台处理与维护")
 

@@ -6,8 +6,8 @@ from flask import Response, request
 from werkzeug.datastructures import ContentRange
 from werkzeug.http import parse_range_header
 
-from eduplatform.storage.base import content_disposition
-from eduplatform.storage.registry import get_storage
+from eduplatform.core.storage.base import content_disposition
+from eduplatform.core.storage.registry import get_storage
 
 #: Content types a browser may show inline (never HTML or SVG: they could run script).
 #: Shown inline, a user's file is treated as untrusted: no script, nothing loaded from elsewhere.

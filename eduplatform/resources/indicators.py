@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def collect_resource_figures(school_ids: sa.Select) -> dict[int, dict[str, float]]:

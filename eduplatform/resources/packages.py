@@ -24,13 +24,13 @@ from marshmallow import ValidationError
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage import inspect
+from eduplatform.core.storage.base import content_disposition
+from eduplatform.core.storage.registry import get_storage
 from eduplatform.resources import permissions
 from eduplatform.resources.models import COLUMN_ELEMENTS, Resource, ReviewState, Visibility
 from eduplatform.resources.specs import get_specs
-from eduplatform.storage import inspect
-from eduplatform.storage.base import content_disposition
-from eduplatform.storage.registry import get_storage
 
 FORMAT = "eduplatform.resource-package"
 VERSION = 1
@@ -290,10 +290,10 @@ def _hash_member(archive, info) -> tuple[str, int]:
 
 def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     """Verify a package whole, then add the resources not yet here (published, by ``actor``'s org)."""
+    from eduplatform.core.storage.services import store_file
+    from eduplatform.core.storage.streams import RangeReader
     from eduplatform.resources.probe import check_rules, probe
     from eduplatform.resources.services import ProcessingState, ResourceVersion, _jsonable, _split_metadata
-    from eduplatform.resources.storage_io import RangeReader
-    from eduplatform.storage.services import store_file
 
     if not permissions.can_manage_packages(actor):
         raise PermissionDenied("只有教育局或学校管理员可以导入离线包")

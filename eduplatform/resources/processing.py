@@ -22,13 +22,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.registry import get_storage
+from eduplatform.core.storage.services import store_file
+from eduplatform.core.storage.streams import local_copy
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
 from eduplatform.resources.probe import detect_encoding
 from eduplatform.resources.specs import get_specs
-from eduplatform.resources.storage_io import local_copy
-from eduplatform.storage.registry import get_storage
-from eduplatform.storage.services import store_file
 
 log = logging.getLogger(__name__)
 

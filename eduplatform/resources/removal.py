@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from eduplatform import workflow
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, PermissionDenied
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.services import delete_file
 from eduplatform.resources import permissions, review
 from eduplatform.resources.models import Comment, Favourite, Rating, Resource, ReviewState
-from eduplatform.storage.services import delete_file
 from eduplatform.workflow.models import WorkflowEvent
 
 CANCEL_REASON = "上传者删除了该资源"

@@ -33,7 +33,7 @@ from eduplatform import workflow
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, Conflict, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.resources import permissions
 from eduplatform.resources.models import Resource, ReviewState

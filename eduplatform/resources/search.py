@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.search.base import SearchDocument, SearchQuery, SearchResults
+from eduplatform.core.search.registry import get_search
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.resources import permissions
 from eduplatform.resources.models import Resource
 from eduplatform.resources.specs import get_specs
-from eduplatform.search.base import SearchDocument, SearchQuery, SearchResults
-from eduplatform.search.registry import get_search
 
 KIND = "resource"
 FACETS = ["type", "stage", "subject", "grade", "format", "org"]

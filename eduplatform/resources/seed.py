@@ -8,7 +8,7 @@ import io
 import sqlalchemy as sa
 
 from eduplatform.accounts.services import find_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources import review, services
 from eduplatform.resources.models import Resource, ReviewState, Visibility
 from eduplatform.resources.processing import process_version

@@ -17,8 +17,11 @@ from marshmallow import ValidationError
 from eduplatform.audit.services import diff, record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.registry import get_storage
+from eduplatform.core.storage.services import safe_filename, store_file
+from eduplatform.core.storage.streams import PrefixedStream, RangeReader, read_head
 from eduplatform.core.templating import LOCAL_TZ
-from eduplatform.extensions import db
 from eduplatform.resources import permissions, review
 from eduplatform.resources.models import (
     COLUMN_ELEMENTS,
@@ -42,9 +45,6 @@ from eduplatform.resources.sniff import (
     sniff_head,
 )
 from eduplatform.resources.specs import ResourceType, get_specs, plain
-from eduplatform.resources.storage_io import PrefixedStream, RangeReader, read_head
-from eduplatform.storage.registry import get_storage
-from eduplatform.storage.services import safe_filename, store_file
 
 MAX_COMMENT = 2000
 VISIBILITY_INPUT = {**{v.value: v for v in Visibility}, **{v.label: v for v in Visibility},

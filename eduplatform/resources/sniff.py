@@ -1,6 +1,6 @@
 """What a file really is: read from its bytes, never from its name.
 
-``sniff_head`` (the platform's, in :mod:`eduplatform.storage.inspect`) looks at the first bytes
+``sniff_head`` (the platform's, in :mod:`eduplatform.core.storage.inspect`) looks at the first bytes
 (``filetype`` for media signatures, plus executables, OLE2, text and HTML); a ZIP is refined by its entries (OOXML documents are ZIPs) once it is stored.
 ``match_format`` then picks the format of ``resource_specs/vocabularies/format.yaml`` whose
 extension *and* sniffed kind agree, or refuses.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import zipfile
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.storage.inspect import HEAD_BYTES, KIND_LABELS, looks_like_text, sniff_head  # noqa: F401
+from eduplatform.core.storage.inspect import HEAD_BYTES, KIND_LABELS, looks_like_text, sniff_head  # noqa: F401
 
 #: Extensions refused whatever the content (things a click could run).
 EXECUTABLE_EXTENSIONS = {"exe", "com", "bat", "cmd", "msi", "scr", "pif", "dll", "sh", "ps1", "vbs", "js",

@@ -19,7 +19,7 @@ from multipart import MultipartError, MultipartSegment, PushMultipartParser
 from werkzeug.datastructures import MultiDict
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.storage.inspect import check_filename
+from eduplatform.core.storage.inspect import check_filename
 
 CHUNK = 1024 * 1024
 MAX_FIELD_BYTES = 64 * 1024

@@ -9,8 +9,8 @@ from wtforms.validators import ValidationError as CsrfError
 
 from eduplatform.core.api import page_number
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
+from eduplatform.core.extensions import csrf, db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import csrf, db
 from eduplatform.resources import bp, packages, permissions, removal, review, services
 from eduplatform.resources.api import process_after_commit
 from eduplatform.resources.download import counts_as_download, send_stored

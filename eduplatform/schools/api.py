@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, make_api_blueprint, page_args, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require, scoped
-from eduplatform.extensions import db
+from eduplatform.core.text.excel import download
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.orgs.services import find_org
 from eduplatform.schools import (
@@ -22,7 +23,6 @@ from eduplatform.schools import (
     roster_import,
     services,
 )
-from eduplatform.schools.excel import download
 from eduplatform.schools.models import StudentProfile, TeacherProfile
 from eduplatform.schools.schemas import (
     CampusInputSchema,

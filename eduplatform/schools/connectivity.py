@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import diff, record
 from eduplatform.core.errors import NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools.models import (
     Equipment,

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.text.excel import MAX_UPLOAD_BYTES, build_workbook
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools import connectivity
-from eduplatform.schools.excel import MAX_UPLOAD_BYTES, build_workbook
 from eduplatform.schools.models import Equipment, EquipmentCategory, EquipmentState
 from eduplatform.schools.models.connectivity import FUNDING_SOURCES
 from eduplatform.schools.roster_import import (

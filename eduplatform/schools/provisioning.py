@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user, find_user
 from eduplatform.audit.services import record
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools.models import SchoolClass, TeacherProfile, TeacherStatus
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from eduplatform.accounts.models import User
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools import services
 from eduplatform.schools.models import (

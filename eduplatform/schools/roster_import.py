@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.services import store_file
+from eduplatform.core.text.excel import MAX_UPLOAD_BYTES, build_workbook, column_letter, read_sheet
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools import services
-from eduplatform.schools.excel import MAX_UPLOAD_BYTES, build_workbook, column_letter, read_sheet
 from eduplatform.schools.models import (
     GRADES,
     Gender,
@@ -36,7 +37,6 @@ from eduplatform.schools.models import (
 from eduplatform.schools.models.roster import grade_label, school_grades
 from eduplatform.schools.personal import PHONE_PATTERN, parse_id_number
 from eduplatform.schools.schemas import SUBJECTS
-from eduplatform.storage.services import store_file
 
 MAX_ROWS = 10_000
 #: Problems kept on the import row (the count is always exact).
@@ -473,7 +473,7 @@ def _set_outcome(roster_import: RosterImport, school: OrgUnit, parsed: ParsedRos
 
 
 def _read_stored(stored) -> bytes:
-    from eduplatform.storage.registry import get_storage
+    from eduplatform.core.storage.registry import get_storage
 
     return b"".join(get_storage().open(stored.key))
 

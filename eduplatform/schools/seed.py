@@ -9,7 +9,7 @@ import random
 from datetime import date
 
 from eduplatform.accounts.services import find_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.services import find_org
 from eduplatform.schools import connectivity, services
 from eduplatform.schools.models import (

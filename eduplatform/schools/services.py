@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import diff, record
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.schools.models import (
     Campus,

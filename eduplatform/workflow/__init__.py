@@ -63,7 +63,7 @@ def _home_work(user):
     """The home page's 我的待办 and 通知 cards (for users who take part in processes)."""
     if not _is_org_user(user):
         return None
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.workflow.notices import recent_notices
     from eduplatform.workflow.tasks import todo_count
 

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, load_json, make_api_blueprint, page_args
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.workflow import bpmn, engine, modelling, notices, registry, services
 from eduplatform.workflow.calendar import WorkCalendar
 from eduplatform.workflow.models import WorkflowTask

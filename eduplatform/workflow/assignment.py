@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role, User, UserRole
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from eduplatform.core.db import utcnow
+from eduplatform.core.extensions import db
 from eduplatform.core.templating import LOCAL_TZ
-from eduplatform.extensions import db
 from eduplatform.workflow.models import CalendarDay, DayKind
 
 END_OF_DAY = time(23, 59, 59)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def init_app(app) -> None:

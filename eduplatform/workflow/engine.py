@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.workflow import assignment, forms, registry
 from eduplatform.workflow.calendar import WorkCalendar

@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields
 from marshmallow import validate as v
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.workflow.assignment import pool_org_ids
 from eduplatform.workflow.definitions import FieldDef, ProcessDef

@@ -43,7 +43,7 @@ HOLIDAYS: dict[int, list[tuple[date, str, str]]] = {
 
 def seed_year(year: int, actor=None) -> int:
     """Store the bundled days of ``year`` that are not in the calendar yet; returns how many."""
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
     from eduplatform.workflow.models import CalendarDay, DayKind
 
     added = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eduplatform.accounts.models import Role
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import ORG_TYPE_LABELS, OrgType, OrgUnit
 from eduplatform.workflow.bpmn import state_documentation
 from eduplatform.workflow.definitions import ORG_SELECTORS, Lane, ProcessDef

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.accounts.models import User
 from eduplatform.core.db import enum_column, utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 
 

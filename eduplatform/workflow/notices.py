@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow.models import Notice
 
 KIND_LABELS = {

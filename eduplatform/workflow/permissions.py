@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import admin_scope, in_scope
-from eduplatform.extensions import db
 from eduplatform.workflow.models import ProcessInstance, WorkflowEvent
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from eduplatform.core.errors import AppError
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow.definitions import DefinitionError, ProcessDef, load_definition
 from eduplatform.workflow.models import ProcessDefinition
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eduplatform.accounts.services import find_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.services import find_org
 from eduplatform.workflow import engine
 from eduplatform.workflow.holidays import seed_year

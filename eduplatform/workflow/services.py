@@ -6,7 +6,7 @@ from datetime import date
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import NotFound, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow.models import CalendarDay, DayKind
 
 

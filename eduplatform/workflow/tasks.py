@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.workflow.assignment import pool_org_ids, pool_paths
 from eduplatform.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow import assignment
 from eduplatform.workflow.engine import _add_event, process_for, task_users
 from eduplatform.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask

@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from eduplatform.accounts.models import SOLE_ROLES, Role, User
 from eduplatform.core.api import load_args
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.workflow import bp, bpmn, engine, forms, modelling, notices, registry, services
 from eduplatform.workflow.models import DayKind, TaskStatus, WorkflowTask

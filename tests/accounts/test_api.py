@@ -5,7 +5,7 @@ from __future__ import annotations
 from eduplatform.accounts.lockout import FAILURE_MESSAGE
 from eduplatform.accounts.models import Role, User
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from tests.fixtures.factories import PASSWORD
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from tests.fixtures.factories import PASSWORD
 
 

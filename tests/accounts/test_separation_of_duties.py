@@ -11,10 +11,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
+from eduplatform.core.extensions import db
 from eduplatform.courses.models import Course, Lesson
-from eduplatform.extensions import db
 from eduplatform.questions.models import Exam, Paper, Question
 from eduplatform.reporting.models import ReportTemplate, Submission
 from eduplatform.resources.models import Resource, ReviewState
@@ -92,12 +91,8 @@ def _business_routes(app, ids) -> list[str]:
 
 
 @pytest.fixture
-def demo_city(app, monkeypatch):
-    """The demo data, with cheap hashes (this test is about who reads what, not passwords)."""
-    from eduplatform.accounts import services as account_services
-
-    monkeypatch.setattr(account_services, "hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
+def demo_city(app):
+    """The demo data (hashed cheaply, as everywhere in the suite: this test is about who reads what)."""
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return _record_ids()

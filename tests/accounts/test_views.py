@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from eduplatform.accounts.models import Role, User
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def test_school_admin_sees_only_own_school_in_user_list(client, auth, people):

@@ -18,7 +18,7 @@ from flask import g
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow import registry
 from tests.fixtures.app import IsolatedClient
 

@@ -11,7 +11,7 @@ from eduplatform.audit import chain
 from eduplatform.audit.models import AuditArchive, AuditEntry
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def _old_and_new_entries(old: int = 300, new: int = 5):

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DatabaseError
 
 from eduplatform.audit.models import AuditEntry, AuditEntryImmutable
 from eduplatform.audit.services import record
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def test_entries_cannot_be_changed_through_the_orm(app, people):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eduplatform.audit import chain
 from eduplatform.audit.models import AuditChainLink, AuditEntry
 from eduplatform.audit.services import record
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 DROP = {
     "sqlite": {"audit_entries": ["DROP TRIGGER audit_entries_no_update", "DROP TRIGGER audit_entries_no_delete"],

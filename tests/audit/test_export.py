@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from tests.fixtures.factories import PASSWORD

@@ -87,7 +87,7 @@ def test_every_kind_and_realm_has_a_label():
 
 def test_every_declared_audit_object_type_has_a_label(app):
     from eduplatform.audit.labels import OBJECT_LABELS
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     declared = {getattr(m.class_, "__audit_type__", None) for m in db.Model.registry.mappers} - {None}
     assert declared and not declared - set(OBJECT_LABELS)

@@ -15,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from eduplatform import create_app
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 CHROMIUM = os.environ.get("EDU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
 from eduplatform.accounts.seed import DEMO_PASSWORD
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def login(page, base, username):

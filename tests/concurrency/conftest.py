@@ -27,7 +27,7 @@ import requests
 import sqlalchemy as sa
 
 from eduplatform import ROOT_DIR, create_app
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from tests.fixtures.storage import free_port
 
 PASSWORD = "Rush#Pass2026"

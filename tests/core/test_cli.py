@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 from eduplatform.accounts.models import Role, User
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.search.base import SearchQuery
+from eduplatform.core.storage.services import store_file
 from eduplatform.orgs.models import OrgUnit
-from eduplatform.search.base import SearchQuery
-from eduplatform.storage.services import store_file
 
 
 def run(app, *args):
@@ -71,7 +71,7 @@ def test_check_reports_orphans_both_ways(app, storage, search, tree, people):
     storage.put("test/2026/01/orphan.bin", io.BytesIO(b"orphan"))
     storage.delete(stored.key)
     search.delete([f"org:{tree.school_a1.id}"])
-    from eduplatform.search.base import SearchDocument
+    from eduplatform.core.search.base import SearchDocument
 
     search.index([SearchDocument(kind="org", object_id=999999, title="幽灵学校")])
     result = run(app, "check")

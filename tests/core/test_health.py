@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eduplatform.search.whoosh_backend import WhooshSearch
-from eduplatform.storage.filesystem import FileSystemStorage
+from eduplatform.core.search.whoosh_backend import WhooshSearch
+from eduplatform.core.storage.filesystem import FileSystemStorage
 
 
 def test_all_parts_ok(client):

@@ -9,7 +9,7 @@ import pytest
 
 from eduplatform.accounts import services as accounts
 from eduplatform.accounts.models import Role
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 

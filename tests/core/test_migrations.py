@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from eduplatform import create_app
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def test_models_match_the_migrations(app):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def _links(html: str) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 def test_refusal_is_audited(client, api, create_user, tree):

@@ -8,19 +8,10 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from eduplatform.accounts.models import Role
+from eduplatform.core.extensions import db
 from eduplatform.courses import catalogue, enrolment, structure
 from eduplatform.courses.models import CourseAudience, EnrolmentMode, LessonKind
 from eduplatform.courses.samples import make_webm, scorm_zip
-from eduplatform.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """scrypt costs ~0.2 s a user; tests/accounts cover real hashing."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr("eduplatform.accounts.services.hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 def upload(data: bytes, filename: str, content_type: str = "application/octet-stream") -> FileStorage:

@@ -8,9 +8,9 @@ import pytest
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict
+from eduplatform.core.extensions import db
 from eduplatform.courses import beats, catalogue, completion, enrolment
 from eduplatform.courses.models import LessonProgress, ProgressStatus
-from eduplatform.extensions import db
 from tests.courses.conftest import add_lesson
 
 

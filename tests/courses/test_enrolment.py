@@ -7,9 +7,9 @@ import pytest
 from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.core.errors import Conflict, PermissionDenied
+from eduplatform.core.extensions import db
 from eduplatform.courses import enrolment
 from eduplatform.courses.models import CourseAudience, EnrolmentMode, EnrolmentSource, EnrolmentStatus
-from eduplatform.extensions import db
 from eduplatform.workflow.models import Notice
 
 

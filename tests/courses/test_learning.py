@@ -8,6 +8,7 @@ import pytest
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.errors import PermissionDenied, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses import (
     assignments,
     catalogue,
@@ -24,7 +25,6 @@ from eduplatform.courses.models import (
     SubmissionStatus,
     TrainingRecord,
 )
-from eduplatform.extensions import db
 from eduplatform.questions import exams, papers
 from eduplatform.questions import services as qservices
 from tests.courses.conftest import add_lesson
@@ -275,7 +275,7 @@ def test_dashboard_lists_each_learner_per_lesson_and_exports(enrolled, people, c
 
     from openpyxl import load_workbook
 
-    from eduplatform.schools.excel import build_workbook
+    from eduplatform.core.text.excel import build_workbook
 
     course, row = enrolled
     other = create_user("a1stu2", roles=[Role.STUDENT], org=tree.school_a1, display_name="李明")

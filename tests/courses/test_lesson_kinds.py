@@ -12,11 +12,11 @@ import pytest
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses import beats, catalogue, completion, enrolment
 from eduplatform.courses.models import ProgressStatus
 from eduplatform.courses.samples import MANIFEST_2004, scorm_zip
 from eduplatform.courses.scorm_import import parse_manifest
-from eduplatform.extensions import db
 from tests.courses.conftest import upload
 
 

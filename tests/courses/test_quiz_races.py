@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from eduplatform import create_app
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.questions.models import ExamAttempt

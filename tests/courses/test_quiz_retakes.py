@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict
+from eduplatform.core.extensions import db
 from eduplatform.courses import catalogue, completion, dashboard, enrolment, quizzes
 from eduplatform.courses.models import ProgressStatus
-from eduplatform.extensions import db
 from eduplatform.questions import exams
 from eduplatform.questions.models import AttemptStatus, ExamAttempt
 from eduplatform.questions.statistics import exam_statistics

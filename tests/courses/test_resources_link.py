@@ -7,11 +7,11 @@ import io
 import pytest
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.services import store_file
 from eduplatform.courses import catalogue, enrolment, structure
 from eduplatform.courses.models import LessonKind
-from eduplatform.extensions import db
 from eduplatform.resources.models import Resource, ResourceVersion, ReviewState, Visibility
-from eduplatform.storage.services import store_file
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import zipfile
 import pytest
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.courses import catalogue, enrolment, scorm_runtime
 from eduplatform.courses.models import ScormFile, ScormPackage
 from eduplatform.courses.samples import scorm_zip
 from eduplatform.courses.scorm_import import import_package, parse_manifest
-from eduplatform.extensions import db
-from eduplatform.storage.models import StoredFile
 from tests.courses.conftest import add_lesson, upload
 
 

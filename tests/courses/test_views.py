@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import Role
+from eduplatform.core.extensions import db
 from eduplatform.courses import enrolment
 from eduplatform.courses.models import CourseAudience, EnrolmentMode
-from eduplatform.extensions import db
 from tests.courses.conftest import add_lesson
 
 

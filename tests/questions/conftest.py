@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import knowledge, services
 
 #: One question of each type, as the service takes them.
@@ -35,14 +35,6 @@ def sample(qtype: str, **overrides) -> dict:
     values.update(overrides)
     return values
 
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """scrypt costs ~0.2 s a user and these tests make many users; tests/accounts cover real hashing."""
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr("eduplatform.accounts.services.hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture

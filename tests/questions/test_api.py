@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions.models import ExamAttempt, Question
 from tests.questions.conftest import sample
 

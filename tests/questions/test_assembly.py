@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import assembly, papers
 from eduplatform.questions.assembly import RulesInfeasible, band_quotas, parse_rules
 

@@ -8,7 +8,7 @@ import pytest
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import exams, papers, permissions
 from eduplatform.questions.models import AttemptStatus, AudienceKind
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.questions import exams, papers, transfer
 from eduplatform.questions.models import AudienceKind, Question
-from eduplatform.storage.models import StoredFile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: The fixture without its two questions that must be refused (a 33 % fraction, a drag-and-drop).

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from docx import Document
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import exams, outputs, papers
 from eduplatform.questions.models import AttemptStatus, Question
 

@@ -6,10 +6,10 @@ import pytest
 
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.text.richtext import clean_html
 from eduplatform.questions import papers, permissions, services
 from eduplatform.questions.models import Question, QuestionVersion
-from eduplatform.questions.richtext import clean_html
 from tests.questions.conftest import sample
 
 

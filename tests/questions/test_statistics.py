@@ -20,7 +20,7 @@ from __future__ import annotations
 import pytest
 
 from eduplatform.accounts.models import Role
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions import exams
 from eduplatform.questions.statistics import distribution, exam_statistics, group_size
 

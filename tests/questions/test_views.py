@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.questions.models import ExamAttempt, Paper, Question
 from tests.questions.conftest import sample
 

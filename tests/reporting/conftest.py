@@ -9,7 +9,7 @@ import pytest
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.services import submissions as submission_services
 from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
@@ -63,16 +63,6 @@ GOOD_VALUES = {
     "clubs": [{"name": "机器人社", "members": 20}, {"name": "书法社", "members": 15}],
 }
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):
-    """scrypt costs ~0.2 s per user and ``people`` makes 13: these tests are not about passwords."""
-    from werkzeug.security import generate_password_hash
-
-    from eduplatform.accounts import services as account_services
-
-    monkeypatch.setattr(account_services, "hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 @pytest.fixture

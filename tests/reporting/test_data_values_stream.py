@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.services import excel, exchange
 from eduplatform.reporting.services import submissions as services
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.services import notices, reminders
 
 

@@ -7,7 +7,7 @@ import socket
 import pytest
 import sqlalchemy as sa
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.models import MailOutbox, Notice
 from eduplatform.reporting.services import notices, reminders
 from eduplatform.reporting.services import submissions as submission_services

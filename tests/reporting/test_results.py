@@ -8,7 +8,7 @@ import pytest
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.services import aggregation, completeness, review
 from eduplatform.reporting.services import submissions as services
 

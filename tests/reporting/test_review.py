@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.models import Notice, SubmissionStatus
 from eduplatform.reporting.services import review
 from eduplatform.reporting.services import submissions as services

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.models import Submission, SubmissionStatus, ValueChange
 from eduplatform.reporting.services import submissions as services
 from eduplatform.reporting.services.submissions import Locked

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.reporting.models import Notice, Submission, SubmissionStatus
 from eduplatform.reporting.services import tasks as services

@@ -6,7 +6,7 @@ import pytest
 
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.models import VersionStatus
 from eduplatform.reporting.services import templates as services
 from eduplatform.reporting.spec import DefinitionError

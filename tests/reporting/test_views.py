@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.models import SubmissionStatus
 
 

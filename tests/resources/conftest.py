@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource
 
@@ -140,16 +140,6 @@ def _fresh_org_name_cache():
 
     _ORG_NAMES.clear()
 
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """These tests create a dozen accounts each; scrypt (right for production) dominates their time."""
-    from werkzeug.security import generate_password_hash
-
-    from eduplatform.accounts import services as account_services
-
-    monkeypatch.setattr(account_services, "hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture(params=["file", "minio"])

@@ -13,13 +13,13 @@ from eduplatform import workflow
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.consistency import check_consistency
 from eduplatform.core.errors import Conflict, PermissionDenied
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.courses import structure
 from eduplatform.courses.models import LessonKind
-from eduplatform.extensions import db
 from eduplatform.resources import removal, review
 from eduplatform.resources.models import Comment, Favourite, Rating, Resource, ResourceVersion
 from eduplatform.resources.search import search_resources
-from eduplatform.storage.models import StoredFile
 from eduplatform.workflow.models import InstanceStatus, ProcessInstance, WorkflowEvent
 from tests.resources.conftest import make_image, make_pptx, storage_keys
 

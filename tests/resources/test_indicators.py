@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources.models import DownloadTally
 from eduplatform.schools import indicators
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from eduplatform import ROOT_DIR, workflow
 from eduplatform.accounts.models import Role, User
 from eduplatform.accounts.services import create_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.resources import review

@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.resources.models import Resource, ReviewState
-from eduplatform.storage.models import StoredFile
 from tests.resources.conftest import make_pptx, storage_keys
 
 

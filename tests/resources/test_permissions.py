@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources import permissions, review
 from eduplatform.resources.models import Resource, ReviewState
 from tests.resources.conftest import make_pptx

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources.cli import run_once
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
 from eduplatform.resources.probe import detect_encoding

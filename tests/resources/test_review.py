@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource, ReviewState
 from tests.resources.conftest import make_image, make_pptx

@@ -15,7 +15,7 @@ from eduplatform.accounts.models import Role, User
 from eduplatform.accounts.services import create_user
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.resources import review, services

@@ -14,8 +14,8 @@ from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, PermissionDenied
+from eduplatform.core.extensions import db
 from eduplatform.core.templating import localtime
-from eduplatform.extensions import db
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource, ReviewState
 from eduplatform.workflow.models import Notice, WorkflowTask

@@ -8,7 +8,7 @@ from unittest.mock import MagicMock
 
 from eduplatform import workflow
 from eduplatform.accounts.services import find_user
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource
 from eduplatform.resources.seed import seed_demo

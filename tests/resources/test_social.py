@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources.models import Resource
 from tests.resources.conftest import make_image, make_pptx
 

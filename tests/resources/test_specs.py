@@ -10,7 +10,7 @@ import yaml
 from marshmallow import ValidationError
 
 from eduplatform import ROOT_DIR
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources.models import Resource
 from eduplatform.resources.specs import SpecError, load_specs
 from tests.resources.conftest import make_pptx

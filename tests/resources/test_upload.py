@@ -7,10 +7,10 @@ import io
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.resources.models import Resource, ResourceVersion
 from eduplatform.resources.upload import StreamingUpload
-from eduplatform.storage.models import StoredFile
 from tests.resources.conftest import make_image, make_pptx, make_zip, storage_keys
 
 

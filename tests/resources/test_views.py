@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.resources.models import Resource, ReviewState
 from tests.resources.conftest import make_image, make_pdf, make_pptx
 

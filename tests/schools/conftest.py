@@ -7,20 +7,12 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
-from werkzeug.security import generate_password_hash
 
 from eduplatform.accounts.models import Role
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.schools import services
 from eduplatform.schools.models import Gender
 from eduplatform.schools.personal import check_digit
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    # scrypt takes ~75 ms a hash; these tests create many accounts and never attack a hash.
-    monkeypatch.setattr("eduplatform.accounts.services.hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 def make_id(birth: date = date(2013, 3, 5), seq: int = 1, male: bool = True, region: str = "110105") -> str:

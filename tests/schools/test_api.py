@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.schools import provisioning
 from tests.schools.conftest import STUDENT_HEADER, make_id, xlsx_bytes
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.schools import connectivity, equipment_io
 from eduplatform.schools.models import (
     Equipment,

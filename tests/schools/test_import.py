@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.schools import roster_import, services
 from eduplatform.schools.models import RosterImport, StudentProfile, StudentStatus, TeacherProfile
 from tests.schools.conftest import STUDENT_HEADER, TEACHER_HEADER, make_id, xlsx_bytes
@@ -214,7 +214,7 @@ def test_too_many_rows_are_refused(world, monkeypatch):
 
 def test_a_workbook_that_expands_too_far_is_refused(world, monkeypatch):
     from eduplatform.core.errors import ValidationFailed
-    from eduplatform.schools import excel
+    from eduplatform.core.text import excel
 
     monkeypatch.setattr(excel, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(ValidationFailed, match="解压后超过"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.schools import connectivity, indicators, services
 from eduplatform.schools.models import (

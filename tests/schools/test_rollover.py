@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.schools import provisioning, rollover, services
 from eduplatform.schools.models import SchoolClass, StudentStatus
 

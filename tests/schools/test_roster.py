@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.schools import provisioning, services
 from eduplatform.schools.models import Gender, SchoolType, StudentStatus

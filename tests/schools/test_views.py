@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.schools import services
 from tests.schools.conftest import STUDENT_HEADER, xlsx_bytes
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from eduplatform.search import SearchDocument, SearchQuery, scoring, whoosh_backend
-from eduplatform.search.whoosh_backend import WhooshSearch, analyze, chinese_analyzer
+from eduplatform.core.search import SearchDocument, SearchQuery, scoring, whoosh_backend
+from eduplatform.core.search.whoosh_backend import WhooshSearch, analyze, chinese_analyzer
 
 TEXTS = [
     "",

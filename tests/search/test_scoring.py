@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from eduplatform.search import SearchDocument, SearchQuery, scoring, whoosh_backend
-from eduplatform.search.whoosh_backend import WhooshSearch, parse_text
+from eduplatform.core.search import SearchDocument, SearchQuery, scoring, whoosh_backend
+from eduplatform.core.search.whoosh_backend import WhooshSearch, parse_text
 
 WORDS = ["函数", "方程", "几何", "概率", "统计", "向量", "图像", "教学", "设计", "课件", "Python", "functions"]
 

@@ -18,8 +18,8 @@ import threading
 import pytest
 from whoosh import index as whoosh_index
 
-from eduplatform.search import SearchDocument, SearchQuery, whoosh_backend
-from eduplatform.search.whoosh_backend import WhooshSearch, parse_text
+from eduplatform.core.search import SearchDocument, SearchQuery, whoosh_backend
+from eduplatform.core.search.whoosh_backend import WhooshSearch, parse_text
 
 VOCAB = ["函数", "二次函数", "方程", "几何", "概率", "统计", "向量", "图像", "教学", "设计", "教学设计", "课件",
          "学生", "数学", "洛必达法则", "岳阳楼记", "Python", "functions", "C++"]

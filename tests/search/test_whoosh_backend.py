@@ -13,8 +13,8 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer
 
-from eduplatform.search import SearchDocument, SearchError, SearchQuery, whoosh_backend
-from eduplatform.search.whoosh_backend import WhooshSearch
+from eduplatform.core.search import SearchDocument, SearchError, SearchQuery, whoosh_backend
+from eduplatform.core.search.whoosh_backend import WhooshSearch
 
 BASE = datetime(2024, 3, 1, 8, 0, 0)
 

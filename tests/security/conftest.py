@@ -13,7 +13,7 @@ import pytest
 
 from eduplatform import create_app
 from eduplatform.accounts.seed import DEMO_PASSWORD
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from tests.fixtures.app import IsolatedClient
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from tests.security.conftest import login
 
 pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security/conftest.py)
@@ -159,7 +159,7 @@ def _scalar(sql: str, **params):
 
 def _private_file(kind: str, prefix: str = "matrix") -> tuple[int, bytes]:
     """A stored file with content no other object has."""
-    from eduplatform.storage.services import store_file
+    from eduplatform.core.storage.services import store_file
 
     content = f"MATRIX-PRIVATE-{kind}-东湖一中".encode()
     stored = store_file(io.BytesIO(content), prefix=prefix, filename=f"矩阵私有-{kind}.txt",

@@ -12,7 +12,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from tests.security.conftest import login
 
 pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security/conftest.py)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 import urllib3
 
-from eduplatform.storage import (
+from eduplatform.core.storage import (
     InvalidKey,
     ObjectNotFound,
     ObjectStat,
@@ -31,9 +31,9 @@ from eduplatform.storage import (
     StorageError,
     validate_key,
 )
-from eduplatform.storage.base import HashingLimitedReader, content_disposition
-from eduplatform.storage.filesystem import FileSystemStorage
-from eduplatform.storage.minio_backend import MinioStorage
+from eduplatform.core.storage.base import HashingLimitedReader, content_disposition
+from eduplatform.core.storage.filesystem import FileSystemStorage
+from eduplatform.core.storage.minio_backend import MinioStorage
 from tests.fixtures.storage import PART_SIZE, free_port  # the moto fixtures come from that plugin
 
 MiB = 1024 * 1024

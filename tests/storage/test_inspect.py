@@ -10,14 +10,14 @@ import zipfile
 import pytest
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.storage.inspect import (
+from eduplatform.core.storage.inspect import (
     ArchiveLimits,
     ArchiveRefused,
     UploadRefused,
     check_upload_head,
     inspect_bytes,
-    parse_xml,
 )
+from eduplatform.core.text.xml import parse_xml
 
 MiB = 1024 * 1024
 

@@ -29,7 +29,7 @@ import pytest
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, Stage
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.reporting.services import submissions as submission_services

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from eduplatform.core.extensions import db
 from eduplatform.courses.models import LessonKind
-from eduplatform.extensions import db
-from tests.courses.conftest import _cheap_password_hashes, add_lesson, make_course  # noqa: F401 - fixtures
+from tests.courses.conftest import add_lesson
 from tests.reporting.conftest import issue, make_template, template  # noqa: F401 - fixtures
 
 MiB = 1024 * 1024

@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from eduplatform import workflow
 from eduplatform.accounts.models import Role
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.workflow import engine, registry
 
@@ -20,17 +20,6 @@ from eduplatform.workflow import engine, registry
 #: library can change its real ``resource_review`` without touching them.
 registry.register_file(Path(__file__).with_name("processes") / "sample_review.yaml")
 
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """The engine's tests make many users; scrypt for each is the slowest part of them (passwords
-    are tested in tests/accounts). A one-round pbkdf2 hash still verifies at login."""
-    from werkzeug.security import generate_password_hash
-
-    from eduplatform.accounts import services
-
-    monkeypatch.setattr(services, "hash_password",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 class _TestBase(DeclarativeBase):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from eduplatform.audit.models import AuditEntry
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 

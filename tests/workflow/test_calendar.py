@@ -64,7 +64,7 @@ def test_due_times_are_the_end_of_the_working_day_in_china(cal):
 
 
 def test_an_admin_change_applies_at_once(cal, app):
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     db.session.add(CalendarDay(day=date(2026, 12, 31), kind="holiday", name="临时调整"))
     db.session.flush()

@@ -10,7 +10,7 @@ from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.accounts.services import create_user
 from eduplatform.core.errors import Conflict
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
 from eduplatform.workflow.models import ProcessInstance, WorkflowTask

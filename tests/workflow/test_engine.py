@@ -7,7 +7,7 @@ import pytest
 from eduplatform import workflow
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import AppError, Conflict, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow import engine, registry
 from eduplatform.workflow.models import ProcessInstance, TaskStatus, WorkflowEvent
 

@@ -6,7 +6,7 @@ import pytest
 
 from eduplatform import workflow
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow.models import TaskStatus
 from eduplatform.workflow.tasks import todo_query
 

@@ -8,7 +8,7 @@ import pytest
 
 from eduplatform import workflow
 from eduplatform.core.errors import PermissionDenied
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow import engine
 from eduplatform.workflow.definitions import DefinitionError, load_definition
 from eduplatform.workflow.models import Notice

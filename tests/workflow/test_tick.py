@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from eduplatform import workflow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow.models import Notice
 from eduplatform.workflow.tick import run_tick
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.workflow.models import CalendarDay
 
 

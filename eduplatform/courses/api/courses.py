@@ -6,6 +6,7 @@ from flask import request
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, page_args, paginated
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import access, catalogue, permissions, structure
 from eduplatform.courses.api import bp
@@ -23,7 +24,6 @@ from eduplatform.courses.schemas import (
     LessonUpdateSchema,
     MoveSchema,
 )
-from eduplatform.extensions import db
 
 
 @bp.get("/courses")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 
 from eduplatform.core.api import load_args, paginated
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
     access,
@@ -40,7 +41,6 @@ from eduplatform.courses.schemas import (
     SubmissionInSchema,
     UserArgsSchema,
 )
-from eduplatform.extensions import db
 
 # --- enrolments -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from marshmallow import Schema
 from eduplatform.accounts.models import User
 from eduplatform.core.api import Id, load_args
 from eduplatform.core.errors import NotFound
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import access, permissions, quizzes
 from eduplatform.courses.api import bp
@@ -19,7 +20,6 @@ from eduplatform.courses.enrolment import find_enrolment
 from eduplatform.courses.models import Enrolment, Lesson
 from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import UserArgsSchema
-from eduplatform.extensions import db
 
 
 class GrantInSchema(Schema):

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.courses import access, permissions, scorm_runtime
 from eduplatform.courses.api import bp
 from eduplatform.courses.api.common import load_input
@@ -14,7 +15,6 @@ from eduplatform.courses.models import ScormPackage
 from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import CmiCommitSchema
 from eduplatform.courses.scorm_import import import_package
-from eduplatform.extensions import db
 
 
 class PackageOutSchema(Schema):

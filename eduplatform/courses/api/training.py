@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from eduplatform.accounts.models import User
 from eduplatform.core.api import load_args
 from eduplatform.core.errors import NotFound
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import permissions, training
 from eduplatform.courses.api import bp
 from eduplatform.courses.schemas import TrainingRecordOutSchema, UserArgsSchema
-from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
 

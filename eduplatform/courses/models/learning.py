@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import enum_column, utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 class EnrolmentStatus(enum.StrEnum):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import NotFound
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import bp, media, permissions
 from eduplatform.courses.access import learning_or_preview
@@ -13,7 +14,6 @@ from eduplatform.courses.catalogue import get_course
 from eduplatform.courses.enrolment import find_enrolment
 from eduplatform.courses.models import ScormFile, ScormPackage
 from eduplatform.courses.scorm_import import content_type_for
-from eduplatform.extensions import db
 from eduplatform.resources.download import send_stored
 
 #: SCORM content is the course author's HTML and script: it runs (the SCO must reach window.parent.API),

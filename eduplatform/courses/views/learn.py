@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import Conflict, NotFound
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
     access,
@@ -23,7 +24,6 @@ from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import AnswerInSchema, QuestionInSchema, SubmissionInSchema
 from eduplatform.courses.structure import next_lesson
 from eduplatform.courses.views._helpers import form_data
-from eduplatform.extensions import db
 from eduplatform.resources.download import send_stored
 
 

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import NotFound
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
     access,
@@ -42,7 +43,6 @@ from eduplatform.courses.schemas import (
     MoveSchema,
 )
 from eduplatform.courses.views._helpers import form_data
-from eduplatform.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.questions.vocab import GRADES, SUBJECTS
 
@@ -300,7 +300,7 @@ def grant_attempt(enrolment_id: int, lesson_id: int):
 @login_required
 def dashboard_export(course_id: int):
     from eduplatform.audit.services import record
-    from eduplatform.schools.excel import xlsx_download
+    from eduplatform.core.text.excel import xlsx_download
 
     course = access.course_for(course_id, "oversee")
     board = dashboard.build(course)

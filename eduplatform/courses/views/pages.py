@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, page_args
+from eduplatform.core.extensions import db
 from eduplatform.courses import access, bp, catalogue, completion, enrolment, permissions
 from eduplatform.courses.models import Course, CourseAudience, EnrolmentStatus
 from eduplatform.courses.schemas import CatalogueArgsSchema
-from eduplatform.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.questions.vocab import GRADES, SUBJECTS
 

@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 
 from eduplatform.accounts.models import Role, User
 from eduplatform.core.errors import NotFound
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import bp, permissions, training
-from eduplatform.extensions import db
 from eduplatform.orgs.services import find_org
 
 
@@ -55,7 +55,7 @@ def training_report_page():
 @login_required
 def training_report_export():
     from eduplatform.audit.services import record
-    from eduplatform.schools.excel import xlsx_download
+    from eduplatform.core.text.excel import xlsx_download
 
     org = _report_org()
     report = training.training_report(org)

@@ -10,14 +10,14 @@ from flask_login import current_user, login_required
 from eduplatform.accounts.models import User
 from eduplatform.core.api import load_json, paginated
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require, scoped
-from eduplatform.extensions import db
+from eduplatform.core.text.richtext import plain_text
 from eduplatform.orgs.services import find_org
 from eduplatform.questions import exams, papers, permissions
 from eduplatform.questions.api import bp
 from eduplatform.questions.models import AudienceKind, Exam, ExamAnswer
 from eduplatform.questions.presenters import attempt_payload
-from eduplatform.questions.richtext import plain_text
 from eduplatform.questions.schemas import AnswersInSchema, ExamInSchema, ExamSchema, GradeInSchema
 from eduplatform.questions.statistics import exam_statistics
 from eduplatform.questions.types import get_type

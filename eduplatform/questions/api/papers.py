@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_json, paginated
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.questions import assembly, outputs, papers, permissions
 from eduplatform.questions.api import bp
 from eduplatform.questions.schemas import (

@@ -8,8 +8,8 @@ from marshmallow import ValidationError
 
 from eduplatform.core.api import Id, load_args, load_json, page_args, paginated
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.questions import knowledge, permissions, services, transfer
 from eduplatform.questions.api import bp
 from eduplatform.questions.schemas import (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from eduplatform.core.text.richtext import from_text
 from eduplatform.questions.formats.base import Format, ParseResult, decode_text, new_item, register_format
-from eduplatform.questions.richtext import from_text
 
 _OPTION = re.compile(r"^([A-Z])\s*[.)．、]\s*(.*)$")
 _ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)

@@ -12,10 +12,10 @@ import posixpath
 import re
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.text.xml import local, parse_xml
 from eduplatform.questions.formats.base import Format, ParseResult, register_format
 from eduplatform.questions.formats.qti import open_package, package_image
 from eduplatform.questions.formats.qti12 import FILEBASE, read_items
-from eduplatform.questions.formats.xmlsafe import local, parse_xml
 
 QTI_RESOURCE = re.compile(r"^imsqti_xmlv1p2/imscc_xmlv1p\d/(assessment|question-bank)$")
 

@@ -23,10 +23,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.storage.inspect import inspect_bytes, is_zip
+from eduplatform.core.text.richtext import as_plain, clean_html
 from eduplatform.questions.formats.base import Format, ParseResult, extras_lost, new_item, register_format
-from eduplatform.questions.richtext import as_plain, clean_html
 from eduplatform.questions.types.builtin import LETTERS, format_number, parse_bool
-from eduplatform.storage.inspect import inspect_bytes, is_zip
 
 OPTION_COLUMNS = [f"选项{c}" for c in LETTERS[:8]]
 HEADERS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "分值", "难度", "知识点", "标签", "误差", "区分大小写"]

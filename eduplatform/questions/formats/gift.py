@@ -22,8 +22,7 @@ import json
 import re
 from typing import Any
 
-from eduplatform.questions.formats.base import Format, ParseResult, decode_text, new_item, register_format
-from eduplatform.questions.richtext import (
+from eduplatform.core.text.richtext import (
     as_plain,
     clean_html,
     from_markdown,
@@ -31,6 +30,7 @@ from eduplatform.questions.richtext import (
     looks_like_html,
     sanitize,
 )
+from eduplatform.questions.formats.base import Format, ParseResult, decode_text, new_item, register_format
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
 
 META_PREFIX = "// edu-meta:"

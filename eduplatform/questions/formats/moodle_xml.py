@@ -21,6 +21,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from eduplatform.core.text.richtext import from_markdown, from_text, sanitize
+from eduplatform.core.text.xml import parse_xml
 from eduplatform.questions.formats.base import (
     Format,
     ParseResult,
@@ -30,8 +32,6 @@ from eduplatform.questions.formats.base import (
     register_format,
 )
 from eduplatform.questions.formats.gift import strip_category
-from eduplatform.questions.formats.xmlsafe import parse_xml
-from eduplatform.questions.richtext import from_markdown, from_text, sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
 
 DIFFICULTY_TAG = re.compile(r"^difficulty:([1-5])$")
@@ -476,7 +476,7 @@ def _export_one(quiz, item: dict[str, Any], n: int) -> None:
 
 def _plain_right(rich: str) -> str:
     """Moodle's matching answers are plain text."""
-    from eduplatform.questions.richtext import as_plain, plain_text
+    from eduplatform.core.text.richtext import as_plain, plain_text
 
     plain = as_plain(rich)
     return plain if plain is not None else plain_text(rich)

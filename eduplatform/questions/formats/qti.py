@@ -25,6 +25,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.storage.inspect import ArchiveLimits, inspect_bytes
+from eduplatform.core.text.richtext import sanitize
+from eduplatform.core.text.xml import local, parse_xml
 from eduplatform.questions.formats.base import (
     Format,
     ParseResult,
@@ -35,10 +38,7 @@ from eduplatform.questions.formats.base import (
     packaged_images,
     register_format,
 )
-from eduplatform.questions.formats.xmlsafe import local, parse_xml
-from eduplatform.questions.richtext import sanitize
 from eduplatform.questions.types.builtin import BLANK_RE, format_number
-from eduplatform.storage.inspect import ArchiveLimits, inspect_bytes
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"

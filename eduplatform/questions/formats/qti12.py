@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from eduplatform.core.text.richtext import from_text, sanitize
+from eduplatform.core.text.xml import local
 from eduplatform.questions.formats.base import ParseResult, new_item
-from eduplatform.questions.formats.xmlsafe import local
-from eduplatform.questions.richtext import from_text, sanitize
 
 PROFILES = {"cc.multiple_choice.v0p1", "cc.multiple_response.v0p1", "cc.true_false.v0p1", "cc.essay.v0p1",
             "cc.fib.v0p1"}

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import TimestampMixin
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 
 
 class KnowledgePoint(TimestampMixin, db.Model):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from eduplatform.core.db import SoftDeleteMixin, TimestampMixin, enum_column, utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.questions.models.knowledge import KnowledgePoint
 from eduplatform.questions.vocab import Sharing

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from eduplatform.questions.richtext import clean_html, plain_text
+from eduplatform.core.text.richtext import clean_html, plain_text
 from eduplatform.questions.types.base import QuestionType, TypeDataError, register
 
 LETTERS = "ABCDEFGHIJ"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from eduplatform.questions.richtext import clean_html, plain_text
+from eduplatform.core.text.richtext import clean_html, plain_text
 from eduplatform.questions.types.base import QuestionType, TypeDataError, register
 from eduplatform.questions.types.builtin import blank_matches, format_number
 

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import page_number
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.questions import bp, knowledge, permissions, services, transfer
 from eduplatform.questions.api.questions import filters_from_args
 from eduplatform.questions.formats import FORMATS
@@ -186,7 +186,7 @@ def media_upload():
     """Store an image for a stem or an option; answers the URL to put in an <img>."""
     import io
 
-    from eduplatform.storage.services import store_file
+    from eduplatform.core.storage.services import store_file
 
     require(permissions.can_create_question(current_user), action="question.media")
     upload = request.files.get("file")
@@ -208,8 +208,8 @@ def media(file_id: int):
     ``permissions.can_view_media``); only question media."""
     from flask import Response, abort
 
-    from eduplatform.storage.models import StoredFile
-    from eduplatform.storage.registry import get_storage
+    from eduplatform.core.storage.models import StoredFile
+    from eduplatform.core.storage.registry import get_storage
 
     stored = db.session.get(StoredFile, file_id)
     if stored is None or not stored.key.startswith("question-media/"):

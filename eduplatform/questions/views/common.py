@@ -129,7 +129,7 @@ def reattach_extras(qtype: str, data: dict, field: str | None) -> dict:
     plain default (0 % or full credit); right answers changed in the form win over old weights."""
     import json
 
-    from eduplatform.questions.richtext import clean_html
+    from eduplatform.core.text.richtext import clean_html
 
     try:
         old = json.loads(field) if field else None
@@ -175,7 +175,7 @@ def reattach_extras(qtype: str, data: dict, field: str | None) -> dict:
 
 def form_from_question(q) -> dict:
     """The edit form's plain-text fields for an existing question."""
-    from eduplatform.questions.richtext import as_plain, plain_text
+    from eduplatform.core.text.richtext import as_plain, plain_text
 
     def text(rich):
         plain = as_plain(rich)

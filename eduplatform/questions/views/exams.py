@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.templating import LOCAL_TZ, localtime
-from eduplatform.extensions import db
 from eduplatform.questions import bp, exams, papers, permissions
 from eduplatform.questions.api.exams import audience_from, managed_exams
 from eduplatform.questions.audience import describe

@@ -8,8 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
 from eduplatform.questions import assembly, bp, knowledge, papers, permissions
 from eduplatform.questions.assembly import RulesInfeasible
 from eduplatform.questions.outputs import VARIANTS

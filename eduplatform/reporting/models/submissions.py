@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import enum_column, utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting.models.tasks import ReportTask
-from eduplatform.storage.models import StoredFile
 
 
 class SubmissionStatus(enum.StrEnum):

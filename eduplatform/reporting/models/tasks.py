@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import TimestampMixin, enum_column
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting.models.templates import TemplateVersion
-from eduplatform.storage.models import StoredFile
 
 
 class TaskStatus(enum.StrEnum):

@@ -19,7 +19,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit, Stage
 from eduplatform.reporting.models import REPORTED, Submission, SubmissionStatus
 from eduplatform.reporting.models.tasks import ReportTask

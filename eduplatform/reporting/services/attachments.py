@@ -1,10 +1,10 @@
 """Which attachments a task or submission takes; what a file really is comes from the platform's
-inspector (:mod:`eduplatform.storage.inspect`: extension and content must agree, archives checked)."""
+inspector (:mod:`eduplatform.core.storage.inspect`: extension and content must agree, archives checked)."""
 
 from __future__ import annotations
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.storage.inspect import HEAD_BYTES, check_upload_head, extension_of
+from eduplatform.core.storage.inspect import HEAD_BYTES, check_upload_head, extension_of
 
 #: extensions accepted as attachments (office documents, PDF, images, text)
 ALLOWED = {"pdf", "doc", "xls", "ppt", "docx", "xlsx", "pptx", "zip", "wps", "et", "jpg", "jpeg", "png",

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from eduplatform.core.converters import MAX_INT
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import NotFound
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.reporting.models import Submission, SubmissionStatus
 from eduplatform.reporting.models.tasks import ReportTask

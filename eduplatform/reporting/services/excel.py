@@ -24,14 +24,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import aliased
 
 from eduplatform.core.errors import Conflict, ValidationFailed
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.inspect import inspect_zip
 from eduplatform.core.templating import localtime
-from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting.fieldtypes import FIELD_TYPES, FieldValueError
 from eduplatform.reporting.models import Submission
 from eduplatform.reporting.services.aggregation import TOTAL, stage_label
 from eduplatform.reporting.spec import TemplateSpec, spec_for
-from eduplatform.storage.inspect import inspect_zip
 
 FORMAT = "eduplatform-report-form/1"
 MAIN = "填报表"

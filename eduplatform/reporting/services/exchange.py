@@ -19,13 +19,13 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.models import User
 from eduplatform.core.errors import AppError, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.text.timeutil import iso
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting.fieldtypes import FIELD_TYPES, FieldValueError, is_blank
 from eduplatform.reporting.models import Submission
 from eduplatform.reporting.services.completeness import _scope_filter
 from eduplatform.reporting.spec import spec_for
-from eduplatform.reporting.timeutil import iso
 
 CSV_COLUMNS = ["dataelement", "period", "orgunit", "value", "storedby", "lastupdated"]
 MAX_VALUES = 200_000

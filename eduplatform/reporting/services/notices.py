@@ -18,7 +18,7 @@ from flask import current_app, has_app_context
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role, User, UserRole
 from eduplatform.core.db import utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting.models import MailOutbox, Notice
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.templating import localtime
-from eduplatform.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting.models import SCHOOL_HOLDS, Submission
 from eduplatform.reporting.models.tasks import ReportTask

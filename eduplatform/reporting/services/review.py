@@ -25,7 +25,7 @@ from eduplatform import workflow
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.reporting.models import SCHOOL_HOLDS, Submission, SubmissionEvent, SubmissionStatus
 from eduplatform.reporting.models.submissions import STATUS_LABELS

@@ -11,8 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.templating import localtime
-from eduplatform.extensions import db
 from eduplatform.reporting.models import (
     SCHOOL_HOLDS,
     Submission,
@@ -214,8 +214,8 @@ def add_attachment(submission: Submission, actor, *, field_key: str, upload, fil
     """Store a file for a file field; the draft references it by id once saved."""
     from flask import current_app
 
+    from eduplatform.core.storage.services import store_file
     from eduplatform.reporting.services.attachments import check_upload
-    from eduplatform.storage.services import store_file
 
     ensure_editable(submission)
     spec = spec_of(submission)

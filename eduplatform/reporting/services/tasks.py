@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit, Stage
 from eduplatform.reporting.models import (
     Submission,
@@ -231,8 +231,8 @@ def close_task(actor, task: ReportTask) -> None:
 
 def add_attachment(actor, task: ReportTask, upload, *, filename: str, content_type: str | None
                    ) -> TaskAttachment:
+    from eduplatform.core.storage.services import store_file
     from eduplatform.reporting.services.attachments import check_upload
-    from eduplatform.storage.services import store_file
 
     check_upload(upload, filename)
     stored = store_file(upload, prefix="reporting/tasks", filename=filename, content_type=content_type,

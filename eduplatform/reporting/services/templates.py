@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.reporting.models import ReportTemplate, TemplateVersion, VersionStatus
 from eduplatform.reporting.spec import compile_definition
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import TimestampMixin, enum_column, utcnow
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit, Stage
 
 #: Grade numbers across stages: 幼儿园 -2..0, 小学 1–6, 初中 7–9, 高中 / 中职 10–12.

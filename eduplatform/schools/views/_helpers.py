@@ -54,7 +54,7 @@ def save_form(save):
     from flask import flash
 
     from eduplatform.core.errors import ValidationFailed
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     try:
         result = save()

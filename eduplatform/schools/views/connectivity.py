@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
+from eduplatform.core.text.excel import build_workbook, download
 from eduplatform.schools import bp, connectivity, equipment_io, permissions
-from eduplatform.schools.excel import build_workbook, download
 from eduplatform.schools.models import (
     EquipmentCategory,
     EquipmentState,

@@ -8,10 +8,10 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from eduplatform.core.permissions import org_scope, require
+from eduplatform.core.text.excel import xlsx_download
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import find_org
 from eduplatform.schools import bp, indicators, permissions
-from eduplatform.schools.excel import xlsx_download
 
 
 def dashboard_org():

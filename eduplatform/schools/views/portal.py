@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require, scoped
-from eduplatform.extensions import db
+from eduplatform.core.text.excel import xlsx_download
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
 from eduplatform.schools import bp, connectivity, indicators, permissions, services
-from eduplatform.schools.excel import xlsx_download
 from eduplatform.schools.models import SchoolProfile, StudentProfile, TeacherProfile
 from eduplatform.schools.models.connectivity import ACCESS_TYPES
 from eduplatform.schools.models.profile import LOCALITY_LABELS, OWNERSHIP_LABELS, SchoolType

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 from eduplatform.audit.services import record
 from eduplatform.core.api import load_args
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.extensions import db
+from eduplatform.core.text.excel import XLSX_MIMETYPE, csv_download, download, xlsx_download
 from eduplatform.schools import bp, permissions, provisioning, rollover, roster_import, services
-from eduplatform.schools.excel import XLSX_MIMETYPE, csv_download, download, xlsx_download
 from eduplatform.schools.models import (
     StudentProfile,
     StudentStatus,

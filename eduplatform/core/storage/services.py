@@ -16,15 +16,15 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError
-from eduplatform.extensions import db
-from eduplatform.storage.base import ObjectTooLarge
-from eduplatform.storage.inspect import ArchiveLimits, check_upload_head, inspect_zip, is_zip
-from eduplatform.storage.models import StoredFile
-from eduplatform.storage.registry import get_storage
-from eduplatform.storage.streams import PrefixedStream, RangeReader, read_head
+from eduplatform.core.extensions import db
+from eduplatform.core.signals import audit
+from eduplatform.core.storage.base import ObjectTooLarge
+from eduplatform.core.storage.inspect import ArchiveLimits, check_upload_head, inspect_zip, is_zip
+from eduplatform.core.storage.models import StoredFile
+from eduplatform.core.storage.registry import get_storage
+from eduplatform.core.storage.streams import PrefixedStream, RangeReader, read_head
 
 _PENDING_PUTS = "edu_storage_pending_puts"
 _PENDING_DELETES = "edu_storage_pending_deletes"
@@ -55,7 +55,7 @@ def store_file(stream: BinaryIO, *, prefix: str, filename: str | None, content_t
                archive_limits: ArchiveLimits | bool | None = None) -> StoredFile:
     """Stream an upload into storage and add its row to the current transaction.
 
-    Every upload is inspected here (:mod:`eduplatform.storage.inspect`): its name and first bytes
+    Every upload is inspected here (:mod:`eduplatform.core.storage.inspect`): its name and first bytes
     before anything is written, and, when it is a ZIP (DOCX/PPTX/XLSX included), the whole archive
     once stored — refused, the object is deleted at once. ``archive_limits`` overrides the
     configured limits; ``False`` means the caller has just inspected this very archive.
@@ -86,15 +86,15 @@ def store_file(stream: BinaryIO, *, prefix: str, filename: str | None, content_t
                         created_by_id=getattr(actor, "id", None))
     db.session.add(stored)
     db.session.flush()
-    record("storage", "file.stored", f"保存文件 {name}（{_human_size(result.size)}）", actor=actor,
-           obj=stored, data={"key": key, "sha256": result.sha256})
+    audit("storage", "file.stored", f"保存文件 {name}（{_human_size(result.size)}）", actor=actor,
+          obj=stored, data={"key": key, "sha256": result.sha256})
     return stored
 
 
 def delete_file(stored: StoredFile, *, actor=None) -> None:
     """Delete the row now and the object once the transaction commits."""
     db.session.info.setdefault(_PENDING_DELETES, []).append(stored.key)
-    record("storage", "file.deleted", f"删除文件 {stored.filename}", actor=actor, obj=stored)
+    audit("storage", "file.deleted", f"删除文件 {stored.filename}", actor=actor, obj=stored)
     db.session.delete(stored)
     db.session.flush()
 

@@ -1,6 +1,6 @@
 """Object storage: one interface, a file-system backend (default) and a MinIO backend."""
 
-from eduplatform.storage.base import (
+from eduplatform.core.storage.base import (
     InvalidKey,
     ObjectNotFound,
     ObjectStat,

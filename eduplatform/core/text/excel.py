@@ -15,7 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.storage.inspect import ArchiveLimits, ArchiveRefused, inspect_bytes
+from eduplatform.core.storage.inspect import ArchiveLimits, ArchiveRefused, inspect_bytes
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: An uploaded workbook may not expand past this (a zip bomb would otherwise fill the memory).

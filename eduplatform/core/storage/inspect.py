@@ -13,7 +13,7 @@ domain — and a later foundation package — can call it.
   and nested archives, depth-limited.  Declared sizes are what :mod:`zipfile` will ever yield
   (it stops at the central directory's size and checks the CRC), so checking them bounds the work
   of every later reader.
-* :func:`parse_xml` — XML without DTDs, entity expansion or network access; a document that
+* :func:`eduplatform.core.text.xml.parse_xml` — XML without DTDs, entity expansion or network access; a document that
   declares entities is refused.
 
 Every refusal is an :class:`ArchiveRefused` / :class:`UploadRefused` (HTTP 422) whose message says
@@ -34,12 +34,12 @@ from dataclasses import dataclass, field, replace
 import filetype
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.text.xml import _ENTITY_DECL, XML_PROLOG_BYTES
 
 MiB = 1024 * 1024
 HEAD_BYTES = 8192
 MAX_FILENAME_BYTES = 255
 #: How much of an XML member's start is searched for entity declarations (they sit in the prolog).
-XML_PROLOG_BYTES = 64 * 1024
 #: A nested archive up to this size is inspected in memory, larger ones through a temp file.
 NESTED_IN_MEMORY = 8 * MiB
 XML_SUFFIXES = (".xml", ".rels", ".xsd", ".opf", ".ncx", ".xhtml", ".svg", ".imscc")
@@ -336,7 +336,6 @@ def _check_member(archive, path, info, limits, what, depth, budget, result) -> N
 
 # -- XML ---------------------------------------------------------------------------------------
 
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _UTF16_ENTITY = "<!ENTITY".encode("utf-16-le")
 
 
@@ -346,44 +345,13 @@ def check_xml_prolog(head: bytes, where: str = "XML", *, what: str = "压缩包"
         raise ArchiveRefused(f"“{where[:80]}”声明了 XML 实体（可能是 XML 炸弹或外部实体攻击）", what=what)
 
 
-def parse_xml(raw: bytes, what: str = "XML"):
-    """An lxml element from untrusted XML: no DTD, no entity expansion, no network; entities refused."""
-    from lxml import etree
-
-    prolog = raw[:XML_PROLOG_BYTES]
-    if isinstance(prolog, str):
-        prolog = prolog.encode("utf-8", "ignore")
-    if _ENTITY_DECL.search(prolog):  # refused before lxml sees it
-        raise ValidationFailed(f"{what} 声明了 XML 实体（可能是 XML 炸弹或外部实体攻击），已拒绝",
-                               code="xml_entities_refused")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
-    try:
-        root = etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ValidationFailed(f"{what} 文件格式错误（第 {line} 行）：{exc.msg}" if line else
-                               f"{what} 文件格式错误：{exc}", code="bad_file") from None
-    docinfo = root.getroottree().docinfo
-    dtd = docinfo.internalDTD
-    if (dtd is not None and any(True for _ in dtd.iterentities())) or docinfo.system_url:
-        raise ValidationFailed(f"{what} 声明了 DTD 实体或外部文档（可能是 XML 炸弹或外部实体攻击），已拒绝",
-                               code="xml_entities_refused")
-    return root
-
-
-def local(tag) -> str:
-    """The tag without its namespace."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def inspect_bytes(data: bytes, *, limits: ArchiveLimits | None = None, what: str = "压缩包") -> InspectedArchive:
     return inspect_zip(io.BytesIO(data), limits=limits, what=what)
 
 
 __all__ = ["ArchiveLimits", "ArchiveRefused", "InspectedArchive", "UploadRefused", "check_filename",
            "check_upload_head", "check_xml_prolog", "clean_member_name", "extension_of", "inspect_bytes",
-           "inspect_zip", "is_zip", "local", "parse_xml", "sniff_head"]
+           "inspect_zip", "is_zip", "sniff_head"]
 
 
 # -- every parsed multipart upload -------------------------------------------------------------

@@ -12,7 +12,7 @@ import io
 import shutil
 import tempfile
 
-from eduplatform.storage.base import Storage
+from eduplatform.core.storage.base import Storage
 
 READ_AHEAD = 256 * 1024
 

@@ -20,7 +20,7 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3.util import Retry, Timeout
 
-from eduplatform.storage.base import (
+from eduplatform.core.storage.base import (
     DEFAULT_CHUNK_SIZE,
     ChunkIterator,
     HashingLimitedReader,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from eduplatform.storage.base import (
+from eduplatform.core.storage.base import (
     DEFAULT_CHUNK_SIZE,
     ChunkIterator,
     HashingLimitedReader,

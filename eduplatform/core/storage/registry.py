@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from eduplatform.storage.base import Storage
+from eduplatform.core.storage.base import Storage
 
 
 def build_storage(config) -> Storage:
     backend = config["STORAGE_BACKEND"]
     if backend == "file":
-        from eduplatform.storage.filesystem import FileSystemStorage
+        from eduplatform.core.storage.filesystem import FileSystemStorage
 
         return FileSystemStorage(config["STORAGE_DIR"])
     if backend == "minio":
-        from eduplatform.storage.minio_backend import MinioStorage
+        from eduplatform.core.storage.minio_backend import MinioStorage
 
         if not (config.get("MINIO_ACCESS_KEY") and config.get("MINIO_SECRET_KEY")):
             raise RuntimeError("EDU_STORAGE=minio 需要设置 MINIO_ACCESS_KEY 和 MINIO_SECRET_KEY")
@@ -36,8 +36,8 @@ def build_storage(config) -> Storage:
 def init_app(app: Flask) -> None:
     storage = app.config.get("STORAGE_INSTANCE") or build_storage(app.config)
     app.extensions["edu_storage"] = storage
-    from eduplatform.storage import services
-    from eduplatform.storage.inspect import install_request_inspection
+    from eduplatform.core.storage import services
+    from eduplatform.core.storage.inspect import install_request_inspection
 
     services.install_transaction_hooks()
     install_request_inspection(app)  # every uploaded file is inspected before a view reads it

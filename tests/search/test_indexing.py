@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from eduplatform.extensions import db
+from eduplatform.core.extensions import db
+from eduplatform.core.search.base import SearchQuery
 from eduplatform.orgs.models import OrgType
 from eduplatform.orgs.services import create_org_unit
-from eduplatform.search.base import SearchQuery
 
 
 def titles(search, text) -> list[str]:

@@ -1,6 +1,6 @@
 """Full-text search: one interface, a Whoosh backend with jieba's Chinese analyzer."""
 
-from eduplatform.search.base import (
+from eduplatform.core.search.base import (
     SearchBackend,
     SearchDocument,
     SearchError,

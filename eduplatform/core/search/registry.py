@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from eduplatform.search.base import SearchBackend, SearchDocument
+from eduplatform.core.search.base import SearchBackend, SearchDocument
 
 _PENDING_IDS = "edu_search_pending"  # {(kind, id): "upsert" | "delete"}
 _READY = "edu_search_ready"  # ([documents], [uids to delete]) built before commit
@@ -45,7 +45,7 @@ def searchable_kinds() -> list[SearchableKind]:
 
 
 def iter_objects(spec: SearchableKind) -> Iterator[object]:
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     if spec.iter_all is not None:
         return spec.iter_all()
@@ -56,13 +56,13 @@ def iter_objects(spec: SearchableKind) -> Iterator[object]:
 def count_objects(spec: SearchableKind) -> int:
     from sqlalchemy import func
 
-    from eduplatform.extensions import db
+    from eduplatform.core.extensions import db
 
     return db.session.scalar(db.select(func.count()).select_from(spec.model))
 
 
 def build_search(config) -> SearchBackend:
-    from eduplatform.search.whoosh_backend import WhooshSearch
+    from eduplatform.core.search.whoosh_backend import WhooshSearch
 
     return WhooshSearch(config["SEARCH_INDEX_DIR"])
 

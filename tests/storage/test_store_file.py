@@ -8,9 +8,9 @@ import io
 import pytest
 
 from eduplatform.core.errors import AppError
-from eduplatform.extensions import db
-from eduplatform.storage.models import StoredFile
-from eduplatform.storage.services import delete_file, safe_filename, store_file
+from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
+from eduplatform.core.storage.services import delete_file, safe_filename, store_file
 
 
 def keys(storage) -> list[str]:

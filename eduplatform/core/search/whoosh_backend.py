@@ -26,7 +26,7 @@ Design notes
   operations, so counting facets over 70,000 matches costs about as much as over 70. Whoosh's own
   ``groupedby`` categorises every matching document in Python, which is far too slow at 100k docs.
 * **Scoring** of relevance queries is done for all selected documents at once per segment by
-  :mod:`eduplatform.search.scoring`: Whoosh builds its matcher tree (tree shape, idf, average
+  :mod:`eduplatform.core.search.scoring`: Whoosh builds its matcher tree (tree shape, idf, average
   lengths), numpy evaluates it over the candidate documents with the term postings read once per
   segment and cached — the same BM25F arithmetic in the same order, so the scores equal
   ``matcher.score()`` exactly and ties go to the lower document number as in Whoosh's top-N
@@ -96,8 +96,8 @@ from whoosh.query.compound import DefaultOr
 from whoosh.reading import TermNotFound
 from whoosh.writing import CLEAR
 
-from eduplatform.search import scoring
-from eduplatform.search.base import (
+from eduplatform.core.search import scoring
+from eduplatform.core.search.base import (
     SORT_ORDERS,
     SUMMARY_MAX_CHARS,
     SearchBackend,

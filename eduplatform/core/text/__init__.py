@@ -1,0 +1,1 @@
+"""Text helpers every domain shares: rich text, safe XML, spreadsheets, local time."""
