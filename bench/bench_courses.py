@@ -52,8 +52,8 @@ def prepare(data_dir: Path, learners: int) -> tuple[int, list[str]]:
     """Migrate a fresh database and create the school, course, students, tokens and enrolments."""
     from werkzeug.security import generate_password_hash
 
+    from eduplatform.accounts.authentication import hash_token
     from eduplatform.accounts.models import ApiToken, Role, User, UserRole
-    from eduplatform.core.api import hash_token
     from eduplatform.core.db import utcnow
     from eduplatform.courses import catalogue, structure
     from eduplatform.courses.models import (

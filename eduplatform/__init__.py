@@ -91,8 +91,12 @@ def configure_services(app: Flask) -> None:
 def configure_domains(app: Flask) -> None:
     from eduplatform.core import cli
 
+    # The foundation finds the domains here (navigation, home panels, ``can``, seed-demo) instead of
+    # importing this package: short name → package, in start-up order.
+    domains = app.extensions["edu_domains"] = {}
     for name in DOMAINS:
         module = importlib.import_module(name)
+        domains[name.rpartition(".")[2]] = module
         # Views are imported here, not in the package: a package stays importable for its models
         # without pulling in every other domain its views use.
         _optional_module(f"{name}.views")

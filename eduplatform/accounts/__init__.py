@@ -21,3 +21,10 @@ def _can_manage_locks(user):
 
 NAV = [NavItem("系统管理", "用户管理", "accounts.user_list", _can_list_users),
        NavItem("系统管理", "登录锁定", "accounts.lock_list", _can_manage_locks)]
+
+
+def init_app(app) -> None:
+    from eduplatform.accounts import authentication, cli
+
+    authentication.init_app(app)
+    cli.init_app(app)

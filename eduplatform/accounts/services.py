@@ -1,4 +1,4 @@
-"""Account operations: log in and out, passwords, lock-out, users, API tokens.
+"""Account operations: credential checks, passwords, lock-out, users, issuing API tokens.
 
 Services flush and audit; the view commits (one commit per request).
 """
@@ -10,27 +10,25 @@ import secrets
 import string
 from datetime import datetime, timedelta
 
-from flask import current_app, session
-from flask_login import login_user, logout_user
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eduplatform.accounts import lockout
+from eduplatform.accounts.authentication import hash_token
 from eduplatform.accounts.models import (
     BUREAU_ROLES,
     SCHOOL_ROLES,
     SOLE_ROLES,
     ApiToken,
-    LoginSession,
     Role,
     User,
     UserRole,
 )
-from eduplatform.audit.services import client_ip, record
-from eduplatform.core.api import hash_token
+from eduplatform.accounts.passwords import password_problems
+from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.security import password_problems
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -47,26 +45,6 @@ def hash_password(password: str) -> str:
 
 def find_user(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == username))
-
-
-#: The session key naming the LoginSession row of this browser login.
-_LOGIN_SESSION_KEY = "_login_session"
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session version, so a password change logs out; the
-    login session named in the cookie must not have ended (logout is final on the server)."""
-    try:
-        user_id, version = (int(part) for part in session_id.split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or not user.is_active_account:
-        return None
-    login = db.session.get(LoginSession, session.get(_LOGIN_SESSION_KEY) or "")
-    if login is None or login.user_id != user.id or login.ended_at is not None:
-        return None
-    return user
 
 
 # --- logging in ------------------------------------------------------------------------------
@@ -113,34 +91,6 @@ def authenticate(username: str, password: str) -> User:
         return user
     lockout.register_failure(name, user, ip, now)
     raise LoginFailed(lockout.FAILURE_MESSAGE)
-
-
-def start_session(user: User) -> None:
-    """Log the user in on a brand-new session (no fixation) and audit it."""
-    session.clear()
-    login = LoginSession(id=secrets.token_hex(16), user_id=user.id, ip=client_ip())
-    db.session.add(login)
-    login_user(user)
-    session[_LOGIN_SESSION_KEY] = login.id
-    session.permanent = True
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = utcnow()
-    record("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
-
-
-def end_session(user: User | None, *, expired: bool = False) -> None:
-    """Log out (or time out, ``expired``): the login session ends on the server too."""
-    if user is not None and user.is_authenticated:
-        if expired:
-            record("security", "session.expired", f"{user.username} 的会话因长时间未操作已超时", actor=user, obj=user)
-        else:
-            record("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
-    login = db.session.get(LoginSession, session.get(_LOGIN_SESSION_KEY) or "")
-    if login is not None and login.ended_at is None:
-        login.ended_at = utcnow()
-    logout_user()
-    session.clear()
 
 
 # --- passwords -------------------------------------------------------------------------------
@@ -294,13 +244,3 @@ def issue_api_token(user: User) -> tuple[str, datetime]:
     record("security", "token.issued", f"{user.username} 获取了 API 令牌", actor=user, obj=user)
     db.session.flush()
     return token, expires_at
-
-
-def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.expires_at <= utcnow():
-        return None
-    user = row.user
-    if not user.is_active_account or row.session_version != user.session_version:
-        return None
-    return user

@@ -5,24 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.accounts import bp, lockout, permissions, services
+from eduplatform.accounts import authentication, bp, lockout, permissions, services
 from eduplatform.accounts.forms import ChangePasswordForm, LoginForm, UserCreateForm
 from eduplatform.accounts.models import LoginLock, Role, User
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.extensions import db, login_manager
+from eduplatform.core.extensions import db
 from eduplatform.core.permissions import admin_scoped, require
 from eduplatform.orgs.services import find_org, visible_units
-
-
-@login_manager.user_loader
-def load_user(session_id: str):
-    return services.load_session_user(session_id)
-
-
-login_manager.login_view = "accounts.login"
-login_manager.login_message = "请先登录"
-login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
 
 
 def _safe_next(target: str | None) -> str:
@@ -45,7 +34,7 @@ def login():
             db.session.commit()  # keep the failure count and its audit entry
             error = exc.message
         else:
-            services.start_session(user)
+            authentication.start_session(user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form, error=error), (401 if error else 200)
@@ -53,7 +42,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    services.end_session(current_user if current_user.is_authenticated else None)
+    authentication.end_session(current_user if current_user.is_authenticated else None)
     db.session.commit()
     flash("您已安全退出", "info")
     return redirect(url_for("accounts.login"))
@@ -76,7 +65,7 @@ def change_password():
         else:
             user = current_user._get_current_object()
             db.session.commit()
-            services.start_session(user)  # the session version changed: stay logged in here only
+            authentication.start_session(user)  # the session version changed: stay logged in here only
             db.session.commit()
             flash("密码已修改", "success")
             return redirect(url_for("home.index"))

@@ -2,11 +2,13 @@
 
 Each domain's ``api.py`` builds its blueprint with ``make_api_blueprint`` and documents every
 operation in its docstring (YAML after ``---``); ``/api/v1/openapi.json`` is generated from them.
+Who a bearer token names is decided by the authenticator a domain registers
+(``register_token_authenticator``); this module only applies the rules around it.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -53,10 +55,6 @@ def bearer_token() -> str | None:
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
     return None
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def load_json(schema: Schema, *, partial: bool = False) -> dict:
@@ -261,17 +259,22 @@ def register_openapi_hook(hook) -> None:
         _OPENAPI_HOOKS.append(hook)
 
 
+def register_token_authenticator(app: Flask, authenticate: Callable[[str], object | None]) -> None:
+    """Name the function that turns a bearer token into its user (or None when it is not valid)."""
+    app.extensions["edu_token_authenticator"] = authenticate
+
+
 def init_app(app: Flask) -> None:
     from eduplatform.core.extensions import login_manager
 
     @login_manager.request_loader
     def load_user_from_token(req):
         token = bearer_token()
-        if not token:
+        # Without a registered authenticator no token is valid: the caller is nobody.
+        authenticate = current_app.extensions.get("edu_token_authenticator")
+        if not token or authenticate is None:
             return None
-        from eduplatform.accounts.services import user_for_token
-
-        return user_for_token(token)
+        return authenticate(token)
 
     def bearer_token_names_the_caller():
         """A request carrying a bearer token is that token's user (or nobody, if it is not valid),
@@ -288,6 +291,6 @@ def init_app(app: Flask) -> None:
     def unauthorized():
         from flask import redirect, url_for
 
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") or not login_manager.login_view:
             return jsonify(error_payload("unauthorized", "请先登录或提供有效的访问令牌")), 401
-        return redirect(url_for("accounts.login", next=request.full_path))
+        return redirect(url_for(login_manager.login_view, next=request.full_path))

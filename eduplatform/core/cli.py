@@ -1,4 +1,7 @@
-"""Platform-wide commands: `flask --app eduplatform seed-demo | create-user | reindex | check`."""
+"""Platform-wide commands: `flask --app eduplatform seed-demo | reindex | check`.
+
+A domain's own commands live in its ``cli.py`` (e.g. accounts' ``create-user``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from eduplatform.core.extensions import db
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, create_user, reindex, check):
+    for command in (seed_demo, reindex, check):
         app.cli.add_command(command)
 
 
@@ -22,16 +25,15 @@ def init_app(app: Flask) -> None:
 @click.option("--force", is_flag=True, help="Allow seeding in production (never do this on a live system).")
 def seed_demo(force: bool) -> None:
     """Create the demo city, districts, schools, accounts and content (idempotent)."""
-    from eduplatform import DOMAINS
-
     if current_app.config["ENV_NAME"] == "production" and not force:
         raise click.ClickException("生产环境不创建演示数据（如确需，请加 --force）")
     accounts = []
-    for name in DOMAINS:
+    for package in current_app.extensions["edu_domains"].values():
+        name = f"{package.__name__}.seed"
         try:
-            seed_module = importlib.import_module(f"{name}.seed")
+            seed_module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == f"{name}.seed":
+            if exc.name == name:
                 continue
             raise
         accounts.extend(seed_module.seed_demo(click.echo) or [])
@@ -40,39 +42,6 @@ def seed_demo(force: bool) -> None:
         click.echo("\n演示账户 (demo accounts):")
         for username, password, description in accounts:
             click.echo(f"  {username:<14} {password:<14} {description}")
-
-
-@click.command("create-user")
-@with_appcontext
-@click.argument("username")
-@click.option("--password", required=True, help="Initial password (must meet the password policy).")
-@click.option("--role", "roles", required=True, multiple=True, help="Role code; repeat for several.")
-@click.option("--org", "org_code", default=None, help="Org unit code (none for public users).")
-@click.option("--name", "display_name", default=None, help="Display name (defaults to the username).")
-@click.option("--no-change-required", is_flag=True, help="Do not force a password change at first login.")
-def create_user(username, password, roles, org_code, display_name, no_change_required):
-    """Create a user; the only way to create the three administrators (三员)."""
-    from eduplatform.accounts import services
-    from eduplatform.accounts.models import Role
-    from eduplatform.core.errors import AppError
-    from eduplatform.orgs.services import find_org
-
-    try:
-        role_set = {Role(r) for r in roles}
-    except ValueError as exc:
-        raise click.BadParameter(f"{exc}; 可选角色：{', '.join(r.value for r in Role)}", param_hint="--role")
-    org = find_org(org_code)
-    if org_code and org is None:
-        raise click.BadParameter(f"单位代码 {org_code} 不存在", param_hint="--org")
-    try:
-        user, _ = services.create_user(None, username=username, display_name=display_name or username,
-                                       roles=role_set, org=org, password=password,
-                                       must_change_password=not no_change_required)
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message)
-    db.session.commit()
-    click.echo(f"已创建用户 {user.username}（{'、'.join(user.role_labels)}）")
 
 
 @click.command("reindex")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -28,13 +28,11 @@ AREAS = ["远程教育资源", "校校通", "教育信息网络", "教育电子�
 
 
 def nav_items(user) -> dict[str, list[NavItem]]:
-    from eduplatform import DOMAINS
-
     grouped: dict[str, list[NavItem]] = {area: [] for area in AREAS}
     if not user.is_authenticated:
         return {}
-    for name in DOMAINS:
-        for item in getattr(importlib.import_module(name), "NAV", []):
+    for package in current_app.extensions["edu_domains"].values():
+        for item in getattr(package, "NAV", []):
             if item.visible(user):
                 grouped.setdefault(item.area, []).append(item)
     return {area: items for area, items in grouped.items() if items}
@@ -54,9 +52,8 @@ class HomePanel:
 
 
 def home_panels(user) -> list[tuple[HomePanel, dict]]:
-    from eduplatform import DOMAINS
-
-    panels = [panel for name in DOMAINS for panel in getattr(importlib.import_module(name), "HOME_PANELS", [])]
+    packages = current_app.extensions["edu_domains"].values()
+    panels = [panel for package in packages for panel in getattr(package, "HOME_PANELS", [])]
     shown = []
     for panel in sorted(panels, key=lambda p: p.order):
         context = panel.context(user)
@@ -68,14 +65,15 @@ def home_panels(user) -> list[tuple[HomePanel, dict]]:
 def can(name: str, *args) -> bool:
     """Whether the current user may do ``name``, asked of the domain's own predicate.
 
-    ``can("resources.upload_resource")`` calls ``eduplatform.resources.permissions
-    .can_upload_resource(current_user)``; further arguments follow the user
+    ``can("resources.upload_resource")`` calls the resources domain's
+    ``permissions.can_upload_resource(current_user)``; further arguments follow the user
     (``can("courses.see_course", course)``). Templates show a link or button only when the predicate
     the view ``require``s holds, so what is shown is never refused with a bare 403. An unknown name
     raises, so a typo cannot hide a button silently.
     """
     domain, _, verb = name.partition(".")
-    module = importlib.import_module(f"eduplatform.{domain}.permissions")
+    package = current_app.extensions["edu_domains"][domain]
+    module = importlib.import_module(f"{package.__name__}.permissions")
     return bool(getattr(module, f"can_{verb}")(current_user, *args))
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from eduplatform.accounts.services import generate_initial_password, password_problems
+from eduplatform.accounts.passwords import password_problems
+from eduplatform.accounts.services import generate_initial_password
 
 
 def test_initial_passwords_meet_the_policy_and_avoid_look_alikes(app):
