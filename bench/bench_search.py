@@ -19,8 +19,9 @@
    a bare ``searcher.search_page(q, 1, pagelen=20)`` on the same index with the same query (a
    searcher opened once and reused; no facets/filters). Runs alternate. The first query of each
    term is reported separately ("cold": it reads that term's postings and bitmaps).
-   With ``--baseline`` (an older ``whoosh_backend.py``, e.g. ``git show
-   main:eduplatform/core/search/whoosh_backend.py > /tmp/old.py``) the old backend runs on the same
+   With ``--baseline`` (an older ``whoosh_backend.py`` from when the backend was one module, before
+   analysis/schema/query/bitsets/caches/ranking were split off, e.g. ``git show
+   REV:eduplatform/core/search/whoosh_backend.py > /tmp/old.py``) the old backend runs on the same
    index in the same loop — before and after in one run — with the overlap of the two top-20s.
 4. Other platform queries: sorts, the common words without ACL/facets/filters and with facet
    filters, a deep page — each with bare Whoosh for the same text in the same loop.
@@ -295,7 +296,7 @@ def measure_queries(backend, index_dir: Path, runs: int, baseline: str | None) -
     old = None
     if baseline:
         old_module = backend_module(baseline)
-        old = old_module.WhooshSearch(index_dir)
+        old = old_module.WhooshSearch(index_dir, result_cache_size=0)  # like the platform row: every search computed
 
     def query(text: str, **kw) -> SearchQuery:
         return SearchQuery(text=text, acl=ACL, facets=FACETS, page=1, per_page=20, **kw)

@@ -28,11 +28,13 @@ NAV = [
 
 
 def init_app(app):
+    from sqlalchemy.orm import selectinload
+
     from eduplatform.core.search.registry import register_searchable
-    from eduplatform.questions import cli, indexing
+    from eduplatform.questions import cli
     from eduplatform.questions.models import Question
     from eduplatform.questions.services import question_document
 
-    register_searchable("question", Question, question_document)
-    indexing.install_hooks()
+    register_searchable("question", Question, question_document,
+                        load_options=(selectinload(Question.knowledge_points), selectinload(Question.org)))
     cli.init_app(app)

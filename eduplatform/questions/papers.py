@@ -121,9 +121,9 @@ def _count_usage(old_ids: list[int], new_ids: list[int]) -> None:
                            execution_options={"synchronize_session": "fetch"})
     if removed or added:
         # Bulk updates pass the ORM's after-commit indexing by: the usage facet must follow.
-        from eduplatform.questions.indexing import index_after_commit
+        from eduplatform.core.search.registry import index_after_commit
 
-        index_after_commit(sorted(removed | added))
+        index_after_commit("question", sorted(removed | added))
 
 
 def create_paper(actor, values: dict[str, Any], sections: list[dict], *, mode: str = "manual",

@@ -227,7 +227,7 @@ def confirm_import(actor, batch: ImportBatch) -> list[int]:
 
     The preview's items were cleaned by the same rules as the form, so they are inserted as they are,
     in bulk (Core inserts: ten thousand questions in a couple of seconds). Their full-text indexing
-    runs after the commit (see ``indexing.index_after_commit``).
+    runs after the commit, a large import's in the background (see ``search.registry``).
     """
     if batch.status != ImportStatus.PREVIEW:
         raise Conflict("这次导入已经确认或放弃过了", code="import_closed")
@@ -272,9 +272,9 @@ def confirm_import(actor, batch: ImportBatch) -> list[int]:
     record("questions", "import.confirmed", f"导入 {batch.filename}：新建 {len(ids)} 道试题（#{ids[0]}–#{ids[-1]}）",
            actor=actor, obj=batch, data={"count": len(ids), "first": ids[0], "last": ids[-1]})
     db.session.flush()
-    from eduplatform.questions.indexing import index_after_commit
+    from eduplatform.core.search.registry import index_after_commit
 
-    index_after_commit(ids)
+    index_after_commit("question", ids)
     return ids
 
 

@@ -7,6 +7,7 @@ import pytest
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.search import registry
 from eduplatform.core.text.richtext import clean_html
 from eduplatform.questions import papers, permissions, services
 from eduplatform.questions.models import Question, QuestionVersion
@@ -126,6 +127,19 @@ def test_full_text_search_in_chinese_with_facets_and_acl(people, make_question, 
     services.delete_question(a1, q)
     db.session.commit()
     found, _ = services.search_questions(a1, services.QuestionFilters(text="应用"), 1, 20)
+    assert found == []
+
+
+def test_reindex_rebuilds_question_documents_with_their_knowledge_points(people, make_question, kp_tree, search):
+    a1 = people.teacher_a1
+    q = make_question(a1, "single", kps=[kp_tree["linear"]], stem="一元一次方程的应用：行程问题")
+    search.clear()
+    assert services.search_questions(a1, services.QuestionFilters(text="行程"), 1, 20)[0] == []
+    registry.reindex()
+    # The knowledge-point facet holds every ancestor: loaded in batches for the whole kind.
+    found, _ = services.search_questions(a1, services.QuestionFilters(text="方程", knowledge_point=kp_tree["algebra"].id), 1, 20)
+    assert [x.id for x in found] == [q.id]
+    found, _ = services.search_questions(a1, services.QuestionFilters(text="行程", knowledge_point=kp_tree["triangle"].id), 1, 20)
     assert found == []
 
 

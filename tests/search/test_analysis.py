@@ -7,8 +7,10 @@ import random
 
 import pytest
 
-from eduplatform.core.search import SearchDocument, SearchQuery, scoring, whoosh_backend
-from eduplatform.core.search.whoosh_backend import WhooshSearch, analyze, chinese_analyzer
+from eduplatform.core.search import SearchDocument, SearchQuery, scoring
+from eduplatform.core.search.analysis import analyze, chinese_analyzer, ensure_jieba, nfkc
+from eduplatform.core.search.schema import INDEX_NAME, build_schema
+from eduplatform.core.search.whoosh_backend import WhooshSearch
 
 TEXTS = [
     "",
@@ -26,19 +28,19 @@ TEXTS = [
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_analyze_yields_the_analyzers_tokens(text):
-    whoosh_backend.ensure_jieba()
+    ensure_jieba()
     expected = [t.text for t in chinese_analyzer()(text, mode="index")]
     assert analyze(text) == expected
     assert analyze(text) == expected  # again, from the cache
 
 
 def test_analyze_on_random_mixtures():
-    whoosh_backend.ensure_jieba()
+    ensure_jieba()
     rng = random.Random(4)
     pieces = ["函数", "图像", "，", "。", " ", "\r\n", "\n", "Python", "functions", "3.14", "的", "教学设计", "C++",
               "《", "》", "-", "_", "%", "学生", "理解", "ＡＢ", "\t", "x"]
     for _ in range(300):
-        text = whoosh_backend._nfkc("".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))))
+        text = nfkc("".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))))
         assert analyze(text) == [t.text for t in chinese_analyzer()(text, mode="index")], text
 
 
@@ -86,11 +88,11 @@ def test_index_with_another_analyzer_is_not_pretokenized(tmp_path):
     from whoosh import index as whoosh_index
     from whoosh.analysis import StandardAnalyzer
 
-    schema = whoosh_backend.build_schema()
+    schema = build_schema()
     schema.remove("content")
     schema.add("content", fields.TEXT(analyzer=StandardAnalyzer()))
     (tmp_path / "ix").mkdir()
-    whoosh_index.create_in(str(tmp_path / "ix"), schema, indexname=whoosh_backend.INDEX_NAME)
+    whoosh_index.create_in(str(tmp_path / "ix"), schema, indexname=INDEX_NAME)
     b = WhooshSearch(tmp_path / "ix")
     assert not b._pretokenize()
     b.index([SearchDocument("resource", 1, "函数", content="hello worlds")])

@@ -10,7 +10,9 @@ import pytest
 from whoosh import query as wq
 
 from eduplatform.core.search import SearchDocument, SearchQuery, scoring, whoosh_backend
-from eduplatform.core.search.whoosh_backend import WhooshSearch, parse_text
+from eduplatform.core.search.analysis import ensure_jieba
+from eduplatform.core.search.query import ParsedText, parse_text
+from eduplatform.core.search.whoosh_backend import WhooshSearch
 
 WORDS = ["函数", "方程", "几何", "概率", "统计", "向量", "图像", "教学", "设计", "课件", "Python", "functions"]
 
@@ -128,7 +130,7 @@ def test_unknown_matchers_fall_back_to_whooshs_scoring(index, monkeypatch):
     sub, _ = next(iter(searcher.leaf_searchers()))
     with pytest.raises(scoring.Unsupported):
         seg.scores(q.matcher(sub, searcher.context()), np.arange(3))
-    monkeypatch.setattr(whoosh_backend, "_parse_cached", lambda text: whoosh_backend._ParsedText(q, ["函数"], [text]))
+    monkeypatch.setattr(whoosh_backend, "parse_cached", lambda text: ParsedText(q, ["函数"], [text]))
     results = index.search(SearchQuery(text="x", per_page=50))
     expected = searcher.search(q, limit=50, terms=False).top_n
     assert [h.score for h in results.hits] == [s for s, _ in expected]
@@ -173,7 +175,7 @@ def test_bitmap_conversions_round_trip():
 
 
 def test_query_words_drop_jiebas_extra_sub_tokens():
-    whoosh_backend.ensure_jieba()
+    ensure_jieba()
     # Search mode indexes '必达' inside '洛必达'; requiring it too added nothing but cost.
     assert parse_text("洛必达法则").tokens == ["洛必达", "法则"]
     assert {text for _, text in parse_text("洛必达法则").query.iter_all_terms()} == {"洛必达", "法则", "洛必达法则"}

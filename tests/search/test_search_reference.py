@@ -18,8 +18,10 @@ import threading
 import pytest
 from whoosh import index as whoosh_index
 
-from eduplatform.core.search import SearchDocument, SearchQuery, whoosh_backend
-from eduplatform.core.search.whoosh_backend import WhooshSearch, parse_text
+from eduplatform.core.search import SearchDocument, SearchQuery, caches
+from eduplatform.core.search.query import parse_text
+from eduplatform.core.search.schema import INDEX_NAME
+from eduplatform.core.search.whoosh_backend import WhooshSearch
 
 VOCAB = ["函数", "二次函数", "方程", "几何", "概率", "统计", "向量", "图像", "教学", "设计", "教学设计", "课件",
          "学生", "数学", "洛必达法则", "岳阳楼记", "Python", "functions", "C++"]
@@ -41,7 +43,7 @@ def make_doc(rng: random.Random, i: int, kind: str | None = None) -> SearchDocum
 
 def reference(index_dir, model: dict[str, SearchDocument], q: SearchQuery):
     """(total, [(uid, score)] of the page, facet counts) as Whoosh + the document model say."""
-    ix = whoosh_index.open_dir(str(index_dir), indexname=whoosh_backend.INDEX_NAME)
+    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     parsed = parse_text(q.text)
     scored: list[tuple[float, int, str]] = []
     with ix.searcher() as searcher:
@@ -199,7 +201,7 @@ def test_caches_follow_updates_adds_and_deletes_of_another_process(tmp_path):
 
 
 def test_result_cache_is_bounded_by_pages_and_by_hits(tmp_path, monkeypatch):
-    monkeypatch.setattr(whoosh_backend, "RESULT_CACHE_HITS", 50)
+    monkeypatch.setattr(caches, "RESULT_CACHE_HITS", 50)
     backend = WhooshSearch(tmp_path / "index", result_cache_size=8)
     backend.index([SearchDocument("resource", i, f"函数 第{i}课") for i in range(60)])
     for page in range(1, 30):
@@ -213,9 +215,9 @@ def test_result_cache_is_bounded_by_pages_and_by_hits(tmp_path, monkeypatch):
     backend.search(SearchQuery(text="函数", per_page=60))  # heavier than the whole budget: not kept
     assert all(len(r.hits) < 60 for r in gc.results.values())
     # Selections and term bitmaps are bounded by count.
-    for i in range(whoosh_backend.SELECTION_CACHE_SIZE + 20):
+    for i in range(caches.SELECTION_CACHE_SIZE + 20):
         backend.search(SearchQuery(text=f"函数 词{i}"))
-    assert len(gc.selections) == whoosh_backend.SELECTION_CACHE_SIZE
+    assert len(gc.selections) == caches.SELECTION_CACHE_SIZE
     assert len(gc._terms) <= gc._terms.maxsize
     backend.close()
 
@@ -232,7 +234,7 @@ def test_unknown_facet_names_and_filter_values_do_not_grow_the_caches(tmp_path):
     assert set(gc._facets) == {"f_type"}
     assert all(set(cache.facets) <= {"f_type"} for _, _, cache in gc.leaves)
     assert all(set(sel.facet_counts) <= {"type"} for sel in gc.selections.values())
-    assert len(gc.selections) <= whoosh_backend.SELECTION_CACHE_SIZE
+    assert len(gc.selections) <= caches.SELECTION_CACHE_SIZE
     backend.close()
 
 

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import StandardAnalyzer
 
-from eduplatform.core.search import SearchDocument, SearchError, SearchQuery, whoosh_backend
+from eduplatform.core.search import SearchDocument, SearchError, SearchQuery, ranking
 from eduplatform.core.search.whoosh_backend import WhooshSearch
 
 BASE = datetime(2024, 3, 1, 8, 0, 0)
@@ -311,7 +311,7 @@ def test_filtered_relevance_matches_whoosh_on_both_scoring_paths(backend, monkey
         )
         expected_uids = [searcher.stored_fields(d)["uid"] for _, d in expected.top_n]
         for manual_max in (10_000, 0):  # score the few / run the filtered top-N collector
-            monkeypatch.setattr(whoosh_backend, "MANUAL_SCORING_MAX", manual_max)
+            monkeypatch.setattr(ranking, "MANUAL_SCORING_MAX", manual_max)
             got = backend.search(SearchQuery(text="函数 几何", filters={"org": org}, per_page=200))
             assert uids(got) == expected_uids
             assert got.total == len(expected_uids)
