@@ -78,4 +78,3 @@ def import_data_values(task_id):
     else:
         commit()
     return summary.as_dict()
-

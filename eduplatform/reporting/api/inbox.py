@@ -51,4 +51,3 @@ def read_notice(notice_id):
     notices.mark_read(current_user, notice)
     commit()
     return schemas.ReportNoticeSchema().dump(notice)
-

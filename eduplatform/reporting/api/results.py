@@ -97,4 +97,3 @@ def export_excel(task_id):
     path = excel.temp_path()
     excel.export_submissions(task, current_user.scope_root, path, statuses=statuses)
     return send_temp_file(path, f"{task.root.title}-填报数据.xlsx", XLSX)
-

@@ -267,4 +267,3 @@ def upload_form(task_id, submission_id):
     result = submission_services.save_values(submission, current_user, raw, source="excel")
     commit()
     return {"submission": _submission_body(submission), "changed": result.changed}
-

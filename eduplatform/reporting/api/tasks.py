@@ -204,4 +204,3 @@ def add_task_attachment(task_id):
                                               content_type=upload.mimetype)
     commit()
     return schemas.ReportAttachmentSchema().dump(attachment), 201
-

@@ -180,4 +180,3 @@ def get_template_version(template_id, number):
     if version is None:
         raise NotFound("模板版本不存在")
     return schemas.ReportVersionSchema().dump(version)
-

@@ -111,4 +111,3 @@ def provision_class(code: str, class_id: int):
     slips = provisioning.provision_class_accounts(current_user, services.find_class(school, class_id))
     db.session.commit()
     return {"items": [slip.__dict__ for slip in slips]}
-

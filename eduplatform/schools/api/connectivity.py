@@ -114,4 +114,3 @@ def update_receiving_point(code: str, point_id: int):
     connectivity.update_receiving_point(current_user, point, load_json(ReceivingPointInputSchema(), partial=True))
     db.session.commit()
     return ReceivingPointSchema().dump(point)
-

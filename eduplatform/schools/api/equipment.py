@@ -160,4 +160,3 @@ def import_equipment(code: str):
     result = equipment_io.import_equipment_upload(current_user, school, upload.stream, upload.filename)
     db.session.commit()
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-

@@ -37,4 +37,3 @@ def get_indicators():
             raise NotFound("没有可查看的单位")
     require(permissions.can_view_indicators(current_user, org), action="indicators.view", obj=org)
     return indicators.indicator_report(org).as_dict()
-

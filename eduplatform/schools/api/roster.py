@@ -104,4 +104,3 @@ def apply_rollover(code: str):
     plan = rollover.apply_rollover(current_user, school)
     db.session.commit()
     return plan.as_dict()
-

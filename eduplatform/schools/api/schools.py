@@ -148,4 +148,3 @@ def delete_campus(code: str, campus_id: int):
     services.delete_campus(current_user, services.find_campus(school, campus_id))
     db.session.commit()
     return "", 204
-

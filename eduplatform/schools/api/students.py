@@ -110,4 +110,3 @@ def update_student(code: str, student_id: int):
         services.set_student_status(current_user, student, status["status"], status.get("left_on"))
     db.session.commit()
     return StudentSchema(view="full").dump(student)
-

@@ -92,4 +92,3 @@ def update_teacher(code: str, teacher_id: int):
     services.update_teacher(current_user, teacher, data)
     db.session.commit()
     return TeacherSchema(view="full").dump(teacher)
-
