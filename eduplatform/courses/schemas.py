@@ -286,3 +286,13 @@ class TrainingRecordOutSchema(Schema):
     earned_on = fields.Date()
     year = fields.Integer()
     org = fields.Function(lambda r: {"id": r.org.id, "name": r.org.name})
+
+
+def first_message(messages) -> str:
+    """The first message of a marshmallow error tree, for a one-line refusal."""
+    if isinstance(messages, dict):
+        for value in messages.values():
+            return first_message(value)
+    if isinstance(messages, list) and messages:
+        return first_message(messages[0])
+    return str(messages)

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role, User, UserRole
+from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
+from eduplatform.orgs.services import find_org
 from eduplatform.questions.models import AudienceKind, ExamAudience
 
 
@@ -108,3 +110,19 @@ def describe(row: ExamAudience) -> str:
     resolver = RESOLVERS.get(row.kind)
     name = resolver.describe(row.target_id) if resolver else None
     return name or f"{row.kind.value}#{row.target_id}"
+
+
+def audience_from(data) -> list[tuple[str, int]]:
+    """An exam's audience from its input: explicit (kind, id) pairs, students by username, units by code."""
+    audience = [(a["kind"], a["target_id"]) for a in data["audience"]]
+    for username in data["students"]:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            raise ValidationFailed(f"学生 {username} 不存在", fields={"students": [f"{username} 不存在"]})
+        audience.append((AudienceKind.USER, user.id))
+    for code in data["orgs"]:
+        org = find_org(code)
+        if org is None:
+            raise ValidationFailed(f"单位 {code} 不存在", fields={"orgs": [f"{code} 不存在"]})
+        audience.append((AudienceKind.ORG, org.id))
+    return audience

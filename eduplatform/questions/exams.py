@@ -29,7 +29,9 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.permissions import scoped
 from eduplatform.questions import audience as audience_mod
+from eduplatform.questions import permissions
 from eduplatform.questions.models import (
     AttemptStatus,
     AudienceKind,
@@ -51,6 +53,14 @@ def get_exam(exam_id: int) -> Exam:
     if exam is None:
         raise NotFound("考试不存在")
     return exam
+
+
+def managed_exams(user) -> sa.Select:
+    """The exams ``user`` manages, newest first: a manager's in their scope, a teacher's own."""
+    query = sa.select(Exam).order_by(Exam.id.desc())
+    if user.has_role(*permissions.MANAGER_ROLES):
+        return scoped(query, user, Exam.org_id)
+    return query.where(Exam.created_by_id == user.id)
 
 
 def _clean_audience(audience) -> list[tuple[AudienceKind, int]]:

@@ -201,6 +201,14 @@ class QuestionFilters:
     #: "newest" or "usage" (most used first); text searches rank by relevance.
     sort: str = "newest"
 
+    @classmethod
+    def from_args(cls, args: dict) -> QuestionFilters:
+        """The filters from a loaded QuestionFilterArgsSchema (the bank's page and the API share them)."""
+        return cls(text=args["q"].strip()[:200], type=args["type"], difficulty=args["difficulty"],
+                   subject=args["subject"], stage=args["stage"], grade=args["grade"],
+                   knowledge_point=args["knowledge_point"], tag=args["tag"], usage=args["usage"],
+                   mine=args["mine"] in ("1", "true"), sort=args["sort"])
+
 
 def visible_questions(user):
     return sa.select(Question).where(Question.deleted_at.is_(None), visible_condition(user, Question))

@@ -12,7 +12,7 @@ from eduplatform.core.permissions import require
 from eduplatform.resources import packages, permissions, removal, review, services
 from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment
-from eduplatform.resources.processing import process_version, processing_mode
+from eduplatform.resources.processing import process_after_commit
 from eduplatform.resources.schemas import (
     CommentCreateSchema,
     CommentSchema,
@@ -37,13 +37,6 @@ def _visible(resource_id: int, action: str):
     if not permissions.can_view_resource(current_user, resource):
         require(False, action=action, obj=resource, message="资源不存在或无权查看")
     return resource
-
-
-def process_after_commit(resource) -> None:
-    """In ``inline`` mode the heavy processing runs now, after the upload's commit."""
-    if processing_mode() == "inline" and resource.version is not None:
-        process_version(resource.version)
-        db.session.commit()
 
 
 # -- specs ---------------------------------------------------------------------------------------

@@ -44,6 +44,14 @@ def processing_mode() -> str:
     return current_app.config.get("RESOURCES_PROCESSING", "inline")
 
 
+def process_after_commit(resource: Resource) -> None:
+    """In ``inline`` mode process the new version now. The upload's request calls this after its own
+    commit, so what it stores is its own unit of work and a failure here never loses the upload."""
+    if processing_mode() == "inline" and resource.version is not None:
+        process_version(resource.version)
+        db.session.commit()
+
+
 def process_version(version: ResourceVersion) -> None:
     """Extract text and make a thumbnail for one version; mark it done or failed (never raises)."""
     specs = get_specs()

@@ -12,10 +12,9 @@ from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
 from eduplatform.core.permissions import require
 from eduplatform.resources import bp, packages, permissions, removal, review, services
-from eduplatform.resources.api import process_after_commit
 from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment, ReviewState, Visibility
-from eduplatform.resources.processing import PAGE_BREAK
+from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
 from eduplatform.resources.search import FACETS, SORT_LABELS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
 from eduplatform.resources.upload import upload_from_request

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from eduplatform.core.api import BoundedInteger, Id, one_of
 from eduplatform.orgs.models import Stage
@@ -44,7 +44,15 @@ def _opt(field_cls, **kwargs):
     return field_cls(load_default=None, allow_none=True, **kwargs)
 
 
-class ProfileInputSchema(Schema):
+class _InputSchema(Schema):
+    """An input schema whose refusals speak Chinese, whichever loader runs it (API body or page form)."""
+
+    def handle_error(self, error: ValidationError, data, **kwargs):
+        raise ValidationError(translate_messages(error.messages), data=error.data,
+                              valid_data=error.valid_data) from error
+
+
+class ProfileInputSchema(_InputSchema):
     school_type = _opt(fields.Enum, enum=SchoolType, by_value=True)
     stages = fields.List(fields.Enum(Stage, by_value=True), validate=validate.Length(min=1, error="至少选择一个学段"))
     locality = _opt(fields.String, validate=validate.OneOf(list(LOCALITY_LABELS), error="城乡分类不正确"))
@@ -60,7 +68,7 @@ class ProfileInputSchema(Schema):
     classroom_count = fields.Integer(validate=validate.Range(min=0, max=2000, error="教室数须在 0–2000 之间"))
 
 
-class CampusInputSchema(Schema):
+class CampusInputSchema(_InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     address = _opt(fields.String, validate=validate.Length(max=200))
     is_main = fields.Boolean(load_default=False)
@@ -74,22 +82,22 @@ class StudentListArgsSchema(Schema):
     q = fields.String(load_default="")
 
 
-class ClassInputSchema(Schema):
+class ClassInputSchema(_InputSchema):
     grade = BoundedInteger(required=True)
     number = fields.Integer(required=True, validate=validate.Range(min=1, max=99, error="班号须在 1–99 之间"))
     head_teacher_id = _opt(Id)
 
 
-class ClassUpdateSchema(Schema):
+class ClassUpdateSchema(_InputSchema):
     head_teacher_id = _opt(Id)
 
 
-class AssignmentSchema(Schema):
+class AssignmentSchema(_InputSchema):
     class_id = Id(required=True)
     subject = fields.String(required=True, validate=validate.OneOf(SUBJECTS, error="学科不在学科列表中"))
 
 
-class TeacherInputSchema(Schema):
+class TeacherInputSchema(_InputSchema):
     teacher_no = fields.String(required=True, validate=_number)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     gender = _opt(fields.Enum, enum=Gender, by_value=True)
@@ -102,7 +110,7 @@ class TeacherInputSchema(Schema):
     assignments = fields.List(fields.Nested(AssignmentSchema), load_default=None)
 
 
-class StudentInputSchema(Schema):
+class StudentInputSchema(_InputSchema):
     student_no = fields.String(required=True, validate=_number)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     gender = fields.Enum(Gender, by_value=True, required=True)
@@ -113,12 +121,24 @@ class StudentInputSchema(Schema):
     guardian_phone = _opt(fields.String, validate=_phone)
 
 
-class StudentStatusSchema(Schema):
+class StudentStatusSchema(_InputSchema):
     status = fields.Enum(StudentStatus, by_value=True, required=True)
     left_on = _opt(fields.Date)
 
 
-class NetworkInputSchema(Schema):
+class StudentUpdateSchema(StudentInputSchema):
+    """An edit of a student (any input field), and ``status`` with ``left_on`` for 在读 / 转出 / 毕业."""
+
+    status = fields.Enum(StudentStatus, by_value=True)
+    left_on = _opt(fields.Date)
+
+    @validates_schema
+    def _status_with_its_date(self, data, **kwargs):
+        if "left_on" in data and "status" not in data:
+            raise ValidationError("必填", "status")
+
+
+class NetworkInputSchema(_InputSchema):
     access_type = fields.String(required=True, validate=validate.OneOf(list(ACCESS_TYPES), error="接入方式不正确"))
     bandwidth_mbps = fields.Integer(required=True, validate=validate.Range(min=0, max=100000,
                                                                         error="带宽须在 0–100000 Mbps 之间"))
@@ -135,7 +155,7 @@ class NetworkInputSchema(Schema):
             raise ValidationError("已接入互联网时请填写带宽", "bandwidth_mbps")
 
 
-class ReceivingPointInputSchema(Schema):
+class ReceivingPointInputSchema(_InputSchema):
     mode = fields.Enum(ReceivingPointMode, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     location = fields.String(required=True, validate=validate.Length(min=1, max=120))
@@ -144,7 +164,7 @@ class ReceivingPointInputSchema(Schema):
     note = _opt(fields.String, validate=validate.Length(max=200))
 
 
-class EquipmentInputSchema(Schema):
+class EquipmentInputSchema(_InputSchema):
     asset_no = fields.String(required=True, validate=_number)
     category = fields.Enum(EquipmentCategory, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -322,6 +342,31 @@ class ImportSchema(Schema):
     summary = fields.Dict()
     created_at = fields.DateTime()
     applied_at = fields.DateTime()
+
+
+class _LabelOrValue(fields.Field):
+    """An enum given by value or by its Chinese label (as the ledger's workbook shows it); one that is
+    neither filters nothing, like a filter left unset."""
+
+    def __init__(self, enum, **kwargs):
+        super().__init__(load_default=None, **kwargs)
+        self.enum = enum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self.enum.from_label(str(value))
+
+
+class EquipmentFilterArgsSchema(Schema):
+    """Filters of the equipment ledger (page, API list and export): ``category``, ``state``, ``q``."""
+
+    category = _LabelOrValue(EquipmentCategory)
+    state = _LabelOrValue(EquipmentState)
+    q = fields.String(load_default=None)
+
+    @post_load
+    def _blank_text_is_no_filter(self, data, **kwargs):
+        data["q"] = (data["q"] or "").strip() or None
+        return data
 
 
 class RosterImportArgsSchema(Schema):

@@ -29,6 +29,10 @@ def sub_url(task, sub):
 def test_template_design_and_publish_over_the_api(client, h, people, sample_definition):
     r = client.post("/api/v1/report-templates", json={"code": "api-t", "name": "接口模板"}, headers=h(people.city_staff))
     assert r.status_code == 201, r.get_json()
+    created = r.get_json()
+    assert (created["code"], created["name"], created["draft_version"], created["latest_published"]) == (
+        "api-t", "接口模板", 1, None)
+    assert created["owner"]["code"] == people.city_staff.scope_root.code
     tid = r.get_json()["id"]
     bad = client.put(f"/api/v1/report-templates/{tid}/draft", headers=h(people.city_staff), json={"definition": {
         "sections": [{"title": "一", "fields": [{"code": "a", "label": "A", "type": "integer", "formula": "a*2"}]}]}})
@@ -41,11 +45,16 @@ def test_template_design_and_publish_over_the_api(client, h, people, sample_defi
     ok = client.put(f"/api/v1/report-templates/{tid}/draft", json={"definition": sample_definition},
                     headers=h(people.city_staff))
     assert ok.status_code == 200 and ok.get_json()["field_count"] == 13
-    assert client.post(f"/api/v1/report-templates/{tid}/publish", headers=h(people.city_staff)).status_code == 200
+    published = client.post(f"/api/v1/report-templates/{tid}/publish", headers=h(people.city_staff))
+    assert published.status_code == 200
+    assert (published.get_json()["number"], published.get_json()["status"]) == (1, "published")
+    assert [sec["title"] for sec in published.get_json()["definition"]["sections"]] == ["学校基本情况", "分年级学生"]
     body = client.get(f"/api/v1/report-templates/{tid}", headers=h(people.city_staff)).get_json()
     assert body["latest_published"] == 1 and body["draft_version"] is None
     # Another bureau may see a city template but not edit it; a school may do neither.
-    assert client.get(f"/api/v1/report-templates/{tid}", headers=h(people.district_a_staff)).status_code == 200
+    seen = client.get(f"/api/v1/report-templates/{tid}", headers=h(people.district_a_staff))
+    assert seen.status_code == 200 and seen.get_json()["can_edit"] is False
+    assert seen.get_json()["definition"] == published.get_json()["definition"]
     assert client.put(f"/api/v1/report-templates/{tid}/draft", json={"definition": sample_definition},
                       headers=h(people.district_a_staff)).status_code == 403
     assert client.get(f"/api/v1/report-templates/{tid}", headers=h(people.school_a1_admin)).status_code == 403
@@ -87,7 +96,8 @@ def test_issue_fill_review_flow_over_the_api(client, h, people, tree, template, 
                        json={"action": "return", "comment": "请补充社团信息"})
     assert back.get_json()["status"] == "returned" and back.get_json()["last_comment"] == "请补充社团信息"
     again = client.post(f"{url}/submit", headers=h(people.school_a1_admin), json={"version": back.get_json()["version"]})
-    assert again.status_code == 200
+    assert again.status_code == 200 and again.get_json()["status"] == "submitted"
+    assert again.get_json()["can_fill"] is False and again.get_json()["waiting"]
     client.post(f"{url}/review", headers=h(people.district_a_staff), json={"action": "approve"})
     final = client.post(f"{url}/review", headers=h(people.city_staff), json={"action": "approve"})
     assert final.get_json()["status"] == "approved"
@@ -106,7 +116,7 @@ def test_issue_fill_review_flow_over_the_api(client, h, people, tree, template, 
                      headers=h(people.city_staff)).get_json()
     assert agg["values"]["teachers_total"]["_total"]["sum"] == 40
     xlsx = client.get(f"/api/v1/report-tasks/{task['id']}/aggregate.xlsx", headers=h(people.city_staff))
-    assert xlsx.status_code == 200
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("sheet")
     sheet = load_workbook(io.BytesIO(xlsx.data))["合计"]
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "teachers_total")
     assert row[-1] == 40
@@ -122,6 +132,10 @@ def test_pass_down_remind_and_inbox(client, h, people, tree, task):
     r = client.post(f"/api/v1/report-tasks/{task.id}/pass-down", headers=h(people.district_a_staff),
                     json={"due_at": due + " 08:00", "instructions": "提前完成"})
     assert r.status_code == 201, r.get_json()
+    child = r.get_json()
+    assert (child["parent_id"], child["instructions"], child["issuer"]["code"]) == (
+        task.id, "提前完成", tree.district_a.code)
+    assert child["due_at"].startswith(due + "T08:00") and child["lock_at"] == child["due_at"]
     assert client.post(f"/api/v1/report-tasks/{task.id}/pass-down", headers=h(people.district_a_staff),
                        json={"due_at": due}).status_code == 403  # only once
     assert client.post(f"/api/v1/report-tasks/{task.id}/pass-down", headers=h(people.city_staff),
@@ -133,13 +147,16 @@ def test_pass_down_remind_and_inbox(client, h, people, tree, task):
     assert inbox["unread"] == 3 and {n["kind"] for n in inbox["items"]} == {"task", "reminder"}
     nid = inbox["items"][0]["id"]
     assert client.post(f"/api/v1/report-notices/{nid}/read", headers=h(people.school_b1_admin)).status_code == 403
-    assert client.post(f"/api/v1/report-notices/{nid}/read", headers=h(people.school_a1_admin)).status_code == 200
+    read = client.post(f"/api/v1/report-notices/{nid}/read", headers=h(people.school_a1_admin))
+    assert read.status_code == 200 and read.get_json()["id"] == nid and read.get_json()["read_at"]
+    assert client.get("/api/v1/report-notices", headers=h(people.school_a1_admin)).get_json()["unread"] == 2
 
 
 def test_nobody_reaches_another_schools_submission(client, h, people, tree, task, sub_of, good_values):
     a1 = sub_of(task, tree.school_a1)
     url = sub_url(task, a1)
-    assert client.get(url, headers=h(people.school_b1_admin)).status_code == 403
+    refused = client.get(url, headers=h(people.school_b1_admin))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
     assert client.put(f"{url}/draft", headers=h(people.school_b1_admin),
                       json={"values": {"teachers_total": 1}, "version": 1}).status_code == 403
     assert client.get(f"{url}/excel", headers=h(people.school_b1_admin)).status_code == 403
@@ -150,7 +167,8 @@ def test_nobody_reaches_another_schools_submission(client, h, people, tree, task
                       json={"values": {"teachers_total": 1}, "version": 1}).status_code == 403  # bureaus don't fill
     # A submission id under the wrong task is not found.
     other_task_url = f"/api/v1/report-tasks/{task.id + 999}/submissions/{a1.id}"
-    assert client.get(other_task_url, headers=h(people.school_a1_admin)).status_code == 404
+    missing = client.get(other_task_url, headers=h(people.school_a1_admin))
+    assert missing.status_code == 404 and missing.get_json()["error"]["message"] == "填报任务不存在"
     # Lists are scoped.
     listed = client.get(f"/api/v1/report-tasks/{task.id}/submissions", headers=h(people.school_b1_admin)).get_json()
     assert [s["school"]["code"] for s in listed["items"]] == [tree.school_b1.code]
@@ -168,7 +186,9 @@ def test_district_of_another_city_task_and_task_list_scope(client, h, people, tr
     own_b = issue(template.latest_published, issuer=tree.district_b, actor=people.district_b_staff)
     assert client.get(f"/api/v1/report-tasks/{own_b.id}", headers=h(people.district_a_staff)).status_code == 403
     assert client.get(f"/api/v1/report-tasks/{own_b.id}", headers=h(people.school_a1_admin)).status_code == 403
-    assert client.get(f"/api/v1/report-tasks/{own_b.id}", headers=h(people.city_staff)).status_code == 200
+    seen = client.get(f"/api/v1/report-tasks/{own_b.id}", headers=h(people.city_staff))
+    assert seen.status_code == 200 and seen.get_json()["issuer"]["code"] == tree.district_b.code
+    assert seen.get_json()["can_pass_down"] is False and "my_submission" not in seen.get_json()
     listed = client.get("/api/v1/report-tasks", headers=h(people.district_a_staff)).get_json()
     assert own_b.id not in [t["id"] for t in listed["items"]]
 

@@ -23,6 +23,7 @@ def url(world, path=""):
 def test_profile_read_and_update(client, world, admin_api):
     response = client.patch(url(world), json={"principal": "赵校长", "classroom_count": 20}, headers=admin_api)
     assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["principal"], response.get_json()["classroom_count"]) == ("赵校长", 20)
     body = client.get(url(world), headers=admin_api).get_json()
     assert body["principal"] == "赵校长" and body["district"] == "东湖区教育局"
     history = client.get(url(world, "/history"), headers=admin_api).get_json()["items"]
@@ -43,12 +44,15 @@ def test_classes_and_students(client, world, admin_api):
     assert [c["name"] for c in classes["items"]] == ["一年级(1)班", "一年级(2)班", "六年级(1)班"]
     response = client.post(url(world, "/classes"), json={"grade": 2, "number": 1}, headers=admin_api)
     assert response.status_code == 201
+    assert response.get_json()["name"] == "二年级(1)班" and response.get_json()["student_count"] == 0
     detail = client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=admin_api).get_json()
     assert [s["student_no"] for s in detail["students"]] == ["S0001", "S0002"]
     response = client.post(url(world, "/students"), headers=admin_api, json={
         "student_no": "S0100", "name": "新生", "gender": "female", "class_id": world.class_1_2.id,
         "id_number": make_id(male=False)})
     assert response.status_code == 201, response.get_json()
+    assert response.get_json()["class_name"] == "一年级(2)班"
+    assert "*" not in response.get_json()["id_number"]  # the admin who entered it sees it whole
     student_id = response.get_json()["id"]
     response = client.patch(url(world, f"/students/{student_id}"), json={"status": "transferred"}, headers=admin_api)
     assert response.get_json()["status"] == "transferred"
@@ -105,6 +109,8 @@ def test_connectivity_over_the_api(client, world, admin_api):
     response = client.post(url(world, "/receiving-points"), headers=admin_api,
                            json={"mode": "disc", "name": "光盘播放点", "location": "多功能室"})
     assert response.status_code == 201
+    assert {k: response.get_json()[k] for k in ("mode", "name", "location")} == {
+        "mode": "disc", "name": "光盘播放点", "location": "多功能室"}
     point_id = response.get_json()["id"]
     response = client.patch(url(world, f"/receiving-points/{point_id}"), json={"state": "stopped"}, headers=admin_api)
     assert response.get_json()["state_label"] == "停用"
@@ -124,7 +130,7 @@ def test_equipment_excel_import_and_export_over_the_api(client, world, admin_api
     from eduplatform.schools.models import Equipment
 
     template = client.get(url(world, "/equipment/template.xlsx"), headers=admin_api)
-    assert template.status_code == 200
+    assert template.status_code == 200 and template.mimetype.endswith("sheet")
     assert next(load_workbook(io.BytesIO(template.data)).worksheets[0].values) == tuple(equipment_io.HEADERS)
     rows = [equipment_io.HEADERS, ["ZC-1", "学生用计算机", "学生机", "联想", 40, "2023-09-01", "财政拨款", "机房一", "在用"]]
 
@@ -175,21 +181,25 @@ def test_another_school_admin_can_neither_read_nor_change_by_direct_id(client, w
     other = api(world.people.school_b1_admin)
     for path in ("", "/classes", f"/classes/{world.class_1_1.id}", "/students", f"/students/{world.student_1.id}",
                  "/teachers", f"/teachers/{world.teacher.id}", "/equipment", "/rollover"):
-        assert client.get(url(world, path), headers=other).status_code == 403, path
+        refused = client.get(url(world, path), headers=other)
+        assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden", path
     assert client.patch(url(world), json={"principal": "x"}, headers=other).status_code == 403
     assert client.post(url(world, "/classes"), json={"grade": 2, "number": 9}, headers=other).status_code == 403
     assert client.patch(url(world, f"/students/{world.student_1.id}"), json={"name": "x"},
                         headers=other).status_code == 403
     # and through their own school's URL, another school's ids are simply not there
     own = f"/api/v1/schools/{world.tree.school_b1.code}"
-    assert client.get(f"{own}/students/{world.student_1.id}", headers=other).status_code == 404
+    missing = client.get(f"{own}/students/{world.student_1.id}", headers=other)
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     assert client.get(f"{own}/classes/{world.class_1_1.id}", headers=other).status_code == 404
     assert client.get(f"/api/v1/indicators?org={world.school.code}", headers=other).status_code == 403
 
 
 def test_a_district_reads_its_schools_only_and_never_writes(client, world, api):
     district_a, district_b = api(world.people.district_a_staff), api(world.people.district_b_staff)
-    assert client.get(url(world, "/students"), headers=district_a).status_code == 200
+    listed = client.get(url(world, "/students"), headers=district_a)
+    assert listed.status_code == 200 and listed.get_json()["total"] == 3
+    assert all("*" in s["id_number"] for s in listed.get_json()["items"] if s["id_number"])
     assert client.patch(url(world), json={"principal": "x"}, headers=district_a).status_code == 403
     assert client.post(url(world, "/equipment"), headers=district_a, json={
         "asset_no": "X", "category": "tv", "name": "电视", "quantity": 1}).status_code == 403
@@ -202,12 +212,14 @@ def test_a_district_reads_its_schools_only_and_never_writes(client, world, api):
 
 def test_teachers_see_their_own_classes_and_students_only_themselves(client, world, api, other_teacher):
     teacher = api(world.people.teacher_a1)
-    assert client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=teacher).status_code == 200
+    own_class = client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=teacher)
+    assert own_class.status_code == 200 and [s["name"] for s in own_class.get_json()["students"]] == ["李一", "李二"]
     assert client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=teacher).status_code == 403
     assert client.get(url(world, "/students"), headers=teacher).status_code == 403
     assert client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=api(other_teacher)).status_code == 403
     student = api(world.people.student_a1)
-    assert client.get(url(world, f"/students/{world.student_6.id}"), headers=student).status_code == 200
+    own_record = client.get(url(world, f"/students/{world.student_6.id}"), headers=student)
+    assert own_record.status_code == 200 and own_record.get_json()["student_no"] == "S0601"
     assert client.get(url(world, f"/students/{world.student_1.id}"), headers=student).status_code == 403
     assert client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=student).status_code == 403
 
@@ -235,6 +247,7 @@ def test_every_schools_operation_is_in_the_openapi(client):
 def test_campuses_over_the_api(client, world, admin_api, api):
     response = client.post(url(world, "/campuses"), json={"name": "本部", "is_main": True}, headers=admin_api)
     assert response.status_code == 201
+    assert (response.get_json()["name"], response.get_json()["is_main"]) == ("本部", True)
     campus_id = response.get_json()["id"]
     response = client.put(url(world, f"/campuses/{campus_id}"), json={"name": "主校区", "address": "湖滨路 1 号",
                                                                       "is_main": True}, headers=admin_api)
@@ -244,4 +257,36 @@ def test_campuses_over_the_api(client, world, admin_api, api):
     assert client.delete(url(world, f"/campuses/{campus_id}"), headers=other).status_code == 403
     assert client.delete(f"/api/v1/schools/{world.tree.school_b1.code}/campuses/{campus_id}",
                          headers=other).status_code == 404
-    assert client.delete(url(world, f"/campuses/{campus_id}"), headers=admin_api).status_code == 204
+    deleted = client.delete(url(world, f"/campuses/{campus_id}"), headers=admin_api)
+    assert deleted.status_code == 204 and deleted.data == b""
+    assert client.get(url(world), headers=admin_api).get_json()["campuses"] == []
+
+
+def test_a_student_edit_and_status_change_in_one_patch(client, world, admin_api):
+    path = url(world, f"/students/{world.student_1.id}")
+    response = client.patch(path, json={"name": "李一一", "status": "graduated", "left_on": "2026-07-01"},
+                            headers=admin_api)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["name"], body["status"], body["left_on"]) == ("李一一", "graduated", "2026-07-01")
+    # a leaving date needs the status it belongs to; nothing is changed then
+    refused = client.patch(path, json={"name": "改名", "left_on": "2026-07-02"}, headers=admin_api)
+    assert refused.status_code == 422 and refused.get_json()["error"]["fields"] == {"status": ["必填"]}
+    unknown = client.patch(path, json={"nickname": "小李"}, headers=admin_api)
+    assert unknown.status_code == 422 and unknown.get_json()["error"]["fields"] == {"nickname": ["无法识别的字段"]}
+    assert client.get(path, headers=admin_api).get_json()["name"] == "李一一"
+
+
+def test_equipment_filters_take_a_value_or_its_label(client, world, admin_api):
+    for asset_no, category, name in (("ZC-1", "interactive_whiteboard", "白板"), ("ZC-2", "tv", "电视机")):
+        assert client.post(url(world, "/equipment"), headers=admin_api, json={
+            "asset_no": asset_no, "category": category, "name": name, "quantity": 1}).status_code == 201
+
+    def asset_nos(query):
+        return [i["asset_no"] for i in client.get(url(world, "/equipment" + query), headers=admin_api).get_json()["items"]]
+
+    label = next(i["category_label"] for i in client.get(url(world, "/equipment"), headers=admin_api)
+                 .get_json()["items"] if i["asset_no"] == "ZC-2")
+    assert asset_nos("?category=tv") == asset_nos(f"?category={label}") == ["ZC-2"]
+    assert asset_nos("?category=飞船") == asset_nos("?q=%20%20") == ["ZC-1", "ZC-2"]  # no such filter: all
+    assert asset_nos("?q=%20白板%20") == ["ZC-1"]

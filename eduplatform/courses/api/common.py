@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError
 
 from eduplatform.core.api import load_json
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.courses.schemas import first_message
 
 
 def load_input(schema: Schema, *, partial: bool = False) -> dict:
@@ -17,12 +18,3 @@ def load_input(schema: Schema, *, partial: bool = False) -> dict:
         except ValidationError as exc:
             raise ValidationFailed("提交的数据有误：" + first_message(exc.messages), fields=exc.messages) from exc
     return load_json(schema, partial=partial)
-
-
-def first_message(messages) -> str:
-    if isinstance(messages, dict):
-        for value in messages.values():
-            return first_message(value)
-    if isinstance(messages, list) and messages:
-        return first_message(messages[0])
-    return str(messages)

@@ -6,7 +6,7 @@ from flask import request
 from marshmallow import Schema, ValidationError
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.courses.api.common import first_message
+from eduplatform.courses.schemas import first_message
 
 
 def form_data(schema: Schema, *, partial: bool = False) -> dict:

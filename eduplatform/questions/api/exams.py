@@ -3,20 +3,18 @@ statistics. A student only ever reaches their own attempt, and sees answers only
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.accounts.models import User
 from eduplatform.core.api import load_json, paginated
-from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
+from eduplatform.core.errors import Conflict, NotFound
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import require
 from eduplatform.core.text.richtext import plain_text
-from eduplatform.orgs.services import find_org
 from eduplatform.questions import exams, papers, permissions
 from eduplatform.questions.api import bp
-from eduplatform.questions.models import AudienceKind, Exam, ExamAnswer
+from eduplatform.questions.audience import audience_from
+from eduplatform.questions.models import Exam, ExamAnswer
 from eduplatform.questions.presenters import attempt_payload
 from eduplatform.questions.schemas import AnswersInSchema, ExamInSchema, ExamSchema, GradeInSchema
 from eduplatform.questions.statistics import exam_statistics
@@ -28,28 +26,6 @@ def load_exam(exam_id: int, *, manage: bool = True) -> Exam:
     if manage:
         require(permissions.can_manage_exam(current_user, exam), action="exam.manage", obj=exam)
     return exam
-
-
-def managed_exams(user):
-    query = sa.select(Exam).order_by(Exam.id.desc())
-    if user.has_role(*permissions.MANAGER_ROLES):
-        return scoped(query, user, Exam.org_id)
-    return query.where(Exam.created_by_id == user.id)
-
-
-def audience_from(data) -> list[tuple[str, int]]:
-    audience = [(a["kind"], a["target_id"]) for a in data["audience"]]
-    for username in data["students"]:
-        user = db.session.scalar(sa.select(User).where(User.username == username))
-        if user is None:
-            raise ValidationFailed(f"学生 {username} 不存在", fields={"students": [f"{username} 不存在"]})
-        audience.append((AudienceKind.USER, user.id))
-    for code in data["orgs"]:
-        org = find_org(code)
-        if org is None:
-            raise ValidationFailed(f"单位 {code} 不存在", fields={"orgs": [f"{code} 不存在"]})
-        audience.append((AudienceKind.ORG, org.id))
-    return audience
 
 
 @bp.get("/exams")
@@ -65,7 +41,7 @@ def list_exams():
     if permissions.is_student(current_user):
         return paginated(exams.exams_for_student(current_user), ExamSchema())
     require(permissions.is_author(current_user), action="exam.list")
-    return paginated(managed_exams(current_user), ExamSchema())
+    return paginated(exams.managed_exams(current_user), ExamSchema())
 
 
 @bp.post("/exams")

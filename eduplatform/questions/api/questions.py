@@ -23,12 +23,8 @@ from eduplatform.questions.services import QuestionFilters
 
 
 def filters_from_args() -> QuestionFilters:
-    """The bank's filters from the query string (QuestionFilterArgsSchema); a bad value → 422."""
-    args = load_args(QuestionFilterArgsSchema())
-    return QuestionFilters(text=args["q"].strip()[:200], type=args["type"], difficulty=args["difficulty"],
-                           subject=args["subject"], stage=args["stage"], grade=args["grade"],
-                           knowledge_point=args["knowledge_point"], tag=args["tag"], usage=args["usage"],
-                           mine=args["mine"] in ("1", "true"), sort=args["sort"])
+    """The bank's filters from the query string; a bad value → 422."""
+    return QuestionFilters.from_args(load_args(QuestionFilterArgsSchema()))
 
 
 def load_question(question_id: int, *, edit: bool = False):

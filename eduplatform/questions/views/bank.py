@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import page_number
+from eduplatform.core.api import load_args, page_number
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.questions import bp, knowledge, permissions, services, transfer
-from eduplatform.questions.api.questions import filters_from_args
 from eduplatform.questions.formats import FORMATS
-from eduplatform.questions.services import USAGE_LABELS
+from eduplatform.questions.schemas import QuestionFilterArgsSchema
+from eduplatform.questions.services import USAGE_LABELS, QuestionFilters
 from eduplatform.questions.views.common import form_from_question, per_page, question_from_form
 
 
@@ -33,7 +33,7 @@ class SearchPage:
 @login_required
 def question_list():
     require(permissions.is_author(current_user), action="question.list")
-    f = filters_from_args()
+    f = QuestionFilters.from_args(load_args(QuestionFilterArgsSchema()))
     page_no = page_number()
     facets = {}
     if f.text:

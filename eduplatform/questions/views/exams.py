@@ -14,8 +14,7 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.templating import LOCAL_TZ, localtime
 from eduplatform.questions import bp, exams, papers, permissions
-from eduplatform.questions.api.exams import audience_from, managed_exams
-from eduplatform.questions.audience import describe
+from eduplatform.questions.audience import audience_from, describe
 from eduplatform.questions.models import ExamAnswer
 from eduplatform.questions.presenters import attempt_payload
 from eduplatform.questions.statistics import exam_statistics, quality_label
@@ -42,7 +41,7 @@ def load_exam(exam_id: int):
 @login_required
 def exam_list():
     require(permissions.is_author(current_user), action="exam.list")
-    return render_template("questions/exams.html", exams=db.session.scalars(managed_exams(current_user)).all())
+    return render_template("questions/exams.html", exams=db.session.scalars(exams.managed_exams(current_user)).all())
 
 
 @bp.route("/papers/<int:paper_id>/exam", methods=["GET", "POST"])

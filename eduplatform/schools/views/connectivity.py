@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import load_args
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -19,6 +20,7 @@ from eduplatform.schools.models import (
 from eduplatform.schools.models.connectivity import ACCESS_TYPES, FUNDING_SOURCES, PROVIDERS, WIFI_COVERAGE
 from eduplatform.schools.schemas import (
     FIELD_LABELS,
+    EquipmentFilterArgsSchema,
     EquipmentInputSchema,
     NetworkInputSchema,
     ReceivingPointInputSchema,
@@ -90,18 +92,13 @@ def receiving_point_delete(code: str, point_id: int):
 
 # --- equipment ledger ------------------------------------------------------------------------
 
-def _filters() -> dict:
-    category = EquipmentCategory.from_label(request.args.get("category", "")) if request.args.get("category") else None
-    state = EquipmentState.from_label(request.args.get("state", "")) if request.args.get("state") else None
-    return {"category": category, "state": state, "q": request.args.get("q", "").strip() or None}
-
-
 @bp.get("/schools/<code>/equipment")
 @login_required
 def equipment_list(code: str):
     school = school_for(code, permissions.can_view_school, "school.equipment")
     require(permissions.can_view_roster(current_user, school), action="school.equipment", obj=school)
-    page = db.paginate(connectivity.equipment_query(school, **_filters()), per_page=50, error_out=False)
+    filters = load_args(EquipmentFilterArgsSchema())
+    page = db.paginate(connectivity.equipment_query(school, **filters), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k in ("category", "state", "q")}
     return render_template("schools/equipment.html", page=page, args=args, categories=list(EquipmentCategory),
                            states=list(EquipmentState), totals=connectivity.equipment_totals(school),
@@ -112,7 +109,8 @@ def equipment_list(code: str):
 @login_required
 def equipment_export(code: str):
     school = school_for(code, permissions.can_view_roster, "school.equipment.export")
-    items = db.session.execute(connectivity.equipment_query(school, **_filters())
+    filters = load_args(EquipmentFilterArgsSchema())
+    items = db.session.execute(connectivity.equipment_query(school, **filters)
                                .execution_options(yield_per=500)).scalars()
     return download(equipment_io.export_workbook(items), f"设备台账-{school.code}.xlsx")
 

@@ -1,0 +1,182 @@
+"""/api/v1/report-templates: the form designer's templates, their drafts and frozen versions."""
+
+from __future__ import annotations
+
+from flask_login import current_user, login_required
+
+from eduplatform.core.api import load_json, paginated
+from eduplatform.core.errors import NotFound
+from eduplatform.core.permissions import require
+from eduplatform.reporting import permissions, schemas
+from eduplatform.reporting.api import bp
+from eduplatform.reporting.api.common import commit
+from eduplatform.reporting.lookup import template_for
+from eduplatform.reporting.services import templates as template_services
+from eduplatform.reporting.spec import DefinitionError, compile_definition
+
+
+@bp.get("/report-templates")
+@login_required
+def list_templates():
+    """Report templates the caller's bureau may use (its own, those above and below it).
+    ---
+    get:
+      responses:
+        200:
+          description: "{items, page, per_page, total, pages} of ReportTemplateSchema"
+    """
+    require(permissions.is_bureau_user(current_user), action="report_template.list")
+    return paginated(template_services.visible_templates_query(current_user), schemas.ReportTemplateSchema())
+
+
+@bp.post("/report-templates")
+@login_required
+def create_template():
+    """Create a template (with a first draft version) owned by the caller's bureau.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: ReportTemplateCreateSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: ReportTemplateSchema
+    """
+    require(permissions.can_create_template(current_user), action="report_template.create")
+    data = load_json(schemas.ReportTemplateCreateSchema())
+    template = template_services.create_template(current_user, owner_org=current_user.scope_root, code=data["code"],
+                                                 name=data["name"], description=data["description"],
+                                                 definition=data["definition"])
+    commit()
+    return schemas.ReportTemplateSchema().dump(template), 201
+
+
+@bp.get("/report-templates/<int:template_id>")
+@login_required
+def get_template(template_id):
+    """One template with its versions and the current draft's definition.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReportTemplateSchema
+    """
+    template = template_for(current_user, template_id)
+    body = schemas.ReportTemplateSchema().dump(template)
+    current = template.draft or template.latest_published
+    body["definition"] = current.definition if current else None
+    body["can_edit"] = permissions.can_edit_template(current_user, template)
+    return body
+
+
+@bp.patch("/report-templates/<int:template_id>")
+@login_required
+def update_template(template_id):
+    """Rename a template or change its description.
+    ---
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: ReportTemplateUpdateSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReportTemplateSchema
+    """
+    template = template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportTemplateUpdateSchema())
+    template_services.update_template_info(current_user, template, name=data["name"], description=data["description"])
+    commit()
+    return schemas.ReportTemplateSchema().dump(template)
+
+
+@bp.put("/report-templates/<int:template_id>/draft")
+@login_required
+def save_template_draft(template_id):
+    """Save the designer's definition into the draft version (a draft is opened after a publish).
+    ---
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema: ReportDraftDefinitionSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReportVersionSchema
+        422:
+          description: "definition errors by path, e.g. sections.0.fields.2.formula"
+    """
+    template = template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportDraftDefinitionSchema())
+    draft = template_services.save_draft(current_user, template, data["definition"], expected_version=data["version"])
+    commit()
+    return schemas.ReportVersionSchema().dump(draft)
+
+
+@bp.post("/report-templates/<int:template_id>/check")
+@login_required
+def check_template_definition(template_id):
+    """Check a definition without saving it: ``{valid, errors: {path: [message]}}`` (always 200).
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: ReportDraftDefinitionSchema
+      responses:
+        200:
+          description: "{valid: bool, errors: {sections.0.fields.2.formula: [message]}}"
+    """
+    template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportDraftDefinitionSchema())
+    try:
+        compile_definition(data["definition"])
+    except DefinitionError as exc:
+        return {"valid": False, "message": exc.message, "errors": exc.fields}
+    return {"valid": True, "errors": {}}
+
+
+@bp.post("/report-templates/<int:template_id>/publish")
+@login_required
+def publish_template(template_id):
+    """Publish the draft as a new frozen version.
+    ---
+    post:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReportVersionSchema
+    """
+    template = template_for(current_user, template_id, edit=True)
+    version = template_services.publish_draft(current_user, template)
+    commit()
+    return schemas.ReportVersionSchema().dump(version)
+
+
+@bp.get("/report-templates/<int:template_id>/versions/<int:number>")
+@login_required
+def get_template_version(template_id, number):
+    """One version's definition.
+    ---
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReportVersionSchema
+    """
+    template = template_for(current_user, template_id)
+    version = template_services.version_by_number(template, number)
+    if version is None:
+        raise NotFound("模板版本不存在")
+    return schemas.ReportVersionSchema().dump(version)

@@ -1,0 +1,32 @@
+"""Helpers shared by the schools API modules."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+
+from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.permissions import require
+from eduplatform.orgs.models import OrgUnit
+from eduplatform.schools import permissions, services
+
+
+def school_for(code: str, predicate, action: str) -> OrgUnit:
+    """The school named by ``code`` if ``predicate(current_user, school)`` holds, else 403 (audited)."""
+    school = services.get_school(code)
+    require(predicate(current_user, school), action=action, obj=school)
+    return school
+
+
+def personal_view(school: OrgUnit) -> str:
+    """The output view of a teacher's or student's record: unmasked only for who may see personal data."""
+    return "full" if permissions.can_see_personal_data(current_user, school) else "list"
+
+
+def uploaded_file(message: str) -> FileStorage:
+    """The multipart ``file`` of the request, or a 422 with ``message`` when none was sent."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(message, fields={"file": ["必填"]})
+    return upload
