@@ -2,6 +2,9 @@
 
 Each domain's ``api.py`` builds its blueprint with ``make_api_blueprint`` and documents every
 operation in its docstring (YAML after ``---``); ``/api/v1/openapi.json`` is generated from them.
+Input, for the API and the HTML forms alike, goes through one loader (``load_json``, ``load_form``,
+``load_body``, ``load_args`` → ``load_input``), whose refusals are 422s in Chinese (core/messages.py);
+API lists answer one page envelope (``paginated`` / ``page_envelope``).
 """
 
 from __future__ import annotations
