@@ -4,6 +4,9 @@ Each domain's ``api.py`` builds its blueprint with ``make_api_blueprint`` and do
 operation in its docstring (YAML after ``---``); ``/api/v1/openapi.json`` is generated from them.
 Who a bearer token names is decided by the authenticator a domain registers
 (``register_token_authenticator``); this module only applies the rules around it.
+Input, for the API and the HTML forms alike, goes through one loader (``load_json``, ``load_form``,
+``load_body``, ``load_args`` → ``load_input``), whose refusals are 422s in Chinese (core/messages.py);
+API lists answer one page envelope (``paginated`` / ``page_envelope``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 
 from eduplatform.core.converters import MAX_BIGINT, MAX_INT
 from eduplatform.core.errors import ValidationFailed, error_payload
+from eduplatform.core.messages import translate
 
 API_PREFIX = "/api/v1"
 _API_BLUEPRINTS: list[Blueprint] = []
@@ -57,8 +61,47 @@ def bearer_token() -> str | None:
     return None
 
 
-def load_json(schema: Schema, *, partial: bool = False) -> dict:
-    """Validate the request's JSON body with ``schema``; errors become a 422 with per-field messages."""
+# -- input: one loader for JSON bodies, forms and query args ------------------------------------
+BODY_MESSAGE = "提交的数据有误"
+ARGS_MESSAGE = "查询参数有误"
+
+
+def load_input(schema: Schema, data, *, partial: bool = False, unknown: str | None = None,
+               message: str = BODY_MESSAGE) -> dict:
+    """Validate ``data`` with ``schema``: the one place where input is checked. A refusal is a 422
+    ``ValidationFailed`` with per-field Chinese messages, summed up as "``message``：first problem"."""
+    try:
+        return schema.load(data, partial=partial, unknown=unknown)
+    except ValidationError as exc:
+        raise refusal(exc, schema, message) from exc
+
+
+def refusal(exc: ValidationError, schema: Schema | None = None, message: str = BODY_MESSAGE) -> ValidationFailed:
+    """The 422 for marshmallow's ``exc``, with every message in Chinese (see core/messages.py)."""
+    problems = translate(exc.messages)
+    if not isinstance(problems, dict):
+        problems = {"_schema": problems}
+    first = first_problem(problems, schema)
+    return ValidationFailed(f"{message}：{first}" if first else message, fields=problems)
+
+
+def first_problem(problems: dict, schema: Schema | None = None) -> str:
+    """The first message, after the field's label when the schema gives one (``metadata={"label": …}``)."""
+    for key, value in problems.items():
+        while isinstance(value, dict) and value:
+            value = next(iter(value.values()))
+        while isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            continue
+        field = schema.fields.get(key) if schema is not None else None
+        label = field.metadata.get("label") if field is not None else None
+        return f"{label} {value}" if label else str(value)
+    return ""
+
+
+def json_body(*, message: str = BODY_MESSAGE) -> dict:
+    """The request's JSON body, which must be an object; for a body no fixed schema describes."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_json")
@@ -66,11 +109,71 @@ def load_json(schema: Schema, *, partial: bool = False) -> dict:
     if where is not None:
         # JSON numbers have no size limit; one that no database column holds is refused here for
         # every body, also inside free-form fields (Dict, Raw) that no bounded field checks.
-        raise ValidationFailed("提交的数据有误：数值超出范围", fields={where: ["数值超出范围"]})
-    try:
-        return schema.load(data, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed("提交的数据有误", fields=exc.messages) from exc
+        raise ValidationFailed(f"{message}：数值超出范围", fields={where: ["数值超出范围"]})
+    return data
+
+
+def load_json(schema: Schema, *, partial: bool = False, message: str = BODY_MESSAGE) -> dict:
+    """Validate the request's JSON body (an object) with ``schema``; refused → 422."""
+    return load_input(schema, json_body(message=message), partial=partial, message=message)
+
+
+def load_form(schema: Schema, *, partial: bool = False, empty_is_none: bool = False,
+              message: str = BODY_MESSAGE) -> dict:
+    """Validate a posted form (``request.form`` and ``request.files``) with ``schema``; refused → 422.
+
+    Only the schema's fields are read, text stripped. A form sends no unticked checkbox and no empty
+    multi-select: unless ``partial``, a Boolean field it leaves out is False and a List field []. An
+    empty text box is "" — or None with ``empty_is_none`` (forms where emptying a box clears the value).
+    """
+    raw = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        is_list = isinstance(field, fields.List)
+        files = [f for f in request.files.getlist(key) if f.filename]
+        if files:
+            raw[key] = files if is_list else files[0]
+        elif is_list:
+            values = [v.strip() for v in request.form.getlist(key) if v.strip()]
+            if values or key in request.form or not partial:
+                raw[key] = values
+        elif key in request.form:
+            value = request.form[key].strip()
+            raw[key] = None if value == "" and empty_is_none else value
+        elif isinstance(field, fields.Boolean) and not partial:
+            raw[key] = False
+    return load_input(schema, raw, partial=partial, message=message)
+
+
+def load_body(schema: Schema, *, partial: bool = False, message: str = BODY_MESSAGE) -> dict:
+    """A posted form when the request is one (a multipart upload), else the JSON body."""
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return load_form(schema, partial=partial, message=message)
+    return load_json(schema, partial=partial, message=message)
+
+
+def sent_fields() -> set[str]:
+    """The names the request body carries (a JSON object's keys or a form's fields), for an operation
+    that depends on what was sent rather than on the loaded values."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        return set(body)
+    return set(request.form) | set(request.files)
+
+
+def load_args(schema: Schema, *, message: str = ARGS_MESSAGE) -> dict:
+    """Validate the query string with ``schema``; refused → 422.
+
+    Only the schema's fields are read; a List field takes every value of a repeated key; an empty
+    value is the same as an absent one (an HTML form's unset filter sends ``?stage=``).
+    """
+    raw = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        values = [v for v in request.args.getlist(key) if v != ""]
+        if values:
+            raw[key] = values if isinstance(field, fields.List) else values[0]
+    return load_input(schema, raw, message=message)
 
 
 # -- numbers and enums in input ---------------------------------------------------------------
@@ -117,24 +220,6 @@ def one_of(choices) -> validate.OneOf:
     return validate.OneOf(list(choices), error="取值无效，可选值：{choices}")
 
 
-def load_args(schema: Schema, *, message: str = "查询参数有误") -> dict:
-    """Validate the query string with ``schema``, the one loader for query args; errors → 422.
-
-    Only the schema's fields are read; a List field takes every value of a repeated key; an empty
-    value is the same as an absent one (an HTML form's unset filter sends ``?stage=``).
-    """
-    raw = {}
-    for name, field in schema.load_fields.items():
-        key = field.data_key or name
-        values = [v for v in request.args.getlist(key) if v != ""]
-        if values:
-            raw[key] = values if isinstance(field, fields.List) else values[0]
-    try:
-        return schema.load(raw)
-    except ValidationError as exc:
-        raise ValidationFailed(message, fields=exc.messages) from exc
-
-
 def _oversized_integer(value, path: str = "") -> str | None:
     """The path (``a.0.b``) of the first integer in a JSON document outside the signed 64-bit range
     (not 32: free-form documents such as report forms keep large amounts; fields bound their own)."""
@@ -175,19 +260,23 @@ def page_number(page: object = None) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def paginated(query, schema: Schema) -> dict:
-    """Run a select for the requested page and wrap it: {"items", "page", "per_page", "total", "pages"}."""
+def paginated(query, item, **extra) -> dict:
+    """Run a select for the requested page (?page=&per_page=) and wrap it in the page envelope; each
+    row is dumped with ``item``, a schema or a callable. ``extra`` adds keys (e.g. ``unread``)."""
     from eduplatform.core.extensions import db
 
     page, per_page = page_args()
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    return {
-        "items": schema.dump(pagination.items, many=True),
-        "page": page,
-        "per_page": per_page,
-        "total": pagination.total,
-        "pages": pagination.pages,
-    }
+    items = (item.dump(pagination.items, many=True) if isinstance(item, Schema)
+             else [item(row) for row in pagination.items])
+    return page_envelope(items, page=page, per_page=per_page, total=pagination.total, pages=pagination.pages,
+                         **extra)
+
+
+def page_envelope(items: list, *, page: int, per_page: int, total: int, pages: int, **extra) -> dict:
+    """The one shape of an API list page: {"items", "page", "per_page", "total", "pages"} (+ ``extra``);
+    ``paginated`` builds it from a select, full-text searches from their hits."""
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": pages, **extra}
 
 
 class ErrorSchema(Schema):
@@ -198,6 +287,12 @@ class ErrorSchema(Schema):
 
 class ErrorEnvelopeSchema(Schema):
     error = fields.Nested(ErrorSchema, required=True)
+
+
+#: The multipart body of a file upload (the part named ``file``), a component: an operation that
+#: takes more form fields adds them with ``allOf: [{$ref: '#/components/schemas/FileUpload'}, …]``.
+FILE_UPLOAD = {"type": "object", "required": ["file"],
+               "properties": {"file": {"type": "string", "format": "binary"}}}
 
 
 def build_openapi(app: Flask) -> dict:
@@ -212,6 +307,8 @@ def build_openapi(app: Flask) -> dict:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorEnvelopeSchema)
+    spec.components.schema("FileUpload", FILE_UPLOAD)
+    path_parameters: dict[str, dict] = {}
     api_names = {bp.name for bp in _API_BLUEPRINTS}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint.split(".")[0] not in api_names:
@@ -234,8 +331,7 @@ def build_openapi(app: Flask) -> dict:
                     response.setdefault("description", "成功")
             op["responses"].setdefault("default", {
                 "description": "错误", "content": {"application/json": {"schema": "Error"}}})
-            params = [{"name": arg, "in": "path", "required": True, "schema": _path_schema(rule, arg)}
-                      for arg in sorted(rule.arguments)]
+            params = [_path_parameter(spec, path_parameters, rule, arg) for arg in sorted(rule.arguments)]
             if params:
                 op.setdefault("parameters", []).extend(params)
             ops[method.lower()] = op
@@ -243,6 +339,20 @@ def build_openapi(app: Flask) -> dict:
     for hook in _OPENAPI_HOOKS:
         hook(spec, app)
     return spec.to_dict()
+
+
+def _path_parameter(spec: APISpec, registered: dict[str, dict], rule, arg: str) -> str:
+    """The component name of a path argument, registered once for every rule that names it alike
+    (``lesson_id`` …); an argument of the same name but another type gets a name of its own."""
+    schema = _path_schema(rule, arg)
+    name, n = arg, 1
+    while registered.get(name, schema) != schema:
+        n += 1
+        name = f"{arg}_{n}"
+    if name not in registered:
+        registered[name] = schema
+        spec.components.parameter(name, "path", {"name": arg, "required": True, "schema": schema})
+    return name
 
 
 def _path_schema(rule, arg: str) -> dict:

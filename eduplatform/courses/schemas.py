@@ -42,8 +42,8 @@ class CourseInSchema(_Form):
         for key in ("title", "summary"):
             if isinstance(data.get(key), str):
                 data[key] = data[key].strip()
-        if data.get("training_hours") in ("", None):
-            data["training_hours"] = 0.0
+        if "training_hours" in data and data["training_hours"] in ("", None):
+            data["training_hours"] = 0.0  # a partial update without it leaves it alone
         return _blank_to_none(data, {"visible_org_id"})
 
     @validates_schema
@@ -170,6 +170,12 @@ class GradeInSchema(_Form):
     @pre_load
     def _blanks(self, data, **kwargs):
         return _blank_to_none(dict(data), {"score"})
+
+
+class ScormUploadSchema(_Form):
+    """The form fields of a SCORM package upload (the zip itself is the ``file`` part)."""
+
+    course_id = Id(required=True, metadata={"label": "课程"})
 
 
 class CmiCommitSchema(_Form):

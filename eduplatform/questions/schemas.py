@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from eduplatform.core.api import BoundedInteger, Id, one_of
 from eduplatform.core.templating import LOCAL_TZ
@@ -25,6 +25,23 @@ class QuestionFilterArgsSchema(Schema):
     usage = fields.String(load_default=None, validate=one_of(["0", "1-4", "5+"]))
     sort = fields.String(load_default="newest", validate=one_of(["newest", "usage"]))
     mine = fields.String(load_default="", metadata={"description": "1 或 true：只看我出的题"})
+
+
+class CommaSeparatedIds(fields.String):
+    """``?ids=1,2,3``: a list of row ids (each as ``Id`` takes it)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return [Id().deserialize(part.strip()) for part in text.split(",") if part.strip()]
+        except ValidationError as exc:
+            raise ValidationError("须为逗号分隔的整数") from exc
+
+
+class QuestionExportArgsSchema(Schema):
+    """Which questions an export takes: ``ids``, or else the bank's filters (QuestionFilterArgsSchema)."""
+
+    ids = CommaSeparatedIds(load_default=None)
 
 
 class QuestionInSchema(Schema):

@@ -8,8 +8,6 @@ from eduplatform.core.api import EnumArg, Id, one_of
 from eduplatform.core.text.timeutil import iso
 from eduplatform.reporting.models.submissions import SubmissionStatus
 
-_MSG = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
-
 
 def _when(attr):
     return fields.Function(lambda obj: iso(getattr(obj, attr)))
@@ -33,19 +31,19 @@ class DataValuesArgsSchema(Schema):
 
 
 class ReportTemplateCreateSchema(Schema):
-    code = fields.String(required=True, error_messages=_MSG)
-    name = fields.String(required=True, error_messages=_MSG)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
     description = fields.String(load_default="")
     definition = fields.Dict(load_default=None, allow_none=True)
 
 
 class ReportTemplateUpdateSchema(Schema):
-    name = fields.String(required=True, error_messages=_MSG)
+    name = fields.String(required=True)
     description = fields.String(load_default="")
 
 
 class ReportDraftDefinitionSchema(Schema):
-    definition = fields.Dict(required=True, error_messages=_MSG)
+    definition = fields.Dict(required=True)
     #: the draft version number the designer edits (a conflict if another draft was opened since)
     version = fields.Integer(load_default=None, allow_none=True)
 
@@ -59,25 +57,25 @@ class ReportTargetsSchema(Schema):
 
 
 class ReportTaskIssueSchema(Schema):
-    template = fields.String(required=True, error_messages=_MSG, metadata={"description": "模板代码"})
+    template = fields.String(required=True, metadata={"description": "模板代码"})
     version = fields.Integer(load_default=None, allow_none=True,
                              metadata={"description": "模板版本号；缺省为最新发布版本"})
-    title = fields.String(required=True, error_messages=_MSG)
-    period = fields.String(required=True, error_messages=_MSG)
-    due_at = fields.String(required=True, error_messages=_MSG,
+    title = fields.String(required=True)
+    period = fields.String(required=True)
+    due_at = fields.String(required=True,
                            metadata={"description": "按时上报截止时间（北京时间），如 2026-12-10 或 2026-12-10 17:00"})
     lock_at = fields.String(load_default=None, allow_none=True,
                             metadata={"description": "锁定时间（此后不能填报），缺省同截止时间"})
     instructions = fields.String(load_default="")
-    targets = fields.Nested(ReportTargetsSchema, required=True, error_messages=_MSG)
+    targets = fields.Nested(ReportTargetsSchema, required=True)
 
 
 class ReportTargetPreviewSchema(Schema):
-    targets = fields.Nested(ReportTargetsSchema, required=True, error_messages=_MSG)
+    targets = fields.Nested(ReportTargetsSchema, required=True)
 
 
 class ReportPassDownSchema(Schema):
-    due_at = fields.String(required=True, error_messages=_MSG)
+    due_at = fields.String(required=True)
     lock_at = fields.String(load_default=None, allow_none=True)
     instructions = fields.String(load_default="")
     title = fields.String(load_default=None, allow_none=True)
@@ -88,25 +86,24 @@ class ReportRemindSchema(Schema):
 
 
 class ReportDraftValuesSchema(Schema):
-    values = fields.Dict(required=True, error_messages=_MSG,
+    values = fields.Dict(required=True,
                          metadata={"description": "{字段代码: 值}；固定行表格 {行代码: {列代码: 值}}；可增行表格为行的列表"})
-    version = fields.Integer(required=True, error_messages={**_MSG, "required": "必须提供版本号以防覆盖他人的修改"})
+    version = fields.Integer(required=True, error_messages={"required": "必须提供版本号以防覆盖他人的修改"})
 
 
 class ReportSubmitSchema(Schema):
     values = fields.Dict(load_default=None, allow_none=True)
-    version = fields.Integer(required=True, error_messages={**_MSG, "required": "必须提供版本号以防覆盖他人的修改"})
+    version = fields.Integer(required=True, error_messages={"required": "必须提供版本号以防覆盖他人的修改"})
 
 
 class ReportReviewSchema(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(["approve", "return"], error="须为 approve 或 return"),
-                           error_messages=_MSG)
+    action = fields.String(required=True, validate=validate.OneOf(["approve", "return"], error="须为 approve 或 return"))
     comment = fields.String(load_default="")
 
 
 class ReportReopenSchema(Schema):
-    until = fields.String(required=True, error_messages=_MSG)
-    reason = fields.String(required=True, error_messages=_MSG)
+    until = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class ReportDataValueSchema(Schema):
@@ -117,7 +114,7 @@ class ReportDataValueSchema(Schema):
 
 
 class ReportDataValueSetSchema(Schema):
-    dataValues = fields.List(fields.Dict(), required=True, error_messages=_MSG)
+    dataValues = fields.List(fields.Dict(), required=True)
 
 
 # --- output --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from decimal import Decimal
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.messages import translate
 from eduplatform.reporting import expressions as ex
 from eduplatform.reporting.fieldtypes import FIELD_TYPES, FieldValueError, is_blank, parse_date
 
@@ -34,31 +35,29 @@ class DefinitionError(ValidationFailed):
 
 
 # --- shape (marshmallow) -------------------------------------------------------------------------
-_REQ = {"required": "必填", "null": "不能为空", "invalid": "格式不正确"}
 
 
 def _str(required=False, max_len=200):
     low = 1 if required else 0
     checks = [validate.Length(min=low, max=max_len, error=f"长度须在 {low}–{max_len} 个字符之间")]
     if required:
-        return fields.String(required=True, validate=checks, error_messages=_REQ)
-    return fields.String(load_default=None, allow_none=True, validate=checks, error_messages=_REQ)
+        return fields.String(required=True, validate=checks)
+    return fields.String(load_default=None, allow_none=True, validate=checks)
 
 
 def _code():
-    return fields.String(required=True, validate=validate.Regexp(CODE_PATTERN, error=CODE_MESSAGE),
-                         error_messages=_REQ)
+    return fields.String(required=True, validate=validate.Regexp(CODE_PATTERN, error=CODE_MESSAGE))
 
 
 def _num():
     return fields.Float(load_default=None, allow_none=True, allow_nan=False,
-                        error_messages={**_REQ, "invalid": "须为数字", "special": "须为数字"})
+                        error_messages={"invalid": "须为数字", "special": "须为数字"})
 
 
 def _int(low, high):
     return fields.Integer(load_default=None, allow_none=True, strict=False,
                           validate=validate.Range(min=low, max=high, error=f"须在 {low}–{high} 之间"),
-                          error_messages={**_REQ, "invalid": "须为整数"})
+                          error_messages={"invalid": "须为整数"})
 
 
 class _Base(Schema):
@@ -86,23 +85,23 @@ class RuleSchema(_Base):
 class ColumnSchema(_Base):
     code = _code()
     label = _str(required=True, max_len=100)
-    type = fields.String(required=True, error_messages=_REQ, validate=validate.OneOf(
+    type = fields.String(required=True, validate=validate.OneOf(
         [code for code, ftype in FIELD_TYPES.items() if ftype.in_tables], error="不支持的字段类型"))
     unit = _str(max_len=20)
     help = _str(max_len=500)
-    required = fields.Boolean(load_default=False, error_messages=_REQ)
+    required = fields.Boolean(load_default=False)
     min = _num()
     max = _num()
     decimals = _int(0, 6)
     max_length = _int(1, 5000)
     min_date = _str(max_len=10)
     max_date = _str(max_len=10)
-    options = fields.List(fields.Nested(OptionSchema), load_default=list, error_messages=_REQ)
+    options = fields.List(fields.Nested(OptionSchema), load_default=list)
     formula = _str(max_len=ex.MAX_LENGTH)
 
 
 class FieldSchema(ColumnSchema):
-    type = fields.String(required=True, error_messages=_REQ,
+    type = fields.String(required=True,
                          validate=validate.OneOf(list(FIELD_TYPES), error="不支持的字段类型"))
     columns = fields.List(fields.Nested(ColumnSchema), load_default=list)
     rows = fields.List(fields.Nested(RowSchema), load_default=list)
@@ -118,7 +117,7 @@ class SectionSchema(_Base):
 
 
 class DefinitionSchema(_Base):
-    sections = fields.List(fields.Nested(SectionSchema), required=True, error_messages=_REQ)
+    sections = fields.List(fields.Nested(SectionSchema), required=True)
     rules = fields.List(fields.Nested(RuleSchema), load_default=list)
 
     @validates_schema
@@ -535,7 +534,7 @@ def compile_definition(definition, *, for_publish: bool = False) -> TemplateSpec
     try:
         data = DefinitionSchema().load(definition if isinstance(definition, dict) else {})
     except ValidationError as exc:
-        raise DefinitionError("模板定义有误", fields=_flatten_errors(exc.messages)) from exc
+        raise DefinitionError("模板定义有误", fields=_flatten_errors(translate(exc.messages))) from exc
     errors: dict[str, list[str]] = {}
 
     def add(path, message):

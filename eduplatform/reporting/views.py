@@ -6,12 +6,13 @@ import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import load_form
 from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
-from eduplatform.reporting import bp, permissions
+from eduplatform.reporting import bp, permissions, schemas
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
 from eduplatform.reporting.models import Notice, ReportTemplate, Submission, TaskAttachment
 from eduplatform.reporting.models.submissions import SubmissionAttachment
@@ -52,9 +53,10 @@ def template_list():
 @login_required
 def template_create():
     require(permissions.can_create_template(current_user), action="report_template.create")
+    data = load_form(schemas.ReportTemplateCreateSchema())
     template = template_services.create_template(current_user, owner_org=current_user.scope_root,
-                                                 code=request.form.get("code", ""), name=request.form.get("name", ""),
-                                                 description=request.form.get("description", ""))
+                                                 code=data["code"], name=data["name"],
+                                                 description=data["description"])
     _commit()
     flash(f"已建立模板“{template.name}”，请设计字段后发布", "success")
     return redirect(url_for("reporting.template_design", template_id=template.id))
@@ -183,10 +185,11 @@ def task_detail(task_id):
 def task_pass_down(task_id):
     task = task_for(current_user, task_id)
     require(permissions.can_pass_down(current_user, task), action="report_task.pass_down", obj=task)
-    due_at = when(request.form.get("due_at"), "due_at")
-    lock_at = when(request.form.get("lock_at"), "lock_at", required=False) or due_at
+    data = load_form(schemas.ReportPassDownSchema())
+    due_at = when(data["due_at"], "due_at")
+    lock_at = when(data["lock_at"], "lock_at", required=False) or due_at
     task_services.pass_down(current_user, task, district=current_user.scope_root, due_at=due_at, lock_at=lock_at,
-                            instructions=request.form.get("instructions", ""))
+                            instructions=data["instructions"])
     _commit()
     flash("已转发给本区学校", "success")
     return redirect(url_for("reporting.task_detail", task_id=task.id))
@@ -198,7 +201,7 @@ def task_remind(task_id):
     task = task_for(current_user, task_id)
     require(permissions.can_remind(current_user, task), action="report_task.remind", obj=task)
     count = reminders.remind_late(current_user, task, scope=current_user.scope_root,
-                                  message=request.form.get("message", ""))
+                                  message=load_form(schemas.ReportRemindSchema())["message"])
     _commit()
     flash(f"已向 {count} 所未上报的学校发送催报通知" if count else "所有学校均已上报，无需催报", "success")
     return redirect(url_for("reporting.task_detail", task_id=task.id))
@@ -419,8 +422,9 @@ def submission_reopen(submission_id):
     submission = submission_for(current_user, submission_id)
     require(permissions.can_reopen_submission(current_user, submission), action="report_submission.reopen",
             obj=submission)
-    submission_services.reopen_submission(submission, current_user, until=when(request.form.get("until"), "until"),
-                                          reason=request.form.get("reason", ""))
+    data = load_form(schemas.ReportReopenSchema())
+    submission_services.reopen_submission(submission, current_user, until=when(data["until"], "until"),
+                                          reason=data["reason"])
     _commit()
     flash("已为该校开放补报", "success")
     return redirect(url_for("reporting.submission_page", submission_id=submission.id))

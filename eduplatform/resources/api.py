@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_json, make_api_blueprint, page_args, paginated, register_openapi_hook
+from eduplatform.core.api import (
+    json_body,
+    load_json,
+    make_api_blueprint,
+    page_args,
+    page_envelope,
+    paginated,
+    register_openapi_hook,
+)
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -78,10 +86,10 @@ def _openapi_components(spec, app) -> None:
         "description": "multipart/form-data：元数据字段在前，文件（file）在最后；字段随资源类型（type）而定，"
                        "由 resource_specs/ 生成。词表字段可填代码或中文名称（如 junior 或 初中）。",
         "allOf": [
-            {"type": "object", "required": ["type", "file"], "properties": {
+            {"$ref": "#/components/schemas/FileUpload"},
+            {"type": "object", "required": ["type"], "properties": {
                 "type": {"type": "string", "enum": list(specs.types)},
-                "visibility": {"type": "string", "enum": ["platform", "district", "school"]},
-                "file": {"type": "string", "format": "binary"}}},
+                "visibility": {"type": "string", "enum": ["platform", "district", "school"]}}},
             {"oneOf": refs},
         ]})
 
@@ -148,13 +156,12 @@ def list_resources():
     filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
     found = search_resources(current_user, q=request.args.get("q", ""), filters=filters, sort=sort,
                              page=page, per_page=per_page)
-    return {
-        "items": [{"resource": ResourceSchema().dump(h.resource), "highlights": h.highlights, "score": h.score}
-                  for h in found.hits],
-        "facets": {name: [{"value": v, "label": label, "count": c} for v, label, c in counts]
-                   for name, counts in found.facets.items()},
-        "page": page, "per_page": per_page, "total": found.results.total, "pages": found.results.pages,
-    }
+    return page_envelope(
+        [{"resource": ResourceSchema().dump(h.resource), "highlights": h.highlights, "score": h.score}
+         for h in found.hits],
+        page=page, per_page=per_page, total=found.results.total, pages=found.results.pages,
+        facets={name: [{"value": v, "label": label, "count": c} for v, label, c in counts]
+                for name, counts in found.facets.items()})
 
 
 @bp.get("/resources/mine")
@@ -268,9 +275,7 @@ def update_resource(resource_id):
     """Change the metadata of a draft or returned resource (JSON with the type's elements)."""
     resource = _visible(resource_id, "resource.update")
     require(permissions.can_edit_resource(current_user, resource), action="resource.update", obj=resource)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_json")
+    data = json_body()
     rtype = services.resolve_type(resource.type)
     merged = {**resource.metadata_values(), **data}
     metadata = services.validate_metadata(rtype, _as_form(merged))
@@ -469,10 +474,11 @@ def import_package():
         content:
           multipart/form-data:
             schema:
-              type: object
-              properties:
-                file: {type: string, format: binary}
-                visibility: {type: string, enum: [platform, district, school]}
+              allOf:
+                - {$ref: '#/components/schemas/FileUpload'}
+                - type: object
+                  properties:
+                    visibility: {type: string, enum: [platform, district, school]}
       responses:
         201:
           description: "{imported, skipped, resources: [id]}"

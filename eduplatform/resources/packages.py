@@ -25,6 +25,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.messages import translate
 from eduplatform.core.storage import inspect
 from eduplatform.core.storage.base import content_disposition
 from eduplatform.core.storage.registry import get_storage
@@ -235,7 +236,7 @@ def check_package(fileobj, limit_expanded: int):
         try:
             entry["_metadata"] = specs.load_metadata(rtype, entry.get("metadata") or {})
         except ValidationError as exc:
-            raise PackageRefused(f"{where}的元数据不符合规范：{_first_error(exc.messages)}") from exc
+            raise PackageRefused(f"{where}的元数据不符合规范：{_first_error(translate(exc.messages))}") from exc
         entry["_type"] = rtype
         referenced.add(path)
     extra = names - referenced - {MANIFEST} - {n for n in names if n.endswith("/")}

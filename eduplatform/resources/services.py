@@ -15,6 +15,7 @@ from flask import current_app
 from marshmallow import ValidationError
 
 from eduplatform.audit.services import diff, record
+from eduplatform.core.api import refusal
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
@@ -78,7 +79,7 @@ def validate_metadata(rtype: ResourceType, form) -> dict:
     try:
         return specs.load_metadata(rtype, specs.form_data(rtype, form))
     except ValidationError as exc:
-        raise ValidationFailed("资源信息填写有误，请检查标注的字段", fields=exc.messages) from exc
+        raise refusal(exc, message="资源信息填写有误") from exc
 
 
 def _split_metadata(metadata: dict) -> tuple[dict, dict]:

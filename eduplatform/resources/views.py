@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError as CsrfError
 
-from eduplatform.core.api import page_number
+from eduplatform.core.api import load_form, page_number
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
 from eduplatform.core.permissions import require
@@ -15,6 +15,7 @@ from eduplatform.resources import bp, packages, permissions, removal, review, se
 from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment, ReviewState, Visibility
 from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
+from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, ReturnSchema
 from eduplatform.resources.search import FACETS, SORT_LABELS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
 from eduplatform.resources.upload import upload_from_request
@@ -265,7 +266,7 @@ def review_action(resource_id):
         message = "已审核通过" + ("，资源已发布" if resource.state == ReviewState.PUBLISHED else "，转区县审核")
     elif action == "return":
         require(review.can_return(current_user, resource), action="resource.return", obj=resource)
-        review.return_resource(resource, current_user, request.form.get("reason", ""))
+        review.return_resource(resource, current_user, load_form(ReturnSchema())["reason"])
         message = "已退回上传者"
     else:
         abort(400)
@@ -320,7 +321,7 @@ def toggle_favourite(resource_id):
 @login_required
 def rate(resource_id):
     resource = _visible(resource_id, "resource.rate")
-    services.rate(current_user, resource, request.form.get("stars"))
+    services.rate(current_user, resource, load_form(RatingSchema())["stars"])
     db.session.commit()
     flash("评分已保存", "success")
     return redirect(url_for("resources.detail", resource_id=resource.id))
@@ -330,7 +331,7 @@ def rate(resource_id):
 @login_required
 def comment(resource_id):
     resource = _visible(resource_id, "resource.comment")
-    services.add_comment(current_user, resource, request.form.get("body", ""))
+    services.add_comment(current_user, resource, load_form(CommentCreateSchema())["body"])
     db.session.commit()
     flash("评论已发表", "success")
     return redirect(url_for("resources.detail", resource_id=resource.id) + "#comments")

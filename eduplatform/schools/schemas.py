@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from eduplatform.core.api import BoundedInteger, Id, one_of
+from eduplatform.core.api import (
+    BoundedInteger,
+    Id,
+    one_of,
+)
 from eduplatform.orgs.models import Stage
 from eduplatform.schools.models import (
     EquipmentCategory,
@@ -40,19 +44,35 @@ class IdNumberField(fields.String):
             raise ValidationError(str(exc)) from exc
 
 
+#: Chinese names of the input fields: forms show them, and a refusal's message names the field.
+FIELD_LABELS = {
+    "school_type": "办学类型", "stages": "学段", "locality": "城乡分类", "ownership": "办学性质", "address": "地址",
+    "postcode": "邮政编码", "principal": "校长", "principal_phone": "校长电话", "contact": "联系人",
+    "contact_phone": "联系电话", "email": "电子邮箱", "website": "网站", "classroom_count": "普通教室数",
+    "name": "名称", "grade": "年级", "number": "班号", "head_teacher_id": "班主任", "teacher_no": "工号",
+    "gender": "性别", "id_number": "身份证号", "phone": "电话", "subjects": "任教学科", "title": "职称",
+    "student_no": "学号", "birth_date": "出生日期", "class_id": "班级", "guardian_name": "监护人",
+    "guardian_phone": "监护人电话", "status": "状态", "access_type": "接入方式", "bandwidth_mbps": "带宽",
+    "provider": "运营商", "wifi_coverage": "无线覆盖", "mode": "站点类型", "location": "位置",
+    "state": "状态", "asset_no": "资产编号", "category": "设备类别", "model": "型号", "quantity": "数量",
+    "purchase_date": "购置日期", "funding_source": "经费来源", "established_on": "建成日期",
+    "assignments": "任教班级", "left_on": "离校日期", "is_main": "主校区", "kind": "导入类型",
+}
+
+
+class _Input(Schema):
+    """An input schema of the schools domain: each field carries its Chinese label for the loader."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if field_name in FIELD_LABELS:
+            field_obj.metadata = {"label": FIELD_LABELS[field_name], **field_obj.metadata}
+
+
 def _opt(field_cls, **kwargs):
     return field_cls(load_default=None, allow_none=True, **kwargs)
 
 
-class _InputSchema(Schema):
-    """An input schema whose refusals speak Chinese, whichever loader runs it (API body or page form)."""
-
-    def handle_error(self, error: ValidationError, data, **kwargs):
-        raise ValidationError(translate_messages(error.messages), data=error.data,
-                              valid_data=error.valid_data) from error
-
-
-class ProfileInputSchema(_InputSchema):
+class ProfileInputSchema(_Input):
     school_type = _opt(fields.Enum, enum=SchoolType, by_value=True)
     stages = fields.List(fields.Enum(Stage, by_value=True), validate=validate.Length(min=1, error="至少选择一个学段"))
     locality = _opt(fields.String, validate=validate.OneOf(list(LOCALITY_LABELS), error="城乡分类不正确"))
@@ -68,7 +88,7 @@ class ProfileInputSchema(_InputSchema):
     classroom_count = fields.Integer(validate=validate.Range(min=0, max=2000, error="教室数须在 0–2000 之间"))
 
 
-class CampusInputSchema(_InputSchema):
+class CampusInputSchema(_Input):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     address = _opt(fields.String, validate=validate.Length(max=200))
     is_main = fields.Boolean(load_default=False)
@@ -82,22 +102,22 @@ class StudentListArgsSchema(Schema):
     q = fields.String(load_default="")
 
 
-class ClassInputSchema(_InputSchema):
+class ClassInputSchema(_Input):
     grade = BoundedInteger(required=True)
     number = fields.Integer(required=True, validate=validate.Range(min=1, max=99, error="班号须在 1–99 之间"))
     head_teacher_id = _opt(Id)
 
 
-class ClassUpdateSchema(_InputSchema):
+class ClassUpdateSchema(_Input):
     head_teacher_id = _opt(Id)
 
 
-class AssignmentSchema(_InputSchema):
+class AssignmentSchema(_Input):
     class_id = Id(required=True)
     subject = fields.String(required=True, validate=validate.OneOf(SUBJECTS, error="学科不在学科列表中"))
 
 
-class TeacherInputSchema(_InputSchema):
+class TeacherInputSchema(_Input):
     teacher_no = fields.String(required=True, validate=_number)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     gender = _opt(fields.Enum, enum=Gender, by_value=True)
@@ -110,7 +130,7 @@ class TeacherInputSchema(_InputSchema):
     assignments = fields.List(fields.Nested(AssignmentSchema), load_default=None)
 
 
-class StudentInputSchema(_InputSchema):
+class StudentInputSchema(_Input):
     student_no = fields.String(required=True, validate=_number)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     gender = fields.Enum(Gender, by_value=True, required=True)
@@ -121,24 +141,12 @@ class StudentInputSchema(_InputSchema):
     guardian_phone = _opt(fields.String, validate=_phone)
 
 
-class StudentStatusSchema(_InputSchema):
+class StudentStatusSchema(_Input):
     status = fields.Enum(StudentStatus, by_value=True, required=True)
     left_on = _opt(fields.Date)
 
 
-class StudentUpdateSchema(StudentInputSchema):
-    """An edit of a student (any input field), and ``status`` with ``left_on`` for 在读 / 转出 / 毕业."""
-
-    status = fields.Enum(StudentStatus, by_value=True)
-    left_on = _opt(fields.Date)
-
-    @validates_schema
-    def _status_with_its_date(self, data, **kwargs):
-        if "left_on" in data and "status" not in data:
-            raise ValidationError("必填", "status")
-
-
-class NetworkInputSchema(_InputSchema):
+class NetworkInputSchema(_Input):
     access_type = fields.String(required=True, validate=validate.OneOf(list(ACCESS_TYPES), error="接入方式不正确"))
     bandwidth_mbps = fields.Integer(required=True, validate=validate.Range(min=0, max=100000,
                                                                         error="带宽须在 0–100000 Mbps 之间"))
@@ -155,7 +163,7 @@ class NetworkInputSchema(_InputSchema):
             raise ValidationError("已接入互联网时请填写带宽", "bandwidth_mbps")
 
 
-class ReceivingPointInputSchema(_InputSchema):
+class ReceivingPointInputSchema(_Input):
     mode = fields.Enum(ReceivingPointMode, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     location = fields.String(required=True, validate=validate.Length(min=1, max=120))
@@ -164,7 +172,7 @@ class ReceivingPointInputSchema(_InputSchema):
     note = _opt(fields.String, validate=validate.Length(max=200))
 
 
-class EquipmentInputSchema(_InputSchema):
+class EquipmentInputSchema(_Input):
     asset_no = fields.String(required=True, validate=_number)
     category = fields.Enum(EquipmentCategory, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -372,69 +380,3 @@ class EquipmentFilterArgsSchema(Schema):
 class RosterImportArgsSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["students", "teachers"],
                                                                  error="导入类型须为 students 或 teachers"))
-
-
-# --- loading input with Chinese messages ------------------------------------------------------
-
-_MESSAGES = {
-    "Missing data for required field.": "必填",
-    "Field may not be null.": "必填",
-    "Not a valid integer.": "须为整数",
-    "Not a valid date.": "日期格式不正确，应为 2012-03-05",
-    "Not a valid email address.": "电子邮箱格式不正确",
-    "Not a valid boolean.": "须为是或否",
-    "Not a valid string.": "须为文本",
-    "Not a valid list.": "须为列表",
-    "Unknown field.": "无法识别的字段",
-    "Invalid input type.": "格式不正确",
-}
-
-
-def translate_messages(messages):
-    """marshmallow's built-in English messages → Chinese (ours are Chinese already)."""
-    if isinstance(messages, dict):
-        return {k: translate_messages(v) for k, v in messages.items()}
-    if isinstance(messages, list):
-        return [translate_messages(m) for m in messages]
-    if isinstance(messages, str):
-        if messages.startswith("Must be one of"):
-            return "不是可选的值"
-        if messages.startswith(("Must be greater than or equal", "Must be less than")):
-            return "超出允许范围"
-        if messages.startswith(("Longer than maximum length", "Shorter than minimum")):
-            return "长度不符合要求"
-        return _MESSAGES.get(messages, messages)
-    return messages
-
-
-def load_input(schema: Schema, data: dict, *, partial: bool = False) -> dict:
-    """Validate ``data``; a refusal is a 422 ValidationFailed with per-field Chinese messages."""
-    from marshmallow import RAISE
-
-    from eduplatform.core.errors import ValidationFailed
-
-    try:
-        return schema.load(data, partial=partial, unknown=RAISE)
-    except ValidationError as exc:
-        fields_ = translate_messages(exc.messages)
-        first = next(iter(fields_.items()), None) if isinstance(fields_, dict) else None
-        message = "提交的数据有误"
-        if first is not None:
-            detail = first[1][0] if isinstance(first[1], list) and first[1] else first[1]
-            message = f"提交的数据有误：{FIELD_LABELS.get(first[0], first[0])} {detail}"
-        raise ValidationFailed(message, fields=fields_) from exc
-
-
-FIELD_LABELS = {
-    "school_type": "办学类型", "stages": "学段", "locality": "城乡分类", "ownership": "办学性质", "address": "地址",
-    "postcode": "邮政编码", "principal": "校长", "principal_phone": "校长电话", "contact": "联系人",
-    "contact_phone": "联系电话", "email": "电子邮箱", "website": "网站", "classroom_count": "普通教室数",
-    "name": "名称", "grade": "年级", "number": "班号", "head_teacher_id": "班主任", "teacher_no": "工号",
-    "gender": "性别", "id_number": "身份证号", "phone": "电话", "subjects": "任教学科", "title": "职称",
-    "student_no": "学号", "birth_date": "出生日期", "class_id": "班级", "guardian_name": "监护人",
-    "guardian_phone": "监护人电话", "status": "状态", "access_type": "接入方式", "bandwidth_mbps": "带宽",
-    "provider": "运营商", "wifi_coverage": "无线覆盖", "mode": "站点类型", "location": "位置",
-    "state": "状态", "asset_no": "资产编号", "category": "设备类别", "model": "型号", "quantity": "数量",
-    "purchase_date": "购置日期", "funding_source": "经费来源", "established_on": "建成日期",
-    "assignments": "任教班级", "left_on": "离校日期", "is_main": "主校区", "kind": "导入类型",
-}

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_args, load_json, make_api_blueprint, page_args
+from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -167,10 +167,7 @@ def list_tasks():
     args = load_args(TaskListArgsSchema())
     which, process_key = args["list"], args["process"]
     query = (todo_query if which == "todo" else done_query)(current_user, process_key)
-    page, per_page = page_args()
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    return {"items": [_task_payload(t, with_transitions=which == "todo") for t in result.items],
-            "page": page, "per_page": per_page, "total": result.total, "pages": result.pages}
+    return paginated(query, lambda task: _task_payload(task, with_transitions=which == "todo"))
 
 
 def _task(task_id: int) -> WorkflowTask:
@@ -311,11 +308,8 @@ def list_notices():
           description: 分页 {items, page, per_page, total, pages, unread}
     """
     unread_only = request.args.get("unread") in ("1", "true")
-    page, per_page = page_args()
-    result = db.paginate(notices.inbox_query(current_user, unread_only=unread_only), page=page,
-                         per_page=per_page, error_out=False)
-    return {"items": NoticeSchema(many=True).dump(result.items), "page": page, "per_page": per_page,
-            "total": result.total, "pages": result.pages, "unread": notices.unread_count(current_user)}
+    return paginated(notices.inbox_query(current_user, unread_only=unread_only), NoticeSchema(),
+                     unread=notices.unread_count(current_user))
 
 
 @bp.post("/notices/read")

@@ -15,6 +15,7 @@ import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from eduplatform.accounts.models import SOLE_ROLES, Role
+from eduplatform.core.messages import translate_message
 from eduplatform.orgs.models import OrgType
 from eduplatform.workflow.conditions import check_condition, describe
 
@@ -32,19 +33,7 @@ ORG_SELECTORS = {
 #: User selectors: who personally, for assignees and for ``by`` on transitions.
 USER_SELECTORS = ("starter",)
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
-
-_MESSAGES = {
-    "Missing data for required field.": "缺少必填项",
-    "Unknown field.": "未知的键（拼写错误？）",
-    "Not a valid string.": "应为文本",
-    "Not a valid integer.": "应为整数",
-    "Not a valid list.": "应为列表",
-    "Not a valid mapping type.": "应为映射",
-    "Not a valid boolean.": "应为 true 或 false",
-    "Invalid input type.": "类型不正确",
-    "Field may not be null.": "不能为空",
-}
-
+KEY_MESSAGE = "格式不正确（小写字母开头，仅含小写字母、数字和下划线）"
 
 class DefinitionError(ValueError):
     """A definition that cannot run; ``problems`` lists every reason, each naming where it is."""
@@ -313,7 +302,7 @@ class _BranchSchema(_Strict):
 
 
 class _TransitionSchema(_Strict):
-    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN))
+    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
     label = fields.String(required=True)
     from_ = fields.Raw(required=True, data_key="from")
     to = fields.Raw(required=True)
@@ -333,7 +322,7 @@ class _DeadlineSchema(_Strict):
 
 
 class _ProcessSchema(_Strict):
-    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN))
+    key = fields.String(required=True, validate=validate.Regexp(KEY_PATTERN, error=KEY_MESSAGE))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     name = fields.String(required=True)
     description = fields.String(load_default="")
@@ -356,20 +345,10 @@ def _flatten(messages, path="") -> list[str]:
             out += _flatten(value, sub)
         return out
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [f"{path}：{_MESSAGES.get(m, _translate(m))}" for m in messages]
+        return [f"{path}：{translate_message(m)}" for m in messages]
     if isinstance(messages, list):
         return [p for m in messages for p in _flatten(m, path)]
     return [f"{path}：{messages}"]
-
-
-def _translate(message: str) -> str:
-    if message.startswith("Must be one of:"):
-        return "取值无效，可选：" + message.removeprefix("Must be one of:").strip().rstrip(".")
-    if message.startswith("Must be greater than or equal to"):
-        return "数值过小，须 ≥ " + message.rsplit(" ", 1)[-1].rstrip(".")
-    if message.startswith("String does not match expected pattern"):
-        return "格式不正确（小写字母开头，仅含小写字母、数字和下划线）"
-    return message
 
 
 # --- loading -----------------------------------------------------------------------------------

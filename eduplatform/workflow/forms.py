@@ -14,6 +14,7 @@ from marshmallow import validate as v
 
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.messages import translate
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.workflow.assignment import pool_org_ids
 from eduplatform.workflow.definitions import FieldDef, ProcessDef
@@ -36,15 +37,6 @@ def _marshmallow_field(f: FieldDef):
     }[f.type]()
 
 
-_CHINESE = {
-    "Not a valid integer.": "应为整数",
-    "Not a valid date.": "日期格式应为 YYYY-MM-DD",
-    "Not a valid boolean.": "应为是或否",
-    "Not a valid string.": "应为文本",
-    "Not a valid list.": "应为列表",
-}
-
-
 def validate(process: ProcessDef, instance, data: dict, *, allowed: list[str], state=None) -> dict:
     """Checked values for ``data`` (a mapping of field → raw value); 422 listing every problem."""
     if not isinstance(data, dict):
@@ -62,9 +54,9 @@ def validate(process: ProcessDef, instance, data: dict, *, allowed: list[str], s
     try:
         values = schema.load(raw)
     except ValidationError as exc:
-        for name, messages in exc.messages.items():
+        for name, messages in translate(exc.messages).items():
             flat = messages if isinstance(messages, list) else [str(messages)]
-            errors[name] = [_CHINESE.get(m, m) for m in flat if isinstance(m, str)] or ["取值无效"]
+            errors[name] = [m for m in flat if isinstance(m, str)] or ["取值无效"]
         values = {}
     for name, value in values.items():
         problem = _check_reference(process.fields[name], value, instance)

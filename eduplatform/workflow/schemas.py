@@ -148,6 +148,15 @@ class NoticeReadSchema(Schema):
     ids = fields.List(Id(), load_default=None, allow_none=True)
 
 
+class CalendarDayFormSchema(Schema):
+    """The calendar page's form: the day with its kind, the name optional."""
+
+    day = fields.Date(required=True, error_messages={"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"})
+    kind = fields.Enum(DayKind, by_value=True, required=True,
+                       error_messages={"required": "请选择类型", "unknown": "请选择类型"})
+    name = fields.String(load_default="", validate=validate.Length(max=64))
+
+
 class CalendarDayInputSchema(Schema):
     kind = fields.Enum(DayKind, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))

@@ -10,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.accounts.models import SOLE_ROLES, Role, User
-from eduplatform.core.api import load_args
+from eduplatform.core.api import load_args, load_form
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -18,7 +18,11 @@ from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.workflow import bp, bpmn, engine, forms, modelling, notices, registry, services
 from eduplatform.workflow.models import DayKind, TaskStatus, WorkflowTask
 from eduplatform.workflow.permissions import can_edit_calendar, can_view_instance, can_view_processes
-from eduplatform.workflow.schemas import CalendarYearArgsSchema, ProcessVersionArgsSchema
+from eduplatform.workflow.schemas import (
+    CalendarDayFormSchema,
+    CalendarYearArgsSchema,
+    ProcessVersionArgsSchema,
+)
 from eduplatform.workflow.tasks import done_query, todo_query
 
 
@@ -265,12 +269,9 @@ def calendar_page():
 @login_required
 def calendar_save():
     require(can_edit_calendar(current_user), action="calendar.edit")
-    try:
-        day = date.fromisoformat(request.form.get("day", ""))
-        kind = DayKind(request.form.get("kind", ""))
-    except ValueError:
-        raise ValidationFailed("请填写正确的日期（YYYY-MM-DD）并选择类型") from None
-    services.set_calendar_day(current_user, day, kind, request.form.get("name", ""))
+    data = load_form(CalendarDayFormSchema())
+    day, kind = data["day"], data["kind"]
+    services.set_calendar_day(current_user, day, kind, data["name"])
     db.session.commit()
     flash(f"已保存：{day.isoformat()} {kind.label}", "success")
     return redirect(url_for("workflow.calendar_page", year=day.year))

@@ -52,7 +52,10 @@ def test_api_page_past_the_bound_is_422(client, people, api):
                      ("sysadmin", f"/api/v1/users?per_page={HUGE}")):
         response = client.get(url, headers=api(getattr(people, who)))
         assert response.status_code == 422, (url, response.get_json())
-        assert response.get_json()["error"]["message"] == "分页参数有误"
+        error = response.get_json()["error"]
+        field = "page" if "page=" in url and "per_page" not in url else "per_page"
+        assert error["message"] == f"分页参数有误：{error['fields'][field][0]}"
+        assert error["fields"][field] == [f"必须是 1 到 {2**31 - 1} 之间的整数"]
 
 
 def plain_html_pages(app):
@@ -79,7 +82,7 @@ def test_an_enum_query_arg_outside_its_values_is_422_listing_them(client, people
     response = client.get("/api/v1/courses?audience=null", headers=api(people.teacher_a1))
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["message"] == "查询参数有误"
+    assert error["message"] == "查询参数有误：取值无效，可选值：students, teachers"
     assert error["fields"]["audience"] == ["取值无效，可选值：students, teachers"]
     response = client.get("/api/v1/users?role=wizard", headers=api(people.sysadmin))
     assert response.status_code == 422 and "teacher" in response.get_json()["error"]["fields"]["role"][0]

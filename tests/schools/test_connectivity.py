@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from eduplatform.core.api import load_input
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.schools import connectivity, equipment_io
@@ -19,7 +20,7 @@ from eduplatform.schools.models import (
     ReceivingPointMode,
     ReceivingPointState,
 )
-from eduplatform.schools.schemas import NetworkInputSchema, load_input
+from eduplatform.schools.schemas import NetworkInputSchema
 from tests.schools.conftest import xlsx_bytes
 
 HEADER = equipment_io.HEADERS

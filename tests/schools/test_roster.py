@@ -6,12 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from eduplatform.audit.models import AuditEntry
+from eduplatform.core.api import load_input
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import Stage
 from eduplatform.schools import provisioning, services
 from eduplatform.schools.models import Gender, SchoolType, StudentStatus
-from eduplatform.schools.schemas import ProfileInputSchema, load_input
+from eduplatform.schools.schemas import ProfileInputSchema
 
 
 def test_profile_edits_are_kept_as_history_and_audited(world):

@@ -84,7 +84,7 @@ def test_a_good_definition_loads_with_its_parts():
     ("assignee: {user: starter}", "assignee: {user: boss}", "未知的人员选择「boss」"),
     ("assignee: {user: starter}", "assignee: {users: \"field:note\"}", "须为 users 类型"),
     ("due: 3}", "due: 0}", "工作日数须 ≥ 1"),
-    ("due: 3}", "deadline: 3}", "未知的键"),
+    ("due: 3}", "deadline: 3}", "无法识别的字段"),
     (("  - {key: ok, label: 批准, from: [approve, district_approve], to: approved}\n"
       "  - {key: back, label: 退回, from: [approve, district_approve], to: apply, kind: return}\n"),
      "  - {key: ok, label: 批准, from: approve, to: approved}\n", "办理状态没有任何流转"),
@@ -92,7 +92,7 @@ def test_a_good_definition_loads_with_its_parts():
     ("      - {state: district_approve, when: {field: days, gt: 5}}", "      - {state: district_approve}",
      "只有最后一个分支可以没有条件"),
     ("start: apply", "start: approved", "开始状态不能是结束状态"),
-    ("version: 1", "version: one", "version：应为整数"),
+    ("version: 1", "version: one", "version：须为整数"),
 ])
 def test_mistakes_are_refused_with_a_clear_message(old, new, message):
     problems = broken(old, new)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_args, page_args, paginated
+from eduplatform.core.api import load_args, load_body, page_args, page_envelope, paginated
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import access, catalogue, permissions, structure
 from eduplatform.courses.api import bp
-from eduplatform.courses.api.common import load_input
 from eduplatform.courses.models import Course
 from eduplatform.courses.schemas import (
     CatalogueArgsSchema,
@@ -53,9 +52,9 @@ def list_courses():
         ids = [int(hit.object_id) for hit in results.hits]
         courses = {c.id: c for c in db.session.scalars(db.select(Course).where(Course.id.in_(ids)))}
         items = [courses[i] for i in ids if i in courses]
-        return {"items": CourseOutSchema().dump(items, many=True), "page": page, "per_page": per_page,
-                "total": results.total, "pages": results.pages,
-                "facets": {k: dict(v) for k, v in results.facet_counts.items()}}
+        return page_envelope(CourseOutSchema().dump(items, many=True), page=page, per_page=per_page,
+                             total=results.total, pages=results.pages,
+                             facets={k: dict(v) for k, v in results.facet_counts.items()})
     return paginated(catalogue.catalogue_query(current_user, **filters), CourseOutSchema())
 
 
@@ -83,7 +82,7 @@ def create_course():
               schema: CourseDetailSchema
     """
     require(permissions.can_create_course(current_user), action="course.create")
-    data = load_input(CourseInSchema())
+    data = load_body(CourseInSchema())
     course = catalogue.create_course(current_user, data)
     db.session.commit()
     return CourseDetailSchema().dump(course), 201
@@ -121,15 +120,10 @@ def update_course(course_id: int):
               schema: CourseDetailSchema
     """
     course = access.course_for(course_id, "manage")
-    data = load_input(CourseInSchema(), partial=True)
-    catalogue.update_course(current_user, course, {k: v for k, v in data.items() if k in request_keys()})
+    data = load_body(CourseInSchema(), partial=True)
+    catalogue.update_course(current_user, course, data)
     db.session.commit()
     return CourseDetailSchema().dump(course)
-
-
-def request_keys() -> set[str]:
-    body = request.get_json(silent=True)
-    return set(body) if isinstance(body, dict) else set(request.form)
 
 
 @bp.post("/courses/<int:course_id>/publish")
@@ -203,7 +197,7 @@ def add_chapter(course_id: int):
               schema: ChapterOutSchema
     """
     course = access.course_for(course_id, "manage")
-    data = load_input(ChapterInSchema())
+    data = load_body(ChapterInSchema())
     chapter = structure.add_chapter(current_user, course, data["title"])
     db.session.commit()
     return ChapterOutSchema().dump(chapter), 201
@@ -222,7 +216,7 @@ def rename_chapter(course_id: int, chapter_id: int):
     """
     course = access.course_for(course_id, "manage")
     chapter = structure.get_chapter(course, chapter_id)
-    structure.rename_chapter(current_user, chapter, load_input(ChapterInSchema())["title"])
+    structure.rename_chapter(current_user, chapter, load_body(ChapterInSchema())["title"])
     db.session.commit()
     return ChapterOutSchema().dump(chapter)
 
@@ -256,7 +250,7 @@ def move_chapter(course_id: int, chapter_id: int):
     """
     course = access.course_for(course_id, "manage")
     chapter = structure.get_chapter(course, chapter_id)
-    structure.move(current_user, course.chapters, chapter, load_input(MoveSchema())["direction"])
+    structure.move(current_user, course.chapters, chapter, load_body(MoveSchema())["direction"])
     db.session.commit()
     return ChapterOutSchema().dump(chapter)
 
@@ -283,7 +277,7 @@ def add_lesson(course_id: int, chapter_id: int):
     """
     course = access.course_for(course_id, "manage")
     chapter = structure.get_chapter(course, chapter_id)
-    data = load_input(LessonInSchema())
+    data = load_body(LessonInSchema())
     lesson = structure.add_lesson(current_user, chapter, data, upload=request.files.get("file"))
     db.session.commit()
     return LessonOutSchema().dump(lesson), 201
@@ -316,7 +310,7 @@ def update_lesson(lesson_id: int):
             schema: LessonUpdateSchema
     """
     lesson = access.lesson_for(lesson_id, "manage")
-    data = load_input(LessonUpdateSchema(), partial=True)
+    data = load_body(LessonUpdateSchema(), partial=True)
     structure.update_lesson(current_user, lesson, data, upload=request.files.get("file"))
     db.session.commit()
     return LessonOutSchema().dump(lesson)
@@ -350,6 +344,6 @@ def move_lesson(lesson_id: int):
             schema: MoveSchema
     """
     lesson = access.lesson_for(lesson_id, "manage")
-    structure.move(current_user, lesson.chapter.lessons, lesson, load_input(MoveSchema())["direction"])
+    structure.move(current_user, lesson.chapter.lessons, lesson, load_body(MoveSchema())["direction"])
     db.session.commit()
     return LessonOutSchema().dump(lesson)

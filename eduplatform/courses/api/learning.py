@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 
-from eduplatform.core.api import load_args, paginated
+from eduplatform.core.api import load_args, load_body, paginated, sent_fields
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import (
@@ -21,7 +21,6 @@ from eduplatform.courses import (
     qa,
 )
 from eduplatform.courses.api import bp
-from eduplatform.courses.api.common import load_input
 from eduplatform.courses.models import (
     Enrolment,
     EnrolmentStatus,
@@ -86,9 +85,8 @@ def create_enrolment(course_id: int):
           description: "class enrolment: {added, already, no_account}"
     """
     course = access.course_for(course_id)
-    body = request.get_json(silent=True)
-    if isinstance(body, dict) and "class_id" in body:
-        data = load_input(EnrolClassSchema())
+    if "class_id" in sent_fields():
+        data = load_body(EnrolClassSchema())
         school_class = enrolment.require_class(data["class_id"])
         require(permissions.can_enrol_class(current_user, course, school_class), action="course.enrol_class",
                 obj=course)
@@ -117,7 +115,7 @@ def decide_enrolment(enrolment_id: int):
               schema: EnrolmentOutSchema
     """
     row = access.enrolment_for(enrolment_id, "manage")
-    data = load_input(DecisionSchema())
+    data = load_body(DecisionSchema())
     enrolment.decide(current_user, row, approve=data["approve"], reason=data["reason"])
     db.session.commit()
     return EnrolmentOutSchema().dump(row)
@@ -253,7 +251,7 @@ def post_beat(lesson_id: int):
             application/json:
               schema: ProgressOutSchema
     """
-    data = load_input(BeatSchema())
+    data = load_body(BeatSchema())
 
     def work():
         begin_write()
@@ -312,7 +310,7 @@ def ask_question(lesson_id: int):
           description: the question
     """
     lesson, _ = access.learning(lesson_id)
-    question = qa.ask(current_user, lesson, load_input(QuestionInSchema())["body"])
+    question = qa.ask(current_user, lesson, load_body(QuestionInSchema())["body"])
     db.session.commit()
     return QuestionOutSchema().dump(question), 201
 
@@ -333,7 +331,7 @@ def answer_question(question_id: int):
     """
     question = qa.get_question(question_id)
     access.course_for(question.course_id)
-    qa.answer(current_user, question, load_input(AnswerInSchema())["body"])
+    qa.answer(current_user, question, load_body(AnswerInSchema())["body"])
     db.session.commit()
     return QuestionOutSchema().dump(question), 201
 
@@ -398,7 +396,7 @@ def submit_assignment(lesson_id: int):
           description: the submission
     """
     lesson, row = access.learning(lesson_id)
-    data = load_input(SubmissionInSchema())
+    data = load_body(SubmissionInSchema())
     submission = assignments.submit(current_user, lesson, row, text=data["text"], upload=request.files.get("file"))
     db.session.commit()
     return SubmissionOutSchema().dump(submission), 201
@@ -434,7 +432,7 @@ def grade_submission(submission_id: int):
     """
     submission = assignments.get_submission(submission_id)
     access.lesson_for(submission.lesson_id, "manage")
-    data = load_input(GradeInSchema())
+    data = load_body(GradeInSchema())
     assignments.grade(current_user, submission, score=data["score"], feedback=data["feedback"],
                       return_for_redo=data["return_for_redo"])
     db.session.commit()

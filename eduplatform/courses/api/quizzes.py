@@ -9,13 +9,12 @@ from flask_login import current_user, login_required
 from marshmallow import Schema
 
 from eduplatform.accounts.models import User
-from eduplatform.core.api import Id, load_args
+from eduplatform.core.api import Id, load_args, load_body
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.courses import access, permissions, quizzes
 from eduplatform.courses.api import bp
-from eduplatform.courses.api.common import load_input
 from eduplatform.courses.enrolment import find_enrolment
 from eduplatform.courses.models import Enrolment, Lesson
 from eduplatform.courses.retry import begin_write, retry_on_lock
@@ -104,7 +103,7 @@ def grant_quiz_attempt(lesson_id: int):
           description: "the learner's quiz state"
     """
     lesson = access.lesson_for(lesson_id, "manage")
-    data = load_input(GrantInSchema())
+    data = load_body(GrantInSchema())
     row = db.session.scalar(sa.select(Enrolment).where(Enrolment.course_id == lesson.course_id,
                                                        Enrolment.user_id == data["user_id"]))
     if row is None:

@@ -6,14 +6,14 @@ from flask import request
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 
+from eduplatform.core.api import load_body, load_form
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.courses import access, permissions, scorm_runtime
 from eduplatform.courses.api import bp
-from eduplatform.courses.api.common import load_input
 from eduplatform.courses.models import ScormPackage
 from eduplatform.courses.retry import begin_write, retry_on_lock
-from eduplatform.courses.schemas import CmiCommitSchema
+from eduplatform.courses.schemas import CmiCommitSchema, ScormUploadSchema
 from eduplatform.courses.scorm_import import import_package
 
 
@@ -60,20 +60,16 @@ def upload_package():
         content:
           multipart/form-data:
             schema:
-              type: object
-              properties:
-                course_id: {type: integer}
-                file: {type: string, format: binary}
+              allOf:
+                - {$ref: '#/components/schemas/FileUpload'}
+                - ScormUploadSchema
       responses:
         201:
           content:
             application/json:
               schema: PackageOutSchema
     """
-    course_id = request.form.get("course_id", type=int)
-    if course_id is None:
-        raise ValidationFailed("请指定课程 course_id", fields={"course_id": ["必填"]})
-    course = access.course_for(course_id, "manage")
+    course = access.course_for(load_form(ScormUploadSchema())["course_id"], "manage")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed("请上传 SCORM 课件包（.zip）", fields={"file": ["请选择课件包"]})
@@ -146,7 +142,7 @@ def scorm_commit(lesson_id: int, identifier: str):
           application/json:
             schema: CmiCommitSchema
     """
-    data = load_input(CmiCommitSchema())
+    data = load_body(CmiCommitSchema())
 
     def work():
         begin_write()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import load_form
 from eduplatform.core.errors import Conflict, NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -23,7 +24,6 @@ from eduplatform.courses.models import LessonKind
 from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import AnswerInSchema, QuestionInSchema, SubmissionInSchema
 from eduplatform.courses.structure import next_lesson
-from eduplatform.courses.views._helpers import form_data
 from eduplatform.resources.download import send_stored
 
 
@@ -89,7 +89,7 @@ def quiz_start(lesson_id: int):
 @login_required
 def ask(lesson_id: int):
     lesson, _ = access.learning(lesson_id)
-    qa.ask(current_user, lesson, form_data(QuestionInSchema())["body"])
+    qa.ask(current_user, lesson, load_form(QuestionInSchema())["body"])
     db.session.commit()
     flash("问题已提交，老师回答后会通知您", "success")
     return redirect(url_for("courses.lesson_page", lesson_id=lesson.id, _anchor="qa"))
@@ -100,7 +100,7 @@ def ask(lesson_id: int):
 def answer(question_id: int):
     question = qa.get_question(question_id)
     access.course_for(question.course_id)
-    qa.answer(current_user, question, form_data(AnswerInSchema())["body"])
+    qa.answer(current_user, question, load_form(AnswerInSchema())["body"])
     db.session.commit()
     flash("回复已发布", "success")
     return redirect(request.form.get("next") or url_for("courses.lesson_page", lesson_id=question.lesson_id,
@@ -111,7 +111,7 @@ def answer(question_id: int):
 @login_required
 def submit(lesson_id: int):
     lesson, row = access.learning(lesson_id)
-    data = form_data(SubmissionInSchema())
+    data = load_form(SubmissionInSchema())
     assignments.submit(current_user, lesson, row, text=data["text"], upload=request.files.get("file"))
     db.session.commit()
     flash("作业已提交，等待老师批改", "success")

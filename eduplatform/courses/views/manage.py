@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import load_form
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -42,7 +43,6 @@ from eduplatform.courses.schemas import (
     LessonUpdateSchema,
     MoveSchema,
 )
-from eduplatform.courses.views._helpers import form_data
 from eduplatform.orgs.models import Stage
 from eduplatform.questions.vocab import GRADES, SUBJECTS
 
@@ -83,7 +83,7 @@ def _form_context(course=None):
 def new_course():
     require(permissions.can_create_course(current_user), action="course.create")
     if request.method == "POST":
-        course = catalogue.create_course(current_user, form_data(CourseInSchema()))
+        course = catalogue.create_course(current_user, load_form(CourseInSchema()))
         db.session.commit()
         flash("课程已创建，请添加章和课时", "success")
         return redirect(url_for("courses.structure_page", course_id=course.id))
@@ -95,7 +95,7 @@ def new_course():
 def edit_course(course_id: int):
     course = access.course_for(course_id, "manage")
     if request.method == "POST":
-        data = form_data(CourseInSchema())
+        data = load_form(CourseInSchema())
         catalogue.update_course(current_user, course, data)
         db.session.commit()
         flash("课程信息已保存", "success")
@@ -154,7 +154,7 @@ def _papers():
 @login_required
 def chapter_add(course_id: int):
     course = access.course_for(course_id, "manage")
-    structure.add_chapter(current_user, course, form_data(ChapterInSchema())["title"])
+    structure.add_chapter(current_user, course, load_form(ChapterInSchema())["title"])
     db.session.commit()
     flash("已添加章", "success")
     return redirect(url_for("courses.structure_page", course_id=course.id))
@@ -166,14 +166,13 @@ def chapter_action(course_id: int, chapter_id: int, action: str):
     course = access.course_for(course_id, "manage")
     chapter = structure.get_chapter(course, chapter_id)
     if action == "rename":
-        structure.rename_chapter(current_user, chapter, form_data(ChapterInSchema())["title"])
+        structure.rename_chapter(current_user, chapter, load_form(ChapterInSchema())["title"])
     elif action == "delete":
         structure.delete_chapter(current_user, chapter)
     elif action == "move":
-        structure.move(current_user, course.chapters, chapter, form_data(MoveSchema())["direction"])
+        structure.move(current_user, course.chapters, chapter, load_form(MoveSchema())["direction"])
     elif action == "lessons":
-        data = form_data(LessonInSchema())
-        data["required"] = request.form.get("required") == "1"  # an unticked box is not sent at all
+        data = load_form(LessonInSchema())
         lesson = structure.add_lesson(current_user, chapter, data, upload=request.files.get("file"))
         db.session.commit()
         flash(f"已添加课时：{lesson.title}", "success")
@@ -189,8 +188,8 @@ def chapter_action(course_id: int, chapter_id: int, action: str):
 def lesson_edit(lesson_id: int):
     lesson = access.lesson_for(lesson_id, "manage")
     if request.method == "POST":
-        data = form_data(LessonUpdateSchema(), partial=True)
-        data["required"] = request.form.get("required") == "1"
+        data = load_form(LessonUpdateSchema(), partial=True)
+        data["required"] = request.form.get("required") == "1"  # an unticked box is not sent at all
         structure.update_lesson(current_user, lesson, data, upload=request.files.get("file"))
         db.session.commit()
         flash("课时已保存", "success")
@@ -209,7 +208,7 @@ def lesson_action(lesson_id: int, action: str):
         structure.delete_lesson(current_user, lesson)
         flash("课时已删除", "success")
     elif action == "move":
-        structure.move(current_user, lesson.chapter.lessons, lesson, form_data(MoveSchema())["direction"])
+        structure.move(current_user, lesson.chapter.lessons, lesson, load_form(MoveSchema())["direction"])
     else:
         flash("未知操作", "danger")
     db.session.commit()
@@ -250,7 +249,7 @@ def _my_classes(course):
 @login_required
 def enrol_class(course_id: int):
     course = access.course_for(course_id, "manage")
-    school_class = enrolment.require_class(form_data(EnrolClassSchema())["class_id"])
+    school_class = enrolment.require_class(load_form(EnrolClassSchema())["class_id"])
     require(permissions.can_enrol_class(current_user, course, school_class), action="course.enrol_class", obj=course)
     result = enrolment.enrol_class(current_user, course, school_class)
     db.session.commit()
@@ -263,7 +262,7 @@ def enrol_class(course_id: int):
 @login_required
 def decide(enrolment_id: int):
     row = access.enrolment_for(enrolment_id, "manage")
-    data = form_data(DecisionSchema())
+    data = load_form(DecisionSchema())
     enrolment.decide(current_user, row, approve=data["approve"], reason=data["reason"])
     db.session.commit()
     flash("已通过报名" if data["approve"] else "已拒绝报名", "success")
@@ -341,7 +340,7 @@ def submissions(lesson_id: int):
 def grade(submission_id: int):
     submission = assignments.get_submission(submission_id)
     access.lesson_for(submission.lesson_id, "manage")
-    data = form_data(GradeInSchema())
+    data = load_form(GradeInSchema())
     assignments.grade(current_user, submission, score=data["score"], feedback=data["feedback"],
                       return_for_redo=data["return_for_redo"])
     db.session.commit()

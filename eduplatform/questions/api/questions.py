@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 
-from eduplatform.core.api import Id, load_args, load_json, page_args, paginated
+from eduplatform.core.api import load_args, load_json, page_args, page_envelope, paginated
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -14,6 +13,7 @@ from eduplatform.questions import knowledge, permissions, services, transfer
 from eduplatform.questions.api import bp
 from eduplatform.questions.schemas import (
     KnowledgePointInSchema,
+    QuestionExportArgsSchema,
     QuestionFilterArgsSchema,
     QuestionInSchema,
     QuestionSchema,
@@ -53,9 +53,9 @@ def list_questions():
     if f.text:
         page, per_page = page_args()
         found, results = services.search_questions(current_user, f, page, per_page)
-        return {"items": QuestionSchema().dump(found, many=True), "page": page, "per_page": per_page,
-                "total": results.total, "pages": results.pages,
-                "facets": {k: dict(v) for k, v in results.facet_counts.items()}}
+        return page_envelope(QuestionSchema().dump(found, many=True), page=page, per_page=per_page,
+                             total=results.total, pages=results.pages,
+                             facets={k: dict(v) for k, v in results.facet_counts.items()})
     return paginated(services.filter_query(current_user, f), QuestionSchema())
 
 
@@ -160,15 +160,16 @@ def import_preview():
         content:
           multipart/form-data:
             schema:
-              type: object
-              properties:
-                file: {type: string, format: binary}
-                format: {type: string, enum: [gift, moodle_xml, aiken, qti, excel]}
-                subject: {type: string}
-                stage: {type: string}
-                grade: {type: string}
-                sharing: {type: string}
-                category_as: {type: string, enum: [knowledge_point, tag, ignore]}
+              allOf:
+                - {$ref: '#/components/schemas/FileUpload'}
+                - type: object
+                  properties:
+                    format: {type: string, enum: [gift, moodle_xml, aiken, qti, excel]}
+                    subject: {type: string}
+                    stage: {type: string}
+                    grade: {type: string}
+                    sharing: {type: string}
+                    category_as: {type: string, enum: [knowledge_point, tag, ignore]}
       responses:
         201:
           description: "{id, status, summary, problems: [{line, number, message}], items}"
@@ -255,19 +256,16 @@ def export():
           description: 文件
     """
     require(permissions.is_author(current_user), action="question.export")
-    questions = export_selection(request.args)
+    questions = export_selection()
     body, filename, content_type = transfer.export_questions(current_user, questions, request.args.get("format", ""))
     db.session.commit()
     return Response(body, content_type=content_type,
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
-def export_selection(args):
-    if args.get("ids"):
-        try:
-            ids = [Id().deserialize(i.strip()) for i in args["ids"].split(",") if i.strip()]
-        except ValidationError:
-            raise ValidationFailed("ids 须为逗号分隔的整数", fields={"ids": ["格式不正确"]}) from None
+def export_selection():
+    ids = load_args(QuestionExportArgsSchema())["ids"]
+    if ids:
         return transfer.visible_by_ids(current_user, ids[:5000])
     query = services.filter_query(current_user, filters_from_args()).limit(5000)
     return list(db.session.scalars(query))

@@ -1,14 +1,12 @@
-"""Shared by the school pages: resolve the school with a permission check, read forms."""
+"""Shared by the school pages: resolve the school with a permission check, save a form."""
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
 
 from eduplatform.core.permissions import require
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools import permissions, services
-from eduplatform.schools.schemas import load_input
 
 
 def school_for(code: str, predicate, action: str) -> OrgUnit:
@@ -16,26 +14,6 @@ def school_for(code: str, predicate, action: str) -> OrgUnit:
     school = services.get_school(code)
     require(predicate(current_user, school), action=action, obj=school)
     return school
-
-
-def form_input(schema, *, lists: tuple[str, ...] = (), bools: tuple[str, ...] = (), skip=()) -> dict:
-    """Load the posted form with a marshmallow schema; empty fields count as not given."""
-    data: dict = {}
-    for key in request.form:
-        if key == "csrf_token" or key in skip:
-            continue
-        if key in lists:
-            data[key] = [v for v in request.form.getlist(key) if v.strip()]
-        elif key in bools:
-            continue
-        else:
-            value = request.form.get(key, "").strip()
-            data[key] = value if value != "" else None
-    for key in lists:
-        data.setdefault(key, [])
-    for key in bools:
-        data[key] = request.form.get(key) in ("1", "on", "true", "y")
-    return load_input(schema, data)
 
 
 def page_context(school: OrgUnit) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_args
+from eduplatform.core.api import load_args, load_form
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -25,7 +25,7 @@ from eduplatform.schools.schemas import (
     NetworkInputSchema,
     ReceivingPointInputSchema,
 )
-from eduplatform.schools.views._helpers import form_input, page_context, save_form, school_for
+from eduplatform.schools.views._helpers import page_context, save_form, school_for
 
 
 @bp.get("/schools/<code>/connectivity")
@@ -53,7 +53,7 @@ def receiving_point_export(code: str):
 @login_required
 def network_save(code: str):
     school = school_for(code, permissions.can_manage_school, "school.network.update")
-    connectivity.save_network(current_user, school, form_input(NetworkInputSchema(), bools=("has_campus_network",)))
+    connectivity.save_network(current_user, school, load_form(NetworkInputSchema(), empty_is_none=True))
     db.session.commit()
     flash("网络接入情况已保存", "success")
     return redirect(url_for("schools.connectivity_view", code=code))
@@ -63,7 +63,7 @@ def network_save(code: str):
 @login_required
 def receiving_point_create(code: str):
     school = school_for(code, permissions.can_manage_school, "school.receiving_point.create")
-    connectivity.create_receiving_point(current_user, school, form_input(ReceivingPointInputSchema()))
+    connectivity.create_receiving_point(current_user, school, load_form(ReceivingPointInputSchema(), empty_is_none=True))
     db.session.commit()
     flash("接收站点已添加", "success")
     return redirect(url_for("schools.connectivity_view", code=code))
@@ -74,7 +74,7 @@ def receiving_point_create(code: str):
 def receiving_point_update(code: str, point_id: int):
     school = school_for(code, permissions.can_manage_school, "school.receiving_point.update")
     point = connectivity.find_receiving_point(school, point_id)
-    connectivity.update_receiving_point(current_user, point, form_input(ReceivingPointInputSchema()))
+    connectivity.update_receiving_point(current_user, point, load_form(ReceivingPointInputSchema(), empty_is_none=True))
     db.session.commit()
     flash("接收站点已更新", "success")
     return redirect(url_for("schools.connectivity_view", code=code))
@@ -179,7 +179,7 @@ def _equipment_form(school, item):
 
 
 def _save_equipment(school, item):
-    data = form_input(EquipmentInputSchema())
+    data = load_form(EquipmentInputSchema(), empty_is_none=True)
     if item is None:
         return connectivity.create_equipment(current_user, school, data)
     connectivity.update_equipment(current_user, item, data)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import load_form
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require, scoped
 from eduplatform.core.text.excel import xlsx_download
@@ -15,7 +16,7 @@ from eduplatform.schools.models import SchoolProfile, StudentProfile, TeacherPro
 from eduplatform.schools.models.connectivity import ACCESS_TYPES
 from eduplatform.schools.models.profile import LOCALITY_LABELS, OWNERSHIP_LABELS, SchoolType
 from eduplatform.schools.schemas import FIELD_LABELS, CampusInputSchema, ProfileInputSchema
-from eduplatform.schools.views._helpers import form_input, page_context, save_form, school_for
+from eduplatform.schools.views._helpers import page_context, save_form, school_for
 
 
 @bp.get("/school")
@@ -114,7 +115,7 @@ def profile(code: str):
     if request.method == "POST":
         require(permissions.can_manage_school(current_user, school), action="school.profile.update", obj=school)
         saved, errors = save_form(lambda: services.update_profile(
-            current_user, school, form_input(ProfileInputSchema(), lists=("stages",))))
+            current_user, school, load_form(ProfileInputSchema(), empty_is_none=True)))
         if saved is not None:
             flash("学校概况已保存", "success")
             return redirect(url_for("schools.profile", code=code))
@@ -132,7 +133,7 @@ def profile(code: str):
 @login_required
 def campus_create(code: str):
     school = school_for(code, permissions.can_manage_school, "school.campus.create")
-    services.add_campus(current_user, school, form_input(CampusInputSchema(), bools=("is_main",)))
+    services.add_campus(current_user, school, load_form(CampusInputSchema(), empty_is_none=True))
     db.session.commit()
     flash("校区已添加", "success")
     return redirect(url_for("schools.profile", code=code))
@@ -143,7 +144,7 @@ def campus_create(code: str):
 def campus_update(code: str, campus_id: int):
     school = school_for(code, permissions.can_manage_school, "school.campus.update")
     campus = services.find_campus(school, campus_id)
-    services.update_campus(current_user, campus, form_input(CampusInputSchema(), bools=("is_main",)))
+    services.update_campus(current_user, campus, load_form(CampusInputSchema(), empty_is_none=True))
     db.session.commit()
     flash("校区已修改", "success")
     return redirect(url_for("schools.profile", code=code))

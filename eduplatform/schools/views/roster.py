@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.audit.services import record
-from eduplatform.core.api import load_args
+from eduplatform.core.api import load_args, load_form, load_input
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -29,9 +29,8 @@ from eduplatform.schools.schemas import (
     StudentListArgsSchema,
     StudentStatusSchema,
     TeacherInputSchema,
-    load_input,
 )
-from eduplatform.schools.views._helpers import form_input, page_context, save_form, school_for
+from eduplatform.schools.views._helpers import page_context, save_form, school_for
 
 # --- classes ---------------------------------------------------------------------------------
 
@@ -69,7 +68,7 @@ def class_list_export(code: str):
 @login_required
 def class_create(code: str):
     school = school_for(code, permissions.can_manage_school, "school.class.create")
-    data = form_input(ClassInputSchema())
+    data = load_form(ClassInputSchema(), empty_is_none=True)
     school_class = services.create_class(current_user, school, **data)
     db.session.commit()
     flash(f"已新建班级 {school_class.name}", "success")
@@ -107,7 +106,7 @@ def class_export(code: str, class_id: int):
 def class_update(code: str, class_id: int):
     school = school_for(code, permissions.can_manage_school, "school.class.update")
     school_class = services.find_class(school, class_id)
-    services.update_class(current_user, school_class, **form_input(ClassUpdateSchema()))
+    services.update_class(current_user, school_class, **load_form(ClassUpdateSchema(), empty_is_none=True))
     db.session.commit()
     flash("班主任已更新", "success")
     return redirect(url_for("schools.class_detail", code=code, class_id=class_id))
@@ -212,7 +211,7 @@ def _teacher_form(school, teacher):
 
 
 def _save_teacher(school, teacher):
-    data = form_input(TeacherInputSchema(), lists=("subjects",), skip=("assign_class", "assign_subject"))
+    data = load_form(TeacherInputSchema(), empty_is_none=True)
     pairs = [{"class_id": c, "subject": s} for c, s in zip(
         request.form.getlist("assign_class"), request.form.getlist("assign_subject"), strict=False) if c and s]
     data["assignments"] = load_input(TeacherInputSchema(only=("assignments",)), {"assignments": pairs})["assignments"]
@@ -315,7 +314,7 @@ def _student_form(school, student):
 
 
 def _save_student(school, student):
-    data = form_input(StudentInputSchema())
+    data = load_form(StudentInputSchema(), empty_is_none=True)
     if student is None:
         return services.create_student(current_user, school, data)
     if student.status != StudentStatus.ENROLLED and data.get("class_id") == student.class_id:
@@ -328,7 +327,7 @@ def _save_student(school, student):
 def student_status(code: str, student_id: int):
     school = school_for(code, permissions.can_manage_school, "school.student.status")
     student = services.find_student(school, student_id)
-    data = form_input(StudentStatusSchema())
+    data = load_form(StudentStatusSchema(), empty_is_none=True)
     services.set_student_status(current_user, student, data["status"], data.get("left_on"))
     db.session.commit()
     flash(f"{student.name} 的状态已改为{student.status.label}", "success")
