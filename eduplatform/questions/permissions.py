@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.permissions import in_scope
-from eduplatform.orgs.models import OrgType, OrgUnit
+from eduplatform.orgs.models import OrgUnit
 from eduplatform.questions.vocab import Sharing
 
 #: Roles that build and use question banks and papers.
@@ -30,27 +30,13 @@ def is_student(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.STUDENT)
 
 
-def ancestor_ids(org: OrgUnit | None) -> list[int]:
-    if org is None:
-        return []
-    return [int(part) for part in org.path.strip("/").split("/") if part]
-
-
 def district_of(org: OrgUnit | None) -> OrgUnit | None:
     """The district bureau above (or at) ``org``; the city bureau for units directly under it."""
-    node = org
-    while node is not None:
-        if node.type == OrgType.DISTRICT_BUREAU:
-            return node
-        node = node.parent
-    return city_of(org)
+    return None if org is None else (org.district or org.city)
 
 
 def city_of(org: OrgUnit | None) -> OrgUnit | None:
-    node = org
-    while node is not None and node.parent is not None:
-        node = node.parent
-    return node
+    return None if org is None else org.city
 
 
 def _shared_with(user, sharing: Sharing, org: OrgUnit, created_by_id: int) -> bool:
@@ -83,7 +69,7 @@ def visible_condition(user, model):
         return sa.false()
 
     def subtree(unit: OrgUnit | None):
-        return sa.select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)) if unit else None
+        return unit.subtree_ids() if unit else None
 
     clauses = [model.created_by_id == user.id,
                sa.and_(model.sharing != Sharing.PRIVATE, model.org_id.in_(subtree(user.scope_root)))]
@@ -102,7 +88,7 @@ def acl_tokens(user) -> list[str]:
     tokens = [f"user:{user.id}"]
     if user.scope_root is not None:
         tokens.append(f"org:{user.scope_root.id}")
-    tokens += [f"within:{org_id}" for org_id in ancestor_ids(user.org)]
+    tokens += [f"within:{org_id}" for org_id in user.org.path_ids]
     return tokens
 
 
@@ -110,7 +96,7 @@ def question_acl(sharing: Sharing, org: OrgUnit, created_by_id: int) -> list[str
     tokens = [f"user:{created_by_id}"]
     if sharing == Sharing.PRIVATE:
         return tokens
-    tokens += [f"org:{org_id}" for org_id in ancestor_ids(org)]
+    tokens += [f"org:{org_id}" for org_id in org.path_ids]
     if sharing == Sharing.DISTRICT:
         district = district_of(org)
         tokens.append(f"within:{district.id}")

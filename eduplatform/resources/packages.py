@@ -303,7 +303,7 @@ def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     uids = [e["uid"] for e in entries]
     existing = set(db.session.scalars(sa.select(Resource.uid).where(Resource.uid.in_(uids))))
     org = actor.scope_root
-    district = permissions.reviewing_bureau(org)
+    district = org.reviewing_bureau()
     with archive:
         for entry in entries:
             if entry["uid"] in existing:

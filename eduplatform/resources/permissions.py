@@ -25,23 +25,6 @@ def _authenticated(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
 
 
-def path_ids(org: OrgUnit | None) -> list[int]:
-    """Ids from the root down to ``org`` ("/1/4/17/" → [1, 4, 17])."""
-    if org is None or not org.path:
-        return []
-    return [int(part) for part in org.path.strip("/").split("/") if part]
-
-
-def reviewing_bureau(org: OrgUnit) -> OrgUnit | None:
-    """The bureau that reviews at the district step for resources of ``org``."""
-    if org.is_bureau:
-        return org
-    node = org.parent
-    while node is not None and not node.is_bureau:
-        node = node.parent
-    return node
-
-
 # -- roles ---------------------------------------------------------------------------------------
 
 def can_upload_resource(user) -> bool:
@@ -73,7 +56,7 @@ def _audience_holds(user, resource: Resource) -> bool:
     scope = org_scope(user)
     if scope is None or scope is ALL_ORGS:
         return False
-    ancestors = path_ids(scope)
+    ancestors = scope.path_ids
     if resource.visibility == Visibility.SCHOOL:
         return resource.org_id in ancestors
     return resource.district_id is not None and resource.district_id in ancestors
@@ -136,7 +119,7 @@ def visible_to(query, user):
     conditions = [Resource.owner_id == user.id, Resource.visibility == Visibility.PLATFORM]
     scope = org_scope(user)
     if scope is not None and scope is not ALL_ORGS:
-        ancestors = path_ids(scope)
+        ancestors = scope.path_ids
         conditions += [
             sa.and_(Resource.visibility == Visibility.SCHOOL, Resource.org_id.in_(ancestors)),
             sa.and_(Resource.visibility == Visibility.DISTRICT, Resource.district_id.in_(ancestors)),
@@ -146,8 +129,7 @@ def visible_to(query, user):
         if user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
             clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id == scope.id))
         if user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau:
-            subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(scope.path))
-            clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id.in_(subtree)))
+            clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id.in_(scope.subtree_ids())))
         return query.where(sa.or_(*clauses))
     published = sa.and_(Resource.state == ReviewState.PUBLISHED, Resource.visibility == Visibility.PLATFORM)
     return query.where(sa.or_(conditions[0], published))
@@ -166,7 +148,7 @@ def resource_acl(resource: Resource, org: OrgUnit | None = None) -> list[str]:
     tokens = [f"user:{resource.owner_id}"]
     if resource.state != ReviewState.DRAFT:
         tokens.append(f"rev-school:{resource.org_id}")
-        tokens += [f"rev-bureau:{i}" for i in path_ids(org)]
+        tokens += [f"rev-bureau:{i}" for i in org.path_ids]
     if resource.state == ReviewState.PUBLISHED:
         if resource.visibility == Visibility.PLATFORM:
             tokens.append("platform")
@@ -184,7 +166,7 @@ def user_acl(user) -> list[str]:
     tokens = [f"user:{user.id}", "platform"]
     scope = org_scope(user)
     if scope is not None and scope is not ALL_ORGS:
-        tokens += [f"org:{i}" for i in path_ids(scope)]
+        tokens += [f"org:{i}" for i in scope.path_ids]
         if user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
             tokens.append(f"rev-school:{scope.id}")
         if user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau:

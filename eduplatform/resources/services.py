@@ -161,7 +161,7 @@ def create_resource(actor, *, rtype: ResourceType, metadata: dict, visibility: V
     upload = store_upload(actor, rtype, file)
     _refuse_duplicate(actor, upload.stored.sha256)
     org = actor.scope_root
-    district = permissions.reviewing_bureau(org)
+    district = org.reviewing_bureau()
     columns, extra = _split_metadata(metadata)
     resource = Resource(type=rtype.code, format=upload.format, owner_id=actor.id, org_id=org.id,
                         district_id=district.id if district else None, visibility=visibility,

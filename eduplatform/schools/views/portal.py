@@ -62,8 +62,8 @@ def _school_rows() -> list[dict]:
     rows = []
     for school in schools:
         profile = profiles.get(school.id)
-        district = school.parent.name if school.parent and school.parent.type == OrgType.DISTRICT_BUREAU else "市直属"
-        rows.append({"school": school, "district": district,
+        district = school.district
+        rows.append({"school": school, "district": district.name if district else "市直属",
                      "type": profile.school_type.label if profile and profile.school_type else "",
                      "figures": figures.get(school.id, {}),
                      "access_type": networks[school.id].access_type if school.id in networks else None})
