@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
-from eduplatform.core.permissions import in_scope
+from eduplatform.core.permissions import in_scope, visible_to
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.questions.vocab import Sharing
 
@@ -63,22 +63,18 @@ def _manages(user, org: OrgUnit, created_by_id: int) -> bool:
     return created_by_id == user.id or (user.has_role(*MANAGER_ROLES) and in_scope(user, org))
 
 
-def visible_condition(user, model):
-    """A WHERE clause: rows of ``model`` (Question or Paper) the user may see."""
+def visible_shared(user, query, model):
+    """Restrict a select over ``model`` (Question or Paper) to the rows shared with ``user``: their
+    own, what their scope shares beyond "private", and what their district or city shares with it."""
     if not is_author(user):
-        return sa.false()
-
-    def subtree(unit: OrgUnit | None):
-        return unit.subtree_ids() if unit else None
-
-    clauses = [model.created_by_id == user.id,
-               sa.and_(model.sharing != Sharing.PRIVATE, model.org_id.in_(subtree(user.scope_root)))]
+        return query.where(sa.false())
+    also = [model.created_by_id == user.id]
     district, city = district_of(user.org), city_of(user.org)
     if district is not None:
-        clauses.append(sa.and_(model.sharing == Sharing.DISTRICT, model.org_id.in_(subtree(district))))
+        also.append(sa.and_(model.sharing == Sharing.DISTRICT, model.org_id.in_(district.subtree_ids())))
     if city is not None:
-        clauses.append(sa.and_(model.sharing == Sharing.CITY, model.org_id.in_(subtree(city))))
-    return sa.or_(*clauses)
+        also.append(sa.and_(model.sharing == Sharing.CITY, model.org_id.in_(city.subtree_ids())))
+    return visible_to(user, query, org_column=model.org_id, where=model.sharing != Sharing.PRIVATE, also=also)
 
 
 def acl_tokens(user) -> list[str]:

@@ -14,7 +14,7 @@ from eduplatform.core.text.richtext import clean_html, one_line, plain_text
 from eduplatform.orgs.models import Stage
 from eduplatform.questions import knowledge
 from eduplatform.questions.models import KnowledgePoint, Question, QuestionVersion, question_kp_links
-from eduplatform.questions.permissions import acl_tokens, visible_condition
+from eduplatform.questions.permissions import acl_tokens, visible_shared
 from eduplatform.questions.types import QUESTION_TYPES, TypeDataError, get_type
 from eduplatform.questions.types.builtin import BLANK_RE
 from eduplatform.questions.vocab import GRADES, SUBJECTS, Sharing
@@ -203,7 +203,7 @@ class QuestionFilters:
 
 
 def visible_questions(user):
-    return sa.select(Question).where(Question.deleted_at.is_(None), visible_condition(user, Question))
+    return visible_shared(user, sa.select(Question).where(Question.deleted_at.is_(None)), Question)
 
 
 def filter_query(user, f: QuestionFilters):

@@ -141,7 +141,7 @@ def find_duplicate(actor, sha256: str, exclude: Resource | None = None) -> Resou
              .where(ResourceVersion.sha256 == sha256))
     if exclude is not None:
         query = query.where(Resource.id != exclude.id)
-    return db.session.scalars(permissions.visible_to(query, actor).limit(1)).first()
+    return db.session.scalars(permissions.visible_resources(actor, query).limit(1)).first()
 
 
 def _refuse_duplicate(actor, sha256: str, exclude: Resource | None = None) -> None:
@@ -352,7 +352,7 @@ def comments_of(resource: Resource) -> list[Comment]:
 # -- lists ---------------------------------------------------------------------------------------
 
 def published_visible(user):
-    return permissions.visible_to(sa.select(Resource), user).where(Resource.state == ReviewState.PUBLISHED)
+    return permissions.visible_resources(user, sa.select(Resource)).where(Resource.state == ReviewState.PUBLISHED)
 
 
 def latest(user, limit: int = 10) -> list[Resource]:
@@ -371,7 +371,7 @@ def my_uploads(user):
 
 
 def my_favourites(user):
-    return (permissions.visible_to(sa.select(Resource), user)
+    return (permissions.visible_resources(user, sa.select(Resource))
             .join(Favourite, sa.and_(Favourite.resource_id == Resource.id, Favourite.user_id == user.id))
             .order_by(Favourite.created_at.desc()))
 

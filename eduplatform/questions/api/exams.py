@@ -11,7 +11,7 @@ from eduplatform.accounts.models import User
 from eduplatform.core.api import load_json, paginated
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import require, visible_to
 from eduplatform.core.text.richtext import plain_text
 from eduplatform.orgs.services import find_org
 from eduplatform.questions import exams, papers, permissions
@@ -33,7 +33,7 @@ def load_exam(exam_id: int, *, manage: bool = True) -> Exam:
 def managed_exams(user):
     query = sa.select(Exam).order_by(Exam.id.desc())
     if user.has_role(*permissions.MANAGER_ROLES):
-        return scoped(query, user, Exam.org_id)
+        return visible_to(user, query, org_column=Exam.org_id)
     return query.where(Exam.created_by_id == user.id)
 
 

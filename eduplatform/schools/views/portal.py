@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import require, visible_to
 from eduplatform.core.text.excel import xlsx_download
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
 from eduplatform.schools import bp, connectivity, indicators, permissions, services
@@ -48,8 +48,8 @@ def school_list_export():
 
 
 def _school_rows() -> list[dict]:
-    query = scoped(sa.select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code),
-                   current_user, OrgUnit.id)
+    query = visible_to(current_user, sa.select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code),
+                       org_column=OrgUnit.id)
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(OrgUnit.name.contains(q) | OrgUnit.code.contains(q))
