@@ -20,7 +20,7 @@ from eduplatform.accounts.schemas import (
 from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require, visible_to
+from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.orgs.services import find_org
 
 bp = make_api_blueprint("accounts_api", __name__)
@@ -138,10 +138,8 @@ def get_user(user_id: int):
             application/json:
               schema: UserSchema
     """
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在")
-    require(permissions.can_view_user(current_user, user), action="user.view", obj=user)
+    user = get_visible_or_404(User, user_id, current_user, can=permissions.can_view_user, action="user.view",
+                              missing="用户不存在")
     return UserSchema().dump(user)
 
 

@@ -10,7 +10,7 @@ from wtforms.validators import ValidationError as CsrfError
 from eduplatform.core.api import page_number
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
-from eduplatform.core.permissions import require, visible_to
+from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.resources import bp, packages, permissions, removal, review, services
 from eduplatform.resources.api import process_after_commit
 from eduplatform.resources.download import counts_as_download, send_stored
@@ -34,10 +34,8 @@ def _check_csrf(token: str | None) -> None:
 
 
 def _visible(resource_id: int, action: str):
-    resource = services.get_resource(resource_id)
-    if not permissions.can_view_resource(current_user, resource):
-        require(False, action=action, obj=resource, message="资源不存在或无权查看")
-    return resource
+    return get_visible_or_404(Resource, resource_id, current_user, can=permissions.can_view_resource,
+                              action=action, missing="资源不存在", message="资源不存在或无权查看")
 
 
 def _page_number() -> int:

@@ -9,9 +9,10 @@ from marshmallow import ValidationError
 from eduplatform.core.api import Id, load_args, load_json, page_args, paginated
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.questions import knowledge, permissions, services, transfer
 from eduplatform.questions.api import bp
+from eduplatform.questions.models import Question
 from eduplatform.questions.schemas import (
     KnowledgePointInSchema,
     QuestionFilterArgsSchema,
@@ -32,10 +33,9 @@ def filters_from_args() -> QuestionFilters:
 
 
 def load_question(question_id: int, *, edit: bool = False):
-    question = services.get_question(question_id)
-    check = permissions.can_edit_question if edit else permissions.can_view_question
-    require(check(current_user, question), action="question.edit" if edit else "question.view", obj=question)
-    return question
+    return get_visible_or_404(Question, question_id, current_user, missing="试题不存在",
+                              can=permissions.can_edit_question if edit else permissions.can_view_question,
+                              action="question.edit" if edit else "question.view")
 
 
 @bp.get("/questions")
