@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from eduplatform.audit.services import record
-from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.text.richtext import clean_html, one_line, plain_text
 from eduplatform.orgs.models import Stage
@@ -162,13 +162,6 @@ def delete_question(actor, question: Question) -> None:
     question.soft_delete(actor)
     record("questions", "question.deleted", f"删除试题 #{question.id}", actor=actor, obj=question)
     db.session.flush()
-
-
-def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.deleted_at is not None:
-        raise NotFound("试题不存在")
-    return question
 
 
 def current_version(question: Question) -> QuestionVersion:
