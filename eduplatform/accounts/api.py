@@ -20,7 +20,7 @@ from eduplatform.accounts.schemas import (
 from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import admin_scoped, require
+from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.orgs.services import find_org
 
 bp = make_api_blueprint("accounts_api", __name__)
@@ -111,7 +111,7 @@ def list_users():
     """
     require(permissions.can_list_users(current_user), action="user.list")
     args = load_args(UserListArgsSchema())
-    query = admin_scoped(db.select(User).order_by(User.id), current_user, User.org_id)
+    query = visible_to(current_user, db.select(User).order_by(User.id), org_column=User.org_id, admin=True)
     if args["org"]:
         org = find_org(args["org"])
         if org is None:
@@ -138,10 +138,8 @@ def get_user(user_id: int):
             application/json:
               schema: UserSchema
     """
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在")
-    require(permissions.can_view_user(current_user, user), action="user.view", obj=user)
+    user = get_visible_or_404(User, user_id, current_user, can=permissions.can_view_user, action="user.view",
+                              missing="用户不存在")
     return UserSchema().dump(user)
 
 

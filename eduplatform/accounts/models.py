@@ -111,6 +111,17 @@ class User(UserMixin, TimestampMixin, db.Model):
         """The unit whose subtree this user acts on (a department acts for its bureau)."""
         return self.org.owning_bureau_or_school if self.org else None
 
+    def business_scope(self) -> OrgUnit | None:
+        """The unit whose subtree of business records this user may see, or None: 三员分立 keeps the
+        system, security and audit administrators out of business records; the public has no unit."""
+        if self.roles & SOLE_ROLES or self.has_role(Role.PUBLIC):
+            return None
+        return self.scope_root
+
+    def administers_every_org(self) -> bool:
+        """The system and security administrators administer the accounts and units of every org."""
+        return self.has_role(Role.SYSADMIN, Role.SECADMIN)
+
 
 class LoginSession(db.Model):
     """One browser login. The session cookie names it; logging out ends it here, so a copy of the

@@ -10,7 +10,7 @@ from eduplatform.accounts.forms import ChangePasswordForm, LoginForm, UserCreate
 from eduplatform.accounts.models import LoginLock, Role, User
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import admin_scoped, require
+from eduplatform.core.permissions import require, visible_to
 from eduplatform.orgs.services import find_org, visible_units
 
 
@@ -76,7 +76,8 @@ def change_password():
 @login_required
 def user_list():
     require(permissions.can_list_users(current_user), action="user.list")
-    query = admin_scoped(db.select(User).order_by(User.username), current_user, User.org_id)
+    query = visible_to(current_user, db.select(User).order_by(User.username), org_column=User.org_id,
+                       admin=True)
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(User.username.contains(q) | User.display_name.contains(q))

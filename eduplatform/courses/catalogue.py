@@ -119,9 +119,8 @@ def delete_course(actor, course: Course) -> None:
 
 def audience_ids(user) -> list[int]:
     """Ids of the units whose courses the user's unit may see (itself and every unit above it)."""
-    from eduplatform.questions.permissions import ancestor_ids
-
-    return ancestor_ids(user.org) if getattr(user, "org", None) is not None else []
+    org = getattr(user, "org", None)
+    return org.path_ids if org is not None else []
 
 
 def catalogue_query(user, *, stage: str = "", subject: str = "", grade: str = "", audience: str = ""):

@@ -86,7 +86,7 @@ def preview_of(resource) -> str | None:
 def choices(actor) -> list:
     """Resources ``actor`` may put in a lesson: published (or their own), of a playable format, newest first."""
     from eduplatform.resources.models import Resource, ResourceVersion, ReviewState
-    from eduplatform.resources.permissions import visible_to
+    from eduplatform.resources.permissions import visible_resources
 
     formats = sorted({f for fs in KIND_FORMATS.values() for f in fs})
     query = (sa.select(Resource).join(ResourceVersion, sa.and_(ResourceVersion.resource_id == Resource.id,
@@ -94,7 +94,7 @@ def choices(actor) -> list:
              .where(ResourceVersion.format.in_(formats),
                     sa.or_(Resource.state == ReviewState.PUBLISHED, Resource.owner_id == actor.id))
              .order_by(Resource.id.desc()).limit(200))
-    return list(db.session.scalars(visible_to(query, actor)))
+    return list(db.session.scalars(visible_resources(actor, query)))
 
 
 def kind_of(resource) -> LessonKind | None:

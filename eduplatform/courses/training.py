@@ -126,7 +126,7 @@ class TrainingReport:
 
 def _teacher_hours(org: OrgUnit, year: int, cycle: tuple[int, int]):
     """(user id, name, username, org id, year hours, cycle hours) of every active teacher under ``org``."""
-    subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(org.path))
+    subtree = org.subtree_ids()
     year_sum = sa.func.sum(sa.case((TrainingRecord.year == year, TrainingRecord.hours), else_=0))
     cycle_sum = sa.func.sum(sa.case((TrainingRecord.year.between(*cycle), TrainingRecord.hours), else_=0))
     hours = (sa.select(TrainingRecord.user_id.label("uid"), year_sum.label("year_hours"),
@@ -152,9 +152,10 @@ def training_report(org: OrgUnit, today: date | None = None) -> TrainingReport:
     def group_for(unit: OrgUnit | None) -> ReportRow | None:
         if org.type == OrgType.SCHOOL:
             return None
-        node = unit
-        while node is not None and node.parent_id != org.id:
-            node = units.get(node.parent_id)
+        # The unit directly below ``org`` on the way down to the teacher's unit.
+        path = unit.path_ids if unit is not None else []
+        below = path[path.index(org.id) + 1:] if org.id in path else []
+        node = units.get(below[0]) if below else None
         if node is None:
             node = org  # teachers of the bureau itself
         if node.type == OrgType.DEPARTMENT:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import ALL_ORGS, admin_scope
+from eduplatform.core.permissions import visible_to
 from eduplatform.orgs.models import ALLOWED_CHILDREN, ORG_TYPE_LABELS, OrgType, OrgUnit, Stage
 
 
@@ -42,12 +42,7 @@ def visible_units(user) -> list[OrgUnit]:
     """Every unit the user may see, ordered so parents come before children.
 
     The org tree is structure, not a business record: the system administrator sees all of it."""
-    scope = admin_scope(user)
-    query = db.select(OrgUnit).order_by(OrgUnit.path)
-    if scope is None:
-        return []
-    if scope is not ALL_ORGS:
-        query = query.where(OrgUnit.path.startswith(scope.path))
+    query = visible_to(user, db.select(OrgUnit).order_by(OrgUnit.path), org_column=OrgUnit.id, admin=True)
     units = list(db.session.scalars(query))
     return sorted(units, key=lambda u: (u.depth, u.code))
 

@@ -20,7 +20,7 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.questions import knowledge
 from eduplatform.questions.models import KnowledgePoint, Paper, PaperItem, Question, question_kp_links
-from eduplatform.questions.permissions import visible_condition
+from eduplatform.questions.permissions import visible_shared
 from eduplatform.questions.types import QUESTION_TYPES
 from eduplatform.questions.vocab import BAND_LABELS, DIFFICULTY_BANDS, SUBJECTS
 
@@ -184,7 +184,7 @@ def _kp_question_ids(kp: KnowledgePoint) -> set[int]:
 
 def select_questions(actor, rules: Rules) -> list[list[int]]:
     """The chosen question ids per section, or :class:`RulesInfeasible`."""
-    base = [Question.deleted_at.is_(None), Question.subject == rules.subject, visible_condition(actor, Question)]
+    base = [Question.deleted_at.is_(None), Question.subject == rules.subject]
     if rules.stage:
         base.append(Question.stage == rules.stage)
     if rules.grade:
@@ -202,8 +202,9 @@ def select_questions(actor, rules: Rules) -> list[list[int]]:
         id_list = sa.func.string_agg(sa.cast(Question.id, sa.String), sa.literal_column("','"))
     else:
         id_list = sa.func.group_concat(Question.id)
-    query = (sa.select(Question.type, Question.difficulty, id_list)
-             .where(*base, Question.type.in_(types)).group_by(Question.type, Question.difficulty))
+    query = visible_shared(actor, sa.select(Question.type, Question.difficulty, id_list)
+                           .where(*base, Question.type.in_(types)).group_by(Question.type, Question.difficulty),
+                           Question)
     if excluded:
         query = query.where(Question.id.not_in(sorted(excluded)))
     by_band: dict[tuple[str, str | None], list[int]] = {}

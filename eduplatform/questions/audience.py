@@ -43,9 +43,7 @@ def _org_members(org_id: int) -> sa.Select:
 
 
 def _org_targets(user: User) -> list[int]:
-    from eduplatform.questions.permissions import ancestor_ids
-
-    return ancestor_ids(user.org)
+    return user.org.path_ids if user.org is not None else []
 
 
 def _describe_user(user_id: int) -> str | None:

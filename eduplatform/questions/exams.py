@@ -29,7 +29,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import scoped
+from eduplatform.core.permissions import visible_to
 from eduplatform.questions import audience as audience_mod
 from eduplatform.questions import permissions
 from eduplatform.questions.models import (
@@ -59,7 +59,7 @@ def managed_exams(user) -> sa.Select:
     """The exams ``user`` manages, newest first: a manager's in their scope, a teacher's own."""
     query = sa.select(Exam).order_by(Exam.id.desc())
     if user.has_role(*permissions.MANAGER_ROLES):
-        return scoped(query, user, Exam.org_id)
+        return visible_to(user, query, org_column=Exam.org_id)
     return query.where(Exam.created_by_id == user.id)
 
 

@@ -188,5 +188,5 @@ def delete_paper(actor, paper: Paper) -> None:
 
 
 def visible_papers(user):
-    return (sa.select(Paper).where(Paper.deleted_at.is_(None), permissions.visible_condition(user, Paper))
-            .order_by(Paper.id.desc()))
+    query = sa.select(Paper).where(Paper.deleted_at.is_(None)).order_by(Paper.id.desc())
+    return permissions.visible_shared(user, query, Paper)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
-from eduplatform.core.permissions import in_scope
-from eduplatform.orgs.models import OrgType, OrgUnit
+from eduplatform.core.permissions import in_scope, visible_to
+from eduplatform.orgs.models import OrgUnit
 from eduplatform.questions.vocab import Sharing
 
 #: Roles that build and use question banks and papers.
@@ -30,27 +30,13 @@ def is_student(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.has_role(Role.STUDENT)
 
 
-def ancestor_ids(org: OrgUnit | None) -> list[int]:
-    if org is None:
-        return []
-    return [int(part) for part in org.path.strip("/").split("/") if part]
-
-
 def district_of(org: OrgUnit | None) -> OrgUnit | None:
     """The district bureau above (or at) ``org``; the city bureau for units directly under it."""
-    node = org
-    while node is not None:
-        if node.type == OrgType.DISTRICT_BUREAU:
-            return node
-        node = node.parent
-    return city_of(org)
+    return None if org is None else (org.district or org.city)
 
 
 def city_of(org: OrgUnit | None) -> OrgUnit | None:
-    node = org
-    while node is not None and node.parent is not None:
-        node = node.parent
-    return node
+    return None if org is None else org.city
 
 
 def _shared_with(user, sharing: Sharing, org: OrgUnit, created_by_id: int) -> bool:
@@ -77,22 +63,18 @@ def _manages(user, org: OrgUnit, created_by_id: int) -> bool:
     return created_by_id == user.id or (user.has_role(*MANAGER_ROLES) and in_scope(user, org))
 
 
-def visible_condition(user, model):
-    """A WHERE clause: rows of ``model`` (Question or Paper) the user may see."""
+def visible_shared(user, query, model):
+    """Restrict a select over ``model`` (Question or Paper) to the rows shared with ``user``: their
+    own, what their scope shares beyond "private", and what their district or city shares with it."""
     if not is_author(user):
-        return sa.false()
-
-    def subtree(unit: OrgUnit | None):
-        return sa.select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path)) if unit else None
-
-    clauses = [model.created_by_id == user.id,
-               sa.and_(model.sharing != Sharing.PRIVATE, model.org_id.in_(subtree(user.scope_root)))]
+        return query.where(sa.false())
+    also = [model.created_by_id == user.id]
     district, city = district_of(user.org), city_of(user.org)
     if district is not None:
-        clauses.append(sa.and_(model.sharing == Sharing.DISTRICT, model.org_id.in_(subtree(district))))
+        also.append(sa.and_(model.sharing == Sharing.DISTRICT, model.org_id.in_(district.subtree_ids())))
     if city is not None:
-        clauses.append(sa.and_(model.sharing == Sharing.CITY, model.org_id.in_(subtree(city))))
-    return sa.or_(*clauses)
+        also.append(sa.and_(model.sharing == Sharing.CITY, model.org_id.in_(city.subtree_ids())))
+    return visible_to(user, query, org_column=model.org_id, where=model.sharing != Sharing.PRIVATE, also=also)
 
 
 def acl_tokens(user) -> list[str]:
@@ -102,7 +84,7 @@ def acl_tokens(user) -> list[str]:
     tokens = [f"user:{user.id}"]
     if user.scope_root is not None:
         tokens.append(f"org:{user.scope_root.id}")
-    tokens += [f"within:{org_id}" for org_id in ancestor_ids(user.org)]
+    tokens += [f"within:{org_id}" for org_id in user.org.path_ids]
     return tokens
 
 
@@ -110,7 +92,7 @@ def question_acl(sharing: Sharing, org: OrgUnit, created_by_id: int) -> list[str
     tokens = [f"user:{created_by_id}"]
     if sharing == Sharing.PRIVATE:
         return tokens
-    tokens += [f"org:{org_id}" for org_id in ancestor_ids(org)]
+    tokens += [f"org:{org_id}" for org_id in org.path_ids]
     if sharing == Sharing.DISTRICT:
         district = district_of(org)
         tokens.append(f"within:{district.id}")

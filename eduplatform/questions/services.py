@@ -8,13 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from eduplatform.audit.services import record
-from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.text.richtext import clean_html, one_line, plain_text
 from eduplatform.orgs.models import Stage
 from eduplatform.questions import knowledge
 from eduplatform.questions.models import KnowledgePoint, Question, QuestionVersion, question_kp_links
-from eduplatform.questions.permissions import acl_tokens, visible_condition
+from eduplatform.questions.permissions import acl_tokens, visible_shared
 from eduplatform.questions.types import QUESTION_TYPES, TypeDataError, get_type
 from eduplatform.questions.types.builtin import BLANK_RE
 from eduplatform.questions.vocab import GRADES, SUBJECTS, Sharing
@@ -164,13 +164,6 @@ def delete_question(actor, question: Question) -> None:
     db.session.flush()
 
 
-def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.deleted_at is not None:
-        raise NotFound("试题不存在")
-    return question
-
-
 def current_version(question: Question) -> QuestionVersion:
     return db.session.scalar(sa.select(QuestionVersion).where(
         QuestionVersion.question_id == question.id, QuestionVersion.number == question.version))
@@ -211,7 +204,7 @@ class QuestionFilters:
 
 
 def visible_questions(user):
-    return sa.select(Question).where(Question.deleted_at.is_(None), visible_condition(user, Question))
+    return visible_shared(user, sa.select(Question).where(Question.deleted_at.is_(None)), Question)
 
 
 def filter_query(user, f: QuestionFilters):

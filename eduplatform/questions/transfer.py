@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
-from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
+from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.permissions import get_visible_or_404
 from eduplatform.orgs.models import Stage
 from eduplatform.questions import knowledge
 from eduplatform.questions.formats import get_format
@@ -216,10 +217,9 @@ def preview_summary(batch: ImportBatch) -> dict[str, Any]:
 
 
 def get_batch(actor, batch_id: int) -> ImportBatch:
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.created_by_id != actor.id:
-        raise NotFound("导入记录不存在")
-    return batch
+    # Another author's import is not named, not even refused: the same 404 as a missing one.
+    return get_visible_or_404(ImportBatch, batch_id, actor, can=lambda user, batch: batch.created_by_id == user.id,
+                              action="question.import.view", missing="导入记录不存在", hide=True)
 
 
 def confirm_import(actor, batch: ImportBatch) -> list[int]:

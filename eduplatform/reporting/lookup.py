@@ -8,7 +8,7 @@ from flask import send_file
 
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.core.text.timeutil import BadDate, parse_local_datetime
 from eduplatform.reporting import permissions
 from eduplatform.reporting.models import ReportTemplate, Submission
@@ -16,10 +16,8 @@ from eduplatform.reporting.models.tasks import ReportTask
 
 
 def template_for(user, template_id: int, *, edit: bool = False) -> ReportTemplate:
-    template = db.session.get(ReportTemplate, template_id)
-    if template is None:
-        raise NotFound("报表模板不存在")
-    require(permissions.can_view_template(user, template), action="report_template.view", obj=template)
+    template = get_visible_or_404(ReportTemplate, template_id, user, can=permissions.can_view_template,
+                                  action="report_template.view", missing="报表模板不存在")
     if edit:
         require(permissions.can_edit_template(user, template), action="report_template.edit", obj=template,
                 message="只有模板所属单位可以修改模板")
@@ -27,11 +25,8 @@ def template_for(user, template_id: int, *, edit: bool = False) -> ReportTemplat
 
 
 def task_for(user, task_id: int) -> ReportTask:
-    task = db.session.get(ReportTask, task_id)
-    if task is None:
-        raise NotFound("填报任务不存在")
-    require(permissions.can_view_task(user, task), action="report_task.view", obj=task)
-    return task
+    return get_visible_or_404(ReportTask, task_id, user, can=permissions.can_view_task, action="report_task.view",
+                              missing="填报任务不存在")
 
 
 def submission_for(user, submission_id: int, task: ReportTask | None = None) -> Submission:

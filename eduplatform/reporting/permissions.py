@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role
 from eduplatform.core.extensions import db
+from eduplatform.core.permissions import visible_to
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 
@@ -153,11 +154,11 @@ def can_review_submission(user, submission) -> bool:
 # --- queries -------------------------------------------------------------------------------------
 
 
-def visible_submissions(query, user, submission_cls):
-    """Restrict a select over submissions to what the user may see."""
-    if is_school_reporter(user):
-        return query.where(submission_cls.school_id == user.scope_root.id)
-    if is_bureau_user(user):
-        subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(user.scope_root.path))
-        return query.where(submission_cls.school_id.in_(subtree))
-    return query.where(sa.false())
+def visible_submissions(user, query):
+    """Restrict a select over submissions to what the user may see: a school reporter their own
+    school's, a bureau user those of the schools in their subtree."""
+    from eduplatform.reporting.models import Submission
+
+    if acting_org(user) is None:
+        return query.where(sa.false())
+    return visible_to(user, query, org_column=Submission.school_id)

@@ -16,10 +16,10 @@ from eduplatform.core.api import (
 )
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.resources import packages, permissions, removal, review, services
 from eduplatform.resources.download import counts_as_download, send_stored
-from eduplatform.resources.models import Comment
+from eduplatform.resources.models import Comment, Resource
 from eduplatform.resources.processing import process_after_commit
 from eduplatform.resources.schemas import (
     CommentCreateSchema,
@@ -40,11 +40,9 @@ bp = make_api_blueprint("resources_api", __name__)
 
 
 def _visible(resource_id: int, action: str):
-    """The resource, or 404 when the caller may not see it (no hint that it exists)."""
-    resource = services.get_resource(resource_id)
-    if not permissions.can_view_resource(current_user, resource):
-        require(False, action=action, obj=resource, message="资源不存在或无权查看")
-    return resource
+    """The resource; refused (403) with a message that gives no hint whether it exists."""
+    return get_visible_or_404(Resource, resource_id, current_user, can=permissions.can_view_resource,
+                              action=action, missing="资源不存在", message="资源不存在或无权查看")
 
 
 # -- specs ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.messages import translate
+from eduplatform.core.permissions import visible_to
 from eduplatform.core.storage import inspect
 from eduplatform.core.storage.base import content_disposition
 from eduplatform.core.storage.registry import get_storage
@@ -117,7 +118,7 @@ def collection_ids(actor, criteria: dict) -> list[int]:
     if unknown or not criteria:
         raise ValidationFailed("请选择资源，或按 type、stage、subject、grade、org_id 指定一组资源",
                                fields={"collection": [f"不支持的条件：{sorted(unknown)}" if unknown else "条件为空"]})
-    query = permissions.scoped_resources(published_visible(actor), actor).with_only_columns(Resource.id)
+    query = visible_to(actor, published_visible(actor), org_column=Resource.org_id).with_only_columns(Resource.id)
     for name, value in criteria.items():
         query = query.where(getattr(Resource, name) == (int(value) if name == "org_id" else value))
     return list(db.session.scalars(query.order_by(Resource.id).limit(MAX_EXPORT + 1)))
@@ -304,7 +305,7 @@ def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     uids = [e["uid"] for e in entries]
     existing = set(db.session.scalars(sa.select(Resource.uid).where(Resource.uid.in_(uids))))
     org = actor.scope_root
-    district = permissions.reviewing_bureau(org)
+    district = org.reviewing_bureau()
     with archive:
         for entry in entries:
             if entry["uid"] in existing:

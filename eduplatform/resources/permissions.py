@@ -1,7 +1,7 @@
 """Who may upload, see, change, review and distribute resources — in one place.
 
 The same rule is written three ways that must agree: a predicate for one object
-(``can_view_resource``), a SQL filter for lists (``visible_to``) and ACL tokens for the search index
+(``can_view_resource``), a SQL filter for lists (``visible_resources``) and ACL tokens for the search index
 (``resource_acl`` / ``user_acl``). ``tests/resources/test_permissions.py`` checks them against each
 other.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
-from eduplatform.core.permissions import ALL_ORGS, org_scope, scoped
+from eduplatform.core.permissions import ALL_ORGS, org_scope, visible_to
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.resources.models import Resource, ReviewState, Visibility
 
@@ -23,23 +23,6 @@ PACKAGE_ROLES = (Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
 
 def _authenticated(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
-
-
-def path_ids(org: OrgUnit | None) -> list[int]:
-    """Ids from the root down to ``org`` ("/1/4/17/" → [1, 4, 17])."""
-    if org is None or not org.path:
-        return []
-    return [int(part) for part in org.path.strip("/").split("/") if part]
-
-
-def reviewing_bureau(org: OrgUnit) -> OrgUnit | None:
-    """The bureau that reviews at the district step for resources of ``org``."""
-    if org.is_bureau:
-        return org
-    node = org.parent
-    while node is not None and not node.is_bureau:
-        node = node.parent
-    return node
 
 
 # -- roles ---------------------------------------------------------------------------------------
@@ -73,7 +56,7 @@ def _audience_holds(user, resource: Resource) -> bool:
     scope = org_scope(user)
     if scope is None or scope is ALL_ORGS:
         return False
-    ancestors = path_ids(scope)
+    ancestors = scope.path_ids
     if resource.visibility == Visibility.SCHOOL:
         return resource.org_id in ancestors
     return resource.district_id is not None and resource.district_id in ancestors
@@ -129,33 +112,25 @@ def can_export_resource(user, resource: Resource) -> bool:
 
 # -- lists ---------------------------------------------------------------------------------------
 
-def visible_to(query, user):
-    """Restrict a select of resources to those ``user`` may see (same rule as can_view_resource)."""
+def visible_resources(user, query):
+    """Restrict a select of resources to those ``user`` may see (same rule as can_view_resource):
+    their own, the published ones whose audience holds them, and for a reviewer every resource
+    handed in (not a draft) by the units they review."""
     if not _authenticated(user):
         return query.where(sa.false())
-    conditions = [Resource.owner_id == user.id, Resource.visibility == Visibility.PLATFORM]
+    audience = [Resource.visibility == Visibility.PLATFORM]
+    reviews = False
     scope = org_scope(user)
     if scope is not None and scope is not ALL_ORGS:
-        ancestors = path_ids(scope)
-        conditions += [
-            sa.and_(Resource.visibility == Visibility.SCHOOL, Resource.org_id.in_(ancestors)),
-            sa.and_(Resource.visibility == Visibility.DISTRICT, Resource.district_id.in_(ancestors)),
-        ]
-        published = sa.and_(Resource.state == ReviewState.PUBLISHED, sa.or_(*conditions[1:]))
-        clauses = [conditions[0], published]
-        if user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
-            clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id == scope.id))
-        if user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau:
-            subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(scope.path))
-            clauses.append(sa.and_(Resource.state != ReviewState.DRAFT, Resource.org_id.in_(subtree)))
-        return query.where(sa.or_(*clauses))
-    published = sa.and_(Resource.state == ReviewState.PUBLISHED, Resource.visibility == Visibility.PLATFORM)
-    return query.where(sa.or_(conditions[0], published))
-
-
-def scoped_resources(query, user):
-    """Resources of the user's org subtree (bureau and school admin lists)."""
-    return scoped(query, user, Resource.org_id)
+        above = scope.path_ids
+        audience += [sa.and_(Resource.visibility == Visibility.SCHOOL, Resource.org_id.in_(above)),
+                     sa.and_(Resource.visibility == Visibility.DISTRICT, Resource.district_id.in_(above))]
+        reviews = ((user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL)
+                   or (user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau))
+    published = sa.and_(Resource.state == ReviewState.PUBLISHED, sa.or_(*audience))
+    return visible_to(user, query, org_column=Resource.org_id,
+                      where=Resource.state != ReviewState.DRAFT if reviews else sa.false(),
+                      also=[Resource.owner_id == user.id, published])
 
 
 # -- search ACL tokens ---------------------------------------------------------------------------
@@ -166,7 +141,7 @@ def resource_acl(resource: Resource, org: OrgUnit | None = None) -> list[str]:
     tokens = [f"user:{resource.owner_id}"]
     if resource.state != ReviewState.DRAFT:
         tokens.append(f"rev-school:{resource.org_id}")
-        tokens += [f"rev-bureau:{i}" for i in path_ids(org)]
+        tokens += [f"rev-bureau:{i}" for i in org.path_ids]
     if resource.state == ReviewState.PUBLISHED:
         if resource.visibility == Visibility.PLATFORM:
             tokens.append("platform")
@@ -184,7 +159,7 @@ def user_acl(user) -> list[str]:
     tokens = [f"user:{user.id}", "platform"]
     scope = org_scope(user)
     if scope is not None and scope is not ALL_ORGS:
-        tokens += [f"org:{i}" for i in path_ids(scope)]
+        tokens += [f"org:{i}" for i in scope.path_ids]
         if user.has_role(*SCHOOL_REVIEWER_ROLES) and scope.type == OrgType.SCHOOL:
             tokens.append(f"rev-school:{scope.id}")
         if user.has_role(*DISTRICT_REVIEWER_ROLES) and scope.is_bureau:

@@ -142,7 +142,7 @@ def find_duplicate(actor, sha256: str, exclude: Resource | None = None) -> Resou
              .where(ResourceVersion.sha256 == sha256))
     if exclude is not None:
         query = query.where(Resource.id != exclude.id)
-    return db.session.scalars(permissions.visible_to(query, actor).limit(1)).first()
+    return db.session.scalars(permissions.visible_resources(actor, query).limit(1)).first()
 
 
 def _refuse_duplicate(actor, sha256: str, exclude: Resource | None = None) -> None:
@@ -162,7 +162,7 @@ def create_resource(actor, *, rtype: ResourceType, metadata: dict, visibility: V
     upload = store_upload(actor, rtype, file)
     _refuse_duplicate(actor, upload.stored.sha256)
     org = actor.scope_root
-    district = permissions.reviewing_bureau(org)
+    district = org.reviewing_bureau()
     columns, extra = _split_metadata(metadata)
     resource = Resource(type=rtype.code, format=upload.format, owner_id=actor.id, org_id=org.id,
                         district_id=district.id if district else None, visibility=visibility,
@@ -353,7 +353,7 @@ def comments_of(resource: Resource) -> list[Comment]:
 # -- lists ---------------------------------------------------------------------------------------
 
 def published_visible(user):
-    return permissions.visible_to(sa.select(Resource), user).where(Resource.state == ReviewState.PUBLISHED)
+    return permissions.visible_resources(user, sa.select(Resource)).where(Resource.state == ReviewState.PUBLISHED)
 
 
 def latest(user, limit: int = 10) -> list[Resource]:
@@ -372,7 +372,7 @@ def my_uploads(user):
 
 
 def my_favourites(user):
-    return (permissions.visible_to(sa.select(Resource), user)
+    return (permissions.visible_resources(user, sa.select(Resource))
             .join(Favourite, sa.and_(Favourite.resource_id == Resource.id, Favourite.user_id == user.id))
             .order_by(Favourite.created_at.desc()))
 

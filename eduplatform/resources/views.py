@@ -10,10 +10,10 @@ from wtforms.validators import ValidationError as CsrfError
 from eduplatform.core.api import load_form, page_number
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.resources import bp, packages, permissions, removal, review, services
 from eduplatform.resources.download import counts_as_download, send_stored
-from eduplatform.resources.models import Comment, ReviewState, Visibility
+from eduplatform.resources.models import Comment, Resource, ReviewState, Visibility
 from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
 from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, ReturnSchema
 from eduplatform.resources.search import FACETS, SORT_LABELS, SORTS, search_resources
@@ -34,10 +34,8 @@ def _check_csrf(token: str | None) -> None:
 
 
 def _visible(resource_id: int, action: str):
-    resource = services.get_resource(resource_id)
-    if not permissions.can_view_resource(current_user, resource):
-        require(False, action=action, obj=resource, message="资源不存在或无权查看")
-    return resource
+    return get_visible_or_404(Resource, resource_id, current_user, can=permissions.can_view_resource,
+                              action=action, missing="资源不存在", message="资源不存在或无权查看")
 
 
 def _page_number() -> int:
@@ -356,7 +354,7 @@ def delete_comment(comment_id):
 @login_required
 def packages_page():
     require(permissions.can_manage_packages(current_user), action="resource.packages")
-    query = permissions.scoped_resources(services.published_visible(current_user), current_user)
+    query = visible_to(current_user, services.published_visible(current_user), org_column=Resource.org_id)
     page = db.paginate(query.order_by(db.text("resources.id DESC")), page=_page_number(), per_page=50,
                        error_out=False)
     return render_template("resources/packages.html", page=page, specs=get_specs(), visibilities=list(Visibility))

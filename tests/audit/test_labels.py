@@ -40,7 +40,8 @@ def _kinds(node, dicts) -> tuple[set[str], set[str]]:
 
 
 def audit_calls():
-    """(path, line, realm, kinds, patterns) of every record(...) / record_security_event(...) call."""
+    """(path, line, realm, kinds, patterns) of every record(...) / audit(...) / record_security_event(...)
+    call."""
     for path in sorted(ROOT.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         dicts, strings = _module_dicts(tree), _module_strings(tree)
@@ -52,7 +53,7 @@ def audit_calls():
                 if isinstance(node.args[0], ast.Name) and node.args[0].id == "kind":
                     continue  # the helper itself passes its argument on
                 yield path, node.lineno, "security", *_kinds(node.args[0], dicts)
-            elif name == "record" and len(node.args) >= 2:
+            elif name in ("record", "audit") and len(node.args) >= 2:  # audit: the foundation's signal
                 if isinstance(node.args[1], ast.Name) and node.args[1].id == "kind":
                     continue
                 realm = node.args[0]

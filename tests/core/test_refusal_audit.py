@@ -20,6 +20,16 @@ def test_refusal_is_audited(client, api, create_user, tree):
     assert "permission.denied" in kinds
 
 
+def test_refusal_entry_names_the_action_and_the_object(client, api, people, tree):
+    response = client.get(f"/api/v1/schools/{tree.school_a1.code}", headers=api(people.teacher_b1))
+    assert response.status_code == 403
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.actor_id == people.teacher_b1.id,
+                                                           AuditEntry.kind == "permission.denied")).one()
+    assert entry.realm == "security" and entry.data == {"action": "school.view"}
+    assert entry.summary == f"拒绝访问：school.view OrgUnit#{tree.school_a1.id}"
+    assert (entry.object_type, entry.object_id) == ("org_units", str(tree.school_a1.id))
+
+
 class _Kept(logging.Handler):
     def __init__(self):
         super().__init__(logging.ERROR)
@@ -36,7 +46,7 @@ def test_refusal_answers_403_when_the_audit_write_fails(app, client, api, create
     def database_busy(*args, **kwargs):
         raise OperationalError("INSERT INTO audit_entries …", {}, Exception("database is locked"))
 
-    monkeypatch.setattr("eduplatform.audit.services.record_security_event", database_busy)
+    monkeypatch.setattr("eduplatform.audit.services.record", database_busy)
     kept = _Kept()
     # Alembic's fileConfig (migrations/env.py) disables loggers that exist when a test migrates.
     monkeypatch.setattr(app.logger, "disabled", False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.orgs.models import OrgType
+from eduplatform.core.extensions import db
+from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.orgs.services import create_org_unit
 
 
@@ -75,3 +76,47 @@ def test_stages_only_for_schools(app, tree):
     with pytest.raises(ValidationFailed):
         create_org_unit(None, code="BAD01", name="某科", type=OrgType.DEPARTMENT, parent=tree.city,
                         stages=["primary"])
+
+
+def test_ancestors_nearest_first_in_at_most_one_query(app, tree):
+    from sqlalchemy import event
+
+    school_id, district_id, city_id = tree.school_a1.id, tree.district_a.id, tree.city.id
+    db.session.expunge_all()  # nothing of the tree is loaded: the chain comes in one query
+    school = db.session.get(OrgUnit, school_id)
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        above = school.ancestors()
+        again = school.ancestors()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert [u.id for u in above] == [district_id, city_id]
+    assert again == above and len(statements) == 1
+    assert school.ancestor_ids() == [district_id, city_id]
+    assert school.path_ids == [city_id, district_id, school_id]
+    city = db.session.get(OrgUnit, city_id)
+    assert city.ancestors() == [] and city.ancestor_ids() == []
+
+
+def test_district_city_and_reviewing_bureau(tree, create_org):
+    city_school = create_org("市直属实验中学", parent=tree.city)
+    assert tree.school_a1.district == tree.district_a and tree.dept_a.district == tree.district_a
+    assert tree.district_b.district == tree.district_b
+    assert city_school.district is None and tree.city.district is None and tree.city_dept.district is None
+    assert {u.city for u in (tree.city, tree.school_b2, tree.dept_a, city_school)} == {tree.city}
+    # A school goes to its district, or to the city when the city runs it; a bureau reviews its own.
+    assert tree.school_a1.reviewing_bureau() == tree.district_a
+    assert city_school.reviewing_bureau() == tree.city
+    assert tree.district_b.reviewing_bureau() == tree.district_b
+    assert tree.city.reviewing_bureau() == tree.city
+    assert tree.dept_a.reviewing_bureau() == tree.district_a
+
+
+def test_subtree_ids_is_the_unit_and_everything_below(tree):
+    ids = set(db.session.scalars(tree.district_a.subtree_ids()))
+    assert ids == {tree.district_a.id, tree.dept_a.id, tree.school_a1.id, tree.school_a2.id}

@@ -61,7 +61,7 @@ def test_published_visibility_as_chosen(client, upload, publish, people, visibil
     for name in everyone:
         user = getattr(people, name)
         may = permissions.can_view_resource(user, resource)
-        listed = resource.id in db.session.scalars(permissions.visible_to(db.select(Resource.id), user)).all()
+        listed = resource.id in db.session.scalars(permissions.visible_resources(user, db.select(Resource.id))).all()
         searched = client.get(f"/api/v1/resources?q=可见{visibility}", headers=upload.headers(user)).get_json()
         in_search = resource.id in [i["resource"]["id"] for i in searched["items"]]
         # The predicate, the SQL filter and the search ACL tell the same story.

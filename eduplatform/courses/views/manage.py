@@ -145,9 +145,8 @@ def _papers():
 
     if not qperm.is_author(current_user):
         return []
-    return db.session.scalars(sa.select(Paper).where(Paper.deleted_at.is_(None),
-                                                     qperm.visible_condition(current_user, Paper))
-                              .order_by(Paper.id.desc()).limit(200)).all()
+    query = qperm.visible_shared(current_user, sa.select(Paper).where(Paper.deleted_at.is_(None)), Paper)
+    return db.session.scalars(query.order_by(Paper.id.desc()).limit(200)).all()
 
 
 @bp.post("/<int:course_id>/chapters")

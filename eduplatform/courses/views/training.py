@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from eduplatform.accounts.models import Role, User
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.courses import bp, permissions, training
 from eduplatform.orgs.services import find_org
 
@@ -23,10 +23,8 @@ def my_training():
 @bp.get("/training/teachers/<int:user_id>")
 @login_required
 def teacher_training(user_id: int):
-    teacher = db.session.get(User, user_id)
-    if teacher is None:
-        raise NotFound("教师不存在")
-    require(permissions.can_view_training_record(current_user, teacher), action="training.view", obj=teacher)
+    teacher = get_visible_or_404(User, user_id, current_user, can=permissions.can_view_training_record,
+                                 action="training.view", missing="教师不存在")
     return _record_page(teacher)
 
 

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_json, paginated
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.questions import assembly, outputs, papers, permissions
 from eduplatform.questions.api import bp
+from eduplatform.questions.models import Paper
 from eduplatform.questions.schemas import (
     PaperInSchema,
     PaperListSchema,
@@ -25,10 +26,9 @@ HEADER_FIELDS = ("title", "subject", "stage", "grade", "instructions", "duration
 
 
 def load_paper(paper_id: int, *, edit: bool = False):
-    paper = papers.get_paper(paper_id)
-    check = permissions.can_edit_paper if edit else permissions.can_view_paper
-    require(check(current_user, paper), action="paper.edit" if edit else "paper.view", obj=paper)
-    return paper
+    return get_visible_or_404(Paper, paper_id, current_user, missing="试卷不存在",
+                              can=permissions.can_edit_paper if edit else permissions.can_view_paper,
+                              action="paper.edit" if edit else "paper.view")
 
 
 @bp.get("/papers")

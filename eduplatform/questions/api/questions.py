@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_args, load_json, page_args, page_envelope, paginated
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.questions import knowledge, permissions, services, transfer
 from eduplatform.questions.api import bp
+from eduplatform.questions.models import Question
 from eduplatform.questions.schemas import (
     KnowledgePointInSchema,
     QuestionExportArgsSchema,
@@ -28,10 +29,9 @@ def filters_from_args() -> QuestionFilters:
 
 
 def load_question(question_id: int, *, edit: bool = False):
-    question = services.get_question(question_id)
-    check = permissions.can_edit_question if edit else permissions.can_view_question
-    require(check(current_user, question), action="question.edit" if edit else "question.view", obj=question)
-    return question
+    return get_visible_or_404(Question, question_id, current_user, missing="试题不存在",
+                              can=permissions.can_edit_question if edit else permissions.can_view_question,
+                              action="question.edit" if edit else "question.view")
 
 
 @bp.get("/questions")

@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_args, page_number
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require
+from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.questions import bp, knowledge, permissions, services, transfer
 from eduplatform.questions.formats import FORMATS
+from eduplatform.questions.models import Question
 from eduplatform.questions.schemas import QuestionFilterArgsSchema
 from eduplatform.questions.services import USAGE_LABELS, QuestionFilters
 from eduplatform.questions.views.common import form_from_question, per_page, question_from_form
@@ -74,16 +75,16 @@ def question_new():
 @bp.get("/<int:question_id>")
 @login_required
 def question_detail(question_id: int):
-    question = services.get_question(question_id)
-    require(permissions.can_view_question(current_user, question), action="question.view", obj=question)
+    question = get_visible_or_404(Question, question_id, current_user, can=permissions.can_view_question,
+                                  action="question.view", missing="试题不存在")
     return render_template("questions/detail.html", q=question, versions=list(reversed(question.versions)))
 
 
 @bp.route("/<int:question_id>/edit", methods=["GET", "POST"])
 @login_required
 def question_edit(question_id: int):
-    question = services.get_question(question_id)
-    require(permissions.can_edit_question(current_user, question), action="question.edit", obj=question)
+    question = get_visible_or_404(Question, question_id, current_user, can=permissions.can_edit_question,
+                                  action="question.edit", missing="试题不存在")
     values, errors = form_from_question(question), {}
     if request.method == "POST":
         values = request.form.to_dict()
@@ -103,8 +104,8 @@ def question_edit(question_id: int):
 @bp.post("/<int:question_id>/delete")
 @login_required
 def question_delete(question_id: int):
-    question = services.get_question(question_id)
-    require(permissions.can_edit_question(current_user, question), action="question.delete", obj=question)
+    question = get_visible_or_404(Question, question_id, current_user, can=permissions.can_edit_question,
+                                  action="question.delete", missing="试题不存在")
     services.delete_question(current_user, question)
     db.session.commit()
     flash("试题已删除", "info")

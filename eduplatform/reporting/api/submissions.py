@@ -55,7 +55,7 @@ def list_submissions(task_id):
     task = task_for(current_user, task_id)
     query = (sa.select(Submission).join(OrgUnit, OrgUnit.id == Submission.school_id)
              .where(Submission.task_id == task.root.id).order_by(OrgUnit.code))
-    query = permissions.visible_submissions(query, current_user, Submission)
+    query = permissions.visible_submissions(current_user, query)
     args = load_args(schemas.SubmissionListArgsSchema())
     if args["status"]:
         query = query.where(Submission.status == args["status"])

@@ -98,7 +98,7 @@ def _scope_filter(query, task: ReportTask, scope: OrgUnit):
         return query
     if scope.type == OrgType.DISTRICT_BUREAU:
         return query.where(Submission.district_id == scope.id)
-    subtree = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(scope.path))
+    subtree = scope.subtree_ids()
     return query.where(Submission.school_id.in_(subtree))
 
 

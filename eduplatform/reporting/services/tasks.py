@@ -262,7 +262,7 @@ def visible_tasks_query(user):
     query = sa.select(ReportTask).where(ReportTask.parent_id.is_(None)).order_by(ReportTask.created_at.desc())
     if is_bureau_user(user):
         root = user.scope_root
-        issued_below = sa.select(OrgUnit.id).where(OrgUnit.path.startswith(root.path))
+        issued_below = root.subtree_ids()
         reaching = (sa.select(Submission.task_id).join(OrgUnit, OrgUnit.id == Submission.school_id)
                     .where(OrgUnit.path.startswith(root.path)))
         return query.where(sa.or_(ReportTask.issuer_org_id.in_(issued_below), ReportTask.id.in_(reaching)))

@@ -131,7 +131,7 @@ def visible_templates_query(user):
     from eduplatform.orgs.models import OrgUnit
 
     root = user.scope_root
-    ancestors = [int(part) for part in root.path.strip("/").split("/") if part]
+    ancestors = root.path_ids
     return (sa.select(ReportTemplate).join(OrgUnit, OrgUnit.id == ReportTemplate.owner_org_id)
             .where(sa.or_(OrgUnit.path.startswith(root.path), ReportTemplate.owner_org_id.in_(ancestors)))
             .order_by(ReportTemplate.updated_at.desc()))

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_json, page_args
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import require, visible_to
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.schools import permissions, services
 from eduplatform.schools.api import bp
@@ -29,8 +29,8 @@ def list_schools():
           description: "分页的学校列表 {items: [School], page, per_page, total, pages}"
     """
     require(permissions.can_list_schools(current_user), action="school.list")
-    query = scoped(sa.select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code),
-                   current_user, OrgUnit.id)
+    query = visible_to(current_user, sa.select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code),
+                       org_column=OrgUnit.id)
     page, per_page = page_args()
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return {"items": SchoolSchema(many=True).dump([services.profile_for(s) for s in result.items]),

@@ -84,10 +84,7 @@ class SchoolProfile(TimestampMixin, db.Model):
     @property
     def district(self) -> OrgUnit | None:
         """The district bureau above the school (None for a school run by the city directly)."""
-        from eduplatform.orgs.models import OrgType
-
-        parent = self.org.parent
-        return parent if parent is not None and parent.type == OrgType.DISTRICT_BUREAU else None
+        return self.org.district
 
     @classmethod
     def for_org(cls, org: OrgUnit) -> SchoolProfile | None:

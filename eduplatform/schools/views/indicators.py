@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import takewhile
 
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
@@ -34,11 +35,9 @@ def indicator_dashboard():
     require(permissions.can_view_indicators(current_user, org), action="indicators.view", obj=org)
     report = indicators.indicator_report(org)
     payload = report.as_dict()
-    trail = []
-    unit = org
-    while unit is not None and permissions.can_view_indicators(current_user, unit):
-        trail.insert(0, unit)
-        unit = unit.parent
+    # The breadcrumb: the unit, then each unit above it the user may still see, top first.
+    trail = list(takewhile(lambda unit: permissions.can_view_indicators(current_user, unit),
+                           [org, *org.ancestors()]))[::-1]
     return render_template("schools/indicators.html", report=report, payload=json.dumps(payload, ensure_ascii=False).replace("<", "\\u003c"),
                            definitions=indicators.all_indicators(), figures=indicators.all_figures(), trail=trail)
 

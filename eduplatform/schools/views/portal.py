@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_form
 from eduplatform.core.extensions import db
-from eduplatform.core.permissions import require, scoped
+from eduplatform.core.permissions import require, visible_to
 from eduplatform.core.text.excel import xlsx_download
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
 from eduplatform.schools import bp, connectivity, indicators, permissions, services
@@ -49,8 +49,8 @@ def school_list_export():
 
 
 def _school_rows() -> list[dict]:
-    query = scoped(sa.select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code),
-                   current_user, OrgUnit.id)
+    query = visible_to(current_user, sa.select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code),
+                       org_column=OrgUnit.id)
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(OrgUnit.name.contains(q) | OrgUnit.code.contains(q))
@@ -63,8 +63,8 @@ def _school_rows() -> list[dict]:
     rows = []
     for school in schools:
         profile = profiles.get(school.id)
-        district = school.parent.name if school.parent and school.parent.type == OrgType.DISTRICT_BUREAU else "市直属"
-        rows.append({"school": school, "district": district,
+        district = school.district
+        rows.append({"school": school, "district": district.name if district else "市直属",
                      "type": profile.school_type.label if profile and profile.school_type else "",
                      "figures": figures.get(school.id, {}),
                      "access_type": networks[school.id].access_type if school.id in networks else None})
