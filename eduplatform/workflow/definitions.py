@@ -463,174 +463,271 @@ def _branches(raw, where: str, problems: list[str]) -> tuple:
     return tuple(branches)
 
 
-def _check(p: ProcessDef) -> list[str]:
-    problems: list[str] = []
-    fields_, states, lanes = p.fields, p.states, p.lanes
-    roles = {r.value for r in Role}
+# --- meaning ------------------------------------------------------------------------------------
+# Each check below covers one family of rules and appends its problems, in the order a reader
+# meets them in the file: fields, lanes, start and end, each state, each transition, reachability.
 
-    def field_ref(ref: str, types: tuple, where: str) -> None:
-        name = ref[6:]
+_ROLES = {r.value for r in Role}
+
+
+@dataclass
+class _Review:
+    """One definition under check: the problems found so far, and the references every family uses."""
+
+    process: ProcessDef
+    problems: list[str] = field(default_factory=list)
+    #: (state, transition key) pairs already seen, to find a name used twice from one state.
+    seen_transitions: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def field_ref(self, ref: str, types: tuple, where: str) -> None:
+        name, fields_ = ref[6:], self.process.fields
         if name not in fields_:
-            problems.append(f"{where}：引用了未定义的字段「{name}」")
+            self.add(f"{where}：引用了未定义的字段「{name}」")
         elif fields_[name].type not in types:
-            problems.append(f"{where}：字段「{name}」须为 {' / '.join(types)} 类型，实为 {fields_[name].type}")
+            self.add(f"{where}：字段「{name}」须为 {' / '.join(types)} 类型，实为 {fields_[name].type}")
 
-    def check_role(role: str, where: str) -> None:
-        if role not in roles:
-            problems.append(f"{where}：未知的角色「{role}」（可选：{', '.join(sorted(roles))}）")
-        elif Role(role) in SOLE_ROLES:
-            problems.append(f"{where}：{Role(role).label}（三员）不参与业务办理，不能作为办理角色")
-
-    def check_org(sel: str, where: str, *, many: bool = False) -> None:
-        if sel.startswith("field:"):
-            field_ref(sel, ("orgs",) if many else ("org",), where)
-        elif many:
-            problems.append(f"{where}：orgs 须为 field:<字段名>（多个单位）")
-        elif sel not in ORG_SELECTORS:
-            problems.append(f"{where}：未知的单位选择「{sel}」（可选：{', '.join(ORG_SELECTORS)}，或 field:<字段名>）")
-
-    def check_user(sel: str, where: str, *, many: bool = False) -> None:
-        if sel.startswith("field:"):
-            field_ref(sel, ("users",) if many else ("user",), where)
-        elif many:
-            problems.append(f"{where}：users 须为 field:<字段名>（多个人员）")
-        elif sel.startswith("actor_of:"):
-            if sel[9:] not in states:
-                problems.append(f"{where}：actor_of 引用了未定义的状态「{sel[9:]}」")
-        elif sel not in USER_SELECTORS:
-            problems.append(f"{where}：未知的人员选择「{sel}」（可选：starter、actor_of:<状态>、field:<字段名>）")
-
-    def check_fields(names, where: str) -> None:
+    def known_fields(self, names, where: str) -> None:
         for n in names:
-            if n not in fields_:
-                problems.append(f"{where}：引用了未定义的字段「{n}」")
+            if n not in self.process.fields:
+                self.add(f"{where}：引用了未定义的字段「{n}」")
 
-    for name, f in fields_.items():
+    def condition(self, cond: dict | None, where: str) -> None:
+        if cond is not None:
+            self.problems += check_condition(cond, self.process.fields, where)
+
+    def role(self, role: str, where: str) -> None:
+        if role not in _ROLES:
+            self.add(f"{where}：未知的角色「{role}」（可选：{', '.join(sorted(_ROLES))}）")
+        elif Role(role) in SOLE_ROLES:
+            self.add(f"{where}：{Role(role).label}（三员）不参与业务办理，不能作为办理角色")
+
+    def org(self, sel: str, where: str, *, many: bool = False) -> None:
+        if sel.startswith("field:"):
+            self.field_ref(sel, ("orgs",) if many else ("org",), where)
+        elif many:
+            self.add(f"{where}：orgs 须为 field:<字段名>（多个单位）")
+        elif sel not in ORG_SELECTORS:
+            self.add(f"{where}：未知的单位选择「{sel}」（可选：{', '.join(ORG_SELECTORS)}，或 field:<字段名>）")
+
+    def user(self, sel: str, where: str, *, many: bool = False) -> None:
+        if sel.startswith("field:"):
+            self.field_ref(sel, ("users",) if many else ("user",), where)
+        elif many:
+            self.add(f"{where}：users 须为 field:<字段名>（多个人员）")
+        elif sel.startswith("actor_of:"):
+            if sel[9:] not in self.process.states:
+                self.add(f"{where}：actor_of 引用了未定义的状态「{sel[9:]}」")
+        elif sel not in USER_SELECTORS:
+            self.add(f"{where}：未知的人员选择「{sel}」（可选：starter、actor_of:<状态>、field:<字段名>）")
+
+
+def _check(process: ProcessDef) -> list[str]:
+    review = _Review(process)
+    for check in _PROCESS_CHECKS:
+        check(review)
+    return review.problems
+
+
+def _check_fields(r: _Review) -> None:
+    for name, f in r.process.fields.items():
         if f.type == "choice" and not f.options:
-            problems.append(f"fields.{name}：choice 类型须列出 options")
+            r.add(f"fields.{name}：choice 类型须列出 options")
         if f.org_type and f.type not in ("org", "orgs"):
-            problems.append(f"fields.{name}：org_type 只用于 org / orgs 字段")
-    for key, lane in lanes.items():
-        check_role(lane.role, f"lanes.{key}.role")
-        check_org(lane.org, f"lanes.{key}.org")
+            r.add(f"fields.{name}：org_type 只用于 org / orgs 字段")
+
+
+def _check_lanes(r: _Review) -> None:
+    for key, lane in r.process.lanes.items():
+        r.role(lane.role, f"lanes.{key}.role")
+        r.org(lane.org, f"lanes.{key}.org")
         if lane.and_above and lane.org == "none":
-            problems.append(f"lanes.{key}.and_above：不限单位（none）的岗位没有上级单位")
+            r.add(f"lanes.{key}.and_above：不限单位（none）的岗位没有上级单位")
 
-    if p.start not in states:
-        problems.append(f"start：未定义的状态「{p.start}」")
-    elif states[p.start].final:
-        problems.append("start：开始状态不能是结束状态")
-    if not any(s.final for s in states.values()):
-        problems.append("states：至少需要一个结束状态（final: true）")
 
-    for key, s in states.items():
-        where = f"states.{key}"
-        if s.lane and s.lane not in lanes:
-            problems.append(f"{where}.lane：未定义的泳道「{s.lane}」（已定义：{', '.join(lanes)}）")
-        if s.final:
-            if s.assignee or s.parallel or s.due or s.editable or s.exclude:
-                problems.append(f"{where}：结束状态不能有办理人、并行、期限、回避或可编辑字段")
-            continue
-        if not s.lane:
-            problems.append(f"{where}：办理状态须指定泳道 lane")
-        a = s.assignee
-        if a is not None:
-            modes = [m for m in ("org", "orgs", "user", "users") if getattr(a, m)]
-            if len(modes) != 1:
-                problems.append(f"{where}.assignee：须恰好指定 org、orgs、user、users 之一")
-            if (a.org or a.orgs) and not a.role:
-                problems.append(f"{where}.assignee：按单位指派时须指定角色 role")
-            if a.role:
-                check_role(a.role, f"{where}.assignee.role")
-            if a.org:
-                check_org(a.org, f"{where}.assignee.org")
-            if a.orgs:
-                check_org(a.orgs, f"{where}.assignee.orgs", many=True)
-            if a.user:
-                check_user(a.user, f"{where}.assignee.user")
-            if a.users:
-                check_user(a.users, f"{where}.assignee.users", many=True)
-            if a.and_above and not (a.org or a.orgs):
-                problems.append(f"{where}.assignee.and_above：只用于按单位指派（org / orgs）")
-            elif a.and_above and a.org == "none":
-                problems.append(f"{where}.assignee.and_above：不限单位（none）没有上级单位")
-        if s.exclude is not None:
-            if s.exclude != "starter" and not s.exclude.startswith("actor_of:"):
-                problems.append(f"{where}.exclude：须为 starter 或 actor_of:<状态>")
-            else:
-                check_user(s.exclude, f"{where}.exclude")
-            if a is not None and a.user == s.exclude:
-                problems.append(f"{where}.exclude：回避的人就是本步骤的办理人，没有人能办理")
-        fans_out = a is not None and a.fans_out
-        if s.parallel and not fans_out:
-            problems.append(f"{where}：并行（parallel）须配合多人/多单位指派（assignee.users 或 assignee.orgs）")
-        if fans_out and not s.parallel:
-            problems.append(f"{where}：多人/多单位指派须声明 parallel: all（会签）或 any（抢办）")
-        if s.kind == "circulate" and s.parallel != "all":
-            problems.append(f"{where}：传阅（circulate）须为 parallel: all，每人阅后记录")
-        check_fields(s.editable, f"{where}.editable")
-        check_fields(s.reads, f"{where}.reads")
-        for i, rule in enumerate(s.due):
-            if rule.when is not None:
-                problems += check_condition(rule.when, fields_, f"{where}.due[{i}].when")
-        if s.remind_before is not None and not s.due:
-            problems.append(f"{where}.remind：未设期限（due）时不能设置提醒")
-        if s.escalate is not None:
-            if not s.due:
-                problems.append(f"{where}.escalate：未设期限（due）时不能设置逾期督办")
-            if s.escalate.to not in lanes:
-                problems.append(f"{where}.escalate.to：未定义的泳道「{s.escalate.to}」")
-        if s.chase_by and s.chase_by not in lanes:
-            problems.append(f"{where}.chase_by：未定义的泳道「{s.chase_by}」")
-        if not p.transitions_from(key):
-            problems.append(f"{where}：办理状态没有任何流转（transition），流程会停在这里")
+def _check_start_and_end(r: _Review) -> None:
+    p = r.process
+    if p.start not in p.states:
+        r.add(f"start：未定义的状态「{p.start}」")
+    elif p.states[p.start].final:
+        r.add("start：开始状态不能是结束状态")
+    if not any(s.final for s in p.states.values()):
+        r.add("states：至少需要一个结束状态（final: true）")
 
-    seen: set[tuple[str, str]] = set()
-    for i, t in enumerate(p.transitions):
-        where = f"transitions[{i}]（{t.key}）"
-        for src in t.sources:
-            if src not in states:
-                problems.append(f"{where}.from：未定义的状态「{src}」")
-            elif states[src].final:
-                problems.append(f"{where}.from：结束状态「{src}」不能再流转")
-            if (src, t.key) in seen:
-                problems.append(f"{where}：状态「{src}」已有同名流转「{t.key}」")
-            seen.add((src, t.key))
-            if t.veto and src in states and states[src].parallel != "all":
-                problems.append(f"{where}：veto 只用于会签（parallel: all）状态的流转")
-        for j, b in enumerate(t.branches):
-            if b.state not in states:
-                problems.append(f"{where}.to：未定义的状态「{b.state}」")
-            if b.when is not None:
-                problems += check_condition(b.when, fields_, f"{where}.to[{j}].when")
-            elif j < len(t.branches) - 1:
-                problems.append(f"{where}.to[{j}]：只有最后一个分支可以没有条件（默认分支）")
-        if t.when is not None:
-            problems += check_condition(t.when, fields_, f"{where}.when")
-        check_fields(t.requires, f"{where}.requires")
-        check_fields(t.editable, f"{where}.editable")
-        if t.by is not None and t.by != "starter" and t.by not in lanes and not t.by.startswith("actor_of:"):
-            problems.append(f"{where}.by：须为 starter、actor_of:<状态> 或泳道名，「{t.by}」未定义")
-        if t.by and t.by.startswith("actor_of:") and t.by[9:] not in states:
-            problems.append(f"{where}.by：actor_of 引用了未定义的状态「{t.by[9:]}」")
-        if t.clock is not None:
-            ok = t.clock in ("restart", "stop") or (
-                isinstance(t.clock, dict) and set(t.clock) == {"extend_working_days"}
-                and isinstance(t.clock["extend_working_days"], int) and t.clock["extend_working_days"] > 0)
-            if not ok:
-                problems.append(f"{where}.clock：须为 restart、stop 或 {{extend_working_days: n}}")
-            elif p.deadline_working_days is None:
-                problems.append(f"{where}.clock：流程未设整体期限（deadline），不能调整计时")
 
-    if p.start in states:
-        reachable, todo = {p.start}, [p.start]
-        while todo:
-            for t in p.transitions_from(todo.pop()):
-                for target in t.targets:
-                    if target in states and target not in reachable:
-                        reachable.add(target)
-                        todo.append(target)
-        for key in states:
-            if key not in reachable:
-                problems.append(f"states.{key}：从开始状态无法到达")
-    return problems
+def _check_states(r: _Review) -> None:
+    for key, state in r.process.states.items():
+        for check in _END_STATE_CHECKS if state.final else _STATE_CHECKS:
+            check(r, state, f"states.{key}")
+
+
+def _check_state_lane(r: _Review, s: State, where: str) -> None:
+    lanes = r.process.lanes
+    if s.lane and s.lane not in lanes:
+        r.add(f"{where}.lane：未定义的泳道「{s.lane}」（已定义：{', '.join(lanes)}）")
+    elif not s.lane and not s.final:
+        r.add(f"{where}：办理状态须指定泳道 lane")
+
+
+def _check_end_state(r: _Review, s: State, where: str) -> None:
+    if s.assignee or s.parallel or s.due or s.editable or s.exclude:
+        r.add(f"{where}：结束状态不能有办理人、并行、期限、回避或可编辑字段")
+
+
+def _check_assignee(r: _Review, s: State, where: str) -> None:
+    a = s.assignee
+    if a is None:
+        return
+    where = f"{where}.assignee"
+    if len([m for m in ("org", "orgs", "user", "users") if getattr(a, m)]) != 1:
+        r.add(f"{where}：须恰好指定 org、orgs、user、users 之一")
+    if (a.org or a.orgs) and not a.role:
+        r.add(f"{where}：按单位指派时须指定角色 role")
+    _check_assignee_refs(r, a, where)
+    if a.and_above and not (a.org or a.orgs):
+        r.add(f"{where}.and_above：只用于按单位指派（org / orgs）")
+    elif a.and_above and a.org == "none":
+        r.add(f"{where}.and_above：不限单位（none）没有上级单位")
+
+
+def _check_assignee_refs(r: _Review, a: Assignee, where: str) -> None:
+    if a.role:
+        r.role(a.role, f"{where}.role")
+    if a.org:
+        r.org(a.org, f"{where}.org")
+    if a.orgs:
+        r.org(a.orgs, f"{where}.orgs", many=True)
+    if a.user:
+        r.user(a.user, f"{where}.user")
+    if a.users:
+        r.user(a.users, f"{where}.users", many=True)
+
+
+def _check_exclusion(r: _Review, s: State, where: str) -> None:
+    if s.exclude is None:
+        return
+    if s.exclude != "starter" and not s.exclude.startswith("actor_of:"):
+        r.add(f"{where}.exclude：须为 starter 或 actor_of:<状态>")
+    else:
+        r.user(s.exclude, f"{where}.exclude")
+    if s.assignee is not None and s.assignee.user == s.exclude:
+        r.add(f"{where}.exclude：回避的人就是本步骤的办理人，没有人能办理")
+
+
+def _check_parallel(r: _Review, s: State, where: str) -> None:
+    fans_out = s.assignee is not None and s.assignee.fans_out
+    if s.parallel and not fans_out:
+        r.add(f"{where}：并行（parallel）须配合多人/多单位指派（assignee.users 或 assignee.orgs）")
+    if fans_out and not s.parallel:
+        r.add(f"{where}：多人/多单位指派须声明 parallel: all（会签）或 any（抢办）")
+    if s.kind == "circulate" and s.parallel != "all":
+        r.add(f"{where}：传阅（circulate）须为 parallel: all，每人阅后记录")
+
+
+def _check_state_form(r: _Review, s: State, where: str) -> None:
+    r.known_fields(s.editable, f"{where}.editable")
+    r.known_fields(s.reads, f"{where}.reads")
+
+
+def _check_timers(r: _Review, s: State, where: str) -> None:
+    for i, rule in enumerate(s.due):
+        r.condition(rule.when, f"{where}.due[{i}].when")
+    if s.remind_before is not None and not s.due:
+        r.add(f"{where}.remind：未设期限（due）时不能设置提醒")
+    if s.escalate is not None:
+        if not s.due:
+            r.add(f"{where}.escalate：未设期限（due）时不能设置逾期督办")
+        if s.escalate.to not in r.process.lanes:
+            r.add(f"{where}.escalate.to：未定义的泳道「{s.escalate.to}」")
+    if s.chase_by and s.chase_by not in r.process.lanes:
+        r.add(f"{where}.chase_by：未定义的泳道「{s.chase_by}」")
+
+
+def _check_way_out(r: _Review, s: State, where: str) -> None:
+    if not r.process.transitions_from(s.key):
+        r.add(f"{where}：办理状态没有任何流转（transition），流程会停在这里")
+
+
+def _check_transitions(r: _Review) -> None:
+    for i, t in enumerate(r.process.transitions):
+        for check in _TRANSITION_CHECKS:
+            check(r, t, f"transitions[{i}]（{t.key}）")
+
+
+def _check_sources(r: _Review, t: Transition, where: str) -> None:
+    states = r.process.states
+    for src in t.sources:
+        if src not in states:
+            r.add(f"{where}.from：未定义的状态「{src}」")
+        elif states[src].final:
+            r.add(f"{where}.from：结束状态「{src}」不能再流转")
+        if (src, t.key) in r.seen_transitions:
+            r.add(f"{where}：状态「{src}」已有同名流转「{t.key}」")
+        r.seen_transitions.add((src, t.key))
+        if t.veto and src in states and states[src].parallel != "all":
+            r.add(f"{where}：veto 只用于会签（parallel: all）状态的流转")
+
+
+def _check_gateway(r: _Review, t: Transition, where: str) -> None:
+    """The branches are an exclusive gateway: known targets, and only the last may go unconditioned."""
+    for j, b in enumerate(t.branches):
+        if b.state not in r.process.states:
+            r.add(f"{where}.to：未定义的状态「{b.state}」")
+        if b.when is not None:
+            r.condition(b.when, f"{where}.to[{j}].when")
+        elif j < len(t.branches) - 1:
+            r.add(f"{where}.to[{j}]：只有最后一个分支可以没有条件（默认分支）")
+    r.condition(t.when, f"{where}.when")
+
+
+def _check_transition_form(r: _Review, t: Transition, where: str) -> None:
+    r.known_fields(t.requires, f"{where}.requires")
+    r.known_fields(t.editable, f"{where}.editable")
+
+
+def _check_actor(r: _Review, t: Transition, where: str) -> None:
+    by = t.by
+    if by is not None and by != "starter" and by not in r.process.lanes and not by.startswith("actor_of:"):
+        r.add(f"{where}.by：须为 starter、actor_of:<状态> 或泳道名，「{by}」未定义")
+    if by and by.startswith("actor_of:") and by[9:] not in r.process.states:
+        r.add(f"{where}.by：actor_of 引用了未定义的状态「{by[9:]}」")
+
+
+def _check_clock(r: _Review, t: Transition, where: str) -> None:
+    if t.clock is None:
+        return
+    if isinstance(t.clock, dict):
+        days = t.clock.get("extend_working_days")
+        ok = set(t.clock) == {"extend_working_days"} and isinstance(days, int) and days > 0
+    else:
+        ok = t.clock in ("restart", "stop")
+    if not ok:
+        r.add(f"{where}.clock：须为 restart、stop 或 {{extend_working_days: n}}")
+    elif r.process.deadline_working_days is None:
+        r.add(f"{where}.clock：流程未设整体期限（deadline），不能调整计时")
+
+
+def _check_reachability(r: _Review) -> None:
+    p = r.process
+    if p.start not in p.states:
+        return
+    reachable, todo = {p.start}, [p.start]
+    while todo:
+        for t in p.transitions_from(todo.pop()):
+            for target in t.targets:
+                if target in p.states and target not in reachable:
+                    reachable.add(target)
+                    todo.append(target)
+    for key in p.states:
+        if key not in reachable:
+            r.add(f"states.{key}：从开始状态无法到达")
+
+
+_PROCESS_CHECKS = (_check_fields, _check_lanes, _check_start_and_end, _check_states, _check_transitions,
+                   _check_reachability)
+_END_STATE_CHECKS = (_check_state_lane, _check_end_state)
+_STATE_CHECKS = (_check_state_lane, _check_assignee, _check_exclusion, _check_parallel, _check_state_form,
+                 _check_timers, _check_way_out)
+_TRANSITION_CHECKS = (_check_sources, _check_gateway, _check_transition_form, _check_actor, _check_clock)

@@ -154,3 +154,83 @@ def test_the_readme_example_loads():
     readme = (Path(package.__file__).parent / "README.md").read_text(encoding="utf-8")
     process = load_definition(re.search(r"```yaml\n(.*?)```", readme, re.DOTALL).group(1))
     assert process.key == "report_review" and process.transition("district_review", "send_back").reason == "required"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("kind: {label: 类别, type: choice, options: [事假, 病假]}", "kind: {label: 类别, type: choice}",
+     "fields.kind：choice 类型须列出 options"),
+    ("note: {label: 说明, type: text}", "note: {label: 说明, type: text, org_type: school}",
+     "fields.note：org_type 只用于 org / orgs 字段"),
+    ("org: subject_district}", "org: none, and_above: true}", "lanes.district.and_above：不限单位（none）的岗位没有上级单位"),
+    ("start: apply", "start: begin", "start：未定义的状态「begin」"),
+    ("approved: {label: 已批准, lane: head, final: true}", "approved: {label: 已批准, lane: head}",
+     "states：至少需要一个结束状态（final: true）"),
+    ("approve: {label: 学校审批, lane: head, due: 2}", "approve: {label: 学校审批, due: 2}",
+     "states.approve：办理状态须指定泳道 lane"),
+    ("assignee: {user: starter}", "assignee: {user: starter, org: subject, role: teacher}",
+     "states.apply.assignee：须恰好指定 org、orgs、user、users 之一"),
+    ("assignee: {user: starter}", "assignee: {org: subject}", "states.apply.assignee：按单位指派时须指定角色 role"),
+    ("assignee: {user: starter}", "assignee: {org: none, role: teacher, and_above: true}",
+     "states.apply.assignee.and_above：不限单位（none）没有上级单位"),
+    ("assignee: {user: starter}", "assignee: {orgs: subject, role: teacher}",
+     "states.apply.assignee.orgs：orgs 须为 field:<字段名>（多个单位）"),
+    ("assignee: {user: starter}", "assignee: {org: \"field:note\", role: teacher}",
+     "states.apply.assignee.org：字段「note」须为 org 类型，实为 text"),
+    ("assignee: {user: starter}", "assignee: {users: starter}", "states.apply.assignee.users：users 须为 field:<字段名>（多个人员）"),
+    ("assignee: {user: starter}", "assignee: {user: \"actor_of:review\"}",
+     "states.apply.assignee.user：actor_of 引用了未定义的状态「review」"),
+    ("editable: [days, kind, note]}", "editable: [days, kind, note], reads: [color]}", "states.apply.reads：引用了未定义的字段「color」"),
+    ("lane: district, due: 3}", "lane: district, due: [{working_days: 3, when: {field: weeks, gt: 1}}]}",
+     "states.district_approve.due[0].when"),
+    ("lane: head, due: 2}", "lane: head, remind: {before_working_days: 1}}", "states.approve.remind：未设期限（due）时不能设置提醒"),
+    ("lane: head, due: 2}", "lane: head, escalate: {after_working_days: 1, to: district}}",
+     "states.approve.escalate：未设期限（due）时不能设置逾期督办"),
+    ("lane: head, due: 2}", "lane: head, due: 2, escalate: {after_working_days: 1, to: city}}",
+     "states.approve.escalate.to：未定义的泳道「city」"),
+    ("lane: head, due: 2}", "lane: head, due: 2, chase_by: city}", "states.approve.chase_by：未定义的泳道「city」"),
+    ("from: [approve, district_approve], to: approved}", "from: [approve, approved], to: approved}",
+     "transitions[1]（ok）.from：结束状态「approved」不能再流转"),
+    ("{key: back, label: 退回,", "{key: ok, label: 退回,", "transitions[2]（ok）：状态「approve」已有同名流转「ok」"),
+    ("to: approved}", "to: approved, veto: true}", "transitions[1]（ok）：veto 只用于会签（parallel: all）状态的流转"),
+    ("to: approved}", "to: approved, by: city}", "transitions[1]（ok）.by：须为 starter、actor_of:<状态> 或泳道名，「city」未定义"),
+    ("to: approved}", "to: approved, by: \"actor_of:review\"}", "transitions[1]（ok）.by：actor_of 引用了未定义的状态「review」"),
+    ("to: approved}", "to: approved, clock: pause}", "transitions[1]（ok）.clock：须为 restart、stop 或 {extend_working_days: n}"),
+    ("to: approved}", "to: approved, clock: {extend_working_days: 0}}", "须为 restart、stop 或 {extend_working_days: n}"),
+    ("to: approved}", "to: approved, clock: restart}", "transitions[1]（ok）.clock：流程未设整体期限（deadline），不能调整计时"),
+    ("to: approved}", "to: approved, when: {field: weeks, gt: 1}}", "transitions[1]（ok）.when：条件引用了未定义的字段「weeks」"),
+    ("to: approved}", "to: approved, editable: [color]}", "transitions[1]（ok）.editable：引用了未定义的字段「color」"),
+])
+def test_each_rule_names_the_place_it_was_broken(old, new, message):
+    problems = broken(old, new)
+    assert any(message in p for p in problems), problems
+
+
+def test_a_clock_adjustment_loads_when_the_process_has_a_deadline():
+    source = GOOD.replace("start: apply", "deadline: {working_days: 10}\nstart: apply").replace(
+        "to: approved}", "to: approved, clock: {extend_working_days: 5}}")
+    assert load_definition(source).transitions[1].clock == {"extend_working_days": 5}
+
+
+def test_problems_come_in_the_order_of_the_file():
+    """Fields, lanes, start, each state in turn, each transition in turn, then reachability."""
+    source = (GOOD
+              .replace("type: choice, options: [事假, 病假]", "type: choice")
+              .replace("role: school_admin", "role: headmaster")
+              .replace("assignee: {user: starter}", "assignee: {user: boss}, reads: [color]")
+              .replace("lane: head, due: 2}", "lane: head, chase_by: city}")
+              .replace("{key: ok, label: 批准, from: [approve, district_approve], to: approved}",
+                       "{key: ok, label: 批准, from: [approve, district_approve], to: approved, by: city, clock: stop}")
+              .replace("      - {state: district_approve, when: {field: days, gt: 5}}\n", ""))
+    with pytest.raises(DefinitionError) as exc:
+        load_definition(source)
+    assert exc.value.problems == [
+        "fields.kind：choice 类型须列出 options",
+        ("lanes.head.role：未知的角色「headmaster」（可选：auditor, bureau_leader, bureau_staff, public,"
+         " school_admin, secadmin, student, sysadmin, teacher）"),
+        "states.apply.assignee.user：未知的人员选择「boss」（可选：starter、actor_of:<状态>、field:<字段名>）",
+        "states.apply.reads：引用了未定义的字段「color」",
+        "states.approve.chase_by：未定义的泳道「city」",
+        "transitions[1]（ok）.by：须为 starter、actor_of:<状态> 或泳道名，「city」未定义",
+        "transitions[1]（ok）.clock：流程未设整体期限（deadline），不能调整计时",
+        "states.district_approve：从开始状态无法到达",
+    ]
