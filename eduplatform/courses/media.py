@@ -1,9 +1,9 @@
 """Files of media and document lessons: upload checks (extension + magic bytes), duration probing with
-PyAV, office previews, and streaming with HTTP Range (206) so players can seek.
+PyAV and office previews.
 
 A lesson's file is either a resource of the resource library (``Lesson.resource_id``) or a file uploaded
-for the lesson (``Lesson.file_id``, a ``StoredFile``); both are served through the same route with the
-resource library's ``send_stored`` (Range → 206); ``send_object`` here serves SCORM files (HTML that runs).
+for the lesson (``Lesson.file_id``, a ``StoredFile``); both are served through the same route with
+``StoredFile.send`` (Range → 206, so players can seek).
 """
 
 from __future__ import annotations
@@ -12,14 +12,8 @@ import html
 import io
 import logging
 
-from flask import Response, request
-from werkzeug.datastructures import ContentRange
-from werkzeug.http import parse_range_header
-
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.storage.base import content_disposition
 from eduplatform.core.storage.inspect import ArchiveLimits, inspect_bytes, is_zip
-from eduplatform.core.storage.registry import get_storage
 from eduplatform.courses.models import LessonKind
 
 log = logging.getLogger(__name__)
@@ -175,42 +169,6 @@ def _xlsx(data: bytes) -> str:
     finally:
         workbook.close()
     return "".join(parts)[:MAX_PREVIEW_CHARS]
-
-
-# --- streaming ----------------------------------------------------------------------------------
-
-#: Files shown inline must not run script (the resource library's policy); SCORM content passes its own.
-INLINE_POLICY = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
-                 "object-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin")
-
-
-def send_object(key: str, *, size: int, content_type: str, filename: str, etag: str, inline: bool,
-                csp: str | None = INLINE_POLICY, cache: str = "private, no-cache") -> Response:
-    """Stream an object whole (200) or the requested byte range (206; 416 when unsatisfiable)."""
-    storage = get_storage()
-    headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag}"', "Cache-Control": cache,
-               "Content-Disposition": content_disposition(filename, "inline" if inline else "attachment")}
-    if csp:
-        headers["Content-Security-Policy"] = csp
-    if content_type.startswith("text/") and "charset" not in content_type:
-        content_type += "; charset=utf-8"
-    if request.headers.get("If-None-Match", "").strip('" ') == etag and "Range" not in request.headers:
-        return Response(status=304, headers=headers)
-    ranges = parse_range_header(request.headers.get("Range"))
-    if_range = request.headers.get("If-Range")
-    if ranges is not None and (not if_range or if_range.strip('"') == etag):
-        span = ranges.range_for_length(size) if len(ranges.ranges) == 1 else None
-        if span is None:
-            headers["Content-Range"] = f"bytes */{size}"
-            return Response(status=416, headers=headers)
-        start, stop = span
-        headers["Content-Range"] = ContentRange("bytes", start, stop, size).to_header()
-        headers["Content-Length"] = str(stop - start)
-        return Response(storage.open(key, start, stop - 1), status=206, headers=headers, content_type=content_type,
-                        direct_passthrough=True)
-    headers["Content-Length"] = str(size)
-    return Response(storage.open(key), status=200, headers=headers, content_type=content_type,
-                    direct_passthrough=True)
 
 
 def lesson_file(lesson):

@@ -206,14 +206,12 @@ def media_upload():
 def media(file_id: int):
     """Question images, to those who may see a question, paper or exam showing them (see
     ``permissions.can_view_media``); only question media."""
-    from flask import Response, abort
+    from flask import abort
 
     from eduplatform.core.storage.models import StoredFile
-    from eduplatform.core.storage.registry import get_storage
 
     stored = db.session.get(StoredFile, file_id)
     if stored is None or not stored.key.startswith("question-media/"):
         abort(404)
     require(permissions.can_view_media(current_user, stored), action="question.media.view", obj=stored)
-    return Response(get_storage().open(stored.key), content_type=stored.content_type,
-                    headers={"Cache-Control": "private, max-age=86400"})
+    return stored.send(inline=True, cache="private, max-age=86400")
