@@ -129,8 +129,10 @@ def test_download_count_reaches_the_index_through_the_worker(client, upload, pub
     rid = upload(people.teacher_a1).get_json()["id"]
     publish(rid)
     headers = upload.headers(people.teacher_b1)
-    client.get(f"/api/v1/resources/{rid}/download", headers=headers)
+    etag = client.get(f"/api/v1/resources/{rid}/download", headers=headers).headers["ETag"]
     client.get(f"/api/v1/resources/{rid}/download", headers={**headers, "Range": "bytes=10-20"})  # not counted
+    revalidated = client.get(f"/api/v1/resources/{rid}/download", headers={**headers, "If-None-Match": etag})
+    assert revalidated.status_code == 304 and revalidated.data == b""  # nothing sent: not counted
     client.get(f"/api/v1/resources/{rid}/download?inline=1", headers=headers)  # preview: not counted
     resource = db.session.get(Resource, rid)
     db.session.refresh(resource)
