@@ -13,7 +13,13 @@ import io
 import logging
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.storage.inspect import ArchiveLimits, inspect_bytes, is_zip
+from eduplatform.core.storage.inspect import (
+    ArchiveLimits,
+    UploadRefusals,
+    inspect_bytes,
+    inspect_upload,
+    is_zip,
+)
 from eduplatform.courses.models import LessonKind
 
 log = logging.getLogger(__name__)
@@ -55,21 +61,28 @@ def _magic_ok(ext: str, head: bytes) -> bool:
     return False
 
 
+class LessonFileRefusals(UploadRefusals):
+    def __init__(self, kind: LessonKind):
+        self.kind = kind
+
+    def missing(self) -> Exception:
+        return ValidationFailed("请选择要上传的文件", fields={"file": ["请选择文件"]})
+
+    def not_allowed(self, extension, allowed) -> Exception:
+        return ValidationFailed(f"{self.kind.label}课时只接受以下格式：{'、'.join(sorted(allowed))}",
+                                fields={"file": ["文件格式不支持"]})
+
+
 def check_upload(kind: LessonKind, upload) -> tuple[str, str]:
     """(extension, content type) of an acceptable upload for ``kind``; a clear refusal otherwise."""
     allowed = EXTENSIONS.get(kind, {})
-    name = (getattr(upload, "filename", "") or "").strip()
-    if not name:
-        raise ValidationFailed("请选择要上传的文件", fields={"file": ["请选择文件"]})
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in allowed:
-        raise ValidationFailed(f"{kind.label}课时只接受以下格式：{'、'.join(sorted(allowed))}",
-                               fields={"file": ["文件格式不支持"]})
-    head = upload.stream.read(64)
-    upload.stream.seek(0)
-    if not _magic_ok(ext, head):
-        raise ValidationFailed(f"文件内容与扩展名 .{ext} 不符（可能已损坏或改过扩展名）", fields={"file": ["文件内容不符"]})
-    return ext, allowed[ext]
+    inspected = inspect_upload(upload, filename=(getattr(upload, "filename", "") or "").strip(), allowed=allowed,
+                               refusals=LessonFileRefusals(kind))
+    # Players need more than the platform's rule: e.g. an .ogv must really be Ogg.
+    if not _magic_ok(inspected.extension, inspected.head[:64]):
+        raise ValidationFailed(f"文件内容与扩展名 .{inspected.extension} 不符（可能已损坏或改过扩展名）",
+                               fields={"file": ["文件内容不符"]})
+    return inspected.extension, allowed[inspected.extension]
 
 
 def probe_duration(stream) -> float | None:

@@ -7,9 +7,9 @@ import io
 import pytest
 
 from eduplatform.core.extensions import db
+from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.resources.cli import run_once
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
-from eduplatform.resources.probe import detect_encoding
 from eduplatform.resources.processing import extract_text, html_to_text
 from eduplatform.resources.search import search_resources
 from tests.resources.conftest import make_docx, make_image, make_mp4, make_pdf, make_pptx, make_wav

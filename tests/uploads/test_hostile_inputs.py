@@ -22,7 +22,7 @@ import pytest
 
 from eduplatform.core.extensions import db
 from eduplatform.courses.models import LessonKind
-from tests.courses.conftest import add_lesson
+from tests.courses.conftest import add_lesson, make_course  # noqa: F401 - fixtures
 from tests.reporting.conftest import issue, make_template, template  # noqa: F401 - fixtures
 
 MiB = 1024 * 1024
