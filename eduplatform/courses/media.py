@@ -1,9 +1,9 @@
 """Files of media and document lessons: upload checks (extension + magic bytes), duration probing with
-PyAV, office previews, and streaming with HTTP Range (206) so players can seek.
+PyAV and office previews.
 
 A lesson's file is either a resource of the resource library (``Lesson.resource_id``) or a file uploaded
-for the lesson (``Lesson.file_id``, a ``StoredFile``); both are served through the same route with the
-resource library's ``send_stored`` (Range → 206); ``send_object`` here serves SCORM files (HTML that runs).
+for the lesson (``Lesson.file_id``, a ``StoredFile``); both are served through the same route with
+``StoredFile.send`` (Range → 206, so players can seek).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import html
 import io
 import logging
 
-from flask import Response, request
-from werkzeug.datastructures import ContentRange
-from werkzeug.http import parse_range_header
-
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.storage.base import content_disposition
-from eduplatform.core.storage.inspect import ArchiveLimits, inspect_bytes, is_zip
-from eduplatform.core.storage.registry import get_storage
+from eduplatform.core.storage.inspect import (
+    ArchiveLimits,
+    UploadRefusals,
+    inspect_bytes,
+    inspect_upload,
+    is_zip,
+)
 from eduplatform.courses.models import LessonKind
 
 log = logging.getLogger(__name__)
@@ -61,21 +61,28 @@ def _magic_ok(ext: str, head: bytes) -> bool:
     return False
 
 
+class LessonFileRefusals(UploadRefusals):
+    def __init__(self, kind: LessonKind):
+        self.kind = kind
+
+    def missing(self) -> Exception:
+        return ValidationFailed("请选择要上传的文件", fields={"file": ["请选择文件"]})
+
+    def not_allowed(self, extension, allowed) -> Exception:
+        return ValidationFailed(f"{self.kind.label}课时只接受以下格式：{'、'.join(sorted(allowed))}",
+                                fields={"file": ["文件格式不支持"]})
+
+
 def check_upload(kind: LessonKind, upload) -> tuple[str, str]:
     """(extension, content type) of an acceptable upload for ``kind``; a clear refusal otherwise."""
     allowed = EXTENSIONS.get(kind, {})
-    name = (getattr(upload, "filename", "") or "").strip()
-    if not name:
-        raise ValidationFailed("请选择要上传的文件", fields={"file": ["请选择文件"]})
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in allowed:
-        raise ValidationFailed(f"{kind.label}课时只接受以下格式：{'、'.join(sorted(allowed))}",
-                               fields={"file": ["文件格式不支持"]})
-    head = upload.stream.read(64)
-    upload.stream.seek(0)
-    if not _magic_ok(ext, head):
-        raise ValidationFailed(f"文件内容与扩展名 .{ext} 不符（可能已损坏或改过扩展名）", fields={"file": ["文件内容不符"]})
-    return ext, allowed[ext]
+    inspected = inspect_upload(upload, filename=(getattr(upload, "filename", "") or "").strip(), allowed=allowed,
+                               refusals=LessonFileRefusals(kind))
+    # Players need more than the platform's rule: e.g. an .ogv must really be Ogg.
+    if not _magic_ok(inspected.extension, inspected.head[:64]):
+        raise ValidationFailed(f"文件内容与扩展名 .{inspected.extension} 不符（可能已损坏或改过扩展名）",
+                               fields={"file": ["文件内容不符"]})
+    return inspected.extension, allowed[inspected.extension]
 
 
 def probe_duration(stream) -> float | None:
@@ -175,42 +182,6 @@ def _xlsx(data: bytes) -> str:
     finally:
         workbook.close()
     return "".join(parts)[:MAX_PREVIEW_CHARS]
-
-
-# --- streaming ----------------------------------------------------------------------------------
-
-#: Files shown inline must not run script (the resource library's policy); SCORM content passes its own.
-INLINE_POLICY = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
-                 "object-src 'self'; frame-ancestors 'self'; sandbox allow-same-origin")
-
-
-def send_object(key: str, *, size: int, content_type: str, filename: str, etag: str, inline: bool,
-                csp: str | None = INLINE_POLICY, cache: str = "private, no-cache") -> Response:
-    """Stream an object whole (200) or the requested byte range (206; 416 when unsatisfiable)."""
-    storage = get_storage()
-    headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag}"', "Cache-Control": cache,
-               "Content-Disposition": content_disposition(filename, "inline" if inline else "attachment")}
-    if csp:
-        headers["Content-Security-Policy"] = csp
-    if content_type.startswith("text/") and "charset" not in content_type:
-        content_type += "; charset=utf-8"
-    if request.headers.get("If-None-Match", "").strip('" ') == etag and "Range" not in request.headers:
-        return Response(status=304, headers=headers)
-    ranges = parse_range_header(request.headers.get("Range"))
-    if_range = request.headers.get("If-Range")
-    if ranges is not None and (not if_range or if_range.strip('"') == etag):
-        span = ranges.range_for_length(size) if len(ranges.ranges) == 1 else None
-        if span is None:
-            headers["Content-Range"] = f"bytes */{size}"
-            return Response(status=416, headers=headers)
-        start, stop = span
-        headers["Content-Range"] = ContentRange("bytes", start, stop, size).to_header()
-        headers["Content-Length"] = str(stop - start)
-        return Response(storage.open(key, start, stop - 1), status=206, headers=headers, content_type=content_type,
-                        direct_passthrough=True)
-    headers["Content-Length"] = str(size)
-    return Response(storage.open(key), status=200, headers=headers, content_type=content_type,
-                    direct_passthrough=True)
 
 
 def lesson_file(lesson):

@@ -3,7 +3,7 @@ published resource instead of a file uploaded for the lesson.
 
 The teacher picks a resource they may see (published, or their own) whose format fits the lesson kind;
 the lesson then always plays the resource's current version. Learners reach it through the course (their
-enrolment), streamed by the resource library's ``send_stored`` with Range requests (206), so a course can
+enrolment), streamed by ``StoredFile.send`` with Range requests (206), so a course can
 use a resource that is visible only to the teacher's school without opening the library to every learner.
 """
 

@@ -225,17 +225,7 @@ def task_attachment(task_id, attachment_id):
     attachment = db.session.get(TaskAttachment, attachment_id)
     if attachment is None or attachment.task_id not in {task.id, *[p.id for p in task.pass_downs]}:
         abort(404)
-    return _send_stored(attachment.file)
-
-
-def _send_stored(stored):
-    from flask import Response
-
-    from eduplatform.core.storage.base import content_disposition
-    from eduplatform.core.storage.registry import get_storage
-
-    return Response(get_storage().open(stored.key), mimetype=stored.content_type, headers={
-        "Content-Disposition": content_disposition(stored.filename), "Content-Length": str(stored.size)})
+    return attachment.file.send(cache=None)  # the application's no-store: filled-in data stays private
 
 
 @bp.get("/tasks/<int:task_id>/aggregate")
@@ -487,7 +477,7 @@ def submission_attachment(submission_id, attachment_id):
     attachment = db.session.get(SubmissionAttachment, attachment_id)
     if attachment is None or attachment.submission_id != submission.id:
         abort(404)
-    return _send_stored(attachment.file)
+    return attachment.file.send(cache=None)
 
 
 # --- inbox ---------------------------------------------------------------------------------------

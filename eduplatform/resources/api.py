@@ -17,8 +17,8 @@ from eduplatform.core.api import (
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import get_visible_or_404, require
+from eduplatform.core.storage.serving import begins_download
 from eduplatform.resources import packages, permissions, removal, review, services
-from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment, Resource
 from eduplatform.resources.processing import process_after_commit
 from eduplatform.resources.schemas import (
@@ -225,8 +225,8 @@ def download(resource_id):
     """The current file; answers `Range` with 206. `?inline=1` for preview (images, PDF, media)."""
     resource = _visible(resource_id, "resource.download")
     inline = request.args.get("inline") == "1"
-    response = send_stored(resource.version.file, inline=inline)
-    if response.status_code in (200, 206) and counts_as_download(inline):
+    response = resource.version.file.send(inline=inline)
+    if not inline and begins_download(response):
         services.record_download(resource, current_user)
         db.session.commit()
     return response
@@ -250,7 +250,7 @@ def download_version(resource_id, number):
     if number != resource.current_version:
         require(permissions.can_download_old_versions(current_user, resource), action="resource.version_download",
                 obj=resource, message="只有上传者和审核人可以下载历史版本")
-    return send_stored(services.get_version(resource, number).file)
+    return services.get_version(resource, number).file.send()
 
 
 @bp.post("/resources/<int:resource_id>/versions")

@@ -292,9 +292,10 @@ def _hash_member(archive, info) -> tuple[str, int]:
 
 def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     """Verify a package whole, then add the resources not yet here (published, by ``actor``'s org)."""
+    from eduplatform.core.storage.probe import probe
     from eduplatform.core.storage.services import store_file
     from eduplatform.core.storage.streams import RangeReader
-    from eduplatform.resources.probe import check_rules, probe
+    from eduplatform.resources.conformance import check_rules
     from eduplatform.resources.services import ProcessingState, ResourceVersion, _jsonable, _split_metadata
 
     if not permissions.can_manage_packages(actor):

@@ -23,11 +23,11 @@ from flask import current_app
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.core.storage.services import store_file
 from eduplatform.core.storage.streams import local_copy
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
-from eduplatform.resources.probe import detect_encoding
 from eduplatform.resources.specs import get_specs
 
 log = logging.getLogger(__name__)

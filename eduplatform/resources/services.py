@@ -19,11 +19,15 @@ from eduplatform.core.api import refusal
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.storage.inspect import EXECUTABLE_EXTENSIONS, extension_of, inspect_upload, refine_zip
+from eduplatform.core.storage.probe import probe
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.core.storage.services import safe_filename, store_file
-from eduplatform.core.storage.streams import PrefixedStream, RangeReader, read_head
+from eduplatform.core.storage.streams import RangeReader
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.resources import permissions, review
+from eduplatform.resources.conformance import check_rules
+from eduplatform.resources.formats import match_format
 from eduplatform.resources.models import (
     COLUMN_ELEMENTS,
     Comment,
@@ -35,15 +39,6 @@ from eduplatform.resources.models import (
     ResourceVersion,
     ReviewState,
     Visibility,
-)
-from eduplatform.resources.probe import check_rules, probe
-from eduplatform.resources.sniff import (
-    EXECUTABLE_EXTENSIONS,
-    HEAD_BYTES,
-    extension_of,
-    match_format,
-    refine_zip,
-    sniff_head,
 )
 from eduplatform.resources.specs import ResourceType, get_specs, plain
 
@@ -109,13 +104,11 @@ def upload_limit() -> int:
 def store_upload(actor, rtype: ResourceType, file) -> StoredUpload:
     """Sniff, stream to storage, refine, probe and check the quality rules of ``rtype``."""
     specs = get_specs()
-    if file is None or not getattr(file, "filename", ""):
-        raise ValidationFailed("请选择要上传的文件", code="file_missing", fields={"file": ["请选择要上传的文件"]})
-    name = safe_filename(file.filename)
-    head = read_head(file, HEAD_BYTES)
-    if not head:
-        raise ValidationFailed("上传的文件是空的", code="empty_file", fields={"file": ["文件为空"]})
-    kind = sniff_head(head)
+    # The format vocabulary decides the type, in the library's words (match_format); store_file checks
+    # the platform's extension/content rule again as it stores.
+    inspected = inspect_upload(file, allow_empty=False, check_type=False)
+    name = safe_filename(inspected.filename)
+    kind = inspected.kind
     fmt = None
     if kind == "zip":
         if extension_of(name) in EXECUTABLE_EXTENSIONS:
@@ -124,7 +117,7 @@ def store_upload(actor, rtype: ResourceType, file) -> StoredUpload:
         fmt = match_format(specs, rtype, name, kind)  # refuses before a byte is stored
     term = specs.format_term(fmt)
     content_type = term.attrs.get("mime") if term else "application/octet-stream"
-    stored = store_file(PrefixedStream(head, file), prefix="resources", filename=name, content_type=content_type,
+    stored = store_file(inspected.stream, prefix="resources", filename=name, content_type=content_type,
                         actor=actor, max_size=upload_limit())
     reader = RangeReader(get_storage(), stored.key, stored.size)
     if fmt is None:

@@ -11,8 +11,8 @@ from eduplatform.core.api import load_form, page_number
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
 from eduplatform.core.permissions import get_visible_or_404, require, visible_to
+from eduplatform.core.storage.serving import begins_download
 from eduplatform.resources import bp, packages, permissions, removal, review, services
-from eduplatform.resources.download import counts_as_download, send_stored
 from eduplatform.resources.models import Comment, Resource, ReviewState, Visibility
 from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
 from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, ReturnSchema
@@ -219,8 +219,8 @@ def _review_process(resource):
 def file(resource_id):
     resource = _visible(resource_id, "resource.download")
     inline = request.args.get("inline") == "1"
-    response = send_stored(resource.version.file, inline=inline)
-    if response.status_code in (200, 206) and counts_as_download(inline):
+    response = resource.version.file.send(inline=inline)
+    if not inline and begins_download(response):
         services.record_download(resource, current_user)
         db.session.commit()
     return response
@@ -233,7 +233,7 @@ def version_file(resource_id, number):
     if number != resource.current_version:
         require(permissions.can_download_old_versions(current_user, resource), action="resource.version_download",
                 obj=resource, message="只有上传者和审核人可以下载历史版本")
-    return send_stored(services.get_version(resource, number).file)
+    return services.get_version(resource, number).file.send()
 
 
 @bp.get("/resources/<int:resource_id>/thumbnail")
@@ -243,7 +243,7 @@ def thumbnail(resource_id):
     version = resource.version
     if version is None or version.thumbnail is None:
         abort(404)
-    return send_stored(version.thumbnail, inline=True)
+    return version.thumbnail.send(inline=True)
 
 
 # -- review --------------------------------------------------------------------------------------

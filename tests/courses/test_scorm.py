@@ -116,11 +116,14 @@ def test_package_files_are_served_under_the_course_with_content_types(scorm_cour
     page = client.get(f"{base}/sco/index.html")
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "unsafe-inline" in page.headers["Content-Security-Policy"]  # the SCO's own script runs
-    assert client.get(f"{base}/js/sco12.js").mimetype == "application/javascript"
+    script = client.get(f"{base}/js/sco12.js")
+    assert script.mimetype == "application/javascript" and script.headers["Cache-Control"] == "private, max-age=3600"
     assert client.get(f"{base}/css/style.css").mimetype == "text/css"
     assert client.get(f"{base}/img/dot.svg").mimetype == "image/svg+xml"
     ranged = client.get(f"{base}/js/sco12.js", headers={"Range": "bytes=0-9"})
-    assert ranged.status_code == 206 and len(ranged.data) == 10
+    assert ranged.status_code == 206 and ranged.data == script.data[:10]
+    assert ranged.headers["Content-Range"] == f"bytes 0-9/{len(script.data)}"
+    assert client.get(f"{base}/js/sco12.js", headers={"If-None-Match": script.headers["ETag"]}).status_code == 304
     assert client.get(f"{base}/../../etc/passwd").status_code == 404
     assert client.get(f"{base}/nope.html").status_code == 404
 

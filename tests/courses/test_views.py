@@ -130,3 +130,32 @@ def test_home_page_lists_my_courses(client, auth, enrolled, people):
     auth.login(people.student_a1)
     page = client.get("/").get_data(as_text=True)
     assert 'id="home-courses"' in page and course.title in page
+
+
+def test_assignment_file_is_served_to_its_author_and_teacher_with_range(client, auth, make_course, people):
+    import io
+
+    from eduplatform.courses.models import AssignmentSubmission
+
+    course = make_course(lessons=("assignment",))
+    homework = course.lessons[0]
+    enrolment.enrol(people.student_a1, course)
+    db.session.commit()
+    auth.login(people.student_a1)
+    work = "解：x = 1\n".encode() * 50
+    handed = client.post(f"/courses/lessons/{homework.id}/submission",
+                         data={"text": "见附件", "file": (io.BytesIO(work), "作业.txt")}, content_type="multipart/form-data")
+    assert handed.status_code == 302
+    submission = db.session.scalar(db.select(AssignmentSubmission).where(AssignmentSubmission.lesson_id == homework.id))
+    url = f"/courses/submissions/{submission.id}/file"
+    for user in (people.student_a1, people.teacher_a1):
+        auth.logout()
+        auth.login(user)
+        whole = client.get(url)
+        assert whole.status_code == 200 and whole.data == work
+        assert whole.headers["Content-Disposition"].startswith("attachment;")
+        part = client.get(url, headers={"Range": "bytes=3-20"})
+        assert part.status_code == 206 and part.data == work[3:21]
+    auth.logout()
+    auth.login(people.teacher_b1)
+    assert client.get(url).status_code == 403

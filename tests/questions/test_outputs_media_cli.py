@@ -88,3 +88,18 @@ def test_close_expired_command(app, people, exam_setup):
     result = app.test_cli_runner().invoke(args=["questions", "close-expired"])
     assert result.exit_code == 0 and "已自动交卷 1 份" in result.output
     assert attempt.status != AttemptStatus.IN_PROGRESS
+
+
+def test_images_are_served_inline_with_range_and_a_day_of_private_cache(client, auth, people):
+    auth.login(people.teacher_a1)
+    image = PNG + bytes(range(200))
+    url = client.post("/questions/media", data={"file": (io.BytesIO(image), "图.png")},
+                      content_type="multipart/form-data").get_json()["url"]
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole.data == image and whole.mimetype == "image/png"
+    assert whole.headers["Cache-Control"] == "private, max-age=86400"
+    assert whole.headers["Content-Disposition"].startswith("inline;")
+    assert "sandbox" in whole.headers["Content-Security-Policy"] and whole.headers["X-Content-Type-Options"] == "nosniff"
+    part = client.get(url, headers={"Range": "bytes=8-23"})
+    assert part.status_code == 206 and part.data == image[8:24]
+    assert client.get(url, headers={"If-None-Match": whole.headers["ETag"]}).status_code == 304

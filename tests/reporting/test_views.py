@@ -134,3 +134,31 @@ def test_excel_import_errors_are_listed_on_the_page(login, people, tree, task, s
                            data={"file": (io.BytesIO(b"PK\x03\x04broken"), "x.xlsx")}, content_type="multipart/form-data",
                            follow_redirects=True)
     assert "未通过安全检查：不是有效的 ZIP 文件或已损坏" in response.get_data(as_text=True)
+
+
+def test_attachments_download_with_range_and_stay_out_of_caches(login, people, tree, task, sub_of):
+    from eduplatform.reporting.services import submissions as submission_services
+    from eduplatform.reporting.services import tasks as task_services
+
+    notice = b"%PDF-1.4 " + bytes(range(256)) * 4
+    attachment = task_services.add_attachment(people.city_staff, task, io.BytesIO(notice), filename="通知.pdf",
+                                              content_type="application/pdf")
+    sub = sub_of(task, tree.school_a1)
+    plan = submission_services.add_attachment(sub, people.school_a1_admin, field_key="plan",
+                                              upload=io.BytesIO(notice), filename="规划.pdf",
+                                              content_type="application/pdf")
+    db.session.commit()
+    for user, url in ((people.city_staff, f"/reporting/tasks/{task.id}/attachments/{attachment.id}"),
+                      (people.school_a1_admin, f"/reporting/submissions/{sub.id}/attachments/{plan.id}")):
+        client = login(user)
+        whole = client.get(url)
+        assert whole.status_code == 200 and whole.data == notice and whole.mimetype == "application/pdf"
+        assert whole.headers["Content-Disposition"].startswith("attachment;") and "filename*=UTF-8''" in \
+            whole.headers["Content-Disposition"]
+        assert whole.headers["Cache-Control"] == "no-store"  # filled-in data: the application's rule
+        part = client.get(url, headers={"Range": "bytes=9-72"})
+        assert part.status_code == 206 and part.data == notice[9:73]
+        assert part.headers["Content-Range"] == f"bytes 9-72/{len(notice)}"
+        assert client.get(url, headers={"If-None-Match": whole.headers["ETag"]}).status_code == 304
+    assert login(people.school_b1_admin).get(f"/reporting/submissions/{sub.id}/attachments/{plan.id}").status_code \
+        in (403, 404)

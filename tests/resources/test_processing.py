@@ -7,9 +7,9 @@ import io
 import pytest
 
 from eduplatform.core.extensions import db
+from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.resources.cli import run_once
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
-from eduplatform.resources.probe import detect_encoding
 from eduplatform.resources.processing import extract_text, html_to_text
 from eduplatform.resources.search import search_resources
 from tests.resources.conftest import make_docx, make_image, make_mp4, make_pdf, make_pptx, make_wav
@@ -129,8 +129,10 @@ def test_download_count_reaches_the_index_through_the_worker(client, upload, pub
     rid = upload(people.teacher_a1).get_json()["id"]
     publish(rid)
     headers = upload.headers(people.teacher_b1)
-    client.get(f"/api/v1/resources/{rid}/download", headers=headers)
+    etag = client.get(f"/api/v1/resources/{rid}/download", headers=headers).headers["ETag"]
     client.get(f"/api/v1/resources/{rid}/download", headers={**headers, "Range": "bytes=10-20"})  # not counted
+    revalidated = client.get(f"/api/v1/resources/{rid}/download", headers={**headers, "If-None-Match": etag})
+    assert revalidated.status_code == 304 and revalidated.data == b""  # nothing sent: not counted
     client.get(f"/api/v1/resources/{rid}/download?inline=1", headers=headers)  # preview: not counted
     resource = db.session.get(Resource, rid)
     db.session.refresh(resource)

@@ -123,3 +123,68 @@ def test_xml_with_entity_declarations_is_refused():
         parse_xml(b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "aaaa">]><q>&a;</q>', "Moodle XML")
     assert refused.value.code == "xml_entities_refused"
     assert parse_xml(b"<quiz><question/></quiz>").tag == "quiz"
+
+
+# -- inspect_upload: one uploaded file ---------------------------------------------------------
+
+class OneWayStream:
+    """A request body being parsed: read() only, no seek."""
+
+    def __init__(self, data: bytes):
+        self._data = io.BytesIO(data)
+        self.filename = None
+
+    def read(self, n=-1):
+        return self._data.read(min(n, 1000) if n and n > 0 else n)  # short reads, as a socket gives
+
+
+def test_inspect_upload_reports_kind_size_and_head_without_consuming_a_spooled_file():
+    from werkzeug.datastructures import FileStorage
+
+    from eduplatform.core.storage.inspect import inspect_upload
+
+    data = b"%PDF-1.4\n" + b"x" * 20_000
+    upload = FileStorage(io.BytesIO(data), filename="通知.PDF")
+    inspected = inspect_upload(upload, allowed={"pdf"}, max_bytes=len(data))
+    assert (inspected.filename, inspected.extension, inspected.kind) == ("通知.PDF", "pdf", "pdf")
+    assert inspected.size == len(data) and inspected.head == data[:8192]
+    assert inspected.stream is upload.stream and upload.stream.read() == data  # not consumed
+
+
+def test_inspect_upload_replays_the_head_of_a_stream_it_cannot_rewind():
+    from eduplatform.core.storage.inspect import inspect_upload
+
+    data = bytes(range(256)) * 100
+    inspected = inspect_upload(OneWayStream(b"PK\x03\x04" + data), filename="课件.zip", check_type=False)
+    assert inspected.size is None and inspected.kind == "zip" and len(inspected.head) == 8192
+    assert inspected.stream.read(-1) == b"PK\x03\x04" + data
+
+
+def test_inspect_upload_refusals_and_their_words():
+    from eduplatform.core.errors import AppError
+    from eduplatform.core.storage.inspect import UploadRefusals, inspect_upload
+
+    def refusal(upload, **options):
+        with pytest.raises(AppError) as caught:
+            inspect_upload(upload, **options)
+        return caught.value
+
+    assert refusal(None).code == "file_missing"
+    assert refusal(io.BytesIO(b"x"), filename="").message == "请选择要上传的文件"
+    assert refusal(io.BytesIO(b"x"), filename="a\x00.pdf").code == "bad_filename"
+    wrong = refusal(io.BytesIO(b"%PDF-1.4"), filename="a.exe.pdf", allowed={"docx", "xlsx"})
+    assert wrong.code == "unsupported_format" and "docx、xlsx" in wrong.message
+    assert refusal(io.BytesIO(b""), filename="a.pdf", allow_empty=False).message == "上传的文件是空的"
+    assert refusal(io.BytesIO(b"MZ\x90\x00"), filename="a.pdf").code == "executable_refused"
+    assert refusal(io.BytesIO(b"<html><body>"), filename="a.png").code == "type_mismatch"
+    big = refusal(io.BytesIO(b"%PDF-" + b"x" * 2048), filename="a.pdf", max_bytes=1024)
+    assert big.status == 413 and "文件超过大小上限（1.0 KB）" == big.message
+    # The type check can be left to a domain's own format list; the size then is still checked.
+    assert inspect_upload(io.BytesIO(b"<html>"), filename="a.png", check_type=False).kind == "html"
+
+    class Worded(UploadRefusals):
+        def not_allowed(self, extension, allowed):
+            return ValidationFailed(f"本栏只收 {'、'.join(sorted(allowed))}，不收 .{extension}")
+
+    assert refusal(io.BytesIO(b"x"), filename="a.txt", allowed={"pdf"}, refusals=Worded()).message == \
+        "本栏只收 pdf，不收 .txt"

@@ -1,8 +1,11 @@
 """The one inspector for uploaded files and archives: every upload and import goes through it.
 
-Domain-free on purpose (it imports only the core error type and the standard library), so any
-domain — and a later foundation package — can call it.
+Domain-free on purpose (it imports only core errors, XML and stream helpers), so any domain — and
+a later foundation package — can call it.
 
+* :func:`inspect_upload` — the one entry for an uploaded file (a Werkzeug ``FileStorage`` or a
+  stream and its name): name, allowed extensions, emptiness, executables, extension against content,
+  size; returns what it found (:class:`InspectedUpload`) without consuming the file.
 * :func:`check_upload_head` — the file name (NUL / control characters, length) and the first bytes
   (executables; an extension whose format has a signature must carry that signature: an ``.exe``
   renamed ``.pdf`` or HTML renamed ``.png`` is refused).
@@ -29,11 +32,13 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import filetype
 
-from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.errors import AppError, ValidationFailed
+from eduplatform.core.storage.streams import PrefixedStream, read_head
 from eduplatform.core.text.xml import _ENTITY_DECL, XML_PROLOG_BYTES
 
 MiB = 1024 * 1024
@@ -110,6 +115,14 @@ def _mb(n: int) -> str:
     return f"{n / MiB:.0f} MB" if n >= MiB else f"{n} 字节"
 
 
+def human_size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"
+
+
 # -- names -------------------------------------------------------------------------------------
 
 def clean_member_name(name: str, *, what: str = "压缩包") -> str:
@@ -175,6 +188,9 @@ EXPECTED_KINDS = {
     "doc": {"ole2"}, "ppt": {"ole2"}, "xls": {"ole2"}, "wps": {"ole2"}, "et": {"ole2"}, "dps": {"ole2"},
 }
 ZIP_BASED_EXTENSIONS = {"zip", "docx", "pptx", "xlsx", "epub", "imscc", "odt", "ods", "odp", "jar", "apk"}
+#: Extensions refused whatever the content (things a click could run).
+EXECUTABLE_EXTENSIONS = {"exe", "com", "bat", "cmd", "msi", "scr", "pif", "dll", "sh", "ps1", "vbs", "js",
+                         "jar", "apk", "app", "elf", "bin", "run", "lnk", "hta", "wsf", "cpl"}
 
 
 def looks_like_text(data: bytes) -> bool:
@@ -232,6 +248,23 @@ def check_upload_head(filename: str | None, head: bytes) -> str:
 
 def is_zip(head: bytes) -> bool:
     return head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC))
+
+
+def refine_zip(fileobj) -> str:
+    """A ZIP's real kind: ``docx``/``pptx``/``xlsx`` by their main part, else ``zip`` (``unknown``: not a ZIP)."""
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "unknown"
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return "docx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return "zip"
 
 
 # -- archives ----------------------------------------------------------------------------------
@@ -349,9 +382,84 @@ def inspect_bytes(data: bytes, *, limits: ArchiveLimits | None = None, what: str
     return inspect_zip(io.BytesIO(data), limits=limits, what=what)
 
 
-__all__ = ["ArchiveLimits", "ArchiveRefused", "InspectedArchive", "UploadRefused", "check_filename",
-           "check_upload_head", "check_xml_prolog", "clean_member_name", "extension_of", "inspect_bytes",
-           "inspect_zip", "is_zip", "sniff_head"]
+__all__ = ["ArchiveLimits", "ArchiveRefused", "InspectedArchive", "InspectedUpload", "UploadRefusals", "UploadRefused",
+           "check_filename", "check_upload_head", "check_xml_prolog", "clean_member_name", "extension_of",
+           "inspect_bytes", "inspect_upload", "inspect_zip", "is_zip", "refine_zip", "sniff_head"]
+
+
+# -- one uploaded file -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InspectedUpload:
+    filename: str  #: as the user named it ("" when the caller stores a nameless stream)
+    extension: str  #: lower case, without the dot; "" when there is none
+    kind: str  #: what the first bytes are (:func:`sniff_head`), never from the name
+    head: bytes  #: the first :data:`HEAD_BYTES` bytes (fewer for a smaller file)
+    size: int | None  #: bytes; None for a stream still arriving (storage enforces the limit then)
+    stream: object  #: reads the whole file from its first byte
+
+
+class UploadRefusals:
+    """The words of each refusal :func:`inspect_upload` makes; a domain that words one its own way
+    (its users have seen it for years) overrides that method."""
+
+    def missing(self) -> Exception:
+        return ValidationFailed("请选择要上传的文件", code="file_missing", fields={"file": ["请选择要上传的文件"]})
+
+    def not_allowed(self, extension: str, allowed: Collection[str]) -> Exception:
+        return ValidationFailed(f"不支持的文件类型 .{extension or '（无扩展名）'}（可上传：{'、'.join(sorted(allowed))}）",
+                                code="unsupported_format", fields={"file": [f"不支持的文件类型 .{extension}"]})
+
+    def empty(self) -> Exception:
+        return ValidationFailed("上传的文件是空的", code="empty_file", fields={"file": ["文件为空"]})
+
+    def too_large(self, limit: int) -> Exception:
+        return AppError(f"文件超过大小上限（{human_size(limit)}）", code="too_large", status=413)
+
+
+REFUSALS = UploadRefusals()
+
+#: Streams that seek without cost: Werkzeug's spooled uploads, files, bytes. Anything else (a request
+#: body being parsed, a ZIP member, which would decompress to seek) is read once, its head replayed.
+_CHEAP_SEEK = (io.BytesIO, io.BufferedReader, io.BufferedRandom, io.FileIO, tempfile.SpooledTemporaryFile)
+
+
+def inspect_upload(upload, *, filename: str | None = None, allowed: Collection[str] | None = None,
+                   max_bytes: int | None = None, allow_empty: bool = True, check_type: bool = True,
+                   require_name: bool = True, refusals: UploadRefusals = REFUSALS) -> InspectedUpload:
+    """Inspect one uploaded file before anything reads it for real; refuse it or say what it is.
+
+    ``upload`` is a Werkzeug ``FileStorage`` or a binary stream (then ``filename`` names it). In
+    order: a name (``require_name``), a clean name, an extension in ``allowed`` (None: any), not
+    empty (``allow_empty``), no executable and content that agrees with the extension
+    (``check_type``; a domain whose own format list decides the type turns it off and is checked
+    again when stored), at most ``max_bytes`` where the size is known. The file is not consumed:
+    ``InspectedUpload.stream`` reads it from its first byte.
+    """
+    stream = getattr(upload, "stream", upload)
+    name = filename if filename is not None else getattr(upload, "filename", None)
+    if upload is None or (require_name and not name):
+        raise refusals.missing()
+    check_filename(name)
+    extension = extension_of(name)
+    if allowed is not None and extension not in allowed:
+        raise refusals.not_allowed(extension, allowed)
+    size = None
+    if isinstance(stream, _CHEAP_SEEK):
+        start = stream.tell()
+        head = read_head(stream, HEAD_BYTES)
+        size = stream.seek(0, io.SEEK_END) - start
+        stream.seek(start)
+        whole = stream
+    else:
+        head = read_head(stream, HEAD_BYTES)
+        whole = PrefixedStream(head, stream)
+    if not head and not allow_empty:
+        raise refusals.empty()
+    kind = check_upload_head(name, head) if check_type else sniff_head(head)
+    if max_bytes is not None and size is not None and size > max_bytes:
+        raise refusals.too_large(max_bytes)
+    return InspectedUpload(filename=name or "", extension=extension, kind=kind, head=head, size=size, stream=whole)
 
 
 # -- every parsed multipart upload -------------------------------------------------------------
@@ -360,13 +468,10 @@ def inspect_file_storage(upload) -> None:
     """Inspect one Werkzeug ``FileStorage`` (spooled, seekable) the way :func:`store_file` would."""
     if upload is None or not upload.filename:
         return
-    stream = upload.stream
-    head = stream.read(HEAD_BYTES)
-    stream.seek(0)
-    check_upload_head(upload.filename, head)
-    if is_zip(head):
-        inspect_zip(stream)
-        stream.seek(0)
+    inspected = inspect_upload(upload)
+    if is_zip(inspected.head):
+        inspect_zip(upload.stream)
+        upload.stream.seek(0)
 
 
 def install_request_inspection(app) -> None:

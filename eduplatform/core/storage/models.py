@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import Response
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.storage.serving import DEFAULT_CACHE, send_stored_file
 
 
 class StoredFile(db.Model):
@@ -28,3 +30,12 @@ class StoredFile(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    def send(self, *, inline: bool = False, content_type: str | None = None, cache: str | None = DEFAULT_CACHE,
+             active_content_csp: str | None = None) -> Response:
+        """Answer the current request with this file (Range, ETag/304, inline policy; see ``serving``).
+
+        Call it after the domain's own permission checks: it checks none.
+        """
+        return send_stored_file(self, inline=inline, content_type=content_type, cache=cache,
+                                active_content_csp=active_content_csp)

@@ -17,14 +17,20 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from eduplatform.core.db import utcnow
-from eduplatform.core.errors import AppError
 from eduplatform.core.extensions import db
 from eduplatform.core.signals import audit
 from eduplatform.core.storage.base import ObjectTooLarge
-from eduplatform.core.storage.inspect import ArchiveLimits, check_upload_head, inspect_zip, is_zip
+from eduplatform.core.storage.inspect import (
+    REFUSALS,
+    ArchiveLimits,
+    human_size,
+    inspect_upload,
+    inspect_zip,
+    is_zip,
+)
 from eduplatform.core.storage.models import StoredFile
 from eduplatform.core.storage.registry import get_storage
-from eduplatform.core.storage.streams import PrefixedStream, RangeReader, read_head
+from eduplatform.core.storage.streams import RangeReader
 
 _PENDING_PUTS = "edu_storage_pending_puts"
 _PENDING_DELETES = "edu_storage_pending_deletes"
@@ -60,19 +66,18 @@ def store_file(stream: BinaryIO, *, prefix: str, filename: str | None, content_t
     once stored — refused, the object is deleted at once. ``archive_limits`` overrides the
     configured limits; ``False`` means the caller has just inspected this very archive.
     """
-    check_upload_head(filename, b"")  # the name, before a byte is read
+    limit = min(filter(None, [max_size, current_app.config["MAX_UPLOAD_BYTES"]]))
+    # A spooled upload's size is known: refused before a byte is written; a stream meets the limit in put().
+    inspected = inspect_upload(stream, filename=filename or "", require_name=False, max_bytes=limit)
     storage = get_storage()
     name = safe_filename(filename)
-    head = read_head(stream, 8192)
-    check_upload_head(filename, head)
     key = new_key(prefix, name)
-    limit = min(filter(None, [max_size, current_app.config["MAX_UPLOAD_BYTES"]]))
     try:
-        result = storage.put(key, PrefixedStream(head, stream), max_size=limit,
+        result = storage.put(key, inspected.stream, max_size=limit,
                              content_type=content_type or "application/octet-stream")
     except ObjectTooLarge as exc:
-        raise AppError(f"文件超过大小上限（{_human_size(limit)}）", code="too_large", status=413) from exc
-    if is_zip(head) and archive_limits is not False:
+        raise REFUSALS.too_large(limit) from exc
+    if is_zip(inspected.head) and archive_limits is not False:
         try:
             inspect_zip(RangeReader(storage, key, result.size),
                         limits=archive_limits if isinstance(archive_limits, ArchiveLimits) else None)
@@ -86,7 +91,7 @@ def store_file(stream: BinaryIO, *, prefix: str, filename: str | None, content_t
                         created_by_id=getattr(actor, "id", None))
     db.session.add(stored)
     db.session.flush()
-    audit("storage", "file.stored", f"保存文件 {name}（{_human_size(result.size)}）", actor=actor,
+    audit("storage", "file.stored", f"保存文件 {name}（{human_size(result.size)}）", actor=actor,
           obj=stored, data={"key": key, "sha256": result.sha256})
     return stored
 
@@ -97,14 +102,6 @@ def delete_file(stored: StoredFile, *, actor=None) -> None:
     audit("storage", "file.deleted", f"删除文件 {stored.filename}", actor=actor, obj=stored)
     db.session.delete(stored)
     db.session.flush()
-
-
-def _human_size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} B"
 
 
 _hooks_installed = False

@@ -14,7 +14,6 @@ from eduplatform.courses.catalogue import get_course
 from eduplatform.courses.enrolment import find_enrolment
 from eduplatform.courses.models import ScormFile, ScormPackage
 from eduplatform.courses.scorm_import import content_type_for
-from eduplatform.resources.download import send_stored
 
 #: SCORM content is the course author's HTML and script: it runs (the SCO must reach window.parent.API),
 #: but only from this platform, only framed by it, and it cannot post forms elsewhere.
@@ -32,8 +31,7 @@ def lesson_file(lesson_id: int):
     stored = media.lesson_file(lesson)
     if stored is None:
         raise NotFound("该课时没有文件")
-    # The resource library's streaming answers Range requests with 206 (players seek with them).
-    return send_stored(stored, inline=True)
+    return stored.send(inline=True)
 
 
 @bp.get("/<int:course_id>/scorm/<int:package_id>/<path:path>")
@@ -54,6 +52,5 @@ def scorm_content(course_id: int, package_id: int, path: str):
     if row is None:
         raise NotFound("课件中没有这个文件")
     stored = row.file
-    return media.send_object(stored.key, size=stored.size, content_type=content_type_for(row.path),
-                             filename=stored.filename, etag=stored.sha256, inline=True, csp=SCORM_POLICY,
-                             cache="private, max-age=3600")
+    return stored.send(inline=True, content_type=content_type_for(row.path), cache="private, max-age=3600",
+                       active_content_csp=SCORM_POLICY)

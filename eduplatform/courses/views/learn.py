@@ -24,7 +24,6 @@ from eduplatform.courses.models import LessonKind
 from eduplatform.courses.retry import begin_write, retry_on_lock
 from eduplatform.courses.schemas import AnswerInSchema, QuestionInSchema, SubmissionInSchema
 from eduplatform.courses.structure import next_lesson
-from eduplatform.resources.download import send_stored
 
 
 @bp.get("/lessons/<int:lesson_id>")
@@ -127,4 +126,4 @@ def submission_file(submission_id: int):
             action="submission.file", obj=submission)
     if submission.file is None:
         raise NotFound("没有附件")
-    return send_stored(submission.file, inline=False)
+    return submission.file.send()

@@ -9,6 +9,7 @@ from eduplatform.core.api import load_args, page_number
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import get_visible_or_404, require
+from eduplatform.core.storage.inspect import UploadRefusals, inspect_upload
 from eduplatform.questions import bp, knowledge, permissions, services, transfer
 from eduplatform.questions.formats import FORMATS
 from eduplatform.questions.models import Question
@@ -179,24 +180,27 @@ def knowledge_points():
 
 IMAGE_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif", b"RIFF": "image/webp"}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+NOT_AN_IMAGE = "只能上传 PNG、JPEG、GIF 或 WebP 图片"
+
+
+class ImageRefusals(UploadRefusals):
+    def missing(self) -> Exception:
+        return ValidationFailed(NOT_AN_IMAGE, fields={"file": ["不是图片"]})
 
 
 @bp.post("/media")
 @login_required
 def media_upload():
     """Store an image for a stem or an option; answers the URL to put in an <img>."""
-    import io
-
     from eduplatform.core.storage.services import store_file
 
     require(permissions.can_create_question(current_user), action="question.media")
-    upload = request.files.get("file")
-    head = upload.stream.read(12) if upload else b""
+    upload = inspect_upload(request.files.get("file"), refusals=ImageRefusals())
+    head = upload.head
     kind = next((ct for magic, ct in IMAGE_MAGIC.items() if head.startswith(magic)), None)
     if kind is None or (kind == "image/webp" and head[8:12] != b"WEBP"):
-        raise ValidationFailed("只能上传 PNG、JPEG、GIF 或 WebP 图片", fields={"file": ["不是图片"]})
-    stream = io.BytesIO(head + upload.stream.read(MAX_IMAGE_BYTES))
-    stored = store_file(stream, prefix="question-media", filename=upload.filename, content_type=kind,
+        raise ValidationFailed(NOT_AN_IMAGE, fields={"file": ["不是图片"]})
+    stored = store_file(upload.stream, prefix="question-media", filename=upload.filename, content_type=kind,
                         actor=current_user, max_size=MAX_IMAGE_BYTES)
     db.session.commit()
     return {"id": stored.id, "url": url_for("questions.media", file_id=stored.id)}, 201
@@ -207,14 +211,12 @@ def media_upload():
 def media(file_id: int):
     """Question images, to those who may see a question, paper or exam showing them (see
     ``permissions.can_view_media``); only question media."""
-    from flask import Response, abort
+    from flask import abort
 
     from eduplatform.core.storage.models import StoredFile
-    from eduplatform.core.storage.registry import get_storage
 
     stored = db.session.get(StoredFile, file_id)
     if stored is None or not stored.key.startswith("question-media/"):
         abort(404)
     require(permissions.can_view_media(current_user, stored), action="question.media.view", obj=stored)
-    return Response(get_storage().open(stored.key), content_type=stored.content_type,
-                    headers={"Cache-Control": "private, max-age=86400"})
+    return stored.send(inline=True, cache="private, max-age=86400")

@@ -222,8 +222,8 @@ def add_attachment(submission: Submission, actor, *, field_key: str, upload, fil
     field_def = spec.field(field_key)
     if field_def is None or field_def["type"] != "file":
         raise ValidationFailed("该字段不是附件字段", fields={"field": ["该字段不是附件字段"]})
-    check_upload(upload, filename)
-    stored = store_file(upload, prefix="reporting/submissions", filename=filename, content_type=content_type,
+    stream = check_upload(upload, filename)
+    stored = store_file(stream, prefix="reporting/submissions", filename=filename, content_type=content_type,
                         actor=actor, max_size=current_app.config["REPORTING_MAX_ATTACHMENT_BYTES"])
     attachment = SubmissionAttachment(submission_id=submission.id, field_key=field_key, file=stored,
                                       created_by_id=getattr(actor, "id", None))

@@ -234,8 +234,8 @@ def add_attachment(actor, task: ReportTask, upload, *, filename: str, content_ty
     from eduplatform.core.storage.services import store_file
     from eduplatform.reporting.services.attachments import check_upload
 
-    check_upload(upload, filename)
-    stored = store_file(upload, prefix="reporting/tasks", filename=filename, content_type=content_type,
+    stream = check_upload(upload, filename)
+    stored = store_file(stream, prefix="reporting/tasks", filename=filename, content_type=content_type,
                         actor=actor, max_size=_max_attachment())
     attachment = TaskAttachment(task=task, file=stored)
     db.session.add(attachment)

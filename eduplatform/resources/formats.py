@@ -1,42 +1,15 @@
-"""What a file really is: read from its bytes, never from its name.
+"""Which format of the library a file is: its extension *and* its content, never the name alone.
 
-``sniff_head`` (the platform's, in :mod:`eduplatform.core.storage.inspect`) looks at the first bytes
-(``filetype`` for media signatures, plus executables, OLE2, text and HTML); a ZIP is refined by its entries (OOXML documents are ZIPs) once it is stored.
-``match_format`` then picks the format of ``resource_specs/vocabularies/format.yaml`` whose
-extension *and* sniffed kind agree, or refuses.
+What the content is comes from the platform's inspector (:mod:`eduplatform.core.storage.inspect`:
+``inspect_upload`` sniffs the first bytes, ``refine_zip`` tells OOXML documents from other ZIPs once
+stored); ``match_format`` picks the format of ``resource_specs/vocabularies/format.yaml`` whose
+extension and sniffed kind agree, or refuses with the library's wording.
 """
 
 from __future__ import annotations
 
-import zipfile
-
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.core.storage.inspect import HEAD_BYTES, KIND_LABELS, looks_like_text, sniff_head  # noqa: F401
-
-#: Extensions refused whatever the content (things a click could run).
-EXECUTABLE_EXTENSIONS = {"exe", "com", "bat", "cmd", "msi", "scr", "pif", "dll", "sh", "ps1", "vbs", "js",
-                         "jar", "apk", "app", "elf", "bin", "run", "lnk", "hta", "wsf", "cpl"}
-
-
-def refine_zip(fileobj) -> str:
-    """A stored ZIP's real kind: ``docx``/``pptx``/``xlsx`` by their main part, else ``zip``."""
-    try:
-        with zipfile.ZipFile(fileobj) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "unknown"
-    if "[Content_Types].xml" in names:
-        if "word/document.xml" in names:
-            return "docx"
-        if "ppt/presentation.xml" in names:
-            return "pptx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-    return "zip"
-
-
-def extension_of(filename: str) -> str:
-    return filename.rsplit(".", 1)[1].lower() if "." in filename else ""
+from eduplatform.core.storage.inspect import EXECUTABLE_EXTENSIONS, KIND_LABELS, extension_of
 
 
 def match_format(specs, rtype, filename: str, kind: str) -> str:
