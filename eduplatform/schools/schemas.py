@@ -146,6 +146,18 @@ class StudentStatusSchema(_Input):
     left_on = _opt(fields.Date)
 
 
+class StudentUpdateSchema(StudentInputSchema):
+    """An edit of a student (any input field), and ``status`` with ``left_on`` for 在读 / 转出 / 毕业."""
+
+    status = fields.Enum(StudentStatus, by_value=True)
+    left_on = _opt(fields.Date)
+
+    @validates_schema
+    def _status_with_its_date(self, data, **kwargs):
+        if "left_on" in data and "status" not in data:
+            raise ValidationError("不能为空", "status")
+
+
 class NetworkInputSchema(_Input):
     access_type = fields.String(required=True, validate=validate.OneOf(list(ACCESS_TYPES), error="接入方式不正确"))
     bandwidth_mbps = fields.Integer(required=True, validate=validate.Range(min=0, max=100000,

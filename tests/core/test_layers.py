@@ -14,11 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "eduplatform" / "core"
 
-#: Foundation files that still import a domain, each to be cleaned by its own change; an entry is
-#: removed when that file is cleaned (the test below fails on an entry that no longer imports one).
-KNOWN_DOMAIN_IMPORTS = {
-    "eduplatform/core/permissions.py",  # removed when role checks reach it through a hook
-}
 
 #: Calls that import (or open) a module named by a string: importlib, werkzeug, importlib.resources.
 _DYNAMIC_IMPORTERS = {"import_module", "__import__", "import_string", "find_spec", "files"}
@@ -96,16 +91,8 @@ def _violations() -> dict[str, list[str]]:
 
 def test_the_foundation_imports_no_domain():
     violations = _violations()
-    unexpected = [line for file, lines in violations.items() if file not in KNOWN_DOMAIN_IMPORTS
-                  for line in lines]
+    unexpected = [line for lines in violations.values() for line in lines]
     assert not unexpected, "the foundation must not import a domain:\n" + "\n".join(unexpected)
-
-
-def test_every_known_exception_still_needs_its_place():
-    """A cleaned file leaves the exception list, so that it cannot slide back unnoticed."""
-    violations = _violations()
-    stale = sorted(file for file in KNOWN_DOMAIN_IMPORTS if file not in violations)
-    assert not stale, f"no longer imports a domain, remove from KNOWN_DOMAIN_IMPORTS: {stale}"
 
 
 def test_the_walk_covers_the_whole_foundation():

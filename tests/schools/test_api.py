@@ -271,7 +271,7 @@ def test_a_student_edit_and_status_change_in_one_patch(client, world, admin_api)
     assert (body["name"], body["status"], body["left_on"]) == ("李一一", "graduated", "2026-07-01")
     # a leaving date needs the status it belongs to; nothing is changed then
     refused = client.patch(path, json={"name": "改名", "left_on": "2026-07-02"}, headers=admin_api)
-    assert refused.status_code == 422 and refused.get_json()["error"]["fields"] == {"status": ["必填"]}
+    assert refused.status_code == 422 and refused.get_json()["error"]["fields"] == {"status": ["不能为空"]}
     unknown = client.patch(path, json={"nickname": "小李"}, headers=admin_api)
     assert unknown.status_code == 422 and unknown.get_json()["error"]["fields"] == {"nickname": ["无法识别的字段"]}
     assert client.get(path, headers=admin_api).get_json()["name"] == "李一一"
