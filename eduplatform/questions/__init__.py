@@ -36,5 +36,5 @@ def init_app(app):
     from eduplatform.questions.services import question_document
 
     register_searchable("question", Question, question_document,
-                        load_options=(selectinload(Question.knowledge_points), selectinload(Question.org)))
+                        load_options=lambda: (selectinload(Question.knowledge_points), selectinload(Question.org)))
     cli.init_app(app)

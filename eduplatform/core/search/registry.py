@@ -47,17 +47,21 @@ class SearchableKind:
     to_document: Callable[[object], SearchDocument | None]
     #: Yields every object of the kind, for reindexing (default: all rows).
     iter_all: Callable[[], Iterator[object]] | None = None
-    #: Loader options (e.g. ``selectinload``) for what ``to_document`` reads, applied whenever
-    #: many objects of the kind are loaded at once: bulk-written ids and the default reindex walk.
-    load_options: tuple = ()
+    #: Returns loader options (e.g. ``selectinload``) for what ``to_document`` reads, applied whenever
+    #: many objects of the kind are loaded at once: bulk-written ids and the default reindex walk. A
+    #: callable, because building options configures the mappers, which must wait for every domain.
+    load_options: Callable[[], Iterable] = tuple
+
+    def options(self) -> tuple:
+        return tuple(self.load_options())
 
 
 _KINDS: dict[str, SearchableKind] = {}
 _BY_MODEL: dict[type, SearchableKind] = {}
 
 
-def register_searchable(kind: str, model: type, to_document, iter_all=None, *, load_options=()) -> None:
-    spec = SearchableKind(kind, model, to_document, iter_all, tuple(load_options))
+def register_searchable(kind: str, model: type, to_document, iter_all=None, *, load_options=tuple) -> None:
+    spec = SearchableKind(kind, model, to_document, iter_all, load_options)
     _KINDS[kind] = spec
     _BY_MODEL[model] = spec
 
@@ -71,7 +75,7 @@ def iter_objects(spec: SearchableKind) -> Iterator[object]:
 
     if spec.iter_all is not None:
         return spec.iter_all()
-    return iter(db.session.scalars(db.select(spec.model).options(*spec.load_options).order_by(spec.model.id)
+    return iter(db.session.scalars(db.select(spec.model).options(*spec.options()).order_by(spec.model.id)
                                    .execution_options(yield_per=BATCH)))
 
 
@@ -217,7 +221,7 @@ def _documents_of(session: Session, spec: SearchableKind, ids: list) -> tuple[li
         chunk = ids[start:start + BATCH]
         # populate_existing: objects already in the session may predate the bulk write.
         found = {obj.id: obj for obj in session.scalars(
-            sa.select(model).where(model.id.in_(chunk)).options(*spec.load_options)
+            sa.select(model).where(model.id.in_(chunk)).options(*spec.options())
             .execution_options(populate_existing=True))}
         for obj_id in chunk:
             obj = found.get(obj_id)
