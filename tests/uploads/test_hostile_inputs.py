@@ -26,7 +26,7 @@ from tests.courses.conftest import add_lesson, make_course  # noqa: F401 - fixtu
 from tests.reporting.conftest import issue, make_template, template  # noqa: F401 - fixtures
 
 MiB = 1024 * 1024
-UPLOAD_CODE = re.compile(r"request\.files|upload_from_request|import_from_request|request\.stream"
+UPLOAD_CODE = re.compile(r"request\.files|uploaded_file\(|upload_from_request|import_from_request|request\.stream"
                          r"|get_data\(as_text")
 
 
