@@ -1,6 +1,6 @@
 """REST API conventions under ``/api/v1``: bearer tokens, JSON errors, pagination, OpenAPI.
 
-Each domain's ``api.py`` builds its blueprint with ``make_api_blueprint`` and documents every
+Each domain's ``api`` module or package builds its blueprint with ``make_api_blueprint`` and documents every
 operation in its docstring (YAML after ``---``); ``/api/v1/openapi.json`` is generated from them.
 Who a bearer token names is decided by the authenticator a domain registers
 (``register_token_authenticator``); this module only applies the rules around it.
