@@ -65,7 +65,7 @@ def init_app(app):
 
     from eduplatform import workflow
     from eduplatform.core.search.registry import register_searchable
-    from eduplatform.courses import audiences, enrolment
+    from eduplatform.courses import audiences, enrolment, resources_link
     from eduplatform.courses.catalogue import course_document
     from eduplatform.courses.models import Course
     from eduplatform.workflow.engine import remove_hook
@@ -76,6 +76,7 @@ def init_app(app):
     register_searchable("course", Course, course_document,
                         iter_all=lambda: iter(_all_courses()))
     audiences.register_audiences()
+    resources_link.register_usage()  # a resource a lesson plays is not deleted
     from eduplatform.courses.quizzes import withhold_key_while_retakes_remain
     from eduplatform.questions.exams import register_key_withholder
 

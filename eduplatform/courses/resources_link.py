@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.courses.models import LessonKind
+from eduplatform.courses.models import Course, Lesson, LessonKind
 
 #: Resource formats (resource_specs/vocabularies/format.yaml codes) each lesson kind can play.
 KIND_FORMATS = {
@@ -24,6 +24,21 @@ KIND_FORMATS = {
     LessonKind.DOCUMENT: ("pdf", "docx", "pptx", "xlsx", "txt", "doc", "ppt"),
 }
 MAX_PREVIEW_CHARS = 200_000
+
+
+def lessons_using(resource) -> list[str]:
+    """「《课程》·课时」 of the lessons that play ``resource`` (the library's usage finder: such a resource
+    is not deleted while a lesson plays it)."""
+    rows = db.session.execute(sa.select(Course.title, Lesson.title).join(Course, Course.id == Lesson.course_id)
+                              .where(Lesson.resource_id == resource.id).order_by(Lesson.id)).all()
+    return [f"《{course}》·{lesson}" for course, lesson in rows]
+
+
+def register_usage() -> None:
+    from eduplatform.resources import UsageFinder, register_usage_finder
+
+    register_usage_finder("course_lessons", UsageFinder(label="课程课时", find=lessons_using,
+                                                        hint="请先在课程中更换或移除后再删除"))
 
 
 def available() -> bool:

@@ -1,6 +1,8 @@
 """Teaching-resource library (远程教育资源): spec-driven upload, search, preview, review, packages."""
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint
 
@@ -39,6 +41,28 @@ NAV = [
     NavItem("远程教育资源", "资源审核", "resources.review_queue", _is_reviewer),
     NavItem("校校通", "资源离线包", "resources.packages", _can_package),
 ]
+
+
+@dataclass(frozen=True)
+class UsageFinder:
+    """Who else uses a resource: a domain that links resources (courses' lessons) says so, and an
+    unpublished resource is then not deleted (``removal.check_deletable``: 409 resource_in_use)."""
+
+    #: what uses it, in the refusal: 「该资源正被{label}使用（…）」
+    label: str
+    #: a resource → the display names of what uses it (empty: nothing does)
+    find: Callable[[object], list[str]]
+    #: what the owner should do first, ending the refusal's message
+    hint: str
+
+
+#: name → finder; registered in the using domains' ``init_app`` (resources imports none of them).
+USAGE_FINDERS: dict[str, UsageFinder] = {}
+
+
+def register_usage_finder(name: str, finder: UsageFinder) -> None:
+    """Let a domain that points at resources hold their deletion while it uses them (idempotent)."""
+    USAGE_FINDERS[name] = finder
 
 
 def init_app(app):

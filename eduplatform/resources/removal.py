@@ -7,9 +7,10 @@ removed by the index's commit hook (``search/registry.py``), the objects by stor
 A running review (a returned resource's) is cancelled through the engine, so its event flow stays.
 
 Refused with 409 once the resource is under review or published (or was ever published: others may
-have downloaded, favourited or packaged it — take it down instead), and while a course lesson plays
-it. Offline packages keep no rows pointing at resources (an import creates resources, matched by
-``uid``), so nothing there refers to it.
+have downloaded, favourited or packaged it — take it down instead), and while another domain uses
+it: the domains that link resources register a usage finder (``resources.register_usage_finder``;
+courses: the lessons that play it), so resources names none of them. Offline packages keep no rows
+pointing at resources (an import creates resources, matched by ``uid``), so nothing there refers to it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, PermissionDenied
 from eduplatform.core.extensions import db
 from eduplatform.core.storage.services import delete_file
-from eduplatform.resources import permissions, review
+from eduplatform.resources import USAGE_FINDERS, permissions, review
 from eduplatform.resources.models import Comment, Favourite, Rating, Resource, ReviewState
 from eduplatform.workflow.models import WorkflowEvent
 
@@ -36,13 +37,13 @@ def was_ever_published(resource: Resource) -> bool:
         resource.published_at is not None
 
 
-def lessons_using(resource: Resource) -> list[str]:
-    """「课程 · 课时」 of the course lessons that play the resource."""
-    from eduplatform.courses.models import Course, Lesson
-
-    rows = db.session.execute(sa.select(Course.title, Lesson.title).join(Course, Course.id == Lesson.course_id)
-                              .where(Lesson.resource_id == resource.id).order_by(Lesson.id)).all()
-    return [f"《{course}》·{lesson}" for course, lesson in rows]
+def check_unused(resource: Resource) -> None:
+    """Raise 409 resource_in_use while a registered finder (a course lesson …) still uses ``resource``."""
+    for finder in USAGE_FINDERS.values():
+        used = finder.find(resource)
+        if used:
+            raise Conflict(f"该资源正被{finder.label}使用（{'、'.join(used[:5])}{' 等' if len(used) > 5 else ''}），"
+                           f"{finder.hint}", code="resource_in_use")
 
 
 def check_deletable(actor, resource: Resource) -> None:
@@ -55,10 +56,7 @@ def check_deletable(actor, resource: Resource) -> None:
                        code="not_deletable")
     if was_ever_published(resource):
         raise Conflict("该资源曾经发布过，可能已被他人下载或收藏，不能删除", code="not_deletable")
-    used = lessons_using(resource)
-    if used:
-        raise Conflict(f"该资源正被课程课时使用（{'、'.join(used[:5])}{' 等' if len(used) > 5 else ''}），"
-                       "请先在课程中更换或移除后再删除", code="resource_in_use")
+    check_unused(resource)
 
 
 def delete_resource(actor, resource: Resource) -> dict:
@@ -87,4 +85,4 @@ def delete_resource(actor, resource: Resource) -> dict:
     return summary
 
 
-__all__ = ["check_deletable", "delete_resource", "lessons_using", "was_ever_published"]
+__all__ = ["check_deletable", "check_unused", "delete_resource", "was_ever_published"]
