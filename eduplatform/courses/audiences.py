@@ -25,6 +25,22 @@ def _describe_course(course_id: int) -> str | None:
     return f"课程《{course.title}》学员" if course is not None and not course.is_deleted else None
 
 
+def _check_course_assignable(actor, course_id: int) -> None:
+    from eduplatform.core.errors import PermissionDenied
+    from eduplatform.courses.permissions import can_manage_course
+
+    course = db.session.get(Course, course_id)
+    if course is None or not can_manage_course(actor, course):
+        raise PermissionDenied("只能给自己管理的课程的学员安排测验")
+
+
+def _class_school(class_id: int):
+    from eduplatform.schools.models import SchoolClass
+
+    school_class = db.session.get(SchoolClass, class_id)
+    return school_class.school if school_class else None
+
+
 def _class_members(class_id: int) -> sa.Select:
     from eduplatform.schools.models import StudentProfile, StudentStatus
 
@@ -50,13 +66,13 @@ def _describe_class(class_id: int) -> str | None:
 
 
 def register_audiences() -> None:
-    from eduplatform.questions.audience import AudienceResolver, register_audience_kind
+    from eduplatform.questions.audience import AudienceResolver, register_audience_kind, within_scope
     from eduplatform.questions.models import AudienceKind
 
     register_audience_kind(AudienceKind.COURSE, AudienceResolver("课程学员", _course_members, _course_targets,
-                                                                 _describe_course))
+                                                                 _describe_course, _check_course_assignable))
     register_audience_kind(AudienceKind.CLASS, AudienceResolver("班级", _class_members, _class_targets,
-                                                                _describe_class))
+                                                                _describe_class, within_scope(_class_school)))
 
 
 # --- indicators -----------------------------------------------------------------------------

@@ -1,8 +1,12 @@
-"""Who an exam is for: explicit students or all students of an org unit now; classes and courses later.
+"""Who an exam is for: explicit students, all students of an org unit, a class, a course's learners.
 
-Each audience kind has a resolver. ``user`` and ``org`` are built in; the school portal registers
-``class`` and the courses domain registers ``course`` with :func:`register_audience_kind` — the exam
-model already stores those kinds, so nothing here changes when they arrive.
+Each audience kind has a resolver. ``user`` and ``org`` are built in; the courses domain registers
+``class`` and ``course`` with :func:`register_audience_kind` — the exam model already stores those
+kinds, and a resolver carries everything exams ask of a kind (members, a user's targets, a name, and
+who may give an exam to a target), so the question bank imports none of the registering domains.
+
+Imports run one way: ``questions.permissions`` asks this module (``is_in_audience``); this module
+never imports the permissions.
 """
 
 from __future__ import annotations
@@ -13,11 +17,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role, User, UserRole
-from eduplatform.core.errors import ValidationFailed
+from eduplatform.core.errors import PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.permissions import in_scope
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.orgs.services import find_org
 from eduplatform.questions.models import AudienceKind, ExamAudience
+
+OUT_OF_SCOPE = "只能给本单位（管辖范围内）的学生安排考试"
+
+
+def _refuse(actor, target_id: int) -> None:
+    raise PermissionDenied(OUT_OF_SCOPE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,18 @@ class AudienceResolver:
     targets_for: Callable[[User], list[int]]
     #: target id → a display name, or None when the target does not exist.
     describe: Callable[[int], str | None]
+    #: (actor, target id) → None when the actor may give an exam to the target, else it raises
+    #: PermissionDenied. A kind that does not say refuses everyone.
+    check_assignable: Callable[[object, int], None] = _refuse
+
+
+def within_scope(org_of: Callable[[int], OrgUnit | None],
+                 message: str = OUT_OF_SCOPE) -> Callable[[object, int], None]:
+    """A ``check_assignable`` for kinds that live in an org unit: the actor's scope must hold it."""
+    def check(actor, target_id: int) -> None:
+        if not in_scope(actor, org_of(target_id)):
+            raise PermissionDenied(message)
+    return check
 
 
 def _student_ids():
@@ -56,11 +79,17 @@ def _describe_org(org_id: int) -> str | None:
     return f"{org.name}全体学生" if org else None
 
 
+def _user_org(user_id: int) -> OrgUnit | None:
+    user = db.session.get(User, user_id)
+    return user.org if user else None
+
+
 RESOLVERS: dict[AudienceKind, AudienceResolver] = {
     AudienceKind.USER: AudienceResolver(
         "学生", lambda user_id: sa.select(User.id).where(User.id == user_id, User.id.in_(_student_ids())),
-        lambda user: [user.id], _describe_user),
-    AudienceKind.ORG: AudienceResolver("单位", _org_members, _org_targets, _describe_org),
+        lambda user: [user.id], _describe_user, within_scope(_user_org)),
+    AudienceKind.ORG: AudienceResolver("单位", _org_members, _org_targets, _describe_org,
+                                       within_scope(lambda org_id: db.session.get(OrgUnit, org_id))),
 }
 
 
@@ -71,6 +100,14 @@ def register_audience_kind(kind: AudienceKind, resolver: AudienceResolver) -> No
 
 def resolver_for(kind: AudienceKind) -> AudienceResolver | None:
     return RESOLVERS.get(kind)
+
+
+def check_assignable(actor, audience: list[tuple[AudienceKind, int]]) -> None:
+    """Raise PermissionDenied unless ``actor`` may give an exam to every (kind, target) of ``audience``
+    (teachers: students of their own scope; a course's learners: who manages the course)."""
+    for kind, target_id in audience:
+        resolver = RESOLVERS.get(kind)
+        (resolver.check_assignable if resolver is not None else _refuse)(actor, target_id)
 
 
 def is_in_audience(exam, user: User) -> bool:

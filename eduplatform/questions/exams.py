@@ -84,36 +84,6 @@ def _clean_audience(audience) -> list[tuple[AudienceKind, int]]:
     return list(dict.fromkeys(cleaned))
 
 
-def _check_audience_scope(actor, cleaned) -> None:
-    """Teachers give exams to students of their own scope only."""
-    from eduplatform.accounts.models import User
-    from eduplatform.core.permissions import in_scope
-    from eduplatform.orgs.models import OrgUnit
-
-    for kind, target_id in cleaned:
-        org = None
-        if kind == AudienceKind.USER:
-            user = db.session.get(User, target_id)
-            org = user.org if user else None
-        elif kind == AudienceKind.ORG:
-            org = db.session.get(OrgUnit, target_id)
-        elif kind == AudienceKind.CLASS:
-            from eduplatform.schools.models import SchoolClass
-
-            school_class = db.session.get(SchoolClass, target_id)
-            org = school_class.school if school_class else None
-        elif kind == AudienceKind.COURSE:
-            from eduplatform.courses.models import Course
-            from eduplatform.courses.permissions import can_manage_course
-
-            course = db.session.get(Course, target_id)
-            if course is None or not can_manage_course(actor, course):
-                raise PermissionDenied("只能给自己管理的课程的学员安排测验")
-            continue
-        if not in_scope(actor, org):
-            raise PermissionDenied("只能给本单位（管辖范围内）的学生安排考试")
-
-
 def create_exam(actor, paper: Paper, *, title: str, opens_at: datetime, closes_at: datetime,
                 time_limit_minutes: int, audience, publish: bool = False, purpose: str = "exam") -> Exam:
     errors = {}
@@ -133,7 +103,7 @@ def create_exam(actor, paper: Paper, *, title: str, opens_at: datetime, closes_a
     if errors:
         raise ValidationFailed("考试设置有误：" + "；".join(m for ms in errors.values() for m in ms), fields=errors)
     cleaned = _clean_audience(audience)
-    _check_audience_scope(actor, cleaned)
+    audience_mod.check_assignable(actor, cleaned)  # each kind says who may assign it
     exam = Exam(paper=paper, title=title, opens_at=opens_at, closes_at=closes_at,
                 time_limit_minutes=time_limit_minutes, org_id=actor.scope_root.id, created_by_id=actor.id,
                 purpose=purpose, audience=[ExamAudience(kind=k, target_id=t) for k, t in cleaned])

@@ -131,3 +131,19 @@ def test_course_audience_resolver_gives_quizzes_to_enrolled_learners(make_course
     classes = resolver_for(AudienceKind.CLASS)
     assert set(db.session.scalars(classes.members(roster["class"].id))) == {u.id for u in roster["students"]}
     assert classes.targets_for(roster["students"][0]) == [roster["class"].id]
+
+
+def test_course_and_class_audiences_say_who_may_give_them_an_exam(make_course, people, roster):
+    """The kinds carry their own assignment rule: the question bank asks them, naming no course."""
+    from eduplatform.questions.audience import check_assignable
+    from eduplatform.questions.models import AudienceKind
+
+    course = make_course(owner=people.teacher_a1)
+    check_assignable(people.teacher_a1, [(AudienceKind.COURSE, course.id)])
+    with pytest.raises(PermissionDenied, match="只能给自己管理的课程的学员安排测验"):
+        check_assignable(people.teacher_b1, [(AudienceKind.COURSE, course.id)])
+    with pytest.raises(PermissionDenied, match="只能给自己管理的课程的学员安排测验"):
+        check_assignable(people.teacher_a1, [(AudienceKind.COURSE, 999999)])
+    check_assignable(people.teacher_a1, [(AudienceKind.CLASS, roster["class"].id)])
+    with pytest.raises(PermissionDenied, match="管辖范围内"):
+        check_assignable(people.teacher_b1, [(AudienceKind.CLASS, roster["class"].id)])
