@@ -15,11 +15,12 @@ from flask_login import current_user, login_user, logout_user
 
 from eduplatform.accounts.models import ApiToken, LoginSession, User
 from eduplatform.accounts.passwords import password_change_required
-from eduplatform.audit.services import client_ip, record
 from eduplatform.core.api import register_token_authenticator
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import error_payload
 from eduplatform.core.extensions import db, login_manager
+from eduplatform.core.security import client_ip
+from eduplatform.core.signals import audit
 
 #: The session key naming the LoginSession row of this browser login.
 _LOGIN_SESSION_KEY = "_login_session"
@@ -68,16 +69,16 @@ def start_session(user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    record("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
+    audit("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
 
 
 def end_session(user: User | None, *, expired: bool = False) -> None:
     """Log out (or time out, ``expired``): the login session ends on the server too."""
     if user is not None and user.is_authenticated:
         if expired:
-            record("security", "session.expired", f"{user.username} 的会话因长时间未操作已超时", actor=user, obj=user)
+            audit("security", "session.expired", f"{user.username} 的会话因长时间未操作已超时", actor=user, obj=user)
         else:
-            record("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
+            audit("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
     login = db.session.get(LoginSession, session.get(_LOGIN_SESSION_KEY) or "")
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from eduplatform.accounts.models import LockKind, LoginFailure, LoginLock, User
-from eduplatform.audit.services import client_ip, record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.security import client_ip
+from eduplatform.core.signals import audit
 
 #: The one answer to every refused login — unknown name, wrong password, locked account, throttled
 #: address — so that the answer tells nobody which accounts exist or are locked. The hint is for
@@ -47,17 +48,16 @@ def register_failure(username: str, user: User | None, ip: str, now: datetime) -
     config = current_app.config
     db.session.add(LoginFailure(ip=ip, username=username[:64], user_id=user.id if user else None, at=now))
     if user is None:
-        entry = record("security", "login.failed", f"登录失败：用户名 {username[:64]} 不存在",
-                       data={"ip": ip})
-        entry.actor_name = username[:64]
+        audit("security", "login.failed", f"登录失败：用户名 {username[:64]} 不存在", data={"ip": ip},
+              actor_name=username)
     elif user.is_locked(now):
         # Not counted again and the lock is not extended: else anyone could keep it locked forever.
-        record("security", "login.blocked", f"已锁定账户 {user.username} 尝试登录", actor=user, obj=user,
-               data={"ip": ip})
+        audit("security", "login.blocked", f"已锁定账户 {user.username} 尝试登录", actor=user, obj=user,
+              data={"ip": ip})
     else:
         user.failed_logins += 1
-        record("security", "login.failed", f"账户 {user.username} 密码错误", actor=user, obj=user,
-               data={"failed_logins": user.failed_logins, "ip": ip})
+        audit("security", "login.failed", f"账户 {user.username} 密码错误", actor=user, obj=user,
+              data={"failed_logins": user.failed_logins, "ip": ip})
         if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
             _lock_account(user, now)
     db.session.flush()
@@ -77,8 +77,8 @@ def _lock_account(user: User, now: datetime) -> None:
     db.session.add(LoginLock(kind=LockKind.ACCOUNT, user_id=user.id, failures=failures, sources=sources,
                              first_failure_at=min((row.at for row in recent), default=now),
                              locked_at=now, locked_until=user.locked_until))
-    record("security", "account.locked", f"账户 {user.username} 连续 {failures} 次登录失败，已锁定",
-           actor=user, obj=user, data={"locked_until": user.locked_until.isoformat(), "sources": sources})
+    audit("security", "account.locked", f"账户 {user.username} 连续 {failures} 次登录失败，已锁定",
+          actor=user, obj=user, data={"locked_until": user.locked_until.isoformat(), "sources": sources})
 
 
 def _throttle_address(ip: str, now: datetime) -> None:
@@ -102,10 +102,10 @@ def _throttle_address(ip: str, now: datetime) -> None:
     lock = LoginLock(kind=LockKind.ADDRESS, ip=ip, failures=count, sources=sources,
                      first_failure_at=min(row.at for row in rows), locked_at=now, locked_until=until)
     db.session.add(lock)
-    record("security", "address.locked",
-                   f"来源地址 {ip} 在 {config['LOGIN_ADDRESS_WINDOW_MINUTES']} 分钟内登录失败 {count} 次"
-                   f"（{len(sources)} 个用户名），暂停其登录至 {until.isoformat(timespec='minutes')}",
-                   object_type="login_locks", data={"ip": ip, "failures": count, "sources": sources})
+    audit("security", "address.locked",
+          f"来源地址 {ip} 在 {config['LOGIN_ADDRESS_WINDOW_MINUTES']} 分钟内登录失败 {count} 次"
+          f"（{len(sources)} 个用户名），暂停其登录至 {until.isoformat(timespec='minutes')}",
+          object_type="login_locks", data={"ip": ip, "failures": count, "sources": sources})
 
 
 def _count_by(values: list[str], key: str) -> list[dict]:
@@ -179,9 +179,9 @@ def unlock_account(actor: User, user: User, reason: str | None) -> None:
     user.failed_logins = 0
     rows = _lift_rows(sa.select(LoginLock).where(LoginLock.kind == LockKind.ACCOUNT,
                                                  LoginLock.user_id == user.id), actor, reason, now)
-    record("security", "account.unlocked", f"{actor.username} 解锁了 {user.username}：{reason}",
-           actor=actor, obj=user, data={"reason": reason, "locked_until": until.isoformat(),
-                                        "failures": rows[-1].failures if rows else None})
+    audit("security", "account.unlocked", f"{actor.username} 解锁了 {user.username}：{reason}",
+          actor=actor, obj=user, data={"reason": reason, "locked_until": until.isoformat(),
+                                       "failures": rows[-1].failures if rows else None})
     db.session.flush()
 
 
@@ -198,8 +198,8 @@ def lift_lock(actor: User, lock: LoginLock, reason: str | None) -> None:
         raise Conflict("该锁定已解除或已到期", code="not_locked")
     _lift_rows(sa.select(LoginLock).where(LoginLock.kind == LockKind.ADDRESS, LoginLock.ip == lock.ip),
                actor, reason, now)
-    record("security", "address.unlocked", f"{actor.username} 解除了来源地址 {lock.ip} 的登录限制：{reason}",
-           actor=actor, object_type="login_locks", object_id=lock.id,
-           data={"ip": lock.ip, "reason": reason, "failures": lock.failures,
-                 "locked_until": lock.locked_until.isoformat()})
+    audit("security", "address.unlocked", f"{actor.username} 解除了来源地址 {lock.ip} 的登录限制：{reason}",
+          actor=actor, object_type="login_locks", object_id=lock.id,
+          data={"ip": lock.ip, "reason": reason, "failures": lock.failures,
+                "locked_until": lock.locked_until.isoformat()})
     db.session.flush()

@@ -25,10 +25,10 @@ from eduplatform.accounts.models import (
     UserRole,
 )
 from eduplatform.accounts.passwords import password_problems
-from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.signals import audit
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -74,10 +74,9 @@ def authenticate(username: str, password: str) -> User:
     name = username.strip()
     ip = lockout.request_address()
     if lockout.address_lock(ip, now) is not None:
-        entry = record("security", "login.throttled",
-                       f"来源地址 {ip} 登录失败过多、暂被限制，拒绝其登录尝试（用户名 {name[:64]}）",
-                       data={"ip": ip})
-        entry.actor_name = name[:64]
+        audit("security", "login.throttled",
+              f"来源地址 {ip} 登录失败过多、暂被限制，拒绝其登录尝试（用户名 {name[:64]}）",
+              data={"ip": ip}, actor_name=name)
         raise LoginFailed(lockout.FAILURE_MESSAGE)
     user = find_user(name)
     usable = user is not None and not user.is_locked(now)
@@ -85,7 +84,7 @@ def authenticate(username: str, password: str) -> User:
     if usable and verified:
         if not user.is_active_account:
             # Said only to whoever knows the password: it reveals nothing to a guesser.
-            record("security", "login.refused", f"已停用账户 {user.username} 尝试登录", actor=user, obj=user)
+            audit("security", "login.refused", f"已停用账户 {user.username} 尝试登录", actor=user, obj=user)
             raise LoginFailed("该账户已停用，请联系管理员")
         user.failed_logins = 0
         return user
@@ -126,7 +125,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.must_change_password = False
     user.password_changed_at = utcnow()
     user.session_version += 1  # every other session and token of this user ends here
-    record("accounts", "password.changed", f"{user.username} 修改了密码", actor=user, obj=user)
+    audit("accounts", "password.changed", f"{user.username} 修改了密码", actor=user, obj=user)
     db.session.flush()
 
 
@@ -157,7 +156,7 @@ def reset_password(actor: User, user: User) -> str:
     if user.locked_until is not None:
         lockout.end_account_lock_rows(actor, user, "重置密码")
     user.locked_until = None
-    record("security", "password.reset", f"{actor.username} 重置了 {user.username} 的密码", actor=actor, obj=user)
+    audit("security", "password.reset", f"{actor.username} 重置了 {user.username} 的密码", actor=actor, obj=user)
     db.session.flush()
     return password
 
@@ -216,9 +215,9 @@ def create_user(actor: User | None, *, username: str, display_name: str, roles: 
     )
     db.session.add(user)
     db.session.flush()
-    record("accounts", "user.created", f"创建用户 {username}（{'、'.join(user.role_labels)}）",
-           actor=actor, obj=user, data={"roles": sorted(r.value for r in roles),
-                                        "org": org.code if org else None})
+    audit("accounts", "user.created", f"创建用户 {username}（{'、'.join(user.role_labels)}）",
+          actor=actor, obj=user, data={"roles": sorted(r.value for r in roles),
+                                       "org": org.code if org else None})
     return user, password
 
 
@@ -229,8 +228,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
         return
     user.is_active_account = active
     user.session_version += 1
-    record("accounts", "user.activated" if active else "user.deactivated",
-           f"{actor.username} {'启用' if active else '停用'}了 {user.username}", actor=actor, obj=user)
+    audit("accounts", "user.activated" if active else "user.deactivated",
+          f"{actor.username} {'启用' if active else '停用'}了 {user.username}", actor=actor, obj=user)
     db.session.flush()
 
 
@@ -241,6 +240,6 @@ def issue_api_token(user: User) -> tuple[str, datetime]:
     expires_at = utcnow() + timedelta(hours=current_app.config["API_TOKEN_HOURS"])
     db.session.add(ApiToken(user=user, token_hash=hash_token(token), expires_at=expires_at,
                             session_version=user.session_version))
-    record("security", "token.issued", f"{user.username} 获取了 API 令牌", actor=user, obj=user)
+    audit("security", "token.issued", f"{user.username} 获取了 API 令牌", actor=user, obj=user)
     db.session.flush()
     return token, expires_at

@@ -8,22 +8,18 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 
 from eduplatform.audit import chain
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.extensions import db
-
-
-def client_ip() -> str | None:
-    if not has_request_context():
-        return None
-    return request.remote_addr
+from eduplatform.core.security import client_ip
 
 
 def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_type: str | None = None,
-           object_id=None, data: dict | None = None) -> AuditEntry:
-    """Add an audit entry to the current transaction: it commits or rolls back with the change."""
+           object_id=None, data: dict | None = None, actor_name: str | None = None) -> AuditEntry:
+    """Add an audit entry to the current transaction: it commits or rolls back with the change.
+
+    ``actor_name``: the login name given when there is no actor (an unknown or refused username)."""
     # Callers may hand over Flask-Login's ``current_user`` proxy; record the object behind it.
     actor = _unproxy(actor)
     obj = _unproxy(obj)
@@ -36,7 +32,7 @@ def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_
         summary=summary[:500],
         data=data or {},
         actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", None),
+        actor_name=getattr(actor, "username", None) or (actor_name[:64] if actor_name else None),
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         ip=client_ip(),
@@ -55,9 +51,7 @@ def record_security_event(kind: str, summary: str, *, actor=None, obj=None, data
                           username: str | None = None) -> None:
     """Record a security event that must survive the refused request: rolls back, writes, commits."""
     db.session.rollback()
-    entry = record("security", kind, summary, actor=actor, obj=obj, data=data)
-    if username and not entry.actor_name:
-        entry.actor_name = username[:64]
+    record("security", kind, summary, actor=actor, obj=obj, data=data, actor_name=username)
     db.session.commit()
 
 

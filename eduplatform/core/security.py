@@ -1,8 +1,8 @@
-"""HTTP hardening: the security headers every response carries."""
+"""HTTP hardening: the security headers every response carries; the client's address."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = (
@@ -10,6 +10,14 @@ CONTENT_SECURITY_POLICY = (
     "style-src 'self' 'unsafe-inline'; script-src 'self'; font-src 'self' data:; "
     "frame-ancestors 'self'; form-action 'self'; object-src 'none'; base-uri 'self'"
 )
+
+
+def client_ip() -> str | None:
+    """The client's address (behind trusted proxies, as ProxyFix read it from X-Forwarded-For), or
+    None outside a request (CLI, workers)."""
+    if not has_request_context():
+        return None
+    return request.remote_addr
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,9 @@ signals = Namespace()
 
 #: A state change worth an audit entry. Keyword arguments are those of
 #: ``eduplatform.audit.services.record``: realm, kind, summary, actor, obj, object_type, object_id,
-#: data. The audit domain writes the entry into the same transaction.
+#: data, actor_name. The audit domain writes the entry into the same transaction, at once (the
+#: receiver runs inside ``audit(...)``): the entries of a refused login are in the session the
+#: caller then commits.
 audited = signals.signal("audited")
 
 

@@ -1,7 +1,13 @@
-"""Who may see and change the org tree."""
+"""Who may see and change the org tree.
 
-from eduplatform.accounts.models import Role
+The roles are named by their codes (accounts' ``Role`` is a string enum, so ``"sysadmin"`` is
+``Role.SYSADMIN``): orgs lies below accounts and imports nothing of it.
+"""
+
 from eduplatform.core.permissions import admin_scope
+
+#: accounts' ``Role.SYSADMIN``
+SYSADMIN = "sysadmin"
 
 
 def can_view_org_tree(user) -> bool:
@@ -10,4 +16,4 @@ def can_view_org_tree(user) -> bool:
 
 def can_create_org(user, parent) -> bool:
     """Org units are system configuration: the system administrator's."""
-    return user.has_role(Role.SYSADMIN)
+    return user.has_role(SYSADMIN)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from eduplatform.audit.services import record
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import visible_to
+from eduplatform.core.signals import audit
 from eduplatform.orgs.models import ALLOWED_CHILDREN, ORG_TYPE_LABELS, OrgType, OrgUnit, Stage
 
 
@@ -32,8 +32,8 @@ def create_org_unit(actor, *, code: str, name: str, type: OrgType, parent: OrgUn
     db.session.add(org)
     db.session.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"
-    record("orgs", "org.created", f"新建{type.label}：{name}（{code}）", actor=actor, obj=org,
-           data={"parent": parent.code if parent else None})
+    audit("orgs", "org.created", f"新建{type.label}：{name}（{code}）", actor=actor, obj=org,
+          data={"parent": parent.code if parent else None})
     db.session.flush()
     return org
 
