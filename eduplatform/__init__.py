@@ -82,9 +82,9 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_services(app: Flask) -> None:
     from eduplatform.core.search import registry as search_registry
-    from eduplatform.core.storage import registry as storage_registry
+    from eduplatform.core.storage import services as storage_services
 
-    storage_registry.init_app(app)
+    storage_services.init_app(app)
     search_registry.init_app(app)
 
 

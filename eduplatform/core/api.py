@@ -16,13 +16,14 @@ from collections.abc import Callable
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
-from flask import Blueprint, Flask, current_app, has_request_context, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from eduplatform.core.converters import MAX_BIGINT, MAX_INT
 from eduplatform.core.errors import ValidationFailed, error_payload
 from eduplatform.core.messages import translate
+from eduplatform.core.paging import MAX_PAGE, page_number  # noqa: F401 - page_number: also offered here
 
 API_PREFIX = "/api/v1"
 _API_BLUEPRINTS: list[Blueprint] = []
@@ -177,9 +178,6 @@ def load_args(schema: Schema, *, message: str = ARGS_MESSAGE) -> dict:
 
 
 # -- numbers and enums in input ---------------------------------------------------------------
-#: The highest page number anyone can ask for: its offset (page × per_page) stays far inside 64 bits.
-MAX_PAGE = MAX_INT
-
 
 class BoundedInteger(fields.Integer):
     """An integer an INTEGER column holds (32 bits on PostgreSQL), or within narrower ``min``/``max``.
@@ -244,20 +242,6 @@ def page_args() -> tuple[int, int]:
     per_page = min(args["per_page"] or current_app.config["API_DEFAULT_PER_PAGE"],
                    current_app.config["API_MAX_PER_PAGE"])
     return args["page"], per_page
-
-
-def page_number(page: object = None) -> int:
-    """The page of an HTML list (``page`` or ?page=): unreadable → 1, past ``MAX_PAGE`` → ``MAX_PAGE``.
-
-    Pages are forgiving (a hand-edited link still shows a list); only the API answers 422.
-    """
-    if page is None and has_request_context():
-        page = request.args.get("page", 1)
-    try:
-        number = int(page)  # type: ignore[arg-type]
-    except (TypeError, ValueError):  # also a string past Python's int digit limit
-        return 1
-    return min(max(number, 1), MAX_PAGE)
 
 
 def paginated(query, item, **extra) -> dict:

@@ -6,14 +6,13 @@ from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from eduplatform.core.db import Base
+from eduplatform.core.paging import page_number
 
 
 class SQLAlchemy(_SQLAlchemy):
     def paginate(self, select, *, page=None, **kwargs):
         """Flask-SQLAlchemy's, with the page bounded: it reads any ?page= as an int, and an offset
         past 64 bits fails in the driver (500) instead of showing an empty page."""
-        from eduplatform.core.api import page_number
-
         return super().paginate(select, page=page_number(page), **kwargs)
 
 

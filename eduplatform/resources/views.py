@@ -7,9 +7,10 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError as CsrfError
 
-from eduplatform.core.api import load_form, page_number
+from eduplatform.core.api import load_form
 from eduplatform.core.errors import AppError, Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
+from eduplatform.core.paging import page_number
 from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.core.storage.serving import begins_download
 from eduplatform.resources import bp, packages, permissions, removal, review, services

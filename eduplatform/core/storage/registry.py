@@ -1,8 +1,12 @@
-"""Choosing the storage backend from the config, and the object-cleanup hooks around transactions."""
+"""Choosing the storage backend from the config, and finding it (``get_storage``).
+
+The bottom of the storage package: it imports only the backends (``services.init_app`` builds the
+backend and installs the transaction and request hooks), so models → serving → registry runs one way.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import current_app
 
 from eduplatform.core.storage.base import Storage
 
@@ -31,16 +35,6 @@ def build_storage(config) -> Storage:
             logging.getLogger(__name__).warning("MinIO bucket check failed at start-up: %s", exc)
         return storage
     raise RuntimeError(f"未知的存储后端 EDU_STORAGE={backend!r}（可选 file 或 minio）")
-
-
-def init_app(app: Flask) -> None:
-    storage = app.config.get("STORAGE_INSTANCE") or build_storage(app.config)
-    app.extensions["edu_storage"] = storage
-    from eduplatform.core.storage import services
-    from eduplatform.core.storage.inspect import install_request_inspection
-
-    services.install_transaction_hooks()
-    install_request_inspection(app)  # every uploaded file is inspected before a view reads it
 
 
 def get_storage() -> Storage:

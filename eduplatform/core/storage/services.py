@@ -2,6 +2,7 @@
 
 The object is written first; its key is remembered on the session. If the transaction rolls back,
 the objects it wrote are deleted; a row deleted in a transaction loses its object only after commit.
+``init_app`` wires the storage into the application: the backend, these hooks, the upload inspection.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import BinaryIO
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,11 @@ from eduplatform.core.storage.inspect import (
     human_size,
     inspect_upload,
     inspect_zip,
+    install_request_inspection,
     is_zip,
 )
 from eduplatform.core.storage.models import StoredFile
-from eduplatform.core.storage.registry import get_storage
+from eduplatform.core.storage.registry import build_storage, get_storage
 from eduplatform.core.storage.streams import RangeReader
 
 _PENDING_PUTS = "edu_storage_pending_puts"
@@ -105,6 +107,14 @@ def delete_file(stored: StoredFile, *, actor=None) -> None:
 
 
 _hooks_installed = False
+
+
+def init_app(app: Flask) -> None:
+    """The backend from the config (or ``STORAGE_INSTANCE``), the transaction hooks, and the
+    inspection of every uploaded file before a view reads it."""
+    app.extensions["edu_storage"] = app.config.get("STORAGE_INSTANCE") or build_storage(app.config)
+    install_transaction_hooks()
+    install_request_inspection(app)
 
 
 def install_transaction_hooks() -> None:

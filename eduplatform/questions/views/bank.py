@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_args, page_number
+from eduplatform.core.api import load_args
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.paging import page_number
 from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.core.storage.inspect import UploadRefusals, inspect_upload
 from eduplatform.questions import bp, knowledge, permissions, services, transfer
