@@ -1,23 +1,22 @@
 """Subjects, grades, difficulty bands and sharing scopes of the question bank (codes → Chinese labels).
 
-These belong to the shared vocabularies another helper is building under ``resource_specs/``; until
-the two are unified the question bank keeps its own copy here (same codes as the DOMAIN glossary).
+Subjects, grades and stages are the platform's shared vocabularies (``resource_specs/vocabularies/``,
+read by ``core.vocabularies``): the same codes and labels as the resource library's. Difficulty and
+sharing are the question bank's own.
 """
 
 from __future__ import annotations
 
 import enum
 
-SUBJECTS = {
-    "chinese": "语文", "math": "数学", "english": "英语", "physics": "物理", "chemistry": "化学",
-    "biology": "生物", "history": "历史", "geography": "地理", "politics": "道德与法治",
-    "science": "科学", "it": "信息技术", "music": "音乐", "art": "美术", "pe": "体育与健康",
-}
+from eduplatform.core.vocabularies import vocabulary
 
-GRADES = {
-    "g1": "一年级", "g2": "二年级", "g3": "三年级", "g4": "四年级", "g5": "五年级", "g6": "六年级",
-    "g7": "七年级", "g8": "八年级", "g9": "九年级", "g10": "高一", "g11": "高二", "g12": "高三",
-}
+#: 学科 code → label (resource_specs/vocabularies/subject.yaml).
+SUBJECTS: dict[str, str] = vocabulary("subject").labels()
+#: 年级 code → label (resource_specs/vocabularies/grade.yaml).
+GRADES: dict[str, str] = vocabulary("grade").labels()
+#: 学段 code → label (resource_specs/vocabularies/stage.yaml; the codes of ``orgs.models.Stage``).
+STAGES: dict[str, str] = vocabulary("stage").labels()
 
 DIFFICULTY_LABELS = {1: "容易", 2: "较易", 3: "中等", 4: "较难", 5: "困难"}
 

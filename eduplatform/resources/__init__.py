@@ -66,15 +66,14 @@ def register_usage_finder(name: str, finder: UsageFinder) -> None:
 
 
 def init_app(app):
-    from eduplatform import ROOT_DIR
     from eduplatform.core.search.registry import register_searchable
+    from eduplatform.core.vocabularies import specs_directory
     from eduplatform.resources import models, review  # noqa: F401 - tables for the metadata
     from eduplatform.resources.models import Resource
     from eduplatform.resources.search import KIND, iter_resources, resource_document
     from eduplatform.resources.specs import load_specs
 
-    app.config.setdefault("RESOURCE_SPECS_DIR", os.environ.get("EDU_RESOURCE_SPECS_DIR")
-                          or str(ROOT_DIR / "resource_specs"))
+    app.config.setdefault("RESOURCE_SPECS_DIR", str(specs_directory()))  # the shared vocabularies' too
     production = app.config.get("ENV_NAME") == "production"
     app.config.setdefault("RESOURCES_PROCESSING", os.environ.get("EDU_RESOURCES_PROCESSING")
                           or ("worker" if production else "inline"))

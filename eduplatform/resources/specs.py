@@ -1,5 +1,8 @@
 """Resource types as data: load ``resource_specs/`` and generate the marshmallow schema of each type.
 
+The vocabularies (``resource_specs/vocabularies/``) are read by the foundation's one loader
+(``core.vocabularies``), which the question bank uses too; this module adds the type files on top.
+
 The upload form (``templates/resources/_spec_fields.html``), the API's input schema and the metadata
 validator all come from :class:`SpecRegistry`: adding an element to a YAML file adds it everywhere.
 """
@@ -7,14 +10,15 @@ validator all come from :class:`SpecRegistry`: adding an element to a YAML file 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from eduplatform.core.vocabularies import Term, Vocabulary, VocabularyError, load_vocabularies, read_yaml
 
 ELEMENT_TYPES = {"string", "text", "integer", "date", "boolean", "url", "vocabulary", "keywords"}
 RULE_LEVELS = {"required", "recommended"}
@@ -26,38 +30,6 @@ MAX_KEYWORD_LENGTH = 32
 
 class SpecError(Exception):
     """A file in resource_specs/ is malformed (raised at start-up, never at request time)."""
-
-
-@dataclass(frozen=True)
-class Term:
-    code: str
-    label: str
-    aliases: tuple[str, ...] = ()
-    attrs: dict = field(default_factory=dict)
-
-
-@dataclass
-class Vocabulary:
-    code: str
-    label: str
-    terms: list[Term]
-
-    def __post_init__(self):
-        self.by_code = {t.code: t for t in self.terms}
-        self._lookup: dict[str, str] = {}
-        for term in self.terms:
-            for key in (term.code, term.label, *term.aliases):
-                self._lookup.setdefault(str(key).strip().lower(), term.code)
-
-    def resolve(self, value) -> str | None:
-        """The code for a code, a Chinese label or an alias; None when unknown."""
-        if value is None:
-            return None
-        return self._lookup.get(str(value).strip().lower())
-
-    def label_of(self, code: str | None) -> str:
-        term = self.by_code.get(code or "")
-        return term.label if term else (code or "")
 
 
 @dataclass(frozen=True)
@@ -206,27 +178,9 @@ class SpecRegistry:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path.name}: cannot read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SpecError(f"{path.name}: expected a mapping at the top level")
-    return data
-
-
-def _vocabulary(path: Path) -> Vocabulary:
-    data = _read_yaml(path)
-    terms = []
-    for raw in data.get("terms") or []:
-        if not isinstance(raw, dict) or not raw.get("code") or not raw.get("label"):
-            raise SpecError(f"{path.name}: every term needs a code and a label ({raw!r})")
-        attrs = {k: v for k, v in raw.items() if k not in ("code", "label", "aliases")}
-        terms.append(Term(str(raw["code"]), str(raw["label"]), tuple(raw.get("aliases") or ()), attrs))
-    codes = [t.code for t in terms]
-    if len(set(codes)) != len(codes):
-        raise SpecError(f"{path.name}: duplicate term codes")
-    return Vocabulary(code=str(data.get("code") or path.stem), label=str(data.get("label") or path.stem),
-                      terms=terms)
+        return read_yaml(path)
+    except VocabularyError as exc:
+        raise SpecError(str(exc)) from exc
 
 
 def _element(raw: dict, where: str, vocabularies: dict) -> Element:
@@ -273,11 +227,10 @@ def _rule(raw: dict, where: str) -> QualityRule:
 def load_specs(directory: Path | str) -> SpecRegistry:
     """Read every vocabulary and type file; raise :class:`SpecError` on anything inconsistent."""
     directory = Path(directory)
-    vocab_dir = directory / "vocabularies"
-    vocabularies = {}
-    for path in sorted(vocab_dir.glob("*.yaml")):
-        vocab = _vocabulary(path)
-        vocabularies[vocab.code] = vocab
+    try:
+        vocabularies = load_vocabularies(directory / "vocabularies")
+    except VocabularyError as exc:
+        raise SpecError(str(exc)) from exc
     for required in ("stage", "subject", "grade", "textbook_edition", "knowledge_point", "format"):
         if required not in vocabularies:
             raise SpecError(f"vocabularies/{required}.yaml is missing")

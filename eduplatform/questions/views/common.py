@@ -5,12 +5,18 @@ from __future__ import annotations
 from flask import current_app
 
 from eduplatform.core.errors import ValidationFailed
-from eduplatform.orgs.models import STAGE_LABELS
 from eduplatform.questions import bp, permissions
 from eduplatform.questions.presenters import stem_with_blanks
 from eduplatform.questions.types import QUESTION_TYPES
 from eduplatform.questions.types.builtin import LETTERS, format_number, letter, parse_bool
-from eduplatform.questions.vocab import BAND_LABELS, DIFFICULTY_LABELS, GRADES, SHARING_LABELS, SUBJECTS
+from eduplatform.questions.vocab import (
+    BAND_LABELS,
+    DIFFICULTY_LABELS,
+    GRADES,
+    SHARING_LABELS,
+    STAGES,
+    SUBJECTS,
+)
 
 ARROWS = ("→", "->")
 
@@ -19,7 +25,7 @@ ARROWS = ("→", "->")
 def question_globals():
     return {"QTYPES": QUESTION_TYPES, "SUBJECTS": SUBJECTS, "GRADES": GRADES, "DIFFICULTY_LABELS": DIFFICULTY_LABELS,
             "SHARING_LABELS": {k.value: v for k, v in SHARING_LABELS.items()}, "BAND_LABELS": BAND_LABELS,
-            "STAGE_LABELS": {k.value: v for k, v in STAGE_LABELS.items()}, "qperm": permissions,
+            "STAGE_LABELS": STAGES, "qperm": permissions,
             "letter": letter, "fmt_num": format_number}
 
 
