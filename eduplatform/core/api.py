@@ -18,6 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import Blueprint, Flask, current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 from werkzeug.routing import IntegerConverter
 
 from eduplatform.core.converters import MAX_BIGINT, MAX_INT
@@ -160,6 +161,15 @@ def sent_fields() -> set[str]:
     if isinstance(body, dict):
         return set(body)
     return set(request.form) | set(request.files)
+
+
+def uploaded_file(message: str, *, field_message: str = "请选择文件") -> FileStorage:
+    """The multipart ``file`` of the request (already inspected on arrival), or a 422 with ``message``
+    and ``field_message`` on the ``file`` field when none was chosen."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(message, fields={"file": [field_message]})
+    return upload
 
 
 def load_args(schema: Schema, *, message: str = ARGS_MESSAGE) -> dict:

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_args, load_json, paginated
+from eduplatform.core.api import load_args, load_json, paginated, uploaded_file
 from eduplatform.core.permissions import require
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.reporting import permissions, schemas
 from eduplatform.reporting.api import bp
-from eduplatform.reporting.api.common import commit, uploaded_file
+from eduplatform.reporting.api.common import commit
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, when
 from eduplatform.reporting.models import Submission
 from eduplatform.reporting.services import excel, review

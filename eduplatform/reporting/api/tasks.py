@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_json, paginated
+from eduplatform.core.api import load_json, paginated, uploaded_file
 from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.reporting import permissions, schemas
 from eduplatform.reporting.api import bp
-from eduplatform.reporting.api.common import commit, uploaded_file
+from eduplatform.reporting.api.common import commit
 from eduplatform.reporting.lookup import task_for, when
 from eduplatform.reporting.services import reminders
 from eduplatform.reporting.services import submissions as submission_services

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
-from werkzeug.datastructures import FileStorage
 
-from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.permissions import require
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.schools import permissions, services
@@ -24,9 +21,3 @@ def personal_view(school: OrgUnit) -> str:
     return "full" if permissions.can_see_personal_data(current_user, school) else "list"
 
 
-def uploaded_file(message: str) -> FileStorage:
-    """The multipart ``file`` of the request, or a 422 with ``message`` when none was sent."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationFailed(message, fields={"file": ["必填"]})
-    return upload

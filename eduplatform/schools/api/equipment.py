@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_args, load_json, paginated
+from eduplatform.core.api import load_args, load_json, paginated, uploaded_file
 from eduplatform.core.extensions import db
 from eduplatform.core.text.excel import download
 from eduplatform.schools import connectivity, equipment_io, permissions
 from eduplatform.schools.api import bp
-from eduplatform.schools.api.common import school_for, uploaded_file
+from eduplatform.schools.api.common import school_for
 from eduplatform.schools.schemas import (
     EquipmentChangeSchema,
     EquipmentFilterArgsSchema,
@@ -156,7 +156,7 @@ def import_equipment(code: str):
           description: 文件有问题，未导入任何数据
     """
     school = school_for(code, permissions.can_manage_school, "school.equipment.import")
-    upload = uploaded_file("请上传设备台账文件（file）")
+    upload = uploaded_file("请上传设备台账文件（file）", field_message="必填")
     result = equipment_io.import_equipment_upload(current_user, school, upload.stream, upload.filename)
     db.session.commit()
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user, login_required
 
+from eduplatform.core.api import uploaded_file
 from eduplatform.core.extensions import db
 from eduplatform.schools import permissions, rollover, roster_import
 from eduplatform.schools.api import bp
-from eduplatform.schools.api.common import school_for, uploaded_file
+from eduplatform.schools.api.common import school_for
 from eduplatform.schools.schemas import ImportSchema
 
 
@@ -35,7 +36,7 @@ def import_roster(code: str):
               schema: ImportSchema
     """
     school = school_for(code, permissions.can_manage_school, "school.import")
-    upload = uploaded_file("请上传名册文件（file）")
+    upload = uploaded_file("请上传名册文件（file）", field_message="必填")
     run = roster_import.preview_import(current_user, school, request.form.get("kind", ""), upload.stream,
                                        upload.filename, upload.mimetype)
     db.session.commit()
