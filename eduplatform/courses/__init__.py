@@ -68,7 +68,6 @@ def init_app(app):
     from eduplatform.courses import audiences, enrolment, resources_link
     from eduplatform.courses.catalogue import course_document
     from eduplatform.courses.models import Course
-    from eduplatform.workflow.engine import remove_hook
 
     app.config.setdefault("TRAINING_CYCLE_START_YEAR", int(os.environ.get("EDU_TRAINING_CYCLE_START_YEAR", "2021")))
     app.config.setdefault("TRAINING_CYCLE_HOURS", float(os.environ.get("EDU_TRAINING_CYCLE_HOURS", "360")))
@@ -90,7 +89,7 @@ def init_app(app):
         return url_for("courses.learners", course_id=enrolment_row.course_id, status="pending")
 
     workflow.register_subject("course_enrolment", loader=lambda id: _load_enrolment(id), url=_enrolment_url)
-    remove_hook(enrolment.PROCESS, enrolment.on_decided)  # create_app may run more than once per process
+    workflow.remove_hook(enrolment.PROCESS, enrolment.on_decided)  # create_app may run more than once per process
     workflow.on_transition(enrolment.PROCESS)(enrolment.on_decided)
     from eduplatform.courses import cli
 

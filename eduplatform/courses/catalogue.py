@@ -30,10 +30,8 @@ def get_course(course_id: int) -> Course:
 
 def visible_org_choices(user) -> list[OrgUnit]:
     """Where a course of this user may be opened to: their unit, then each unit above it."""
-    from eduplatform.workflow.assignment import ancestors
-
     root = user.scope_root
-    return list(reversed(ancestors(root))) if root is not None else []
+    return [root, *root.ancestors()] if root is not None else []
 
 
 def _visible_org(actor, org_id: int | None, default: OrgUnit) -> OrgUnit:

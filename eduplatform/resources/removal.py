@@ -24,17 +24,14 @@ from eduplatform.core.extensions import db
 from eduplatform.core.storage.services import delete_file
 from eduplatform.resources import USAGE_FINDERS, permissions, review
 from eduplatform.resources.models import Comment, Favourite, Rating, Resource, ReviewState
-from eduplatform.workflow.models import WorkflowEvent
 
 CANCEL_REASON = "上传者删除了该资源"
 
 
 def was_ever_published(resource: Resource) -> bool:
     """A review of the resource reached 已发布 at some point (the engine's event flow says so)."""
-    return db.session.scalar(sa.select(WorkflowEvent.id).where(
-        WorkflowEvent.instance_id.in_(review.instances_of(resource)),
-        WorkflowEvent.to_state == ReviewState.PUBLISHED.value).limit(1)) is not None or \
-        resource.published_at is not None
+    return workflow.ever_reached(review.PROCESS, review.SUBJECT, resource.id, ReviewState.PUBLISHED.value) \
+        or resource.published_at is not None
 
 
 def check_unused(resource: Resource) -> None:

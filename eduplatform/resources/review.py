@@ -37,11 +37,10 @@ from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.resources import permissions
 from eduplatform.resources.models import Resource, ReviewState
-from eduplatform.workflow.models import InstanceStatus, ProcessInstance, WorkflowEvent, WorkflowTask
 
 PROCESS = "resource_review"
 PROCESSES_DIR = Path(__file__).with_name("processes")
-#: ``ProcessInstance.subject_type`` of a resource (its ``__audit_type__``).
+#: The engine's subject type of a resource (its ``__audit_type__``).
 SUBJECT = Resource.__audit_type__
 #: The steps a reviewer works at (the others belong to the uploader).
 REVIEW_STATES = (ReviewState.SUBMITTED.value, ReviewState.DISTRICT_REVIEW.value)
@@ -99,13 +98,13 @@ def _authenticated(user) -> bool:
 
 # -- the instance --------------------------------------------------------------------------------
 
-def current_instance(resource: Resource) -> ProcessInstance | None:
+def current_instance(resource: Resource) -> workflow.ProcessInstance | None:
     """The running review of ``resource`` (None once published, or for an imported resource)."""
     instance = workflow.instance_for(resource, PROCESS)
     return instance if instance is not None and instance.is_active else None
 
 
-def open_review(resource: Resource) -> ProcessInstance:
+def open_review(resource: Resource) -> workflow.ProcessInstance:
     """Start the review of a resource, in its draft step (waiting for the owner to submit it).
 
     The owner is the instance's starter: the draft and returned steps are theirs, and ``exclude:
@@ -132,10 +131,7 @@ def check_unchanged(resource: Resource, token: str | None) -> None:
     new one started) since ``token`` was read. Reads the database, not the session's copies."""
     if token is None:
         return
-    row = db.session.execute(
-        sa.select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.state)
-        .where(ProcessInstance.id.in_(instances_of(resource)), ProcessInstance.status == InstanceStatus.ACTIVE)
-        .order_by(ProcessInstance.id.desc()).limit(1)).first()
+    row = workflow.newest_running(PROCESS, SUBJECT, resource.id)
     if token.strip() == (f"{row.id}.{row.version}" if row is not None else ""):
         return
     state = ReviewState(row.state) if row is not None else \
@@ -247,9 +243,8 @@ def _follow_the_process(event) -> None:
     resource = event.subject
     if not isinstance(resource, Resource) or event.kind == "cancelled" or not event.moved:
         return  # an instance without a resource (a demo), or one co-signer of several
-    if event.kind == "started" and db.session.scalar(
-            instances_of(resource).where(ProcessInstance.id != event.instance.id,
-                                         ProcessInstance.status == InstanceStatus.ACTIVE).limit(1)):
+    if event.kind == "started" and workflow.newest_running(PROCESS, SUBJECT, resource.id,
+                                                          excluding=event.instance.id) is not None:
         # One review at a time: the status follows it, and older ones are finished (they cannot move).
         raise Conflict("该资源已有进行中的审核", code="review_running")
     key = event.transition.key if event.transition is not None else None
@@ -291,30 +286,18 @@ def available_actions(user, resource: Resource) -> list[Action]:
 
 def instances_of(resource: Resource):
     """A select of the ids of every review instance of ``resource``, oldest first."""
-    return (sa.select(ProcessInstance.id)
-            .where(ProcessInstance.process_key == PROCESS, ProcessInstance.subject_type == SUBJECT,
-                   ProcessInstance.subject_id == str(resource.id)))
+    return workflow.instance_ids(PROCESS, SUBJECT, resource.id)
 
 
 def queue(user):
     """A select of the resources waiting for ``user``'s review: their 待办 of this process, oldest first."""
-    # subject_id is text (any object type); cast in the select list, which only sees resource rows,
-    # so that the resources are found by their primary key
-    waiting = (workflow.todo_query(user, PROCESS)
-               .where(WorkflowTask.state.in_(REVIEW_STATES), ProcessInstance.subject_type == SUBJECT)
-               .with_only_columns(sa.cast(ProcessInstance.subject_id, sa.Integer)).order_by(None))
+    waiting = workflow.waiting_subject_ids(user, PROCESS, SUBJECT, REVIEW_STATES)
     return sa.select(Resource).where(Resource.id.in_(waiting)).order_by(Resource.submitted_at, Resource.id)
 
 
-def queue_tasks(user, resources) -> dict[int, WorkflowTask]:
+def queue_tasks(user, resources) -> dict:
     """The open review task behind each of ``resources`` in ``user``'s queue (for its due date)."""
-    ids = [str(r.id) for r in resources]
-    if not ids:
-        return {}
-    rows = db.session.execute(workflow.todo_query(user, PROCESS).add_columns(ProcessInstance.subject_id).where(
-        WorkflowTask.state.in_(REVIEW_STATES), ProcessInstance.subject_type == SUBJECT,
-        ProcessInstance.subject_id.in_(ids))).all()
-    return {int(subject_id): task for task, subject_id in rows}
+    return workflow.waiting_tasks(user, PROCESS, SUBJECT, REVIEW_STATES, [r.id for r in resources])
 
 
 def is_reviewer(user) -> bool:
@@ -332,9 +315,7 @@ def history(resource: Resource) -> list[Step]:
     """Every review step of ``resource`` across its reviews: the transitions of the engine's event flow."""
     from eduplatform.accounts.models import User
 
-    events = db.session.scalars(sa.select(WorkflowEvent).where(
-        WorkflowEvent.instance_id.in_(instances_of(resource)), WorkflowEvent.kind == "transition")
-        .order_by(WorkflowEvent.id)).all()
+    events = workflow.steps_taken(PROCESS, SUBJECT, resource.id)
     ids = {e.actor_id for e in events if e.actor_id}
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) \
         if ids else {}

@@ -206,10 +206,8 @@ def delete(resource_id):
 def _review_process(resource):
     """The link to the resource's review on the process pages, and its open steps with a due date."""
     from eduplatform import workflow
-    from eduplatform.workflow.permissions import can_view_instance
-
     instance = workflow.instance_for(resource, review.PROCESS)
-    if instance is None or not can_view_instance(current_user, instance):
+    if instance is None or not workflow.can_view_instance(current_user, instance):
         return None, []
     tasks = [t for t in workflow.current_tasks(instance) if t.is_open and t.due_at] if instance.is_active else []
     return url_for("workflow.instance_detail", instance_id=instance.id), tasks[:1]

@@ -7,7 +7,13 @@ The public API, all importable from ``eduplatform.workflow``:
 - business objects: ``register_subject(type, loader, url)``, ``on_transition(key)`` (hook decorator)
 - running: ``start``, ``instance_for``, ``available_transitions``, ``perform``, ``chase``, ``cancel``,
   ``events``, ``current_tasks``
-- lists: ``todo_query(user)``, ``done_query(user)``
+- lists: ``todo_query(user)``, ``done_query(user)``; ``can_view_instance(user, instance)``
+- a domain's own objects (``subjects``): ``instance_ids``, ``newest_running``, ``waiting_subject_ids``,
+  ``waiting_tasks``, ``steps_taken``, ``ever_reached`` — answers, not the engine's tables
+- hooks: ``on_transition(key)`` to add, ``remove_hook(key, fn)`` to take one away
+
+Other domains import only this package, never ``workflow.models``, ``engine``, ``assignment`` or
+``permissions`` (a test holds them to it).
 - time: ``WorkCalendar`` (``WorkCalendar.load().add_working_days(day, n)``)
 """
 
@@ -30,9 +36,20 @@ from eduplatform.workflow.engine import (
     perform,
     process_for,
     register_subject,
+    remove_hook,
     start,
 )
+from eduplatform.workflow.models import ProcessInstance
+from eduplatform.workflow.permissions import can_view_instance
 from eduplatform.workflow.registry import PACKAGE_PROCESSES, get_process, register_processes
+from eduplatform.workflow.subjects import (
+    ever_reached,
+    instance_ids,
+    newest_running,
+    steps_taken,
+    waiting_subject_ids,
+    waiting_tasks,
+)
 from eduplatform.workflow.tasks import done_query, todo_query
 
 bp = Blueprint("workflow", __name__)
@@ -82,8 +99,9 @@ def init_app(app):
 
 
 __all__ = [
-    "Available", "DefinitionError", "ProcessDef", "TransitionEvent", "WorkCalendar", "available_transitions",
-    "cancel", "chase", "current_tasks", "done_query", "events", "get_instance", "get_process", "instance_for",
-    "on_transition", "perform", "process_for", "register_processes", "register_subject", "start",
-    "todo_query",
+    "Available", "DefinitionError", "ProcessDef", "ProcessInstance", "TransitionEvent", "WorkCalendar",
+    "available_transitions", "can_view_instance", "cancel", "chase", "current_tasks", "done_query", "events",
+    "ever_reached", "get_instance", "get_process", "instance_for", "instance_ids", "newest_running",
+    "on_transition", "perform", "process_for", "register_processes", "register_subject", "remove_hook", "start",
+    "steps_taken", "todo_query", "waiting_subject_ids", "waiting_tasks",
 ]

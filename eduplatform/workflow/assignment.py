@@ -12,20 +12,6 @@ from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 
-def ancestors(org: OrgUnit) -> list[OrgUnit]:
-    """The units on the path from the root down to ``org`` (inclusive)."""
-    ids = [int(part) for part in org.path.strip("/").split("/") if part]
-    units = {u.id: u for u in db.session.scalars(db.select(OrgUnit).where(OrgUnit.id.in_(ids)))}
-    return [units[i] for i in ids if i in units]
-
-
-def _nearest(org: OrgUnit, *types: OrgType) -> OrgUnit | None:
-    for unit in reversed(ancestors(org)):
-        if unit.type in types:
-            return unit
-    return None
-
-
 def resolve_org(selector: str, instance, *, label: str = "") -> OrgUnit | None:
     """The unit a selector names for ``instance``; None only for ``none``. Raises when it cannot."""
     org = instance.org
@@ -36,12 +22,12 @@ def resolve_org(selector: str, instance, *, label: str = "") -> OrgUnit | None:
     elif selector == "subject_school":
         found = org if org.type == OrgType.SCHOOL else None
     elif selector == "subject_district":
-        found = _nearest(org, OrgType.DISTRICT_BUREAU)
+        found = org.nearest(OrgType.DISTRICT_BUREAU)
     elif selector == "subject_bureau":
-        found = _nearest(org.owning_bureau_or_school if org.type == OrgType.DEPARTMENT else org,
-                         OrgType.DISTRICT_BUREAU, OrgType.CITY_BUREAU)
+        found = (org.owning_bureau_or_school if org.type == OrgType.DEPARTMENT else org).nearest(
+            OrgType.DISTRICT_BUREAU, OrgType.CITY_BUREAU)
     elif selector == "city":
-        found = _nearest(org, OrgType.CITY_BUREAU)
+        found = org.nearest(OrgType.CITY_BUREAU)
     elif selector == "starter_org":
         starter = instance.started_by
         found = starter.scope_root if starter is not None else None

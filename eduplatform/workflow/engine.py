@@ -261,6 +261,34 @@ def perform(instance: ProcessInstance, key: str, *, actor, reason: str | None = 
     transition without a task): a stale one is refused with 409, so is a concurrent winner.
     """
     process = process_for(instance)
+    state, transition = _state_and_transition(instance, process, key, actor, task)
+    task = _task_for(instance, process, transition, actor, task, key)
+    _check_rules(instance, process, transition, actor, key)
+    _check_version(instance, task, expected_version)
+    reason = _checked_reason(transition, reason)
+    # Validate the form before taking any lock, then lock, then change.
+    values = _checked_values(process, instance, state, transition, data)
+    _lock(instance, task, actor)
+    now = utcnow()
+    changes = forms.store(instance, values)
+    _count(instance, key)
+    calendar = WorkCalendar.load()
+    _apply_clock(instance, process, transition, calendar, now)
+
+    if task is not None:
+        _finish_task(task, actor, key, reason, now)
+        if state.parallel == "all" and not transition.veto:
+            if _one_of_several(instance, process, state, transition, actor, task, reason, changes):
+                return instance  # others of the step have yet to act
+            transition = _join_outcome(process, state, instance) or transition
+    target = _choose_branch(process, transition, instance)
+    _move(instance, process, state, target, transition, actor, reason, changes, task, calendar, now)
+    return instance
+
+
+def _state_and_transition(instance, process, key: str, actor, task):
+    """The current step and the transition ``key`` out of it; refuses a finished instance, a task
+    already done and a transition the step does not have."""
     if not instance.is_active:
         _refuse(instance, actor, key, 409, "finished", "该流程已结束，不能再办理")
     if task is not None and task.instance_id == instance.id and not task.is_open:
@@ -272,22 +300,37 @@ def perform(instance: ProcessInstance, key: str, *, actor, reason: str | None = 
         label = next((t.label for t in process.transitions if t.key == key), key)
         _refuse(instance, actor, key, 409, "not_allowed_in_state",
                 f"当前步骤「{state.label}」不能执行「{label}」")
-    task = _task_for(instance, process, transition, actor, task, key)
+    return state, transition
+
+
+def _check_rules(instance, process, transition, actor, key: str) -> None:
+    """The transition's own rules: its condition on the form, and how often it may be taken."""
     if transition.when is not None and not evaluate(transition.when, instance.data or {}):
         _refuse(instance, actor, key, 409, "condition_unmet",
                 f"「{transition.label}」的条件不满足：{process.condition_text(transition.when)}")
     if transition.limit is not None and (instance.counters or {}).get(key, 0) >= transition.limit:
         _refuse(instance, actor, key, 409, "limit_reached",
                 f"「{transition.label}」最多只能办理 {transition.limit} 次")
+
+
+def _check_version(instance, task, expected_version: int | None) -> None:
+    """What the user saw is still what there is (409 for a stale page)."""
     seen = task.version if task is not None else instance.version
     if expected_version is not None and expected_version != seen:
         raise Conflict("该事项已被他人处理或已变化，请刷新后重试", code="stale_version")
+
+
+def _checked_reason(transition, reason: str | None) -> str | None:
     reason = (reason or "").strip() or None
     if transition.reason == "required" and not reason:
         word = "退回" if transition.kind == "return" else f"「{transition.label}」"
         raise ValidationFailed(f"{word}必须填写理由", code="reason_required", fields={"reason": ["请填写理由"]})
+    return reason
 
-    # Validate the form before taking any lock, then lock, then change.
+
+def _checked_values(process, instance, state, transition, data: dict | None) -> dict:
+    """The form values this step may change, validated; refuses when a field the transition
+    requires would stay empty."""
     values = forms.validate(process, instance, data or {},
                             allowed=process.editable_fields(state, transition), state=state)
     after = {**(instance.data or {}), **values}
@@ -296,34 +339,31 @@ def perform(instance: ProcessInstance, key: str, *, actor, reason: str | None = 
         labels = "、".join(process.fields[n].label for n in missing)
         raise ValidationFailed(f"请先填写：{labels}", code="required_fields",
                                fields={n: ["此步骤必须填写"] for n in missing})
-    _lock(instance, task, actor)
-    now = utcnow()
-    changes = forms.store(instance, values)
+    return values
+
+
+def _count(instance, key: str) -> None:
     counters = dict(instance.counters or {})
     counters[key] = counters.get(key, 0) + 1
     instance.counters = counters
-    calendar = WorkCalendar.load()
-    _apply_clock(instance, process, transition, calendar, now)
 
-    if task is not None:
-        _finish_task(task, actor, key, reason, now)
-    if state.parallel == "all" and not transition.veto and task is not None:
-        kind = "read" if state.kind == "circulate" else "signed"
-        verb = "已阅" if kind == "read" else transition.label
-        _add_event(instance, kind, actor, transition=key, from_state=state.key, to_state=state.key,
-                   task=task, reason=reason, changes=changes, summary=f"{state.label}：{verb}")
-        pending = [t for t in current_tasks(instance) if t.is_open and t.id != task.id]
-        if pending:
-            record("workflow", f"task.{kind}", f"{process.name}·{state.label}：{actor_name(actor)}{verb}",
-                   actor=actor, obj=instance, data={"task": task.id, "transition": key})
-            db.session.flush()
-            _run_hooks(TransitionEvent(instance, process, kind, state.key, state.key, actor, transition,
-                                       reason, changes))
-            return instance
-        transition = _join_outcome(process, state, instance) or transition
-    target = _choose_branch(process, transition, instance)
-    _move(instance, process, state, target, transition, actor, reason, changes, task, calendar, now)
-    return instance
+
+def _one_of_several(instance, process, state, transition, actor, task, reason, changes) -> bool:
+    """Record one holder's part of a step everyone must take (会签, 传阅); True while others of the
+    step still have theirs open, so the instance stays where it is."""
+    kind = "read" if state.kind == "circulate" else "signed"
+    verb = "已阅" if kind == "read" else transition.label
+    _add_event(instance, kind, actor, transition=transition.key, from_state=state.key, to_state=state.key,
+               task=task, reason=reason, changes=changes, summary=f"{state.label}：{verb}")
+    pending = [t for t in current_tasks(instance) if t.is_open and t.id != task.id]
+    if not pending:
+        return False
+    record("workflow", f"task.{kind}", f"{process.name}·{state.label}：{actor_name(actor)}{verb}",
+           actor=actor, obj=instance, data={"task": task.id, "transition": transition.key})
+    db.session.flush()
+    _run_hooks(TransitionEvent(instance, process, kind, state.key, state.key, actor, transition,
+                               reason, changes))
+    return True
 
 
 def chase(instance: ProcessInstance, actor, message: str = "") -> int:
