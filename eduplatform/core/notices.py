@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.signals import step_taken
 
 BATCH = 1000
 
@@ -170,3 +171,10 @@ def mark_one_read(user, notice: Notice) -> None:
         notice.read_at = utcnow()
         notice.read_by_id = user.id
         db.session.flush()
+
+
+@step_taken.connect
+def _send_step_notices(sender, *, step) -> None:
+    """A process step's notices, sent once (the engine's, or those of the domain that owns it)."""
+    for tell in step.notices:
+        tell()

@@ -21,8 +21,9 @@ Reporting calls only this narrow interface:
 
 from __future__ import annotations
 
+from functools import partial
+
 from eduplatform import workflow
-from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
@@ -159,12 +160,14 @@ def _follow(event) -> None:
     action = "submit" if key == "submit" else ACTIONS.get(key, key)
     comment = event.reason or (event.changes.get("comment", [None, ""])[1] if event.changes else "") or ""
     _event(submission, actor, action, before, comment)
-    _tell(submission, actor, action, comment)
     who = getattr(_org_of(actor), "name", "")
     summary = (f"{submission.school.name}上报“{submission.task.title}”" if action == "submit" else
                f"{who}{ACTION_LABELS[action]}{submission.school.name}的“{submission.task.title}”")
-    record("reporting", AUDIT_KINDS[action], summary, actor=actor, obj=submission,
-           data={"from": before.value, "to": submission.status.value, "reason": comment or None})
+    # one audit entry and one notice for the step: reporting's words, reporting's inboxes
+    event.step.record_as("reporting", AUDIT_KINDS[action], summary, obj=submission,
+                         data={"from": before.value, "to": submission.status.value, "reason": comment or None,
+                               "instance": event.instance.id})
+    event.step.tell_instead(partial(_tell, submission, actor, action, comment))
 
 
 def _check_hand_in(submission: Submission) -> None:
