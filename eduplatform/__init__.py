@@ -66,7 +66,7 @@ def configure_proxy(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from eduplatform.core import api, converters, security
+    from eduplatform.core import api, converters, notices, security  # noqa: F401  (notices: the one inbox table)
     from eduplatform.core.errors import register_error_handlers
     from eduplatform.core.extensions import csrf, db, login_manager, migrate
 

@@ -22,9 +22,17 @@ def init_app(app) -> None:
 
     cli.init_app(app)
     signals.audited.connect(_record_announced)
+    signals.step_taken.connect(_record_step)
 
 
 def _record_announced(realm: str, **details) -> None:
     from eduplatform.audit.services import record
 
     record(realm, **details)
+
+
+def _record_step(realm: str, *, step) -> None:
+    """A process step's one audit entry, in the words of the domain that owns it."""
+    from eduplatform.audit.services import record
+
+    record(step.realm, step.kind, step.summary, actor=step.actor, obj=step.obj, data=step.data)

@@ -78,9 +78,9 @@ def submit(actor, lesson: Lesson, enrolment: Enrolment, *, text: str, upload=Non
 
 def grade(actor, submission: AssignmentSubmission, *, score: float | None, feedback: str = "",
           return_for_redo: bool = False) -> AssignmentSubmission:
+    from eduplatform.core.notices import notify
     from eduplatform.courses import permissions
     from eduplatform.courses.enrolment import find_enrolment
-    from eduplatform.workflow.notices import notify
 
     lesson = submission.lesson
     if not permissions.can_manage_course(actor, lesson.course):
@@ -99,7 +99,7 @@ def grade(actor, submission: AssignmentSubmission, *, score: float | None, feedb
         submission.status = SubmissionStatus.RETURNED
         record(REALM, "submission.returned", f"退回作业：{lesson.title}（{submission.user.display_name}）",
                actor=actor, obj=submission, data={"feedback": submission.feedback})
-        notify([submission.user], "returned", f"作业被退回：{lesson.title}", body=submission.feedback)
+        notify("courses", "returned", users=[submission.user], title=f"作业被退回：{lesson.title}", body=submission.feedback)
         db.session.flush()
         return submission
     old = submission.score
@@ -107,7 +107,7 @@ def grade(actor, submission: AssignmentSubmission, *, score: float | None, feedb
     submission.status = SubmissionStatus.GRADED
     record(REALM, "submission.graded", f"批改作业：{lesson.title}（{submission.user.display_name}）{score:g} 分",
            actor=actor, obj=submission, data={"old": old, "new": submission.score})
-    notify([submission.user], "completed", f"作业已批改：{lesson.title}",
+    notify("courses", "completed", users=[submission.user], title=f"作业已批改：{lesson.title}",
            body=f"得分 {submission.score:g}/{top}。{submission.feedback}")
     if enrolment is not None:
         progress = get_or_create_progress(lesson, submission.user)

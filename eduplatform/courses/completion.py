@@ -163,8 +163,8 @@ def update_course_progress(enrolment: Enrolment, *, actor=None) -> Enrolment:
 
 
 def complete_course(enrolment: Enrolment, *, actor=None) -> None:
+    from eduplatform.core.notices import notify
     from eduplatform.courses import training
-    from eduplatform.workflow.notices import notify
 
     course: Course = enrolment.course
     enrolment.completed_at = utcnow()
@@ -173,7 +173,7 @@ def complete_course(enrolment: Enrolment, *, actor=None) -> None:
            data={"course": course.id, "user": enrolment.user_id})
     hours = training.award_hours(enrolment)
     body = f"获得继续教育学时 {hours:g} 学时。" if hours else ""
-    notify([enrolment.user], "completed", f"课程已完成：{course.title}", body=body)
+    notify("courses", "completed", users=[enrolment.user], title=f"课程已完成：{course.title}", body=body)
 
 
 def recompute_course(course: Course) -> None:

@@ -121,8 +121,8 @@ def decide(actor, enrolment: Enrolment, *, approve: bool, reason: str = "") -> E
 
 def on_decided(event) -> None:
     """Workflow hook: keep the enrolment's status with the process (approve / reject / withdraw)."""
+    from eduplatform.core.notices import notify
     from eduplatform.courses.completion import update_course_progress
-    from eduplatform.workflow.notices import notify
 
     enrolment: Enrolment = event.subject
     if enrolment is None or event.kind != "transition":
@@ -138,7 +138,7 @@ def on_decided(event) -> None:
         enrolment.reject_reason = (event.reason or "")[:500]
         record(REALM, "enrolment.rejected", f"报名未通过：{course.title}（{enrolment.user.display_name}）",
                actor=event.actor, obj=enrolment, data={"reason": event.reason})
-        notify([enrolment.user], "returned", f"报名未通过：{course.title}", body=event.reason or "")
+        notify("courses", "returned", users=[enrolment.user], title=f"报名未通过：{course.title}", body=event.reason or "")
     elif event.to_state == "withdrawn":
         enrolment.status = EnrolmentStatus.WITHDRAWN
         record(REALM, "enrolment.withdrawn", f"撤回报名：{course.title}", actor=event.actor, obj=enrolment)

@@ -22,20 +22,20 @@ def get_question(question_id: int) -> LessonQuestion:
 
 
 def ask(actor, lesson: Lesson, body: str) -> LessonQuestion:
-    from eduplatform.workflow.notices import notify
+    from eduplatform.core.notices import notify
 
     question = LessonQuestion(course_id=lesson.course_id, lesson_id=lesson.id, asker_id=actor.id,
                               body=body.strip())
     db.session.add(question)
     db.session.flush()
     record(REALM, "question.asked", f"提问：{lesson.title}", actor=actor, obj=question)
-    notify([lesson.course.owner], "task", f"学员提问：{lesson.course.title}·{lesson.title}",
+    notify("courses", "task", users=[lesson.course.owner], title=f"学员提问：{lesson.course.title}·{lesson.title}",
            body=question.body[:200])
     return question
 
 
 def answer(actor, question: LessonQuestion, body: str) -> LessonAnswer:
-    from eduplatform.workflow.notices import notify
+    from eduplatform.core.notices import notify
 
     course = question.lesson.course
     by_teacher = permissions.can_manage_course(actor, course)
@@ -49,9 +49,9 @@ def answer(actor, question: LessonQuestion, body: str) -> LessonAnswer:
     record(REALM, "question.answered" if by_teacher else "question.followed_up",
            f"{'答疑' if by_teacher else '追问'}：{question.lesson.title}", actor=actor, obj=question)
     if by_teacher:
-        notify([question.asker], "completed", f"老师回答了您的问题：{question.lesson.title}", body=reply.body[:200])
+        notify("courses", "completed", users=[question.asker], title=f"老师回答了您的问题：{question.lesson.title}", body=reply.body[:200])
     else:
-        notify([course.owner], "task", f"学员追问：{course.title}·{question.lesson.title}", body=reply.body[:200])
+        notify("courses", "task", users=[course.owner], title=f"学员追问：{course.title}·{question.lesson.title}", body=reply.body[:200])
         question.answered_at = None  # a follow-up waits for the teacher again
     db.session.flush()
     return reply

@@ -224,6 +224,6 @@ class ReportNoticeSchema(Schema):
     title = fields.String()
     body = fields.String()
     link = fields.String()
-    task_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True, attribute="object_id")
     created_at = _when("created_at")
     read_at = _when("read_at")

@@ -9,12 +9,13 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_form
 from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.core.permissions import require
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
 from eduplatform.reporting import bp, permissions, schemas
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
-from eduplatform.reporting.models import Notice, ReportTemplate, Submission, TaskAttachment
+from eduplatform.reporting.models import ReportTemplate, Submission, TaskAttachment
 from eduplatform.reporting.models.submissions import SubmissionAttachment
 from eduplatform.reporting.services import aggregation, completeness, excel, notices, reminders, review
 from eduplatform.reporting.services import submissions as submission_services
@@ -495,7 +496,7 @@ def inbox():
 @login_required
 def inbox_read(notice_id):
     notice = db.session.get(Notice, notice_id)
-    if notice is None:
+    if notice is None or notice.realm != notices.REALM:
         abort(404)
     require(notices.can_read_notice(current_user, notice), action="report_notice.read", obj=notice)
     notices.mark_read(current_user, notice)

@@ -264,9 +264,11 @@ def _follow_the_process(event) -> None:
         reason = event.reason
         summary = (f"{ACTION_LABELS[key]}：《{resource.title}》（{previous.label} → {state.label}）"
                    + (f"，理由：{reason}" if reason else ""))
-        record("resources", AUDIT_KINDS[key], summary, actor=event.actor, obj=resource,
-               data={"from": previous.value, "to": state.value, "reason": reason,
-                     "instance": event.instance.id})
+        data = {"from": previous.value, "to": state.value, "reason": reason, "instance": event.instance.id}
+        if event.step is not None:  # the step's one audit entry, in the resource's words
+            event.step.record_as("resources", AUDIT_KINDS[key], summary, obj=resource, data=data)
+        else:
+            record("resources", AUDIT_KINDS[key], summary, actor=event.actor, obj=resource, data=data)
     db.session.flush()
 
 

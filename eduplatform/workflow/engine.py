@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
@@ -20,6 +21,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.signals import Step, take_step
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.workflow import assignment, forms, registry
 from eduplatform.workflow.calendar import WorkCalendar
@@ -49,6 +51,8 @@ class TransitionEvent:
     transition: Transition | None = None
     reason: str | None = None
     changes: dict = field(default_factory=dict)
+    #: a transition's one record (audit entry, notices), which the hooks may reword: core.signals.Step
+    step: Step | None = None
 
     @property
     def moved(self) -> bool:
@@ -525,26 +529,30 @@ def _move(instance, process, state, target, transition, actor, reason, changes, 
     summary = f"{state.label} →「{transition.label}」→ {target_state.label}"
     _add_event(instance, "transition", actor, transition=transition.key, from_state=state.key,
                to_state=target, task=task, reason=reason, changes=changes, summary=summary)
-    record("workflow", "instance.transition", f"{process.name}：{instance.title}：{summary}", actor=actor,
-           obj=instance, data={"transition": transition.key, "from": state.key, "to": target,
-                               "reason": reason, "changes": changes})
+    # the step is recorded (audit) and told (notices) once, after the hooks: see core.signals.Step
+    step = Step("workflow", "instance.transition", f"{process.name}：{instance.title}：{summary}", actor=actor,
+                obj=instance, data={"transition": transition.key, "from": state.key, "to": target,
+                                    "reason": reason, "changes": changes})
     starter = instance.started_by
     if target_state.final:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
-        notify([starter], "completed", f"已办结：{process.name}·{instance.title}（{target_state.label}）",
-               instance=instance)
+        step.notices.append(partial(notify, [starter], "completed",
+                                    f"已办结：{process.name}·{instance.title}（{target_state.label}）",
+                                    instance=instance))
     else:
         if transition.kind == "return" and starter is not None and starter.id != getattr(actor, "id", None):
-            notify([starter], "returned", f"被退回：{process.name}·{instance.title}",
-                   body=reason or "", instance=instance)
-        _create_tasks(instance, process, target_state, actor, calendar, now)
+            step.notices.append(partial(notify, [starter], "returned", f"被退回：{process.name}·{instance.title}",
+                                        body=reason or "", instance=instance))
+        _create_tasks(instance, process, target_state, actor, calendar, now, step=step)
     db.session.flush()
     _run_hooks(TransitionEvent(instance, process, "transition", state.key, target, actor, transition,
-                               reason, changes))
+                               reason, changes, step=step))
+    take_step(step)
 
 
-def _create_tasks(instance, process: ProcessDef, state: State, actor, calendar, now) -> list[WorkflowTask]:
+def _create_tasks(instance, process: ProcessDef, state: State, actor, calendar, now,
+                  step: Step | None = None) -> list[WorkflowTask]:
     who = process.assignee_of(state)
     rule = next((r for r in state.due if r.when is None or evaluate(r.when, instance.data or {})), None)
     due = calendar.due_at(now, rule.working_days) if rule else None
@@ -582,8 +590,12 @@ def _create_tasks(instance, process: ProcessDef, state: State, actor, calendar, 
     db.session.flush()
     actor_id = getattr(actor, "id", None)
     for task in tasks:  # whoever's own action made the task needs no notice of it
-        notify([u for u in task_users(task) if u.id != actor_id], "task",
-               f"新待办：{process.name}·{state.label}：{instance.title}", instance=instance, task=task)
+        tell = partial(notify, [u for u in task_users(task) if u.id != actor_id], "task",
+                       f"新待办：{process.name}·{state.label}：{instance.title}", instance=instance, task=task)
+        if step is not None:
+            step.notices.append(tell)
+        else:
+            tell()
     return tasks
 
 

@@ -182,24 +182,6 @@ def _events_are_append_only(mapper, connection, target):
     raise RuntimeError("流程事件不可修改或删除")
 
 
-class Notice(db.Model):
-    """A message in a user's inbox (通知): task assigned, reminder, overdue, escalation, 催办."""
-
-    __tablename__ = "workflow_notices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(32))
-    title: Mapped[str] = mapped_column(sa.String(255))
-    body: Mapped[str] = mapped_column(sa.Text, default="")
-    instance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("process_instances.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workflow_tasks.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    read_at: Mapped[datetime | None] = mapped_column(default=None)
-
-    instance: Mapped[ProcessInstance | None] = relationship()
-
-
 class CalendarDay(db.Model):
     """An exception to "Monday to Friday are working days"."""
 

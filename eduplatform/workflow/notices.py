@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
-from eduplatform.core.db import utcnow
+from eduplatform.core import notices as inbox
 from eduplatform.core.extensions import db
-from eduplatform.workflow.models import Notice
+from eduplatform.core.notices import Notice
+
+#: the realms whose notices this (the person's own) inbox shows: the engine's and the courses'
+REALMS = ("workflow", "courses")
+INSTANCE = "process_instance"
 
 KIND_LABELS = {
     "task": "新待办",
@@ -27,39 +29,23 @@ KIND_LABELS = {
 
 def notify(users, kind: str, title: str, *, body: str = "", instance=None, task=None) -> list[Notice]:
     """Put a notice in each user's inbox (once per user, even if listed twice)."""
-    seen, notices = set(), []
-    for user in users:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
-        notice = Notice(user_id=user.id, kind=kind, title=title[:255], body=body,
-                        instance_id=getattr(instance, "id", None), task_id=getattr(task, "id", None))
-        db.session.add(notice)
-        notices.append(notice)
-    return notices
+    return inbox.notify("workflow", kind, title, users=users, body=body, task=task,
+                        object_type=INSTANCE if instance is not None else None,
+                        object_id=getattr(instance, "id", None))
 
 
 def inbox_query(user, *, unread_only: bool = False):
-    query = db.select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc())
-    if unread_only:
-        query = query.where(Notice.read_at.is_(None))
-    return query
+    return inbox.inbox_query(user, realm=REALMS, unread_only=unread_only)
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(db.select(sa.func.count()).select_from(Notice).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
+    return inbox.unread_count(user, realm=REALMS)
 
 
 def mark_read(user, notice_ids: list[int] | None = None, *, instance_id: int | None = None) -> int:
     """Mark the user's notices read (the given ids, those about one instance, or all); returns how many."""
-    stmt = sa.update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
-    if notice_ids is not None:
-        stmt = stmt.where(Notice.id.in_(notice_ids))
-    if instance_id is not None:
-        stmt = stmt.where(Notice.instance_id == instance_id)
-    result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return inbox.mark_read(user, notice_ids, realm=REALMS,
+                           object_type=INSTANCE if instance_id is not None else None, object_id=instance_id)
 
 
 # --- one 通知 across domains ---------------------------------------------------------------------
@@ -102,7 +88,8 @@ def _own_items(user, limit: int) -> list[NoticeItem]:
     from flask import url_for
 
     return [NoticeItem(n.title, n.created_at, n.read_at is None,
-                       url_for("workflow.instance_detail", instance_id=n.instance_id) if n.instance_id else None,
+                       url_for("workflow.instance_detail", instance_id=n.object_id)
+                       if n.object_type == INSTANCE else None,
                        KIND_LABELS.get(n.kind, n.kind))
             for n in db.session.scalars(inbox_query(user).limit(limit))]
 

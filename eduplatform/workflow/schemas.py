@@ -101,7 +101,7 @@ class NoticeSchema(Schema):
     kind = fields.String()
     title = fields.String()
     body = fields.String()
-    instance_id = fields.Integer(allow_none=True)
+    instance_id = fields.Integer(allow_none=True, attribute="object_id")
     task_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)

@@ -53,9 +53,12 @@ def audit_calls():
                 if isinstance(node.args[0], ast.Name) and node.args[0].id == "kind":
                     continue  # the helper itself passes its argument on
                 yield path, node.lineno, "security", *_kinds(node.args[0], dicts)
-            elif name in ("record", "audit") and len(node.args) >= 2:  # audit: the foundation's signal
+            elif name in ("record", "audit", "Step", "record_as") and len(node.args) >= 2:
+                # audit: the foundation's signal; Step / record_as: a process step's one entry
                 if isinstance(node.args[1], ast.Name) and node.args[1].id == "kind":
                     continue
+                if isinstance(node.args[1], ast.Attribute) and node.args[1].attr == "kind":
+                    continue  # the step listener passes the step's kind on
                 realm = node.args[0]
                 realm = realm.value if isinstance(realm, ast.Constant) else strings.get(getattr(realm, "id", ""), "?")
                 yield path, node.lineno, realm, *_kinds(node.args[1], dicts)

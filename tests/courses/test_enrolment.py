@@ -8,9 +8,9 @@ from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.core.errors import Conflict, PermissionDenied
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.courses import enrolment
 from eduplatform.courses.models import CourseAudience, EnrolmentMode, EnrolmentSource, EnrolmentStatus
-from eduplatform.workflow.models import Notice
 
 
 def test_open_enrolment_is_active_at_once_and_idempotent(make_course, people):

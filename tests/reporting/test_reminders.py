@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from eduplatform.core.extensions import db
-from eduplatform.reporting.models import MailOutbox, Notice
+from eduplatform.core.notices import Notice
+from eduplatform.reporting.models import MailOutbox
 from eduplatform.reporting.services import notices, reminders
 from eduplatform.reporting.services import submissions as submission_services
 
@@ -46,7 +47,7 @@ def mail_config(app, smtp_server):
 
 
 def reminder_orgs(task):
-    return set(db.session.scalars(sa.select(Notice.org_id).where(Notice.task_id == task.id,
+    return set(db.session.scalars(sa.select(Notice.org_id).where(Notice.object_type == "report_task", Notice.object_id == task.id,
                                                                  Notice.kind == "reminder")))
 
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.reporting.models import Notice, SubmissionStatus
+from eduplatform.core.notices import Notice
+from eduplatform.reporting.models import SubmissionStatus
 from eduplatform.reporting.services import review
 from eduplatform.reporting.services import submissions as services
 

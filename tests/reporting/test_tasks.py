@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.orgs.models import OrgType
-from eduplatform.reporting.models import Notice, Submission, SubmissionStatus
+from eduplatform.reporting.models import Submission, SubmissionStatus
 from eduplatform.reporting.services import tasks as services
 
 
@@ -27,7 +28,7 @@ def test_issue_to_the_whole_city_creates_one_submission_per_school(task, tree):
     by_school = {r.school_id: r for r in rows}
     assert by_school[tree.school_a1.id].district_id == tree.district_a.id
     assert by_school[tree.school_b2.id].stage_key == "senior"
-    inbox = db.session.scalars(sa.select(Notice.org_id).where(Notice.task_id == task.id)).all()
+    inbox = db.session.scalars(sa.select(Notice.org_id).where(Notice.object_type == "report_task", Notice.object_id == task.id)).all()
     assert sorted(inbox) == sorted(school_ids(task))
 
 

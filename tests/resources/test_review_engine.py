@@ -15,10 +15,11 @@ from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, PermissionDenied
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.core.templating import localtime
 from eduplatform.resources import review
 from eduplatform.resources.models import Resource, ReviewState
-from eduplatform.workflow.models import Notice, WorkflowTask
+from eduplatform.workflow.models import WorkflowTask
 from eduplatform.workflow.tasks import done_query, todo_query
 from eduplatform.workflow.tick import run_tick
 from tests.fixtures.auth import AuthActions

@@ -331,7 +331,7 @@ def targets(made: dict) -> dict[str, Target]:
         t("report_template", "report_templates", q("select id from report_templates order by id"),
           texts=(q("select name from report_templates order by id"),), readers=frozenset({"other_district"}),
           audit_types=("report_template",)),
-        t("report_notice", "report_notices", q("select id from report_notices where org_id=:s order by id", s=school),
+        t("report_notice", "notices", q("select id from notices where realm = 'reporting' and org_id=:s order by id", s=school),
           audit_types=("report_notice",)),
         t("workflow_instance", "process_instances", reviewing,
           texts=(q("select title from process_instances where id=:i", i=reviewing),),

@@ -9,9 +9,9 @@ import pytest
 from eduplatform import workflow
 from eduplatform.core.errors import PermissionDenied
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.workflow import engine
 from eduplatform.workflow.definitions import DefinitionError, load_definition
-from eduplatform.workflow.models import Notice
 from eduplatform.workflow.tasks import todo_query
 
 CHECK = """

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from eduplatform import workflow
 from eduplatform.core.extensions import db
-from eduplatform.workflow.models import Notice
+from eduplatform.core.notices import Notice
 from eduplatform.workflow.tick import run_tick
 
 

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import paginated
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.core.permissions import require
 from eduplatform.reporting import schemas
 from eduplatform.reporting.api import bp
 from eduplatform.reporting.api.common import commit
-from eduplatform.reporting.models import Notice
 from eduplatform.reporting.services import notices
 
 
@@ -45,7 +45,7 @@ def read_notice(notice_id):
               schema: ReportNoticeSchema
     """
     notice = db.session.get(Notice, notice_id)
-    if notice is None:
+    if notice is None or notice.realm != notices.REALM:
         raise NotFound("通知不存在")
     require(notices.can_read_notice(current_user, notice), action="report_notice.read", obj=notice)
     notices.mark_read(current_user, notice)

@@ -1,6 +1,6 @@
 """Reporting models, one module per entity group (templates, tasks, submissions, notices)."""
 
-from eduplatform.reporting.models.notices import MailOutbox, Notice
+from eduplatform.reporting.models.notices import MailOutbox
 from eduplatform.reporting.models.submissions import (
     REPORTED,
     SCHOOL_HOLDS,
@@ -14,7 +14,7 @@ from eduplatform.reporting.models.tasks import ReportTask, TaskAttachment, TaskS
 from eduplatform.reporting.models.templates import ReportTemplate, TemplateVersion, VersionStatus
 
 __all__ = [
-    "REPORTED", "SCHOOL_HOLDS", "MailOutbox", "Notice", "ReportTask", "ReportTemplate", "Submission", "SubmissionAttachment",
+    "REPORTED", "SCHOOL_HOLDS", "MailOutbox", "ReportTask", "ReportTemplate", "Submission", "SubmissionAttachment",
     "SubmissionEvent", "SubmissionStatus", "TaskAttachment", "TaskStatus",
     "TemplateVersion", "ValueChange", "VersionStatus",
 ]

@@ -1,7 +1,8 @@
 """The inbox of notices (催报, new tasks, returns) and their optional e-mail.
 
-Everything that tells a school or bureau something goes through ``notify``/``notify_orgs``: when
-the business-process engine's notice inbox lands, only this module changes. E-mail is queued in
+Everything that tells a school or bureau something goes through ``notify``/``notify_orgs``; the
+notices are kept in the platform's one inbox (``eduplatform.core.notices``, realm ``reporting``) as
+org inboxes: the org the user acts for (``permissions.acting_org``, registered as the inbox hook). E-mail is queued in
 ``report_mail_outbox`` in the same transaction and sent after commit (``deliver_pending``); the
 queue is retried by ``flask reporting-send-mail`` (cron), so a down SMTP server loses nothing.
 """
@@ -17,10 +18,12 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from eduplatform.accounts.models import BUREAU_ROLES, Role, User, UserRole
+from eduplatform.core import notices as inbox
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.notices import Notice
 from eduplatform.orgs.models import OrgUnit
-from eduplatform.reporting.models import MailOutbox, Notice
+from eduplatform.reporting.models import MailOutbox
 
 _PENDING_FLAG = "reporting_mail_pending"
 BATCH = 1000
@@ -30,12 +33,18 @@ def mail_enabled() -> bool:
     return has_app_context() and bool(current_app.config.get("REPORTING_SMTP_HOST"))
 
 
+REALM = "reporting"
+TASK = "report_task"
+
+
+def _about(task) -> dict:
+    return {"object_type": TASK, "object_id": task.id} if task is not None else {}
+
+
 def notify(org: OrgUnit, title: str, body: str = "", link: str = "", *, kind: str = "notice",
            task=None, user=None, email: bool = False) -> Notice:
     """Put a notice into ``org``'s inbox (or one user's), and queue its e-mail when asked."""
-    notice = Notice(org_id=org.id, user_id=getattr(user, "id", None), kind=kind, title=title[:200], body=body,
-                    link=link, task_id=getattr(task, "id", None))
-    db.session.add(notice)
+    (notice,) = inbox.notify(REALM, kind, title[:200], org=org, user=user, body=body, link=link, **_about(task))
     if email:
         _queue_mail([org.id], title, body, link)
     db.session.flush()
@@ -45,14 +54,10 @@ def notify(org: OrgUnit, title: str, body: str = "", link: str = "", *, kind: st
 def notify_orgs(org_ids: list[int], *, title: str, body: str = "", link: str = "", kind: str = "notice",
                 task=None, email: bool = False) -> int:
     """The same notice into many inboxes at once (bulk insert)."""
-    now = utcnow()
-    rows = [{"org_id": org_id, "user_id": None, "kind": kind, "title": title[:200], "body": body, "link": link,
-             "task_id": getattr(task, "id", None), "created_at": now} for org_id in org_ids]
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(Notice.__table__.insert(), rows[start:start + BATCH])
+    count = inbox.notify_orgs(REALM, kind, title[:200], org_ids, body=body, link=link, **_about(task))
     if email:
         _queue_mail(org_ids, title, body, link)
-    return len(rows)
+    return count
 
 
 def _recipients(org_ids: list[int]) -> list[tuple[str, str]]:
@@ -167,17 +172,9 @@ KIND_LABELS = {"task": "填报任务", "reminder": "催报", "returned": "退回
 
 def inbox_query(user, *, unread_only: bool = False):
     """Notices of the org the user acts for (and those addressed to the user)."""
-    from eduplatform.reporting.permissions import acting_org
-
-    org = acting_org(user)
-    if org is None:
+    if inbox.inbox_org_id(user) is None:
         return sa.select(Notice).where(sa.false())
-    query = (sa.select(Notice).where(Notice.org_id == org.id,
-                                     sa.or_(Notice.user_id.is_(None), Notice.user_id == user.id))
-             .order_by(Notice.created_at.desc(), Notice.id.desc()))
-    if unread_only:
-        query = query.where(Notice.read_at.is_(None))
-    return query
+    return inbox.inbox_query(user, realm=REALM, unread_only=unread_only).where(Notice.org_id.is_not(None))
 
 
 def unread_count(user) -> int:
@@ -186,17 +183,11 @@ def unread_count(user) -> int:
 
 
 def can_read_notice(user, notice: Notice) -> bool:
-    from eduplatform.reporting.permissions import acting_org
-
-    org = acting_org(user)
-    return org is not None and notice.org_id == org.id and notice.user_id in (None, user.id)
+    return notice.realm == REALM and notice.org_id is not None and inbox.can_read(user, notice)
 
 
 def mark_read(user, notice: Notice) -> None:
-    if notice.read_at is None:
-        notice.read_at = utcnow()
-        notice.read_by_id = user.id
-        db.session.flush()
+    inbox.mark_one_read(user, notice)
 
 
 def recent_items(user, limit: int):

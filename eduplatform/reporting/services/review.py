@@ -21,15 +21,23 @@ Reporting calls only this narrow interface:
 
 from __future__ import annotations
 
+from functools import partial
+
 from eduplatform import workflow
-from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.orgs.models import OrgType, OrgUnit
+from eduplatform.orgs.models import OrgType
 from eduplatform.reporting.models import SCHOOL_HOLDS, Submission, SubmissionEvent, SubmissionStatus
 from eduplatform.reporting.models.submissions import STATUS_LABELS
 from eduplatform.reporting.services import notices
+from eduplatform.reporting.services.standing import (  # noqa: F401  (review_chain, waiting_label: its interface)
+    current_reviewer,
+    lock_reason,
+    review_chain,
+    spec_of,
+    waiting_label,
+)
 
 PROCESS = "report_review"
 APPROVE, RETURN = "approve", "return"
@@ -38,29 +46,6 @@ ACTIONS = {"district_approve": APPROVE, "city_approve": APPROVE, "send_back": RE
 AUDIT_KINDS = {"submit": "submission.submitted", APPROVE: "submission.approved", RETURN: "submission.returned"}
 ACTION_LABELS = {"submit": "上报", APPROVE: "审核通过", RETURN: "退回", "reopen": "开放补报",
                  "import": "导入", "excel": "Excel导入"}
-
-
-def review_chain(submission: Submission) -> list[OrgUnit]:
-    issuer = submission.task.issuer_org
-    chain = []
-    if submission.district is not None and submission.district_id != issuer.id:
-        chain.append(submission.district)
-    chain.append(issuer)
-    return chain
-
-
-def _level(submission: Submission) -> int | None:
-    if submission.status == SubmissionStatus.SUBMITTED:
-        return 0
-    if submission.status == SubmissionStatus.DISTRICT_APPROVED:
-        return 1
-    return None
-
-
-def current_reviewer(submission: Submission) -> OrgUnit | None:
-    level = _level(submission)
-    chain = review_chain(submission)
-    return chain[level] if level is not None and level < len(chain) else None
 
 
 def _instance(submission: Submission):
@@ -159,18 +144,18 @@ def _follow(event) -> None:
     action = "submit" if key == "submit" else ACTIONS.get(key, key)
     comment = event.reason or (event.changes.get("comment", [None, ""])[1] if event.changes else "") or ""
     _event(submission, actor, action, before, comment)
-    _tell(submission, actor, action, comment)
     who = getattr(_org_of(actor), "name", "")
     summary = (f"{submission.school.name}上报“{submission.task.title}”" if action == "submit" else
                f"{who}{ACTION_LABELS[action]}{submission.school.name}的“{submission.task.title}”")
-    record("reporting", AUDIT_KINDS[action], summary, actor=actor, obj=submission,
-           data={"from": before.value, "to": submission.status.value, "reason": comment or None})
+    # one audit entry and one notice for the step: reporting's words, reporting's inboxes
+    event.step.record_as("reporting", AUDIT_KINDS[action], summary, obj=submission,
+                         data={"from": before.value, "to": submission.status.value, "reason": comment or None,
+                               "instance": event.instance.id})
+    event.step.tell_instead(partial(_tell, submission, actor, action, comment))
 
 
 def _check_hand_in(submission: Submission) -> None:
     """A hand-in from any page (ours or the engine's) must pass the lock and every rule."""
-    from eduplatform.reporting.services.submissions import lock_reason, spec_of
-
     reason = lock_reason(submission)
     if reason:
         raise Conflict(reason, code="locked")
@@ -225,8 +210,3 @@ def events(submission: Submission) -> list[SubmissionEvent]:
 def process_instance(submission: Submission):
     """The engine's instance for the submission (its event flow and diagram live at /workflow)."""
     return _instance(submission)
-
-
-def waiting_label(submission: Submission) -> str:
-    reviewer = current_reviewer(submission)
-    return f"等待{reviewer.name}审核" if reviewer else STATUS_LABELS[submission.status]

@@ -21,7 +21,8 @@ from eduplatform.reporting.models import (
     ValueChange,
 )
 from eduplatform.reporting.services import notices, review
-from eduplatform.reporting.spec import TemplateSpec, spec_for
+from eduplatform.reporting.services.standing import lock_reason, spec_of
+from eduplatform.reporting.spec import TemplateSpec
 
 
 class Locked(AppError):
@@ -36,28 +37,6 @@ class SaveResult:
     changed: list[str] = field(default_factory=list)
     #: cells refused for their type; their earlier value was kept
     errors: dict[str, list[str]] = field(default_factory=dict)
-
-
-def spec_of(submission: Submission) -> TemplateSpec:
-    return spec_for(submission.task.template_version)
-
-
-def lock_reason(submission: Submission, now: datetime | None = None) -> str | None:
-    """Why the school cannot edit the form now, in Chinese; None when it can."""
-    now = now or utcnow()
-    task = submission.task
-    if not task.is_open:
-        return "任务已关闭，不能再填报或修改"
-    if submission.status == SubmissionStatus.APPROVED:
-        return "已审核通过，数据已锁定；如需修改，请联系上级退回"
-    if submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.DISTRICT_APPROVED):
-        return f"已上报，{review.waiting_label(submission)}，不能修改"
-    if submission.status == SubmissionStatus.RETURNED:
-        return None  # the reviewer sent it back to be fixed: open even past the deadline
-    if now > submission.lock_at:
-        who = (submission.via_task.issuer_org if submission.via_task else task.issuer_org).name
-        return f"填报已于 {localtime(submission.lock_at)} 截止，数据已锁定；如需补报，请联系{who}开放补报"
-    return None
 
 
 def ensure_editable(submission: Submission) -> None:
