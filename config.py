@@ -55,6 +55,11 @@ class Config:
     #: Multipart part size: an upload holds about three parts in memory at once (8 MiB keeps a
     #: streamed upload's memory growth well under 64 MB; S3 allows 10,000 parts, i.e. 80 GB).
     MINIO_PART_SIZE = _env_int("MINIO_PART_SIZE", 8 * 1024**2)
+    # 公文用印: a folder per unit (key.pem, cert.pem, chain.pem), the key's password, and the roots
+    # the verification page trusts (a directory of PEM files). See eduplatform/documents/sealing.
+    DOC_CERT_DIR = _env("EDU_DOC_CERT_DIR")
+    DOC_CERT_PASSWORD = _env("EDU_DOC_CERT_PASSWORD")
+    DOC_TRUST_ROOTS = _env("EDU_DOC_TRUST_ROOTS")
     #: Largest single upload accepted anywhere, in bytes (domains may set lower limits).
     MAX_UPLOAD_BYTES = _env_int("EDU_MAX_UPLOAD_BYTES", 2 * 1024**3)
     #: `flask check` lists temp files / incomplete multipart uploads older than this (hours) as

@@ -9,7 +9,7 @@ from __future__ import annotations
 REALM_LABELS = {
     "security": "安全", "accounts": "账户", "orgs": "组织机构", "audit": "审计", "storage": "文件存储",
     "workflow": "业务流程", "schools": "学校与校校通", "resources": "教学资源", "questions": "题库与考试",
-    "courses": "网络课程", "reporting": "数据填报", "test": "测试",
+    "courses": "网络课程", "reporting": "数据填报", "documents": "公文", "test": "测试",
 }
 
 KIND_LABELS = {
@@ -56,6 +56,8 @@ KIND_LABELS = {
     "paper.created": "新建试卷", "paper.updated": "修改试卷", "paper.deleted": "删除试卷",
     "exam.created": "新建考试", "exam.published": "发布考试", "exam.results_released": "公布考试成绩",
     "attempt.started": "开始答题", "attempt.submitted": "交卷", "answer.graded": "评分",
+    # documents
+    "seal.verified": "验证公文签章",
     # courses
     "course.created": "新建课程", "course.updated": "修改课程", "course.published": "发布课程",
     "course.archived": "归档课程", "course.deleted": "删除课程", "course.completed": "完成课程",
