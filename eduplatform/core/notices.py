@@ -12,6 +12,7 @@ The foundation knows no domain: which org's inbox a user reads comes from a regi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -51,6 +52,46 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
     read_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# --- what each domain's notices are called, and where they lead -----------------------------------
+
+@dataclass(frozen=True)
+class NoticeRealm:
+    """A domain's part of the inbox: its name on the 通知 page, its kinds' names, and where a notice
+    leads when it carries no ``link`` of its own (e.g. the process instance it is about)."""
+
+    code: str
+    label: str
+    kind_labels: dict[str, str] = field(default_factory=dict)
+    link_for: Callable[[Notice], str | None] | None = None
+
+
+_registered: dict[str, NoticeRealm] = {}
+
+
+def register_realm(realm: NoticeRealm) -> None:
+    _registered[realm.code] = realm
+
+
+def realms() -> list[NoticeRealm]:
+    return list(_registered.values())
+
+
+def realm_of(code: str) -> NoticeRealm:
+    return _registered.get(code) or NoticeRealm(code, code)
+
+
+def kind_label(notice: Notice) -> str:
+    return realm_of(notice.realm).kind_labels.get(notice.kind, notice.kind)
+
+
+def link_of(notice: Notice) -> str | None:
+    """Where opening the notice leads: its own link, else its domain's page for what it is about."""
+    if notice.link:
+        return notice.link
+    realm = realm_of(notice.realm)
+    return realm.link_for(notice) if realm.link_for is not None else None
 
 
 # --- which org inbox a user reads -----------------------------------------------------------------

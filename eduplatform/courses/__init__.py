@@ -60,8 +60,16 @@ def _home_courses(user):
 HOME_PANELS = [HomePanel("courses/_home_panel.html", _home_courses, order=20)]
 
 
+#: what the courses' notices are (an enrolment or homework sent back, a course finished, a question)
+NOTICE_KINDS = {"task": "待处理", "returned": "退回", "completed": "已完成"}
+
+
 def init_app(app):
     from pathlib import Path
+
+    from eduplatform.core.notices import NoticeRealm, register_realm
+
+    register_realm(NoticeRealm("courses", "网络课程", NOTICE_KINDS))
 
     from eduplatform import workflow
     from eduplatform.core.search.registry import register_searchable

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from eduplatform.core.templating import home_panels
-from eduplatform.home import bp
+from eduplatform.home import bp, notices  # noqa: F401  (notices: the 通知 page)
 from eduplatform.home.services import health
 
 

@@ -63,12 +63,13 @@ def init_app(app):
 
     cli.init_app(app)
     workflow.register_processes(Path(__file__).with_name("processes"))
-    from eduplatform.core.notices import register_inbox_org
+    from eduplatform.core.notices import NoticeRealm, register_inbox_org, register_realm
     from eduplatform.reporting.permissions import acting_org
     from eduplatform.reporting.services import notices
     from eduplatform.workflow.notices import NoticeSource, register_notice_source
 
     register_inbox_org(acting_org)  # a school's or bureau's inbox is read by whoever acts for it
+    register_realm(NoticeRealm("reporting", "数据填报", notices.KIND_LABELS))
 
     register_notice_source(NoticeSource("reporting", "数据填报通知", "reporting.inbox",
                                         unread_count=notices.unread_count, recent=notices.recent_items))

@@ -69,8 +69,7 @@ def _is_sysadmin(user):
 
 NAV = [
     NavItem("教育电子政务", "我的待办", "workflow.task_list", _is_org_user),
-    NavItem("教育电子政务", "通知", "workflow.notice_list", _is_org_user),
-    NavItem("教育电子政务", "业务流程", "workflow.process_list", _is_org_user),
+        NavItem("教育电子政务", "业务流程", "workflow.process_list", _is_org_user),
     NavItem("教育电子政务", "分工组成", "workflow.division_tree", _is_org_user),
     NavItem("系统管理", "工作日日历", "workflow.calendar_page", _is_sysadmin),
 ]
@@ -93,9 +92,20 @@ HOME_PANELS = [HomePanel("workflow/_home_panel.html", _home_work, order=10)]
 
 def init_app(app):
     register_processes(PACKAGE_PROCESSES)
+    from eduplatform.core.notices import NoticeRealm, register_realm
     from eduplatform.workflow import cli
+    from eduplatform.workflow.notices import KIND_LABELS
 
     cli.init_app(app)
+    register_realm(NoticeRealm("workflow", "业务流程", KIND_LABELS, link_for=_instance_link))
+
+
+def _instance_link(notice) -> str | None:
+    from flask import url_for
+
+    if notice.object_type == "process_instance" and notice.object_id:
+        return url_for("workflow.instance_detail", instance_id=notice.object_id)
+    return None
 
 
 __all__ = [

@@ -167,26 +167,6 @@ def instance_chase(instance_id):
     return redirect(url_for("workflow.instance_detail", instance_id=instance.id))
 
 
-# --- notices -----------------------------------------------------------------------------------
-
-@bp.get("/notices")
-@login_required
-def notice_list():
-    page = db.paginate(notices.inbox_query(current_user), per_page=30, error_out=False)
-    return render_template("workflow/notices.html", page=page, labels=notices.KIND_LABELS,
-                           sources=notices.source_summaries(current_user))
-
-
-@bp.post("/notices/read")
-@login_required
-def notice_read():
-    ids = [int(v) for v in request.form.getlist("id") if v.isdigit()] or None
-    marked = notices.mark_read(current_user, ids)
-    db.session.commit()
-    flash(f"已标记 {marked} 条为已读", "success")
-    return redirect(url_for("workflow.notice_list"))
-
-
 # --- process models ----------------------------------------------------------------------------
 
 def _require_models():

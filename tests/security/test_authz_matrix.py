@@ -57,7 +57,7 @@ ARGUMENTS = {
     ("questions", "question_id"): "question", ("questions", "exam_id"): "exam",
     ("questions", "answer_id"): "exam_answer", ("questions", "paper_id"): "paper",
     ("questions", "batch_id"): "question_import", ("questions", "file_id"): "question_media",
-    ("reporting", "notice_id"): "report_notice", ("reporting", "task_id"): "report_task",
+    ("home", "notice_id"): "report_notice", ("reporting", "notice_id"): "report_notice", ("reporting", "task_id"): "report_task",
     ("reporting", "submission_id"): "report_submission", ("reporting", "template_id"): "report_template",
     ("resources", "resource_id"): "resource", ("resources", "comment_id"): "resource_comment",
     ("schools", "code"): "school", ("schools", "campus_id"): "campus", ("schools", "class_id"): "class",

@@ -55,9 +55,9 @@ def test_another_school_gets_403_on_the_pages(client, auth, people, submitted):
 def test_notice_page_and_marking_read(client, auth, people, submitted):
     auth.login(people.school_a1_admin)
     page = client.get("/notices").get_data(as_text=True)
-    assert "新待办：示例资源审核·学校审核（已提交）：分数的意义" in page and "未读" in page
+    assert "新待办：示例资源审核·学校审核（已提交）：分数的意义" in page and ">未读</span>" in page
     client.post("/notices/read")
-    assert "未读" not in client.get("/notices").get_data(as_text=True)
+    assert ">未读</span>" not in client.get("/notices").get_data(as_text=True)
 
 
 def test_opening_an_item_reads_its_notices(client, auth, api, people, submitted):
