@@ -56,6 +56,8 @@ def init_app(app):
     app.config.setdefault("REPORTING_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
     from pathlib import Path
 
+    from flask import url_for
+
     from eduplatform import workflow
     from eduplatform.core.extensions import db
     from eduplatform.reporting import cli, models  # (models: registered with the metadata)
@@ -66,13 +68,12 @@ def init_app(app):
     from eduplatform.core.notices import NoticeRealm, register_inbox_org, register_realm
     from eduplatform.reporting.permissions import acting_org
     from eduplatform.reporting.services import notices
-    from eduplatform.workflow.notices import NoticeSource, register_notice_source
 
     register_inbox_org(acting_org)  # a school's or bureau's inbox is read by whoever acts for it
-    register_realm(NoticeRealm("reporting", "数据填报", notices.KIND_LABELS))
+    # a unit's notice opens in its 数据填报 inbox (which marks it read for the unit)
+    register_realm(NoticeRealm("reporting", "数据填报", notices.KIND_LABELS,
+                               link_for=lambda notice: url_for("reporting.inbox")))
 
-    register_notice_source(NoticeSource("reporting", "数据填报通知", "reporting.inbox",
-                                        unread_count=notices.unread_count, recent=notices.recent_items))
     workflow.register_subject("report_submission",
                               loader=lambda sid: db.session.get(models.Submission, int(sid)),
                               url=lambda sub: f"/reporting/submissions/{sub.id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,56 +60,11 @@ class NoticeItem:
     label: str = ""
 
 
-@dataclass(frozen=True)
-class NoticeSource:
-    """Another domain's inbox (e.g. the school's 数据填报 notices, kept per unit): its unread count joins
-    the top bar's, its newest items join the home cards, and the 通知 page shows it with a link."""
-
-    name: str
-    label: str
-    endpoint: str
-    unread_count: Callable[[object], int]
-    recent: Callable[[object, int], list[NoticeItem]]
-
-
-_SOURCES: dict[str, NoticeSource] = {}
-
-
-def register_notice_source(source: NoticeSource) -> None:
-    _SOURCES[source.name] = source
-
-
-def notice_sources() -> list[NoticeSource]:
-    return list(_SOURCES.values())
-
-
-def _own_items(user, limit: int) -> list[NoticeItem]:
-    from flask import url_for
-
-    return [NoticeItem(n.title, n.created_at, n.read_at is None,
-                       url_for("workflow.instance_detail", instance_id=n.object_id)
-                       if n.object_type == INSTANCE else None,
-                       KIND_LABELS.get(n.kind, n.kind))
-            for n in db.session.scalars(inbox_query(user).limit(limit))]
-
-
 def recent_notices(user, limit: int = 5) -> list[NoticeItem]:
-    """The newest notices from every inbox the user reads, newest first."""
-    items = _own_items(user, limit)
-    for source in notice_sources():
-        items.extend(source.recent(user, limit))
-    return sorted(items, key=lambda item: item.created_at, reverse=True)[:limit]
+    """The newest notices of every domain the user reads (the home and school-portal cards)."""
+    return [NoticeItem(n.title, n.created_at, n.read_at is None, inbox.link_of(n), inbox.kind_label(n))
+            for n in db.session.scalars(inbox.inbox_query(user).limit(limit))]
 
 
 def total_unread(user) -> int:
-    return unread_count(user) + sum(source.unread_count(user) for source in notice_sources())
-
-
-def source_summaries(user, limit: int = 5) -> list[tuple[NoticeSource, int, list[NoticeItem]]]:
-    """Each other inbox with its unread count and newest items, for the 通知 page (empty ones left out)."""
-    summaries = []
-    for source in notice_sources():
-        recent = source.recent(user, limit)
-        if recent:
-            summaries.append((source, source.unread_count(user), recent))
-    return summaries
+    return inbox.unread_count(user)

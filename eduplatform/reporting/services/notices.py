@@ -188,14 +188,3 @@ def can_read_notice(user, notice: Notice) -> bool:
 
 def mark_read(user, notice: Notice) -> None:
     inbox.mark_one_read(user, notice)
-
-
-def recent_items(user, limit: int):
-    """The unit's newest notices for the one 通知 (they open in this inbox, which marks them read)."""
-    from flask import url_for
-
-    from eduplatform.workflow.notices import NoticeItem
-
-    inbox = url_for("reporting.inbox")
-    return [NoticeItem(n.title, n.created_at, n.read_at is None, inbox, KIND_LABELS.get(n.kind, n.kind))
-            for n in db.session.scalars(inbox_query(user).limit(limit))]
