@@ -1,0 +1,1 @@
+"""Official documents (公文)."""
