@@ -54,6 +54,7 @@ class FontError(ValueError):
 
 _lock = threading.Lock()
 _registered: dict[tuple[str, int], str] = {}
+_by_spec: dict[str, str] = {}
 
 
 def _split(spec: str) -> tuple[str, int]:
@@ -63,11 +64,15 @@ def _split(spec: str) -> tuple[str, int]:
 
 def register(spec: str) -> str:
     """Register a TrueType file with reportlab once per process; return its font name."""
+    name = _by_spec.get(spec)
+    if name:
+        return name
     path, index = _split(spec)
     key = (str(Path(path).resolve()), index)
     with _lock:
         name = _registered.get(key)
         if name:
+            _by_spec[spec] = name
             return name
         if not os.path.isfile(path):
             raise FontError(f"字体文件不存在：{path}")
@@ -79,7 +84,7 @@ def register(spec: str) -> str:
             pdfmetrics.registerFont(TTFont(name, path, **kwargs))
         except Exception as exc:  # reportlab raises TTFError and friends
             raise FontError(f"无法嵌入字体 {path}：{exc}") from exc
-        _registered[key] = name
+        _registered[key] = _by_spec[spec] = name
         return name
 
 

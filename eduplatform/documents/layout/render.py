@@ -51,7 +51,7 @@ _WORD = re.compile(r"[A-Za-z0-9.%\-/]+|.", re.DOTALL)
 class Text:
     x: float  # mm, left edge of the first character
     top: float  # mm, top of the em box
-    runs: list[tuple[str, float]]  # (text, char spacing in mm) drawn one after another
+    runs: list[tuple[str, float, float]]  # (text, char spacing, advance) in mm, one after another
     role: str
     size: float  # pt
     color: tuple[float, float, float] = BLACK
@@ -111,6 +111,7 @@ class _Setter:
         self.descent = self.font.face.descent / 1000.0
         self.cell = cell if cell is not None else size * PT
         self._widths: dict[str, float] = {}
+        self._room: dict[str, float] = {}
 
     def advance(self, ch: str) -> float:
         width = self._widths.get(ch)
@@ -121,8 +122,16 @@ class _Setter:
     def full(self, ch: str) -> bool:
         return unicodedata.east_asian_width(ch) in "WF" or self.advance(ch) >= 0.9 * self.size * PT
 
+    def char_width(self, ch: str) -> float:
+        """The room a character takes on the line: a cell when full-width, else its advance."""
+        width = self._room.get(ch)
+        if width is None:
+            width = self._room[ch] = self.cell if self.full(ch) else self.advance(ch)
+        return width
+
     def width(self, text: str) -> float:
-        return sum(self.cell if self.full(ch) else self.advance(ch) for ch in text)
+        room = self._room
+        return sum(room[ch] if ch in room else self.char_width(ch) for ch in text)
 
     def wrap(self, text: str, first: float, rest: float) -> list[str]:
         """Break ``text`` into lines ``first`` mm then ``rest`` mm wide, keeping 避头尾."""
@@ -150,13 +159,14 @@ class _Setter:
         extra = 0.0
         if justify_to is not None and len(text) > 1:
             extra = max(0.0, (justify_to - self.width(text)) / (len(text) - 1))
-        runs: list[tuple[str, float]] = []
+        runs: list[tuple[str, float, float]] = []
         for ch in text:
-            space = (self.cell - self.advance(ch) if self.full(ch) else 0.0) + extra
+            advance = self.advance(ch)
+            space = self.char_width(ch) - advance + extra
             if runs and abs(runs[-1][1] - space) < 1e-6:
-                runs[-1] = (runs[-1][0] + ch, space)
+                runs[-1] = (runs[-1][0] + ch, space, runs[-1][2] + advance + space)
             else:
-                runs.append((ch, space))
+                runs.append((ch, space, advance + space))
         return Text(x, top, runs, self.role, self.size, color, stroke)
 
 
@@ -473,11 +483,11 @@ def _draw(c: pdf_canvas.Canvas, op, fonts: FontSet) -> None:
     if op.hscale != 100.0:
         text.setHorizScale(op.hscale)
     x = op.x
-    for run, space in op.runs:
+    for run, space, width in op.runs:
         text.setTextOrigin(x / PT, baseline)
         text.setCharSpace(space / PT)
         text.textOut(run)
-        x += sum(pdfmetrics.stringWidth(ch, name, op.size) * PT * op.hscale / 100 + space for ch in run)
+        x += width
     c.drawText(text)
 
 
