@@ -118,6 +118,16 @@ class Config:
     #: address is the socket's peer and X-Forwarded-For is ignored — a client could forge it.
     TRUSTED_PROXY_COUNT = _env_int("EDU_TRUSTED_PROXIES", 0)
 
+    #: 公文 faces (GB/T 9704): paths of the bureau's licensed TrueType files (.ttf, or .ttc as
+    #: ``path#index``), e.g. 方正仿宋_GBK for 仿宋 and 方正小标宋简体 for 小标宋. Unset: free substitutes
+    #: (AR PL KaitiM GB for 仿宋/楷体, AR PL UMing for 小标宋/宋体, WenQuanYi Micro Hei for 黑体) —
+    #: see eduplatform/documents/layout/fonts.py.
+    DOC_FONT_FANGSONG = _env("EDU_DOC_FONT_FANGSONG")
+    DOC_FONT_XIAOBIAOSONG = _env("EDU_DOC_FONT_XIAOBIAOSONG")
+    DOC_FONT_HEITI = _env("EDU_DOC_FONT_HEITI")
+    DOC_FONT_KAITI = _env("EDU_DOC_FONT_KAITI")
+    DOC_FONT_SONGTI = _env("EDU_DOC_FONT_SONGTI")
+
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 
