@@ -44,6 +44,11 @@ class SealBox:
     width_mm: float = 42.0
     height_mm: float = 42.0
 
+    @classmethod
+    def from_layout(cls, box, page_height_mm: float = 297.0) -> SealBox:
+        """The layout's seal box (mm from the page's top-left, ``documents.layout.seal_box``)."""
+        return cls(box.page, box.x, page_height_mm - box.top - box.height, box.width, box.height)
+
     def points(self) -> tuple[int, int, int, int]:
         return (round(self.left_mm * MM), round(self.bottom_mm * MM),
                 round((self.left_mm + self.width_mm) * MM), round((self.bottom_mm + self.height_mm) * MM))

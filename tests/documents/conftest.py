@@ -1,4 +1,5 @@
-"""A self-made root, a unit certificate issued by it, and a PDF made by another program (Pillow)."""
+"""Shared by the documents tests: a self-made root, a unit certificate issued by it, and a PDF made by
+another program (Pillow)."""
 
 from __future__ import annotations
 
