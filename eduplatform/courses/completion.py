@@ -37,6 +37,8 @@ from eduplatform.courses.models import (
 REALM = "courses"
 DEFAULT_WATCH_PERCENT = 90
 DEFAULT_PASS_PERCENT = 60
+#: 允许作答次数 of a quiz lesson when its settings name none (0 = unlimited)
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ class CompletionRule:
 
 def watch_percent(lesson: Lesson) -> int:
     return int((lesson.settings or {}).get("min_watch_percent") or DEFAULT_WATCH_PERCENT)
+
+
+def max_attempts(lesson: Lesson) -> int:
+    """The quiz lesson's 允许作答次数 (0 = unlimited)."""
+    value = (lesson.settings or {}).get("max_attempts")
+    return int(DEFAULT_MAX_ATTEMPTS if value is None else value)
 
 
 def pass_percent(lesson: Lesson) -> int:
@@ -68,8 +76,6 @@ RULES: dict[LessonKind, CompletionRule] = {
 
 
 def _attempts_text(lesson: Lesson) -> str:
-    from eduplatform.courses.quizzes import max_attempts
-
     n = max_attempts(lesson)
     return f"允许作答 {n} 次" if n else "不限作答次数"
 
@@ -199,11 +205,3 @@ def progress_map(course: Course, user) -> dict[int, LessonProgress]:
                                                              LessonProgress.user_id == user.id))
     return {p.lesson_id: p for p in rows}
 
-
-def refresh_pulled(course: Course, enrolment: Enrolment) -> None:
-    """Re-read what other domains decide (quiz attempts graded in the question bank)."""
-    from eduplatform.courses import quizzes
-
-    for lesson in course.lessons:
-        if lesson.kind == LessonKind.QUIZ and lesson.exam_id is not None:
-            quizzes.sync_progress(lesson, enrolment)

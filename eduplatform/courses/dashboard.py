@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from eduplatform.core.extensions import db
-from eduplatform.courses.completion import refresh_pulled
+from eduplatform.courses import quizzes
 from eduplatform.courses.enrolment import learners_query
 from eduplatform.courses.models import (
     AssignmentSubmission,
@@ -77,7 +77,7 @@ def build(course: Course, *, refresh: bool = True) -> Dashboard:
     enrolments = list(db.session.scalars(learners_query(course)))
     if refresh and any(lesson.kind == LessonKind.QUIZ for lesson in course.lessons):
         for enrolment in enrolments:  # essays graded in the question bank since
-            refresh_pulled(course, enrolment)
+            quizzes.refresh_pulled(course, enrolment)
     lessons = course.lessons
     progress = {}
     for row in db.session.scalars(sa.select(LessonProgress).where(LessonProgress.course_id == course.id)):
@@ -94,8 +94,6 @@ def build(course: Course, *, refresh: bool = True) -> Dashboard:
 
 
 def quiz_cells(lessons, rows: list[LearnerRow]) -> dict[tuple[int, int], QuizCell]:
-    from eduplatform.courses import quizzes
-
     cells = {}
     for lesson in lessons:
         if lesson.kind != LessonKind.QUIZ or lesson.exam_id is None:

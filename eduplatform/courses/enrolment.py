@@ -23,10 +23,7 @@ PROCESS = "course_enrolment"
 
 
 def find_enrolment(course: Course, user) -> Enrolment | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(sa.select(Enrolment).where(Enrolment.course_id == course.id,
-                                                        Enrolment.user_id == user.id))
+    return Enrolment.of(course, user)
 
 
 def get_enrolment(enrolment_id: int) -> Enrolment:

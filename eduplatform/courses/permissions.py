@@ -73,9 +73,9 @@ def can_see_course(user, course, enrolment=None) -> bool:
 
 def can_open_course(user, course) -> bool:
     """``can_see_course`` with the user's own enrolment looked up: what a link to the course page needs."""
-    from eduplatform.courses.enrolment import find_enrolment
+    from eduplatform.courses.models import Enrolment
 
-    return course is not None and can_see_course(user, course, find_enrolment(course, user))
+    return course is not None and can_see_course(user, course, Enrolment.of(course, user))
 
 
 def can_self_enrol(user, course) -> bool:

@@ -22,10 +22,15 @@ import sqlalchemy as sa
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.courses.completion import find_progress, get_or_create_progress, pass_percent, set_progress
+from eduplatform.courses.completion import (
+    DEFAULT_MAX_ATTEMPTS,  # noqa: F401  (re-exported: tests and callers name it here)
+    find_progress,
+    get_or_create_progress,
+    max_attempts,
+    pass_percent,
+    set_progress,
+)
 from eduplatform.courses.models import Course, Enrolment, Lesson, LessonKind, LessonProgress, ProgressStatus
-
-DEFAULT_MAX_ATTEMPTS = 3
 
 
 def create_quiz(actor, course: Course, *, title: str, paper_id: int | None, time_limit_minutes: int | None):
@@ -43,12 +48,6 @@ def create_quiz(actor, course: Course, *, title: str, paper_id: int | None, time
     # Course quizzes show the score right after handing in (nothing to grade yet, so this cannot fail).
     exams.release_results(actor, exam)
     return exam
-
-
-def max_attempts(lesson: Lesson) -> int:
-    """The lesson's 允许作答次数 (0 = unlimited)."""
-    value = (lesson.settings or {}).get("max_attempts")
-    return int(DEFAULT_MAX_ATTEMPTS if value is None else value)
 
 
 def attempt_for(lesson: Lesson, user):
@@ -271,3 +270,10 @@ def sync_progress(lesson: Lesson, enrolment: Enrolment) -> None:
             and progress.status != ProgressStatus.NOT_STARTED:
         return
     set_progress(progress, lesson, enrolment, percent=int(score), score=score, done=done, actor=enrolment.user)
+
+
+def refresh_pulled(course: Course, enrolment: Enrolment) -> None:
+    """Re-read what other domains decide (quiz attempts graded in the question bank)."""
+    for lesson in course.lessons:
+        if lesson.kind == LessonKind.QUIZ and lesson.exam_id is not None:
+            sync_progress(lesson, enrolment)

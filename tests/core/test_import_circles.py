@@ -125,3 +125,15 @@ def test_the_check_finds_a_circle():
     source = "def f():\n    from eduplatform.courses.models import Course\n"
     known = {"eduplatform.courses.models", "eduplatform.resources.removal"}
     assert _imports(source, "eduplatform.resources.removal", False, known) == {"eduplatform.courses.models"}
+
+
+def _domain_module(module: str) -> str | None:
+    return module if _domain(module) else None
+
+
+def test_each_domain_imports_itself_one_way():
+    """Inside a domain too: completion ↔ quizzes and enrolment ↔ permissions were the last two."""
+    packages = {name for name, (_, is_package) in _modules().items() if is_package}
+    # a package's __init__ (its blueprint, its public face) and the modules it wires are one unit
+    found = [c for c in circles(_graph(_domain_module)) if not packages & set(c)]
+    assert found == []

@@ -16,6 +16,7 @@ from eduplatform.courses import (
     dashboard,
     enrolment,
     qa,
+    quizzes,
     training,
 )
 from eduplatform.courses.models import (
@@ -94,7 +95,7 @@ def test_quiz_is_a_course_quiz_with_results_released(quiz_course):
 def test_a_passed_quiz_completes_the_lesson(quiz_course, people):
     course, lesson, row = quiz_course()
     _answer(people.student_a1, lesson, correct=True)
-    completion.refresh_pulled(course, row)
+    quizzes.refresh_pulled(course, row)
     progress = completion.find_progress(lesson, people.student_a1)
     assert progress.status == ProgressStatus.COMPLETED and progress.score == 100.0
     assert row.completed_at is not None
@@ -103,7 +104,7 @@ def test_a_passed_quiz_completes_the_lesson(quiz_course, people):
 def test_a_failed_quiz_does_not_complete(quiz_course, people):
     course, lesson, row = quiz_course()
     _answer(people.student_a1, lesson, correct=False)
-    completion.refresh_pulled(course, row)
+    quizzes.refresh_pulled(course, row)
     progress = completion.find_progress(lesson, people.student_a1)
     assert progress.status == ProgressStatus.IN_PROGRESS and progress.score == 0
     assert row.completed_at is None
@@ -112,7 +113,7 @@ def test_a_failed_quiz_does_not_complete(quiz_course, people):
 def test_an_essay_waits_for_grading_then_completes(quiz_course, people):
     course, lesson, row = quiz_course(essay=True, pass_percent=60)
     attempt = _answer(people.student_a1, lesson, correct=True)  # 10/20 so far, essay pending
-    completion.refresh_pulled(course, row)
+    quizzes.refresh_pulled(course, row)
     assert completion.find_progress(lesson, people.student_a1).status != ProgressStatus.COMPLETED
     essay = next(a for a in attempt.answers if a.score is None)
     exams.grade_answer(people.teacher_a1, essay, 8)
@@ -139,7 +140,7 @@ def test_teachers_take_quizzes_of_teacher_courses(make_course, people, tree):
     row = enrolment.enrol(people.teacher_a1, course)
     db.session.commit()
     _answer(people.teacher_a1, lesson, correct=True)
-    completion.refresh_pulled(course, row)
+    quizzes.refresh_pulled(course, row)
     assert row.completed_at is not None
 
 

@@ -27,7 +27,7 @@ PASSWORD = "Race#Pass2026"
 
 def _setup(app) -> dict:
     """A course with a quiz (allowing 3 attempts) and an enrolled student whose first attempt failed."""
-    from eduplatform.courses import catalogue, completion, enrolment, quizzes, structure
+    from eduplatform.courses import catalogue, enrolment, quizzes, structure
     from eduplatform.courses.models import CourseAudience, EnrolmentMode, LessonKind
     from eduplatform.questions import exams, papers
     from eduplatform.questions import services as qservices
@@ -58,7 +58,7 @@ def _setup(app) -> dict:
         attempt = quizzes.start_attempt(student, lesson, row)
         exams.save_answers(student, attempt, {paper.items[0].id: False})
         exams.submit_attempt(student, attempt)
-        completion.refresh_pulled(course, row)
+        quizzes.refresh_pulled(course, row)
         db.session.commit()
         return {"lesson": lesson.id, "exam": lesson.exam_id, "student": student.id}
 

@@ -44,7 +44,7 @@ def take(student, lesson, row, *, single: bool, tf: bool, essay: str = "先移�
         answers[item.id] = (1 if single else 0) if kind == "single" else (tf if kind == "true_false" else essay)
     exams.save_answers(student, attempt, answers)
     exams.submit_attempt(student, attempt)
-    completion.refresh_pulled(lesson.course, row)
+    quizzes.refresh_pulled(lesson.course, row)
     db.session.commit()
     return attempt
 
@@ -95,7 +95,7 @@ def test_the_best_graded_attempt_counts_and_completed_stays_completed(quiz, peop
     assert progress.status == ProgressStatus.COMPLETED and progress.score == 100.0
     lesson.settings = {**lesson.settings, "pass_percent": 100}       # a stricter mark later: completed stays
     db.session.commit()
-    completion.refresh_pulled(lesson.course, row)
+    quizzes.refresh_pulled(lesson.course, row)
     assert progress.status == ProgressStatus.COMPLETED
 
 
@@ -155,7 +155,7 @@ def test_an_essay_awaiting_grading_blocks_a_retake(quiz, people):
     assert [a.attempt.attempt_no for a in queue] == [2]  # the grading queue holds the retake's essay
     exams.grade_answer(people.teacher_a1, queue[0], 9)
     db.session.commit()
-    completion.refresh_pulled(lesson.course, row)
+    quizzes.refresh_pulled(lesson.course, row)
     assert second.status == AttemptStatus.GRADED and progress_of(lesson, people.student_a1).score == 95.0
 
 

@@ -19,6 +19,7 @@ from eduplatform.courses import (
     enrolment,
     permissions,
     qa,
+    quizzes,
 )
 from eduplatform.courses.api import bp
 from eduplatform.courses.models import (
@@ -161,7 +162,7 @@ def course_progress(course_id: int):
     row = enrolment.find_enrolment(course, current_user)
     require(row is not None and permissions.can_view_progress(current_user, row), action="course.progress",
             obj=course)
-    completion.refresh_pulled(course, row)
+    quizzes.refresh_pulled(course, row)
     db.session.commit()
     cells = completion.progress_map(course, current_user)
     return {"course_id": course.id, "lessons": [{"id": lesson.id, "title": lesson.title} for lesson in course.lessons],

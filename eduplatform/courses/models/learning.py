@@ -61,6 +61,13 @@ class Enrolment(db.Model):
 
     __audit_type__ = "course_enrolment"
 
+    @classmethod
+    def of(cls, course, user) -> Enrolment | None:
+        """The user's enrolment in ``course`` (None for a visitor or someone not enrolled)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        return db.session.scalar(sa.select(cls).where(cls.course_id == course.id, cls.user_id == user.id))
+
 
 class ProgressStatus(enum.StrEnum):
     NOT_STARTED = "not_started"

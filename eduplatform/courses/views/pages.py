@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, page_args
 from eduplatform.core.extensions import db
-from eduplatform.courses import access, bp, catalogue, completion, enrolment, permissions
+from eduplatform.courses import access, bp, catalogue, completion, enrolment, permissions, quizzes
 from eduplatform.courses.models import Course, CourseAudience, EnrolmentStatus
 from eduplatform.courses.schemas import CatalogueArgsSchema
 from eduplatform.orgs.models import Stage
@@ -55,7 +55,7 @@ def course_page(course_id: int):
     row = enrolment.find_enrolment(course, current_user)
     progress = {}
     if row is not None and row.status == EnrolmentStatus.ACTIVE:
-        completion.refresh_pulled(course, row)
+        quizzes.refresh_pulled(course, row)
         db.session.commit()
         progress = completion.progress_map(course, current_user)
     return render_template("courses/course.html", course=course, enrolment=row, progress=progress,
