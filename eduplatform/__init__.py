@@ -25,6 +25,7 @@ DOMAINS = [
     "eduplatform.schools",
     "eduplatform.questions",
     "eduplatform.reporting",
+    "eduplatform.documents",
     "eduplatform.resources",
     "eduplatform.courses",
 ]
