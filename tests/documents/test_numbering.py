@@ -72,7 +72,8 @@ CLERKS = 50
 @pytest.mark.skipif(not (os.environ.get("EDU_TEST_DATABASE_URL") or "").startswith("postgresql"),
                     reason="the row lock is PostgreSQL's; run with .ci/with-postgres.sh")
 def test_fifty_clerks_registering_at_once_get_fifty_consecutive_numbers(separate_app):
-    """Each thread its own app context, session and connection, all released at one barrier."""
+    """Each thread its own app context, session and connection, all released at one barrier; as many
+    race as the connection pool allows, the rest queue for a connection as requests do."""
     from eduplatform.orgs.models import OrgType
     from eduplatform.orgs.services import create_org_unit
 
@@ -94,8 +95,8 @@ def test_fifty_clerks_registering_at_once_get_fifty_consecutive_numbers(separate
     def register(document_id: int) -> None:
         try:
             with app.app_context():
+                barrier.wait()  # before any query: the pool holds fewer connections than clerks
                 document = db.session.get(Document, document_id)
-                barrier.wait()
                 assign_number(document, year=2026)
                 db.session.commit()
                 db.session.remove()
