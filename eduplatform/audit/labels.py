@@ -7,9 +7,9 @@ Every kind written anywhere in the code has a label here; tests/audit/test_label
 from __future__ import annotations
 
 REALM_LABELS = {
-    "security": "安全", "accounts": "账户", "orgs": "组织机构", "audit": "审计", "storage": "文件存储",
+    "security": "安全", "accounts": "账户", "orgs": "组织机构", "audit": "审计", "storage": "文件存储", "documents": "公文",
     "workflow": "业务流程", "schools": "学校与校校通", "resources": "教学资源", "questions": "题库与考试",
-    "courses": "网络课程", "reporting": "数据填报", "documents": "公文", "test": "测试",
+    "courses": "网络课程", "reporting": "数据填报", "test": "测试",
 }
 
 KIND_LABELS = {
@@ -24,6 +24,7 @@ KIND_LABELS = {
     "user.created": "新建用户", "user.activated": "启用用户", "user.deactivated": "停用用户",
     "password.changed": "修改密码", "org.created": "新建单位",
     "file.stored": "存储文件", "file.deleted": "删除文件",
+    "document.numbered": "登记发文字号", "document.body_saved": "保存公文正文", "document.finalized": "公文正文清稿",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow
@@ -90,7 +91,7 @@ DYNAMIC_KINDS = {
 
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
-    "users": "用户", "org_units": "单位", "stored_files": "文件", "process_instance": "流程",
+    "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "process_instance": "流程",
     "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
     "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",
     "resource": "资源", "resource_comment": "资源评论", "resource_version": "资源版本",

@@ -1,15 +1,25 @@
 """Official documents (公文): 发文, 收文, 公文交换, 用印 and 归档 (《党政机关公文处理工作条例》, GB/T 9704-2012).
 
-This stage holds the electronic seal (``sealing``: unit certificates, the seal image, PAdES sealing
-and verification) and the public verification page; the documents themselves come next.
+What is here: the document with the 18 GB/T 9704-2012 elements as data, 正文 versions with their
+difference and 清稿, 发文字号 assigned once at 登记; the layout (``layout``: the GB/T 9704 PDF) and the
+electronic seal (``sealing``: unit certificates, the seal image, PAdES sealing and verification) with
+the public verification page; the 收文 / 发文 definitions (``processes/``, run by the engine). Binding
+the flows to the document, exchange between units, the documents pages and API follow on this package.
 """
 
 from flask import Blueprint
 
 bp = Blueprint("documents", __name__)
 
+NAV: list = []
 
-def init_app(app) -> None:
-    from eduplatform.documents import cli
 
+def init_app(app):
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.documents import cli, models  # noqa: F401 - models: tables for the metadata
+
+    # 收文 / 发文 (incoming_document, outgoing_document): moved here from the engine's demo set
+    workflow.register_processes(Path(__file__).with_name("processes"))
     cli.init_app(app)

@@ -1,0 +1,94 @@
+"""A 公文 with the 18 elements of GB/T 9704-2012 §7 as columns (页码 is computed by the layout).
+
+An element left empty is ``None`` (or ``""``) and is left out of the layout, never printed blank.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eduplatform.core.db import TimestampMixin, utcnow
+from eduplatform.core.extensions import db
+
+#: 密级 (empty = 不涉密); 紧急程度 (empty = 普通)
+SECRECY_LEVELS = ("秘密", "机密", "绝密")
+URGENCY_LEVELS = ("加急", "特急")
+
+
+class Document(TimestampMixin, db.Model):
+    __tablename__ = "documents"
+    __audit_type__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)  # 发文机关
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    doctype: Mapped[str] = mapped_column(sa.String(32))  # code from doctypes.yaml (文种)
+
+    copy_number: Mapped[str | None] = mapped_column(sa.String(6))  # 份号
+    secrecy: Mapped[str | None] = mapped_column(sa.String(8))  # 密级
+    secrecy_term: Mapped[str | None] = mapped_column(sa.String(32))  # 保密期限
+    urgency: Mapped[str | None] = mapped_column(sa.String(8))  # 紧急程度
+    issuer_mark: Mapped[str | None] = mapped_column(sa.String(100))  # 发文机关标志
+    # 发文字号 = agency_code〔doc_year〕doc_seq号, assigned once at 登记 (services/numbering.py)
+    agency_code: Mapped[str] = mapped_column(sa.String(32))  # 发文机关代字, e.g. 示教发
+    doc_year: Mapped[int | None] = mapped_column()
+    doc_seq: Mapped[int | None] = mapped_column()
+    doc_number: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    numbered_at: Mapped[datetime | None] = mapped_column()
+    signers: Mapped[str | None] = mapped_column(sa.String(200))  # 签发人 (上行文)
+    title: Mapped[str] = mapped_column(sa.String(200))  # 标题
+    main_recipients: Mapped[str | None] = mapped_column(sa.Text)  # 主送机关
+    attachment_note: Mapped[str | None] = mapped_column(sa.Text)  # 附件说明
+    issuer_signature: Mapped[str | None] = mapped_column(sa.String(200))  # 发文机关署名
+    written_on: Mapped[date | None] = mapped_column()  # 成文日期
+    seal_ref: Mapped[str | None] = mapped_column(sa.String(100))  # 印章 (reference to the seal used)
+    remark: Mapped[str | None] = mapped_column(sa.Text)  # 附注
+    attachments: Mapped[list] = mapped_column(default=list)  # 附件: [{"key", "name", "size"}] stored files
+    cc_recipients: Mapped[str | None] = mapped_column(sa.Text)  # 抄送机关
+    printing_org: Mapped[str | None] = mapped_column(sa.String(100))  # 印发机关
+    printed_on: Mapped[date | None] = mapped_column()  # 印发日期
+    finalized_at: Mapped[datetime | None] = mapped_column()  # 清稿: the body is frozen from then on
+
+    versions: Mapped[list[BodyVersion]] = relationship(
+        back_populates="document", order_by="BodyVersion.number", cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("agency_code", "doc_year", "doc_seq", name="uq_documents_number"),)
+
+    @property
+    def current_version(self) -> BodyVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class BodyVersion(db.Model):
+    """One saved 正文: every save is kept with its author and time; the last is the current text."""
+
+    __tablename__ = "document_body_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()  # 1, 2, … per document
+    text: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    is_final: Mapped[bool] = mapped_column(default=False)  # 清稿
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+    __table_args__ = (sa.UniqueConstraint("document_id", "number", name="uq_document_body_versions_number"),)
+
+
+class NumberCounter(db.Model):
+    """The last 发文顺序号 given per 机关代字 and year; locked while a number is taken."""
+
+    __tablename__ = "document_number_counters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_code: Mapped[str] = mapped_column(sa.String(32))
+    year: Mapped[int] = mapped_column()
+    last: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("agency_code", "year", name="uq_document_number_counters_code_year"),)

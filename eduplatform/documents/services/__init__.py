@@ -1,0 +1,1 @@
+"""Services of the documents domain: they flush, the view commits."""
