@@ -24,7 +24,7 @@ KIND_LABELS = {
     "user.created": "新建用户", "user.activated": "启用用户", "user.deactivated": "停用用户",
     "password.changed": "修改密码", "org.created": "新建单位",
     "file.stored": "存储文件", "file.deleted": "删除文件",
-    "document.numbered": "登记发文字号", "document.body_saved": "保存公文正文", "document.finalized": "公文正文清稿",
+    "document.numbered": "登记发文字号", "document.body_saved": "保存公文正文", "document.finalized": "公文正文清稿", "document.sealed": "公文用印",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import pypdfium2 as pdfium
 import pytest
+import sqlalchemy as sa
 
-from eduplatform.core.errors import Conflict
+from eduplatform.audit.models import AuditEntry
+from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.documents.doctypes import doctypes, get_doctype
 from eduplatform.documents.models import Document
+from eduplatform.documents.sealing import verify_pdf
 from eduplatform.documents.services.body import diff_versions, finalize_body, save_body
-from eduplatform.documents.services.output import ServiceUnavailable, print_document, seal_document
+from eduplatform.documents.services.numbering import assign_number
+from eduplatform.documents.services.output import print_document, seal_document
 
 #: 条例 Art. 8, in the article's order
 ARTICLE_8 = ["决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
@@ -79,9 +84,43 @@ def test_the_difference_marks_paragraphs_and_characters():
     assert [r.kind for r in inserted] == ["equal", "insert"] and inserted[1].left == []
 
 
-def test_print_and_seal_say_in_chinese_that_they_are_not_available_yet(tree, people):
+def test_print_and_seal_refuse_a_document_not_registered_or_not_finalized(tree, people):
     document = make_document(tree.city, people.city_staff)
-    with pytest.raises(ServiceUnavailable, match="排版"):
+    with pytest.raises(ValidationFailed, match="尚未登记发文字号"):
         print_document(document)
-    with pytest.raises(ServiceUnavailable, match="用印"):
-        seal_document(document)
+    document.doc_number = "示教发〔2026〕3号"
+    with pytest.raises(ValidationFailed, match="尚未清稿"):
+        seal_document(document, actor=people.city_staff)
+
+
+def _ready(tree, people) -> Document:
+    document = make_document(tree.city, people.city_staff, issuer_mark="示范市教育局文件",
+                             main_recipients="各区县教育局", issuer_signature="示范市教育局",
+                             written_on=date(2026, 12, 2), cc_recipients="市政府办公厅，市财政局",
+                             printing_org="示范市教育局办公室", printed_on=date(2026, 12, 2))
+    save_body(document, "为做好寒假安全工作，现将有关事项通知如下。\n一、加强安全教育。", author=people.city_staff)
+    finalize_body(document, actor=people.city_staff)
+    assign_number(document, actor=people.city_staff)
+    return document
+
+
+def test_the_printed_document_carries_its_elements(tree, people):
+    document = _ready(tree, people)
+    text = pdfium.PdfDocument(print_document(document))[0].get_textpage().get_text_range()
+    for element in (document.doc_number, "关于做好2027年寒假安全工作的通知", "各区县教育局：", "加强安全教育",
+                    "2026年12月2日", "抄送：市政府办公厅，市财政局", "示范市教育局办公室"):
+        assert element.replace("，", "") in text.replace("\r", "").replace("\n", "").replace("，", ""), element
+
+
+def test_sealing_signs_with_the_units_certificate_and_is_audited(app, tree, people, pki, roots, monkeypatch):
+    monkeypatch.setitem(app.config, "DOC_CERT_DIR", str(pki / "store"))
+    monkeypatch.setitem(app.config, "DOC_CERT_PASSWORD", "测试口令")
+    document = _ready(tree, people)
+    with pytest.raises(ValidationFailed, match="没有签章证书"):  # the store has the unit "city" only
+        seal_document(document, actor=people.city_staff)
+    tree.city.code = "city"
+    sealed = seal_document(document, actor=people.city_staff)
+    report = verify_pdf(sealed, roots)
+    assert report.verdict == "valid" and report.signatures[0].signer == "示范市教育局"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.kind == "document.sealed"))
+    assert entry is not None and document.doc_number in entry.summary

@@ -52,6 +52,8 @@ class Document(TimestampMixin, db.Model):
     printed_on: Mapped[date | None] = mapped_column()  # 印发日期
     finalized_at: Mapped[datetime | None] = mapped_column()  # 清稿: the body is frozen from then on
 
+    #: 发文机关 (its code names the unit's certificate folder for 用印)
+    org = relationship("OrgUnit")
     versions: Mapped[list[BodyVersion]] = relationship(
         back_populates="document", order_by="BodyVersion.number", cascade="all, delete-orphan")
 
