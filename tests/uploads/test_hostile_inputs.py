@@ -155,6 +155,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "courses_api.update_lesson": Endpoint("teacher", "/api/v1/lessons/{document}", fields=LESSON, method="patch"),
     "courses_api.submit_assignment": Endpoint("student", "/api/v1/lessons/{assignment}/submission",
                                               fields={"text": "作业"}),
+    "documents.verify_page": Endpoint("teacher", "/documents/verify", ext="pdf"),
+    "documents_api.verify_document": Endpoint("teacher", "/api/v1/documents/verify", ext="pdf"),
     "courses_api.upload_package": Endpoint("teacher", "/api/v1/scorm/packages", fields={"course_id": "{course}"},
                                            ext="zip"),
 }
