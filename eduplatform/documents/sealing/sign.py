@@ -9,7 +9,9 @@ covers), 证书不受信任, 未签名.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,9 +56,27 @@ class SealBox:
                 round((self.left_mm + self.width_mm) * MM), round((self.bottom_mm + self.height_mm) * MM))
 
 
+def _outside_any_event_loop(function, *args, **kwargs):
+    """pyHanko's synchronous calls run their own event loop (``asyncio.run``), which cannot start in a
+    thread whose loop is already running (an async server, a test driving a browser): run them on a
+    short-lived thread of their own there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def seal_pdf(pdf: bytes, *, credentials: UnitCredentials, seal_png: bytes, box: SealBox,
              reason: str = "公文用印", field_name: str = SEAL_FIELD) -> bytes:
     """The document with the seal at ``box`` and a PAdES signature of the unit over all of it."""
+    return _outside_any_event_loop(_seal, pdf, credentials=credentials, seal_png=seal_png, box=box,
+                                   reason=reason, field_name=field_name)
+
+
+def _seal(pdf: bytes, *, credentials: UnitCredentials, seal_png: bytes, box: SealBox, reason: str,
+          field_name: str) -> bytes:
     image = read_seal(seal_png)
     style = StaticStampStyle(
         background=PdfImage(image), border_width=0, background_opacity=1.0,
@@ -132,6 +152,10 @@ class VerificationReport:
 
 def verify_pdf(pdf: bytes, trust_roots) -> VerificationReport:
     """Check every signature of ``pdf`` against ``trust_roots``; the worst finding is the verdict."""
+    return _outside_any_event_loop(_verify, pdf, list(trust_roots))
+
+
+def _verify(pdf: bytes, trust_roots) -> VerificationReport:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)

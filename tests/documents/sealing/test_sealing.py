@@ -112,3 +112,15 @@ def test_a_wrong_key_password_is_a_chinese_refusal(pki):
         certificates.load_unit(pki / "store", "city", password="错的")
     with pytest.raises(ValidationFailed, match="没有签章证书"):
         certificates.load_unit(pki / "store", "nobody")
+
+
+def test_sealing_and_verifying_work_inside_a_running_event_loop(plain_pdf, credentials, seal_png, roots):
+    """An async server (or a browser test's loop) has a loop running in the thread: pyHanko's own
+    asyncio.run would refuse to start there."""
+    import asyncio
+
+    async def inside():
+        sealed = seal_pdf(plain_pdf, credentials=credentials, seal_png=seal_png, box=BOX)
+        return verify_pdf(sealed, roots).verdict
+
+    assert asyncio.run(inside()) == "valid"
