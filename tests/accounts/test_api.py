@@ -200,3 +200,6 @@ def test_bureau_staff_create_school_admins_in_subtree(client, api, people, tree)
     other_district = client.post("/api/v1/users", headers=headers, json={
         "username": "b2admin", "display_name": "管理员", "roles": ["school_admin"], "org": tree.school_b2.code})
     assert other_district.status_code == 403
+    created = db.session.scalar(db.select(User).where(User.username == "a2admin"))
+    assert created is not None and created.org_id == tree.school_a2.id
+    assert db.session.scalar(db.select(User).where(User.username == "b2admin")) is None

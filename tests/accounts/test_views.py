@@ -80,6 +80,8 @@ def test_system_admin_cannot_unlock(client, auth, people):
     db.session.commit()
     auth.login(people.sysadmin)
     assert client.post(f"/users/{people.teacher_a1.id}/unlock").status_code == 403
+    db.session.refresh(people.teacher_a1)
+    assert people.teacher_a1.locked_until is not None
 
 
 def test_school_admin_deactivates_a_teacher(client, auth, people):
