@@ -80,7 +80,9 @@ def test_lock_expires(client, auth, people):
     user = people.teacher_a1
     user.locked_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert auth.login(user).status_code == 302
+    answer = auth.login(user)
+    assert answer.status_code == 302 and not answer.headers["Location"].endswith("/login")
+    assert client.get("/").status_code == 200  # signed in: the home page, not the login form
 
 
 def test_successful_login_resets_the_failure_count(client, auth, people):

@@ -132,5 +132,11 @@ def test_teacher_accounts(world):
 
 
 def test_stage_change_keeps_grades_consistent(world):
-    services.update_profile(world.people.school_a1_admin, world.school, {"stages": [Stage.PRIMARY, Stage.JUNIOR]})
-    services.create_class(world.people.school_a1_admin, world.school, grade=7, number=1)
+    admin = world.people.school_a1_admin
+    services.update_profile(admin, world.school, {"stages": [Stage.PRIMARY]})
+    with pytest.raises(ValidationFailed, match="本校学段没有"):  # 七年级 is 初中's
+        services.create_class(admin, world.school, grade=7, number=9)
+    services.update_profile(admin, world.school, {"stages": [Stage.PRIMARY, Stage.JUNIOR]})
+    made = services.create_class(admin, world.school, grade=7, number=9)
+    assert sorted(world.school.stages) == ["junior", "primary"]
+    assert (made.grade, made.number, made.school_id) == (7, 9, world.school.id)
