@@ -116,11 +116,17 @@ def test_a_wrong_key_password_is_a_chinese_refusal(pki):
 
 def test_sealing_and_verifying_work_inside_a_running_event_loop(plain_pdf, credentials, seal_png, roots):
     """An async server (or a browser test's loop) has a loop running in the thread: pyHanko's own
-    asyncio.run would refuse to start there."""
+    asyncio.run would refuse to start there. The loop runs on a thread of the test's own, so the test
+    works whether or not this thread already has one (the browser tests leave Playwright's)."""
     import asyncio
+    import threading
 
     async def inside():
         sealed = seal_pdf(plain_pdf, credentials=credentials, seal_png=seal_png, box=BOX)
         return verify_pdf(sealed, roots).verdict
 
-    assert asyncio.run(inside()) == "valid"
+    verdicts = []
+    worker = threading.Thread(target=lambda: verdicts.append(asyncio.run(inside())))
+    worker.start()
+    worker.join()
+    assert verdicts == ["valid"]
