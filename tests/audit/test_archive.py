@@ -12,6 +12,13 @@ from eduplatform.audit.models import AuditArchive, AuditEntry
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.templating import LOCAL_TZ
+
+
+def _local_date(days_ago: int) -> str:
+    """`--before` is a date on the bureau's calendar (Asia/Shanghai), not UTC's: from 16:00 UTC on
+    the two differ by a day, which is what a date computed in UTC got wrong."""
+    return (datetime.now(LOCAL_TZ).date() - timedelta(days=days_ago)).strftime("%Y-%m-%d")
 
 
 def _old_and_new_entries(old: int = 300, new: int = 5):
@@ -29,7 +36,7 @@ def _old_and_new_entries(old: int = 300, new: int = 5):
 def test_archive_verify_and_the_rest_still_verifies(app, tmp_path):
     _old_and_new_entries()
     runner = app.test_cli_runner()
-    before = (utcnow() - timedelta(days=200)).strftime("%Y-%m-%d")
+    before = _local_date(200)
     result = runner.invoke(args=["audit-archive", "--before", before, "--out", str(tmp_path / "arch")])
     assert result.exit_code == 0, result.output
     assert "已归档 300 条" in result.output
@@ -60,18 +67,32 @@ def test_young_entries_are_never_archived(app, tmp_path):
     _old_and_new_entries(old=3)
     runner = app.test_cli_runner()
     for days in (0, 179):
-        before = (utcnow() - timedelta(days=days)).strftime("%Y-%m-%d")
+        before = _local_date(days)
         refused = runner.invoke(args=["audit-archive", "--before", before, "--out", str(tmp_path)])
         assert refused.exit_code != 0 and "至少保存 180 天" in refused.output, refused.output
     app.config["AUDIT_RETENTION_DAYS"] = 30  # configured lower: the legal 180 days still hold
     try:
-        before = (utcnow() - timedelta(days=100)).strftime("%Y-%m-%d")
+        before = _local_date(100)
         refused = runner.invoke(args=["audit-archive", "--before", before, "--out", str(tmp_path)])
         assert refused.exit_code != 0 and "至少保存 180 天" in refused.output
     finally:
         app.config["AUDIT_RETENTION_DAYS"] = 180
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 8
     assert not list(tmp_path.glob("*.jsonl"))
+
+
+def test_the_limit_is_counted_on_the_bureaus_calendar_in_the_utc_evening(app, tmp_path, monkeypatch):
+    """At 16:30 UTC it is already tomorrow in Shanghai: the day 180 local days back may go, 179 may not."""
+    from eduplatform.audit import archive
+
+    evening = datetime(2026, 12, 2, 16, 30)  # naive UTC, = 2026-12-03 00:30 in Shanghai
+    monkeypatch.setattr(archive, "utcnow", lambda: evening)
+    _old_and_new_entries(old=3)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["audit-archive", "--before", "2026-06-07", "--out", str(tmp_path)])
+    assert refused.exit_code != 0 and "至少保存 180 天" in refused.output, refused.output
+    allowed = runner.invoke(args=["audit-archive", "--before", "2026-06-06", "--out", str(tmp_path)])
+    assert allowed.exit_code == 0 and "已归档 3 条" in allowed.output, allowed.output
 
 
 def test_a_forged_archive_record_does_not_excuse_a_deletion(app, tmp_path):
