@@ -3,6 +3,7 @@
 from eduplatform.documents.models.document import (  # noqa: F401
     SECRECY_LEVELS,
     URGENCY_LEVELS,
+    AccessGrant,
     BodyVersion,
     Document,
     NumberCounter,

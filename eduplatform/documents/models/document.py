@@ -26,6 +26,10 @@ class Document(TimestampMixin, db.Model):
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)  # 发文机关
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     doctype: Mapped[str] = mapped_column(sa.String(32))  # code from doctypes.yaml (文种)
+    #: 发文 ("out", drafted here) or 收文 ("in", received from another unit or registered from paper)
+    direction: Mapped[str] = mapped_column(sa.String(8), default="out", server_default="out")
+    #: the state of its 发文 / 收文 flow, kept in step by the flow's hook (for lists without the engine)
+    state: Mapped[str] = mapped_column(sa.String(32), default="draft", server_default="draft", index=True)
 
     copy_number: Mapped[str | None] = mapped_column(sa.String(6))  # 份号
     secrecy: Mapped[str | None] = mapped_column(sa.String(8))  # 密级
@@ -51,6 +55,9 @@ class Document(TimestampMixin, db.Model):
     printing_org: Mapped[str | None] = mapped_column(sa.String(100))  # 印发机关
     printed_on: Mapped[date | None] = mapped_column()  # 印发日期
     finalized_at: Mapped[datetime | None] = mapped_column()  # 清稿: the body is frozen from then on
+    #: the sealed, signed PDF (用印) in object storage, and its SHA-256
+    sealed_file_key: Mapped[str | None] = mapped_column(sa.String(255))
+    sealed_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     #: 发文机关 (its code names the unit's certificate folder for 用印)
     org = relationship("OrgUnit")
@@ -62,6 +69,21 @@ class Document(TimestampMixin, db.Model):
     @property
     def current_version(self) -> BodyVersion | None:
         return self.versions[-1] if self.versions else None
+
+
+class AccessGrant(db.Model):
+    """Someone outside the flow and the 传阅 list allowed to read a document (知悉范围), with why."""
+
+    __tablename__ = "document_access_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("document_id", "user_id", name="uq_document_access_grants_user"),)
 
 
 class BodyVersion(db.Model):
