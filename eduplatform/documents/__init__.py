@@ -19,7 +19,9 @@ def init_app(app):
 
     from eduplatform import workflow
     from eduplatform.documents import cli, models  # noqa: F401 - models: tables for the metadata
+    from eduplatform.documents.services import outgoing
 
     # 收文 / 发文 (incoming_document, outgoing_document): moved here from the engine's demo set
     workflow.register_processes(Path(__file__).with_name("processes"))
+    outgoing.register()
     cli.init_app(app)

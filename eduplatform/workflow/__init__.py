@@ -4,12 +4,13 @@ audit and diagrams. Read ``README.md`` beside this file for how a domain uses it
 The public API, all importable from ``eduplatform.workflow``:
 
 - definitions: ``register_processes(path)``, ``get_process(key)``, ``DefinitionError``
-- business objects: ``register_subject(type, loader, url)``, ``on_transition(key)`` (hook decorator)
+- business objects: ``register_subject(type, loader, url)``, ``on_transition(key)`` (hook decorator),
+  ``register_due_policy(key, fn)`` (the domain adjusts a step's due from its object)
 - running: ``start``, ``instance_for``, ``available_transitions``, ``perform``, ``chase``, ``cancel``,
   ``events``, ``current_tasks``
 - lists: ``todo_query(user)``, ``done_query(user)``; ``can_view_instance(user, instance)``
 - a domain's own objects (``subjects``): ``instance_ids``, ``newest_running``, ``waiting_subject_ids``,
-  ``waiting_tasks``, ``steps_taken``, ``ever_reached`` — answers, not the engine's tables
+  ``waiting_tasks``, ``steps_taken``, ``ever_reached``, ``involved_subject_ids`` — answers, not the engine's tables
 - hooks: ``on_transition(key)`` to add, ``remove_hook(key, fn)`` to take one away
 
 Other domains import only this package, never ``workflow.models``, ``engine``, ``assignment`` or
@@ -35,6 +36,7 @@ from eduplatform.workflow.engine import (
     on_transition,
     perform,
     process_for,
+    register_due_policy,
     register_subject,
     remove_hook,
     start,
@@ -45,6 +47,7 @@ from eduplatform.workflow.registry import PACKAGE_PROCESSES, get_process, regist
 from eduplatform.workflow.subjects import (
     ever_reached,
     instance_ids,
+    involved_subject_ids,
     newest_running,
     steps_taken,
     waiting_subject_ids,
@@ -112,7 +115,8 @@ def _instance_link(notice) -> str | None:
 __all__ = [
     "Available", "DefinitionError", "ProcessDef", "ProcessInstance", "TransitionEvent", "WorkCalendar",
     "available_transitions", "can_view_instance", "cancel", "chase", "current_tasks", "done_query", "events",
-    "ever_reached", "get_instance", "get_process", "instance_for", "instance_ids", "newest_running",
-    "on_transition", "perform", "process_for", "register_processes", "register_subject", "remove_hook", "start",
+    "ever_reached", "get_instance", "get_process", "instance_for", "instance_ids", "involved_subject_ids",
+    "newest_running",
+    "on_transition", "perform", "process_for", "register_due_policy", "register_processes", "register_subject", "remove_hook", "start",
     "steps_taken", "todo_query", "waiting_subject_ids", "waiting_tasks",
 ]

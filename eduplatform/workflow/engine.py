@@ -87,6 +87,16 @@ def remove_hook(process_key: str, fn) -> None:
         _hooks[process_key].remove(fn)
 
 
+#: process key → fn(instance, state_key, working_days | None) → working_days | None
+_due_policies: dict[str, Callable] = {}
+
+
+def register_due_policy(process_key: str, fn: Callable) -> None:
+    """Let the owning domain adjust a step's due (working days) from its object, e.g. 公文's 紧急程度:
+    the definition says the ordinary term; ``fn`` returns the term for this instance (None: no due)."""
+    _due_policies[process_key] = fn
+
+
 def register_subject(subject_type: str, loader: Callable[[str], object],
                      url: Callable[[object], str] | None = None) -> None:
     """Tell the engine how to load a business object by id and link to its page (to-do list)."""
@@ -555,7 +565,10 @@ def _create_tasks(instance, process: ProcessDef, state: State, actor, calendar, 
                   step: Step | None = None) -> list[WorkflowTask]:
     who = process.assignee_of(state)
     rule = next((r for r in state.due if r.when is None or evaluate(r.when, instance.data or {})), None)
-    due = calendar.due_at(now, rule.working_days) if rule else None
+    days = rule.working_days if rule else None
+    if instance.process_key in _due_policies:
+        days = _due_policies[instance.process_key](instance, state.key, days)
+    due = calendar.due_at(now, days) if days is not None else None
     remind = calendar.remind_at(due, state.remind_before) if due and state.remind_before is not None else None
     escalate = None
     if due and state.escalate is not None:

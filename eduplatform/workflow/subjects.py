@@ -67,3 +67,17 @@ def ever_reached(process_key: str, subject_type: str, subject_id, state: str) ->
     return db.session.scalar(sa.select(WorkflowEvent.id).where(
         WorkflowEvent.instance_id.in_(instance_ids(process_key, subject_type, subject_id).order_by(None)),
         WorkflowEvent.to_state == state).limit(1)) is not None
+
+
+def involved_subject_ids(user, process_key: str, subject_type: str) -> sa.Select:
+    """A select of the ids (as integers) of the objects whose instances ``user`` takes part in: started
+    them, acted at a step, holds an open task now, or was named for one (a closed fan-out task)."""
+    mine = sa.or_(WorkflowTask.assignee_id == user.id, WorkflowTask.completed_by_id == user.id)
+    instance_ids_of_user = sa.union(
+        sa.select(ProcessInstance.id).where(ProcessInstance.started_by_id == user.id),
+        sa.select(WorkflowTask.instance_id).where(mine),
+        todo_query(user, process_key).with_only_columns(WorkflowTask.instance_id).order_by(None),
+    ).subquery()
+    return (sa.select(sa.cast(ProcessInstance.subject_id, sa.Integer))
+            .where(ProcessInstance.process_key == process_key, ProcessInstance.subject_type == subject_type,
+                   ProcessInstance.id.in_(sa.select(instance_ids_of_user.c[0]))))
