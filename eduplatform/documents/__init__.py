@@ -9,9 +9,19 @@ the flows to the document, exchange between units, the documents pages and API f
 
 from flask import Blueprint
 
+from eduplatform.core.templating import NavItem
+
 bp = Blueprint("documents", __name__)
 
-NAV: list = []
+
+
+def _bureau_user(user) -> bool:
+    from eduplatform.documents.views.pages import is_bureau_user
+
+    return is_bureau_user(user)
+
+
+NAV = [NavItem("教育电子政务", "公文办理", "documents.index", _bureau_user)]
 
 
 def init_app(app):

@@ -35,6 +35,7 @@ from eduplatform.workflow.models import (
     WorkflowTask,
 )
 from eduplatform.workflow.notices import notify
+from eduplatform.workflow.viewing import register_view_rule
 
 # --- what domains register ---------------------------------------------------------------------
 
@@ -98,9 +99,18 @@ def register_due_policy(process_key: str, fn: Callable) -> None:
 
 
 def register_subject(subject_type: str, loader: Callable[[str], object],
-                     url: Callable[[object], str] | None = None) -> None:
-    """Tell the engine how to load a business object by id and link to its page (to-do list)."""
+                     url: Callable[[object], str] | None = None,
+                     can_view: Callable[[object, object], bool] | None = None) -> None:
+    """Tell the engine how to load a business object by id and link to its page (to-do list);
+    ``can_view(user, subject)``, if given, decides alone who may see its instances (the engine's pages
+    and API then follow the domain's rule, e.g. 密级)."""
     _subjects[subject_type] = SubjectType(loader, url)
+    if can_view is not None:
+        def rule(user, instance):
+            subject = loader(instance.subject_id) if instance.subject_id is not None else None
+            return subject is not None and can_view(user, subject)
+
+        register_view_rule(subject_type, rule)
 
 
 def subject_type_of(obj) -> str:

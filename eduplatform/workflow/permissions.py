@@ -6,6 +6,7 @@ from eduplatform.accounts.models import BUREAU_ROLES, Role
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import admin_scope, in_scope
 from eduplatform.workflow.models import ProcessInstance, WorkflowEvent
+from eduplatform.workflow.viewing import view_rule_for
 
 
 def can_view_processes(user) -> bool:
@@ -35,7 +36,11 @@ def is_participant(user, instance: ProcessInstance) -> bool:
 
 def can_view_instance(user, instance: ProcessInstance) -> bool:
     """Participants; and bureau users and school administrators whose scope holds the instance's
-    unit (an instance is a business record: not the system administrator's, 三员分立)."""
+    unit (an instance is a business record: not the system administrator's, 三员分立). Where the
+    subject's domain registered its own rule (a classified 公文), that rule alone decides."""
+    rule = view_rule_for(instance.subject_type)
+    if rule is not None:
+        return bool(rule(user, instance))
     if is_participant(user, instance):
         return True
     supervises = user.has_role(*BUREAU_ROLES, Role.SCHOOL_ADMIN)

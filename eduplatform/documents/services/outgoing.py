@@ -40,6 +40,7 @@ from eduplatform.core.storage.services import store_file
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.documents.doctypes import get_doctype
 from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
+from eduplatform.documents.services import access
 from eduplatform.documents.services.body import finalize_body, save_body
 from eduplatform.documents.services.numbering import assign_number
 from eduplatform.documents.services.output import print_document, seal_document
@@ -68,7 +69,8 @@ def register_dispatcher(fn: Callable) -> None:
 def register() -> None:
     """Tell the engine about documents (from ``documents.init_app``)."""
     workflow.register_subject(SUBJECT, lambda did: db.session.get(Document, int(did)),
-                              url=lambda d: url_for("documents.document_page", document_id=d.id))
+                              url=lambda d: url_for("documents.document_page", document_id=d.id),
+                              can_view=access.can_read)
     workflow.register_due_policy(PROCESS, _due_for_urgency)
     workflow.on_transition(PROCESS)(_on_transition)
 
@@ -120,13 +122,15 @@ def _clean_elements(data: dict, bureau: OrgUnit) -> dict:
     if "agency_code" in values and (not values["agency_code"] or (codes and values["agency_code"] not in codes)):
         problems["agency_code"] = [f"请选择发文机关代字：{'、'.join(codes)}" if codes else "发文机关代字不能为空"]
     if problems:
-        raise ValidationFailed("公文要素填写有误", fields=problems)
+        detail = "；".join(message for messages in problems.values() for message in messages)
+        raise ValidationFailed(f"公文要素填写有误：{detail}", fields=problems)
     return {k: (v or None) if k not in ("doctype", "title", "agency_code") else v for k, v in values.items()}
 
 
 def draft(actor, *, elements: dict, body: str | None = None, flow: dict | None = None) -> Document:
     """拟稿: a new document of the actor's bureau, its first 正文, and its 发文 instance."""
     bureau = issuing_unit(actor)
+    elements = {k: v for k, v in elements.items() if v not in (None, "")}  # empty: the default, or left out
     for required in ("doctype", "title", "agency_code"):
         elements.setdefault(required, "")
     values = _clean_elements(elements, bureau)

@@ -65,3 +65,15 @@ def test_an_outsider_learns_nothing_of_a_document(bureau):
     with pytest.raises(NotFound) as hidden:
         access.get_readable(document.id, bureau.outsider)
     assert missing.value.message == hidden.value.message
+
+
+def test_the_engines_pages_follow_the_documents_rule(bureau, auth, client):
+    """A city official whose scope holds the whole city still may not open a classified 发文's instance."""
+    document = _draft(bureau, secrecy="秘密")
+    instance = outgoing.instance_of(document)
+    auth.login(bureau.clerk)
+    assert client.get(f"/workflow/instances/{instance.id}").status_code in (403, 404)
+    auth.logout()
+    auth.login(bureau.drafter)
+    page = client.get(f"/workflow/instances/{instance.id}")
+    assert page.status_code == 200 and document.title in page.get_data(as_text=True)

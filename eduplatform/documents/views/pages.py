@@ -1,0 +1,196 @@
+"""公文 pages: 公文 home (待办 by kind and urgency, what I may see), 拟稿, the document (elements,
+正文 and its versions, the difference between two, the flow), the printed and the sealed PDF.
+
+Acting on a step (opinions, 会签科室, recipients) happens on the engine's instance page, which the
+document page links to: the form there is the one the definition describes, for every process.
+"""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from eduplatform import workflow
+from eduplatform.accounts.models import BUREAU_ROLES, User
+from eduplatform.core.api import load_args, load_form
+from eduplatform.core.errors import NotFound
+from eduplatform.core.extensions import db
+from eduplatform.core.permissions import require
+from eduplatform.documents import bp
+from eduplatform.documents.doctypes import doctypes, get_doctype
+from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
+from eduplatform.documents.schemas import BodySchema, DiffArgsSchema, DraftSchema, ElementsSchema, GrantSchema
+from eduplatform.documents.services import access, outgoing
+from eduplatform.documents.services.body import diff_versions
+from eduplatform.documents.services.output import print_document
+from eduplatform.orgs.models import OrgType, OrgUnit
+
+def _state_labels() -> dict[str, str]:
+    labels = {}
+    for key in access.FLOWS:
+        labels.update({k: s.label for k, s in workflow.get_process(key).states.items()})
+    return labels
+
+
+def is_bureau_user(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and set(user.roles) & BUREAU_ROLES)
+
+
+def _urgency_rank(document) -> int:
+    return {"特急": 0, "加急": 1}.get(document.urgency or "", 2)
+
+
+@bp.get("/documents")
+@login_required
+def index():
+    """公文 home: my open steps, most urgent first, then every document I may see."""
+    require(is_bureau_user(current_user), action="documents.read")
+    todo = []
+    for key in access.FLOWS:
+        for task in db.session.scalars(workflow.todo_query(current_user, key)):
+            document = _subject(task.instance)
+            if document is not None:
+                todo.append((document, task))
+    todo.sort(key=lambda pair: (_urgency_rank(pair[0]), pair[1].due_at is None, pair[1].due_at or 0))
+    groups = {"发文": [p for p in todo if p[0].direction == "out"], "收文": [p for p in todo if p[0].direction == "in"]}
+    page = db.paginate(access.visible_query(current_user), per_page=20, error_out=False)
+    return render_template("documents/index.html", groups=groups, page=page, labels=_state_labels(),
+                           doctype_name=_doctype_name)
+
+
+def _subject(instance):
+    if instance is None or instance.subject_type != Document.__audit_type__:
+        return None
+    return db.session.get(Document, int(instance.subject_id))
+
+
+def _doctype_name(code: str) -> str:
+    doctype = get_doctype(code)
+    return doctype.name if doctype else code
+
+
+def _reviewers(bureau: OrgUnit) -> list[User]:
+    """Who may 核稿: bureau staff of the bureau and its 科室 (the drafter picks, usually their head)."""
+    units = sa.select(OrgUnit.id).where(sa.or_(OrgUnit.id == bureau.id, OrgUnit.parent_id == bureau.id))
+    users = db.session.scalars(sa.select(User).where(User.org_id.in_(units), User.is_active_account.is_(True))
+                               .order_by(User.org_id, User.id))
+    return [u for u in users if set(u.roles) & BUREAU_ROLES]
+
+
+def _departments(bureau: OrgUnit) -> list[OrgUnit]:
+    return [c for c in bureau.children if c.type == OrgType.DEPARTMENT]
+
+
+@bp.route("/documents/new", methods=["GET", "POST"])
+@login_required
+def new_document():
+    """拟稿."""
+    bureau = outgoing.issuing_unit(current_user)
+    if request.method == "POST":
+        data = load_form(DraftSchema(), empty_is_none=True)
+        flow = {"reviewer": data.pop("reviewer_id"), "cosign_departments": data.pop("cosign_department_ids")}
+        body = data.pop("body")
+        document = outgoing.draft(current_user, elements=data, body=body,
+                                  flow={k: v for k, v in flow.items() if v})
+        db.session.commit()
+        flash("已保存草稿；填好核稿人后可“送核稿”", "success")
+        return redirect(url_for("documents.document_page", document_id=document.id))
+    return render_template("documents/new.html", bureau=bureau, doctypes=doctypes().values(),
+                           agency_codes=outgoing.agency_codes(bureau), reviewers=_reviewers(bureau),
+                           departments=_departments(bureau), secrecy_levels=SECRECY_LEVELS,
+                           urgency_levels=URGENCY_LEVELS)
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document_page(document_id):
+    document = access.get_readable(document_id, current_user)
+    instance = outgoing.instance_of(document) if document.direction == "out" else None
+    state = workflow.process_for(instance).states[instance.state] if instance else None
+    tasks = workflow.current_tasks(instance) if instance else []
+    may_act = bool(instance and workflow.available_transitions(instance, current_user))
+    return render_template(
+        "documents/document.html", document=document, instance=instance, state=state, tasks=tasks,
+        may_act=may_act, doctype=get_doctype(document.doctype), doctypes=doctypes().values(),
+        events=workflow.events(instance) if instance else [],
+        may_edit_body=outgoing.can_edit_now(document, current_user, outgoing.BODY_STATES),
+        may_edit_elements=outgoing.can_edit_now(document, current_user, outgoing.ELEMENT_STATES),
+        may_grant=access.can_grant(current_user, document), secrecy_levels=SECRECY_LEVELS,
+        urgency_levels=URGENCY_LEVELS, authors=_authors(document), labels=_state_labels())
+
+
+def _authors(document) -> dict[int, str]:
+    ids = {v.author_id for v in document.versions if v.author_id}
+    return {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+@bp.post("/documents/<int:document_id>/elements")
+@login_required
+def save_elements(document_id):
+    document = access.get_readable(document_id, current_user)
+    changed = outgoing.edit_elements(document, actor=current_user,
+                                     changes=load_form(ElementsSchema(), partial=True, empty_is_none=True))
+    db.session.commit()
+    flash(f"已保存 {len(changed)} 项要素" if changed else "要素没有变化", "success")
+    return redirect(url_for("documents.document_page", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/body")
+@login_required
+def save_body_page(document_id):
+    document = access.get_readable(document_id, current_user)
+    data = load_form(BodySchema(), empty_is_none=True)
+    version = outgoing.edit_body(document, actor=current_user, text=data["text"], note=data.get("note"))
+    db.session.commit()
+    flash(f"已保存正文第 {version.number} 稿", "success")
+    return redirect(url_for("documents.document_page", document_id=document.id) + "#body")
+
+
+@bp.get("/documents/<int:document_id>/diff")
+@login_required
+def diff_page(document_id):
+    """痕迹: two versions side by side, what was taken out and what was put in."""
+    document = access.get_readable(document_id, current_user)
+    args = load_args(DiffArgsSchema())
+    by_number = {v.number: v for v in document.versions}
+    old, new = by_number.get(args["a"]), by_number.get(args["b"])
+    if old is None or new is None:
+        raise NotFound("没有这一稿")
+    return render_template("documents/diff.html", document=document, old=old, new=new,
+                           rows=diff_versions(old.text, new.text), authors=_authors(document))
+
+
+@bp.get("/documents/<int:document_id>/print.pdf")
+@login_required
+def printed_pdf(document_id):
+    """The GB/T 9704 layout (印制 proof), once numbered and 清稿'd."""
+    document = access.get_readable(document_id, current_user)
+    pdf = print_document(document)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"{document.doc_number}.pdf")
+
+
+@bp.get("/documents/<int:document_id>/sealed.pdf")
+@login_required
+def sealed_pdf(document_id):
+    document = access.get_readable(document_id, current_user)
+    stored = outgoing.sealed_file(document)
+    if stored is None:
+        raise NotFound("该公文尚未用印")
+    return stored.send()
+
+
+@bp.post("/documents/<int:document_id>/grants")
+@login_required
+def grant_page(document_id):
+    document = access.get_readable(document_id, current_user)
+    data = load_form(GrantSchema())
+    user = db.session.get(User, data["user_id"])
+    if user is None:
+        raise NotFound("用户不存在")
+    access.grant_access(document, user, actor=current_user, reason=data["reason"])
+    db.session.commit()
+    flash(f"已授权 {user.display_name} 查阅", "success")
+    return redirect(url_for("documents.document_page", document_id=document.id))
