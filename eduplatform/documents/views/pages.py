@@ -28,6 +28,7 @@ from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.services.output import print_document
 from eduplatform.orgs.models import OrgType, OrgUnit
 
+
 def _state_labels() -> dict[str, str]:
     labels = {}
     for key in access.FLOWS:
