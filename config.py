@@ -174,6 +174,10 @@ def finalize_settings(settings: dict) -> None:
         settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{data_dir / 'eduplatform.db'}"
     settings["STORAGE_DIR"] = Path(settings.get("STORAGE_DIR") or data_dir / "objects")
     settings["SEARCH_INDEX_DIR"] = Path(settings.get("SEARCH_INDEX_DIR") or data_dir / "search")
+    if settings.get("ENV_NAME") == "development":
+        # 用印 on a laptop: the demo seed makes a self-made root and the demo bureau's certificate here
+        settings["DOC_CERT_DIR"] = settings.get("DOC_CERT_DIR") or str(data_dir / "doc-certs" / "units")
+        settings["DOC_TRUST_ROOTS"] = settings.get("DOC_TRUST_ROOTS") or str(data_dir / "doc-certs" / "roots")
     ensure_secret_key(settings)
 
 

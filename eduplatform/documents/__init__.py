@@ -16,7 +16,7 @@ bp = Blueprint("documents", __name__)
 
 
 def _bureau_user(user) -> bool:
-    from eduplatform.documents.views.pages import is_bureau_user
+    from eduplatform.documents.services.outgoing import is_bureau_user
 
     return is_bureau_user(user)
 

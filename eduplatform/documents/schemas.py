@@ -101,6 +101,13 @@ class BodyVersionSchema(Schema):
     is_final = fields.Boolean()
 
 
+class ActionSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    version = fields.Integer(metadata={"description": "办理时回传（防止两人同时办理）"})
+    reason_required = fields.Boolean()
+
+
 class DocumentSchema(Schema):
     id = fields.Integer()
     direction = fields.String(metadata={"description": "out 发文 / in 收文"})
@@ -128,9 +135,11 @@ class DocumentSchema(Schema):
     sealed_sha256 = fields.String(allow_none=True)
     instance_id = fields.Integer(allow_none=True, metadata={"description": "发文流程实例（办理见 workflow API）"})
     versions = fields.List(fields.Nested(BodyVersionSchema))
+    actions = fields.List(fields.Nested(ActionSchema), metadata={
+        "description": "我现在可办理的步骤：POST /api/v1/instances/{instance_id}/transitions/{key}，带 version"})
 
 
 class DocumentPageSchema(Schema):
-    items = fields.List(fields.Nested(DocumentSchema(exclude=("versions",))))
+    items = fields.List(fields.Nested(DocumentSchema(exclude=("versions", "actions"))))
     total = fields.Integer()
     page = fields.Integer()

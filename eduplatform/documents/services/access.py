@@ -7,8 +7,9 @@ A document is visible to
 - those granted access by name (``AccessGrant``, with a reason; audited);
 - whoever another part of the package adds through ``register_reader_source`` (the 传阅 list, the
   收发员 of a unit it was sent to);
-- and, for a document without 密级 only, the bureau staff and leaders of the issuing unit and its
-  科室 — a unit's ordinary documents are not kept from its own office.
+- the leaders of the issuing unit (局领导), classified or not: they decide who else may know it;
+- and, for a document without 密级 only, the bureau staff of the issuing unit and its 科室 — a
+  unit's ordinary documents are not kept from its own office.
 
 Anyone else gets 404, not 403: a classified document's existence is itself not told. The 三员 see
 no document content (their roles are not bureau roles).
@@ -61,7 +62,9 @@ def visible_ids(user) -> sa.Select:
     parts += [workflow.involved_subject_ids(user, flow, SUBJECT) for flow in FLOWS]
     parts += [source(user) for source in _reader_sources]
     units = _own_unit_ids(user)
-    if units is not None:
+    if units is not None and Role.BUREAU_LEADER in set(user.roles):
+        parts.append(sa.select(Document.id).where(Document.org_id.in_(units)))
+    elif units is not None:
         parts.append(sa.select(Document.id).where(Document.org_id.in_(units),
                                                   sa.or_(Document.secrecy.is_(None), Document.secrecy == "")))
     return sa.union(*parts)

@@ -88,6 +88,10 @@ def _due_for_urgency(instance, state_key: str, working_days):
 
 # --- drafting -----------------------------------------------------------------------------------
 
+def is_bureau_user(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and set(user.roles) & BUREAU_ROLES)
+
+
 def issuing_unit(user) -> OrgUnit:
     """The bureau a bureau user drafts for (a 科室's user drafts for the bureau above it)."""
     unit = db.session.get(OrgUnit, user.org_id) if user.org_id and set(user.roles) & BUREAU_ROLES else None

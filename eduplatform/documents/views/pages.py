@@ -36,10 +36,6 @@ def _state_labels() -> dict[str, str]:
     return labels
 
 
-def is_bureau_user(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and set(user.roles) & BUREAU_ROLES)
-
-
 def _urgency_rank(document) -> int:
     return {"特急": 0, "加急": 1}.get(document.urgency or "", 2)
 
@@ -48,7 +44,7 @@ def _urgency_rank(document) -> int:
 @login_required
 def index():
     """公文 home: my open steps, most urgent first, then every document I may see."""
-    require(is_bureau_user(current_user), action="documents.read")
+    require(outgoing.is_bureau_user(current_user), action="documents.read")
     todo = []
     for key in access.FLOWS:
         for task in db.session.scalars(workflow.todo_query(current_user, key)):

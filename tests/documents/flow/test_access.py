@@ -26,13 +26,13 @@ def _readers(bureau, document):
 
 def test_a_classified_document_is_seen_only_along_its_flow(bureau):
     document = _draft(bureau, secrecy="秘密", secrecy_term="1年")
-    assert _readers(bureau, document) == {"drafter"}
+    assert _readers(bureau, document) == {"drafter", "leader"}
     outgoing.act(document, "submit", actor=bureau.drafter)
     db.session.commit()
-    assert _readers(bureau, document) == {"drafter", "head"}
+    assert _readers(bureau, document) == {"drafter", "leader", "head"}
     outgoing.act(document, "review_ok", actor=bureau.head, data={"cosign_departments": [bureau.policy.id]})
     db.session.commit()
-    assert _readers(bureau, document) == {"drafter", "head", "policy_staff"}
+    assert _readers(bureau, document) == {"drafter", "leader", "head", "policy_staff"}
     with pytest.raises(NotFound):
         access.get_readable(document.id, bureau.finance_staff)
     assert access.get_readable(document.id, bureau.policy_staff) is document
