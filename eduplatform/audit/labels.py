@@ -25,6 +25,9 @@ KIND_LABELS = {
     "password.changed": "修改密码", "org.created": "新建单位",
     "file.stored": "存储文件", "file.deleted": "删除文件",
     "document.numbered": "登记发文字号", "document.body_saved": "保存公文正文", "document.finalized": "公文正文清稿", "document.sealed": "公文用印",
+    "document.drafted": "拟稿", "document.edited": "修改公文要素", "document.access_granted": "授予知悉范围",
+    "document.received": "收文登记", "document.received_numbered": "登记收文编号",
+    "document.circulated": "公文传阅", "document.read": "公文已阅", "document.circulation_recalled": "收回传阅",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow

@@ -29,9 +29,28 @@ def init_app(app):
 
     from eduplatform import workflow
     from eduplatform.documents import cli, models  # noqa: F401 - models: tables for the metadata
-    from eduplatform.documents.services import outgoing
+    from eduplatform.documents.services import access, circulation, incoming, outgoing
 
     # 收文 / 发文 (incoming_document, outgoing_document): moved here from the engine's demo set
     workflow.register_processes(Path(__file__).with_name("processes"))
     outgoing.register()
+    incoming.register()
+    access.register_reader_source(circulation.readable_by_circulation)
+    _register_realm()
     cli.init_app(app)
+
+
+def _register_realm():
+    """The documents' notices (传阅, 退文) open the document they are about."""
+    from flask import url_for
+
+    from eduplatform.core.notices import NoticeRealm, register_realm
+    from eduplatform.documents.models import Document
+    from eduplatform.documents.services import circulation
+
+    def link_for(notice):
+        if notice.object_type == Document.__audit_type__ and notice.object_id:
+            return url_for("documents.document_page", document_id=notice.object_id)
+        return None
+
+    register_realm(NoticeRealm(circulation.REALM, "公文", circulation.NOTICE_KINDS, link_for=link_for))

@@ -3,7 +3,9 @@
 - a 加急 通知 taken all the way: 核稿, 签发, 复核, 登记 (示教发〔year〕N号), 印制, 用印 (with a development
   certificate made here when the app runs in development), waiting at 核发 in the office's 待办;
 - a 通知 waiting at 签发 in the leader's 待办, with two 正文 versions (the 核稿人 changed a sentence);
-- a 请示 still a draft.
+- a 请示 still a draft;
+- a paper 收文 from the province (收〔year〕N号), registered, checked and proposed by the office, waiting
+  at 批办 in the leader's 待办.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from eduplatform.accounts.services import find_user
 from eduplatform.core.extensions import db
 from eduplatform.documents.models import Document
 from eduplatform.documents.sealing.dev import ensure_dev_unit
-from eduplatform.documents.services import outgoing
+from eduplatform.documents.services import incoming, outgoing
 from eduplatform.orgs.services import find_org
 
 CITY = "3399000000"
@@ -26,6 +28,8 @@ NOTICE_BODY = ("各区县教育局，市直属各学校：\n寒假将至，为�
 HOMEWORK = "关于进一步加强中小学作业管理的通知"
 HOMEWORK_BODY = "各区县教育局：\n为落实“双减”要求，现就加强作业管理通知如下。\n一、控制作业总量。\n二、提高作业设计质量。"
 REQUEST = "关于申请2027年度教育信息化专项经费的请示"
+INCOMING = "关于做好2026年秋季学期中小学开学工作的通知"
+INCOMING_BODY = "各市（州）教育局：\n为做好秋季学期开学工作，现将有关事项通知如下。\n一、做好开学安全检查。\n二、落实“双减”。"
 REQUEST_BODY = "示范市人民政府：\n为推进全市教育信息化建设，现申请专项经费。\n妥否，请批示。"
 
 
@@ -78,6 +82,17 @@ def seed_demo(log):
                                           "main_recipients": "示范市人民政府"},
                        body=REQUEST_BODY, flow={"reviewer": head.id})
         created += 1
+    if not _exists(city, INCOMING):
+        received = incoming.register_paper(office, elements={
+            "doctype": "notice", "title": INCOMING, "source_org_name": "省教育厅",
+            "source_doc_number": "某教发〔2026〕31号", "urgency": "加急", "main_recipients": "各市（州）教育局"},
+            body=INCOMING_BODY)
+        basic = find_org("3399000002")
+        for key, data in (("register", None), ("pass_check", {"check_opinion": "属我局职责，格式规范"}),
+                          ("propose", {"handling_kind": "批办件", "proposal": "拟请基础教育处牵头办理",
+                                       "lead_department": basic.id if basic else None})):
+            incoming.act(received, key, actor=office, data=data)
+        created += 1
     db.session.flush()
-    log(f"公文：新建 {created} 件演示公文（经发文流程）")
+    log(f"公文：新建 {created} 件演示公文（经发文、收文流程）")
     return []

@@ -76,9 +76,12 @@ _subjects: dict[str, SubjectType] = {}
 
 
 def on_transition(process_key: str):
-    """Decorator: call ``fn(event)`` in the same transaction after each change of that process."""
+    """Decorator: call ``fn(event)`` in the same transaction after each change of that process.
+    Registering the same function again is a no-op: domains register in ``init_app``, once per app."""
     def decorate(fn):
-        _hooks.setdefault(process_key, []).append(fn)
+        hooks = _hooks.setdefault(process_key, [])
+        if fn not in hooks:
+            hooks.append(fn)
         return fn
     return decorate
 

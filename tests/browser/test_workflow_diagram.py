@@ -21,10 +21,10 @@ def test_the_incoming_document_process_is_drawn_with_its_lanes(page, live_server
     svg = page.locator("#bpmn-diagram svg").first
     assert svg.is_visible()
     text = page.locator("#bpmn-diagram svg").first.text_content()
-    for lane in ("办公室", "局领导", "主办科室", "会签科室", "传阅人员"):
+    for lane in ("办公室", "局领导", "主办科室", "协办科室"):
         assert lane in text, lane
     # Every step of the definition is a shape in the drawing.
-    assert page.locator("#bpmn-diagram [data-element-id^='Task_']").count() == 9
+    assert page.locator("#bpmn-diagram [data-element-id^='Task_']").count() == 7
 
 
 def test_the_leader_gives_the_instruction_from_the_todo_list(page, live_server):

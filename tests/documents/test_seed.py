@@ -5,7 +5,7 @@ from eduplatform.core.extensions import db
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.documents import seed
 from eduplatform.documents.models import Document
-from eduplatform.documents.services import outgoing
+from eduplatform.documents.services import incoming, outgoing
 from eduplatform.orgs.models import OrgType
 
 
@@ -20,7 +20,7 @@ def test_the_demo_documents_run_through_the_flow_once(create_org, create_user):
     seed.seed_demo(lambda message: None)
     seed.seed_demo(lambda message: None)
     rows = {d.title: d for d in db.session.scalars(db.select(Document).where(Document.org_id == city.id))}
-    assert len(rows) == 3
+    assert len(rows) == 4
     notice = rows[seed.NOTICE]
     # no certificate outside development: the notice waits at 用印 (numbered, printed)
     assert notice.state == "seal" and outgoing.instance_of(notice).state == "seal"
@@ -28,3 +28,7 @@ def test_the_demo_documents_run_through_the_flow_once(create_org, create_user):
     homework = rows[seed.HOMEWORK]
     assert homework.state == "sign_off" and [v.number for v in homework.versions] == [1, 2]
     assert rows[seed.REQUEST].state == "draft"
+    received = rows[seed.INCOMING]
+    assert received.direction == "in" and received.receipt_number.startswith("收〔")
+    instance = incoming.instance_of(received)
+    assert instance.state == "instruct" and instance.data["lead_department"] == basic.id

@@ -26,6 +26,7 @@ from markupsafe import escape
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.documents.seed import HOMEWORK
 from tests.security.conftest import login
 
 pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security/conftest.py)
@@ -54,6 +55,7 @@ ARGUMENTS = {
     ("courses", "lesson_id"): "lesson", ("courses", "enrolment_id"): "enrolment",
     ("courses", "question_id"): "course_question", ("courses", "submission_id"): "course_submission",
     ("courses", "package_id"): "scorm_package", ("courses", "user_id"): "user",
+    ("documents", "document_id"): "document",
     ("questions", "question_id"): "question", ("questions", "exam_id"): "exam",
     ("questions", "answer_id"): "exam_answer", ("questions", "paper_id"): "paper",
     ("questions", "batch_id"): "question_import", ("questions", "file_id"): "question_media",
@@ -85,6 +87,7 @@ ENDPOINT_ARGUMENTS = {
     "courses_api.scorm_commit": {"identifier": Literal("ITEM1"), "lesson_id": "scorm_lesson"},
     "courses_api.scorm_attempts": {"lesson_id": "scorm_lesson"},
     "courses_api.quiz_state": {"lesson_id": "quiz_lesson"},
+    "documents_api.get_body_version": {"number": Literal(1)},
     "courses_api.start_quiz_attempt": {"lesson_id": "quiz_lesson"},
     "courses_api.grant_quiz_attempt": {"lesson_id": "quiz_lesson"},
     "courses.quiz_start": {"lesson_id": "quiz_lesson"},
@@ -253,6 +256,7 @@ def targets(made: dict) -> dict[str, Target]:
     user = q("select id from users where username='teacher'")
     package = q("select id from scorm_packages where course_id=:c", c=course)
     file_id, file_content = made["file"]
+    homework_document = q("select id from documents where title=:t", t=HOMEWORK)
     roster_texts = (student_no, student_name, phone, teacher_name, asset_no)
     student_reads = frozenset({"lower"})
 
@@ -339,6 +343,8 @@ def targets(made: dict) -> dict[str, Target]:
         t("workflow_task", "workflow_tasks", review_task, audit_types=("workflow_task",),
           related={"workflow_instance": reviewing}),
         t("calendar", "calendar_days", None, value="2026-12-25"),
+        # The city's 通知 waiting at 签发: its flow and the city bureau read it, no school or district yet.
+        t("document", "documents", homework_document, texts=(HOMEWORK,), audit_types=("document",)),
     ]}
 
 
@@ -473,7 +479,10 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
 #: (< 400) — otherwise the route was filled with the wrong object and its row of the matrix tests nothing.
 OWNERS = ["teacher", "school_admin", "dh_staff", "city_staff", "student"]
 #: GET routes no owner can open with the demo objects, and why.
-UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its owner gets 404 after the check)"}
+UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its owner gets 404 after the check)",
+             "documents.sealed_pdf": "the document at 签发 is not sealed yet (its readers get 404 after the check)",
+             "documents_api.get_sealed_pdf": "the document at 签发 is not sealed yet",
+             "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)"}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

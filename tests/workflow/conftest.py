@@ -16,9 +16,10 @@ from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.workflow import engine, registry
 
-#: The engine's tests run on a process of their own (the first resource review), so the resource
-#: library can change its real ``resource_review`` without touching them.
+#: The engine's tests run on processes of their own (the first resource review, the first 收文), so the
+#: resource library and the documents domain can change their real definitions without touching them.
 registry.register_file(Path(__file__).with_name("processes") / "sample_review.yaml")
+registry.register_file(Path(__file__).with_name("processes") / "engine_incoming.yaml")
 
 
 

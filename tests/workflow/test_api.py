@@ -127,16 +127,16 @@ def test_notices_are_private_and_can_be_marked_read(client, api, people, submitt
 def test_process_definitions_diagram_and_bpmn(client, api, people):
     headers = api(people.teacher_a1)
     items = client.get("/api/v1/processes", headers=headers).get_json()["items"]
-    assert {"sample_review", "incoming_document", "outgoing_document"} <= {i["key"] for i in items}
-    detail = client.get("/api/v1/processes/incoming_document", headers=headers).get_json()
+    assert {"sample_review", "engine_incoming", "outgoing_document"} <= {i["key"] for i in items}
+    detail = client.get("/api/v1/processes/engine_incoming", headers=headers).get_json()
     lanes = [lane["name"] for lane in detail["diagram"]["lanes"]]
     assert lanes[:2] == ["办公室", "局领导"]
     assert detail["form_relations"]["fields"]["instruction"][detail["form_relations"]["steps"].index("instruct")] \
         == "必填"
     assert any(n["kind"] == "gateway" for n in detail["diagram"]["nodes"])
-    xml = client.get("/api/v1/processes/incoming_document/bpmn", headers=headers)
+    xml = client.get("/api/v1/processes/engine_incoming/bpmn", headers=headers)
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
-    assert "incoming_document-v1.bpmn" in xml.headers["Content-Disposition"]
+    assert "engine_incoming-v1.bpmn" in xml.headers["Content-Disposition"]
     root = ET.fromstring(xml.data)
     assert {lane.get("name") for lane in root.iter(f"{BPMN}lane")} >= {"办公室", "局领导", "主办科室"}
     assert client.get("/api/v1/processes/nope", headers=headers).status_code == 404

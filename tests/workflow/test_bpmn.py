@@ -18,7 +18,8 @@ SCHEMA_DIR = Path(SpiffWorkflow.__file__).parent / "bpmn" / "parser" / "schema"
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
-SHIPPED = ["resource_review", "sample_review", "incoming_document", "outgoing_document"]
+SHIPPED = ["resource_review", "sample_review", "engine_incoming", "incoming_document", "incoming_document_school",
+           "outgoing_document"]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_lanes_nodes_and_flows_reference_valid_ids(key):
 
 
 def test_parallel_steps_are_multi_instance_and_branches_are_gateways():
-    root = etree.fromstring(to_bpmn(registry.get_process("incoming_document")).encode())
+    root = etree.fromstring(to_bpmn(registry.get_process("engine_incoming")).encode())
     cosign = root.find(".//bpmn:userTask[@id='Task_cosign']", NS)
     loop = cosign.find("bpmn:multiInstanceLoopCharacteristics", NS)
     assert loop is not None and loop.get("isSequential") == "false"
@@ -75,7 +76,7 @@ def test_parallel_steps_are_multi_instance_and_branches_are_gateways():
 
 
 def test_nodes_sit_inside_their_lanes():
-    process = registry.get_process("incoming_document")
+    process = registry.get_process("engine_incoming")
     diagram = build_diagram(process)
     boxes = {lane.key: lane for lane in diagram.lanes}
     for node in diagram.nodes.values():

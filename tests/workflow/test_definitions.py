@@ -51,8 +51,9 @@ def broken(old: str, new: str) -> list[str]:
 
 def test_the_shipped_definitions_load():
     keys = {(p.key, p.version) for p in registry.all_processes()}
-    assert {("resource_review", 2), ("incoming_document", 1), ("outgoing_document", 2)} <= keys
-    incoming = registry.get_process("incoming_document")
+    assert {("resource_review", 2), ("incoming_document", 2), ("outgoing_document", 2)} <= keys
+    assert ("incoming_document_school", 1) in keys
+    incoming = registry.get_process("engine_incoming")
     assert incoming.states["cosign"].parallel == "all"
     assert incoming.states["circulate"].kind == "circulate"
     assert incoming.transition("instruct", "back_to_propose").reason == "required"  # returns need reasons

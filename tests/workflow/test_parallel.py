@@ -16,7 +16,7 @@ def keys(instance, user):
 
 
 def receive(bureau, tree, *, urgency="普通"):
-    instance = workflow.start("incoming_document", org=tree.city, actor=bureau.clerk,
+    instance = workflow.start("engine_incoming", org=tree.city, actor=bureau.clerk,
                               title="关于做好2026年秋季学期开学工作的通知",
                               data={"source_org": "省教育厅", "title": "关于做好2026年秋季学期开学工作的通知",
                                     "doc_number": "某教发〔2026〕31号", "urgency": urgency})

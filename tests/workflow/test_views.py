@@ -71,10 +71,10 @@ def test_model_pages(client, auth, people):
     auth.login(people.teacher_a1)
     listing = client.get("/processes").get_data(as_text=True)
     assert "收文办理" in listing and "发文办理" in listing
-    page = client.get("/processes/incoming_document").get_data(as_text=True)
+    page = client.get("/processes/engine_incoming").get_data(as_text=True)
     for text in ("协作流程图", "信息表单关系", "办公室", "局领导", "传阅", "会签", "一票退回", "导出 BPMN 2.0"):
         assert text in page, text
-    download = client.get("/processes/incoming_document.bpmn")
+    download = client.get("/processes/engine_incoming.bpmn")
     assert download.status_code == 200 and b"bpmn:laneSet" in download.data
     assert "attachment" in download.headers["Content-Disposition"]
     tree_page = client.get("/processes/division").get_data(as_text=True)

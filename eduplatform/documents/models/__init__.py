@@ -5,6 +5,7 @@ from eduplatform.documents.models.document import (  # noqa: F401
     URGENCY_LEVELS,
     AccessGrant,
     BodyVersion,
+    Circulation,
     Document,
     NumberCounter,
 )

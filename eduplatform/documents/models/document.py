@@ -55,6 +55,15 @@ class Document(TimestampMixin, db.Model):
     printing_org: Mapped[str | None] = mapped_column(sa.String(100))  # 印发机关
     printed_on: Mapped[date | None] = mapped_column()  # 印发日期
     finalized_at: Mapped[datetime | None] = mapped_column()  # 清稿: the body is frozen from then on
+    # 收文: where it came from (来文机关, 来文字号; the sent document when it came through 公文交换),
+    # its 收文号 (given at 登记 from a counter per unit and year) and the day it was received
+    source_org_name: Mapped[str | None] = mapped_column(sa.String(200))
+    source_doc_number: Mapped[str | None] = mapped_column(sa.String(64))
+    source_document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    receipt_number: Mapped[str | None] = mapped_column(sa.String(64))
+    received_on: Mapped[date | None] = mapped_column()
+    #: a 发文 that answers a 收文 (答复)
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     #: the sealed, signed PDF (用印) in object storage, and its SHA-256
     sealed_file_key: Mapped[str | None] = mapped_column(sa.String(255))
     sealed_sha256: Mapped[str | None] = mapped_column(sa.String(64))
@@ -84,6 +93,23 @@ class AccessGrant(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("document_id", "user_id", name="uq_document_access_grants_user"),)
+
+
+class Circulation(db.Model):
+    """传阅: one reader of a document, sent from any step with a note; 已阅 recorded, or recalled."""
+
+    __tablename__ = "document_circulations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    reader_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column()
+    recalled_at: Mapped[datetime | None] = mapped_column()
+
+    reader = relationship("User", foreign_keys=[reader_id])
 
 
 class BodyVersion(db.Model):

@@ -30,7 +30,7 @@ from eduplatform.documents.models import AccessGrant, Document
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 SUBJECT = Document.__audit_type__
-FLOWS = ("outgoing_document", "incoming_document")
+FLOWS = ("outgoing_document", "incoming_document", "incoming_document_school")
 
 #: fn(user) → a select of document ids the user may read for another reason (传阅, 交换)
 _reader_sources: list[Callable] = []

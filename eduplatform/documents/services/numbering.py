@@ -24,6 +24,7 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.signals import audit
 from eduplatform.documents.models import Document, NumberCounter
+from eduplatform.orgs.models import OrgUnit
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -69,3 +70,30 @@ def assign_number(document: Document, *, actor=None, year: int | None = None) ->
     audit("documents", "document.numbered", f"登记发文字号 {locked.doc_number}：{locked.title}",
           actor=actor, obj=locked, data={"doc_number": locked.doc_number})
     return locked.doc_number
+
+
+def _next(counter_code: str, year: int) -> int:
+    _ensure_counter(counter_code, year)
+    counter = db.session.execute(
+        sa.select(NumberCounter).where(NumberCounter.agency_code == counter_code, NumberCounter.year == year)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    counter.last += 1
+    return counter.last
+
+
+def assign_receipt_number(document: Document, *, actor=None, year: int | None = None) -> str:
+    """Give a 收文 its 收文号 (收〔2026〕208号) from the receiving unit's own counter: the same
+    guarantees as the 发文字号 (once, no gap, no twice), a counter per unit and year."""
+    locked = db.session.execute(
+        sa.select(Document).where(Document.id == document.id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+    if locked.receipt_number:
+        return locked.receipt_number
+    year = year or datetime.now(LOCAL).year
+    unit_code = db.session.scalar(sa.select(OrgUnit.code).where(OrgUnit.id == locked.org_id))
+    seq = _next(f"收文#{unit_code}", year)
+    locked.receipt_number = f"收〔{year}〕{seq}号"
+    db.session.flush()
+    audit("documents", "document.received_numbered", f"登记收文号 {locked.receipt_number}：{locked.title}",
+          actor=actor, obj=locked, data={"receipt_number": locked.receipt_number})
+    return locked.receipt_number

@@ -71,11 +71,11 @@ def register() -> None:
     workflow.register_subject(SUBJECT, lambda did: db.session.get(Document, int(did)),
                               url=lambda d: url_for("documents.document_page", document_id=d.id),
                               can_view=access.can_read)
-    workflow.register_due_policy(PROCESS, _due_for_urgency)
+    workflow.register_due_policy(PROCESS, due_for_urgency)
     workflow.on_transition(PROCESS)(_on_transition)
 
 
-def _due_for_urgency(instance, state_key: str, working_days):
+def due_for_urgency(instance, state_key: str, working_days):
     document = db.session.get(Document, int(instance.subject_id)) if instance.subject_id else None
     if document is None or document.urgency not in URGENCY_LEVELS:
         return working_days

@@ -172,8 +172,8 @@ def test_urgency_shortens_each_due_date(bureau, app, monkeypatch):
     due = {d.id: workflow.current_tasks(outgoing.instance_of(d))[0].due_at for d in (ordinary, urgent)}
     assert due[urgent.id] < due[ordinary.id]  # 核稿: 2 working days, 特急 at most 1
     monkeypatch.setitem(app.config, "DOC_URGENCY_DUE_WORKING_DAYS", {"特急": 5})
-    assert outgoing._due_for_urgency(outgoing.instance_of(urgent), "review", 2) == 2
-    assert outgoing._due_for_urgency(outgoing.instance_of(urgent), "seal", None) == 5
+    assert outgoing.due_for_urgency(outgoing.instance_of(urgent), "review", 2) == 2
+    assert outgoing.due_for_urgency(outgoing.instance_of(urgent), "seal", None) == 5
 
 
 def test_bad_elements_are_refused_with_every_problem(bureau):
