@@ -28,6 +28,8 @@ KIND_LABELS = {
     "document.drafted": "拟稿", "document.edited": "修改公文要素", "document.access_granted": "授予知悉范围",
     "document.received": "收文登记", "document.received_numbered": "登记收文编号",
     "document.circulated": "公文传阅", "document.read": "公文已阅", "document.circulation_recalled": "收回传阅",
+    "document.distributed": "公文核发（交换）", "document.signed_for": "签收来文", "document.exchange_returned": "退回来文",
+    "document.exchange_read": "来文已阅（回执）", "document.exchange_chased": "催办签收",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow

@@ -3,8 +3,9 @@
 What is here: the document with the 18 GB/T 9704-2012 elements as data, 正文 versions with their
 difference and 清稿, 发文字号 assigned once at 登记; the layout (``layout``: the GB/T 9704 PDF) and the
 electronic seal (``sealing``: unit certificates, the seal image, PAdES sealing and verification) with
-the public verification page; the 收文 / 发文 definitions (``processes/``, run by the engine). Binding
-the flows to the document, exchange between units, the documents pages and API follow on this package.
+the public verification page; 发文 and 收文 on the engine (``processes/``, ``services/outgoing.py``,
+``services/incoming.py``), 公文交换 between units (``services/exchange.py``), 传阅 and 督办; 密级
+enforced by ``services/access.py``.
 """
 
 from flask import Blueprint
@@ -16,9 +17,11 @@ bp = Blueprint("documents", __name__)
 
 
 def _bureau_user(user) -> bool:
+    """Bureau staff, and the 收发员 of a school (its administrators), handle 公文."""
+    from eduplatform.documents.services.exchange import clerk_unit
     from eduplatform.documents.services.outgoing import is_bureau_user
 
-    return is_bureau_user(user)
+    return is_bureau_user(user) or clerk_unit(user) is not None
 
 
 NAV = [NavItem("教育电子政务", "公文办理", "documents.index", _bureau_user)]
@@ -29,12 +32,13 @@ def init_app(app):
 
     from eduplatform import workflow
     from eduplatform.documents import cli, models  # noqa: F401 - models: tables for the metadata
-    from eduplatform.documents.services import access, circulation, incoming, outgoing
+    from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing
 
     # 收文 / 发文 (incoming_document, outgoing_document): moved here from the engine's demo set
     workflow.register_processes(Path(__file__).with_name("processes"))
     outgoing.register()
     incoming.register()
+    exchange.register()
     access.register_reader_source(circulation.readable_by_circulation)
     _register_realm()
     cli.init_app(app)
@@ -46,11 +50,13 @@ def _register_realm():
 
     from eduplatform.core.notices import NoticeRealm, register_realm
     from eduplatform.documents.models import Document
-    from eduplatform.documents.services import circulation
+    from eduplatform.documents.services import circulation, exchange
 
     def link_for(notice):
         if notice.object_type == Document.__audit_type__ and notice.object_id:
             return url_for("documents.document_page", document_id=notice.object_id)
+        if notice.object_type == exchange.EXCHANGE_NOTICE:
+            return url_for("documents.exchange_inbox")
         return None
 
     register_realm(NoticeRealm(circulation.REALM, "公文", circulation.NOTICE_KINDS, link_for=link_for))

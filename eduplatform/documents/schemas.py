@@ -133,6 +133,11 @@ class DocumentSchema(Schema):
     printed_on = fields.Date(allow_none=True)
     finalized_at = fields.DateTime(allow_none=True)
     sealed_sha256 = fields.String(allow_none=True)
+    source_org_name = fields.String(allow_none=True, metadata={"description": "来文机关（收文）"})
+    source_doc_number = fields.String(allow_none=True, metadata={"description": "来文字号（收文）"})
+    receipt_number = fields.String(allow_none=True, metadata={"description": "收文号（收文登记后）"})
+    received_on = fields.Date(allow_none=True, metadata={"description": "收文日期"})
+    reply_to_id = fields.Integer(allow_none=True, metadata={"description": "所答复的收文"})
     instance_id = fields.Integer(allow_none=True, metadata={"description": "发文流程实例（办理见 workflow API）"})
     versions = fields.List(fields.Nested(BodyVersionSchema))
     actions = fields.List(fields.Nested(ActionSchema), metadata={
@@ -143,3 +148,93 @@ class DocumentPageSchema(Schema):
     items = fields.List(fields.Nested(DocumentSchema(exclude=("versions", "actions"))))
     total = fields.Integer()
     page = fields.Integer()
+
+
+# --- 收文, 传阅, 公文交换 ------------------------------------------------------------------------
+
+class PaperIncomingSchema(Schema):
+    """收文登记 of a paper 来文 (the scan is an uploaded file ``scan`` beside these fields)."""
+
+    doctype = fields.String(required=True, metadata={"description": "文种代码"})
+    title = _text(200, required=True, description="文件标题")
+    source_org_name = _text(200, required=True, description="来文机关")
+    source_doc_number = _text(64, description="来文字号")
+    secrecy = _text(8, description="密级")
+    urgency = _text(8, description="紧急程度")
+    main_recipients = _text(2000, description="主送机关")
+    written_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "成文日期"})
+    received_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "收文日期（默认今天）"})
+    remark = _text(2000, description="附注")
+    body = _text(200_000, description="正文（可录入，也可只附扫描件）")
+
+
+class CirculateSchema(Schema):
+    reader_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "传阅人员（用户 ID）"})
+    note = _text(500, description="传阅说明")
+
+
+class ReasonSchema(Schema):
+    reason = _text(500, required=True, description="理由")
+
+
+class NoteSchema(Schema):
+    note = _text(200, description="说明")
+
+
+class ReplySchema(Schema):
+    agency_code = _text(32, description="答复的发文机关代字（默认本单位第一个）")
+
+
+class DeliveryArgsSchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["pending", "signed", "returned"]),
+                           metadata={"description": "pending 待签收 / signed 已签收 / returned 已退文"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    document_id = fields.Integer(metadata={"description": "所发公文"})
+    title = fields.String(attribute="document.title")
+    doc_number = fields.String(attribute="document.doc_number", allow_none=True)
+    sender = fields.String(attribute="document.org.name", metadata={"description": "发文机关"})
+    urgency = fields.String(attribute="document.urgency", allow_none=True)
+    recipient_org_id = fields.Integer()
+    recipient = fields.String(attribute="recipient.name")
+    kind = fields.String(metadata={"description": "main 主送 / cc 抄送"})
+    status = fields.String(metadata={"description": "pending 待签收 / signed 已签收 / returned 已退文"})
+    sent_at = fields.DateTime()
+    first_read_at = fields.DateTime(allow_none=True, metadata={"description": "回执：收发员首次查阅"})
+    signed_at = fields.DateTime(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    chase_count = fields.Integer()
+    incoming_document_id = fields.Integer(allow_none=True, metadata={"description": "签收后生成的收文"})
+
+
+class DeliveryPageSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+
+
+class ExchangeStatusSchema(Schema):
+    total = fields.Integer()
+    pending = fields.Integer(metadata={"description": "待签收"})
+    signed = fields.Integer()
+    returned = fields.Integer()
+    read = fields.Integer(metadata={"description": "已查阅（回执）"})
+    deliveries = fields.List(fields.Nested(DeliverySchema))
+
+
+class CirculationSchema(Schema):
+    id = fields.Integer()
+    reader_id = fields.Integer()
+    reader = fields.String(attribute="reader.display_name")
+    note = fields.String(allow_none=True)
+    sent_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class CountSchema(Schema):
+    count = fields.Integer()

@@ -8,7 +8,7 @@ The public API, all importable from ``eduplatform.workflow``:
   ``register_due_policy(key, fn)`` (the domain adjusts a step's due from its object)
 - running: ``start``, ``instance_for``, ``available_transitions``, ``perform``, ``chase``, ``cancel``,
   ``events``, ``current_tasks``
-- lists: ``todo_query(user)``, ``done_query(user)``; ``can_view_instance(user, instance)``
+- lists: ``todo_query(user)``, ``done_query(user)``, ``open_tasks_query(keys, org_ids, overdue_at=)`` (督办); ``can_view_instance(user, instance)``
 - a domain's own objects (``subjects``): ``instance_ids``, ``newest_running``, ``waiting_subject_ids``,
   ``waiting_tasks``, ``steps_taken``, ``ever_reached``, ``involved_subject_ids`` — answers, not the engine's tables
 - hooks: ``on_transition(key)`` to add, ``remove_hook(key, fn)`` to take one away
@@ -53,7 +53,7 @@ from eduplatform.workflow.subjects import (
     waiting_subject_ids,
     waiting_tasks,
 )
-from eduplatform.workflow.tasks import done_query, todo_query
+from eduplatform.workflow.tasks import done_query, open_tasks_query, todo_query
 
 bp = Blueprint("workflow", __name__)
 
@@ -113,10 +113,37 @@ def _instance_link(notice) -> str | None:
 
 
 __all__ = [
-    "Available", "DefinitionError", "ProcessDef", "ProcessInstance", "TransitionEvent", "WorkCalendar",
-    "available_transitions", "can_view_instance", "cancel", "chase", "current_tasks", "done_query", "events",
-    "ever_reached", "get_instance", "get_process", "instance_for", "instance_ids", "involved_subject_ids",
+    "Available",
+    "DefinitionError",
+    "ProcessDef",
+    "ProcessInstance",
+    "TransitionEvent",
+    "WorkCalendar",
+    "available_transitions",
+    "can_view_instance",
+    "cancel",
+    "chase",
+    "current_tasks",
+    "done_query",
+    "events",
+    "ever_reached",
+    "get_instance",
+    "get_process",
+    "instance_for",
+    "instance_ids",
+    "involved_subject_ids",
     "newest_running",
-    "on_transition", "perform", "process_for", "register_due_policy", "register_processes", "register_subject", "remove_hook", "start",
-    "steps_taken", "todo_query", "waiting_subject_ids", "waiting_tasks",
+    "on_transition",
+    "open_tasks_query",
+    "perform",
+    "process_for",
+    "register_due_policy",
+    "register_processes",
+    "register_subject",
+    "remove_hook",
+    "start",
+    "steps_taken",
+    "todo_query",
+    "waiting_subject_ids",
+    "waiting_tasks",
 ]

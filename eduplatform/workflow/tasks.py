@@ -47,3 +47,15 @@ def done_query(user, process_key: str | None = None):
 
 def todo_count(user) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(todo_query(user).subquery())) or 0
+
+
+def open_tasks_query(process_keys, org_ids, *, overdue_at=None):
+    """督办: the open tasks of running instances of ``process_keys`` owned by ``org_ids`` (a select of
+    units), the overdue ones only when ``overdue_at`` is given — earliest due first."""
+    query = (db.select(WorkflowTask).join(ProcessInstance)
+             .where(WorkflowTask.status == TaskStatus.OPEN, ProcessInstance.status == InstanceStatus.ACTIVE,
+                    ProcessInstance.process_key.in_(list(process_keys)), ProcessInstance.org_id.in_(org_ids))
+             .order_by(WorkflowTask.due_at.is_(None), WorkflowTask.due_at, WorkflowTask.id))
+    if overdue_at is not None:
+        query = query.where(WorkflowTask.due_at.is_not(None), WorkflowTask.due_at < overdue_at)
+    return query

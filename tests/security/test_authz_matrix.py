@@ -55,7 +55,8 @@ ARGUMENTS = {
     ("courses", "lesson_id"): "lesson", ("courses", "enrolment_id"): "enrolment",
     ("courses", "question_id"): "course_question", ("courses", "submission_id"): "course_submission",
     ("courses", "package_id"): "scorm_package", ("courses", "user_id"): "user",
-    ("documents", "document_id"): "document",
+    ("documents", "document_id"): "document", ("documents", "delivery_id"): "document_delivery",
+    ("documents", "circulation_id"): "document_circulation",
     ("questions", "question_id"): "question", ("questions", "exam_id"): "exam",
     ("questions", "answer_id"): "exam_answer", ("questions", "paper_id"): "paper",
     ("questions", "batch_id"): "question_import", ("questions", "file_id"): "question_media",
@@ -218,10 +219,19 @@ def _add_private_objects() -> dict:
     sub_attachment = SubmissionAttachment(submission_id=school_submission, field_key="attachments",
                                           stored_file_id=sub_file, created_by_id=teacher)
     db.session.add_all([answer, task_attachment, sub_attachment])
+    # the city's 通知 sent to school A (公文交换) and circulated to the city's 核稿人
+    from eduplatform.documents.models import Circulation, Delivery
+
+    notice = _scalar("select id from documents where title=:t", t=HOMEWORK)
+    delivery = Delivery(document_id=notice, recipient_org_id=school, kind="main", status="pending")
+    circulation = Circulation(document_id=notice, reader_id=_scalar("select id from users where username='city_head'"),
+                              note="矩阵私有传阅", sent_by_id=_scalar("select id from users where username='city_staff'"))
+    db.session.add_all([delivery, circulation])
     db.session.commit()
     made.update(batch=batch.id, roster=roster.id, comment=comment.id, homework=homework.id,
                 answer=answer.id, exam=exam, task_attachment=(task_attachment.id, task_content),
-                submission_attachment=(sub_attachment.id, sub_content), lock=lock.id)
+                submission_attachment=(sub_attachment.id, sub_content), lock=lock.id, delivery=delivery.id,
+                circulation=circulation.id)
     return made
 
 
@@ -345,6 +355,8 @@ def targets(made: dict) -> dict[str, Target]:
         t("calendar", "calendar_days", None, value="2026-12-25"),
         # The city's 通知 waiting at 签发: its flow and the city bureau read it, no school or district yet.
         t("document", "documents", homework_document, texts=(HOMEWORK,), audit_types=("document",)),
+        t("document_delivery", "document_deliveries", made["delivery"]),
+        t("document_circulation", "document_circulations", made["circulation"], texts=("矩阵私有传阅",)),
     ]}
 
 

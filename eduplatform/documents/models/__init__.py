@@ -6,6 +6,7 @@ from eduplatform.documents.models.document import (  # noqa: F401
     AccessGrant,
     BodyVersion,
     Circulation,
+    Delivery,
     Document,
     NumberCounter,
 )

@@ -142,3 +142,36 @@ class NumberCounter(db.Model):
     last: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.UniqueConstraint("agency_code", "year", name="uq_document_number_counters_code_year"),)
+
+
+class Delivery(db.Model):
+    """公文交换: one recipient unit of a sent document. Its 收发员 签收 (the unit's 收文 is made then)
+    or 退文 with a reason; the first time one of them opens it is the read receipt; 催办 is counted."""
+
+    __tablename__ = "document_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    recipient_org_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
+    #: 主送 ("main") or 抄送 ("cc")
+    kind: Mapped[str] = mapped_column(sa.String(8), default="main")
+    #: pending (待签收) → signed (已签收) | returned (已退文)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    first_read_at: Mapped[datetime | None] = mapped_column()
+    first_read_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None] = mapped_column()
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    returned_at: Mapped[datetime | None] = mapped_column()
+    returned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    return_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    chase_count: Mapped[int] = mapped_column(default=0)
+    last_chased_at: Mapped[datetime | None] = mapped_column()
+    #: the recipient's 收文, made at 签收
+    incoming_document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
+
+    document = relationship("Document", foreign_keys=[document_id])
+    recipient = relationship("OrgUnit")
+
+    __table_args__ = (sa.UniqueConstraint("document_id", "recipient_org_id", name="uq_document_deliveries_unit"),)

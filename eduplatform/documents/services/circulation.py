@@ -21,10 +21,11 @@ from eduplatform.documents.services import access
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 REALM = "documents"
-NOTICE_KINDS = {"circulate": "传阅", "returned": "退文", "recalled": "传阅已收回"}
+NOTICE_KINDS = {"circulate": "传阅", "returned": "退文", "recalled": "传阅已收回", "delivered": "来文待签收",
+                "chased": "催办签收"}
 
 
-def _home(unit: OrgUnit) -> OrgUnit:
+def home_of(unit: OrgUnit) -> OrgUnit:
     """The bureau or school a unit belongs to (a 科室 → its bureau)."""
     return unit.nearest(OrgType.CITY_BUREAU, OrgType.DISTRICT_BUREAU, OrgType.SCHOOL) or unit
 
@@ -33,6 +34,14 @@ def readable_by_circulation(user) -> sa.Select:
     """For ``access``: the documents circulated to the user and not recalled."""
     return sa.select(Circulation.document_id).where(Circulation.reader_id == user.id,
                                                     Circulation.recalled_at.is_(None))
+
+
+def candidates(document: Document, *, limit: int = 300) -> list[User]:
+    """Who the document may be circulated to: the people of its own bureau (and 科室) or school."""
+    home = home_of(document.org)
+    units = [home.id] + [c.id for c in home.children if c.type == OrgType.DEPARTMENT]
+    return db.session.scalars(sa.select(User).where(User.org_id.in_(units), User.is_active_account.is_(True))
+                              .order_by(User.org_id, User.id).limit(limit)).all()
 
 
 def active(document: Document) -> list[Circulation]:
@@ -48,9 +57,9 @@ def circulate(document: Document, reader_ids, *, actor, note: str | None = None)
     ids = sorted({int(i) for i in reader_ids or []})
     if not ids:
         raise ValidationFailed("请选择传阅人员", fields={"readers": ["至少选择一人"]})
-    home = _home(document.org)
+    home = home_of(document.org)
     readers = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
-    outside = [u.display_name for u in readers if u.org is None or _home(u.org).id != home.id]
+    outside = [u.display_name for u in readers if u.org is None or home_of(u.org).id != home.id]
     if len(readers) != len(ids) or outside:
         raise ValidationFailed(f"只能在{home.name}内部传阅" + (f"：{'、'.join(outside)}不在本单位" if outside else ""),
                                fields={"readers": ["有不属于本单位的人员"]})

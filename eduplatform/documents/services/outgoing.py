@@ -271,9 +271,23 @@ def _on_sealed(document, event):
     document.sealed_sha256 = hashlib.sha256(pdf).hexdigest()
 
 
+def schools_under(unit_ids) -> list[int]:
+    """Every school in the subtrees of the given units (a district's or the city's schools), by id."""
+    ids = set()
+    for unit in db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_([int(i) for i in unit_ids]))):
+        ids.update(db.session.scalars(sa.select(OrgUnit.id).where(
+            OrgUnit.id.in_(unit.subtree_ids()), OrgUnit.type == OrgType.SCHOOL, OrgUnit.is_active.is_(True))))
+    return sorted(ids)
+
+
 def _on_dispatch(document, event):
     data = event.instance.data or {}
-    main, cc = list(data.get("main_recipient_orgs") or []), list(data.get("cc_recipient_orgs") or [])
+    main = list(dict.fromkeys([int(i) for i in data.get("main_recipient_orgs") or []]
+                              + schools_under(data.get("main_recipient_schools_of") or [])))
+    cc = [int(i) for i in data.get("cc_recipient_orgs") or [] if int(i) not in main]
+    if not main:
+        raise ValidationFailed("请选择主送单位（或“所辖全部学校”）后再核发", code="no_recipients",
+                               fields={"main_recipient_orgs": ["至少一个主送单位"]})
     for dispatcher in _dispatchers:
         dispatcher(document, main, cc, event.actor)
 

@@ -21,9 +21,9 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.documents import bp
 from eduplatform.documents.doctypes import doctypes, get_doctype
-from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
+from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Delivery, Document
 from eduplatform.documents.schemas import BodySchema, DiffArgsSchema, DraftSchema, ElementsSchema, GrantSchema
-from eduplatform.documents.services import access, outgoing
+from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing, supervision
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.services.output import print_document
 from eduplatform.orgs.models import OrgType, OrgUnit
@@ -44,7 +44,8 @@ def _urgency_rank(document) -> int:
 @login_required
 def index():
     """公文 home: my open steps, most urgent first, then every document I may see."""
-    require(outgoing.is_bureau_user(current_user), action="documents.read")
+    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
+            action="documents.read")
     todo = []
     for key in access.FLOWS:
         for task in db.session.scalars(workflow.todo_query(current_user, key)):
@@ -54,8 +55,13 @@ def index():
     todo.sort(key=lambda pair: (_urgency_rank(pair[0]), pair[1].due_at is None, pair[1].due_at or 0))
     groups = {"发文": [p for p in todo if p[0].direction == "out"], "收文": [p for p in todo if p[0].direction == "in"]}
     page = db.paginate(access.visible_query(current_user), per_page=20, error_out=False)
+    clerk_unit = exchange.clerk_unit(current_user)
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(
+        exchange.inbox_query(current_user, status="pending").subquery())) if clerk_unit else 0
     return render_template("documents/index.html", groups=groups, page=page, labels=_state_labels(),
-                           doctype_name=_doctype_name)
+                           doctype_name=_doctype_name, clerk_unit=clerk_unit, pending=pending,
+                           may_draft=outgoing.is_bureau_user(current_user),
+                           may_supervise=supervision.supervised_unit(current_user) is not None)
 
 
 def _subject(instance):
@@ -105,10 +111,16 @@ def new_document():
 @login_required
 def document_page(document_id):
     document = access.get_readable(document_id, current_user)
-    instance = outgoing.instance_of(document) if document.direction == "out" else None
+    instance = outgoing.instance_of(document) if document.direction == "out" else incoming.instance_of(document)
     state = workflow.process_for(instance).states[instance.state] if instance else None
     tasks = workflow.current_tasks(instance) if instance else []
     may_act = bool(instance and workflow.available_transitions(instance, current_user))
+    # 公文交换: a recipient's 收发员 opening it is the read receipt; the sender sees every unit
+    delivery = _my_delivery(document)
+    if delivery is not None and exchange.record_read(delivery, current_user):
+        db.session.commit()
+    sender_view = document.direction == "out" and exchange.is_sender_office(current_user, document)
+    circulations = circulation.active(document)
     return render_template(
         "documents/document.html", document=document, instance=instance, state=state, tasks=tasks,
         may_act=may_act, doctype=get_doctype(document.doctype), doctypes=doctypes().values(),
@@ -116,7 +128,32 @@ def document_page(document_id):
         may_edit_body=outgoing.can_edit_now(document, current_user, outgoing.BODY_STATES),
         may_edit_elements=outgoing.can_edit_now(document, current_user, outgoing.ELEMENT_STATES),
         may_grant=access.can_grant(current_user, document), secrecy_levels=SECRECY_LEVELS,
-        urgency_levels=URGENCY_LEVELS, authors=_authors(document), labels=_state_labels())
+        urgency_levels=URGENCY_LEVELS, authors=_authors(document), labels=_state_labels(),
+        delivery=delivery, exchange_status=exchange.status(document) if sender_view else None,
+        deliveries=exchange.deliveries(document) if sender_view else [],
+        circulations=circulations, my_circulation=next((c for c in circulations if c.reader_id == current_user.id),
+                                                       None),
+        members=circulation.candidates(document) if delivery is None else [],
+        may_reply=document.direction == "in" and may_act and document.org.type != OrgType.SCHOOL,
+        replies=incoming.replies_to(document), reply_to=db.session.get(Document, document.reply_to_id)
+        if document.reply_to_id else None, source=_source(document),
+        diagram_url=url_for("workflow.process_detail", key=instance.process_key) if instance else None)
+
+
+def _my_delivery(document):
+    unit = exchange.clerk_unit(current_user)
+    if unit is None or document.direction != "out":
+        return None
+    return db.session.scalar(sa.select(Delivery).where(Delivery.document_id == document.id,
+                                                       Delivery.recipient_org_id == unit.id))
+
+
+def _source(document):
+    """The sent document a 收文 came from, when the reader may open it."""
+    if not document.source_document_id:
+        return None
+    source = db.session.get(Document, document.source_document_id)
+    return source if source is not None and access.can_read(current_user, source) else None
 
 
 def _authors(document) -> dict[int, str]:
