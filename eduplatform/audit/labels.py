@@ -29,7 +29,7 @@ KIND_LABELS = {
     "document.received": "收文登记", "document.received_numbered": "登记收文编号",
     "document.circulated": "公文传阅", "document.read": "公文已阅", "document.circulation_recalled": "收回传阅",
     "document.distributed": "公文核发（交换）", "document.signed_for": "签收来文", "document.exchange_returned": "退回来文",
-    "document.exchange_read": "来文已阅（回执）", "document.exchange_chased": "催办签收",
+    "document.exchange_read": "来文已阅（回执）", "document.exchange_chased": "催办签收", "document.replied": "收文单位答复",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow

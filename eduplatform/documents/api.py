@@ -1,5 +1,6 @@
 """The documents API: 发文 (draft, elements, 正文 versions and their difference, the sealed PDF,
-知悉范围), and verification of a sealed PDF (open to anyone, like the page).
+知悉范围), and verification of a sealed PDF (open to anyone, like the page). The receiving side
+(公文交换, 收文登记, 传阅, 答复, 督办) is in ``api_receiving``, on this blueprint.
 
 Steps are taken through the engine's API (``/api/v1/instances/<instance_id>/transitions/<key>``): a
 document carries its ``instance_id``; the engine's hook does the document's part of each step.
@@ -26,7 +27,7 @@ from eduplatform.documents.schemas import (
     GrantSchema,
     VerificationSchema,
 )
-from eduplatform.documents.services import access, outgoing
+from eduplatform.documents.services import access, exchange, incoming, outgoing
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.verification import verify_upload
 
@@ -56,7 +57,7 @@ def verify_document():
 
 
 def _dump(document, *, full: bool = True) -> dict:
-    instance = outgoing.instance_of(document) if document.direction == "out" else None
+    instance = outgoing.instance_of(document) if document.direction == "out" else incoming.instance_of(document)
     schema = DocumentSchema() if full else DocumentSchema(exclude=("versions", "actions"))
     values = {c: getattr(document, c) for c in schema.fields if c not in ("instance_id", "versions", "actions")}
     values["instance_id"] = instance.id if instance else None
@@ -78,7 +79,8 @@ def list_documents():
         200:
           description: "{items: [document], page, per_page, total, pages}"
     """
-    require(outgoing.is_bureau_user(current_user), action="documents.read")
+    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
+            action="documents.read")
     return paginated(access.visible_query(current_user), lambda d: _dump(d, full=False))
 
 
@@ -239,3 +241,6 @@ def grant_document_access(document_id):
     grant = access.grant_access(document, user, actor=current_user, reason=data["reason"])
     db.session.commit()
     return {"document_id": grant.document_id, "user_id": grant.user_id, "reason": grant.reason}, 201
+
+
+from eduplatform.documents import api_receiving  # noqa: F401 - its routes are on this blueprint

@@ -209,6 +209,8 @@ class DeliverySchema(Schema):
     returned_at = fields.DateTime(allow_none=True)
     return_reason = fields.String(allow_none=True)
     chase_count = fields.Integer()
+    reply_text = fields.String(allow_none=True, metadata={"description": "学校办结时的答复"})
+    replied_at = fields.DateTime(allow_none=True)
     incoming_document_id = fields.Integer(allow_none=True, metadata={"description": "签收后生成的收文"})
 
 

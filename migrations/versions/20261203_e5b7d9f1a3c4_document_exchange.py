@@ -33,6 +33,8 @@ def upgrade():
     sa.Column('return_reason', sa.String(length=500), nullable=True),
     sa.Column('chase_count', sa.Integer(), nullable=False),
     sa.Column('last_chased_at', sa.DateTime(), nullable=True),
+    sa.Column('reply_text', sa.Text(), nullable=True),
+    sa.Column('replied_at', sa.DateTime(), nullable=True),
     sa.Column('incoming_document_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_deliveries_document_id_documents'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recipient_org_id'], ['org_units.id'], name=op.f('fk_document_deliveries_recipient_org_id_org_units')),

@@ -168,6 +168,9 @@ class Delivery(db.Model):
     return_reason: Mapped[str | None] = mapped_column(sa.String(500))
     chase_count: Mapped[int] = mapped_column(default=0)
     last_chased_at: Mapped[datetime | None] = mapped_column()
+    #: a school's 答复 written when its 收文 was 办结 (a bureau answers with a linked 发文 instead)
+    reply_text: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None] = mapped_column()
     #: the recipient's 收文, made at 签收
     incoming_document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
 

@@ -22,7 +22,7 @@ from eduplatform.orgs.models import OrgType, OrgUnit
 
 REALM = "documents"
 NOTICE_KINDS = {"circulate": "传阅", "returned": "退文", "recalled": "传阅已收回", "delivered": "来文待签收",
-                "chased": "催办签收"}
+                "chased": "催办签收", "replied": "收文单位答复"}
 
 
 def home_of(unit: OrgUnit) -> OrgUnit:

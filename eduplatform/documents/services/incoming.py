@@ -24,14 +24,15 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from eduplatform import workflow
-from eduplatform.accounts.models import BUREAU_ROLES, Role
+from eduplatform.accounts.models import BUREAU_ROLES, Role, User
 from eduplatform.core import notices
+from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.signals import audit
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.documents.doctypes import get_doctype
-from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
+from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Delivery, Document
 from eduplatform.documents.services import circulation, outgoing
 from eduplatform.documents.services.body import save_body
 from eduplatform.documents.services.numbering import assign_receipt_number
@@ -173,6 +174,8 @@ def _on_transition(event) -> None:
         circulation.circulate(document, data["readers"], actor=event.actor, note=opinion)
     elif key == "return_to_sender":
         _tell_sender_returned(document, event)
+    elif key == "finish" and data.get("reply"):
+        _reply_to_sender(document, data["reply"], event)
     db.session.flush()
 
 
@@ -180,11 +183,23 @@ def _tell_sender_returned(document: Document, event) -> None:
     source = db.session.get(Document, document.source_document_id) if document.source_document_id else None
     if source is None or source.created_by_id is None:
         return
-    from eduplatform.accounts.models import User
-
     drafter = db.session.get(User, source.created_by_id)
     notices.notify(circulation.REALM, "returned", f"退文：{document.org.name}退回《{source.title}》",
                    users=[drafter], body=event.reason or "", obj=source)
+
+
+def _reply_to_sender(document: Document, text: str, event) -> None:
+    """办结 with a 答复: a 收文 that came through 公文交换 carries it back to the sender's list of units."""
+    delivery = db.session.scalar(sa.select(Delivery).where(Delivery.incoming_document_id == document.id))
+    if delivery is None:
+        return
+    delivery.reply_text, delivery.replied_at = text, utcnow()
+    source = db.session.get(Document, delivery.document_id)
+    drafter = db.session.get(User, source.created_by_id) if source.created_by_id else None
+    notices.notify(circulation.REALM, "replied", f"答复：{document.org.name}已办结《{source.title}》",
+                   users=[drafter] if drafter else [], body=text, obj=source)
+    audit("documents", "document.replied", f"{document.org.name}答复《{source.title}》：{text[:100]}",
+          actor=event.actor, obj=source, data={"delivery_id": delivery.id, "incoming_id": document.id})
 
 
 def draft_reply(incoming: Document, *, actor, agency_code: str | None = None) -> Document:
