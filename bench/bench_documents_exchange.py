@@ -40,8 +40,8 @@ from eduplatform.accounts.services import create_user
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.documents.models import Delivery, Document
-from eduplatform.documents.services import exchange, outgoing
 from eduplatform.documents.sealing.dev import ensure_dev_unit
+from eduplatform.documents.services import exchange, outgoing
 from eduplatform.documents.services.numbering import assign_number
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.orgs.services import create_org_unit

@@ -11,27 +11,25 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user, login_required
 
-from eduplatform import workflow
 from eduplatform.accounts.models import User
-from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
+from eduplatform.core.api import load_args, load_json, paginated
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
+from eduplatform.documents.api_base import bp
+from eduplatform.documents.api_base import dump_document as _dump
 from eduplatform.documents.schemas import (
     BodySchema,
     BodyVersionSchema,
     DiffArgsSchema,
-    DocumentSchema,
     DraftSchema,
     ElementsSchema,
     GrantSchema,
     VerificationSchema,
 )
-from eduplatform.documents.services import access, exchange, incoming, outgoing
+from eduplatform.documents.services import access, exchange, outgoing
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.verification import verify_upload
-
-bp = make_api_blueprint("documents_api", __name__)
 
 
 @bp.post("/documents/verify")
@@ -54,19 +52,6 @@ def verify_document():
     digest, report = verify_upload(request.files.get("file"), actor)
     db.session.commit()
     return VerificationSchema().dump({"sha256": digest, "report": report})
-
-
-def _dump(document, *, full: bool = True) -> dict:
-    instance = outgoing.instance_of(document) if document.direction == "out" else incoming.instance_of(document)
-    schema = DocumentSchema() if full else DocumentSchema(exclude=("versions", "actions"))
-    values = {c: getattr(document, c) for c in schema.fields if c not in ("instance_id", "versions", "actions")}
-    values["instance_id"] = instance.id if instance else None
-    if full:
-        values["versions"] = document.versions
-        values["actions"] = [{"key": a.transition.key, "label": a.transition.label, "version": a.version,
-                              "reason_required": a.reason_required}
-                             for a in (workflow.available_transitions(instance, current_user) if instance else [])]
-    return schema.dump(values)
 
 
 @bp.get("/documents")

@@ -1,7 +1,7 @@
 """The documents API, receiving side: 公文交换 (my unit's deliveries, 签收, 退文; the sender's status and
 催办), 收文登记 of a paper 来文, 传阅 (send, 已阅, recall, who has it), 答复, 督办.
 
-Routes live on the documents API blueprint (``api.py`` imports this module at its end). 收文 steps
+Routes live on the documents API blueprint (``api_base``; ``api.py`` imports this module at its end). 收文 steps
 (登记, 初审, 拟办, 批办 …) are taken through the engine's API, like 发文's: a 收文 carries its
 ``instance_id`` and ``actions``.
 """
@@ -16,7 +16,8 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.storage.inspect import inspect_upload
 from eduplatform.core.storage.services import store_file
-from eduplatform.documents.api import _dump, bp
+from eduplatform.documents.api_base import bp
+from eduplatform.documents.api_base import dump_document as _dump
 from eduplatform.documents.schemas import (
     CirculateSchema,
     CirculationSchema,

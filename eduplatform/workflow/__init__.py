@@ -8,6 +8,7 @@ The public API, all importable from ``eduplatform.workflow``:
   ``register_due_policy(key, fn)`` (the domain adjusts a step's due from its object)
 - running: ``start``, ``instance_for``, ``available_transitions``, ``perform``, ``chase``, ``cancel``,
   ``events``, ``current_tasks``
+- diagrams: ``current_node(instance)`` (the node to mark on the instance's drawing)
 - lists: ``todo_query(user)``, ``done_query(user)``, ``open_tasks_query(keys, org_ids, overdue_at=)`` (督办); ``can_view_instance(user, instance)``
 - a domain's own objects (``subjects``): ``instance_ids``, ``newest_running``, ``waiting_subject_ids``,
   ``waiting_tasks``, ``steps_taken``, ``ever_reached``, ``involved_subject_ids`` — answers, not the engine's tables
@@ -21,6 +22,7 @@ Other domains import only this package, never ``workflow.models``, ``engine``, `
 from flask import Blueprint
 
 from eduplatform.core.templating import HomePanel, NavItem
+from eduplatform.workflow.bpmn import current_node
 from eduplatform.workflow.calendar import WorkCalendar
 from eduplatform.workflow.definitions import DefinitionError, ProcessDef
 from eduplatform.workflow.engine import (
@@ -123,6 +125,7 @@ __all__ = [
     "can_view_instance",
     "cancel",
     "chase",
+    "current_node",
     "current_tasks",
     "done_query",
     "events",

@@ -359,3 +359,11 @@ def to_bpmn(process: ProcessDef, diagram: Diagram | None = None) -> str:
             ET.SubElement(edge, _q("di", "waypoint"), {"x": str(x), "y": str(y)})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def current_node(instance) -> str:
+    """The diagram node of the instance's current step (pages mark it on the drawing)."""
+    from eduplatform.workflow.engine import process_for
+
+    state = process_for(instance).states[instance.state]
+    return node_id(instance.state, state.final)

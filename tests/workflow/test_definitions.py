@@ -51,7 +51,7 @@ def broken(old: str, new: str) -> list[str]:
 
 def test_the_shipped_definitions_load():
     keys = {(p.key, p.version) for p in registry.all_processes()}
-    assert {("resource_review", 2), ("incoming_document", 2), ("outgoing_document", 2)} <= keys
+    assert {("resource_review", 2), ("incoming_document", 2), ("outgoing_document", 3)} <= keys
     assert ("incoming_document_school", 1) in keys
     incoming = registry.get_process("engine_incoming")
     assert incoming.states["cosign"].parallel == "all"

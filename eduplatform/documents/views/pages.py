@@ -61,7 +61,8 @@ def index():
     return render_template("documents/index.html", groups=groups, page=page, labels=_state_labels(),
                            doctype_name=_doctype_name, clerk_unit=clerk_unit, pending=pending,
                            may_draft=outgoing.is_bureau_user(current_user),
-                           may_supervise=supervision.supervised_unit(current_user) is not None)
+                           may_supervise=supervision.supervised_unit(current_user) is not None,
+                           flows=[(key, workflow.get_process(key).name) for key in access.FLOWS])
 
 
 def _subject(instance):
@@ -137,7 +138,8 @@ def document_page(document_id):
         may_reply=document.direction == "in" and may_act and document.org.type != OrgType.SCHOOL,
         replies=incoming.replies_to(document), reply_to=db.session.get(Document, document.reply_to_id)
         if document.reply_to_id else None, source=_source(document),
-        diagram_url=url_for("workflow.process_detail", key=instance.process_key) if instance else None)
+        diagram_url=url_for("workflow.process_detail", key=instance.process_key) if instance else None,
+        current_node=workflow.current_node(instance) if instance else None)
 
 
 def _my_delivery(document):
