@@ -28,6 +28,9 @@ KIND_LABELS = {
     "document.drafted": "拟稿", "document.edited": "修改公文要素", "document.access_granted": "授予知悉范围",
     "document.received": "收文登记", "document.received_numbered": "登记收文编号",
     "document.circulated": "公文传阅", "document.read": "公文已阅", "document.circulation_recalled": "收回传阅",
+    "document.archived": "公文归档", "document.retention_overridden": "改定保管期限",
+    "document.archive_packaged": "生成归档数据包", "document.archive_exported": "导出年度归档文件（移交）",
+    "document.archive_verified": "校验归档数据包",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow
