@@ -49,7 +49,7 @@ from eduplatform.core.storage.inspect import inspect_bytes
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.documents.doctypes import get_doctype
-from eduplatform.documents.models import ArchiveItem, Document
+from eduplatform.documents.models import RETENTIONS, ArchiveItem, Document
 from eduplatform.documents.services import incoming, outgoing
 
 NS = "urn:eduplatform:archive:dat46:1"
@@ -268,9 +268,10 @@ def _catalogue_rows(items: list[ArchiveItem]) -> list[dict]:
 
 def export_year(unit, year: int, *, actor=None) -> bytes:
     """The unit's 件 of ``year`` for 移交: every package as stored, the 归档文件目录 and the manifests."""
-    items = list(db.session.scalars(sa.select(ArchiveItem).where(ArchiveItem.org_id == unit.id, ArchiveItem.year == year)
-                                    .order_by(ArchiveItem.retention, ArchiveItem.department_code,
-                                              ArchiveItem.item_number)))
+    order = list(RETENTIONS)  # 永久, 定期30年, 定期10年: the longest first
+    items = sorted(db.session.scalars(sa.select(ArchiveItem).where(ArchiveItem.org_id == unit.id,
+                                                                   ArchiveItem.year == year)),
+                   key=lambda i: (order.index(i.retention), i.department_code, i.item_number))
     rows = _catalogue_rows(items)
     payload: dict[str, bytes] = {}
     for item in items:
@@ -377,7 +378,7 @@ def _verify_zip(data: bytes, report: VerifyReport, prefix: str = "") -> None:
             if hashlib.sha256(content).hexdigest() != digest:
                 which = "清单文件" if path in TAG_FILES else "文件"
                 report.problems.append(f"{prefix}{which}已被改动：{path}（SHA-256 与清单不符）")
-            elif path.startswith("data/items/") and path.endswith(".zip"):
+            if path.startswith("data/items/") and path.endswith(".zip"):  # a changed 件: say what changed in it
                 report.items += 1
                 name = path.removeprefix("data/items/").removesuffix(".zip")
                 _verify_zip(content, report, prefix=f"{prefix}件 {name}：")
