@@ -21,7 +21,14 @@ def _bureau_user(user) -> bool:
     return is_bureau_user(user)
 
 
-NAV = [NavItem("教育电子政务", "公文办理", "documents.index", _bureau_user)]
+def _archive_reader(user) -> bool:
+    from eduplatform.documents.views.archive import may_see_archive
+
+    return may_see_archive(user)
+
+
+NAV = [NavItem("教育电子政务", "公文办理", "documents.index", _bureau_user),
+       NavItem("教育电子政务", "归档文件", "documents.archive_list", _archive_reader)]
 
 
 def init_app(app):

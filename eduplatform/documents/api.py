@@ -239,3 +239,6 @@ def grant_document_access(document_id):
     grant = access.grant_access(document, user, actor=current_user, reason=data["reason"])
     db.session.commit()
     return {"document_id": grant.document_id, "user_id": grant.user_id, "reason": grant.reason}, 201
+
+
+from eduplatform.documents import archive_api  # noqa: F401 - the 归档 routes, on this blueprint

@@ -1,3 +1,3 @@
 """The documents pages (one module per page group)."""
 
-from eduplatform.documents.views import pages, verify  # noqa: F401
+from eduplatform.documents.views import archive, pages, verify  # noqa: F401

@@ -21,9 +21,10 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.documents import bp
 from eduplatform.documents.doctypes import doctypes, get_doctype
-from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
+from eduplatform.documents.models import RETENTIONS, SECRECY_LEVELS, URGENCY_LEVELS, Document
 from eduplatform.documents.schemas import BodySchema, DiffArgsSchema, DraftSchema, ElementsSchema, GrantSchema
 from eduplatform.documents.services import access, outgoing
+from eduplatform.documents.services import archive as archiving
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.services.output import print_document
 from eduplatform.orgs.models import OrgType, OrgUnit
@@ -116,7 +117,10 @@ def document_page(document_id):
         may_edit_body=outgoing.can_edit_now(document, current_user, outgoing.BODY_STATES),
         may_edit_elements=outgoing.can_edit_now(document, current_user, outgoing.ELEMENT_STATES),
         may_grant=access.can_grant(current_user, document), secrecy_levels=SECRECY_LEVELS,
-        urgency_levels=URGENCY_LEVELS, authors=_authors(document), labels=_state_labels())
+        urgency_levels=URGENCY_LEVELS, authors=_authors(document), labels=_state_labels(),
+        archive_item=archiving.item_of(document), may_archive=archiving.can_archive(current_user, document),
+        proposed_retention=archiving.propose_retention(document) if archiving.is_finished(document) else None,
+        retentions=list(RETENTIONS))
 
 
 def _authors(document) -> dict[int, str]:
