@@ -55,7 +55,7 @@ ARGUMENTS = {
     ("courses", "lesson_id"): "lesson", ("courses", "enrolment_id"): "enrolment",
     ("courses", "question_id"): "course_question", ("courses", "submission_id"): "course_submission",
     ("courses", "package_id"): "scorm_package", ("courses", "user_id"): "user",
-    ("documents", "document_id"): "document",
+    ("documents", "document_id"): "document", ("documents", "item_id"): "archive_item",
     ("questions", "question_id"): "question", ("questions", "exam_id"): "exam",
     ("questions", "answer_id"): "exam_answer", ("questions", "paper_id"): "paper",
     ("questions", "batch_id"): "question_import", ("questions", "file_id"): "question_media",
@@ -217,8 +217,19 @@ def _add_private_objects() -> dict:
     task_attachment = TaskAttachment(task_id=district_task, stored_file_id=task_file)
     sub_attachment = SubmissionAttachment(submission_id=school_submission, field_key="attachments",
                                           stored_file_id=sub_file, created_by_id=teacher)
-    db.session.add_all([answer, task_attachment, sub_attachment])
+    # A 归档 件 of the city's 通知 (written directly: the demo archives nothing), its package private.
+    from eduplatform.documents.models import ArchiveItem
+
+    package_file, package_content = _private_file("archive-package", prefix="documents/archive")
+    city_notice = _scalar("select id from documents where title=:t", t=HOMEWORK)
+    archived = ArchiveItem(document_id=city_notice, org_id=_scalar("select org_id from documents where id=:i",
+                                                                   i=city_notice),
+                           fonds_code="3399000000", year=2026, retention="定期30年", item_number=1,
+                           archival_code="3399000000-WS·2026-D30-矩阵私有-0001", title=HOMEWORK,
+                           package_key=_scalar("select key from stored_files where id=:i", i=package_file))
+    db.session.add_all([answer, task_attachment, sub_attachment, archived])
     db.session.commit()
+    made["archive_item"] = (archived.id, package_content)
     made.update(batch=batch.id, roster=roster.id, comment=comment.id, homework=homework.id,
                 answer=answer.id, exam=exam, task_attachment=(task_attachment.id, task_content),
                 submission_attachment=(sub_attachment.id, sub_content), lock=lock.id)
@@ -345,6 +356,9 @@ def targets(made: dict) -> dict[str, Target]:
         t("calendar", "calendar_days", None, value="2026-12-25"),
         # The city's 通知 waiting at 签发: its flow and the city bureau read it, no school or district yet.
         t("document", "documents", homework_document, texts=(HOMEWORK,), audit_types=("document",)),
+        # its 归档 件 (rows written by the fixture): read by whoever reads the document
+        t("archive_item", "document_archive_items", made["archive_item"][0],
+          texts=("3399000000-WS·2026-D30-矩阵私有-0001", made["archive_item"][1]), audit_types=("archive_item",)),
     ]}
 
 
