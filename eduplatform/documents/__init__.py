@@ -3,7 +3,9 @@
 What is here: the document with the 18 GB/T 9704-2012 elements as data, 正文 versions with their
 difference and 清稿, 发文字号 assigned once at 登记; the layout (``layout``: the GB/T 9704 PDF) and the
 electronic seal (``sealing``: unit certificates, the seal image, PAdES sealing and verification) with
-the public verification page; the 收文 / 发文 definitions (``processes/``, run by the engine). Binding
+the public verification page; the 收文 / 发文 definitions (``processes/``, run by the engine). 归档 (DA/T 22-2015): a finished
+document becomes a 件 with its 档号 and a BagIt package (``services/archive.py``, ``archive_package.py``,
+the 保管期限 table ``retention.yaml``), exported per unit and year and verified file by file. Binding
 the flows to the document, exchange between units, the documents pages and API follow on this package.
 """
 
