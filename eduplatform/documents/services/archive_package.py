@@ -199,12 +199,21 @@ def _metadata_xml(item: ArchiveItem, document: Document, files: dict[str, bytes]
     return _xml(root)
 
 
+def _names(events) -> dict[int, str]:
+    from eduplatform.accounts.models import User
+
+    ids = {e.actor_id for e in events if e.actor_id}
+    return dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+
+
 def _events_xml(instance, events) -> bytes:
     root = ET.Element("办理过程", {"流程": instance.process_key if instance else "",
                                    "实例": str(instance.id) if instance else ""})
+    names = _names(events)
     for event in events:
         node = _sub(root, "事件", 序号=event.id, 时间=_iso(event.created_at), 类型=event.kind,
-                    操作=event.transition, 自=event.from_state, 至=event.to_state, 办理人=event.actor_name)
+                    操作=event.transition, 自=event.from_state, 至=event.to_state, 办理人=event.actor_name,
+                    姓名=names.get(event.actor_id))
         _sub(node, "摘要", event.summary)
         if event.reason:
             _sub(node, "理由", event.reason)
@@ -216,10 +225,14 @@ def _events_xml(instance, events) -> bytes:
 
 
 def _versions_xml(document: Document) -> bytes:
+    from eduplatform.accounts.models import User
+
     root = ET.Element("正文版本")
+    ids = {v.author_id for v in document.versions if v.author_id}
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     for version in document.versions:
         _sub(root, "版本", f"versions/{version.number:04d}.txt", 稿次=version.number, 保存时间=_iso(version.saved_at),
-             作者=version.author_id, 说明=version.note, 清稿="是" if version.is_final else None,
+             作者=names.get(version.author_id), 说明=version.note, 清稿="是" if version.is_final else None,
              SHA256=hashlib.sha256(version.text.encode()).hexdigest())
     return _xml(root)
 

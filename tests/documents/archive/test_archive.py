@@ -58,8 +58,11 @@ def test_a_dispatched_outgoing_document_is_archived_with_its_package(bureau, dis
     assert f"<档号>{item.archival_code}" in metadata and "<保管期限>定期30年</保管期限>" in metadata
     assert "<件号>0001</件号>" in metadata and document.doc_number in metadata
     events = package.read("data/process/events.xml").decode()
-    assert '至="dispatched"' in events and "核发 →「核发」→ 已核发" in events and '办理人="clerk"' in events
+    assert '至="dispatched"' in events and "核发 →「核发」→ 已核发" in events and '办理人="clerk" 姓名="周秘书"' in events
+    assert '姓名="王局长"' in events and "签发" in events
     assert "归档文件登记表" in package.read("data/form.html").decode()
+    versions = package.read("data/body/versions.xml").decode()
+    assert '作者="李科员"' in versions and '作者="陈处长" 说明="核稿补充" 清稿="是"' in versions
     assert _kinds(document) == ["document.archived", "document.archive_packaged"]
     assert archive_package.verify(b"".join(get_storage().open(item.package_key))).ok
 
@@ -146,3 +149,30 @@ def test_configured_fonds_and_department_codes(app, bureau, dispatched, monkeypa
     monkeypatch.setitem(app.config, "DOC_ARCHIVE_DEPARTMENT_CODES", {"city-basic": "JCJY"})
     item = service.archive(dispatched(), bureau.clerk)
     assert item.archival_code == f"J001-WS·{item.year}-D30-JCJY-0001"
+
+
+def test_the_sender_level_of_an_incoming_document_picks_the_rule(bureau):
+    from eduplatform.documents.services import incoming
+
+    def paper(source, doctype):
+        document = incoming.register_paper(bureau.clerk, elements={"doctype": doctype, "title": f"{source}的{doctype}",
+                                                                   "source_org_name": source})
+        return service.propose_retention(document)
+
+    # a unit the platform knows by name is placed by the tree; an unknown one by the words of the table
+    assert paper("东湖区教育局", "request").id == "in-lower-request"
+    assert paper("东湖区教育局", "report").retention == "定期10年"
+    assert paper("示范市人民政府", "notice").id == "in-higher"
+    assert paper("某县图书馆", "letter").id == "in-other"
+    assert service.retention_table().default.retention == "定期10年"
+
+
+def test_export_and_verify_are_audited(bureau, dispatched):
+    item = service.archive(dispatched(), bureau.clerk)
+    db.session.commit()
+    data = archive_package.export_year(bureau.city, item.year, actor=bureau.clerk)
+    archive_package.verify(data, actor=bureau.clerk)
+    entries = {e.kind: e for e in db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.kind.in_(("document.archive_exported", "document.archive_verified"))))}
+    assert entries["document.archive_exported"].data["items"] == 1
+    assert entries["document.archive_verified"].data["ok"] is True and "校验通过" in entries["document.archive_verified"].summary
