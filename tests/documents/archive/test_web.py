@@ -126,3 +126,17 @@ def test_a_school_administrator_archives_the_schools_incoming(bureau):
     # from the district above it: higher, to be handled; a school has no 机构 class in its 档号
     assert item.retention == "定期30年" and item.department_code == ""
     assert item.archival_code == f"sch1-WS·{item.year}-D30-0001"
+
+
+def test_a_done_incoming_document_shows_the_archive_form(bureau, done_incoming, auth, client):
+    document = done_incoming("阅知件")
+    auth.login(bureau.clerk)
+    page = client.get(f"/documents/{document.id}")
+    text = page.get_data(as_text=True)
+    assert 'id="proposed-retention">定期10年<' in text and "仅供阅知" in text
+    response = client.post(f"/documents/{document.id}/archive",
+                           data={"csrf_token": _csrf(page), "retention": "定期30年", "reason": "涉及本局年度重点工作"})
+    assert response.status_code == 302
+    item = db.session.scalars(sa.select(ArchiveItem)).one()
+    assert (item.retention, item.retention_reason) == ("定期30年", "涉及本局年度重点工作")
+    assert "改定：涉及本局年度重点工作" in client.get(f"/documents/{document.id}").get_data(as_text=True)
