@@ -1,7 +1,7 @@
 """归档 (DA/T 22-2015 《归档文件整理规则》): the 件 kept for each finished document, and its 件号 counters.
 
 A 件 is classified by 年度 · 保管期限 · 机构（问题） and numbered within that class without a gap; its
-档号 is ``全宗号-WS·年度-保管期限代码-机构（问题）代码-件号`` (DA/T 22-2015 §6.3, 门类代码 WS = 文书).
+档号 is ``全宗号-WS·年度-保管期限代码-机构（问题）代码-件号`` (DA/T 22-2015 §5.4, 门类代码 WS = 文书).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 
-#: 保管期限 (DA/T 22-2015 §6.1.3) and their codes in the 档号 (§6.3: Y, D30, D10)
+#: 保管期限 (DA/T 22-2015 §5.2) and their codes in the 档号 (§5.4: Y, D30, D10)
 RETENTIONS = {"永久": "Y", "定期30年": "D30", "定期10年": "D10"}
 
 

@@ -3,11 +3,13 @@
 - Only a finished document: a 发文 once 核发 (``dispatched``), a 收文 once 办结 (``done``).
 - Only the unit's archivist: the bureau staff of its 办公室 (``outgoing.office_of``), or a school's
   administrator for a school.
-- 年度: the year the document was made (发文: 成文日期; 收文: the day it was received).
+- 年度: the year the document was made (its 成文日期, DA/T 22-2015 §5.2 分类: 形成年度); a paper 收文
+  typed in without one goes by the day it was received.
 - 保管期限 from ``retention.yaml`` (by 文种, 发文 or 收文, the sender's level, 批办/阅知); the archivist
   may choose another with a reason (audited as ``document.retention_overridden``).
 - 机构（问题）: the 科室 that drafted (发文) or handled (收文, the 主办科室) it, else the 办公室; a school
-  has no 科室 and its 档号 leaves the class out (DA/T 22-2015 §6.3 allows it).
+  has no 科室 and its 档号 leaves the class out (DA/T 22-2015 §5.4 编号: 机构（问题） is used only
+  where the unit classifies by it).
 - 件号: gapless within 年度 + 保管期限 + 机构, from a counter row taken ``FOR UPDATE`` (as the
   发文字号 in ``numbering.py``: a rolled-back 归档 gives its 件号 back).
 - 档号: ``全宗号-WS·年度-保管期限代码-机构（问题）代码-件号`` (``Z109-WS·2026-Y-BGS-0001``); 全宗号 and
@@ -175,7 +177,7 @@ def _department(document: Document) -> OrgUnit | None:
 
 
 def archival_code(fonds: str, year: int, retention: str, department_code: str, number: int) -> str:
-    """DA/T 22-2015 §6.3: 全宗号-门类代码·年度-保管期限代码-机构（问题）代码-件号 (机构 left out when none)."""
+    """DA/T 22-2015 §5.4: 全宗号-门类代码·年度-保管期限代码-机构（问题）代码-件号 (机构 left out when none)."""
     parts = [fonds, f"{CATEGORY}·{year}", RETENTIONS[retention]]
     if department_code:
         parts.append(department_code)
@@ -183,7 +185,7 @@ def archival_code(fonds: str, year: int, retention: str, department_code: str, n
 
 
 def _year(document: Document) -> int:
-    day = document.written_on if document.direction == "out" else (document.received_on or document.written_on)
+    day = document.written_on or (document.received_on if document.direction == "in" else None)
     return day.year if day else local_year()
 
 

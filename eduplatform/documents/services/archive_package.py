@@ -22,7 +22,7 @@ with 全宗号 / 年度 / 保管期限 / 机构或问题 / 件号, 题名, 文�
 scheme, not validated against a published schema.
 
 The year export holds ``data/items/<档号>.zip`` (each 件's package as stored) and the 归档文件目录
-(DA/T 22-2015 §8.2: 序号, 档号, 文号, 责任者, 题名, 日期, 密级, 页数, 保管期限, 备注) as
+(DA/T 22-2015 §5.5 编目: 序号, 档号, 文号, 责任者, 题名, 日期, 密级, 页数, 备注, plus 保管期限) as
 ``data/catalogue.xml`` and ``data/catalogue.csv``.
 """
 
