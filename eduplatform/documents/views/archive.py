@@ -27,9 +27,10 @@ def _page(report=None, error=None, status=200):
     require(may_see_archive(current_user), action="documents.archive.read")
     args = load_args(ArchiveListArgsSchema())
     year = args["year"]
-    items = db.session.scalars(archiving.visible_items(current_user, year=year, retention=args["retention"])).all()
+    page = db.paginate(archiving.visible_items(current_user, year=year, retention=args["retention"]), per_page=50,
+                       error_out=False)
     unit = archiving.archivist_unit(current_user)
-    return render_template("documents/archive.html", items=items, year=year, retention=args["retention"],
+    return render_template("documents/archive.html", page=page, year=year, retention=args["retention"],
                            retentions=list(RETENTIONS), unit=unit, this_year=archiving.local_year(),
                            report=report, error=error), status
 
