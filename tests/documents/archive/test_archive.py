@@ -176,3 +176,23 @@ def test_export_and_verify_are_audited(bureau, dispatched):
         AuditEntry.kind.in_(("document.archive_exported", "document.archive_verified"))))}
     assert entries["document.archive_exported"].data["items"] == 1
     assert entries["document.archive_verified"].data["ok"] is True and "校验通过" in entries["document.archive_verified"].summary
+
+
+def test_attachments_are_in_the_package(bureau):
+    from eduplatform.core.storage.services import store_file
+    from eduplatform.documents.services import incoming
+
+    scan = store_file(io.BytesIO(b"%PDF-1.4 scanned paper"), prefix="documents/scans", filename="来文扫描件.pdf",
+                      content_type="application/pdf", actor=bureau.clerk)
+    document = incoming.register_paper(bureau.clerk, elements={"doctype": "letter", "title": "关于商请支持的函",
+                                                               "source_org_name": "某县图书馆"}, scan=scan)
+    for key, data in (("register", None), ("pass_check", None),
+                      ("propose", {"handling_kind": "阅知件", "proposal": "阅", "readers": [bureau.head.id]})):
+        incoming.act(document, key, actor=bureau.clerk, data=data)
+    db.session.commit()
+    item = service.archive(document, bureau.clerk)
+    db.session.commit()
+    package = _package(item)
+    assert package.read("data/attachments/01-来文扫描件.pdf") == b"%PDF-1.4 scanned paper"
+    assert "data/body/final.txt" not in package.namelist()  # no 正文 typed in: none made up
+    assert archive_package.verify(b"".join(get_storage().open(item.package_key))).ok
