@@ -23,7 +23,8 @@ from eduplatform.documents.schemas import (
 )
 from eduplatform.documents.services import access, outgoing
 from eduplatform.documents.services import archive as archiving
-from eduplatform.documents.services.archive_package import MAX_VERIFY_BYTES, export_year, verify
+from eduplatform.documents.services.archive_package import export_year
+from eduplatform.documents.services.archive_verify import MAX_VERIFY_BYTES, verify
 
 
 @bp.post("/documents/<int:document_id>/archive")

@@ -91,7 +91,7 @@ def archive_verify(package: Path) -> None:
     """Check every checksum of a 件's package or a year export; exit 1 when something is wrong."""
     from eduplatform.core.errors import AppError
     from eduplatform.core.extensions import db
-    from eduplatform.documents.services.archive_package import verify
+    from eduplatform.documents.services.archive_verify import verify
 
     try:
         report = verify(package.read_bytes())

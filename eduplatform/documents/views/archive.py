@@ -16,7 +16,7 @@ from eduplatform.documents.models import RETENTIONS
 from eduplatform.documents.schemas import ArchiveListArgsSchema, ArchiveRequestSchema
 from eduplatform.documents.services import access, outgoing
 from eduplatform.documents.services import archive as archiving
-from eduplatform.documents.services.archive_package import verify
+from eduplatform.documents.services.archive_verify import verify
 
 
 def may_see_archive(user) -> bool:

@@ -17,6 +17,7 @@ from eduplatform.core.storage.registry import get_storage
 from eduplatform.documents.models import ArchiveCounter, ArchiveItem
 from eduplatform.documents.services import archive as service
 from eduplatform.documents.services import archive_package, outgoing
+from eduplatform.documents.services.archive_verify import verify
 from tests.documents.archive.conftest import walk_outgoing
 
 
@@ -64,7 +65,7 @@ def test_a_dispatched_outgoing_document_is_archived_with_its_package(bureau, dis
     versions = package.read("data/body/versions.xml").decode()
     assert '作者="李科员"' in versions and '作者="陈处长" 说明="核稿补充" 清稿="是"' in versions
     assert _kinds(document) == ["document.archived", "document.archive_packaged"]
-    assert archive_package.verify(b"".join(get_storage().open(item.package_key))).ok
+    assert verify(b"".join(get_storage().open(item.package_key))).ok
 
 
 def test_a_done_incoming_document_is_archived(bureau, done_incoming):
@@ -171,7 +172,7 @@ def test_export_and_verify_are_audited(bureau, dispatched):
     item = service.archive(dispatched(), bureau.clerk)
     db.session.commit()
     data = archive_package.export_year(bureau.city, item.year, actor=bureau.clerk)
-    archive_package.verify(data, actor=bureau.clerk)
+    verify(data, actor=bureau.clerk)
     entries = {e.kind: e for e in db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.kind.in_(("document.archive_exported", "document.archive_verified"))))}
     assert entries["document.archive_exported"].data["items"] == 1
@@ -195,4 +196,4 @@ def test_attachments_are_in_the_package(bureau):
     package = _package(item)
     assert package.read("data/attachments/01-来文扫描件.pdf") == b"%PDF-1.4 scanned paper"
     assert "data/body/final.txt" not in package.namelist()  # no 正文 typed in: none made up
-    assert archive_package.verify(b"".join(get_storage().open(item.package_key))).ok
+    assert verify(b"".join(get_storage().open(item.package_key))).ok

@@ -12,7 +12,8 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.documents.services import archive as service
-from eduplatform.documents.services.archive_package import export_year, verify
+from eduplatform.documents.services.archive_package import export_year
+from eduplatform.documents.services.archive_verify import verify
 
 
 def _bytes(item) -> bytes:
