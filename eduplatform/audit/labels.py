@@ -30,6 +30,9 @@ KIND_LABELS = {
     "document.circulated": "公文传阅", "document.read": "公文已阅", "document.circulation_recalled": "收回传阅",
     "document.distributed": "公文核发（交换）", "document.signed_for": "签收来文", "document.exchange_returned": "退回来文",
     "document.exchange_read": "来文已阅（回执）", "document.exchange_chased": "催办签收", "document.replied": "收文单位答复",
+    "document.archived": "公文归档", "document.retention_overridden": "改定保管期限",
+    "document.archive_packaged": "生成归档数据包", "document.archive_exported": "导出年度归档文件（移交）",
+    "document.archive_verified": "校验归档数据包",
     # audit itself
     "archive.created": "审计记录归档",
     # workflow
@@ -96,7 +99,7 @@ DYNAMIC_KINDS = {
 
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
-    "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "process_instance": "流程",
+    "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "archive_item": "归档文件", "process_instance": "流程",
     "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
     "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",
     "resource": "资源", "resource_comment": "资源评论", "resource_version": "资源版本",

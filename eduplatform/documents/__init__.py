@@ -5,7 +5,9 @@ difference and 清稿, 发文字号 assigned once at 登记; the layout (``layou
 electronic seal (``sealing``: unit certificates, the seal image, PAdES sealing and verification) with
 the public verification page; 发文 and 收文 on the engine (``processes/``, ``services/outgoing.py``,
 ``services/incoming.py``), 公文交换 between units (``services/exchange.py``), 传阅 and 督办; 密级
-enforced by ``services/access.py``.
+enforced by ``services/access.py``. 归档 (DA/T 22-2015): a finished document becomes a 件 with its
+档号 and a BagIt package (``services/archive.py``, ``archive_package.py``, the 保管期限 table
+``retention.yaml``), exported per unit and year and verified file by file.
 """
 
 from flask import Blueprint
@@ -24,7 +26,14 @@ def _bureau_user(user) -> bool:
     return is_bureau_user(user) or clerk_unit(user) is not None
 
 
-NAV = [NavItem("教育电子政务", "公文办理", "documents.index", _bureau_user)]
+def _archive_reader(user) -> bool:
+    from eduplatform.documents.views.archive import may_see_archive
+
+    return may_see_archive(user)
+
+
+NAV = [NavItem("教育电子政务", "公文办理", "documents.index", _bureau_user),
+       NavItem("教育电子政务", "归档文件", "documents.archive_list", _archive_reader)]
 
 
 def init_app(app):

@@ -228,4 +228,7 @@ def grant_document_access(document_id):
     return {"document_id": grant.document_id, "user_id": grant.user_id, "reason": grant.reason}, 201
 
 
-from eduplatform.documents import api_receiving  # noqa: F401 - its routes are on this blueprint
+from eduplatform.documents import (
+    api_receiving,  # noqa: F401 - its routes are on this blueprint
+    archive_api,  # noqa: F401 - the 归档 routes, on this blueprint
+)

@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from eduplatform.documents.sealing import certificates, demo_seal
 
-group = AppGroup("documents", help="公文：用印证书（开发用）")
+group = AppGroup("documents", help="公文：用印证书（开发用）、归档导出与校验")
 
 
 def init_app(app) -> None:
@@ -64,3 +64,43 @@ def issue_unit_cert(unit_code: str, unit_name: str, ca_dir: Path | None, store: 
                                      password=current_app.config.get("DOC_CERT_PASSWORD"))
     (folder / "seal.png").write_bytes(demo_seal(unit_name))
     click.echo(f"已为 {unit_name}（{unit_code}）签发用印证书：{folder}")
+
+
+@group.command("archive-export")
+@click.option("--org", "org_code", required=True, help="The unit's code (立档单位).")
+@click.option("--year", required=True, type=int, help="年度.")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def archive_export(org_code: str, year: int, out: Path) -> None:
+    """移交: write a unit's 归档文件 of one year (packages, 归档文件目录, manifests) to OUT."""
+    from eduplatform.core.extensions import db
+    from eduplatform.documents.services.archive_package import export_year
+    from eduplatform.orgs.services import find_org
+
+    unit = find_org(org_code)
+    if unit is None:
+        raise click.UsageError(f"没有代码为 {org_code} 的单位")
+    data = export_year(unit, year)
+    out.write_bytes(data)
+    db.session.commit()
+    click.echo(f"已导出{unit.name}{year}年度归档文件：{out}（{len(data)} 字节）")
+
+
+@group.command("archive-verify")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def archive_verify(package: Path) -> None:
+    """Check every checksum of a 件's package or a year export; exit 1 when something is wrong."""
+    from eduplatform.core.errors import AppError
+    from eduplatform.core.extensions import db
+    from eduplatform.documents.services.archive_verify import verify
+
+    try:
+        report = verify(package.read_bytes())
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    for problem in report.problems:
+        click.echo(f"  ✗ {problem}")
+    click.echo(report.label)
+    if not report.ok:
+        raise SystemExit(1)

@@ -240,3 +240,62 @@ class CirculationSchema(Schema):
 
 class CountSchema(Schema):
     count = fields.Integer()
+
+
+# --- 归档 -------------------------------------------------------------------------------------
+
+RETENTION_CHOICES = ("永久", "定期30年", "定期10年")
+
+
+class ArchiveRequestSchema(Schema):
+    retention = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        RETENTION_CHOICES, error="保管期限只能是永久、定期30年或定期10年"),
+        metadata={"description": "保管期限；不填则按保管期限表。与表中不同须写明理由"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                           metadata={"description": "改定保管期限的理由"})
+
+
+class ArchiveListArgsSchema(Schema):
+    year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2999, error="年度须为四位年份"),
+                          metadata={"description": "年度"})
+    retention = fields.String(load_default=None, validate=validate.OneOf(
+        RETENTION_CHOICES, error="保管期限只能是永久、定期30年或定期10年"))
+
+
+class ArchiveExportArgsSchema(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2999, error="年度须为四位年份"),
+                          metadata={"description": "年度"})
+
+
+class ArchiveItemSchema(Schema):
+    id = fields.Integer()
+    document_id = fields.Integer()
+    archival_code = fields.String(metadata={"description": "档号（DA/T 22-2015）"})
+    fonds_code = fields.String(metadata={"description": "全宗号"})
+    year = fields.Integer(metadata={"description": "年度"})
+    retention = fields.String(metadata={"description": "保管期限"})
+    retention_code = fields.String(metadata={"description": "保管期限代码 Y / D30 / D10"})
+    retention_rule = fields.String(allow_none=True, metadata={"description": "保管期限表中适用的规则"})
+    retention_reason = fields.String(allow_none=True, metadata={"description": "改定保管期限的理由"})
+    department_code = fields.String(metadata={"description": "机构（问题）代码"})
+    department_name = fields.String(allow_none=True, metadata={"description": "机构（问题）"})
+    item_number = fields.Integer(metadata={"description": "件号"})
+    title = fields.String(metadata={"description": "题名"})
+    responsible = fields.String(allow_none=True, metadata={"description": "责任者"})
+    doc_number = fields.String(allow_none=True, metadata={"description": "文号"})
+    doc_date = fields.Date(allow_none=True, metadata={"description": "日期"})
+    pages = fields.Integer(allow_none=True, metadata={"description": "页数"})
+    secrecy = fields.String(allow_none=True, metadata={"description": "密级"})
+    archived_at = fields.DateTime()
+    archived_by = fields.Function(lambda i: i.archived_by.display_name if i.archived_by else None)
+    package_sha256 = fields.String(allow_none=True, metadata={"description": "归档数据包的 SHA-256"})
+    package_size = fields.Integer(allow_none=True)
+
+
+class ArchiveVerifySchema(Schema):
+    ok = fields.Boolean(metadata={"description": "全部文件与清单一致"})
+    label = fields.String(metadata={"description": "结论（中文）"})
+    problems = fields.List(fields.String(), metadata={"description": "缺少、改动或清单外的文件（中文）"})
+    checked = fields.Integer(metadata={"description": "核对的文件数"})
+    items = fields.Integer(metadata={"description": "年度移交包中核对的件数"})
+    identifier = fields.String(metadata={"description": "档号（件的数据包）"})

@@ -1,7 +1,8 @@
 """公文 end to end in the browser: the city drafts a 通知 to every school of 东湖区; it is checked,
 co-signed by two 科室, signed, numbered, printed, sealed and sent; two schools sign for it and one
 returns it with a reason; one school handles it as a 收文 (登记 → 初审 → 拟办 → 批办 → 承办, with a
-传阅 read by a teacher) and replies; the city's office sees who signed, who returned, and the reply."""
+传阅 read by a teacher) and replies; the city's office sees who signed, who returned, and the reply;
+each office archives its own: the school its 收文, the city the 发文 (a 件 with its 档号)."""
 
 from __future__ import annotations
 
@@ -147,9 +148,25 @@ def test_a_notice_from_drafting_to_the_schools_reply(page, live_server, sealing)
     page.click("#actions button[value=finish]")
     page.wait_for_selector("text=已办理")
 
+    # The school's office archives its 收文, the 保管期限 proposed by the table.
+    logout(page)
+    login(page, base, "school_admin")
+    page.goto(f"{base}/documents/exchange")
+    page.locator(".delivery-row", has_text=TITLE).get_by_role("link", name="本单位收文").click()
+    page.wait_for_selector("#proposed-retention")
+    page.click("#archive-card button[type=submit]")
+    page.wait_for_selector("#archival-code")
+    assert "-WS·" in page.locator("#archival-code").inner_text()
+
     # The city's office sees who signed, who returned and why, and the school's reply.
     as_user(page, base, "city_office")
     counts = page.locator("#exchange-counts").inner_text()
     assert "已签收 2" in counts and "已退文 1" in counts and "待签收 0" in counts
     status = page.locator("#delivery-status").inner_text()
     assert "请核实主送范围" in status and "我校已完成排查" in status
+    page.click("#archive-card button[type=submit]")
+    page.wait_for_selector("#archival-code")
+    code = page.locator("#archival-code").inner_text()
+    assert code.startswith("3399000000-WS·") and code.endswith("-0001")
+    page.goto(f"{base}/documents/archive")
+    assert code in page.inner_text("main")

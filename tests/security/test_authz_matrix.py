@@ -56,7 +56,7 @@ ARGUMENTS = {
     ("courses", "question_id"): "course_question", ("courses", "submission_id"): "course_submission",
     ("courses", "package_id"): "scorm_package", ("courses", "user_id"): "user",
     ("documents", "document_id"): "document", ("documents", "delivery_id"): "document_delivery",
-    ("documents", "circulation_id"): "document_circulation",
+    ("documents", "circulation_id"): "document_circulation", ("documents", "item_id"): "archive_item",
     ("questions", "question_id"): "question", ("questions", "exam_id"): "exam",
     ("questions", "answer_id"): "exam_answer", ("questions", "paper_id"): "paper",
     ("questions", "batch_id"): "question_import", ("questions", "file_id"): "question_media",
@@ -227,7 +227,19 @@ def _add_private_objects() -> dict:
     circulation = Circulation(document_id=notice, reader_id=_scalar("select id from users where username='city_head'"),
                               note="矩阵私有传阅", sent_by_id=_scalar("select id from users where username='city_staff'"))
     db.session.add_all([delivery, circulation])
+    # A 归档 件 of the city's 通知 (written directly: the demo archives nothing), its package private.
+    from eduplatform.documents.models import ArchiveItem
+
+    package_file, package_content = _private_file("archive-package", prefix="documents/archive")
+    city_notice = _scalar("select id from documents where title=:t", t=HOMEWORK)
+    archived = ArchiveItem(document_id=city_notice, org_id=_scalar("select org_id from documents where id=:i",
+                                                                   i=city_notice),
+                           fonds_code="3399000000", year=2026, retention="定期30年", item_number=1,
+                           archival_code="3399000000-WS·2026-D30-矩阵私有-0001", title=HOMEWORK,
+                           package_key=_scalar("select key from stored_files where id=:i", i=package_file))
+    db.session.add_all([archived])
     db.session.commit()
+    made["archive_item"] = (archived.id, package_content)
     made.update(batch=batch.id, roster=roster.id, comment=comment.id, homework=homework.id,
                 answer=answer.id, exam=exam, task_attachment=(task_attachment.id, task_content),
                 submission_attachment=(sub_attachment.id, sub_content), lock=lock.id, delivery=delivery.id,
@@ -357,6 +369,9 @@ def targets(made: dict) -> dict[str, Target]:
         t("document", "documents", homework_document, texts=(HOMEWORK,), audit_types=("document",)),
         t("document_delivery", "document_deliveries", made["delivery"]),
         t("document_circulation", "document_circulations", made["circulation"], texts=("矩阵私有传阅",)),
+        # its 归档 件 (rows written by the fixture): read by whoever reads the document
+        t("archive_item", "document_archive_items", made["archive_item"][0],
+          texts=("3399000000-WS·2026-D30-矩阵私有-0001", made["archive_item"][1]), audit_types=("archive_item",)),
     ]}
 
 

@@ -1,3 +1,3 @@
 """The documents pages (one module per page group)."""
 
-from eduplatform.documents.views import pages, receiving, verify  # noqa: F401
+from eduplatform.documents.views import archive, pages, receiving, verify  # noqa: F401

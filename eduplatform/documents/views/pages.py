@@ -21,9 +21,10 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.documents import bp
 from eduplatform.documents.doctypes import doctypes, get_doctype
-from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Delivery, Document
+from eduplatform.documents.models import RETENTIONS, SECRECY_LEVELS, URGENCY_LEVELS, Delivery, Document
 from eduplatform.documents.schemas import BodySchema, DiffArgsSchema, DraftSchema, ElementsSchema, GrantSchema
 from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing, supervision
+from eduplatform.documents.services import archive as archiving
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.services.output import print_document
 from eduplatform.orgs.models import OrgType, OrgUnit
@@ -139,7 +140,10 @@ def document_page(document_id):
         replies=incoming.replies_to(document), reply_to=db.session.get(Document, document.reply_to_id)
         if document.reply_to_id else None, source=_source(document),
         diagram_url=url_for("workflow.process_detail", key=instance.process_key) if instance else None,
-        current_node=workflow.current_node(instance) if instance else None)
+        current_node=workflow.current_node(instance) if instance else None,
+        archive_item=archiving.item_of(document), may_archive=archiving.can_archive(current_user, document),
+        proposed_retention=archiving.propose_retention(document) if archiving.is_finished(document) else None,
+        retentions=list(RETENTIONS))
 
 
 def _my_delivery(document):
