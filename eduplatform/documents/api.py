@@ -12,7 +12,7 @@ from flask import request
 from flask_login import current_user, login_required
 
 from eduplatform.accounts.models import User
-from eduplatform.core.api import load_args, load_json, paginated
+from eduplatform.core.api import load_args, load_form, load_json, paginated
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -20,6 +20,7 @@ from eduplatform.documents.api_base import bp
 from eduplatform.documents.api_base import dump_document as _dump
 from eduplatform.documents.schemas import (
     BodySchema,
+    BodyUploadSchema,
     BodyVersionSchema,
     DiffArgsSchema,
     DraftSchema,
@@ -133,13 +134,19 @@ def update_document(document_id):
 @bp.post("/documents/<int:document_id>/body")
 @login_required
 def add_body_version(document_id):
-    """Save the 正文 as its next version (拟稿, 核稿, 签发, 复核; refused after 清稿).
+    """Save the 正文 as its next version (拟稿, 核稿, 签发, 复核; refused after 清稿): the text as JSON,
+    or an uploaded DOCX (multipart, the file ``file``) whose paragraphs become the text.
     ---
     post:
       requestBody:
         content:
           application/json:
             schema: BodySchema
+          multipart/form-data:
+            schema:
+              allOf:
+                - {$ref: '#/components/schemas/FileUpload'}
+                - {type: object, properties: {note: {type: string, maxLength: 200, description: 修改说明}}}
       responses:
         201:
           content:
@@ -147,8 +154,13 @@ def add_body_version(document_id):
               schema: BodyVersionSchema
     """
     document = access.get_readable(document_id, current_user)
-    data = load_json(BodySchema())
-    version = outgoing.edit_body(document, actor=current_user, text=data["text"], note=data.get("note"))
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        version = outgoing.edit_body_from_docx(document, upload, actor=current_user,
+                                               note=load_form(BodyUploadSchema(), empty_is_none=True).get("note"))
+    else:
+        data = load_json(BodySchema())
+        version = outgoing.edit_body(document, actor=current_user, text=data["text"], note=data.get("note"))
     db.session.commit()
     return BodyVersionSchema().dump(version), 201
 

@@ -76,6 +76,12 @@ class BodySchema(Schema):
     note = _text(200, description="修改说明")
 
 
+class BodyUploadSchema(Schema):
+    """正文 as an uploaded DOCX (the file ``docx`` on a page, ``file`` in the API) and a note."""
+
+    note = _text(200, description="修改说明")
+
+
 class GrantSchema(Schema):
     user_id = fields.Integer(required=True)
     reason = _text(200, required=True, description="授权理由")

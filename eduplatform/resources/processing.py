@@ -27,6 +27,7 @@ from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.core.storage.services import store_file
 from eduplatform.core.storage.streams import local_copy
+from eduplatform.core.text.office import docx_paragraphs
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
 from eduplatform.resources.specs import get_specs
 
@@ -143,14 +144,7 @@ def _pptx_text(fileobj) -> str:
 
 
 def _docx_text(fileobj) -> str:
-    from docx import Document
-
-    doc = Document(fileobj)
-    parts = [p.text for p in doc.paragraphs if p.text.strip()]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.append(" ".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
+    return "\n".join(docx_paragraphs(fileobj))
 
 
 def _xlsx_text(fileobj) -> str:

@@ -89,6 +89,7 @@ ENDPOINT_ARGUMENTS = {
     "courses_api.scorm_attempts": {"lesson_id": "scorm_lesson"},
     "courses_api.quiz_state": {"lesson_id": "quiz_lesson"},
     "documents_api.get_body_version": {"number": Literal(1)},
+    "documents.version_source": {"number": Literal(1)},
     "courses_api.start_quiz_attempt": {"lesson_id": "quiz_lesson"},
     "courses_api.grant_quiz_attempt": {"lesson_id": "quiz_lesson"},
     "courses.quiz_start": {"lesson_id": "quiz_lesson"},
@@ -509,6 +510,7 @@ OWNERS = ["teacher", "school_admin", "dh_staff", "city_staff", "student"]
 UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its owner gets 404 after the check)",
              "documents.sealed_pdf": "the document at 签发 is not sealed yet (its readers get 404 after the check)",
              "documents_api.get_sealed_pdf": "the document at 签发 is not sealed yet",
+             "documents.version_source": "the demo 正文 versions were typed, not uploaded (404 after the check)",
              "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)"}
 
 

@@ -1,1 +1,1 @@
-"""Text helpers every domain shares: rich text, safe XML, spreadsheets, local time."""
+"""Text helpers every domain shares: rich text, safe XML, spreadsheets, office documents' text, local time."""

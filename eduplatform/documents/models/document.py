@@ -125,6 +125,8 @@ class BodyVersion(db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(sa.String(200))
     is_final: Mapped[bool] = mapped_column(default=False)  # 清稿
+    #: the uploaded DOCX this version's text was taken from (kept as it came), if any
+    source_file_key: Mapped[str | None] = mapped_column(sa.String(255))
 
     document: Mapped[Document] = relationship(back_populates="versions")
 

@@ -35,9 +35,11 @@ from eduplatform.accounts.models import BUREAU_ROLES
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.signals import audit
+from eduplatform.core.storage.inspect import inspect_upload
 from eduplatform.core.storage.models import StoredFile
 from eduplatform.core.storage.services import store_file
 from eduplatform.core.templating import LOCAL_TZ
+from eduplatform.core.text.office import docx_paragraphs
 from eduplatform.documents.doctypes import get_doctype
 from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
 from eduplatform.documents.services import access
@@ -58,6 +60,9 @@ EDITABLE_ELEMENTS = ("doctype", "title", "agency_code", "copy_number", "secrecy"
                      "cc_recipients", "printing_org")
 
 #: fn(document, main_org_ids, cc_org_ids, actor) — 核发 hands the document to 公文交换
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_MAX_BYTES = 20 * 1024 * 1024
+
 _dispatchers: list[Callable] = []
 
 
@@ -194,6 +199,30 @@ def edit_body(document: Document, *, actor, text: str, note: str | None = None):
     return save_body(document, text, author=actor, note=note)
 
 
+def edit_body_from_docx(document: Document, upload, *, actor, note: str | None = None):
+    """A new 正文 version from an uploaded DOCX: its paragraphs become the text (one a line), the file
+    is kept beside the version as it came. Only a real, non-empty DOCX is taken."""
+    if not can_edit_now(document, actor, BODY_STATES):
+        raise PermissionDenied("当前环节您不能修改正文")
+    checked = inspect_upload(upload, allowed=("docx",), max_bytes=DOCX_MAX_BYTES, allow_empty=False)
+    data = checked.stream.read()
+    try:
+        lines = docx_paragraphs(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds on a damaged package
+        raise ValidationFailed("无法读取该 DOCX 文件，请用 WPS 或 Word 另存为 .docx 后重新上传",
+                               code="unreadable_docx", fields={"file": ["无法读取"]}) from exc
+    if not lines:
+        raise ValidationFailed("DOCX 中没有正文文字", code="empty_docx", fields={"file": ["没有文字"]})
+    text = "\n".join(lines)
+    current = document.current_version
+    if current is not None and current.text == text and document.finalized_at is None:
+        return current  # the same text again: no new version, no file kept
+    version = save_body(document, text, author=actor, note=note or f"上传正文：{checked.filename}")
+    version.source_file_key = store_file(io.BytesIO(data), prefix="documents/bodies", filename=checked.filename,
+                                         content_type=DOCX_TYPE, actor=actor).key
+    return version
+
+
 def act(document: Document, key: str, *, actor, reason=None, data=None, expected_version=None):
     """Perform a 发文 transition; the hook does the document's part in the same transaction."""
     instance = instance_of(document)
@@ -294,6 +323,12 @@ def _on_dispatch(document, event):
 
 _STEP_PARTS = {"submit": _on_submit, "sign": _on_sign, "recheck_ok": _on_recheck_ok, "register": _on_register,
                "printed": _on_printed, "sealed": _on_sealed, "dispatch": _on_dispatch}
+
+
+def version_source_file(version) -> StoredFile | None:
+    if not version.source_file_key:
+        return None
+    return db.session.scalar(sa.select(StoredFile).where(StoredFile.key == version.source_file_key))
 
 
 def sealed_file(document: Document) -> StoredFile | None:

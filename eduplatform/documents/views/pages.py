@@ -22,7 +22,14 @@ from eduplatform.core.permissions import require
 from eduplatform.documents import bp
 from eduplatform.documents.doctypes import doctypes, get_doctype
 from eduplatform.documents.models import RETENTIONS, SECRECY_LEVELS, URGENCY_LEVELS, Delivery, Document
-from eduplatform.documents.schemas import BodySchema, DiffArgsSchema, DraftSchema, ElementsSchema, GrantSchema
+from eduplatform.documents.schemas import (
+    BodySchema,
+    BodyUploadSchema,
+    DiffArgsSchema,
+    DraftSchema,
+    ElementsSchema,
+    GrantSchema,
+)
 from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing, supervision
 from eduplatform.documents.services import archive as archiving
 from eduplatform.documents.services.body import diff_versions
@@ -182,11 +189,28 @@ def save_elements(document_id):
 @login_required
 def save_body_page(document_id):
     document = access.get_readable(document_id, current_user)
-    data = load_form(BodySchema(), empty_is_none=True)
-    version = outgoing.edit_body(document, actor=current_user, text=data["text"], note=data.get("note"))
+    upload = request.files.get("docx")
+    if upload is not None and upload.filename:  # 上传 DOCX: its paragraphs become the next version
+        version = outgoing.edit_body_from_docx(document, upload, actor=current_user,
+                                               note=load_form(BodyUploadSchema(), empty_is_none=True).get("note"))
+    else:
+        data = load_form(BodySchema(), empty_is_none=True)
+        version = outgoing.edit_body(document, actor=current_user, text=data["text"], note=data.get("note"))
     db.session.commit()
     flash(f"已保存正文第 {version.number} 稿", "success")
     return redirect(url_for("documents.document_page", document_id=document.id) + "#body")
+
+
+@bp.get("/documents/<int:document_id>/versions/<int:number>/source.docx")
+@login_required
+def version_source(document_id, number):
+    """The DOCX a 正文 version was uploaded as."""
+    document = access.get_readable(document_id, current_user)
+    version = next((v for v in document.versions if v.number == number), None)
+    stored = outgoing.version_source_file(version) if version is not None else None
+    if stored is None:
+        raise NotFound("这一稿不是上传的 DOCX")
+    return stored.send()
 
 
 @bp.get("/documents/<int:document_id>/diff")
