@@ -113,5 +113,12 @@ def recall(circulation_id: int, *, actor) -> Circulation:
     return row
 
 
+def waiting_for(user, *, limit: int = 50) -> list[Circulation]:
+    """待阅: what was circulated to the user and not yet read (nor recalled), oldest first."""
+    return db.session.scalars(sa.select(Circulation).where(
+        Circulation.reader_id == user.id, Circulation.read_at.is_(None), Circulation.recalled_at.is_(None))
+        .order_by(Circulation.sent_at, Circulation.id).limit(limit)).all()
+
+
 def unread(document: Document) -> list[Circulation]:
     return [c for c in active(document) if c.read_at is None]

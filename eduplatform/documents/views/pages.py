@@ -52,7 +52,8 @@ def _urgency_rank(document) -> int:
 @login_required
 def index():
     """公文 home: my open steps, most urgent first, then every document I may see."""
-    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
+    to_read = circulation.waiting_for(current_user)
+    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None or to_read,
             action="documents.read")
     todo = []
     for key in access.FLOWS:
@@ -67,7 +68,8 @@ def index():
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(
         exchange.inbox_query(current_user, status="pending").subquery())) if clerk_unit else 0
     return render_template("documents/index.html", groups=groups, page=page, labels=_state_labels(),
-                           doctype_name=_doctype_name, clerk_unit=clerk_unit, pending=pending,
+                           doctype_name=_doctype_name, clerk_unit=clerk_unit, pending=pending, to_read=to_read,
+                           documents={c.document_id: db.session.get(Document, c.document_id) for c in to_read},
                            may_draft=outgoing.is_bureau_user(current_user),
                            may_supervise=supervision.supervised_unit(current_user) is not None,
                            flows=[(key, workflow.get_process(key).name) for key in access.FLOWS])

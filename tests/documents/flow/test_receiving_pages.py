@@ -124,3 +124,16 @@ def test_a_schools_reply_reaches_the_sender(app, bureau, receivers):  # noqa: F8
     assert told.user_id == bureau.drafter.id
     page = _client(app, bureau.clerk).get(f"/documents/{sent.id}").get_data(as_text=True)
     assert "我校已完成寒假安全教育" in page
+
+
+def test_what_was_circulated_to_me_waits_on_the_documents_home(app, bureau):
+    document = incoming.register_paper(bureau.clerk, elements={k: v for k, v in FORM.items() if k != "body"})
+    db.session.commit()
+    head = _client(app, bureau.head)
+    assert 'id="to-read"' not in head.get("/documents").get_data(as_text=True)
+    _client(app, bureau.clerk).post(f"/documents/{document.id}/circulate",
+                                    data={"reader_ids": [str(bureau.head.id)], "note": "请阅示"})
+    page = head.get("/documents").get_data(as_text=True)
+    assert 'id="to-read"' in page and "请阅示" in page
+    head.post(f"/documents/{document.id}/read")
+    assert 'id="to-read"' not in head.get("/documents").get_data(as_text=True)
