@@ -53,21 +53,44 @@ def _own_unit_ids(user) -> sa.Select | None:
         OrgUnit.parent_id == bureau.id, OrgUnit.type == OrgType.DEPARTMENT)))
 
 
-def visible_ids(user) -> sa.Select:
-    """A select of the ids of every document ``user`` may read."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return sa.select(Document.id).where(sa.false())
+def _personal_parts(user) -> list[sa.Select]:
     parts = [sa.select(Document.id).where(Document.created_by_id == user.id),
              sa.select(AccessGrant.document_id).where(AccessGrant.user_id == user.id)]
     parts += [workflow.involved_subject_ids(user, flow, SUBJECT) for flow in FLOWS]
     parts += [source(user) for source in _reader_sources]
+    return parts
+
+
+def personal_ids(user) -> sa.Select:
+    """A select of the ids of the documents ``user`` reads for a personal reason: drafted it, was
+    granted it, takes part in its flow, or a reader source names them (传阅)."""
+    return sa.union(*_personal_parts(user))
+
+
+def unit_scope(user) -> tuple[sa.Select | None, bool]:
+    """The units whose documents ``user`` reads by office, and whether classified ones too (局领导)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, False
     units = _own_unit_ids(user)
-    if units is not None and Role.BUREAU_LEADER in set(user.roles):
+    return units, units is not None and Role.BUREAU_LEADER in set(user.roles)
+
+
+def visible_ids(user) -> sa.Select:
+    """A select of the ids of every document ``user`` may read."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return sa.select(Document.id).where(sa.false())
+    parts = _personal_parts(user)
+    units, classified_too = unit_scope(user)
+    if units is not None and classified_too:
         parts.append(sa.select(Document.id).where(Document.org_id.in_(units)))
     elif units is not None:
-        parts.append(sa.select(Document.id).where(Document.org_id.in_(units),
-                                                  sa.or_(Document.secrecy.is_(None), Document.secrecy == "")))
+        parts.append(sa.select(Document.id).where(Document.org_id.in_(units), unclassified()))
     return sa.union(*parts)
+
+
+def unclassified():
+    """The condition of a document without 密级."""
+    return sa.or_(Document.secrecy.is_(None), Document.secrecy == "")
 
 
 def can_read(user, document: Document) -> bool:
