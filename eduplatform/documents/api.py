@@ -21,6 +21,8 @@ from eduplatform.documents.schemas import (
     BodyVersionSchema,
     DiffArgsSchema,
     DocumentSchema,
+    DocumentSearchArgsSchema,
+    DocumentSearchSchema,
     DraftSchema,
     ElementsSchema,
     GrantSchema,
@@ -28,6 +30,7 @@ from eduplatform.documents.schemas import (
 )
 from eduplatform.documents.services import access, outgoing
 from eduplatform.documents.services.body import diff_versions
+from eduplatform.documents.services.search import search_documents
 from eduplatform.documents.verification import verify_upload
 
 bp = make_api_blueprint("documents_api", __name__)
@@ -80,6 +83,34 @@ def list_documents():
     """
     require(outgoing.is_bureau_user(current_user), action="documents.read")
     return paginated(access.visible_query(current_user), lambda d: _dump(d, full=False))
+
+
+@bp.get("/documents/search")
+@login_required
+def search_documents_api():
+    """Full-text search of the documents I may read (密级: only those are found, counted or quoted).
+    ---
+    get:
+      parameters:
+        - {in: query, schema: DocumentSearchArgsSchema}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: DocumentSearchSchema
+    """
+    require(outgoing.is_bureau_user(current_user), action="documents.read")
+    args = load_args(DocumentSearchArgsSchema())
+    found = search_documents(current_user, args["q"], direction=args["direction"], doctype=args["doctype"],
+                             year=args["year"], page=args["page"])
+    items = [{**{c: getattr(h.document, c) for c in ("id", "direction", "doctype", "state", "title", "doc_number",
+                                                     "receipt_number", "source_org_name", "secrecy", "urgency")},
+              "title_html": h.title_html, "snippet_html": h.snippet_html, "score": h.score} for h in found.hits]
+    return DocumentSearchSchema().dump({
+        "items": items, "total": found.total, "page": found.results.page, "per_page": found.results.per_page,
+        "pages": found.results.pages,
+        "facets": {name: [{"value": v, "label": label, "count": c} for v, label, c in counts]
+                   for name, counts in found.facets.items()}})
 
 
 @bp.post("/documents")

@@ -22,10 +22,18 @@ from eduplatform.core.permissions import require
 from eduplatform.documents import bp
 from eduplatform.documents.doctypes import doctypes, get_doctype
 from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Document
-from eduplatform.documents.schemas import BodySchema, DiffArgsSchema, DraftSchema, ElementsSchema, GrantSchema
+from eduplatform.documents.schemas import (
+    BodySchema,
+    DiffArgsSchema,
+    DocumentSearchArgsSchema,
+    DraftSchema,
+    ElementsSchema,
+    GrantSchema,
+)
 from eduplatform.documents.services import access, outgoing
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.services.output import print_document
+from eduplatform.documents.services.search import DIRECTION_LABELS, search_documents
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 
@@ -56,6 +64,20 @@ def index():
     page = db.paginate(access.visible_query(current_user), per_page=20, error_out=False)
     return render_template("documents/index.html", groups=groups, page=page, labels=_state_labels(),
                            doctype_name=_doctype_name)
+
+
+@bp.get("/documents/search")
+@login_required
+def search():
+    """公文检索: the documents I may read that match the words, with the matched passage."""
+    require(outgoing.is_bureau_user(current_user), action="documents.read")
+    args = load_args(DocumentSearchArgsSchema())
+    found = search_documents(current_user, args["q"], direction=args["direction"], doctype=args["doctype"],
+                             year=args["year"], page=args["page"])
+    filters = {k: args[k] for k in ("direction", "doctype", "year") if args[k]}
+    return render_template("documents/search.html", q=args["q"], filters=filters, found=found,
+                           labels=_state_labels(), doctype_name=_doctype_name, direction_labels=DIRECTION_LABELS,
+                           facet_titles={"direction": "收发", "doctype": "文种", "year": "年度"})
 
 
 def _subject(instance):
