@@ -18,6 +18,7 @@ no document content (their roles are not bureau roles).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -86,6 +87,33 @@ def visible_ids(user) -> sa.Select:
     elif units is not None:
         parts.append(sa.select(Document.id).where(Document.org_id.in_(units), unclassified()))
     return sa.union(*parts)
+
+
+@dataclass(frozen=True)
+class ReaderScope:
+    """What ``visible_ids(user)`` holds, read once: the units read by office (all of their documents
+    or only the unclassified ones) and the ids read personally — for a search, which filters the
+    office part by indexed tokens and checks its hits without listing every visible id."""
+
+    unit_ids: frozenset[int]
+    classified_too: bool
+    personal_ids: frozenset[int]
+
+    def by_office(self, org_id: int, secrecy: str | None) -> bool:
+        return org_id in self.unit_ids and (self.classified_too or not secrecy)
+
+    def may_read(self, document: Document) -> bool:
+        return document.id in self.personal_ids or self.by_office(document.org_id, document.secrecy)
+
+
+def reader_scope(user) -> ReaderScope:
+    """The ``ReaderScope`` of ``user`` (nothing for the anonymous): two small queries."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ReaderScope(frozenset(), False, frozenset())
+    units, classified_too = unit_scope(user)
+    unit_ids = frozenset(db.session.scalars(units)) if units is not None else frozenset()
+    personal = frozenset(db.session.scalars(sa.select(personal_ids(user).subquery().c[0])))
+    return ReaderScope(unit_ids, classified_too, personal)
 
 
 def unclassified():

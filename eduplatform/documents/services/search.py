@@ -24,7 +24,8 @@ current 正文 and 附注, with 发文/收文, 文种 and year as facets.
   units — so the ACL stays a short list of bitmap ORs.
 
 The total, the facet counts and the ranking are therefore computed over the visible documents only.
-The hits of the page are checked once more against ``visible_ids`` before anything is shown, and
+The hits of the page are checked once more against the database (``access.reader_scope``, the
+rule of ``visible_ids`` read at the same time as the tokens) before anything is shown, and
 the snippet is cut from the database's current 正文 of a document the searcher may read: should
 the index lag behind a change (indexing failed after a commit; ``flask check`` reports it, ``flask
 reindex`` heals), no title or snippet of an unreadable document is shown.
@@ -115,19 +116,21 @@ def document_document(document: Document) -> SearchDocument:
         acl=document_acl(document), created=document.created_at)
 
 
-def user_acl(user) -> list[str]:
-    """The searcher's ACL tokens: their office's, and ``doc:<id>`` for what they read personally."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return [NOTHING]
-    units_select, classified_too = access.unit_scope(user)
-    units = list(db.session.scalars(units_select)) if units_select is not None else []
-    tokens = [f"doc-unit:{u}" if classified_too else f"doc-unit-open:{u}" for u in units]
-    personal = sa.select(Document.id).where(Document.id.in_(access.personal_ids(user)))
-    if units:
-        covered = Document.org_id.in_(units) if classified_too else sa.and_(Document.org_id.in_(units),
-                                                                              access.unclassified())
-        personal = personal.where(sa.not_(covered))
-    tokens += [f"doc:{i}" for i in db.session.scalars(personal)]
+def user_acl(user, scope: access.ReaderScope | None = None) -> list[str]:
+    """The searcher's ACL tokens: their office's, and ``doc:<id>`` for what they read personally
+    and their office does not already cover."""
+    scope = scope if scope is not None else access.reader_scope(user)
+    tokens = [f"doc-unit:{u}" if scope.classified_too else f"doc-unit-open:{u}" for u in sorted(scope.unit_ids)]
+    personal = sorted(scope.personal_ids)
+    if personal and scope.unit_ids:
+        covered = set()
+        for start in range(0, len(personal), 500):
+            chunk = personal[start:start + 500]
+            covered.update(i for i, org_id, secrecy in db.session.execute(
+                sa.select(Document.id, Document.org_id, Document.secrecy).where(Document.id.in_(chunk)))
+                if scope.by_office(org_id, secrecy))
+        personal = [i for i in personal if i not in covered]
+    tokens += [f"doc:{i}" for i in personal]
     return tokens or [NOTHING]
 
 
@@ -156,7 +159,8 @@ def search_documents(user, q: str, *, direction: str | None = None, doctype: str
                      year: int | str | None = None, page: int = 1, per_page: int = PER_PAGE) -> DocumentSearch:
     """The documents ``user`` may read that match ``q`` (best first; newest first without ``q``)."""
     filters = {k: str(v) for k, v in (("direction", direction), ("doctype", doctype), ("year", year)) if v}
-    query = SearchQuery(text=q or "", kinds=[KIND], filters=filters, acl=user_acl(user), facets=FACETS,
+    scope = access.reader_scope(user)
+    query = SearchQuery(text=q or "", kinds=[KIND], filters=filters, acl=user_acl(user, scope), facets=FACETS,
                         page=max(1, int(page or 1)), per_page=per_page)
     results = get_search().search(query)
     ids = [int(hit.object_id) for hit in results.hits]
@@ -164,8 +168,8 @@ def search_documents(user, q: str, *, direction: str | None = None, doctype: str
     if ids:
         # The database has the last word: only documents the user may read now are shown.
         rows = {d.id: d for d in db.session.scalars(
-            sa.select(Document).where(Document.id.in_(ids), Document.id.in_(access.visible_ids(user)))
-            .options(selectinload(Document.versions)))}
+            sa.select(Document).where(Document.id.in_(ids)).options(selectinload(Document.versions)))
+            if scope.may_read(d)}
     rx = parse_cached(q or "").highlight_re
     hits = [DocumentHit(rows[int(hit.object_id)], highlight(rows[int(hit.object_id)].title, rx),
                         snippet(rows[int(hit.object_id)], rx), hit.score)
