@@ -171,9 +171,11 @@ def search_documents(user, q: str, *, direction: str | None = None, doctype: str
             sa.select(Document).where(Document.id.in_(ids)).options(selectinload(Document.versions)))
             if scope.may_read(d)}
     rx = parse_cached(q or "").highlight_re
-    hits = [DocumentHit(rows[int(hit.object_id)], highlight(rows[int(hit.object_id)].title, rx),
-                        snippet(rows[int(hit.object_id)], rx), hit.score)
-            for hit in results.hits if int(hit.object_id) in rows]
+    hits = []
+    for hit in results.hits:
+        document = rows.get(int(hit.object_id))
+        if document is not None:
+            hits.append(DocumentHit(document, highlight(document.title, rx), snippet(document, rx), hit.score))
     return DocumentSearch(results, hits, _facet_labels(results))
 
 
