@@ -41,7 +41,7 @@ def init_app(app):
 
     from eduplatform import workflow
     from eduplatform.documents import cli, models  # noqa: F401 - models: tables for the metadata
-    from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing
+    from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing, search
 
     # 收文 / 发文 (incoming_document, outgoing_document): moved here from the engine's demo set
     workflow.register_processes(Path(__file__).with_name("processes"))
@@ -49,6 +49,7 @@ def init_app(app):
     incoming.register()
     exchange.register()
     access.register_reader_source(circulation.readable_by_circulation)
+    search.register()  # 公文 in the full-text index, within 知悉范围
     _register_realm()
     cli.init_app(app)
 

@@ -23,6 +23,8 @@ from eduplatform.documents.schemas import (
     BodyUploadSchema,
     BodyVersionSchema,
     DiffArgsSchema,
+    DocumentSearchArgsSchema,
+    DocumentSearchSchema,
     DraftSchema,
     ElementsSchema,
     GrantSchema,
@@ -30,6 +32,7 @@ from eduplatform.documents.schemas import (
 )
 from eduplatform.documents.services import access, exchange, outgoing
 from eduplatform.documents.services.body import diff_versions
+from eduplatform.documents.services.search import search_documents
 from eduplatform.documents.verification import verify_upload
 
 
@@ -68,6 +71,35 @@ def list_documents():
     require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
             action="documents.read")
     return paginated(access.visible_query(current_user), lambda d: _dump(d, full=False))
+
+
+@bp.get("/documents/search")
+@login_required
+def search_documents_api():
+    """Full-text search of the documents I may read (密级: only those are found, counted or quoted).
+    ---
+    get:
+      parameters:
+        - {in: query, schema: DocumentSearchArgsSchema}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: DocumentSearchSchema
+    """
+    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
+            action="documents.read")
+    args = load_args(DocumentSearchArgsSchema())
+    found = search_documents(current_user, args["q"], direction=args["direction"], doctype=args["doctype"],
+                             year=args["year"], page=args["page"])
+    items = [{**{c: getattr(h.document, c) for c in ("id", "direction", "doctype", "state", "title", "doc_number",
+                                                     "receipt_number", "source_org_name", "secrecy", "urgency")},
+              "title_html": h.title_html, "snippet_html": h.snippet_html, "score": h.score} for h in found.hits]
+    return DocumentSearchSchema().dump({
+        "items": items, "total": found.total, "page": found.results.page, "per_page": found.results.per_page,
+        "pages": found.results.pages,
+        "facets": {name: [{"value": v, "label": label, "count": c} for v, label, c in counts]
+                   for name, counts in found.facets.items()}})
 
 
 @bp.post("/documents")

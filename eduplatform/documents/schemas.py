@@ -92,6 +92,17 @@ class DiffArgsSchema(Schema):
     b = fields.Integer(required=True, metadata={"description": "新稿序号"})
 
 
+class DocumentSearchArgsSchema(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=200),
+                      metadata={"description": "检索词（标题、发文字号、收文号、来文机关、主送机关、正文、附注），空格分隔"})
+    direction = fields.String(load_default=None, validate=validate.OneOf(["out", "in"]),
+                              metadata={"description": "out 发文 / in 收文"})
+    doctype = fields.String(load_default=None, validate=validate.Length(max=32), metadata={"description": "文种代码"})
+    year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=9999),
+                          metadata={"description": "年度（发文字号的年份，否则收文、成文或拟稿年份）"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
 class DocumentListArgsSchema(Schema):
     state = fields.String(load_default=None)
     page = fields.Integer(load_default=1)
@@ -305,3 +316,35 @@ class ArchiveVerifySchema(Schema):
     checked = fields.Integer(metadata={"description": "核对的文件数"})
     items = fields.Integer(metadata={"description": "年度移交包中核对的件数"})
     identifier = fields.String(metadata={"description": "档号（件的数据包）"})
+
+
+class SearchHitSchema(Schema):
+    id = fields.Integer()
+    direction = fields.String(metadata={"description": "out 发文 / in 收文"})
+    doctype = fields.String()
+    state = fields.String()
+    title = fields.String()
+    doc_number = fields.String(allow_none=True, metadata={"description": "发文字号"})
+    receipt_number = fields.String(allow_none=True, metadata={"description": "收文号"})
+    source_org_name = fields.String(allow_none=True, metadata={"description": "来文机关"})
+    secrecy = fields.String(allow_none=True)
+    urgency = fields.String(allow_none=True)
+    title_html = fields.String(metadata={"description": "标题，命中词以 <mark> 标出（已转义的 HTML）"})
+    snippet_html = fields.String(metadata={"description": "正文（或附注、主送机关）摘要，命中词以 <mark> 标出"})
+    score = fields.Float()
+
+
+class FacetCountSchema(Schema):
+    value = fields.String()
+    label = fields.String()
+    count = fields.Integer()
+
+
+class DocumentSearchSchema(Schema):
+    items = fields.List(fields.Nested(SearchHitSchema))
+    total = fields.Integer(metadata={"description": "我可查阅的命中公文数"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetCountSchema)),
+                         metadata={"description": "direction / doctype / year 的分面计数（仅我可查阅的）"})

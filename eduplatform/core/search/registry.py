@@ -168,13 +168,16 @@ def _remember_changes(session: Session, flush_context) -> None:
             pending[(spec.kind, obj.id)] = "delete"
 
 
-def index_after_commit(kind: str, ids: Iterable[int]) -> None:
-    """Index these objects of ``kind`` after the commit: for writes that pass the ORM by."""
+def index_after_commit(kind: str, ids: Iterable[int], *, session: Session | None = None) -> None:
+    """Index these objects of ``kind`` after the commit: for writes that pass the ORM by, or that
+    change what an object's document holds through another model (``session``: the one of a flush
+    event; default the app's)."""
     from eduplatform.core.extensions import db
 
     if kind not in _KINDS:
         raise KeyError(f"search kind {kind!r} is not registered")
-    db.session.info.setdefault(_BULK, {}).setdefault(kind, {}).update(dict.fromkeys(ids))
+    (session if session is not None else db.session).info.setdefault(_BULK, {}).setdefault(kind, {}).update(
+        dict.fromkeys(ids))
 
 
 def _inline_max() -> int | None:

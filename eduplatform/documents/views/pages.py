@@ -26,6 +26,7 @@ from eduplatform.documents.schemas import (
     BodySchema,
     BodyUploadSchema,
     DiffArgsSchema,
+    DocumentSearchArgsSchema,
     DraftSchema,
     ElementsSchema,
     GrantSchema,
@@ -34,6 +35,7 @@ from eduplatform.documents.services import access, circulation, exchange, incomi
 from eduplatform.documents.services import archive as archiving
 from eduplatform.documents.services.body import diff_versions
 from eduplatform.documents.services.output import print_document
+from eduplatform.documents.services.search import DIRECTION_LABELS, search_documents
 from eduplatform.orgs.models import OrgType, OrgUnit
 
 
@@ -73,6 +75,21 @@ def index():
                            may_draft=outgoing.is_bureau_user(current_user),
                            may_supervise=supervision.supervised_unit(current_user) is not None,
                            flows=[(key, workflow.get_process(key).name) for key in access.FLOWS])
+
+
+@bp.get("/documents/search")
+@login_required
+def search():
+    """公文检索: the documents I may read that match the words, with the matched passage."""
+    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
+            action="documents.read")
+    args = load_args(DocumentSearchArgsSchema())
+    found = search_documents(current_user, args["q"], direction=args["direction"], doctype=args["doctype"],
+                             year=args["year"], page=args["page"])
+    filters = {k: args[k] for k in ("direction", "doctype", "year") if args[k]}
+    return render_template("documents/search.html", q=args["q"], filters=filters, found=found,
+                           labels=_state_labels(), doctype_name=_doctype_name, direction_labels=DIRECTION_LABELS,
+                           facet_titles={"direction": "收发", "doctype": "文种", "year": "年度"})
 
 
 def _subject(instance):
