@@ -20,10 +20,9 @@ bp = Blueprint("documents", __name__)
 
 def _bureau_user(user) -> bool:
     """Bureau staff, and the 收发员 of a school (its administrators), handle 公文."""
-    from eduplatform.documents.services.exchange import clerk_unit
-    from eduplatform.documents.services.outgoing import is_bureau_user
+    from eduplatform.documents.services.exchange import handles_documents
 
-    return is_bureau_user(user) or clerk_unit(user) is not None
+    return handles_documents(user)
 
 
 def _archive_reader(user) -> bool:

@@ -68,8 +68,7 @@ def list_documents():
         200:
           description: "{items: [document], page, per_page, total, pages}"
     """
-    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
-            action="documents.read")
+    require(exchange.handles_documents(current_user), action="documents.read")
     return paginated(access.visible_query(current_user), lambda d: _dump(d, full=False))
 
 
@@ -87,8 +86,7 @@ def search_documents_api():
             application/json:
               schema: DocumentSearchSchema
     """
-    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
-            action="documents.read")
+    require(exchange.handles_documents(current_user), action="documents.read")
     args = load_args(DocumentSearchArgsSchema())
     found = search_documents(current_user, args["q"], direction=args["direction"], doctype=args["doctype"],
                              year=args["year"], page=args["page"])

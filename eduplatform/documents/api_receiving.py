@@ -14,8 +14,6 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_args, load_form, load_json, paginated
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.core.storage.inspect import inspect_upload
-from eduplatform.core.storage.services import store_file
 from eduplatform.documents.api_base import bp
 from eduplatform.documents.api_base import dump_document as _dump
 from eduplatform.documents.schemas import (
@@ -30,7 +28,6 @@ from eduplatform.documents.schemas import (
     ReplySchema,
 )
 from eduplatform.documents.services import access, circulation, exchange, incoming, supervision
-from eduplatform.documents.views.receiving import SCAN_MAX_BYTES, SCAN_TYPES
 
 
 @bp.get("/exchange/deliveries")
@@ -159,14 +156,9 @@ def register_incoming():
               schema: DocumentSchema
     """
     data = load_form(PaperIncomingSchema(), empty_is_none=True)
-    scan = None
-    upload = request.files.get("scan")
-    if upload is not None and upload.filename:
-        checked = inspect_upload(upload, allowed=SCAN_TYPES, max_bytes=SCAN_MAX_BYTES, allow_empty=False)
-        scan = store_file(checked.stream, prefix="documents/scans", filename=checked.filename,
-                          content_type=upload.mimetype, actor=current_user)
     body = data.pop("body")
-    document = incoming.register_paper(current_user, elements=data, body=body, scan=scan)
+    document = incoming.register_paper(current_user, elements=data, body=body,
+                                     scan_upload=request.files.get("scan"))
     db.session.commit()
     return _dump(document), 201
 

@@ -59,6 +59,11 @@ def clerk_unit(user) -> OrgUnit | None:
     return None
 
 
+def handles_documents(user) -> bool:
+    """Who works with 公文 at all: bureau staff and leaders, and the 收发员 of a school."""
+    return outgoing.is_bureau_user(user) or clerk_unit(user) is not None
+
+
 def clerks_of(unit: OrgUnit) -> list[User]:
     if unit.type == OrgType.SCHOOL:
         candidates = db.session.scalars(sa.select(User).where(User.org_id == unit.id, User.is_active_account.is_(True)))

@@ -30,6 +30,8 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.signals import audit
+from eduplatform.core.storage.inspect import inspect_upload
+from eduplatform.core.storage.services import store_file
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.documents.doctypes import get_doctype
 from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS, Delivery, Document
@@ -115,8 +117,23 @@ def receive_from_exchange(delivery, actor) -> Document:
     return document
 
 
-def register_paper(actor, *, elements: dict, body: str | None = None, scan=None) -> Document:
-    """A paper 来文 typed in by the office, its scan (a stored file) attached; the flow starts at 登记."""
+#: what a scan of a paper 来文 may be
+SCAN_TYPES = ("pdf", "jpg", "jpeg", "png", "tif", "tiff", "ofd")
+SCAN_MAX_BYTES = 50 * 1024 * 1024
+
+
+def store_scan(upload, actor):
+    """The uploaded scan of a paper 来文, inspected and stored (None when no file was sent)."""
+    if upload is None or not getattr(upload, "filename", None):
+        return None
+    checked = inspect_upload(upload, allowed=SCAN_TYPES, max_bytes=SCAN_MAX_BYTES, allow_empty=False)
+    return store_file(checked.stream, prefix="documents/scans", filename=checked.filename,
+                      content_type=getattr(upload, "mimetype", None), actor=actor)
+
+
+def register_paper(actor, *, elements: dict, body: str | None = None, scan=None, scan_upload=None) -> Document:
+    """A paper 来文 typed in by the office, its scan attached (a stored file, or the upload to store);
+    the flow starts at 登记."""
     unit = receiving_unit(actor)
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in elements.items() if v not in (None, "")}
     problems = {}
@@ -134,6 +151,8 @@ def register_paper(actor, *, elements: dict, body: str | None = None, scan=None)
         raise ValidationFailed(f"收文登记有误：{detail}", fields=problems)
     allowed = {"doctype", "title", "source_org_name", "source_doc_number", "secrecy", "secrecy_term", "urgency",
                "written_on", "main_recipients", "remark"}
+    if scan is None:
+        scan = store_scan(scan_upload, actor)
     document = Document(org_id=unit.id, created_by_id=actor.id, direction="in", state="register",
                         agency_code="", received_on=values.pop("received_on", None) or _today(),
                         **{k: v for k, v in values.items() if k in allowed})

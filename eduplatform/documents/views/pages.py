@@ -55,8 +55,7 @@ def _urgency_rank(document) -> int:
 def index():
     """公文 home: my open steps, most urgent first, then every document I may see."""
     to_read = circulation.waiting_for(current_user)
-    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None or to_read,
-            action="documents.read")
+    require(exchange.handles_documents(current_user) or to_read, action="documents.read")
     todo = []
     for key in access.FLOWS:
         for task in db.session.scalars(workflow.todo_query(current_user, key)):
@@ -81,8 +80,7 @@ def index():
 @login_required
 def search():
     """公文检索: the documents I may read that match the words, with the matched passage."""
-    require(outgoing.is_bureau_user(current_user) or exchange.clerk_unit(current_user) is not None,
-            action="documents.read")
+    require(exchange.handles_documents(current_user), action="documents.read")
     args = load_args(DocumentSearchArgsSchema())
     found = search_documents(current_user, args["q"], direction=args["direction"], doctype=args["doctype"],
                              year=args["year"], page=args["page"])

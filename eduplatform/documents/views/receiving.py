@@ -9,8 +9,6 @@ from flask_login import current_user, login_required
 from eduplatform.core.api import load_args, load_form
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.core.storage.inspect import inspect_upload
-from eduplatform.core.storage.services import store_file
 from eduplatform.documents import bp
 from eduplatform.documents.doctypes import doctypes
 from eduplatform.documents.models import SECRECY_LEVELS, URGENCY_LEVELS
@@ -23,10 +21,6 @@ from eduplatform.documents.schemas import (
     ReplySchema,
 )
 from eduplatform.documents.services import access, circulation, exchange, incoming, supervision
-
-#: what a scan of a paper 来文 may be
-SCAN_TYPES = ("pdf", "jpg", "jpeg", "png", "tif", "tiff", "ofd")
-SCAN_MAX_BYTES = 50 * 1024 * 1024
 
 
 @bp.get("/documents/exchange")
@@ -77,19 +71,14 @@ def register_incoming():
     unit = incoming.receiving_unit(current_user)
     if request.method == "POST":
         data = load_form(PaperIncomingSchema(), empty_is_none=True)
-        scan = None
-        upload = request.files.get("scan")
-        if upload is not None and upload.filename:
-            checked = inspect_upload(upload, allowed=SCAN_TYPES, max_bytes=SCAN_MAX_BYTES, allow_empty=False)
-            scan = store_file(checked.stream, prefix="documents/scans", filename=checked.filename,
-                              content_type=upload.mimetype, actor=current_user)
         body = data.pop("body")
-        document = incoming.register_paper(current_user, elements=data, body=body, scan=scan)
+        document = incoming.register_paper(current_user, elements=data, body=body,
+                                     scan_upload=request.files.get("scan"))
         db.session.commit()
         flash("已录入来文，请登记编收文号", "success")
         return redirect(url_for("documents.document_page", document_id=document.id))
     return render_template("documents/incoming_new.html", unit=unit, doctypes=doctypes().values(),
-                           secrecy_levels=SECRECY_LEVELS, urgency_levels=URGENCY_LEVELS, scan_types=SCAN_TYPES)
+                           secrecy_levels=SECRECY_LEVELS, urgency_levels=URGENCY_LEVELS, scan_types=incoming.SCAN_TYPES)
 
 
 @bp.post("/documents/<int:document_id>/circulate")
