@@ -117,6 +117,7 @@ COURSEWARE = {"type": "courseware", "title": "二次函数的图像与性质", "
               "stage": "初中", "subject": "数学", "grade": "九年级", "keywords": "二次函数"}
 LESSON = {"title": "讲义", "kind": "document", "body": ""}
 QUESTION_IMPORT = {"format": "moodle_xml", "subject": "math", "stage": "junior", "grade": "g7"}
+PAPER_INCOMING = {"doctype": "notice", "title": "关于做好开学工作的通知", "source_org_name": "省教育厅"}
 TASK_FORM = {"title": "附件任务", "period": "2026", "due_at": "2030-01-01", "instructions": "请填写"}
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -156,6 +157,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "courses_api.submit_assignment": Endpoint("student", "/api/v1/lessons/{assignment}/submission",
                                               fields={"text": "作业"}),
     "documents.verify_page": Endpoint("teacher", "/documents/verify", ext="pdf"),
+    "documents.save_body_page": Endpoint("city_staff", "/documents/{draft}/body", file_field="docx"),
+    "documents_api.add_body_version": Endpoint("city_staff", "/api/v1/documents/{draft}/body"),
+    "documents.register_incoming": Endpoint("city_staff", "/documents/incoming/new", file_field="scan",
+                                            fields=PAPER_INCOMING, ext="pdf"),
+    "documents_api.register_incoming": Endpoint("city_staff", "/api/v1/documents/incoming", file_field="scan",
+                                                fields=PAPER_INCOMING, ext="pdf"),
     "documents_api.verify_document": Endpoint("teacher", "/api/v1/documents/verify", ext="pdf"),
     "courses_api.upload_package": Endpoint("teacher", "/api/v1/scorm/packages", fields={"course_id": "{course}"},
                                            ext="zip"),
@@ -216,6 +223,10 @@ def world(app, tree, people, make_course, template, issue, client, api):  # noqa
                            data={**COURSEWARE, "file": (io.BytesIO(_pptx()), "课件.pptx")})
     assert response.status_code == 201, response.get_json()
     w.resource = response.get_json()["id"]
+    from eduplatform.documents.services import outgoing
+
+    w.draft = outgoing.draft(w.city_staff, elements={"doctype": "notice", "title": "关于开展校园安全检查的通知",
+                                                     "agency_code": "示教发"}, body="各区县教育局：\n请开展检查。").id
     db.session.commit()
     return w
 

@@ -35,7 +35,7 @@ from eduplatform.accounts.models import BUREAU_ROLES
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.signals import audit
-from eduplatform.core.storage.inspect import inspect_upload
+from eduplatform.core.storage.inspect import inspect_bytes, inspect_upload
 from eduplatform.core.storage.models import StoredFile
 from eduplatform.core.storage.services import store_file
 from eduplatform.core.templating import LOCAL_TZ
@@ -206,6 +206,7 @@ def edit_body_from_docx(document: Document, upload, *, actor, note: str | None =
         raise PermissionDenied("当前环节您不能修改正文")
     checked = inspect_upload(upload, allowed=("docx",), max_bytes=DOCX_MAX_BYTES, allow_empty=False)
     data = checked.stream.read()
+    inspect_bytes(data, what="DOCX 正文")  # traversal, bombs, entities: refused before python-docx reads it
     try:
         lines = docx_paragraphs(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds on a damaged package
