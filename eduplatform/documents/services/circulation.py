@@ -58,6 +58,8 @@ def circulate(document: Document, reader_ids, *, actor, note: str | None = None)
     if not ids:
         raise ValidationFailed("请选择传阅人员", fields={"readers": ["至少选择一人"]})
     home = home_of(document.org)
+    if actor.org is None or home_of(actor.org).id != home.id:
+        raise PermissionDenied(f"只能传阅本单位的公文（本件属{home.name}）")
     readers = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
     outside = [u.display_name for u in readers if u.org is None or home_of(u.org).id != home.id]
     if len(readers) != len(ids) or outside:

@@ -14,7 +14,7 @@ from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, Valida
 from eduplatform.core.extensions import db
 from eduplatform.core.notices import Notice
 from eduplatform.documents.models import Delivery, Document
-from eduplatform.documents.services import access, exchange, incoming, outgoing
+from eduplatform.documents.services import access, circulation, exchange, incoming, outgoing
 from eduplatform.orgs.models import OrgType
 from tests.documents.flow.test_outgoing import _draft, _state
 from tests.fixtures.auth import PASSWORD
@@ -227,3 +227,11 @@ def test_a_clerk_opening_the_sent_document_leaves_a_read_receipt(app, bureau, re
     assert 'id="sign-delivery"' in body
     assert _delivery(document, bureau.district).first_read_by_id == receivers.district_clerk.id
     assert _client(app, receivers.teacher_a).get(f"/documents/{document.id}").status_code == 404
+
+
+def test_a_recipient_cannot_circulate_the_senders_document(bureau, receivers):
+    document = _dispatch(bureau, receivers)
+    with pytest.raises(PermissionDenied):
+        circulation.circulate(document, [bureau.head.id], actor=receivers.admin_a)
+    db.session.rollback()
+    assert circulation.active(document) == []
