@@ -24,6 +24,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = Path(os.environ.get("EDU_SCREENSHOT_DIR", "/tmp/eduplatform-screenshots"))
 
 
+def login(page, base, username):
+    """Sign in a demo account through the login page (journeys import this)."""
+    from eduplatform.accounts.seed import DEMO_PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#current-user")
+
+
+def logout(page):
+    # Let the page's static requests finish first: a response still in flight after the logout
+    # would carry the old (permanent, refreshed-on-every-request) session cookie back.
+    page.wait_for_load_state("networkidle")
+    page.click("text=退出")
+    page.wait_for_selector("text=您已安全退出")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):

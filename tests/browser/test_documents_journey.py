@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from eduplatform.accounts.seed import DEMO_PASSWORD
 from eduplatform.documents.sealing.dev import ensure_dev_unit
+from tests.browser.conftest import login, logout
 
 TITLE = "关于开展2027年春季学期中小学校园安全隐患排查的通知"
 BODY = "东湖区各中小学校：\n为保障春季开学安全，现就开展校园安全隐患排查通知如下。\n一、全面排查校舍、消防和食堂。\n二、3月10日前报送排查情况。"
@@ -22,20 +22,6 @@ def sealing(live_app, tmp_path, monkeypatch):
     ensure_dev_unit(roots, store, "3399000000", "示范市教育局", password="journey")
     for key, value in (("DOC_CERT_DIR", str(store)), ("DOC_TRUST_ROOTS", str(roots)), ("DOC_CERT_PASSWORD", "journey")):
         monkeypatch.setitem(live_app.config, key, value)
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#current-user")
-
-
-def logout(page):
-    page.wait_for_load_state("networkidle")
-    page.click("text=退出")
-    page.wait_for_selector("text=您已安全退出")
 
 
 def open_document(page, base, title=TITLE):

@@ -3,15 +3,7 @@ incoming document in the to-do list and gives the instruction (批办) on the in
 
 from __future__ import annotations
 
-from eduplatform.accounts.seed import DEMO_PASSWORD
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#current-user")
+from tests.browser.conftest import login
 
 
 def test_the_incoming_document_process_is_drawn_with_its_lanes(page, live_server):
