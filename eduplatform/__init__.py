@@ -28,6 +28,7 @@ DOMAINS = [
     "eduplatform.documents",
     "eduplatform.resources",
     "eduplatform.courses",
+    "eduplatform.portal",
 ]
 
 

@@ -37,9 +37,17 @@ def test_login_shows_chinese_home_with_org_and_role(client, auth, people, tree):
 
 
 def test_pages_require_login(client):
-    response = client.get("/")
+    response = client.get("/notices")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_an_anonymous_visitor_of_the_address_gets_the_public_portal(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/portal/")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "登录工作平台" in page
 
 
 def test_wrong_password_is_refused_counted_and_audited(client, auth, people):
@@ -141,7 +149,7 @@ def test_a_copy_of_the_cookie_is_worthless_after_logout(app, client, auth, peopl
     assert client.get("/").status_code == 200
     client.post("/logout")
     client.set_cookie(name, old_cookie)
-    response = client.get("/")
+    response = client.get("/notices")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
