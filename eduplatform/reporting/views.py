@@ -174,7 +174,7 @@ def task_detail(task_id):
     rows = completeness.schools(task, scope, district=district) if district else None
     pass_down = next((p for p in task.pass_downs if p.issuer_org_id == scope.id), None)
     return render_template("reporting/task_detail.html", task=task, summary=summary, rows=rows, district=district,
-                           chart={"groups": summary["groups"]}, pass_down=pass_down,
+                           chart={"groups": summary["groups"]}, definitions=completeness.DEFINITIONS, pass_down=pass_down,
                            can_pass_down=permissions.can_pass_down(current_user, task),
                            can_manage=permissions.can_manage_task(current_user, task),
                            can_remind=permissions.can_remind(current_user, task),

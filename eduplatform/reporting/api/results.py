@@ -32,7 +32,9 @@ def _aggregate(task) -> dict:
 @login_required
 def completeness_view(task_id):
     """Completeness and timeliness: totals and per district (per school for a district; ``district=``
-    drills down to that district's schools).
+    drills down to that district's schools). expected = reported + returned + missing; reported =
+    on_time + late; completeness_rate = reported ÷ expected; timeliness_rate = on_time ÷ expected. A
+    returned submission is not reported until it is handed in again.
     ---
     get:
       responses:

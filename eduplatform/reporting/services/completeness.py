@@ -3,13 +3,20 @@
 One GROUP BY over the task's submissions (indexed on task, district, status) gives every figure;
 the per-school drill-down reads one district's rows. Categories:
 
-    expected        schools the task went to
-    reported        handed in: waiting for review or approved
-    approved        approved by the last review level
-    pending_review  waiting for a reviewer
-    returned        sent back to the school, not yet handed in again
-    missing         never handed in (未填报 or 草稿); ``overdue`` of them are past their due date
-    on_time / late  first hand-in no later / later than the school's due date (ever handed in)
+    expected        应报: schools the task went to
+    reported        已报: handed in and with the reviewers or approved (not sent back)
+    approved        审核通过: approved by the last review level (part of reported)
+    pending_review  待审核: waiting for a reviewer (part of reported)
+    returned        已退回: sent back to the school, not yet handed in again — not reported
+    missing         未报: never handed in (未填报 or 草稿); ``overdue`` of them are past their due date
+    on_time / late  按时 / 逾期: the reported ones whose first hand-in was no later / later than the
+                    school's due date (the on-time date, not the lock date)
+
+So expected = reported + returned + missing and reported = on_time + late = approved + pending_review.
+The rates are DHIS2's: reporting rate = reported ÷ expected, on-time rate = on_time ÷ expected, so
+the on-time rate never exceeds the reporting rate. A returned form counts again when it is handed in
+again, timely by its first hand-in (the school did report by the date; the reviewer asked for
+corrections). ``DEFINITIONS`` says this on the page.
 """
 
 from __future__ import annotations
@@ -28,6 +35,17 @@ from eduplatform.reporting.models.tasks import ReportTask
 
 CITY_DIRECT = "市直属学校"
 
+#: 口径: what each figure counts, shown beside the figures (and in the API's documentation).
+DEFINITIONS = (
+    ("应报", "任务下发到的学校数"),
+    ("已报", "已上报且未被退回的学校（待审核 + 审核通过）"),
+    ("按时 / 逾期", "已报学校中，首次上报不晚于 / 晚于本校截止时间的"),
+    ("已退回", "被退回、尚未重新上报的学校，不计入已报；重新上报后按首次上报时间计按时与否"),
+    ("未报", "从未上报（未填报或草稿）的学校"),
+    ("上报率", "已报 ÷ 应报"),
+    ("及时率", "按时 ÷ 应报（不会高于上报率）"),
+)
+
 
 @dataclass
 class Counts:
@@ -38,11 +56,9 @@ class Counts:
     returned: int = 0
     missing: int = 0
     overdue: int = 0
+    #: the two parts of ``reported``; with returned and missing they stack to expected (the chart)
     on_time: int = 0
     late: int = 0
-    #: mutually exclusive parts for the stacked chart
-    reported_on_time: int = 0
-    reported_late: int = 0
 
     def add(self, status: str, on_time: bool | None, count: int, overdue: bool) -> None:
         self.expected += count
@@ -53,19 +69,15 @@ class Counts:
             else:
                 self.pending_review += count
             if on_time:
-                self.reported_on_time += count
+                self.on_time += count
             else:
-                self.reported_late += count
+                self.late += count
         elif status == SubmissionStatus.RETURNED:
             self.returned += count
         else:
             self.missing += count
             if overdue:
                 self.overdue += count
-        if on_time is True:
-            self.on_time += count
-        elif on_time is False:
-            self.late += count
 
     def merge(self, other: Counts) -> None:
         for name in self.__dataclass_fields__:

@@ -7,7 +7,7 @@
   var groups = JSON.parse(dataNode.textContent).groups || [];
   var chart = window.echarts.init(node, null, { renderer: "svg" });
   var series = [
-    ["reported_on_time", "按时上报", "#198754"], ["reported_late", "逾期上报", "#ffc107"],
+    ["on_time", "按时上报", "#198754"], ["late", "逾期上报", "#ffc107"],
     ["returned", "已退回", "#dc3545"], ["missing", "未报", "#6c757d"]
   ].map(function (item) {
     return { name: item[1], type: "bar", stack: "total", itemStyle: { color: item[2] }, barMaxWidth: 40,
