@@ -118,8 +118,9 @@ def require(allowed: bool, *, action: str, actor=None, obj=None, message: str | 
         return
     actor = actor if actor is not None else current_user
     actor = actor if _authenticated(actor) else None
-    what = f"{type(obj).__name__}#{getattr(obj, 'id', '')}" if obj is not None else ""
-    summary = f"拒绝访问：{action} {what}".strip()
+    # The object is the entry's object (the log names it by its label and title); the attempted
+    # action is an identifier, kept in the data and shown as such.
+    summary = "拒绝访问"
     try:
         # The entry must outlive the refused request: nothing else of it is kept.
         db.session.rollback()

@@ -144,7 +144,7 @@ def audience_member_ids(exam) -> set[int]:
 def describe(row: ExamAudience) -> str:
     resolver = RESOLVERS.get(row.kind)
     name = resolver.describe(row.target_id) if resolver else None
-    return name or f"{row.kind.value}#{row.target_id}"
+    return name or f"{row.kind.label}（编号 {row.target_id}）"
 
 
 def audience_from(data) -> list[tuple[str, int]]:

@@ -81,7 +81,7 @@ def _set_sections(actor, paper: Paper, sections: list[dict]) -> None:
     for qid in wanted_ids:
         question = questions.get(qid)
         if question is None or not permissions.can_view_question(actor, question):
-            raise ValidationFailed(f"试题 #{qid} 不存在或无权使用", fields={"sections": [f"试题 #{qid} 不可用"]})
+            raise ValidationFailed(f"编号 {qid} 的试题不存在或无权使用", fields={"sections": [f"编号 {qid} 的试题不可用"]})
     versions = {v.question_id: v for v in db.session.scalars(
         sa.select(QuestionVersion).join(Question, sa.and_(QuestionVersion.question_id == Question.id,
                                                           QuestionVersion.number == Question.version))
@@ -102,7 +102,7 @@ def _set_sections(actor, paper: Paper, sections: list[dict]) -> None:
                 if not 0 < score <= 1000:
                     raise ValueError
             except (TypeError, ValueError):
-                raise ValidationFailed(f"试题 #{question.id} 的分值须为正数", fields={"sections": ["分值不正确"]})
+                raise ValidationFailed(f"编号 {question.id} 的试题分值须为正数", fields={"sections": ["分值不正确"]})
             section.items.append(PaperItem(paper=paper, position=item_position, question=question,
                                            version=versions[question.id], score=score))
     _count_usage(old_ids, wanted_ids)

@@ -120,7 +120,7 @@ def create_question(actor, values: dict[str, Any], *, knowledge_points: list[Kno
     db.session.flush()
     _snapshot(question, actor)
     if audit:
-        record("questions", "question.created", f"新建试题 #{question.id}：{one_line(question.stem, 60)}",
+        record("questions", "question.created", f"新建试题（编号 {question.id}）：{one_line(question.stem, 60)}",
                actor=actor, obj=question)
     db.session.flush()
     return question
@@ -147,7 +147,7 @@ def update_question(actor, question: Question, values: dict[str, Any]) -> Questi
     question.knowledge_points = list(kps)
     question.version += 1
     _snapshot(question, actor)
-    record("questions", "question.updated", f"修改试题 #{question.id}，生成第 {question.version} 版",
+    record("questions", "question.updated", f"修改试题（编号 {question.id}），生成第 {question.version} 版",
            actor=actor, obj=question, data={"changes": changed})
     db.session.flush()
     return question
@@ -160,7 +160,7 @@ def _plain(value):
 def delete_question(actor, question: Question) -> None:
     """Hide the question from the bank; papers and exams that hold it keep their versions."""
     question.soft_delete(actor)
-    record("questions", "question.deleted", f"删除试题 #{question.id}", actor=actor, obj=question)
+    record("questions", "question.deleted", f"删除试题（编号 {question.id}）", actor=actor, obj=question)
     db.session.flush()
 
 

@@ -269,7 +269,7 @@ def confirm_import(actor, batch: ImportBatch) -> list[int]:
     batch.status = ImportStatus.CONFIRMED
     batch.confirmed_at = now
     batch.question_ids = ids
-    record("questions", "import.confirmed", f"导入 {batch.filename}：新建 {len(ids)} 道试题（#{ids[0]}–#{ids[-1]}）",
+    record("questions", "import.confirmed", f"导入 {batch.filename}：新建 {len(ids)} 道试题（编号 {ids[0]}–{ids[-1]}）",
            actor=actor, obj=batch, data={"count": len(ids), "first": ids[0], "last": ids[-1]})
     db.session.flush()
     from eduplatform.core.search.registry import index_after_commit
@@ -313,7 +313,7 @@ def export_questions(actor, questions: list[Question], fmt: str) -> tuple[bytes,
     if lost:  # an export that silently changed a question would be worse than none
         from eduplatform.core.text.richtext import one_line
 
-        listed = "；".join(f"#{q.id}「{one_line(q.stem, 20)}」：{'、'.join(what)}" for q, what in lost[:10])
+        listed = "；".join(f"编号 {q.id}「{one_line(q.stem, 20)}」：{'、'.join(what)}" for q, what in lost[:10])
         more = f" 等 {len(lost)} 道" if len(lost) > 10 else ""
         raise ValidationFailed(f"{fmt_obj.label} 无法完整表达以下试题{more}——{listed}。请改用 Moodle XML 导出，"
                                "或不选这些试题", code="export_would_lose")

@@ -286,6 +286,77 @@ def references(tree) -> set[tuple[str, ...]]:
     return found
 
 
+# --- plain words ---------------------------------------------------------------------------------
+
+_ARITHMETIC = {"+": "＋", "-": "－", "*": "×", "/": "÷", "%": "除以后的余数 "}
+_RELATIONS = {"<": "小于", "<=": "不大于", ">": "大于", ">=": "不小于", "==": "等于", "!=": "不等于"}
+#: binding strength, to put brackets only where the words would otherwise mean something else
+_STRENGTH = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "neg": 7}
+
+
+def describe(tree, label) -> str:
+    """The formula in the words a school reads: field labels instead of codes, ÷ and ×, 若…则…
+    (``label(path)`` names a field path). The stored expression stays the formula's true form."""
+
+    def strength(node) -> int:
+        tag = node[0]
+        if tag == "bin":
+            return _STRENGTH[node[1]]
+        return _STRENGTH.get(tag, 9)
+
+    def part(node, parent: int) -> str:
+        text = words(node)
+        return f"（{text}）" if strength(node) < parent else text
+
+    def words(node) -> str:
+        tag = node[0]
+        if tag == "num":
+            return format(node[1].normalize(), "f")
+        if tag == "str":
+            return f"“{node[1]}”"
+        if tag == "bool":
+            return "是" if node[1] else "否"
+        if tag == "ref":
+            return label(node[1])
+        if tag == "neg":
+            return "－" + part(node[1], _STRENGTH["neg"])
+        if tag == "bin":
+            op = node[1]
+            left, right = part(node[2], _STRENGTH[op]), part(node[3], _STRENGTH[op] + 1)
+            if op == "%":
+                return f"{left} 除以 {right} 的余数"
+            return f"{left} {_ARITHMETIC[op]} {right}"
+        if tag == "cmp":
+            return f"{part(node[2], 5)}{_RELATIONS[node[1]]} {part(node[3], 5)}"
+        if tag in ("and", "or"):
+            joiner = " 且 " if tag == "and" else " 或 "
+            return part(node[1], _STRENGTH[tag]) + joiner + part(node[2], _STRENGTH[tag])
+        if tag == "not":
+            return "并非" + part(node[1], _STRENGTH["not"] + 1)
+        return call(node[1], node[2])
+
+    def call(name: str, args) -> str:
+        said = [words(a) for a in args]
+        if name == "if":
+            return f"{said[1]}（当{said[0]} 时；否则为 {said[2]}）"
+        if name in ("sum", "min", "max", "avg"):
+            what = {"sum": "之和", "min": "中的最小值", "max": "中的最大值", "avg": "的平均值"}[name]
+            return f"{'、'.join(said)}{what}"
+        if name == "round":
+            return f"{said[0]}（四舍五入到 {said[1]} 位小数）" if len(said) > 1 else f"{said[0]}（四舍五入取整）"
+        single = {"count": "{}的个数", "abs": "{}的绝对值", "empty": "{}未填", "len": "{}的长度",
+                  "rows": "{}的行数"}
+        if name in single:
+            return single[name].format(said[0])
+        if name == "contains":
+            return f"{said[0]}包含 {said[1]}"
+        if name == "coalesce":
+            return f"{said[0]}（未填时取 {said[1]}）"
+        return f"{name}({'，'.join(said)})"  # pragma: no cover - every function is named above
+
+    return words(tree)
+
+
 # --- static checking -----------------------------------------------------------------------------
 
 

@@ -213,6 +213,40 @@ class TemplateSpec:
     def max_rows(self, table: dict) -> int:
         return table.get("max_rows") or MAX_ROWS
 
+    def formula_text(self, code: str, column: str | None = None) -> str:
+        """A computed field's formula in words (自动计算：在校生数 ÷ 计算机台数 …), never the code."""
+        tree = self.formulas.get((code, column) if column else (code,))
+        return "" if tree is None else ex.describe(tree, self._path_label)
+
+    def value_text(self, key: str, value) -> str:
+        """A stored value as the school typed or chose it: option labels, 是/否, lists joined by 、."""
+        if value is None or value == "":
+            return ""
+        try:
+            definition = self.cell_definition(key)[0]
+        except KeyError:
+            definition = {}
+        labels = {o["value"]: o["label"] for o in definition.get("options") or ()}
+        values = value if isinstance(value, list) else [value]
+        words = []
+        for item in values:
+            if isinstance(item, bool):
+                words.append("是" if item else "否")
+            else:
+                words.append(labels.get(item, str(item)))
+        return "、".join(words)
+
+    def _path_label(self, path: tuple[str, ...]) -> str:
+        field = self.fields.get(path[0])
+        if field is None:
+            return ".".join(path)
+        if len(path) == 1 or field["type"] != "table":
+            return field["label"]
+        if len(path) == 2:  # a column of a table: the values of every row
+            column = self.column(field, path[1])
+            return f"{field['label']}各行的{column['label'] if column else path[1]}"
+        return self.label_of(".".join(path))
+
     def label_of(self, key: str) -> str:
         try:
             definition, table, row = self.cell_definition(key)

@@ -68,9 +68,15 @@ def template_create():
 def template_detail(template_id):
     template = template_for(current_user, template_id)
     from eduplatform.reporting.fieldtypes import FIELD_TYPE_LABELS
+    from eduplatform.reporting.spec import DefinitionError, spec_for
 
+    current = template.draft or template.latest_published
+    try:
+        spec = spec_for(current) if current else None
+    except DefinitionError:  # an unfinished draft: its formulas are shown as typed
+        spec = None
     return render_template("reporting/template_detail.html", template=template, type_labels=FIELD_TYPE_LABELS,
-                           can_edit=permissions.can_edit_template(current_user, template))
+                           spec=spec, can_edit=permissions.can_edit_template(current_user, template))
 
 
 @bp.get("/templates/<int:template_id>/design")

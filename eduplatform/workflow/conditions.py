@@ -109,10 +109,21 @@ def describe(cond: dict | None, fields: dict) -> str:
     value = cond[op]
     if op == "empty":
         return f"{field}{'为空' if value else '不为空'}"
+    if isinstance(value, bool) and op in ("eq", "ne"):
+        # a yes/no field reads as a sentence, not as 须经区县审核 = True
+        return f"{field}{'为' if op == 'eq' else '不为'}“{'是' if value else '否'}”"
     words = {"eq": "=", "ne": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤", "contains": "包含"}
     if op in ("in", "not_in"):
-        return f"{field}{'属于' if op == 'in' else '不属于'}{{{'、'.join(map(str, value))}}}"
-    return f"{field} {words[op]} {value}"
+        return f"{field}{'属于' if op == 'in' else '不属于'}{{{'、'.join(map(_word, value))}}}"
+    return f"{field} {words[op]} {_word(value)}"
+
+
+def _word(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "空"
+    return str(value)
 
 
 def _is_empty(value) -> bool:

@@ -100,7 +100,7 @@ def test_an_export_that_would_lose_a_grade_is_refused_by_name(client, api, peopl
     r = client.get(f"/api/v1/questions/export?format=excel&ids={q.id}", headers=h)
     error = r.get_json()["error"]
     assert r.status_code == 422 and error["code"] == "export_would_lose"
-    assert f"#{q.id}" in error["message"] and "逐项得分比例" in error["message"]
+    assert f"编号 {q.id}「" in error["message"] and "逐项得分比例" in error["message"]
     r = client.get(f"/api/v1/questions/export?format=moodle_xml&ids={q.id}", headers=h)
     assert r.status_code == 200 and b'fraction="-100"' in r.data
 

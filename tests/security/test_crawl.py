@@ -1,6 +1,7 @@
 """Crawl the demo platform as each demo account: every page a user can reach by following the
 links shown to them answers without a server error, no link leads to a missing page, and no link
 shown leads to a refusal (403) — a button the user may not use is not shown (or is shown disabled).
+No page shows a raw code where a label or a name belongs (``tests/security/visible_codes.py``).
 
 A breadth-first GET crawl through the test client from the home page, following same-origin
 ``<a href>`` links. Downloads of big files and the logout are not followed; disabled links
@@ -18,6 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from tests.security.conftest import login
+from tests.security.visible_codes import raw_codes
 
 pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security/conftest.py)
 
@@ -72,8 +74,9 @@ def endpoint_of(urls, path: str) -> str:
         return path  # the request itself will tell what is wrong with it
 
 
-def crawl(client) -> tuple[int, list[str]]:
-    """→ (pages fetched, problems as 'STATUS url ← linked from page')."""
+def crawl(client, on_page=None) -> tuple[int, list[str]]:
+    """→ (pages fetched, problems as 'STATUS url ← linked from page'); ``on_page(url, html)`` sees
+    each HTML page."""
     urls = client.application.url_map.bind("localhost")
     queue: deque[tuple[str, str]] = deque([("/", "(start)")])
     seen: set[str] = {"/"}
@@ -91,6 +94,8 @@ def crawl(client) -> tuple[int, list[str]]:
         if status >= 500 or status in (403, 404):
             problems.append(f"{status} {url} ← {referrer}")
             continue
+        if page is not None and on_page is not None:
+            on_page(url, page)
         if status in (301, 302, 303, 307, 308):
             targets = [response.headers["Location"]]
         elif page is not None:
@@ -122,7 +127,14 @@ def crawl(client) -> tuple[int, list[str]]:
 
 @pytest.mark.parametrize("username", DEMO_ROLES)
 def test_crawl_as_demo_account(demo, username, record_property):
-    fetched, problems = crawl(login(demo, username))
+    codes: dict[str, str] = {}
+
+    def look_for_codes(url, page):
+        for finding in raw_codes(page):
+            codes.setdefault(finding, url)
+
+    fetched, problems = crawl(login(demo, username), look_for_codes)
+    problems += [f"{finding} on {url}" for finding, url in codes.items()]
     record_property("pages", fetched)
     print(f"crawl {username}: {fetched} pages, {len(problems)} problems")
     assert not problems, f"{username} ({fetched} pages crawled):\n" + "\n".join(problems)

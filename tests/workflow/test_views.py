@@ -42,6 +42,17 @@ def test_acting_through_the_instance_page(client, auth, people, submitted):
     assert "已办理：学校审核通过" in page and "区县审核" in page and "同意推荐" in page
 
 
+def test_the_event_flow_names_people_not_logins(client, auth, people, submitted):
+    people.teacher_a1.display_name = "王老师"
+    db.session.commit()
+    auth.login(people.school_a1_admin)
+    page = client.get(f"/workflow/instances/{submitted.id}").get_data(as_text=True)
+    flow = page.split("事件流", 1)[1]
+    teacher = people.teacher_a1
+    assert f'<span title="账号：{teacher.username}">{teacher.display_name}</span>' in flow
+    assert f"· {teacher.username}" not in flow
+
+
 def test_another_school_gets_403_on_the_pages(client, auth, people, submitted):
     auth.login(people.school_b1_admin)
     assert client.get(f"/workflow/instances/{submitted.id}").status_code == 403

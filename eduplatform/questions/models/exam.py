@@ -32,6 +32,10 @@ class AudienceKind(enum.StrEnum):
     CLASS = "class"
     COURSE = "course"
 
+    @property
+    def label(self) -> str:
+        return {"user": "学生", "org": "单位", "class": "班级", "course": "课程"}[self.value]
+
 
 class Exam(TimestampMixin, db.Model):
     __tablename__ = "exams"

@@ -64,7 +64,7 @@ def _display(definition: dict, value):
     if ftype == "date":
         return date.fromisoformat(value)
     if ftype == "file":
-        return f"附件#{value}"
+        return f"附件（编号 {value}）"
     return value
 
 
@@ -383,7 +383,7 @@ def _cell_value(definition, value):
     if definition["type"] in ("select", "multiselect"):
         return FIELD_TYPES[definition["type"]].display(definition, value)
     if definition["type"] == "file":
-        return f"附件#{value}"
+        return f"附件（编号 {value}）"
     return value
 
 

@@ -125,6 +125,8 @@ def profile(code: str):
                            type_options=[(t.value, t.label) for t in SchoolType], field_labels=FIELD_LABELS,
                            stage_labels=STAGE_LABELS, locality_labels=LOCALITY_LABELS,
                            ownership_labels=OWNERSHIP_LABELS, campuses=services.profile_for(school).campuses,
+                           value_labels={"school_type": {t.value: t.label for t in SchoolType},
+                                         "locality": LOCALITY_LABELS, "ownership": OWNERSHIP_LABELS},
                            **page_context(school))
 
 
