@@ -88,34 +88,113 @@
     return answers;
   }
 
+  function isAnswered(value) {
+    if (value === null || value === undefined) { return false; }
+    if (Array.isArray(value)) {
+      for (var i = 0; i < value.length; i++) { if (isAnswered(value[i]) && value[i] !== "") { return true; } }
+      return false;
+    }
+    return String(value).trim() !== "";
+  }
+
+  // The 答题卡: which items are answered, which the student flagged to come back to (flags are the
+  // student's own note, kept in this browser for this attempt), how many are still open.
+  function setupAnswerCard(app, form) {
+    var key = "exam-flags-" + app.getAttribute("data-attempt-id");
+    var flags = {};
+    try { flags = JSON.parse(window.localStorage.getItem(key) || "{}"); } catch (e) { flags = {}; }
+    var cells = {};
+    var all = document.querySelectorAll(".card-cell");
+    for (var i = 0; i < all.length; i++) { cells[all[i].getAttribute("data-card")] = all[i]; }
+
+    function refresh() {
+      var answers = collect(form), done = 0, open = 0;
+      for (var id in cells) {
+        if (!Object.prototype.hasOwnProperty.call(cells, id)) { continue; }
+        var cell = cells[id], answered = isAnswered(answers[id]), flagged = !!flags[id];
+        cell.classList.toggle("answered", answered);
+        cell.classList.toggle("btn-outline-secondary", !answered);
+        cell.classList.toggle("flagged", flagged);
+        cell.setAttribute("data-state", answered ? "answered" : "open");
+        cell.setAttribute("aria-label", "第 " + cell.textContent.trim() + " 题：" + (answered ? "已答" : "未答") +
+                          (flagged ? "，已标记" : ""));
+        if (answered) { done++; } else { open++; }
+      }
+      var counts = document.querySelectorAll(".answered-count");
+      for (var c = 0; c < counts.length; c++) { counts[c].textContent = done; }
+      form.setAttribute("data-confirm", open ? "还有 " + open + " 题未作答，确定交卷？交卷后不能再修改。"
+                                            : "确定交卷？交卷后不能再修改。");
+      return open;
+    }
+
+    var toggles = form.querySelectorAll(".flag-toggle");
+    for (var t = 0; t < toggles.length; t++) {
+      var button = toggles[t];
+      button.setAttribute("aria-pressed", flags[button.getAttribute("data-flag")] ? "true" : "false");
+      button.textContent = flags[button.getAttribute("data-flag")] ? "取消标记" : "标记";
+      button.addEventListener("click", function (event) {
+        var id = event.currentTarget.getAttribute("data-flag");
+        if (flags[id]) { delete flags[id]; } else { flags[id] = 1; }
+        event.currentTarget.setAttribute("aria-pressed", flags[id] ? "true" : "false");
+        event.currentTarget.textContent = flags[id] ? "取消标记" : "标记";
+        try { window.localStorage.setItem(key, JSON.stringify(flags)); } catch (e) { /* private mode */ }
+        refresh();
+      });
+    }
+    form.addEventListener("change", refresh);
+    form.addEventListener("input", refresh);
+    refresh();
+    return refresh;
+  }
+
+  //: seconds left at which the student is warned, once each
+  var WARN_AT = [300, 60];
+
   function setupExam() {
     var app = document.getElementById("exam-app");
     if (!app) { return; }
     var form = document.getElementById("exam-form");
     var status = document.getElementById("save-status");
     var timer = document.getElementById("exam-timer");
+    var warning = document.getElementById("time-warning");
     var url = app.getAttribute("data-save-url");
     var deadline = Date.now() + parseInt(app.getAttribute("data-remaining"), 10) * 1000;
     var pending = null;
     var closed = false;
+    var dirty = false;
+    var warned = {};
+    var openCount = setupAnswerCard(app, form);
+
+    function body() {
+      return JSON.stringify({answers: collect(form),
+                             attempt_id: parseInt(app.getAttribute("data-attempt-id"), 10) || null});
+    }
 
     function save() {
       pending = null;
-      return window.eduFetch(url, {method: "PUT", headers: {"Content-Type": "application/json"},
-                                   body: JSON.stringify({answers: collect(form),
-                                                       attempt_id: parseInt(app.getAttribute("data-attempt-id"), 10) || null})})
-        .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
+      dirty = false;
+      status.textContent = "正在保存…";
+      status.removeAttribute("data-saved");
+      return window.eduFetch(url, {method: "PUT", headers: {"Content-Type": "application/json"}, body: body()})
+        .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, body: data}; }); })
         .then(function (res) {
           if (res.ok) {
             status.textContent = "已自动保存 " + new Date().toLocaleTimeString("zh-CN");
             status.setAttribute("data-saved", "1");
           } else {
+            dirty = true;
             status.textContent = res.body.error ? res.body.error.message : "保存失败";
             if (res.body.error && res.body.error.code === "deadline_passed") { finish(); }
             if (res.body.error && res.body.error.code === "superseded") { closed = true; }
           }
         })
-        .catch(function () { status.textContent = "网络异常，答案将在恢复后保存"; });
+        .catch(function () { dirty = true; status.textContent = "网络异常，答案将在恢复后保存"; });
+    }
+
+    function later(ms) {
+      dirty = true;
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(save, ms);
     }
 
     function finish() {
@@ -125,14 +204,41 @@
       form.submit();
     }
 
-    form.addEventListener("change", function () { if (pending) { clearTimeout(pending); } pending = setTimeout(save, 600); });
-    form.addEventListener("input", function () { if (pending) { clearTimeout(pending); } pending = setTimeout(save, 1500); });
-    form.addEventListener("submit", function () { closed = true; });
+    // Every change is saved: choices at once, typing after a short pause, and whatever is still
+    // unsaved when the page is hidden or left (keepalive lets the request outlive the page).
+    form.addEventListener("change", function () { later(300); });
+    form.addEventListener("input", function () { later(800); });
+    form.addEventListener("submit", function (event) {
+      // The page's confirm runs after this listener: only a hand-in that goes ahead stops the saving.
+      setTimeout(function () { if (!event.defaultPrevented) { closed = true; } }, 0);
+    });
+    var flush = function () {
+      if (!dirty || closed) { return; }
+      dirty = false;
+      window.eduFetch(url, {method: "PUT", headers: {"Content-Type": "application/json"}, body: body(), keepalive: true});
+    };
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { flush(); } });
+    window.addEventListener("pagehide", flush);
+    window.addEventListener("online", function () { if (dirty) { save(); } });
+
+    function warn(left) {
+      for (var i = 0; i < WARN_AT.length; i++) {
+        var at = WARN_AT[i];
+        if (left <= at && !warned[at]) {
+          warned[at] = true;
+          var open = openCount();
+          warning.textContent = "距离交卷还有 " + Math.max(1, Math.ceil(left / 60)) + " 分钟" +
+            (open ? "，还有 " + open + " 题未作答" : "") + "。时间到时将自动交卷。";
+          warning.classList.remove("d-none");
+        }
+      }
+    }
 
     function tick() {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       timer.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+      warn(left);
       if (left <= 0) {
         save().then(finish, finish);
         return;

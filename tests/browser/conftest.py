@@ -32,7 +32,7 @@ def login(page, base, username):
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("#current-user")
+    page.wait_for_selector("#current-user", state="attached")  # folded into the menu on a phone
 
 
 def logout(page):

@@ -160,7 +160,9 @@ def exam_take(exam_id: int):
         db.session.commit()
     if attempt.status.value != "in_progress":
         return redirect(url_for("questions.exam_result", exam_id=exam.id))
-    return render_template("questions/take.html", exam=exam, attempt=attempt, payload=attempt_payload(attempt))
+    payload = attempt_payload(attempt)
+    return render_template("questions/take.html", exam=exam, attempt=attempt, payload=payload,
+                           item_count=sum(len(section["items"]) for section in payload["sections"]))
 
 
 @bp.post("/exams/<int:exam_id>/submit")
