@@ -33,7 +33,32 @@ def inject_counts():
         return {}
     from eduplatform.workflow.tasks import todo_count
 
-    return {"wf_todo_count": todo_count(current_user), "wf_unread_count": notices.total_unread(current_user)}
+    context = {"wf_todo_count": todo_count(current_user), "wf_unread_count": notices.total_unread(current_user)}
+    queue = _todo_position(request.args.get("todo", type=int))
+    if queue is not None:
+        context["todo_nav"] = queue
+    return context
+
+
+#: how far into the to-do list ``?todo=`` navigation looks (ids only)
+QUEUE_LIMIT = 500
+
+
+def _todo_position(task_id: int | None) -> dict | None:
+    """Where an opened to-do stands in the user's list (the order of 待办): its neighbours for 上一件 /
+    下一件. None when the page was not opened from the list or the task is no longer the user's."""
+    if not task_id:
+        return None
+    ids = db.session.scalars(todo_query(current_user).with_only_columns(WorkflowTask.id).limit(QUEUE_LIMIT)).all()
+    if task_id not in ids:
+        return None
+    at = ids.index(task_id)
+    return {"position": at + 1, "total": len(ids), "task_id": task_id,
+            "prev": ids[at - 1] if at > 0 else None, "next": ids[at + 1] if at + 1 < len(ids) else None}
+
+
+def _with_todo(url: str, task_id: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}todo={task_id}"
 
 
 # --- to-do and done ----------------------------------------------------------------------------
@@ -57,7 +82,11 @@ def task_detail(task_id):
     if task is None:
         raise NotFound("待办不存在")
     require(can_view_instance(current_user, task.instance), action="task.read", obj=task.instance)
-    return redirect(url_for("workflow.instance_detail", instance_id=task.instance_id))
+    # The thing under review is where the reviewer works: the object's own page (file preview,
+    # the school's data …) with its actions; the process page for objects that have none.
+    url = (engine.subject_url(task.instance) if task.is_open else None) or \
+        url_for("workflow.instance_detail", instance_id=task.instance_id)
+    return redirect(_with_todo(url, task.id) if task.is_open else url)
 
 
 # --- instances ---------------------------------------------------------------------------------

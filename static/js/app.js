@@ -9,6 +9,15 @@
       event.preventDefault();
     }
   });
+  // Opened from the to-do list: ← / → (or K / J) go to the previous / next to-do, unless typing.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+    var id = {ArrowLeft: "todo-prev", k: "todo-prev", ArrowRight: "todo-next", j: "todo-next"}[event.key];
+    var link = id && document.getElementById(id);
+    if (link) { event.preventDefault(); window.location.href = link.href; }
+  });
   // fetch() helper for pages that call the JSON API with the session cookie: sends the CSRF token.
   window.eduFetch = function (url, options) {
     options = options || {};

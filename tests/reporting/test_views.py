@@ -162,3 +162,33 @@ def test_attachments_download_with_range_and_stay_out_of_caches(login, people, t
         assert client.get(url, headers={"If-None-Match": whole.headers["ETag"]}).status_code == 304
     assert login(people.school_b1_admin).get(f"/reporting/submissions/{sub.id}/attachments/{plan.id}").status_code \
         in (403, 404)
+
+
+def test_a_reviewers_todo_opens_the_schools_data_with_one_opinion_box(login, people, tree, task, sub_of, good_values):
+    """The 待办 leads to the submission as the school filled it; the city's step shows the district's
+    opinion as what it was, not as a prefilled second box."""
+    import lxml.html
+
+    from eduplatform.reporting.services import review
+    from eduplatform.reporting.services import submissions as services
+    from eduplatform.workflow.models import WorkflowTask
+
+    sub = sub_of(task, tree.school_a1)
+    services.submit_submission(sub, people.school_a1_admin, raw=good_values)
+    db.session.commit()
+    client = login(people.district_a_staff)
+    task_id = db.session.scalar(db.select(WorkflowTask.id).where(WorkflowTask.status == "open")
+                                .order_by(WorkflowTask.id.desc()))
+    response = client.get(f"/tasks/{task_id}")
+    assert response.headers["Location"] == f"/reporting/submissions/{sub.id}?todo={task_id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="todo-nav"' in page and 'id="review-form"' in page
+    assert f'value="{good_values["teachers_total"]}"' in page  # the school's figures, on the page
+    review.approve(sub, people.district_a_staff, "区县意见：数据已核对")
+    db.session.commit()
+    client = login(people.city_staff)
+    instance_id = page.split('href="/workflow/instances/')[1].split('"')[0]
+    tree_ = lxml.html.fromstring(client.get(f"/workflow/instances/{instance_id}").get_data(as_text=True))
+    boxes = tree_.xpath('//*[@id="actions"]//textarea')
+    assert len(boxes) == 1 and (boxes[0].text or "") == ""
+    assert "区县意见：数据已核对" in tree_.get_element_by_id("event-flow").text_content()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eduplatform import workflow
 from eduplatform.core.extensions import db
 from eduplatform.workflow.models import CalendarDay
 
@@ -40,6 +41,31 @@ def test_acting_through_the_instance_page(client, auth, people, submitted):
     assert response.status_code == 302
     page = client.get(f"/workflow/instances/{submitted.id}").get_data(as_text=True)
     assert "已办理：学校审核通过" in page and "区县审核" in page and "同意推荐" in page
+
+
+def test_a_todo_opens_with_the_queue_beside_it_and_keys_move_through_it(client, auth, people, tree, submitted):
+    second = workflow.start("sample_review", org=tree.school_a1, actor=people.teacher_a1, title="小数的意义",
+                            data={"title": "小数的意义"})
+    workflow.perform(second, "submit", actor=people.teacher_a1)
+    db.session.commit()
+    first_task = next(t for t in submitted.tasks if t.is_open)
+    second_task = next(t for t in second.tasks if t.is_open)
+    auth.login(people.school_a1_admin)
+    listing = client.get("/tasks").get_data(as_text=True)
+    assert f'href="/tasks/{first_task.id}"' in listing and f'href="/tasks/{second_task.id}"' in listing
+    # No page of its own for this object: the process page, opened with its place in the queue.
+    response = client.get(f"/tasks/{first_task.id}")
+    assert response.headers["Location"] == f"/workflow/instances/{submitted.id}?todo={first_task.id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    bar = page.split('id="todo-nav"', 1)[1].split("</nav>", 1)[0]
+    assert "待办 1 / 2" in bar and f'href="/tasks/{second_task.id}"' in bar and 'id="todo-prev"' not in bar
+    page = client.get(f"/workflow/instances/{second.id}?todo={second_task.id}").get_data(as_text=True)
+    bar = page.split('id="todo-nav"', 1)[1].split("</nav>", 1)[0]
+    assert "待办 2 / 2" in bar and f'href="/tasks/{first_task.id}"' in bar and 'id="todo-next"' not in bar
+    # Someone else's task id in the address shows no queue (and tells nothing about it).
+    auth.logout()
+    auth.login(people.school_b1_admin)
+    assert 'id="todo-nav"' not in client.get(f"/notices?todo={first_task.id}").get_data(as_text=True)
 
 
 def test_the_event_flow_names_people_not_logins(client, auth, people, submitted):

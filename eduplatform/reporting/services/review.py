@@ -82,7 +82,7 @@ def submit(submission: Submission, actor) -> None:
 def approve(submission: Submission, actor, comment: str = "") -> None:
     key = _transition_for(submission, actor, APPROVE)
     comment = (comment or "").strip()
-    workflow.perform(_instance(submission), key, actor=actor, data={"comment": comment} if comment else None)
+    workflow.perform(_instance(submission), key, actor=actor, reason=comment or None)
     db.session.flush()
 
 
@@ -142,6 +142,7 @@ def _follow(event) -> None:
         submission.last_comment = event.reason or ""
     submission.updated_at = now
     action = "submit" if key == "submit" else ACTIONS.get(key, key)
+    # the step's opinion; version 1 of the process kept it in a shared form field instead
     comment = event.reason or (event.changes.get("comment", [None, ""])[1] if event.changes else "") or ""
     _event(submission, actor, action, before, comment)
     who = getattr(_org_of(actor), "name", "")
