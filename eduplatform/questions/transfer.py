@@ -325,6 +325,20 @@ def export_questions(actor, questions: list[Question], fmt: str) -> tuple[bytes,
     return body, f"questions-{utcnow():%Y%m%d%H%M}.{fmt_obj.export_extension}", fmt_obj.content_type
 
 
+#: the most questions one export takes
+EXPORT_LIMIT = 5000
+
+
+def export_selection(actor, filters, ids: list[int] | None) -> list[Question]:
+    """What an export takes: the questions named by id (those the actor may see), else the bank's
+    list under ``filters`` — the same for the page's links and the API."""
+    from eduplatform.questions.services import filter_query
+
+    if ids:
+        return visible_by_ids(actor, ids[:EXPORT_LIMIT])
+    return list(db.session.scalars(filter_query(actor, filters).limit(EXPORT_LIMIT)))
+
+
 def visible_by_ids(actor, ids: list[int]) -> list[Question]:
     from eduplatform.questions.permissions import can_view_question
 

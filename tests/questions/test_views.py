@@ -105,3 +105,21 @@ def test_manual_paper_from_ticked_questions(client, auth, people, make_question)
     paper = db.session.scalar(db.select(Paper))
     assert [i.question_id for i in paper.items] == ids
     _ = sample
+
+
+def test_the_lists_export_gives_a_file_or_the_reason_on_the_page(client, auth, people, make_question):
+    """Export links are pages: an empty selection comes back to the list with the reason in Chinese,
+    never as raw JSON; with questions, the file."""
+    make_question(people.teacher_a1, "single")
+    auth.login(people.teacher_a1)
+    empty = client.get("/questions/?subject=english").get_data(as_text=True)
+    assert "没有可导出的试题" in empty and "/questions/export" not in empty
+    response = client.get("/questions/export?format=gift&subject=english")
+    assert response.status_code == 302 and response.headers["Location"] == "/questions/?subject=english"
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "没有可导出的试题" in shown and "export_empty" not in shown
+    listing = client.get("/questions/?subject=math").get_data(as_text=True)
+    assert "/questions/export?format=gift" in listing
+    exported = client.get("/questions/export?format=gift&subject=math")
+    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    assert "{" in exported.get_data(as_text=True)  # a GIFT question's answer block

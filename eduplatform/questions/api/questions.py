@@ -264,11 +264,7 @@ def export():
 
 
 def export_selection():
-    ids = load_args(QuestionExportArgsSchema())["ids"]
-    if ids:
-        return transfer.visible_by_ids(current_user, ids[:5000])
-    query = services.filter_query(current_user, filters_from_args()).limit(5000)
-    return list(db.session.scalars(query))
+    return transfer.export_selection(current_user, filters_from_args(), load_args(QuestionExportArgsSchema())["ids"])
 
 
 @bp.get("/questions/import/template.xlsx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args
@@ -50,6 +50,25 @@ def question_list():
     return render_template("questions/list.html", page=page, f=f, facets=facets, args=args,
                            kps=knowledge.flat_tree(subject), subject=subject, usage_labels=USAGE_LABELS,
                            formats=[x for x in FORMATS.values() if x.export])
+
+
+@bp.get("/export")
+@login_required
+def question_export():
+    """The list's export links: the file, or back to the list with the reason (never raw JSON)."""
+    require(permissions.is_author(current_user), action="question.export")
+    filters = QuestionFilters.from_args(load_args(QuestionFilterArgsSchema()))
+    questions = transfer.export_selection(current_user, filters, None)
+    try:
+        body, filename, content_type = transfer.export_questions(current_user, questions,
+                                                                 request.args.get("format", ""))
+    except ValidationFailed as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("questions.question_list",
+                                **{k: v for k, v in request.args.items() if k not in ("format", "page")}))
+    db.session.commit()
+    return Response(body, content_type=content_type,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 @bp.route("/new", methods=["GET", "POST"])
