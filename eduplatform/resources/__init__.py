@@ -35,6 +35,7 @@ def _can_package(user):
 
 NAV = [
     NavItem("远程教育资源", "资源库", "resources.home", _signed_in),
+    NavItem("远程教育资源", "同步资源（按教材）", "resources.textbooks", _signed_in),
     NavItem("远程教育资源", "上传资源", "resources.upload", _can_upload),
     NavItem("远程教育资源", "我的上传", "resources.mine", _can_upload),
     NavItem("远程教育资源", "我的收藏", "resources.favourites", _signed_in),

@@ -32,7 +32,7 @@ from eduplatform.resources.schemas import (
     ReviewStepSchema,
     VersionSchema,
 )
-from eduplatform.resources.search import FACETS, SORTS, search_resources
+from eduplatform.resources.search import FILTERS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
 from eduplatform.resources.upload import upload_from_request
 
@@ -129,7 +129,8 @@ def create_resource():
 @bp.get("/resources")
 @login_required
 def list_resources():
-    """Search resources: `q`, facets (type, stage, subject, grade, format, org), `sort`, pagination.
+    """Search resources: `q`, facets (type, stage, subject, grade, format, org), a 教材章节 (`textbook`:
+    a volume, chapter or section id of the 教材目录 — its sections' resources included), `sort`, pagination.
     ---
     get:
       parameters:
@@ -140,6 +141,7 @@ def list_resources():
         - {name: grade, in: query, schema: {type: string}}
         - {name: format, in: query, schema: {type: string}}
         - {name: org, in: query, schema: {type: string}}
+        - {name: textbook, in: query, schema: {type: string}, description: "教材目录节点，如 pep-math-7a:3"}
         - {name: sort, in: query, schema: {type: string, enum: [relevance, newest, downloads, rating]}}
         - {name: page, in: query, schema: {type: integer}}
         - {name: per_page, in: query, schema: {type: integer}}
@@ -151,7 +153,7 @@ def list_resources():
     sort = request.args.get("sort", "relevance")
     if sort not in SORTS:
         raise ValidationFailed("排序方式应为 relevance、newest、downloads 或 rating", fields={"sort": ["无效的排序"]})
-    filters = {name: request.args.getlist(name) for name in FACETS if request.args.getlist(name)}
+    filters = {name: request.args.getlist(name) for name in FILTERS if request.args.getlist(name)}
     found = search_resources(current_user, q=request.args.get("q", ""), filters=filters, sort=sort,
                              page=page, per_page=per_page)
     return page_envelope(

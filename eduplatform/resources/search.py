@@ -21,6 +21,10 @@ from eduplatform.resources.specs import get_specs
 
 KIND = "resource"
 FACETS = ["type", "stage", "subject", "grade", "format", "org"]
+#: 教材章节: a resource's nodes with every 章 and 册 above them, so a filter by a chapter finds its
+#: sections' resources. A filter and a facet of the textbook pages, not of the search sidebar.
+TEXTBOOK = "textbook"
+FILTERS = [*FACETS, TEXTBOOK]
 #: API/UI sort names → the search service's.
 SORTS = {"relevance": "relevance", "newest": "newest", "downloads": "popularity", "rating": "rating"}
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "downloads": "下载最多", "rating": "评分最高"}
@@ -55,7 +59,8 @@ def resource_document(resource: Resource) -> SearchDocument | None:
         content="\n".join([content, " ".join(x for x in labels if x)]),
         keywords=keywords,
         facets={"type": resource.type, "stage": resource.stage, "subject": resource.subject,
-                "grade": resource.grade or "", "format": resource.format, "org": str(resource.org_id)},
+                "grade": resource.grade or "", "format": resource.format, "org": str(resource.org_id),
+                TEXTBOOK: specs.textbooks.lineage((resource.extra or {}).get("textbook_nodes"))},
         acl=permissions.resource_acl(resource),
         created=resource.published_at or resource.created_at,
         popularity=resource.download_count,
@@ -79,11 +84,13 @@ class ResourceSearch:
 
 
 def search_resources(user, *, q: str = "", filters: dict | None = None, sort: str = "relevance",
-                     page: int = 1, per_page: int = 20, facet_labels: bool = True) -> ResourceSearch:
-    """Search what ``user`` may see; facets counted over the filtered results."""
-    filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
+                     page: int = 1, per_page: int = 20, facet_labels: bool = True,
+                     facets: list[str] | None = None) -> ResourceSearch:
+    """Search what ``user`` may see; ``facets`` (the sidebar's by default) counted over the results."""
+    filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
     query = SearchQuery(text=q or "", kinds=[KIND], filters=filters, acl=permissions.user_acl(user),
-                        facets=FACETS, sort=SORTS.get(sort, "relevance"), page=page, per_page=per_page)
+                        facets=facets if facets is not None else FACETS, sort=SORTS.get(sort, "relevance"),
+                        page=page, per_page=per_page)
     results = get_search().search(query)
     ids = [int(hit.object_id) for hit in results.hits]
     rows = {r.id: r for r in db.session.scalars(sa.select(Resource).where(Resource.id.in_(ids)))} if ids else {}
@@ -115,7 +122,8 @@ def org_names(ids: list[int]) -> dict[int, str]:
 
 def _facet_labels(results: SearchResults) -> dict:
     specs = get_specs()
-    vocab_of = {"stage": "stage", "subject": "subject", "grade": "grade", "format": "format"}
+    vocab_of = {"stage": "stage", "subject": "subject", "grade": "grade", "format": "format",
+                TEXTBOOK: "textbook_node"}
     org_ids = [int(v) for v, _ in results.facet_counts.get("org", []) if v.isdigit()]
     names = org_names(org_ids) if org_ids else {}
     out = {}

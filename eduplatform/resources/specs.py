@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from eduplatform.core.textbooks import Catalogue, as_vocabulary, load_catalogue
 from eduplatform.core.vocabularies import Term, Vocabulary, VocabularyError, load_vocabularies, read_yaml
 
 ELEMENT_TYPES = {"string", "text", "integer", "date", "boolean", "url", "vocabulary", "keywords"}
@@ -84,9 +85,12 @@ class ResourceType:
 class SpecRegistry:
     """Every resource type and vocabulary read from one ``resource_specs`` directory."""
 
-    def __init__(self, types: dict[str, ResourceType], vocabularies: dict[str, Vocabulary]):
+    def __init__(self, types: dict[str, ResourceType], vocabularies: dict[str, Vocabulary],
+                 textbooks: Catalogue | None = None):
         self.types = types
         self.vocabularies = vocabularies
+        #: the 教材目录 of the same directory (``textbooks/``): its nodes are ``textbook_node`` terms
+        self.textbooks = textbooks or Catalogue({})
         self._schemas: dict[str, type[Schema]] = {}
 
     # -- look-ups ----------------------------------------------------------------------------
@@ -154,7 +158,8 @@ class SpecRegistry:
                     "name": e.name, "label": e.label, "type": e.type, "required": e.required,
                     "multiple": e.is_list, "vocabulary": e.vocabulary, "max_length": e.max_length,
                     "min": e.min, "max": e.max, "help": e.help,
-                    "choices": ([{"code": t.code, "label": t.label}
+                    "choices": ([{"code": t.code, "label": t.label,
+                                  **{k: t.attrs[k] for k in ("parent", "stage", "subject") if t.attrs.get(k)}}
                                  for t in self.vocabularies[e.vocabulary].terms] if e.vocabulary else None),
                 }
                 for e in rtype.elements
@@ -229,8 +234,10 @@ def load_specs(directory: Path | str) -> SpecRegistry:
     directory = Path(directory)
     try:
         vocabularies = load_vocabularies(directory / "vocabularies")
+        textbooks = load_catalogue(directory / "textbooks", vocabularies)
     except VocabularyError as exc:
         raise SpecError(str(exc)) from exc
+    vocabularies["textbook_node"] = as_vocabulary(textbooks)
     for required in ("stage", "subject", "grade", "textbook_edition", "knowledge_point", "format"):
         if required not in vocabularies:
             raise SpecError(f"vocabularies/{required}.yaml is missing")
@@ -268,7 +275,7 @@ def load_specs(directory: Path | str) -> SpecRegistry:
                                    formats=formats, rules=rules, source_file=where)
     if not types:
         raise SpecError(f"no resource type files in {directory}")
-    return SpecRegistry(types, vocabularies)
+    return SpecRegistry(types, vocabularies, textbooks)
 
 
 def get_specs() -> SpecRegistry:

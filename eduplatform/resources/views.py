@@ -17,7 +17,7 @@ from eduplatform.resources import bp, packages, permissions, removal, review, se
 from eduplatform.resources.models import Comment, Resource, ReviewState, Visibility
 from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
 from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, ReturnSchema
-from eduplatform.resources.search import FACETS, SORT_LABELS, SORTS, search_resources
+from eduplatform.resources.search import FILTERS, SORT_LABELS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
 from eduplatform.resources.upload import upload_from_request
 
@@ -65,7 +65,7 @@ def search():
     q = request.args.get("q", "").strip()
     sort = request.args.get("sort", "relevance")
     sort = sort if sort in SORTS else "relevance"
-    filters = {name: request.args.get(name) for name in FACETS if request.args.get(name)}
+    filters = {name: request.args.get(name) for name in FILTERS if request.args.get(name)}
     found = search_resources(current_user, q=q, filters=filters, sort=sort, page=_page_number(), per_page=PER_PAGE)
     return render_template("resources/search.html", q=q, sort=sort, sort_labels=SORT_LABELS, filters=filters,
                            found=found, specs=get_specs(),
@@ -86,8 +86,14 @@ def _form_context(rtype, values=None, errors=None, visibility=None, **extra):
 @login_required
 def upload():
     require(permissions.can_upload_resource(current_user), action="resource.create")
-    rtype = get_specs().resolve_type(request.args.get("type"))
-    return render_template("resources/upload.html", **_form_context(rtype))
+    specs = get_specs()
+    rtype = specs.resolve_type(request.args.get("type"))
+    node = specs.textbooks.node(request.args.get("textbook_node") or "")
+    # Opened from a lesson of the 同步资源 pages: the lesson, its volume's 学段/学科/年级/版本 filled in.
+    values = {"textbook_nodes": [node.id], "stage": node.volume.stage, "subject": node.volume.subject,
+              "grade": node.volume.grade, "textbook_edition": node.volume.edition} if node else None
+    return render_template("resources/upload.html", textbook_node=node.id if node else None,
+                           **_form_context(rtype, values))
 
 
 @csrf.exempt
@@ -384,3 +390,6 @@ def packages_import():
         process_after_commit(resource)
     flash(f"导入完成：新增 {len(result.created)} 个资源，已存在跳过 {result.skipped} 个", "success")
     return redirect(url_for("resources.packages"))
+
+
+from eduplatform.resources import textbook_views  # noqa: F401  (同步资源: the textbook pages)

@@ -18,6 +18,28 @@
     var link = id && document.getElementById(id);
     if (link) { event.preventDefault(); window.location.href = link.href; }
   });
+  // Tree pickers (知识点, 教材章节) show the branches of the 学段 and 学科 chosen in the same form;
+  // a branch with a ticked box always stays.
+  function filterTrees(form) {
+    var stage = form.querySelector("[name=stage]"), subject = form.querySelector("[name=subject]");
+    var branches = form.querySelectorAll(".tree-picker .tree-branch");
+    for (var i = 0; i < branches.length; i++) {
+      var b = branches[i], s = b.getAttribute("data-stage"), j = b.getAttribute("data-subject");
+      var fits = (!s || !stage || !stage.value || s === stage.value) && (!j || !subject || !subject.value || j === subject.value);
+      b.parentNode.hidden = !fits && !b.querySelector("input:checked");
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var pickers = document.querySelectorAll(".tree-picker");
+    for (var i = 0; i < pickers.length; i++) {
+      var form = pickers[i].closest("form");
+      if (form && !form.hasAttribute("data-tree-filter")) {
+        form.setAttribute("data-tree-filter", "1");
+        form.addEventListener("change", filterTrees.bind(null, form));
+        filterTrees(form);
+      }
+    }
+  });
   // fetch() helper for pages that call the JSON API with the session cookie: sends the CSRF token.
   window.eduFetch = function (url, options) {
     options = options || {};

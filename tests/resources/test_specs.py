@@ -26,8 +26,8 @@ def test_every_type_and_vocabulary_loads():
     assert {"stage", "subject", "grade", "textbook_edition", "knowledge_point", "format"} <= set(specs.vocabularies)
     for rtype in specs.types.values():
         names = [e.name for e in rtype.elements]
-        assert names[:8] == ["title", "description", "stage", "subject", "grade", "textbook_edition",
-                             "knowledge_points", "keywords"], rtype.code
+        assert names[:9] == ["title", "description", "stage", "subject", "grade", "textbook_edition",
+                             "knowledge_points", "textbook_nodes", "keywords"], rtype.code
         for rule in rtype.rules:
             assert rule.clause and rule.confirmed in ("primary", "secondary", "unconfirmed")
             # A threshold nobody could confirm must never block a teacher's submission.

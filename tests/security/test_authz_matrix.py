@@ -46,6 +46,8 @@ PUBLIC = {
     "workflow.process_diagram_source": "process definitions are platform configuration, owned by no unit",
     "workflow_api.get_process": "process definitions are platform configuration, owned by no unit",
     "workflow_api.export_bpmn": "process definitions are platform configuration, owned by no unit",
+    "resources.textbook_volume": "the 教材目录 is published reference data, owned by no unit (its resources "
+                                 "are listed through the ACL-filtered search)",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.

@@ -1,0 +1,27 @@
+"""A teacher finds the courseware for tomorrow's lesson by textbook: 同步资源 (on their own subject),
+the volume, the lesson — and uploads to it with the lesson already filled in."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENSHOTS, login
+
+
+def test_from_the_menu_to_a_lessons_courseware(page, live_server):
+    login(page, live_server, "teacher")
+    page.locator("#mainNav .dropdown-toggle", has_text="远程教育资源").click()
+    page.click("text=同步资源（按教材）")
+    expect(page.locator("#textbook-defaults")).to_contain_text("任教学科")
+    page.locator(".textbook-card", has_text="数学 七年级上册").click()
+    page.locator("a[data-node='pep-math-7a:1.5']").click()
+    expect(page.locator("#textbook-resources")).to_contain_text("有理数的乘方")
+    expect(page.locator("nav[aria-label=位置]")).to_contain_text("第一章 有理数")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "textbook-lesson-1366.png"), full_page=True)
+    page.click("#upload-here")
+    page.click("text=课件")
+    box = page.locator("input[name=textbook_nodes][value='pep-math-7a:1.5']")
+    expect(box).to_be_checked()
+    expect(page.locator("#f-stage")).to_have_value("junior")
+    page.screenshot(path=str(SCREENSHOTS / "textbook-upload-1366.png"), full_page=True)
