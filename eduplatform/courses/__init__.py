@@ -84,6 +84,7 @@ def init_app(app):
                         iter_all=lambda: iter(_all_courses()))
     audiences.register_audiences()
     resources_link.register_usage()  # a resource a lesson plays is not deleted
+    resources_link.register_textbook_shelf()  # lessons listed under their 教材章节 in 同步资源
     from eduplatform.courses.quizzes import withhold_key_while_retakes_remain
     from eduplatform.questions.exams import register_key_withholder
 

@@ -41,6 +41,35 @@ def register_usage() -> None:
                                                         hint="请先在课程中更换或移除后再删除"))
 
 
+#: lessons looked at per 同步资源 page (the newest first)
+SHELF_LIMIT = 200
+
+
+def lessons_for_textbook(user, node_ids: list[str]) -> list[tuple[str, str, str]]:
+    """The lessons taught at these 教材目录 nodes, in courses the user may see: (title, url, note)."""
+    from flask import url_for
+
+    from eduplatform.courses.models import Course, Lesson
+    from eduplatform.courses.permissions import can_see_course
+
+    if not node_ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Lesson, Course).join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.textbook_node.in_(node_ids), Course.deleted_at.is_(None))
+        .order_by(Lesson.id.desc()).limit(SHELF_LIMIT)).all()
+    return [(lesson.title, url_for("courses.course_page", course_id=course.id, _anchor=f"lesson-{lesson.id}"),
+             f"课程《{course.title}》· {lesson.kind.label}")
+            for lesson, course in rows if can_see_course(user, course)]
+
+
+def register_textbook_shelf() -> None:
+    from eduplatform.resources import TextbookShelf
+    from eduplatform.resources import register_textbook_shelf as register
+
+    register("course_lessons", TextbookShelf(label="课程课时", find=lessons_for_textbook))
+
+
 def available() -> bool:
     return True
 

@@ -105,6 +105,8 @@ class LessonInSchema(_Form):
     resource_id = Id(load_default=None, allow_none=True)
     #: SCORM: a package already imported into this course (``POST /api/v1/scorm/packages``) instead of a zip
     scorm_package_id = Id(load_default=None, allow_none=True)
+    #: the 教材目录 node the lesson teaches, e.g. ``pep-math-7a:3.2`` ("" clears it)
+    textbook_node = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=96))
     #: media whose length could not be probed: the teacher gives it (seconds)
     duration_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=24 * 3600, error="时长须在 1 秒到 24 小时之间"))

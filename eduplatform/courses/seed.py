@@ -74,7 +74,7 @@ def _student_course(teacher, student) -> None:
         "stage": "junior", "subject": "math", "grade": "g7", "audience": CourseAudience.STUDENTS,
         "enrolment_mode": EnrolmentMode.OPEN, "training_hours": 0})
     one = structure.add_chapter(teacher, course, "第一节 从算式到方程")
-    _lesson(teacher, one, LessonKind.TEXT, "什么是方程",
+    _lesson(teacher, one, LessonKind.TEXT, "什么是方程", textbook_node="pep-math-7a:3.1",
             body="<p>含有未知数的等式叫做<strong>方程</strong>。只含有一个未知数、未知数的次数是 1 的整式方程叫做"
                  "<strong>一元一次方程</strong>。</p>")
     _lesson(teacher, one, LessonKind.VIDEO, "微课：列方程", _file(make_webm(12.0), "微课-列方程.webm", "video/webm"),
@@ -83,7 +83,7 @@ def _student_course(teacher, student) -> None:
         _docx(), "一元一次方程学习指南.docx",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
     two = structure.add_chapter(teacher, course, "第二节 解一元一次方程")
-    _lesson(teacher, two, LessonKind.SCORM, "互动课件：移项与合并", _file(
+    _lesson(teacher, two, LessonKind.SCORM, "互动课件：移项与合并", textbook_node="pep-math-7a:3.2", upload=_file(
         scorm_zip("1.2", title="移项与合并同类项（SCORM 1.2）"), "移项与合并.zip", "application/zip"))
     paper = db.session.scalar(sa.select(Paper).where(Paper.title.like("七年级数学第三章%")).limit(1))
     if paper is not None:

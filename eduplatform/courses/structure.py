@@ -104,7 +104,8 @@ def add_lesson(actor, chapter: Chapter, data: dict, *, upload=None) -> Lesson:
     kind: LessonKind = data["kind"]
     lesson = Lesson(course_id=course.id, chapter_id=chapter.id, title=data["title"], kind=kind,
                     position=len(chapter.lessons), required=data.get("required", True),
-                    body=clean_html(data.get("body", "")), settings=_settings(kind, data))
+                    body=clean_html(data.get("body", "")), settings=_settings(kind, data),
+                    textbook_node=_textbook_node(data.get("textbook_node")))
     if kind in FILE_KINDS:
         _attach_file(actor, lesson, data, upload)
     elif kind == LessonKind.SCORM:
@@ -169,9 +170,23 @@ def _attach_file(actor, lesson: Lesson, data: dict, upload) -> None:
     lesson.resource_id = None
 
 
+def _textbook_node(value: str | None) -> str | None:
+    """A known 教材目录 node id, or None for none; anything else is refused in Chinese."""
+    from eduplatform.core.textbooks import catalogue
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    if catalogue().node(value) is None:
+        raise ValidationFailed("教材章节不存在，请从教材目录中选择", fields={"textbook_node": ["教材章节不存在"]})
+    return value
+
+
 def update_lesson(actor, lesson: Lesson, data: dict, *, upload=None) -> Lesson:
     changes = {}
     values = {k: data[k] for k in ("title", "required") if data.get(k) is not None}
+    if data.get("textbook_node") is not None:
+        values["textbook_node"] = _textbook_node(data["textbook_node"])
     if "body" in data and data["body"] is not None:
         values["body"] = clean_html(data["body"])
     changes.update(diff(lesson, values))

@@ -61,6 +61,23 @@ class UsageFinder:
 USAGE_FINDERS: dict[str, UsageFinder] = {}
 
 
+@dataclass(frozen=True)
+class TextbookShelf:
+    """What else a domain has for a lesson of the 教材目录 (courses: their lessons), shown on the
+    同步资源 pages beside the resources; ``find(user, node_ids)`` → [(title, url, note)] the user may open."""
+
+    label: str
+    find: Callable[[object, list[str]], list[tuple[str, str, str]]]
+
+
+#: name → shelf; registered in the using domains' ``init_app``.
+TEXTBOOK_SHELVES: dict[str, TextbookShelf] = {}
+
+
+def register_textbook_shelf(name: str, shelf: TextbookShelf) -> None:
+    TEXTBOOK_SHELVES[name] = shelf
+
+
 def register_usage_finder(name: str, finder: UsageFinder) -> None:
     """Let a domain that points at resources hold their deletion while it uses them (idempotent)."""
     USAGE_FINDERS[name] = finder

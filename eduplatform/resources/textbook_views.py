@@ -83,6 +83,11 @@ def textbook_volume(volume_code: str):
     counts = _counts({TEXTBOOK: volume.code})
     found = search_resources(current_user, filters={TEXTBOOK: node_id}, sort="newest", page=page_number(),
                              per_page=PER_PAGE)
+    from eduplatform.resources import TEXTBOOK_SHELVES
+
+    under = [n.id for n in (node.walk() if node else volume.walk())]
+    shelves = [(shelf.label, items) for shelf in TEXTBOOK_SHELVES.values()
+               if (items := shelf.find(current_user, under))]
     return render_template("resources/textbook_volume.html", volume=volume, node=node, node_id=node_id,
-                           counts=counts, found=found, specs=specs,
+                           counts=counts, found=found, specs=specs, shelves=shelves,
                            upload_url=url_for("resources.upload", textbook_node=node.id) if node else None)

@@ -145,6 +145,9 @@ class Lesson(TimestampMixin, db.Model):
     preview_html: Mapped[str | None] = mapped_column(sa.Text, default=None)
     scorm_package_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scorm_packages.id"), default=None)
     exam_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exams.id"), default=None)
+    #: The 教材目录 node the lesson teaches (``core.textbooks``: ``pep-math-7a:3.2``); the 同步资源
+    #: pages list it under that lesson of the textbook.
+    textbook_node: Mapped[str | None] = mapped_column(sa.String(96), default=None, index=True)
 
     chapter: Mapped[Chapter] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship(viewonly=True)

@@ -193,7 +193,11 @@ def lesson_edit(lesson_id: int):
         db.session.commit()
         flash("课时已保存", "success")
         return redirect(url_for("courses.structure_page", course_id=lesson.course_id))
-    return render_template("courses/lesson_form.html", lesson=lesson, course=lesson.course,
+    from eduplatform.core.textbooks import catalogue
+
+    course = lesson.course
+    volumes = catalogue().find(stage=course.stage or None, subject=course.subject or None) or catalogue().find()
+    return render_template("courses/lesson_form.html", lesson=lesson, course=course, textbook_volumes=volumes,
                            resources=[r for r in resources_link.choices(current_user)
                                       if resources_link.kind_of(r) == lesson.kind])
 
