@@ -53,3 +53,17 @@ def reread(obj):
     db.session.expire(obj)
     db.session.refresh(obj)
     return obj
+
+
+def assert_refused_page(response, what="", *, why: str = "没有权限", status: int = 403) -> None:
+    """An HTML refusal: the status, and the error page saying ``why`` in Chinese."""
+    assert response.status_code == status, (what, response.status_code)
+    assert why in page_message(response), (what, page_message(response))
+
+
+def assert_refused_api(response, what="", *, code: str = "forbidden", status: int = 403) -> dict:
+    """An API refusal: the status and the error ``code``, with a message; → the error object."""
+    assert response.status_code == status, (what, response.status_code)
+    error = api_error(response)
+    assert error["code"] == code and error["message"], (what, error)
+    return error
