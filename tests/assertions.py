@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.extensions import db
 
-_ERROR_MESSAGE = re.compile(r'<p class="lead" id="error-message">(.*?)</p>', re.S)
+_ERROR_MESSAGE = re.compile(r'<p class="lead" id="error-message">(.*?)</p>', re.DOTALL)
 
 
 def api_error(response) -> dict:

@@ -187,7 +187,7 @@ def test_workflow_and_audit_args_out_of_range(client, people, api):
 
 def test_workflow_pages_ignore_unreadable_numbers(client, people, auth):
     def heading(response) -> str:
-        return re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S).group(1)
+        return re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.DOTALL).group(1)
 
     auth.login(people.sysadmin)
     for unreadable, plain in (("/workflow/calendar?year=²", "/workflow/calendar"),

@@ -130,7 +130,6 @@ def test_package_files_are_served_under_the_course_with_content_types(scorm_cour
 
 def test_package_files_need_an_enrolment(scorm_course, client, auth, create_user, tree):
     from eduplatform.accounts.models import Role
-
     from tests.assertions import assert_refused_page, denials
 
     course, lesson, row = scorm_course("1.2")
