@@ -178,18 +178,30 @@ def test_user_creation_validation(client, api, people, tree):
         base.update(body)
         return client.post("/api/v1/users", headers=headers, json=base)
 
-    assert post(username="a b").status_code == 422
-    assert post(roles=[]).status_code == 422
-    assert post(roles=["wizard"]).status_code == 422
+    def refused(field, why, code="invalid", **body):
+        response = post(**body)
+        assert response.status_code == 422, body
+        error = response.get_json()["error"]
+        assert error["code"] == code, body
+        assert why in str(error["fields"][field]), (body, error)
+
+    refused("username", "用户名须为 3–64 位字母、数字或 _ . -", username="a b")
+    refused("roles", "至少选择一个角色", roles=[])
+    refused("roles", "取值无效", roles=["wizard"])
     mismatch = post(roles=["teacher"], org=tree.district_a.code)
     assert mismatch.status_code == 422 and "角色与单位类型不符" in str(mismatch.get_json())
-    assert post(roles=["bureau_staff"], org=tree.school_a1.code).status_code == 422
-    assert post(org="NOPE").status_code == 422
-    assert post(password="weak").status_code == 422
-    assert post(phone="abc").status_code == 422
-    duplicate = post(username="a1teacher")
-    assert duplicate.status_code == 422 and duplicate.get_json()["error"]["code"] == "duplicate"
-    assert post().status_code == 201
+    assert mismatch.get_json()["error"]["message"] == "学校管理员、教师、学生须属于学校"
+    refused("roles", "角色与单位类型不符", roles=["bureau_staff"], org=tree.school_a1.code)
+    refused("org", "单位不存在", org="NOPE")
+    refused("password", "密码长度至少 8 位", code="weak_password", password="weak")
+    refused("phone", "电话号码格式不正确", phone="abc")
+    refused("username", "用户名已被使用", code="duplicate", username="a1teacher")
+    assert db.session.scalar(db.select(db.func.count()).select_from(User).where(User.username == "valid.name")) == 0
+    created = post()
+    assert created.status_code == 201
+    assert (created.get_json()["username"], created.get_json()["roles"]) == ("valid.name", ["teacher"])
+    stored = db.session.scalar(db.select(User).where(User.username == "valid.name"))
+    assert (stored.display_name, stored.org_id, stored.must_change_password) == ("某人", tree.school_a1.id, True)
 
 
 def test_bureau_staff_create_school_admins_in_subtree(client, api, people, tree):

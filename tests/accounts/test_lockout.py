@@ -175,7 +175,12 @@ def test_failures_outside_the_window_do_not_count(client, people, small_throttle
     db.session.execute(db.update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
     db.session.commit()
     login(client, "nobody", "x", ip="203.0.113.9")
-    assert login(client, people.leader.username, PASSWORD, ip="203.0.113.9").status_code == 302
+    answer = login(client, people.leader.username, PASSWORD, ip="203.0.113.9")
+    assert answer.status_code == 302
+    assert not answer.headers["Location"].endswith("/login")  # signed in, not sent back to the form
+    assert db.session.scalar(db.select(LoginLock).where(LoginLock.kind == LockKind.ADDRESS)) is None
+    kinds = list(db.session.scalars(db.select(AuditEntry.kind).order_by(AuditEntry.id)))
+    assert kinds[-1] == "login.succeeded" and "address.locked" not in kinds and "login.throttled" not in kinds
 
 
 def test_x_forwarded_for_is_ignored_unless_behind_a_trusted_proxy(app, client, people, small_throttle,

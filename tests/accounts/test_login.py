@@ -6,6 +6,8 @@ import re
 import time
 from datetime import timedelta
 
+from werkzeug.security import check_password_hash
+
 from eduplatform.accounts.models import Role
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.db import utcnow
@@ -90,7 +92,12 @@ def test_lock_expires(client, auth, people):
     db.session.commit()
     answer = auth.login(user)
     assert answer.status_code == 302 and not answer.headers["Location"].endswith("/login")
-    assert client.get("/").status_code == 200  # signed in: the home page, not the login form
+    home = client.get("/")
+    assert home.status_code == 200  # signed in: the home page, not the login form
+    assert user.display_name in home.get_data(as_text=True)
+    assert audit_kinds(actor_name=user.username)[-1] == "login.succeeded"
+    assert "login.blocked" not in audit_kinds(actor_name=user.username)
+    assert not db.session.get(type(user), user.id).is_locked()
 
 
 def test_successful_login_resets_the_failure_count(client, auth, people):
@@ -146,11 +153,16 @@ def test_a_copy_of_the_cookie_is_worthless_after_logout(app, client, auth, peopl
     auth.login(people.teacher_a1)
     name = app.config["SESSION_COOKIE_NAME"]
     old_cookie = client.get_cookie(name).value
-    assert client.get("/").status_code == 200
+    signed_in = client.get("/")
+    assert signed_in.status_code == 200
+    assert people.teacher_a1.display_name in signed_in.get_data(as_text=True)
     client.post("/logout")
     client.set_cookie(name, old_cookie)
     response = client.get("/notices")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    home = client.get("/").get_data(as_text=True)
+    assert people.teacher_a1.display_name not in home  # the old cookie names nobody
+    assert client.get("/api/v1/me").status_code == 401
 
 
 def test_idle_timeout_ends_the_login_session_on_the_server(app, client, auth, people):
@@ -242,6 +254,14 @@ def test_password_change_ends_other_sessions_and_tokens(app, client, auth, api, 
     auth.login(user)
     client.post("/account/password", data={
         "current_password": PASSWORD, "new_password": "Brand#New2026x", "confirm_password": "Brand#New2026x"})
-    assert client.get("/").status_code == 200  # this session was renewed
-    assert other.get("/").status_code == 302  # the other one is gone
-    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 401
+    assert check_password_hash(db.session.get(type(user), user.id).password_hash, "Brand#New2026x")
+    renewed = client.get("/")
+    assert renewed.status_code == 200  # this session was renewed
+    assert user.display_name in renewed.get_data(as_text=True)
+    gone = other.get("/")
+    assert gone.status_code == 302  # the other one is gone
+    assert user.display_name not in other.get(gone.headers["Location"]).get_data(as_text=True)  # the public home
+    assert "/login" in other.get("/notices").headers["Location"]
+    token = app.test_client().get("/api/v1/me", headers=headers)
+    assert token.status_code == 401
+    assert token.get_json()["error"]["code"] == "unauthorized"

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DatabaseError
 from eduplatform.audit.models import AuditEntry, AuditEntryImmutable
 from eduplatform.audit.services import record
 from eduplatform.core.extensions import db
+from tests.assertions import api_error, count, denials, page_message
 
 
 def test_entries_cannot_be_changed_through_the_orm(app, people):
@@ -38,23 +39,44 @@ def test_entries_cannot_be_changed_in_the_database(app, people):
 
 def test_only_the_auditor_reads_the_log(client, auth, api, people):
     for user in (people.sysadmin, people.secadmin, people.city_staff, people.teacher_a1):
-        assert client.get("/api/v1/audit", headers=api(user)).status_code == 403, user.username
+        refused = client.get("/api/v1/audit", headers=api(user))
+        assert refused.status_code == 403, user.username
+        assert api_error(refused)["code"] == "forbidden", user.username
+        assert "summary" not in refused.get_data(as_text=True)  # no entry went out with the refusal
+        assert len(denials(user)) == 1, user.username
     auth.login(people.sysadmin)
-    assert client.get("/audit").status_code == 403
-    assert client.get("/audit/export.csv").status_code == 403
+    page = client.get("/audit")
+    assert page.status_code == 403
+    assert "没有权限" in page_message(page)
+    export = client.get("/audit/export.csv")
+    assert export.status_code == 403
+    assert export.mimetype == "text/html" and "没有权限" in page_message(export)  # an error page, not a CSV
+    assert len(denials(people.sysadmin)) == 3
     auth.logout()
     auth.login(people.auditor)
     page = client.get("/audit")
-    assert page.status_code == 200 and "审计日志" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "审计日志" in text
+    assert "拒绝访问" in text and people.teacher_a1.display_name in text  # the refusals above, by name
 
 
 def test_the_auditor_changes_nothing(client, api, people, tree):
+    from eduplatform.accounts.models import User
+    from eduplatform.orgs.models import OrgUnit
+
     headers = api(people.auditor)
     response = client.post("/api/v1/users", headers=headers, json={
         "username": "byauditor", "display_name": "x", "roles": ["teacher"], "org": tree.school_a1.code})
     assert response.status_code == 403
-    assert client.post("/api/v1/orgs", headers=headers, json={
-        "code": "AUD1", "name": "某校", "type": "school", "parent": tree.district_a.code}).status_code == 403
+    assert api_error(response)["code"] == "forbidden"
+    org = client.post("/api/v1/orgs", headers=headers, json={
+        "code": "AUD1", "name": "某校", "type": "school", "parent": tree.district_a.code})
+    assert org.status_code == 403
+    assert api_error(org)["code"] == "forbidden"
+    assert count(User, User.username == "byauditor") == 0
+    assert count(OrgUnit, OrgUnit.code == "AUD1") == 0
+    assert len(denials(people.auditor)) == 2
 
 
 def test_denials_and_logins_are_recorded_with_ip(client, api, people):

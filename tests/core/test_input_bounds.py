@@ -103,12 +103,19 @@ def test_ids_in_query_args_past_64_bits_are_422(client, people, api, tree):
                 f"/api/v1/questions/export?ids=1,{TOO_BIG}"):
         response = client.get(url, headers=headers if "/questions" not in url else api(people.teacher_a1))
         assert response.status_code == 422, (url, response.status_code)
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid" and error["message"].startswith("查询参数有误："), url
+        (field,) = error["fields"]
+        assert field in url and re.search("整数", error["fields"][field][0]), (url, error)
 
 
 def test_html_filters_past_64_bits_do_not_fail(client, people, auth, tree):
     auth.login(people.school_a1_admin)
     response = client.get(f"/schools/{tree.school_a1.code}/students?class_id={TOO_BIG}")
     assert response.status_code < 500
+    assert response.status_code == 302  # back with a message, as any refused form is
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "查询参数有误：必须是 1 到 2147483647 之间的整数" in shown
 
 
 def test_ids_in_json_bodies_past_64_bits_are_422(client, people, api):
@@ -170,11 +177,21 @@ def test_workflow_and_audit_args_out_of_range(client, people, api):
                 "/api/v1/calendar/working-days?start=2026-01-05"):
         response = client.get(url, headers=headers)
         assert response.status_code == 422, (url, response.status_code)
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid" and error["message"].startswith("查询参数有误："), url
+        assert set(error["fields"]) <= {"version", "year", "days"} and error["fields"], (url, error)
     response = client.get("/api/v1/audit?until=9999-12-31", headers=api(people.auditor))
     assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"until": ["日期须在 1900-01-01 到 9999-12-30 之间"]}
 
 
 def test_workflow_pages_ignore_unreadable_numbers(client, people, auth):
+    def heading(response) -> str:
+        return re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.DOTALL).group(1)
+
     auth.login(people.sysadmin)
-    assert client.get("/workflow/calendar?year=²").status_code == 200
-    assert client.get(f"/processes/incoming_document?version={TOO_BIG}").status_code == 200
+    for unreadable, plain in (("/workflow/calendar?year=²", "/workflow/calendar"),
+                              (f"/processes/incoming_document?version={TOO_BIG}", "/processes/incoming_document")):
+        response = client.get(unreadable)
+        assert response.status_code == 200, unreadable
+        assert heading(response) == heading(client.get(plain)), unreadable  # as if the number were not given

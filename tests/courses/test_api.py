@@ -83,19 +83,35 @@ def test_students_of_other_schools_do_not_see_a_school_course(client, api, make_
 
 
 def test_other_teachers_and_districts_cannot_change_a_course(client, api, make_course, people):
+    from eduplatform.courses.models import Chapter, Lesson
+    from tests.assertions import api_error, count, denials, reread
+
     course = make_course()
     lesson = course.lessons[0]
+    title = course.title
     for user in (people.teacher_b1, people.district_b_staff, people.school_b1_admin):
         headers = api(user)
-        assert client.patch(f"/api/v1/courses/{course.id}", headers=headers, json={"title": "x"}).status_code == 403
-        assert client.post(f"/api/v1/courses/{course.id}/chapters", headers=headers,
-                           json={"title": "x"}).status_code == 403
-        assert client.delete(f"/api/v1/lessons/{lesson.id}", headers=headers).status_code == 403
-        assert client.get(f"/api/v1/courses/{course.id}/progress", headers=headers).status_code == 403
+        answers = [client.patch(f"/api/v1/courses/{course.id}", headers=headers, json={"title": "x"}),
+                   client.post(f"/api/v1/courses/{course.id}/chapters", headers=headers, json={"title": "x"}),
+                   client.delete(f"/api/v1/lessons/{lesson.id}", headers=headers),
+                   client.get(f"/api/v1/courses/{course.id}/progress", headers=headers)]
+        assert [a.status_code for a in answers] == [403] * 4, user.username
+        assert [api_error(a)["code"] for a in answers] == ["forbidden"] * 4
+        assert len(denials(user)) == 4, user.username
+    assert reread(course).title == title
+    assert count(Chapter, Chapter.course_id == course.id) == 1
+    assert count(Lesson, Lesson.id == lesson.id) == 1
     # The district above sees the figures (read-only) but may not change anything.
     above = api(people.district_a_staff)
-    assert client.get(f"/api/v1/courses/{course.id}/progress", headers=above).status_code == 200
-    assert client.patch(f"/api/v1/courses/{course.id}", headers=above, json={"title": "x"}).status_code == 403
+    figures = client.get(f"/api/v1/courses/{course.id}/progress", headers=above)
+    assert figures.status_code == 200
+    assert figures.get_json()["course_id"] == course.id
+    assert [row["title"] for row in figures.get_json()["lessons"]] == [lesson.title]
+    change = client.patch(f"/api/v1/courses/{course.id}", headers=above, json={"title": "x"})
+    assert change.status_code == 403
+    assert api_error(change)["code"] == "forbidden"
+    assert len(denials(people.district_a_staff)) == 1
+    assert reread(course).title == title
 
 
 def test_a_student_sees_only_their_own_progress(client, api, make_course, people, create_user, tree):
@@ -217,11 +233,18 @@ def test_partial_update_of_training_hours(client, api, make_course, people, tree
                          visible_org=tree.city)
     headers = api(people.city_staff)
     response = client.patch(f"/api/v1/courses/{course.id}", headers=headers, json={"training_hours": 6})
-    assert response.status_code == 200 and response.get_json()["training_hours"] == 6
+    assert response.status_code == 200
+    assert response.get_json()["training_hours"] == 6
+    db.session.expire_all()
+    assert (course.training_hours, course.title, course.audience) == (6, "班主任培训", CourseAudience.TEACHERS)
     student_course = make_course()
     refused = client.patch(f"/api/v1/courses/{student_course.id}", headers=api(people.teacher_a1),
                            json={"training_hours": 6})
     assert refused.status_code == 422
+    assert refused.get_json()["error"] == {"code": "invalid", "message": "只有教师培训课程可以设置继续教育学时",
+                                           "fields": {"training_hours": ["仅教师课程可设学时"]}}
+    db.session.expire_all()
+    assert student_course.training_hours == 0
 
 
 def test_questions_and_assignments_over_the_api(client, api, make_course, people, create_user, tree):

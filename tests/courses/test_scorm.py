@@ -130,12 +130,22 @@ def test_package_files_are_served_under_the_course_with_content_types(scorm_cour
 
 def test_package_files_need_an_enrolment(scorm_course, client, auth, create_user, tree):
     from eduplatform.accounts.models import Role
+    from tests.assertions import assert_refused_page, denials
 
-    course, lesson, _ = scorm_course("1.2")
+    course, lesson, row = scorm_course("1.2")
     outsider = create_user("outsider", roles=[Role.STUDENT], org=tree.school_b1)
     auth.login(outsider)
-    response = client.get(f"/courses/{course.id}/scorm/{lesson.scorm_package_id}/sco/index.html")
-    assert response.status_code == 403
+    url = f"/courses/{course.id}/scorm/{lesson.scorm_package_id}/sco/index.html"
+    response = client.get(url)
+    assert_refused_page(response, "outsider", why="请先选课")
+    assert "一元一次方程（SCORM 课件）" not in response.get_data(as_text=True)  # none of the SCO's page
+    assert len(denials(outsider)) == 1
+    auth.logout()
+    auth.login(row.user)  # the enrolled learner gets the package's own page
+    served = client.get(url)
+    assert served.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(scorm_zip("1.2"))) as archive:
+        assert served.data == archive.read("sco/index.html")
 
 
 # --- run-time -----------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from eduplatform.accounts.models import Role
 from eduplatform.core.extensions import db
 from eduplatform.courses import enrolment
-from eduplatform.courses.models import CourseAudience, EnrolmentMode
+from eduplatform.courses.models import CourseAudience, EnrolmentMode, EnrolmentStatus, Lesson
+from tests.assertions import assert_refused_page, count, denials, reread
 from tests.courses.conftest import add_lesson
 
 
@@ -78,20 +79,26 @@ def test_html_pages_refuse_other_schools_by_id(client, auth, make_course, people
     row = enrolment.enrol(people.student_a1, course)
     db.session.commit()
     lesson = course.lessons[0]
+    enrol_first = "请先选课（或等待报名审核通过）后再学习"
     auth.login(people.teacher_b1)
     for url in (f"/courses/{course.id}/structure", f"/courses/{course.id}/learners", f"/courses/{course.id}/dashboard",
-                f"/courses/{course.id}/dashboard.xlsx", f"/courses/{course.id}/edit", f"/courses/lessons/{lesson.id}",
+                f"/courses/{course.id}/dashboard.xlsx", f"/courses/{course.id}/edit",
                 f"/courses/lessons/{lesson.id}/edit", f"/courses/lessons/{course.lessons[1].id}/submissions",
                 f"/courses/{course.id}/questions"):
-        assert client.get(url).status_code == 403, url
-    assert client.post(f"/courses/lessons/{lesson.id}/delete").status_code == 403
-    assert client.post(f"/courses/enrolments/{row.id}/withdraw").status_code == 403
+        assert_refused_page(client.get(url), url)
+    assert_refused_page(client.get(f"/courses/lessons/{lesson.id}"), "lesson", why=enrol_first)
+    assert_refused_page(client.post(f"/courses/lessons/{lesson.id}/delete"), "delete")
+    assert_refused_page(client.post(f"/courses/enrolments/{row.id}/withdraw"), "withdraw")
+    assert len(denials(people.teacher_b1)) == 11
+    assert count(Lesson, Lesson.id == lesson.id) == 1
+    assert reread(row).status == EnrolmentStatus.ACTIVE
     auth.logout()
     outsider = create_user("b1stud", roles=[Role.STUDENT], org=tree.school_b1)
     auth.login(outsider)
-    assert client.get(f"/courses/{course.id}").status_code == 403
-    assert client.get(f"/courses/lessons/{lesson.id}").status_code == 403
-    assert client.get(f"/courses/lessons/{lesson.id}/file").status_code == 403
+    assert_refused_page(client.get(f"/courses/{course.id}"), "course")
+    assert_refused_page(client.get(f"/courses/lessons/{lesson.id}"), "lesson", why=enrol_first)
+    assert_refused_page(client.get(f"/courses/lessons/{lesson.id}/file"), "file", why=enrol_first)
+    assert len(denials(outsider)) == 3
 
 
 def test_training_pages(client, auth, make_course, people, tree):

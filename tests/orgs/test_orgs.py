@@ -8,6 +8,7 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.orgs.services import create_org_unit
+from tests.assertions import api_error, count, denials, reread
 
 
 def codes(nodes) -> set[str]:
@@ -38,8 +39,12 @@ def test_tree_visibility_per_user(client, api, people, tree):
 
 
 def test_tree_is_refused_to_those_without_an_org_scope(client, api, people):
-    assert client.get("/api/v1/orgs", headers=api(people.auditor)).status_code == 403
-    assert client.get("/api/v1/orgs", headers=api(people.citizen)).status_code == 403
+    for user in (people.auditor, people.citizen):
+        refused = client.get("/api/v1/orgs", headers=api(user))
+        assert refused.status_code == 403, user.username
+        assert api_error(refused)["code"] == "forbidden"
+        assert "items" not in refused.get_json()
+        assert len(denials(user)) == 1, user.username
 
 
 def test_tree_page_in_chinese(client, auth, people, tree):
@@ -60,16 +65,25 @@ def test_org_creation_rules(client, api, people, tree):
     staff = client.post("/api/v1/orgs", headers=api(people.city_staff), json={
         "code": "NEW002", "name": "某学校", "type": "school", "parent": tree.district_b.code})
     assert staff.status_code == 403
+    assert api_error(staff)["code"] == "forbidden"
+    assert len(denials(people.city_staff)) == 1
     headers = api(people.sysadmin)
     under_school = client.post("/api/v1/orgs", headers=headers, json={
         "code": "NEW003", "name": "某学校", "type": "school", "parent": tree.school_a1.code})
-    assert under_school.status_code == 422 and "不能设立" in under_school.get_json()["error"]["message"]
+    assert under_school.status_code == 422
+    assert "不能设立" in api_error(under_school)["message"]
     duplicate = client.post("/api/v1/orgs", headers=headers, json={
         "code": tree.school_a1.code, "name": "重复", "type": "school", "parent": tree.district_a.code})
     assert duplicate.status_code == 422
+    assert api_error(duplicate)["code"] == "duplicate"
+    assert api_error(duplicate)["fields"] == {"code": ["单位代码已存在"]}
     bad_type = client.post("/api/v1/orgs", headers=headers, json={
         "code": "NEW004", "name": "某单位", "type": "castle", "parent": tree.city.code})
-    assert bad_type.status_code == 422 and "type" in bad_type.get_json()["error"]["fields"]
+    assert bad_type.status_code == 422
+    assert "type" in api_error(bad_type)["fields"]
+    assert count(OrgUnit, OrgUnit.code.in_(["NEW002", "NEW003", "NEW004"])) == 0
+    assert count(OrgUnit, OrgUnit.code == tree.school_a1.code) == 1
+    assert reread(tree.school_a1).name != "重复"
 
 
 def test_stages_only_for_schools(app, tree):

@@ -86,12 +86,36 @@ def test_import_with_problems_cannot_be_confirmed_and_saves_nothing(client, api,
 
 
 def test_export_each_format(client, api, people, make_question):
+    import zipfile
+    from xml.etree import ElementTree
+
+    from openpyxl import load_workbook
+
     h = api(people.teacher_a1)
     ids = ",".join(str(make_question(people.teacher_a1, t).id) for t in ("single", "essay"))
+    single_stem, essay_stem = "方程 $2x+3=7$ 的解是", "请说明解一元一次方程的一般步骤。"
+    exported = {}
     for fmt, marker in (("gift", b"$CATEGORY"), ("moodle_xml", b"<quiz>"), ("qti", b"PK"), ("excel", b"PK")):
         r = client.get(f"/api/v1/questions/export?format={fmt}&ids={ids}", headers=h)
-        assert r.status_code == 200 and marker in r.data[:200], fmt
-    assert client.get(f"/api/v1/questions/export?format=aiken&ids={ids}", headers=h).status_code == 422
+        assert r.status_code == 200, fmt
+        assert marker in r.data[:200], fmt
+        assert r.headers["Content-Disposition"].startswith("attachment;"), fmt
+        exported[fmt] = r.data
+    gift = exported["gift"].decode("utf-8")
+    assert single_stem.replace("=", "\\=") in gift and "{~1 =2 ~3 ~4" in gift and essay_stem in gift  # GIFT escapes =
+    quiz = ElementTree.fromstring(exported["moodle_xml"])
+    assert [q.get("type") for q in quiz.iter("question")] == ["category", "multichoice", "essay"]
+    assert [q.findtext("questiontext/text") for q in quiz.iter("question")][1:] == [single_stem, essay_stem]
+    with zipfile.ZipFile(io.BytesIO(exported["qti"])) as qti:
+        assert "imsmanifest.xml" in qti.namelist()
+        assert len([n for n in qti.namelist() if n.startswith("items/")]) == 2
+    sheet = load_workbook(io.BytesIO(exported["excel"])).active
+    cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert {single_stem, essay_stem} <= cells
+    aiken = client.get(f"/api/v1/questions/export?format=aiken&ids={ids}", headers=h)
+    assert aiken.status_code == 422
+    assert aiken.get_json()["error"]["fields"] == {"format": ["格式不支持"]}
+    assert "不支持的导出格式：aiken" in aiken.get_json()["error"]["message"]
 
 
 def test_an_export_that_would_lose_a_grade_is_refused_by_name(client, api, people, make_question):

@@ -10,6 +10,7 @@ from docx import Document
 from eduplatform.core.extensions import db
 from eduplatform.questions import exams, outputs, papers
 from eduplatform.questions.models import AttemptStatus, Question
+from tests.assertions import denials, page_message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -43,21 +44,30 @@ def test_images_upload_checks_magic_bytes_and_are_served(client, auth, api, peop
     auth.login(people.teacher_a1)
     r = client.post("/questions/media", data={"file": (io.BytesIO(b"<script>"), "x.png")},
                     content_type="multipart/form-data", headers={"Accept": "application/json"})
-    assert r.status_code == 422 and "与实际内容（网页）不符" in r.get_json()["error"]["message"]
+    assert r.status_code == 422
+    assert "与实际内容（网页）不符" in r.get_json()["error"]["message"]
+    assert list(storage.iter_keys()) == []  # the script was not kept
     r = client.post("/questions/media", data={"file": (io.BytesIO(PNG), "图.png")}, content_type="multipart/form-data")
     assert r.status_code == 201
     url = r.get_json()["url"]
+    (key,) = storage.iter_keys()
+    assert b"".join(storage.open(key)) == PNG  # the bytes as uploaded
     got = client.get(url)
-    assert got.status_code == 200 and got.data == PNG and got.content_type == "image/png"
+    assert got.status_code == 200
+    assert got.data == PNG and got.content_type == "image/png"
     # The stem may point at it; an image from elsewhere is stripped.
     r = client.post("/api/v1/questions", json={"type": "true_false", "stem": f'看图：<img src="{url}"><img src="http://x.cn/a.png">',
                                                "data": {"answer": True}, "subject": "math"},
                     headers=bearer)
-    assert r.status_code == 201 and url in r.get_json()["stem"] and "x.cn" not in r.get_json()["stem"]
+    assert r.status_code == 201
+    assert url in r.get_json()["stem"] and "x.cn" not in r.get_json()["stem"]
     auth.logout()
     auth.login(people.student_a1)
     r = client.post("/questions/media", data={"file": (io.BytesIO(PNG), "a.png")}, content_type="multipart/form-data")
     assert r.status_code == 403
+    assert "没有权限" in page_message(r)
+    assert len(denials(people.student_a1)) == 1
+    assert list(storage.iter_keys()) == [key]  # the student's image was not stored
 
 
 def test_knowledge_points_over_the_api(client, api, people):

@@ -6,6 +6,7 @@ import io
 
 from eduplatform.core.extensions import db
 from eduplatform.questions.models import ExamAttempt, Paper, Question
+from tests.assertions import assert_refused_page, denials, reread
 from tests.questions.conftest import sample
 
 
@@ -50,9 +51,12 @@ def test_other_schools_get_403_on_pages(client, auth, people, make_question, exa
                 f"/questions/papers/{paper.id}/print/key", f"/questions/exams/{exam.id}",
                 f"/questions/exams/{exam.id}/grading", f"/questions/exams/{exam.id}/statistics",
                 f"/questions/exams/{exam.id}/take"):
-        assert client.get(url).status_code == 403, url
-    assert client.post(f"/questions/{q.id}/delete").status_code == 403
-    assert client.post(f"/questions/exams/{exam.id}/release").status_code == 403
+        assert_refused_page(client.get(url), url)
+    assert_refused_page(client.post(f"/questions/{q.id}/delete"), "delete")
+    assert_refused_page(client.post(f"/questions/exams/{exam.id}/release"), "release")
+    assert len(denials(people.teacher_b1)) == 10
+    assert not reread(q).is_deleted
+    assert reread(exam).results_released_at is None
 
 
 def test_students_see_no_bank_and_no_key_before_release(client, auth, people, exam_setup):

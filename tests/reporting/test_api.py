@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from eduplatform.core.extensions import db
+from tests.assertions import api_error, denials, reread
 
 
 @pytest.fixture
@@ -196,8 +197,10 @@ def test_district_of_another_city_task_and_task_list_scope(client, h, people, tr
 def test_excel_form_round_trip_over_the_api(client, h, people, tree, task, sub_of, good_values):
     sub = sub_of(task, tree.school_a1)
     url = sub_url(task, sub)
+    before = (dict(sub.data), sub.version)
     form = client.get(f"{url}/excel", headers=h(people.school_a1_admin))
-    assert form.status_code == 200 and form.mimetype.endswith("sheet")
+    assert form.status_code == 200
+    assert form.mimetype.endswith("sheet")
     wb = load_workbook(io.BytesIO(form.data))
     row = next(r[0].row for r in wb["填报表"].iter_rows() if r[0].value == "teachers_total")
     wb["填报表"][f"D{row}"] = "abc"
@@ -205,13 +208,18 @@ def test_excel_form_round_trip_over_the_api(client, h, people, tree, task, sub_o
     wb.save(bad)
     r = client.post(f"{url}/excel", headers=h(people.school_a1_admin),
                     data={"file": (io.BytesIO(bad.getvalue()), "form.xlsx")})
-    assert r.status_code == 422 and r.get_json()["error"]["fields"] == {f"填报表!D{row}": ["教师总数：请输入整数"]}
+    assert r.status_code == 422
+    assert api_error(r)["fields"] == {f"填报表!D{row}": ["教师总数：请输入整数"]}
+    reread(sub)
+    assert (sub.data, sub.version) == before  # the bad workbook wrote nothing, not even its good cells
     wb["填报表"][f"D{row}"] = 33
     good = io.BytesIO()
     wb.save(good)
     r = client.post(f"{url}/excel", headers=h(people.school_a1_admin),
                     data={"file": (io.BytesIO(good.getvalue()), "form.xlsx")})
-    assert r.status_code == 200 and r.get_json()["submission"]["data"]["teachers_total"] == 33
+    assert r.status_code == 200
+    assert r.get_json()["submission"]["data"]["teachers_total"] == 33
+    assert reread(sub).data["teachers_total"] == 33
 
 
 def test_data_values_csv_over_the_api(client, h, people, tree, task):
@@ -236,11 +244,20 @@ def test_reopen_over_the_api(client, h, people, tree, task, sub_of):
     sub = sub_of(task, tree.school_a1)
     url = sub_url(task, sub)
     locked = client.put(f"{url}/draft", headers=h(people.school_a1_admin), json={"values": {}, "version": 1})
-    assert locked.status_code == 409 and "截止" in locked.get_json()["error"]["message"]
-    assert client.post(f"{url}/reopen", headers=h(people.district_b_staff),
-                       json={"until": "2099-01-01", "reason": "补报"}).status_code == 403
+    assert locked.status_code == 409
+    assert "截止" in api_error(locked)["message"]
+    other_district = client.post(f"{url}/reopen", headers=h(people.district_b_staff),
+                                 json={"until": "2099-01-01", "reason": "补报"})
+    assert other_district.status_code == 403
+    assert api_error(other_district)["code"] == "forbidden"
+    assert len(denials(people.district_b_staff)) == 1
+    assert reread(sub).reopened_until is None
     r = client.post(f"{url}/reopen", headers=h(people.district_a_staff), json={"until": "2099-01-01", "reason": "补报"})
-    assert r.status_code == 200 and r.get_json()["lock_reason"] is None
+    assert r.status_code == 200
+    assert r.get_json()["lock_reason"] is None
+    assert reread(sub).reopened_until.year == 2099
+    assert client.put(f"{url}/draft", headers=h(people.school_a1_admin),
+                      json={"values": {}, "version": sub.version}).status_code == 200  # open again
 
 
 def test_openapi_documents_reporting(client):

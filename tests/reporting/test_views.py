@@ -8,6 +8,7 @@ import pytest
 
 from eduplatform.core.extensions import db
 from eduplatform.reporting.models import SubmissionStatus
+from tests.assertions import denials, page_message, reread
 
 
 @pytest.fixture
@@ -110,21 +111,33 @@ def test_review_and_reopen_through_the_pages(login, people, tree, task, sub_of, 
 
 def test_html_idor(login, people, tree, task, sub_of, template, issue):
     a1 = sub_of(task, tree.school_a1)
+    before = (dict(a1.data), a1.version, a1.status)
+
+    def refused(response, what, why="没有权限"):
+        assert response.status_code == 403, what
+        assert why in page_message(response), (what, page_message(response))
+
     client = login(people.school_b1_admin)
     for url in (f"/reporting/submissions/{a1.id}", f"/reporting/submissions/{a1.id}/excel",
                 f"/reporting/tasks/{task.id}/aggregate", "/reporting/templates", "/reporting/tasks/new"):
-        assert client.get(url).status_code == 403, url
-    assert client.post(f"/reporting/submissions/{a1.id}", data={"version": "1", "v:principal": "x"}).status_code == 403
-    assert client.post(f"/reporting/submissions/{a1.id}/autosave", data={"version": "1"}).status_code == 403
+        refused(client.get(url), url)
+    refused(client.post(f"/reporting/submissions/{a1.id}", data={"version": "1", "v:principal": "x"}), "save")
+    refused(client.post(f"/reporting/submissions/{a1.id}/autosave", data={"version": "1", "v:principal": "x"}),
+            "autosave")
+    assert len(denials(people.school_b1_admin)) == 7
     client = login(people.district_b_staff)
-    assert client.get(f"/reporting/submissions/{a1.id}").status_code == 403
-    assert client.post(f"/reporting/submissions/{a1.id}/review", data={"action": "approve"}).status_code == 403
+    refused(client.get(f"/reporting/submissions/{a1.id}"), "district b reads")
+    refused(client.post(f"/reporting/submissions/{a1.id}/review", data={"action": "approve"}), "district b approves")
     own_a = issue(template.latest_published, issuer=tree.district_a, actor=people.district_a_staff)
-    assert client.get(f"/reporting/tasks/{own_a.id}").status_code == 403
-    assert client.get(f"/reporting/templates/{template.id}/design").status_code == 403  # not the owner
+    refused(client.get(f"/reporting/tasks/{own_a.id}"), "district a's task")
+    refused(client.get(f"/reporting/templates/{template.id}/design"), "design", "只有模板所属单位可以修改")  # not the owner
+    assert len(denials(people.district_b_staff)) == 4
     client = login(people.teacher_a1)
-    assert client.get(f"/reporting/submissions/{a1.id}").status_code == 403
-    assert client.get("/reporting/todo").status_code == 403
+    refused(client.get(f"/reporting/submissions/{a1.id}"), "teacher reads")
+    refused(client.get("/reporting/todo"), "teacher's todo", "只有学校管理员有填报任务")
+    assert len(denials(people.teacher_a1)) == 2
+    reread(a1)
+    assert (a1.data, a1.version, a1.status) == before  # neither the save, the autosave nor the approval landed
 
 
 def test_excel_import_errors_are_listed_on_the_page(login, people, tree, task, sub_of):

@@ -12,6 +12,7 @@ import pytest
 from eduplatform.core.extensions import db
 from eduplatform.core.storage.models import StoredFile
 from eduplatform.resources.models import Resource, ReviewState
+from tests.assertions import denials
 from tests.resources.conftest import make_pptx, storage_keys
 
 
@@ -156,8 +157,18 @@ def test_not_a_zip_and_lying_sizes(client, upload, people, package):
 
 def test_only_admins_handle_packages(client, upload, people, package):
     teacher = upload.headers(people.teacher_b1)
-    assert _import(client, teacher, package).status_code == 403
-    assert client.post("/api/v1/resource-packages/export", headers=teacher, json={"ids": [1]}).status_code == 403
+    before_rows, before_files = (db.session.scalar(db.select(db.func.count()).select_from(model))
+                                 for model in (Resource, StoredFile))
+    imported = _import(client, teacher, package)
+    assert imported.status_code == 403
+    assert imported.get_json()["error"]["code"] == "forbidden"
+    exported = client.post("/api/v1/resource-packages/export", headers=teacher, json={"ids": [1]})
+    assert exported.status_code == 403
+    assert exported.mimetype == "application/json" and exported.get_json()["error"]["code"] == "forbidden"
+    assert [e.data["action"] for e in denials(people.teacher_b1)] == ["resource.package_import",
+                                                                       "resource.package_export"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Resource)) == before_rows
+    assert db.session.scalar(db.select(db.func.count()).select_from(StoredFile)) == before_files
 
 
 def test_drafts_cannot_be_exported(client, upload, people):

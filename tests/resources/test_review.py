@@ -93,10 +93,16 @@ def test_failing_required_rule_blocks_submission(client, upload, people):
     response = upload(people.teacher_a1, data={"type": "media_image", "title": "16 色示意图", "description": "d",
                                                "stage": "primary", "subject": "science"},
                       file=(make_image(colors=16, fmt="GIF"), "示意图.gif"))
-    assert response.status_code == 201 and response.get_json()["conformance_status"] == "fail"
+    assert response.status_code == 201
+    assert response.get_json()["conformance_status"] == "fail"
     submit = client.post(f"/api/v1/resources/{response.get_json()['id']}/submit",
                          headers=upload.headers(people.teacher_a1))
-    assert submit.status_code == 409 and submit.get_json()["error"]["code"] == "conformance_failed"
+    assert submit.status_code == 409
+    assert submit.get_json()["error"]["code"] == "conformance_failed"
+    assert "未通过技术规范检查中的必备项" in submit.get_json()["error"]["message"]
+    resource = db.session.get(Resource, response.get_json()["id"])
+    db.session.refresh(resource)
+    assert resource.state == ReviewState.DRAFT  # still a draft: nobody was asked to review it
 
 
 def test_review_through_the_html_pages(client, auth, upload, people):

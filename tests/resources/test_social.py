@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from eduplatform.core.extensions import db
-from eduplatform.resources.models import Resource
+from eduplatform.resources.models import Comment, Favourite, Rating, Resource
+from tests.assertions import assert_refused_api, count
 from tests.resources.conftest import make_image, make_pptx
 
 
@@ -68,8 +69,16 @@ def test_favourite_rate_comment(client, upload, publish, people):
 def test_drafts_cannot_be_favourited_or_rated(client, upload, people):
     rid = upload(people.teacher_a1).get_json()["id"]
     headers = upload.headers(people.teacher_a1)
-    assert client.put(f"/api/v1/resources/{rid}/favourite", headers=headers).status_code == 403
-    assert client.post(f"/api/v1/resources/{rid}/comments", headers=headers, json={"body": "x"}).status_code == 403
+    for refused in (client.put(f"/api/v1/resources/{rid}/favourite", headers=headers),
+                    client.put(f"/api/v1/resources/{rid}/rating", headers=headers, json={"stars": 5}),
+                    client.post(f"/api/v1/resources/{rid}/comments", headers=headers, json={"body": "x"})):
+        error = assert_refused_api(refused, refused.request.path)
+        assert error["message"] == "只能收藏、评价已发布且您可以查看的资源"
+    assert count(Favourite, Favourite.resource_id == rid) == 0
+    assert count(Rating, Rating.resource_id == rid) == 0
+    assert count(Comment, Comment.resource_id == rid) == 0
+    draft = db.session.get(Resource, rid)
+    assert (draft.favourite_count, draft.rating_count) == (0, 0)
 
 
 def test_my_uploads_show_status(client, auth, upload, people):

@@ -11,6 +11,7 @@ from eduplatform.core.extensions import db
 from eduplatform.core.storage.models import StoredFile
 from eduplatform.resources.models import Resource, ResourceVersion
 from eduplatform.resources.upload import StreamingUpload
+from tests.assertions import denials
 from tests.resources.conftest import make_image, make_pptx, make_zip, storage_keys
 
 
@@ -133,14 +134,26 @@ def test_same_content_twice_links_to_the_existing_resource(backend, people, uplo
 
 def test_a_draft_of_another_school_is_not_offered_as_duplicate(people, upload):
     content = make_pptx("各自的草稿")
-    assert upload(people.teacher_a1, file=(content, "a.pptx")).status_code == 201
+    first = upload(people.teacher_a1, file=(content, "a.pptx"))
+    assert first.status_code == 201
     # teacher_b1 cannot see that draft: telling them it exists would leak it.
-    assert upload(people.teacher_b1, file=(content, "a.pptx")).status_code == 201
+    second = upload(people.teacher_b1, file=(content, "a.pptx"))
+    assert second.status_code == 201
+    assert "existing_id" not in second.get_data(as_text=True)
+    own = db.session.get(Resource, second.get_json()["id"])
+    assert own.id != first.get_json()["id"]
+    assert (own.owner_id, own.org_id) == (people.teacher_b1.id, people.teacher_b1.org_id)
+    assert counts()[0] == 2
 
 
-def test_students_and_public_cannot_upload(people, upload):
-    assert upload(people.student_a1).status_code == 403
-    assert upload(people.citizen).status_code == 403
+def test_students_and_public_cannot_upload(people, upload, storage):
+    for user in (people.student_a1, people.citizen):
+        refused = upload(user)
+        assert refused.status_code == 403, user.username
+        assert refused.get_json()["error"]["code"] == "forbidden"
+        assert [e.data["action"] for e in denials(user)] == ["resource.create"]
+    assert counts() == (0, 0)
+    assert storage_keys(storage) == []  # not even the uploaded bytes were kept
 
 
 def test_html_upload_form_with_chinese_errors(auth, client, people):
@@ -229,7 +242,9 @@ def test_fields_after_the_file_are_refused(backend, people, client, upload):
 def test_visibility_by_code_or_label(people, upload, visibility, expected):
     fields = {"visibility": visibility} if visibility else {}
     response = upload(people.teacher_a1, file=(make_pptx(str(visibility)), "v.pptx"), **fields)
-    assert response.status_code == 201 and response.get_json()["visibility"] == expected
+    assert response.status_code == 201
+    assert response.get_json()["visibility"] == expected
+    assert db.session.get(Resource, response.get_json()["id"]).visibility == expected  # stored as the code
 
 
 def test_browser_session_api_upload_uses_the_parsed_form(app, client, auth, people, monkeypatch):

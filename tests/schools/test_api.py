@@ -8,6 +8,8 @@ import pytest
 
 from eduplatform.core.extensions import db
 from eduplatform.schools import provisioning
+from eduplatform.schools.models import SchoolClass
+from tests.assertions import assert_refused_api, count, denials, reread
 from tests.schools.conftest import STUDENT_HEADER, make_id, xlsx_bytes
 
 
@@ -183,16 +185,23 @@ def test_another_school_admin_can_neither_read_nor_change_by_direct_id(client, w
                  "/teachers", f"/teachers/{world.teacher.id}", "/equipment", "/rollover"):
         refused = client.get(url(world, path), headers=other)
         assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden", path
-    assert client.patch(url(world), json={"principal": "x"}, headers=other).status_code == 403
-    assert client.post(url(world, "/classes"), json={"grade": 2, "number": 9}, headers=other).status_code == 403
-    assert client.patch(url(world, f"/students/{world.student_1.id}"), json={"name": "x"},
-                        headers=other).status_code == 403
+        assert "李一" not in refused.get_data(as_text=True), path
+    for change in (client.patch(url(world), json={"principal": "x"}, headers=other),
+                   client.post(url(world, "/classes"), json={"grade": 2, "number": 9}, headers=other),
+                   client.patch(url(world, f"/students/{world.student_1.id}"), json={"name": "x"}, headers=other)):
+        assert_refused_api(change, change.request.path)
+    assert len(denials(world.people.school_b1_admin)) == 12
+    assert reread(world.student_1).name == "李一"
+    assert count(SchoolClass, SchoolClass.school_id == world.school.id, SchoolClass.grade == 2) == 0
+    assert client.get(url(world), headers=api(world.people.school_a1_admin)).get_json()["principal"] != "x"
     # and through their own school's URL, another school's ids are simply not there
     own = f"/api/v1/schools/{world.tree.school_b1.code}"
     missing = client.get(f"{own}/students/{world.student_1.id}", headers=other)
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
-    assert client.get(f"{own}/classes/{world.class_1_1.id}", headers=other).status_code == 404
-    assert client.get(f"/api/v1/indicators?org={world.school.code}", headers=other).status_code == 403
+    assert "李一" not in missing.get_data(as_text=True)
+    assert_refused_api(client.get(f"{own}/classes/{world.class_1_1.id}", headers=other), code="not_found", status=404)
+    assert_refused_api(client.get(f"/api/v1/indicators?org={world.school.code}", headers=other), "indicators")
+    assert len(denials(world.people.school_b1_admin)) == 13  # a 404 is no refusal of a seen record
 
 
 def test_a_district_reads_its_schools_only_and_never_writes(client, world, api):
@@ -213,15 +222,26 @@ def test_a_district_reads_its_schools_only_and_never_writes(client, world, api):
 def test_teachers_see_their_own_classes_and_students_only_themselves(client, world, api, other_teacher):
     teacher = api(world.people.teacher_a1)
     own_class = client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=teacher)
-    assert own_class.status_code == 200 and [s["name"] for s in own_class.get_json()["students"]] == ["李一", "李二"]
-    assert client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=teacher).status_code == 403
-    assert client.get(url(world, "/students"), headers=teacher).status_code == 403
-    assert client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=api(other_teacher)).status_code == 403
+    assert own_class.status_code == 200
+    assert [s["name"] for s in own_class.get_json()["students"]] == ["李一", "李二"]
+    for refused in (client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=teacher),
+                    client.get(url(world, "/students"), headers=teacher)):
+        assert_refused_api(refused, refused.request.path)
+        assert "赵六" not in refused.get_data(as_text=True)
+    assert len(denials(world.people.teacher_a1)) == 2
+    not_theirs = client.get(url(world, f"/classes/{world.class_1_1.id}"), headers=api(other_teacher))
+    assert_refused_api(not_theirs, "another teacher's class")
+    assert "李一" not in not_theirs.get_data(as_text=True)
+    assert len(denials(other_teacher)) == 1
     student = api(world.people.student_a1)
     own_record = client.get(url(world, f"/students/{world.student_6.id}"), headers=student)
-    assert own_record.status_code == 200 and own_record.get_json()["student_no"] == "S0601"
-    assert client.get(url(world, f"/students/{world.student_1.id}"), headers=student).status_code == 403
-    assert client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=student).status_code == 403
+    assert own_record.status_code == 200
+    assert (own_record.get_json()["student_no"], own_record.get_json()["name"]) == ("S0601", "赵六")
+    for refused in (client.get(url(world, f"/students/{world.student_1.id}"), headers=student),
+                    client.get(url(world, f"/classes/{world.class_6_1.id}"), headers=student)):
+        assert_refused_api(refused, refused.request.path)
+        assert "S0001" not in refused.get_data(as_text=True) and "李一" not in refused.get_data(as_text=True)
+    assert len(denials(world.people.student_a1)) == 2
 
 
 def test_provisioning_over_the_api_returns_passwords_once(client, world, admin_api):

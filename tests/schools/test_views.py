@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.extensions import db
 from eduplatform.schools import services
+from tests.assertions import assert_refused_page, count, denials, reread
 from tests.schools.conftest import STUDENT_HEADER, xlsx_bytes
 
 
@@ -141,11 +142,20 @@ def test_equipment_form_and_history(as_admin, world):
 
 @pytest.mark.parametrize("who", ["school_b1_admin", "district_b_staff", "teacher_b1"])
 def test_other_schools_and_districts_are_refused_on_every_page(client, auth, world, who):
-    auth.login(getattr(world.people, who))
+    from eduplatform.accounts.models import User
+
+    user = getattr(world.people, who)
+    accounts_before = count(User)
+    auth.login(user)
     for path in ("/profile", "/classes", f"/classes/{world.class_1_1.id}", "/students",
                  f"/students/{world.student_1.id}", "/equipment", "/connectivity", "/import"):
-        assert client.get(base(world) + path).status_code == 403, path
-    assert client.post(base(world) + f"/classes/{world.class_1_1.id}/accounts").status_code == 403
+        refused = client.get(base(world) + path)
+        assert_refused_page(refused, path)
+        assert "李一" not in refused.get_data(as_text=True), path
+    assert_refused_page(client.post(base(world) + f"/classes/{world.class_1_1.id}/accounts"), "accounts")
+    assert len(denials(user)) == 9
+    assert count(User) == accounts_before  # no student accounts were opened
+    assert reread(world.student_1).user_id is None
 
 
 def test_teacher_and_student_views(client, auth, world, other_teacher):

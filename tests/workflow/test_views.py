@@ -5,6 +5,7 @@ from __future__ import annotations
 from eduplatform import workflow
 from eduplatform.core.extensions import db
 from eduplatform.workflow.models import CalendarDay
+from tests.assertions import assert_refused_page, denials, reread
 
 
 def test_todo_and_done_pages(client, auth, people, submitted):
@@ -81,12 +82,18 @@ def test_the_event_flow_names_people_not_logins(client, auth, people, submitted)
 
 def test_another_school_gets_403_on_the_pages(client, auth, people, submitted):
     auth.login(people.school_b1_admin)
-    assert client.get(f"/workflow/instances/{submitted.id}").status_code == 403
+    assert_refused_page(client.get(f"/workflow/instances/{submitted.id}"), "instance")
     (task,) = [t for t in submitted.tasks if t.is_open]
-    assert client.get(f"/tasks/{task.id}").status_code == 403
-    assert client.post(f"/workflow/instances/{submitted.id}/transitions/school_approve",
-                       data={"version": task.version, "task_id": task.id}).status_code == 403
-    assert client.get(f"/workflow/instances/{submitted.id}/diagram.bpmn").status_code == 403
+    state, version = submitted.state, task.version
+    assert_refused_page(client.get(f"/tasks/{task.id}"), "task")
+    assert_refused_page(client.post(f"/workflow/instances/{submitted.id}/transitions/school_approve",
+                                    data={"version": task.version, "task_id": task.id}), "approve")
+    diagram = client.get(f"/workflow/instances/{submitted.id}/diagram.bpmn")
+    assert_refused_page(diagram, "diagram")
+    assert b"bpmn:definitions" not in diagram.data
+    assert [e.data["action"] for e in denials(people.school_b1_admin)] == [
+        "instance.read", "task.read", "instance.read", "instance.read"]
+    assert (reread(submitted).state, reread(task).version, task.is_open) == (state, version, True)
 
 
 def test_notice_page_and_marking_read(client, auth, people, submitted):

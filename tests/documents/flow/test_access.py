@@ -9,6 +9,7 @@ from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.documents.services import access, outgoing
+from tests.assertions import denials, page_message
 from tests.documents.flow.test_outgoing import BODY, NOTICE
 
 
@@ -72,7 +73,11 @@ def test_the_engines_pages_follow_the_documents_rule(bureau, auth, client):
     document = _draft(bureau, secrecy="秘密")
     instance = outgoing.instance_of(document)
     auth.login(bureau.clerk)
-    assert client.get(f"/workflow/instances/{instance.id}").status_code in (403, 404)
+    refused = client.get(f"/workflow/instances/{instance.id}")
+    assert refused.status_code in (403, 404)
+    assert document.title not in refused.get_data(as_text=True)
+    assert page_message(refused) in ("没有权限执行此操作", "请求的内容不存在"), page_message(refused)
+    assert len(denials(bureau.clerk)) == (1 if refused.status_code == 403 else 0)
     auth.logout()
     auth.login(bureau.drafter)
     page = client.get(f"/workflow/instances/{instance.id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eduplatform.core.extensions import db
 from eduplatform.documents.models import Document
+from tests.assertions import denials
 from tests.documents.flow.test_outgoing import BODY
 
 DRAFT = {"doctype": "notice", "title": "关于开展校园安全检查的通知", "agency_code": "示教发", "urgency": "加急",
@@ -68,4 +69,7 @@ def test_a_classified_document_is_404_and_unlisted_for_others(bureau, client, ap
 
 
 def test_only_bureau_users_use_the_documents_api(bureau, client, api):
-    assert client.get("/api/v1/documents", headers=api(bureau.outsider)).status_code == 403
+    refused = client.get("/api/v1/documents", headers=api(bureau.outsider))
+    assert refused.status_code == 403
+    assert refused.get_json() == {"error": {"code": "forbidden", "message": "没有权限执行此操作"}}  # no items
+    assert len(denials(bureau.outsider)) == 1

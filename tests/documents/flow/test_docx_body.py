@@ -77,6 +77,15 @@ def test_the_api_takes_a_docx_from_the_step_holder_only(app, bureau, api, client
     refused = client.post(f"/api/v1/documents/{document.id}/body", headers=api(bureau.head),
                           content_type="multipart/form-data", data={"file": (io.BytesIO(content), "a.docx")})
     assert refused.status_code == 403
+    assert refused.get_json()["error"] == {"code": "forbidden", "message": "当前环节您不能修改正文"}
+    assert [v.number for v in document.versions] == [1]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile).where(
+        StoredFile.key.like("documents/bodies%"))) == 0
     made = client.post(f"/api/v1/documents/{document.id}/body", headers=api(bureau.drafter),
                        content_type="multipart/form-data", data={"file": (io.BytesIO(content), "a.docx")})
-    assert made.status_code == 201 and made.get_json()["number"] == 2
+    assert made.status_code == 201
+    assert made.get_json()["number"] == 2
+    db.session.expire_all()
+    latest = max(document.versions, key=lambda v: v.number)
+    assert (latest.number, latest.text.split("\n")) == (2, ["各区县教育局：", "请做好寒假安全工作。"])
+    assert latest.author_id == bureau.drafter.id

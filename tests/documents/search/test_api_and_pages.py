@@ -6,6 +6,7 @@ import json
 
 from eduplatform.core.extensions import db
 from eduplatform.documents.services import access
+from tests.assertions import denials
 from tests.documents.search.test_services import SECRET_BODY, _draft
 
 
@@ -36,8 +37,12 @@ def test_the_api_refuses_bad_arguments_and_outsiders(bureau, client, api):
     bad = client.get("/api/v1/documents/search", query_string={"q": "x", "direction": "sideways"},
                      headers=api(bureau.clerk))
     assert bad.status_code == 422 and bad.get_json()["error"]["code"]
+    assert bad.get_json()["error"]["code"] == "invalid"
+    assert bad.get_json()["error"]["fields"] == {"direction": ["取值无效，可选值：out, in"]}
     teacher = client.get("/api/v1/documents/search", query_string={"q": "通知"}, headers=api(bureau.outsider))
     assert teacher.status_code == 403 and "error" in teacher.get_json()
+    assert teacher.get_json() == {"error": {"code": "forbidden", "message": "没有权限执行此操作"}}
+    assert len(denials(bureau.outsider)) == 1
 
 
 def test_the_search_box_and_results_page(bureau, auth, client):
