@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import lazyload
 
 from eduplatform import workflow
 from eduplatform.audit.services import record
@@ -70,6 +71,12 @@ def format_index_no(unit_code: str, year: int, seq: int) -> str:
     return f"{unit_code}/{int(year)}-{int(seq):05d}"
 
 
+def _locked(article_id: int) -> Article:
+    """The article's row, locked and re-read (no joined relationships: PostgreSQL locks no outer join)."""
+    return db.session.execute(sa.select(Article).where(Article.id == article_id).options(lazyload("*"))
+                              .with_for_update().execution_options(populate_existing=True)).scalar_one()
+
+
 def _ensure_counter(org_id: int, year: int) -> None:
     values = {"org_id": org_id, "year": year, "last": 0}
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -84,8 +91,7 @@ def assign_index_no(article: Article, *, actor=None, year: int | None = None) ->
     serialises writers anyway); both change in the caller's transaction, so a rolled-back
     publication gives its number back and leaves no gap. Flushes.
     """
-    locked = db.session.execute(sa.select(Article).where(Article.id == article.id).with_for_update()
-                                .execution_options(populate_existing=True)).scalar_one()
+    locked = _locked(article.id)
     if locked.index_no:
         return locked.index_no
     year = year or datetime.now(LOCAL).year
@@ -284,8 +290,7 @@ def publish_due(now: datetime | None = None) -> list[Article]:
                                                                                           Article.id)).all()
     done = []
     for article in due:
-        locked = db.session.execute(sa.select(Article).where(Article.id == article.id).with_for_update()
-                                    .execution_options(populate_existing=True)).scalar_one()
+        locked = _locked(article.id)
         if locked.state == ArticleState.SCHEDULED:
             done.append(publish(locked, None))
     return done

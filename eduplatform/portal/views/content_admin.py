@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from marshmallow import Schema, fields
 
 from eduplatform.core.api import load_args, load_form, uploaded_file
 from eduplatform.core.extensions import db
@@ -32,7 +33,6 @@ from eduplatform.portal.schemas import (
 )
 from eduplatform.portal.services import columns, content
 from eduplatform.portal.services.columns import KINDS
-from marshmallow import Schema, fields
 
 PER_PAGE = 20
 
