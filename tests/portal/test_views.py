@@ -208,3 +208,12 @@ def test_the_management_list_filters_by_state(client, auth, portal, make_article
     auth.login(portal.city_staff)
     page = client.get("/portal/manage?state=draft").get_data(as_text=True)
     assert "还是草稿的一条" in page and "已发布的一条" not in page
+
+
+def test_a_first_visit_syncs_the_columns_from_the_file(client, tree):
+    from eduplatform.portal.services import columns
+
+    assert columns.top_columns() == []
+    page = client.get("/portal/").get_data(as_text=True)
+    assert "政务公开" in page and "采购招标" in page
+    assert [c.name for c in columns.column_by_key("procurement").children] == ["采购公告", "招标公告"]

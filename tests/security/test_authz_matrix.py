@@ -537,7 +537,8 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)",
              "portal.article_page": "the 门户 object is a draft: public only once published (404 for everyone)",
              "portal.article_print": "the 门户 object is a draft: public only once published (404 for everyone)",
-             "portal.attachment": "the 门户 object is a draft: its attachment is public only once published"}
+             "portal.attachment": "the 门户 object is a draft: its attachment is public only once published",
+             "portal_api.get_article": "the 门户 object is a draft: public only once published (404 for everyone)"}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

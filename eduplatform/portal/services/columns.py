@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -66,6 +67,30 @@ def sync_columns(path: Path = COLUMNS_FILE) -> int:
     if changed:
         record("portal", "column.synced", f"按栏目配置同步门户栏目 {changed} 个", data={"changed": changed})
     return changed
+
+
+@lru_cache(maxsize=1)
+def _declared_keys() -> frozenset[str]:
+    keys: set[str] = set()
+
+    def walk(items):
+        for item in items:
+            keys.add(item["key"])
+            walk(item.get("children") or [])
+
+    walk(declared_columns())
+    return frozenset(keys)
+
+
+def ensure_synced() -> bool:
+    """Sync the file's columns when one is missing from the table (a new install, a new column in
+    the file); True when something was written (the caller commits). Renames are applied by
+    ``flask portal-sync-columns`` or the next demo seed."""
+    present = set(db.session.scalars(sa.select(PortalColumn.key).where(PortalColumn.from_file.is_(True))))
+    if _declared_keys() <= present:
+        return False
+    sync_columns()
+    return True
 
 
 def top_columns() -> list[PortalColumn]:

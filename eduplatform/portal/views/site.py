@@ -7,7 +7,6 @@ a draft, an article in review or a scheduled one answers 404, as if it did not e
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -16,7 +15,7 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from eduplatform.core.extensions import db
 from eduplatform.core.paging import page_number
 from eduplatform.portal import PUBLIC_LINKS, bp
-from eduplatform.portal.models import Article, ArticleAttachment, ArticleState, PortalColumn
+from eduplatform.portal.models import Article, ArticleAttachment, ArticleState
 from eduplatform.portal.services import columns, content
 from eduplatform.portal.services.content_search import search_site
 
@@ -25,25 +24,9 @@ PER_PAGE = 15
 GONE_STATES = (ArticleState.WITHDRAWN,)
 
 
-@lru_cache(maxsize=1)
-def _declared_keys() -> frozenset[str]:
-    keys: set[str] = set()
-
-    def walk(items):
-        for item in items:
-            keys.add(item["key"])
-            walk(item.get("children") or [])
-
-    walk(columns.declared_columns())
-    return frozenset(keys)
-
-
 @bp.before_request
 def _columns_in_step():
-    """The column tree follows ``columns.yaml``: synced the first time a portal page meets a change."""
-    present = set(db.session.scalars(sa.select(PortalColumn.key).where(PortalColumn.from_file.is_(True))))
-    if not _declared_keys() <= present:
-        columns.sync_columns()
+    if columns.ensure_synced():
         db.session.commit()
 
 
