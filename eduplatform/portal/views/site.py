@@ -32,9 +32,7 @@ def _columns_in_step():
 
 @bp.context_processor
 def _public_context():
-    return {"public_links": PUBLIC_LINKS, "care_mode": request.cookies.get(CARE_COOKIE) == "1",
-            "portal_tops": columns.top_columns() if request.endpoint and not request.endpoint.startswith(
-                "portal.manage") else []}
+    return {"public_links": PUBLIC_LINKS, "care_mode": request.cookies.get(CARE_COOKIE) == "1"}
 
 
 def _page(query):
