@@ -217,3 +217,28 @@ def test_a_first_visit_syncs_the_columns_from_the_file(client, tree):
     page = client.get("/portal/").get_data(as_text=True)
     assert "政务公开" in page and "采购招标" in page
     assert [c.name for c in columns.column_by_key("procurement").children] == ["采购公告", "招标公告"]
+
+
+def test_a_tender_shows_its_deadline_and_says_when_it_has_passed(client, portal, make_article):
+    open_one = make_article("tender_notices", title="多媒体教室设备招标公告", published=True,
+                            deadline_at=utcnow() + timedelta(days=10))
+    closed = make_article("tender_notices", title="课桌椅招标公告", published=True,
+                          deadline_at=utcnow() + timedelta(seconds=1))
+    closed.deadline_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    page = client.get(f"/portal/a/{open_one.id}").get_data(as_text=True)
+    assert "截止时间" in page and "已截止" not in page
+    assert "（已截止）" in client.get(f"/portal/a/{closed.id}").get_data(as_text=True)
+    listing = client.get("/portal/c/procurement").get_data(as_text=True)
+    assert "已截止" in listing and "多媒体教室设备招标公告" in listing
+
+
+def test_the_search_can_be_narrowed_to_a_column(client, portal, make_article):
+    make_article("news", title="智慧校园建设新闻", published=True)
+    make_article("budget", title="智慧校园建设经费预算", published=True)
+    db.session.commit()
+    everything = client.get("/portal/search?q=智慧校园").get_data(as_text=True)
+    # matched words are highlighted (<mark>): look for the unmatched tails of the titles
+    assert "建设新闻" in everything and "经费预算" in everything
+    narrowed = client.get("/portal/search?q=智慧校园&column=gov_open").get_data(as_text=True)
+    assert "经费预算" in narrowed and "建设新闻" not in narrowed

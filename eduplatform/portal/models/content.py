@@ -143,6 +143,11 @@ class Article(TimestampMixin, db.Model):
         return self.column is not None and self.column.kind == "policy"
 
     @property
+    def deadline_passed(self) -> bool:
+        """采购招标: the 截止时间 has passed (the notice stays public, marked 已截止)."""
+        return self.deadline_at is not None and self.deadline_at <= utcnow()
+
+    @property
     def is_procurement(self) -> bool:
         return self.column is not None and self.column.kind == "procurement"
 

@@ -96,8 +96,10 @@ def attachment(attachment_id):
 @bp.get("/search")
 def search():
     q = (request.args.get("q") or "").strip()[:100]
-    found = search_site(q, page=page_number()) if q else None
-    return render_template("portal/search.html", q=q, found=found)
+    tops = columns.top_columns()
+    column = request.args.get("column") if request.args.get("column") in {c.key for c in tops} else None
+    found = search_site(q, page=page_number(), column_key=column) if q else None
+    return render_template("portal/search.html", q=q, found=found, tops=tops, column=column)
 
 
 def _safe_next(value: str | None) -> str:
