@@ -242,3 +242,14 @@ def test_the_search_can_be_narrowed_to_a_column(client, portal, make_article):
     assert "建设新闻" in everything and "经费预算" in everything
     narrowed = client.get("/portal/search?q=智慧校园&column=gov_open").get_data(as_text=True)
     assert "经费预算" in narrowed and "建设新闻" not in narrowed
+
+
+def test_a_version_page_shows_what_changed_since_the_previous_one(client, auth, portal, make_article):
+    article = make_article(body="<p>请于12月20日前报送。</p>")
+    content.update_article(article, portal.city_staff, {"body": "<p>请于12月25日前报送。</p><p>逾期不候。</p>"})
+    db.session.commit()
+    auth.login(portal.city_staff)
+    page = client.get(f"/portal/manage/articles/{article.id}/versions/2").get_data(as_text=True)
+    assert '<del class="text-danger">0</del>' in page and '<ins class="text-success">5</ins>' in page
+    assert "逾期不候" in page
+    assert client.get(f"/portal/manage/articles/{article.id}/versions/9").status_code == 404

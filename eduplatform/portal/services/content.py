@@ -13,6 +13,9 @@ Services flush, never commit; every state change writes an audit entry (realm ``
 
 from __future__ import annotations
 
+import difflib
+import html
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -376,3 +379,30 @@ def local_date(value: datetime | date | None) -> date | None:
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL).date()
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+_BLOCK_END = re.compile(r"</(p|div|li|tr|h[1-6]|blockquote|pre)\s*>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _lines(body: str) -> str:
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body or "")))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def version_changes(old: ArticleVersion | None, new: ArticleVersion) -> list[tuple[str, str]]:
+    """What changed in the text from ``old`` to ``new``: [(equal | delete | insert, text)], character
+    by character (Chinese has no spaces to split words on), paragraphs kept as line breaks."""
+    a = f"{old.title}\n{_lines(old.body)}" if old is not None else ""
+    b = f"{new.title}\n{_lines(new.body)}"
+    out: list[tuple[str, str]] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", a[a1:a2]))
+        if op in ("delete", "replace"):
+            out.append(("delete", a[a1:a2]))
+        if op in ("insert", "replace"):
+            out.append(("insert", b[b1:b2]))
+    return out

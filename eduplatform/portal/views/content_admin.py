@@ -245,4 +245,6 @@ def manage_version(article_id, number):
                                                                  ArticleVersion.number == number))
     if version is None:
         abort(404)
-    return render_template("portal/manage/version.html", article=article, version=version)
+    previous = next((v for v in article.versions if v.number == number - 1), None)
+    return render_template("portal/manage/version.html", article=article, version=version, previous=previous,
+                           changes=content.version_changes(previous, version))
