@@ -55,6 +55,17 @@ def test_lists_and_home_show_only_the_published(client, site):
             assert title not in page, (url, title)
 
 
+def test_the_home_lists_the_newest_items_and_a_block_per_column(client, portal, make_article):
+    make_article("news", title="较早的新闻", published=True)
+    make_article("budget", title="最新的预算公开", published=True)
+    db.session.commit()
+    page = client.get("/portal/").get_data(as_text=True)
+    newest = page[page.index('id="newest-list"'):]
+    assert newest.index("最新的预算公开") < newest.index("较早的新闻")
+    for name in ("新闻动态", "通知公告", "政策法规", "政务公开", "办事服务", "互动交流"):
+        assert f">{name}</h2>" in page, name
+
+
 def test_an_article_page_shows_the_government_metadata(client, site, tree):
     article = site["published"]
     page = client.get(f"/portal/a/{article.id}").get_data(as_text=True)

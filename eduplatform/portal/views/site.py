@@ -42,7 +42,8 @@ def _page(query):
 @bp.get("/")
 def home():
     blocks = [(column, content.latest(column, 6)) for column in columns.top_columns()]
-    return render_template("portal/home.html", blocks=blocks)
+    newest = list(db.session.scalars(content.public_query().limit(8)))
+    return render_template("portal/home.html", blocks=blocks, newest=newest)
 
 
 @bp.get("/c/<key>")
