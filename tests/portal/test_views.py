@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from eduplatform import workflow
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.portal.models import Article, ArticleState, Validity
@@ -168,7 +169,10 @@ def test_staff_draft_submit_review_and_publish_through_the_pages(client, auth, p
     auth.logout()
     auth.login(portal.city_reviewer)
     page = client.get(f"/portal/manage/articles/{article.id}").get_data(as_text=True)
-    assert "审核通过并发布" in page
+    assert "审核通过并发布" in page and 'id="flow-link"' in page
+    instance = workflow.instance_for(article, content.PROCESS)
+    flow = client.get(f"/workflow/instances/{instance.id}").get_data(as_text=True)
+    assert "门户信息发布审核" in flow and "审核" in flow
     client.post(f"/portal/manage/articles/{article.id}/review", data={"action": "approve", "opinion": "同意"})
     db.session.expire_all()
     article = db.session.get(Article, article.id)

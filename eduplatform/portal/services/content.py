@@ -221,11 +221,6 @@ def current_instance(article: Article):
     return instance if instance is not None and instance.is_active else None
 
 
-def available_actions(user, article: Article) -> list:
-    instance = current_instance(article)
-    return workflow.available_transitions(instance, user) if instance is not None else []
-
-
 def _perform(article: Article, key: str, actor, *, reason: str | None = None, data: dict | None = None):
     instance = current_instance(article)
     if instance is None:

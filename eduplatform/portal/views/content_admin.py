@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields
 
+from eduplatform import workflow
 from eduplatform.core.api import load_args, load_form, uploaded_file
 from eduplatform.core.extensions import db
 from eduplatform.core.paging import page_number
@@ -115,7 +116,7 @@ def manage_article(article_id):
             Article.state == ArticleState.PUBLISHED, Article.id != article.id,
             Article.column_id.in_(article.column.top.subtree_ids())).order_by(Article.published_at.desc()).limit(100)))
     return render_template("portal/manage/article.html", article=article, perms=permissions,
-                           actions=content.available_actions(current_user, article), policies=policies,
+                           instance=workflow.instance_for(article, content.PROCESS), policies=policies,
                            validity_labels=VALIDITY_LABELS, local_input_value=local_input_value,
                            can_review=permissions.can_review_article(current_user, article))
 
