@@ -59,7 +59,7 @@ def get_article(article_id):
               schema: ArticleOutSchema
     """
     article = db.session.get(Article, article_id)
-    if article is not None and article.state == ArticleState.WITHDRAWN:
+    if article is not None and article.state == ArticleState.WITHDRAWN and article.published_at is not None:
         raise AppError("该信息已由发布机构撤回，不再公开", code="gone", status=410)
     if article is None or not article.is_public:
         raise NotFound("信息不存在")

@@ -69,6 +69,14 @@ def can_submit_article(user, article) -> bool:
         and _of_unit(user, article.org_id)
 
 
+def can_recall_article(user, article) -> bool:
+    """撤回修改 from review: the drafter."""
+    from eduplatform.portal.models import ArticleState
+
+    return article.state == ArticleState.REVIEW and article.created_by_id == getattr(user, "id", None) \
+        and _of_unit(user, article.org_id)
+
+
 def can_review_article(user, article) -> bool:
     """审核: the unit's staff, not the drafter (回避)."""
     from eduplatform.portal.models import ArticleState

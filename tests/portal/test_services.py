@@ -221,3 +221,15 @@ def test_twenty_reviewers_publishing_at_once_get_twenty_consecutive_index_number
         last = db.session.scalar(sa.select(IndexCounter.last))
         db.session.remove()
     assert seqs == list(range(1, CLERKS + 1)) and last == CLERKS
+
+
+def test_the_drafter_recalls_an_article_from_review(portal, make_article):
+    article = make_article()
+    content.submit_article(article, portal.city_staff)
+    content.recall_article(article, portal.city_staff)
+    assert article.state == ArticleState.DRAFT
+    content.update_article(article, portal.city_staff, {"title": "撤回后修改的标题"})
+    content.submit_article(article, portal.city_staff)
+    db.session.commit()
+    with pytest.raises(AppError):
+        content.recall_article(db.session.get(Article, article.id), portal.city_reviewer)  # not the drafter

@@ -185,7 +185,8 @@ def test_the_drafter_sees_no_review_form_and_is_refused(client, auth, portal, ma
     content.submit_article(article, portal.city_staff)
     db.session.commit()
     auth.login(portal.city_staff)
-    assert "审核通过并发布" not in client.get(f"/portal/manage/articles/{article.id}").get_data(as_text=True)
+    page = client.get(f"/portal/manage/articles/{article.id}").get_data(as_text=True)
+    assert "审核通过并发布" not in page and 'id="recall-form"' in page
     assert client.post(f"/portal/manage/articles/{article.id}/review", data={"action": "approve"}).status_code == 403
     assert db.session.get(Article, article.id).state == ArticleState.REVIEW
 
@@ -268,3 +269,13 @@ def test_a_version_page_shows_what_changed_since_the_previous_one(client, auth, 
     assert '<del class="text-danger">0</del>' in page and '<ins class="text-success">5</ins>' in page
     assert "逾期不候" in page
     assert client.get(f"/portal/manage/articles/{article.id}/versions/9").status_code == 404
+
+
+def test_a_scheduled_article_withdrawn_before_publication_never_existed(client, portal, make_article):
+    article = make_article(publish_at=utcnow() + timedelta(days=1))
+    content.submit_article(article, portal.city_staff)
+    content.approve_article(article, portal.city_reviewer)
+    content.withdraw(article, portal.city_staff, "取消发布")
+    db.session.commit()
+    assert client.get(f"/portal/a/{article.id}").status_code == 404
+    assert client.get(f"/api/v1/portal/articles/{article.id}").status_code == 404

@@ -54,7 +54,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "txt", "jpg", "jpeg", "png", "zip")
 ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
 EDITABLE_STATES = (ArticleState.DRAFT,)
-ACTION_LABELS = {"submit": "提交审核", "approve": "审核", "return": "退回"}
+ACTION_LABELS = {"submit": "提交审核", "approve": "审核", "return": "退回", "recall": "撤回修改"}
 FIELDS = ("title", "summary", "body", "doc_number", "written_on", "publish_at", "deadline_at")
 
 
@@ -244,6 +244,11 @@ def approve_article(article: Article, actor, *, opinion: str | None = None) -> N
 def return_article(article: Article, actor, reason: str) -> None:
     """退回修改 with a reason (the engine refuses one without)."""
     _perform(article, "return", actor, reason=reason)
+
+
+def recall_article(article: Article, actor) -> None:
+    """撤回修改: the drafter takes an article back from review (before anyone has reviewed it)."""
+    _perform(article, "recall", actor)
 
 
 def _on_transition(event) -> None:

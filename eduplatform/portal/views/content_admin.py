@@ -183,6 +183,18 @@ def manage_submit(article_id):
     return redirect(url_for("portal.manage_article", article_id=article.id))
 
 
+@bp.post("/manage/articles/<int:article_id>/recall")
+@login_required
+def manage_recall(article_id):
+    article = _article(article_id)
+    require(permissions.can_recall_article(current_user, article), action="portal.article.recall", obj=article,
+            message="只有起草人可以撤回审核中的信息")
+    content.recall_article(article, current_user)
+    db.session.commit()
+    flash("已撤回修改，可以继续编辑", "success")
+    return redirect(url_for("portal.manage_article", article_id=article.id))
+
+
 @bp.post("/manage/articles/<int:article_id>/review")
 @login_required
 def manage_review(article_id):

@@ -66,7 +66,8 @@ def catalogue():
 
 def _public_article(article_id: int) -> Article:
     article = db.session.get(Article, article_id)
-    if article is None or article.state not in (ArticleState.PUBLISHED, *GONE_STATES):
+    if article is None or article.state not in (ArticleState.PUBLISHED, *GONE_STATES) \
+            or article.published_at is None:  # withdrawn before it was ever public: never existed
         abort(404)
     if article.state in GONE_STATES:
         abort(make_response(render_template("portal/gone.html", article=article), 410))
