@@ -279,3 +279,10 @@ def test_a_scheduled_article_withdrawn_before_publication_never_existed(client, 
     db.session.commit()
     assert client.get(f"/portal/a/{article.id}").status_code == 404
     assert client.get(f"/api/v1/portal/articles/{article.id}").status_code == 404
+
+
+def test_a_missing_public_page_answers_in_the_site_layout(client, portal):
+    for url in ("/portal/c/no_such_column", "/portal/a/999999", "/portal/files/999999"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "您访问的页面不存在" in response.get_data(as_text=True) and "适老化" in response.get_data(as_text=True)

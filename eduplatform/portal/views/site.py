@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, make_response, redirect, render_template, request, url_for
 
+from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.paging import page_number
 from eduplatform.portal import PUBLIC_LINKS, bp
@@ -33,6 +34,17 @@ def _columns_in_step():
 @bp.context_processor
 def _public_context():
     return {"public_links": PUBLIC_LINKS, "care_mode": request.cookies.get(CARE_COOKIE) == "1"}
+
+
+@bp.errorhandler(404)
+@bp.errorhandler(NotFound)
+def _not_found(exc):
+    """A missing page of the public site answers in the site's own layout (staff pages keep theirs)."""
+    db.session.rollback()  # as the platform's handler does: nothing half-written survives
+    if (request.endpoint or "").startswith("portal.manage"):
+        message = getattr(exc, "message", None) or "页面不存在"
+        return render_template("errors/error.html", status=404, message=message), 404
+    return render_template("portal/not_found.html"), 404
 
 
 def _page(query):
