@@ -10,6 +10,7 @@ REALM_LABELS = {
     "security": "安全", "accounts": "账户", "orgs": "组织机构", "audit": "审计", "storage": "文件存储", "documents": "公文",
     "workflow": "业务流程", "schools": "学校与校校通", "resources": "教学资源", "questions": "题库与考试",
     "courses": "网络课程", "reporting": "数据填报", "test": "测试",
+    "portal": "门户网站",
 }
 
 KIND_LABELS = {
@@ -87,6 +88,13 @@ KIND_LABELS = {
     "task.closed": "关闭填报任务", "task.attachment_added": "添加任务附件",
     "submission.saved": "保存填报", "submission.approved": "审核通过", "submission.reopened": "开放补报",
     "submission.attachment_added": "添加填报附件",
+    # portal: columns and articles of the public site
+    "column.synced": "同步门户栏目", "column.created": "新增门户栏目",
+    "article.created": "起草门户信息", "article.updated": "修改门户信息", "article.corrected": "更正已发布信息",
+    "article.attachment_added": "添加信息附件", "article.attachment_removed": "删除信息附件",
+    "article.index_numbered": "编制索引号", "article.published": "发布门户信息", "article.scheduled": "定时发布门户信息",
+    "article.schedule_changed": "设置定时发布时间", "article.withdrawn": "撤回门户信息",
+    "article.validity_changed": "变更效力状态",
     # test entries (tests write these; kept so the page never shows a bare code)
     "thing.done": "测试事件", "widget.created": "测试新建", "widget.deleted": "测试删除",
 }
@@ -109,6 +117,7 @@ OBJECT_LABELS = {
     "scorm_packages": "SCORM课件", "scorm_attempts": "SCORM学习记录", "training_records": "培训学时",
     "report_template": "报表模板", "report_template_version": "报表模板版本", "report_task": "填报任务",
     "report_submission": "填报",
+    "portal_article": "门户信息", "portal_column": "门户栏目",
 }
 
 

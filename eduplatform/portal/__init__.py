@@ -1,19 +1,58 @@
 """The public portal (政务公开, G2C / G2B): the bureau facing the public.
 
-Public pages need no login (``views/site.py``): 新闻动态, 通知公告, 政策法规, 政务公开, 办事服务,
-互动交流, open resources and courses. Behind them, bureau staff keep the columns and articles.
-依申请公开 (《政府信息公开条例》 2019) and 咨询 / 投诉 / 建议 run on the process engine.
+Public pages need no login (``views/site.py``): the home with its blocks, column lists, articles
+with their 索引号 table, the 政务公开 catalogue, the site search and a 适老化 / 无障碍 mode. Behind
+them (``views/content_admin.py``), the bureau's staff keep the columns (``columns.yaml``, synced
+into ``portal_columns``) and the articles (``services/content.py``), reviewed on the process
+engine (``processes/portal_article.yaml``: 起草 → 审核 → 发布). 依申请公开 (《政府信息公开条例》
+2019) lives beside them in the ``disclosure*`` modules.
 """
 
 from flask import Blueprint
 
+from eduplatform.core.templating import NavItem
+
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-NAV: list = []
+
+def _portal_staff(user) -> bool:
+    from eduplatform.portal.permissions import is_portal_staff
+
+    return is_portal_staff(user)
+
+
+NAV = [NavItem("教育电子政务", "门户信息发布", "portal.manage_index", _portal_staff)]
+
+#: The public header's links: (label, endpoint, endpoint arguments). One list, so that other parts
+#: of the portal (依申请公开, 互动交流) add theirs with ``add_public_link``.
+PUBLIC_LINKS: list[tuple[str, str, dict]] = [
+    ("首页", "portal.home", {}),
+    ("新闻动态", "portal.column_page", {"key": "news"}),
+    ("通知公告", "portal.column_page", {"key": "notices"}),
+    ("政策法规", "portal.column_page", {"key": "policies"}),
+    ("政务公开", "portal.catalogue", {}),
+    ("办事服务", "portal.column_page", {"key": "services"}),
+    ("互动交流", "portal.column_page", {"key": "interaction"}),
+    ("采购招标", "portal.column_page", {"key": "procurement"}),
+]
+
+
+def add_public_link(label: str, endpoint: str, *, before: str | None = None, **values) -> None:
+    """Add a link to the public header (e.g. 依申请公开), before the one labelled ``before``."""
+    if any(label == existing for existing, _, _ in PUBLIC_LINKS):
+        return
+    link = (label, endpoint, values)
+    labels = [existing for existing, _, _ in PUBLIC_LINKS]
+    PUBLIC_LINKS.insert(labels.index(before) if before in labels else len(PUBLIC_LINKS), link)
 
 
 def init_app(app):
     from eduplatform import home
+    from eduplatform.portal import cli, models  # noqa: F401 - models: tables for the metadata
+    from eduplatform.portal.services import content, content_search
 
     # An anonymous visitor of the platform's address sees the public home, not a login form.
     home.register_public_home("portal.home")
+    content.register()
+    content_search.register()
+    cli.init_app(app)

@@ -48,6 +48,7 @@ PUBLIC = {
     "workflow_api.export_bpmn": "process definitions are platform configuration, owned by no unit",
     "resources.textbook_volume": "the 教材目录 is published reference data, owned by no unit (its resources "
                                  "are listed through the ACL-filtered search)",
+    "portal.column_page": "a column of the public site lists published articles only, owned by no unit",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
@@ -71,6 +72,7 @@ ARGUMENTS = {
     ("schools", "teacher_id"): "teacher",
     ("workflow", "instance_id"): "workflow_instance", ("workflow", "task_id"): "workflow_task",
     ("workflow", "day"): "calendar",
+    ("portal", "article_id"): "portal_article", ("portal", "attachment_id"): "portal_attachment",
 }
 
 
@@ -92,6 +94,7 @@ ENDPOINT_ARGUMENTS = {
     "courses_api.quiz_state": {"lesson_id": "quiz_lesson"},
     "documents_api.get_body_version": {"number": Literal(1)},
     "documents.version_source": {"number": Literal(1)},
+    "portal.manage_version": {"number": Literal(1)},
     "courses_api.start_quiz_attempt": {"lesson_id": "quiz_lesson"},
     "courses_api.grant_quiz_attempt": {"lesson_id": "quiz_lesson"},
     "courses.quiz_start": {"lesson_id": "quiz_lesson"},
@@ -241,7 +244,22 @@ def _add_private_objects() -> dict:
                            archival_code="3399000000-WS·2026-D30-矩阵私有-0001", title=HOMEWORK,
                            package_key=_scalar("select key from stored_files where id=:i", i=package_file))
     db.session.add_all([archived])
+    # A 门户 draft of district A with an attachment: not public, and only 东湖区's staff manage it.
+    from eduplatform.portal.models import Article, ArticleAttachment, ArticleVersion
+
+    district_a = _scalar("select id from org_units where code='3399010000'")
+    portal_draft = Article(column_id=_scalar("select id from portal_columns where key='notices'"), org_id=district_a,
+                           created_by_id=_scalar("select id from users where username='dh_staff'"),
+                           title="矩阵私有门户草稿", body="<p>矩阵私有门户正文</p>")
+    db.session.add(portal_draft)
+    db.session.flush()
+    portal_file, portal_content = _private_file("portal-attachment", prefix="portal")
+    portal_attachment = ArticleAttachment(article_id=portal_draft.id, file_id=portal_file)
+    db.session.add_all([portal_attachment, ArticleVersion(article_id=portal_draft.id, number=1,
+                                                          title=portal_draft.title, body=portal_draft.body)])
     db.session.commit()
+    made["portal_article"] = portal_draft.id
+    made["portal_attachment"] = (portal_attachment.id, portal_content)
     made["archive_item"] = (archived.id, package_content)
     made.update(batch=batch.id, roster=roster.id, comment=comment.id, homework=homework.id,
                 answer=answer.id, exam=exam, task_attachment=(task_attachment.id, task_content),
@@ -375,6 +393,11 @@ def targets(made: dict) -> dict[str, Target]:
         # its 归档 件 (rows written by the fixture): read by whoever reads the document
         t("archive_item", "document_archive_items", made["archive_item"][0],
           texts=("3399000000-WS·2026-D30-矩阵私有-0001", made["archive_item"][1]), audit_types=("archive_item",)),
+        # a 门户 draft of district A and its attachment: nobody outside 东湖区's staff sees either
+        t("portal_article", "portal_articles", made["portal_article"], texts=("矩阵私有门户草稿", "矩阵私有门户正文"),
+          audit_types=("portal_article",)),
+        t("portal_attachment", "portal_article_attachments", made["portal_attachment"][0],
+          texts=(made["portal_attachment"][1],), related={"portal_article": made["portal_article"]}),
     ]}
 
 
@@ -513,7 +536,11 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "documents.sealed_pdf": "the document at 签发 is not sealed yet (its readers get 404 after the check)",
              "documents_api.get_sealed_pdf": "the document at 签发 is not sealed yet",
              "documents.version_source": "the demo 正文 versions were typed, not uploaded (404 after the check)",
-             "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)"}
+             "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)",
+             "portal.article_page": "the 门户 object is a draft: public only once published (404 for everyone)",
+             "portal.article_print": "the 门户 object is a draft: public only once published (404 for everyone)",
+             "portal.attachment": "the 门户 object is a draft: its attachment is public only once published",
+             "portal_api.get_article": "the 门户 object is a draft: public only once published (404 for everyone)"}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

@@ -164,6 +164,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "documents_api.register_incoming": Endpoint("city_staff", "/api/v1/documents/incoming", file_field="scan",
                                                 fields=PAPER_INCOMING, ext="pdf"),
     "documents_api.verify_document": Endpoint("teacher", "/api/v1/documents/verify", ext="pdf"),
+    "portal.manage_add_attachment": Endpoint("city_staff", "/portal/manage/articles/{portal_draft}/attachments",
+                                             ext="pdf"),
     "courses_api.upload_package": Endpoint("teacher", "/api/v1/scorm/packages", fields={"course_id": "{course}"},
                                            ext="zip"),
 }
@@ -227,6 +229,12 @@ def world(app, tree, people, make_course, template, issue, client, api):  # noqa
 
     w.draft = outgoing.draft(w.city_staff, elements={"doctype": "notice", "title": "关于开展校园安全检查的通知",
                                                      "agency_code": "示教发"}, body="各区县教育局：\n请开展检查。").id
+    from eduplatform.portal.services import columns as portal_columns
+    from eduplatform.portal.services import content as portal_content
+
+    portal_columns.sync_columns()
+    w.portal_draft = portal_content.create_article(w.city_staff, column=portal_columns.column_by_key("notices"),
+                                                   data={"title": "关于开展校园安全检查的通知"}).id
     db.session.commit()
     return w
 
