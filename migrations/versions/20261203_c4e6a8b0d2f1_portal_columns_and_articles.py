@@ -1,7 +1,7 @@
 """portal: the public site's columns and articles (versions, attachments, 索引号 counters)
 
 Revision ID: c4e6a8b0d2f1
-Revises: b8d0f2a4c6e8
+Revises: c7e9a1b3d5f7
 Create Date: 2026-12-03 11:14:20.871106
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e6a8b0d2f1'
-down_revision = 'b8d0f2a4c6e8'
+down_revision = 'c7e9a1b3d5f7'
 branch_labels = None
 depends_on = None
 
