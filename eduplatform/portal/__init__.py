@@ -7,9 +7,20 @@ Public pages need no login (``views/site.py``): 新闻动态, 通知公告, 政�
 
 from flask import Blueprint
 
+from eduplatform.core.templating import NavItem
+
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 NAV: list = []
+
+
+def _disclosure_staff(user) -> bool:
+    from eduplatform.portal.disclosure_permissions import can_handle_disclosure
+
+    return can_handle_disclosure(user)
+
+
+NAV.append(NavItem("教育电子政务", "依申请公开", "portal.disclosure_list", _disclosure_staff))
 
 
 def init_app(app):
@@ -17,3 +28,17 @@ def init_app(app):
 
     # An anonymous visitor of the platform's address sees the public home, not a login form.
     home.register_public_home("portal.home")
+    _init_disclosure(app)
+
+
+def _init_disclosure(app):
+    """依申请公开: its process, its subject on the engine, its JSON API."""
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.portal import api_disclosure, models  # noqa: F401 - models: tables for the metadata
+    from eduplatform.portal.services import disclosure
+
+    workflow.register_processes(Path(__file__).with_name("processes") / "disclosure_request.yaml")
+    disclosure.register()
+    app.register_blueprint(api_disclosure.bp)

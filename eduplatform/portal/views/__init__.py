@@ -1,3 +1,4 @@
 """Portal pages: the public site (no login) and the staff's content management."""
 
 from eduplatform.portal.views import site  # noqa: F401
+from eduplatform.portal.views import disclosure  # noqa: F401
