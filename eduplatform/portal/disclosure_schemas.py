@@ -28,6 +28,11 @@ def _one_of(choices: dict, description: str, *, required: bool = True):
     return fields.String(validate=validate.OneOf(list(choices)), metadata={"description": description}, **kwargs)
 
 
+def _email_or_empty(value: str) -> None:
+    if value:
+        validate.Email(error="电子邮箱格式不正确")(value)
+
+
 class ApplicationSchema(Schema):
     """What an applicant writes (the online form; staff entering a letter write the same)."""
 
@@ -39,7 +44,8 @@ class ApplicationSchema(Schema):
     id_number = _text(40, required=True, description="证件号码")
     contact_person = _text(60, description="联系人（法人或其他组织）")
     phone = _text(40, description="联系电话")
-    email = fields.Email(load_default="", validate=validate.Length(max=120), metadata={"description": "电子邮箱"})
+    email = fields.String(load_default="", validate=[validate.Length(max=120), _email_or_empty],
+                          metadata={"description": "电子邮箱"})
     address = _text(255, description="通信地址")
     postcode = _text(12, description="邮政编码")
     description = _text(4000, required=True, description="所需信息的内容描述")

@@ -131,6 +131,10 @@ class DisclosureRequest(db.Model):
         return label
 
     @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)
+
+    @property
     def answer_label(self) -> str:
         return ANSWER_TYPES.get(self.answer_type or "", "")
 

@@ -44,7 +44,16 @@ def _vocab() -> dict:
     return {"APPLICANT_TYPES": vocab.APPLICANT_TYPES, "ORG_KINDS": vocab.ORG_KINDS,
             "PROVIDE_FORMATS": vocab.PROVIDE_FORMATS, "OBTAIN_METHODS": vocab.OBTAIN_METHODS,
             "CHANNELS": vocab.CHANNELS, "ANSWER_TYPES": vocab.ANSWER_TYPES, "STATES": vocab.STATES,
-            "ANSWER_FIELDS": services.ANSWER_FIELDS}
+            "ANSWER_FORM": _answer_form()}
+
+
+def _answer_form() -> dict[str, str]:
+    """Each answer field once (a field several types need is one box), labelled with its types."""
+    form: dict[str, list[str]] = {}
+    for answer_type, fields in services.ANSWER_FIELDS.items():
+        for key, label in fields:
+            form.setdefault(key, []).append(f"{vocab.ANSWER_TYPES[answer_type]}：{label}")
+    return {key: "；".join(labels) for key, labels in form.items()}
 
 
 def _limit(name: str, default: int, window: int) -> tuple[int, int]:
@@ -74,9 +83,12 @@ def disclosure_apply():
 @bp.post("/disclosure/apply")
 def disclosure_apply_post():
     limit, window = _limit("APPLY", 5, 3600)
-    ratelimit.hit("disclosure.apply", client_ip(), limit=limit, per_seconds=window,
-                  message="提交申请过于频繁，请稍后再试")
     values = {k: (request.form.get(k) or "")[:4000] for k in PublicApplicationSchema().fields}
+    try:
+        ratelimit.hit("disclosure.apply", client_ip(), limit=limit, per_seconds=window,
+                      message="提交申请过于频繁，请稍后再试")
+    except ratelimit.RateLimited as exc:
+        return _apply_form(values, exc.message, None, 429)
     try:
         captcha.verify(request.form.get("captcha_token"), request.form.get("captcha"))
         data = load_form(PublicApplicationSchema())
@@ -113,7 +125,7 @@ def disclosure_track():
 def disclosure_track_post():
     try:
         found, data = _tracked(TrackSchema())
-    except (ValidationFailed, NotFound) as exc:
+    except (ValidationFailed, NotFound, ratelimit.RateLimited) as exc:
         db.session.rollback()
         return render_template("portal/disclosure/track.html", error=exc.message), exc.status, NO_STORE
     return _status_page(found, data)
@@ -128,7 +140,7 @@ def _status_page(found, data, message: str | None = None, status: int = 200):
 def disclosure_track_correction():
     try:
         found, data = _tracked(TrackSchema())
-    except (ValidationFailed, NotFound) as exc:
+    except (ValidationFailed, NotFound, ratelimit.RateLimited) as exc:
         db.session.rollback()
         return render_template("portal/disclosure/track.html", error=exc.message), exc.status, NO_STORE
     try:
@@ -145,7 +157,7 @@ def disclosure_track_correction():
 def disclosure_track_letter():
     try:
         found, _ = _tracked(TrackSchema())
-    except (ValidationFailed, NotFound) as exc:
+    except (ValidationFailed, NotFound, ratelimit.RateLimited) as exc:
         db.session.rollback()
         return render_template("portal/disclosure/track.html", error=exc.message), exc.status, NO_STORE
     return _letter(found)
