@@ -8,7 +8,6 @@ from eduplatform.core.api import Id
 from eduplatform.portal.models.disclosure import (
     ANSWER_TYPES,
     APPLICANT_TYPES,
-    CHANNELS,
     OBTAIN_METHODS,
     ORG_KINDS,
     PROVIDE_FORMATS,

@@ -13,7 +13,7 @@ APPLICATION = {"applicant_type": "person", "name": "王晓明", "id_type": "居�
 
 
 def letter_request(bureau, actor, received_on: date, **changes):
-    request, secret = services.receive_request({**APPLICATION, **changes}, org=bureau, channel="letter", actor=actor,
+    request, _secret = services.receive_request({**APPLICATION, **changes}, org=bureau, channel="letter", actor=actor,
                                                received_on=received_on)
     db.session.flush()
     return request

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from eduplatform.audit.models import AuditEntry

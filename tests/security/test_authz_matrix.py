@@ -46,6 +46,7 @@ PUBLIC = {
     "workflow.process_diagram_source": "process definitions are platform configuration, owned by no unit",
     "workflow_api.get_process": "process definitions are platform configuration, owned by no unit",
     "workflow_api.export_bpmn": "process definitions are platform configuration, owned by no unit",
+    "portal.disclosure_captcha": "a captcha picture of the public form: a random one-time token, no object",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
@@ -69,6 +70,7 @@ ARGUMENTS = {
     ("schools", "teacher_id"): "teacher",
     ("workflow", "instance_id"): "workflow_instance", ("workflow", "task_id"): "workflow_task",
     ("workflow", "day"): "calendar",
+    ("portal", "request_id"): "disclosure_request", ("portal_disclosure", "request_id"): "disclosure_request",
 }
 
 
@@ -101,6 +103,8 @@ ENDPOINT_ARGUMENTS = {
     "resources.version_file": {"number": Literal(1)},
     "resources_api.download_version": {"number": Literal(1)},
     "workflow.instance_transition": {"key": Literal("approve")},
+    "portal.disclosure_step": {"step": Literal("accept")},
+    "portal_disclosure_api.take_step": {"step": Literal("accept")},
     "workflow_api.perform_instance_transition": {"key": Literal("approve")},
     "workflow_api.perform_task_transition": {"key": Literal("approve")},
 }
@@ -373,6 +377,10 @@ def targets(made: dict) -> dict[str, Target]:
         # its 归档 件 (rows written by the fixture): read by whoever reads the document
         t("archive_item", "document_archive_items", made["archive_item"][0],
           texts=("3399000000-WS·2026-D30-矩阵私有-0001", made["archive_item"][1]), audit_types=("archive_item",)),
+        # 东湖区's demo 依申请公开 request (being handled): only that bureau's staff read it
+        t("disclosure_request", "disclosure_requests",
+          q("select id from disclosure_requests where name = :n", n="东湖区申请人吴晓东"),
+          texts=("东湖区申请人吴晓东", "339901197801010033"), audit_types=("disclosure_request",)),
     ]}
 
 
@@ -511,7 +519,9 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "documents.sealed_pdf": "the document at 签发 is not sealed yet (its readers get 404 after the check)",
              "documents_api.get_sealed_pdf": "the document at 签发 is not sealed yet",
              "documents.version_source": "the demo 正文 versions were typed, not uploaded (404 after the check)",
-             "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)"}
+             "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)",
+             "portal.disclosure_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
+             "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)"}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

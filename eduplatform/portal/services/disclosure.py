@@ -590,8 +590,8 @@ ANSWER_KEYS = ("where", "provision", "withheld", "reasons", "basis", "search_rec
 
 def perform_action(request, key: str, *, actor, data: dict):
     """Take step ``key`` with the fields it reads (refuses an unknown one)."""
-    from eduplatform.portal.disclosure_permissions import can_approve_extension
     from eduplatform.core.permissions import require
+    from eduplatform.portal.disclosure_permissions import can_approve_extension
 
     v = data.get("version")
     if key == "accept":
