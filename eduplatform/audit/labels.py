@@ -107,6 +107,7 @@ DYNAMIC_KINDS = {
 
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
+    "disclosure_request": "政府信息公开申请",
     "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "archive_item": "归档文件", "process_instance": "流程",
     "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
     "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",

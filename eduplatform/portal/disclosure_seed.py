@@ -9,6 +9,7 @@ from eduplatform.core.extensions import db
 from eduplatform.orgs.services import find_org
 from eduplatform.portal.models import DisclosureRequest
 from eduplatform.portal.services import disclosure as services
+from eduplatform.portal.services import disclosure_letter
 
 CITY, DONGHU = "3399000000", "3399010000"
 PERSON = {"applicant_type": "person", "id_type": "居民身份证", "provide_format": "paper", "obtain_method": "mail",
@@ -73,6 +74,6 @@ def seed_demo(log):
         made += 1
         if steps == ["accept", "answer"]:
             log(f"依申请公开：已答复的演示申请 查询码 {request.tracking_code} 查询密码 {secret}")
-    services.pending_mail()  # demo applicants get no mail
+    disclosure_letter.pending_mail()  # demo applicants get no mail
     log(f"依申请公开：新建 {made} 件演示申请")
     return []

@@ -42,6 +42,7 @@ from eduplatform.portal.models.disclosure import (
     DisclosurePause,
     DisclosureRequest,
 )
+from eduplatform.portal.services import disclosure_letter
 
 PROCESS = "disclosure_request"
 REALM = "disclosure"
@@ -266,7 +267,7 @@ def request_correction(request, *, actor, notice: str, today: date | None = None
     _perform(request, "request_correction", actor, reason=notice, version=version)
     _entry(request, "correction_requested", f"请补正申请：{notice}", day=today, actor=actor)
     request.due_on = None  # the clock restarts when the correction arrives
-    queue_applicant_mail(request, "请补正您的政府信息公开申请",
+    disclosure_letter.queue_mail(request, "请补正您的政府信息公开申请",
                          f"您的申请（查询码 {request.tracking_code}）需要补正：\n{notice}\n\n"
                          "请在查询页面提交补正内容，或以信函、当面方式补正。补正后答复期限重新计算。")
 
@@ -384,7 +385,7 @@ def approve_extension(request, *, actor, today: date | None = None, version=None
     _perform(request, "approve_extension", actor, version=version)
     _entry(request, "extended", f"经信息公开工作机构负责人同意，答复期限延长{request.extension_days}个工作日，"
            f"至{request.due_on:%Y年%m月%d日}", day=today, actor=actor)
-    queue_applicant_mail(request, "政府信息公开申请延期答复告知",
+    disclosure_letter.queue_mail(request, "政府信息公开申请延期答复告知",
                          f"您的申请（查询码 {request.tracking_code}）需要延长答复期限。经本机关政府信息公开工作机构"
                          f"负责人同意，答复期限延长{request.extension_days}个工作日，至{request.due_on:%Y年%m月%d日}。"
                          f"\n理由：{request.extension_reason}")
@@ -437,8 +438,6 @@ def check_answer(answer_type: str | None, fields: dict) -> dict:
 
 def answer(request, *, actor, answer_type: str, fields: dict, today: date | None = None, version=None) -> str:
     """Answer with one Art. 36 type; the letter gets its 公复〔YYYY〕N号. Returns the number."""
-    from eduplatform.portal.services import disclosure_letter
-
     today = today or today_local()
     clean = check_answer(answer_type, fields)
     if request.is_finished:
@@ -454,21 +453,6 @@ def answer(request, *, actor, answer_type: str, fields: dict, today: date | None
         disclosure_letter.mark_letter_mail(request)
     db.session.flush()
     return number
-
-
-# --- mail to the applicant ---------------------------------------------------------------------
-
-_PENDING = "disclosure_mail_pending"
-
-
-def queue_applicant_mail(request, subject: str, body: str) -> None:
-    """Mail the applicant after the commit (only when an address is given and mail is configured)."""
-    if request.email:
-        db.session.info.setdefault(_PENDING, []).append((request.id, subject, body, False))
-
-
-def pending_mail() -> list:
-    return db.session.info.pop(_PENDING, [])
 
 
 # --- lists -------------------------------------------------------------------------------------

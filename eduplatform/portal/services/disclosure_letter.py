@@ -21,7 +21,8 @@ from eduplatform.core import mail
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.portal.models.disclosure import DisclosureLetterCounter, DisclosureRequest
-from eduplatform.portal.services import disclosure as services
+
+REALM = "disclosure"
 
 REMEDIES = ("如对本答复不服，可以自收到本答复之日起60日内依法申请行政复议，"
             "或者自收到本答复之日起6个月内依法向人民法院提起行政诉讼。")
@@ -54,7 +55,7 @@ def assign_letter_number(request: DisclosureRequest, *, actor=None, year: int) -
     locked.letter_year, locked.letter_seq = year, counter.last
     locked.letter_number = format_letter_number(year, counter.last)
     db.session.flush()
-    record(services.REALM, "letter.numbered", f"答复书编号 {locked.letter_number}：{locked.tracking_code}",
+    record(REALM, "letter.numbered", f"答复书编号 {locked.letter_number}：{locked.tracking_code}",
            actor=actor, obj=locked, data={"letter_number": locked.letter_number})
     return locked.letter_number
 
@@ -141,8 +142,21 @@ def letter_filename(request: DisclosureRequest) -> str:
 
 # --- e-mail ------------------------------------------------------------------------------------
 
+_PENDING = "disclosure_mail_pending"
+
+
+def queue_mail(request: DisclosureRequest, subject: str, body: str) -> None:
+    """Mail the applicant after the commit (only when an address is given and mail is configured)."""
+    if request.email:
+        db.session.info.setdefault(_PENDING, []).append((request.id, subject, body, False))
+
+
+def pending_mail() -> list:
+    return db.session.info.pop(_PENDING, [])
+
+
 def mark_letter_mail(request: DisclosureRequest) -> None:
-    db.session.info.setdefault(services._PENDING, []).append(
+    db.session.info.setdefault(_PENDING, []).append(
         (request.id, f"{letter_title(request)}（{request.letter_number}）",
          f"您的政府信息公开申请（查询码 {request.tracking_code}）已答复，答复书见附件，也可在查询页面下载。\n\n"
          + "\n".join(answer_paragraphs(request)), True))
@@ -150,7 +164,7 @@ def mark_letter_mail(request: DisclosureRequest) -> None:
 
 def deliver_pending_mail() -> int:
     """After the request's commit: send what it queued; record each letter sent or why not; commits."""
-    items = services.pending_mail()
+    items = pending_mail()
     if not items or not mail.mail_enabled():
         return 0
     sent = 0
@@ -165,11 +179,11 @@ def deliver_pending_mail() -> int:
             current_app.logger.warning("依申请公开邮件发送失败：%s", exc)
             if with_letter:
                 request.letter_email_error = str(exc)[:255]
-            record(services.REALM, "mail.failed", f"邮件发送失败 {request.tracking_code}：{subject}", obj=request)
+            record(REALM, "mail.failed", f"邮件发送失败 {request.tracking_code}：{subject}", obj=request)
         else:
             sent += 1
             if with_letter:
                 request.letter_emailed_at, request.letter_email_error = utcnow(), ""
-            record(services.REALM, "mail.sent", f"已发送邮件 {request.tracking_code}：{subject}", obj=request)
+            record(REALM, "mail.sent", f"已发送邮件 {request.tracking_code}：{subject}", obj=request)
     db.session.commit()
     return sent
