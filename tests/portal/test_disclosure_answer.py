@@ -210,3 +210,17 @@ def test_thirty_answers_at_once_get_thirty_consecutive_letter_numbers(separate_a
         db.session.remove()
     assert sorted(seq for seq, _ in rows) == list(range(1, CLERKS + 1))
     assert {n for _, n in rows} == {f"公复〔2026〕{i}号" for i in range(1, CLERKS + 1)}
+
+
+def test_a_preview_shows_the_letter_unnumbered_and_writes_nothing(tree, people):
+    from pypdf import PdfReader
+
+    request = _handling(tree, people)
+    pdf = services.preview_letter(request, answer_type="not_exist", fields={"search_record": "检索了档案系统"},
+                                  today=date(2026, 11, 20))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert "未编号草稿" in text and "检索了档案系统" in text and "公复〔" not in text
+    assert request.state == "handling" and request.letter_number is None and request.answer_type is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DisclosureLetterCounter)) == 0
+    with pytest.raises(ValidationFailed, match="须填写检索情况"):
+        services.preview_letter(request, answer_type="not_exist", fields={})

@@ -125,3 +125,15 @@ def test_the_handling_step_is_due_on_the_statutory_day_with_a_reminder_before_it
     # the clock is already past (30 Nov is before today): due today at the latest, deadline on the instance
     assert instance.deadline_at == services.end_of_day_utc(date(2026, 11, 30))
     assert task.remind_at is not None and task.remind_at <= task.due_at
+
+
+def test_the_engines_generic_step_cannot_bypass_the_clock_rules(tree, people):
+    from eduplatform import workflow
+
+    request = letter_request(tree.city, people.city_staff, date(2026, 9, 21))
+    db.session.commit()
+    with pytest.raises(Conflict, match="申请办理页面"):
+        workflow.perform(workflow.instance_for(request, services.PROCESS), "request_correction",
+                         actor=people.city_staff, reason="绕过七日限制")
+    db.session.rollback()
+    assert services.get_request(request.id).state == "review"

@@ -136,6 +136,18 @@ def render_letter_pdf(request: DisclosureRequest) -> bytes:
     return out.getvalue()
 
 
+class DraftLetter:
+    """The request as it would read once answered this way: a preview, nothing numbered or stored."""
+
+    letter_number = None
+
+    def __init__(self, request: DisclosureRequest, answer_type: str, fields: dict, day):
+        self._request, self.answer_type, self.answer_fields, self.answered_on = request, answer_type, fields, day
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+
 def letter_filename(request: DisclosureRequest) -> str:
     return f"{letter_title(request)}-{request.tracking_code}.pdf"
 

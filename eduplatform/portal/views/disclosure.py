@@ -256,3 +256,14 @@ def disclosure_step(request_id: int, step: str):
 @login_required
 def disclosure_letter(request_id: int):
     return _letter(_case(request_id))
+
+
+@bp.post("/disclosure/requests/<int:request_id>/letter-preview")
+@login_required
+def disclosure_letter_preview(request_id: int):
+    found = _case(request_id)
+    data = load_form(ActionSchema())
+    pdf = services.preview_letter(found, answer_type=data.get("answer_type"),
+                                  fields={k: data.get(k) for k in services.ANSWER_KEYS})
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": "inline; filename*=UTF-8''" + quote("答复书预览.pdf"), **NO_STORE})
