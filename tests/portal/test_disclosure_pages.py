@@ -238,3 +238,29 @@ def test_the_api_answers_with_chinese_errors_and_the_letter_number(client, api, 
     assert done.status_code == 200 and done.get_json()["letter_number"] == "公复〔2026〕1号"
     other = client.get(f"/api/v1/disclosure/requests/{request.id}", headers=api(people.district_b_staff))
     assert other.status_code == 403
+
+
+def test_an_optional_attachment_is_stored_and_served_to_the_bureaus_staff_only(client, auth, tree, people, storage):
+    import io
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    response = client.post("/portal/disclosure/apply", content_type="multipart/form-data",
+                           data={**_form(client, tree), "attachment": (io.BytesIO(pdf), "身份证明.pdf")})
+    assert response.status_code == 201, response.get_data(as_text=True)[:500]
+    request = db.session.scalar(sa.select(DisclosureRequest).order_by(DisclosureRequest.id.desc()))
+    assert request.attachment is not None and request.attachment.filename == "身份证明.pdf"
+    auth.login(people.city_staff)
+    assert client.get(f"/portal/disclosure/requests/{request.id}/attachment").data == pdf
+    auth.logout()
+    auth.login(people.district_b_staff)
+    assert client.get(f"/portal/disclosure/requests/{request.id}/attachment").status_code == 403
+
+
+def test_an_attachment_of_another_type_is_refused_and_nothing_is_kept(client, tree, people, storage):
+    import io
+
+    before, keys = _count(DisclosureRequest), set(storage.iter_keys())
+    response = client.post("/portal/disclosure/apply", content_type="multipart/form-data",
+                           data={**_form(client, tree), "attachment": (io.BytesIO(b"a,b\n1,2\n"), "资料.csv")})
+    assert response.status_code == 422 and "附件只能是" in response.get_data(as_text=True)
+    assert _count(DisclosureRequest) == before and set(storage.iter_keys()) == keys

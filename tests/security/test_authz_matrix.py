@@ -521,6 +521,7 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "documents.version_source": "the demo 正文 versions were typed, not uploaded (404 after the check)",
              "documents_api.diff_document": "asks for ?a=&b= (its reader gets 422 naming them, after the check)",
              "portal.disclosure_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
+             "portal.disclosure_attachment": "the 东湖区 demo request came without an attachment (404 after the check)",
              "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)"}
 
 

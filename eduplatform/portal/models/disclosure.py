@@ -67,6 +67,8 @@ class DisclosureRequest(db.Model):
     description: Mapped[str] = mapped_column(sa.Text)
     doc_title: Mapped[str] = mapped_column(sa.String(255), default="")
     doc_number: Mapped[str] = mapped_column(sa.String(80), default="")
+    #: what the applicant attached (optional; inspected and stored by the foundation's storage)
+    attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
     provide_format: Mapped[str] = mapped_column(sa.String(16))
     obtain_method: Mapped[str] = mapped_column(sa.String(16))
     channel: Mapped[str] = mapped_column(sa.String(16))
@@ -106,6 +108,7 @@ class DisclosureRequest(db.Model):
     letter_email_error: Mapped[str] = mapped_column(sa.String(255), default="")
 
     org = relationship("OrgUnit")
+    attachment = relationship("StoredFile")
     entered_by = relationship("User", foreign_keys=[entered_by_id])
     answered_by = relationship("User", foreign_keys=[answered_by_id])
     extension_requested_by = relationship("User", foreign_keys=[extension_requested_by_id])

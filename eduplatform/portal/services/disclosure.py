@@ -182,8 +182,28 @@ FIELDS = ("applicant_type", "org_kind", "name", "id_type", "id_number", "contact
           "address", "postcode", "description", "doc_title", "doc_number", "provide_format", "obtain_method")
 
 
+ATTACHMENT_TYPES = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "ofd", "txt")
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _store_attachment(upload, actor):
+    """The applicant's optional attachment: a listed type, at most 10 MB, inspected as it is stored."""
+    from flask import current_app
+
+    from eduplatform.core.storage.inspect import extension_of
+    from eduplatform.core.storage.services import store_file
+
+    if extension_of(upload.filename) not in ATTACHMENT_TYPES:
+        raise ValidationFailed(f"附件只能是 {'、'.join(ATTACHMENT_TYPES)} 格式", code="attachment_type",
+                               fields={"attachment": ["格式不支持"]})
+    limit = int(current_app.config.get("DISCLOSURE_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES))
+    return store_file(upload.stream, prefix="disclosure", filename=upload.filename, content_type=upload.mimetype,
+                      actor=actor, max_size=limit)
+
+
 def receive_request(data: dict, *, org: OrgUnit, channel: str = "online", actor=None,
-                    received_on: date | None = None, today: date | None = None) -> tuple[DisclosureRequest, str]:
+                    received_on: date | None = None, today: date | None = None,
+                    attachment=None) -> tuple[DisclosureRequest, str]:
     """A new request (online by the applicant, or a letter / a visit entered by staff).
     Returns the request and its secret (shown once, never stored)."""
     today = today or today_local()
@@ -205,6 +225,8 @@ def receive_request(data: dict, *, org: OrgUnit, channel: str = "online", actor=
                                 entered_by_id=getattr(actor, "id", None), state="review", answer_fields={},
                                 **{k: (data.get(k) or "").strip() if k != "org_kind" else data.get(k)
                                    for k in FIELDS})
+    if attachment is not None and attachment.filename:
+        request.attachment = _store_attachment(attachment, actor)
     db.session.add(request)
     db.session.flush()
     cal = calendar()

@@ -93,11 +93,12 @@ def disclosure_apply_post():
         captcha.verify(request.form.get("captcha_token"), request.form.get("captcha"))
         data = load_form(PublicApplicationSchema())
         org = db.session.get(OrgUnit, data["org_id"])
-        created, secret = services.receive_request(data, org=org, channel="online")
+        created, secret = services.receive_request(data, org=org, channel="online",
+                                                   attachment=request.files.get("attachment"))
         db.session.commit()
-    except ValidationFailed as exc:
+    except AppError as exc:
         db.session.rollback()
-        return _apply_form(values, exc.message, exc.fields, 422)
+        return _apply_form(values, exc.message, exc.fields, exc.status)
     return render_template("portal/disclosure/receipt.html", req=created, secret=secret), 201, NO_STORE
 
 
@@ -267,3 +268,12 @@ def disclosure_letter_preview(request_id: int):
                                   fields={k: data.get(k) for k in services.ANSWER_KEYS})
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": "inline; filename*=UTF-8''" + quote("答复书预览.pdf"), **NO_STORE})
+
+
+@bp.get("/disclosure/requests/<int:request_id>/attachment")
+@login_required
+def disclosure_attachment(request_id: int):
+    found = _case(request_id)
+    if found.attachment is None:
+        raise NotFound("该申请没有附件")
+    return found.attachment.send()
