@@ -42,3 +42,13 @@ def _init_disclosure(app):
     workflow.register_processes(Path(__file__).with_name("processes") / "disclosure_request.yaml")
     disclosure.register()
     app.register_blueprint(api_disclosure.bp)
+    from flask import url_for
+
+    from eduplatform.core.notices import NoticeRealm, register_realm
+
+    def link_for(notice):
+        if notice.object_type == "disclosure_request" and notice.object_id:
+            return url_for("portal.disclosure_case", request_id=notice.object_id)
+        return None
+
+    register_realm(NoticeRealm(disclosure.REALM, "依申请公开", {"correction": "申请人补正"}, link_for=link_for))

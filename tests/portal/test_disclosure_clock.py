@@ -137,3 +137,15 @@ def test_the_engines_generic_step_cannot_bypass_the_clock_rules(tree, people):
                          actor=people.city_staff, reason="绕过七日限制")
     db.session.rollback()
     assert services.get_request(request.id).state == "review"
+
+
+def test_an_online_correction_tells_the_bureaus_inbox(tree, people):
+    from eduplatform.core.notices import Notice
+
+    request = letter_request(tree.city, people.city_staff, date(2026, 11, 2))
+    services.request_correction(request, actor=people.city_staff, notice="请明确年度", today=date(2026, 11, 3))
+    services.submit_correction(request, text="2026年", today=date(2026, 11, 4))
+    notice = db.session.scalar(sa.select(Notice).where(Notice.realm == "disclosure"))
+    assert notice.org_id == tree.city.id and request.tracking_code in notice.title
+    with pytest.raises(Conflict, match="当前不需要补正"):
+        services.submit_correction(request, text="再交一次", today=date(2026, 11, 5))

@@ -75,6 +75,11 @@ def test_a_wrong_answer_burns_the_picture_so_it_cannot_be_tried_again(client, tr
     assert retry.status_code == 422 and "验证码已失效" in retry.get_data(as_text=True)
 
 
+def test_the_guide_states_the_2019_time_limits(client):
+    html = client.get("/portal/disclosure").get_data(as_text=True)
+    assert "20个工作日" in html and "7个工作日" in html and "15个工作日" in html and "15日" not in html
+
+
 def test_the_captcha_picture_is_a_png_made_here(client):
     page = client.get("/portal/disclosure/apply").get_data(as_text=True)
     src = re.search(r'src="(/portal/disclosure/captcha/[^"]+\.png)"', page).group(1)
@@ -195,6 +200,7 @@ def test_staff_list_case_and_steps(client, auth, tree, people):
     assert request.state == "answered" and request.letter_number.startswith("公复〔")
     letter = client.get(f"/portal/disclosure/requests/{request.id}/letter")
     assert letter.mimetype == "application/pdf"
+    assert "登记信函/当面申请" in client.get("/portal/disclosure/requests/new").get_data(as_text=True)
     dashboard = client.get("/portal/disclosure/dashboard")
     assert dashboard.status_code == 200 and "期限看板" in dashboard.get_data(as_text=True)
 
