@@ -26,6 +26,7 @@ from eduplatform.portal.disclosure_schemas import (
 )
 from eduplatform.portal.services import disclosure as services
 from eduplatform.portal.services import disclosure_letter as letters
+from eduplatform.portal.services import disclosure_lists as lists
 
 bp = make_api_blueprint("portal_disclosure_api", __name__)
 
@@ -38,7 +39,7 @@ def _load(request_id: int):
 
 
 def _dump(request):
-    return RequestSchema().dump(services.staff_view(request, current_user))
+    return RequestSchema().dump(lists.staff_view(request, current_user))
 
 
 @bp.get("/disclosure/requests")
@@ -55,11 +56,11 @@ def list_requests():
     """
     require(can_handle_disclosure(current_user), action="disclosure.read")
     args = load_args(ListArgsSchema())
-    bureau = services.staff_bureau(current_user)
-    query = services.requests_query(bureau, state=args["state"], q=args["q"], applicant_type=args["applicant_type"],
+    bureau = lists.staff_bureau(current_user)
+    query = lists.requests_query(bureau, state=args["state"], q=args["q"], applicant_type=args["applicant_type"],
                                     overdue_on=services.today_local() if args["overdue"] else None)
     return paginated(query, lambda r: RequestSchema(exclude=("timeline", "pauses", "actions")).dump(
-        {**services.staff_view(r, current_user), "timeline": [], "pauses": [], "actions": []}))
+        {**lists.staff_view(r, current_user), "timeline": [], "pauses": [], "actions": []}))
 
 
 @bp.post("/disclosure/requests")
@@ -82,7 +83,7 @@ def enter_request():
     """
     require(can_handle_disclosure(current_user), action="disclosure.enter")
     data = load_json(StaffEntrySchema())
-    bureau = services.staff_bureau(current_user)
+    bureau = lists.staff_bureau(current_user)
     require(data["org_id"] == bureau.id, action="disclosure.enter", message="只能登记向本机关提出的申请")
     request, secret = services.receive_request(data, org=db.session.get(OrgUnit, data["org_id"]),
                                                channel=data["channel"], actor=current_user,
@@ -196,4 +197,4 @@ def track():
     ratelimit.hit("disclosure.track", client_ip(), limit=limit, per_seconds=window, message="查询过于频繁，请稍后再试")
     data = load_json(TrackSchema())
     request = services.find_for_applicant(data["code"], data["secret"])
-    return PublicStatusSchema().dump(services.public_status(request))
+    return PublicStatusSchema().dump(lists.public_status(request))

@@ -19,17 +19,15 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 
 from eduplatform import workflow
 from eduplatform.accounts.models import Role
 from eduplatform.audit.services import record
-from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.portal.models.disclosure import (
     ANSWER_TYPES,
@@ -43,76 +41,26 @@ from eduplatform.portal.models.disclosure import (
     DisclosureRequest,
 )
 from eduplatform.portal.services import disclosure_letter
+from eduplatform.portal.services.disclosure_clock import (  # noqa: F401 - the clock is part of this face
+    ANSWER_DAYS,
+    CORRECTION_WINDOW,
+    MAX_EXTENSION_DAYS,
+    THIRD_PARTY_DAYS,
+    calendar,
+    compute_due,
+    correction_deadline,
+    end_of_day_utc,
+    today_local,
+    working_days_left,
+)
 
 PROCESS = "disclosure_request"
 REALM = "disclosure"
-ANSWER_DAYS = 20          # Art. 33 ¶1
-MAX_EXTENSION_DAYS = 20   # Art. 33 ¶2
-CORRECTION_WINDOW = 7     # Art. 30
-THIRD_PARTY_DAYS = 15     # Art. 32
-_MAX_SPAN = 3660
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
-
-
-def today_local() -> date:
-    return utcnow().replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
-
-
-def end_of_day_utc(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
-
-
-def calendar() -> workflow.WorkCalendar:
-    return workflow.WorkCalendar.load()
-
-
-# --- the clock ---------------------------------------------------------------------------------
-
-def excluded_spans(request: DisclosureRequest) -> list[tuple[date, date]]:
-    """(first excluded day - 1, last excluded day) of each third-party pause: an open pause is taken
-    to last its full 15 days; a late answer does not stop the clock beyond the third party's last day."""
-    spans = []
-    for pause in request.pauses:
-        end = min(pause.ended_on or pause.third_party_due_on, pause.third_party_due_on)
-        spans.append((pause.started_on, end))
-    return spans
-
-
-def count_forward(cal, start: date, days: int, spans: list[tuple[date, date]] = ()) -> date:
-    """The ``days``-th working day after ``start`` that lies in no excluded span (s, e]."""
-    day, left = start, days
-    for _ in range(_MAX_SPAN):
-        if left == 0:
-            return day
-        day += timedelta(days=1)
-        if cal.is_working_day(day) and not any(s < day <= e for s, e in spans):
-            left -= 1
-    raise ValidationFailed("日历中找不到足够的工作日，请先维护工作日日历", code="calendar_short")
-
-
-def compute_due(request: DisclosureRequest, cal=None) -> date:
-    cal = cal or calendar()
-    return count_forward(cal, request.clock_start_on, ANSWER_DAYS + (request.extension_days or 0),
-                         excluded_spans(request))
-
-
-def correction_deadline(request: DisclosureRequest, cal=None) -> date:
-    """The last day a 补正 notice may be sent: 7 working days after receipt."""
-    return (cal or calendar()).add_working_days(request.received_on, CORRECTION_WINDOW)
 
 
 def _reclock(request: DisclosureRequest, cal=None) -> None:
     request.due_on = compute_due(request, cal)
-
-
-def working_days_left(request: DisclosureRequest, today: date | None = None, cal=None) -> int | None:
-    """Working days from today to the due day (0: due today; negative: overdue by that many)."""
-    if request.due_on is None or request.is_finished:
-        return None
-    cal, today = cal or calendar(), today or today_local()
-    if request.due_on >= today:
-        return cal.working_days_between(today, request.due_on)
-    return -cal.working_days_between(request.due_on, today)
 
 
 # --- codes and secrets -------------------------------------------------------------------------
@@ -491,47 +439,6 @@ def preview_letter(request, *, answer_type: str, fields: dict, today: date | Non
         disclosure_letter.DraftLetter(request, answer_type, clean, today or today_local()))
 
 
-# --- lists -------------------------------------------------------------------------------------
-
-def staff_bureau(user) -> OrgUnit | None:
-    """The bureau a staff member answers for (a 科室's staff act for their bureau)."""
-    org = getattr(user, "org", None)
-    if org is None:
-        return None
-    org = org.owning_bureau_or_school
-    return org if org.is_bureau else None
-
-
-def requests_query(bureau: OrgUnit, *, state: str | None = None, q: str | None = None,
-                   applicant_type: str | None = None, overdue_on: date | None = None, due_by: date | None = None):
-    query = sa.select(DisclosureRequest).where(DisclosureRequest.org_id == bureau.id)
-    if state:
-        query = query.where(DisclosureRequest.state == state)
-    if applicant_type:
-        query = query.where(DisclosureRequest.applicant_type == applicant_type)
-    if q:
-        like = f"%{q.strip()[:60]}%"
-        query = query.where(sa.or_(DisclosureRequest.tracking_code.ilike(like), DisclosureRequest.name.ilike(like),
-                                   DisclosureRequest.description.ilike(like)))
-    open_states = ("review", "handling", "extension_review")
-    if overdue_on is not None:
-        query = query.where(DisclosureRequest.state.in_(open_states), DisclosureRequest.due_on < overdue_on)
-    if due_by is not None:
-        query = query.where(DisclosureRequest.state.in_(open_states), DisclosureRequest.due_on <= due_by)
-    return query.order_by(DisclosureRequest.due_on.is_(None), DisclosureRequest.due_on, DisclosureRequest.id.desc())
-
-
-def dashboard(bureau: OrgUnit, today: date | None = None) -> dict:
-    """Overdue, and due within 3 working days (today included)."""
-    today = today or today_local()
-    soon = calendar().add_working_days(today, 3)
-    overdue = db.session.scalars(requests_query(bureau, overdue_on=today)).all()
-    due_soon = db.session.scalars(requests_query(bureau, due_by=soon).where(
-        DisclosureRequest.due_on >= today)).all()
-    paused = db.session.scalars(requests_query(bureau, state="consulting")).all()
-    return {"today": today, "soon": soon, "overdue": overdue, "due_soon": due_soon, "paused": paused}
-
-
 def get_request(request_id: int) -> DisclosureRequest:
     request = db.session.get(DisclosureRequest, request_id)
     if request is None:
@@ -642,44 +549,3 @@ def perform_action(request, key: str, *, actor, data: dict):
         return answer(request, actor=actor, answer_type=data.get("answer_type"),
                       fields={k: data.get(k) for k in ANSWER_KEYS}, version=v)
     raise NotFound("没有这个办理步骤")
-
-
-def available_actions(request, user) -> list[dict]:
-    instance = workflow.instance_for(request, PROCESS)
-    if instance is None:
-        return []
-    found = []
-    for a in workflow.available_transitions(instance, user):
-        key = a.transition.key
-        if key == "request_correction" and (request.correction_requested_on or today_local() > correction_deadline(request)):
-            continue
-        if key == "request_extension" and request.extension_days:
-            continue
-        found.append({"key": key, "label": a.transition.label, "version": a.version})
-    return found
-
-
-def public_status(request) -> dict:
-    pause = request.open_pause
-    return {"tracking_code": request.tracking_code, "state": request.state,
-            "state_label": "计时暂停（征求第三方意见）" if pause else request.state_label,
-            "received_on": request.received_on, "due_on": None if pause else request.due_on, "paused": pause is not None,
-            "correction_notice": request.correction_notice if request.state == "correction" else "",
-            "answer_type": request.answer_type, "answer_label": request.answer_label,
-            "letter_number": request.letter_number,
-            "timeline": [{"day": e.day, "kind": e.kind, "text": e.text} for e in request.entries if e.public]}
-
-
-def staff_view(request, user) -> dict:
-    values = {c: getattr(request, c) for c in (
-        "id", "tracking_code", "org_id", "state", "state_label", "applicant_type", "applicant_label", "org_kind",
-        "name", "id_type", "id_number", "phone", "email", "address", "description", "doc_title", "doc_number",
-        "provide_format", "obtain_method", "channel", "received_on", "clock_start_on", "due_on",
-        "correction_requested_on", "correction_notice", "correction_received_on", "extension_days", "answer_type",
-        "answer_label", "answer_fields", "answered_on", "letter_number")}
-    values["org_name"] = request.org.name
-    values["working_days_left"] = working_days_left(request)
-    values["pauses"] = list(request.pauses)
-    values["timeline"] = [{"day": e.day, "kind": e.kind, "text": e.text} for e in request.entries]
-    values["actions"] = available_actions(request, user)
-    return values

@@ -36,6 +36,7 @@ from eduplatform.portal.disclosure_schemas import (
 from eduplatform.portal.models import disclosure as vocab
 from eduplatform.portal.services import disclosure as services
 from eduplatform.portal.services import disclosure_letter as letters
+from eduplatform.portal.services import disclosure_lists as lists
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -133,7 +134,7 @@ def disclosure_track_post():
 
 
 def _status_page(found, data, message: str | None = None, status: int = 200):
-    return render_template("portal/disclosure/status.html", req=found, status=services.public_status(found),
+    return render_template("portal/disclosure/status.html", req=found, status=lists.public_status(found),
                            code=data["code"], secret=data["secret"], message=message), status, NO_STORE
 
 
@@ -175,7 +176,7 @@ def _letter(found):
 
 def _bureau():
     require(can_handle_disclosure(current_user), action="disclosure.read")
-    return services.staff_bureau(current_user)
+    return lists.staff_bureau(current_user)
 
 
 def _case(request_id: int):
@@ -194,20 +195,20 @@ def disclosure_list():
         else None
     q = (request.args.get("q") or "").strip()[:60] or None
     overdue = request.args.get("overdue") == "1"
-    query = services.requests_query(bureau, state=state, q=q, applicant_type=applicant_type,
+    query = lists.requests_query(bureau, state=state, q=q, applicant_type=applicant_type,
                                     overdue_on=services.today_local() if overdue else None)
     page = db.paginate(query, page=page_number(), per_page=20, error_out=False)
     return render_template("portal/disclosure/list.html", page=page, bureau=bureau, state=state, q=q or "",
                            applicant_type=applicant_type, overdue=overdue, today=services.today_local(),
-                           left=services.working_days_left, **_vocab())
+                           left=lists.working_days_left, **_vocab())
 
 
 @bp.get("/disclosure/dashboard")
 @login_required
 def disclosure_dashboard():
     bureau = _bureau()
-    return render_template("portal/disclosure/dashboard.html", bureau=bureau, board=services.dashboard(bureau),
-                           left=services.working_days_left)
+    return render_template("portal/disclosure/dashboard.html", bureau=bureau, board=lists.dashboard(bureau),
+                           left=lists.working_days_left)
 
 
 @bp.get("/disclosure/requests/new")
@@ -234,7 +235,7 @@ def disclosure_enter_post():
 @login_required
 def disclosure_case(request_id: int):
     found = _case(request_id)
-    return render_template("portal/disclosure/case.html", req=found, view=services.staff_view(found, current_user),
+    return render_template("portal/disclosure/case.html", req=found, view=lists.staff_view(found, current_user),
                            may_approve=can_approve_extension(current_user, found),
                            correction_last=services.correction_deadline(found), **_vocab())
 
