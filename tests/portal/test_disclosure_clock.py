@@ -149,3 +149,24 @@ def test_an_online_correction_tells_the_bureaus_inbox(tree, people):
     assert notice.org_id == tree.city.id and request.tracking_code in notice.title
     with pytest.raises(Conflict, match="当前不需要补正"):
         services.submit_correction(request, text="再交一次", today=date(2026, 11, 5))
+
+
+def test_the_engine_reminds_the_office_before_the_answer_is_due(tree, people):
+    from datetime import datetime, timedelta
+
+    from eduplatform import workflow
+    from eduplatform.core.notices import Notice
+    from eduplatform.workflow.tick import run_tick
+
+    today = services.today_local()
+    request = letter_request(tree.city, people.city_staff, today)
+    services.accept(request, actor=people.city_staff)
+    (task,) = [t for t in workflow.current_tasks(workflow.instance_for(request, services.PROCESS)) if t.is_open]
+    assert task.due_at == services.end_of_day_utc(request.due_on)
+    # 09:00 China time, three working days before the due day
+    remind_day = services.calendar().subtract_working_days(request.due_on, 3)
+    assert task.remind_at == datetime.combine(remind_day, datetime.min.time()) + timedelta(hours=1)
+    report = run_tick(now=task.remind_at + timedelta(minutes=1))
+    assert report.reminded == 1
+    titles = db.session.scalars(sa.select(Notice.title).where(Notice.user_id == people.city_staff.id)).all()
+    assert any("即将到期" in t and "办理" in t for t in titles)

@@ -270,3 +270,36 @@ def test_an_attachment_of_another_type_is_refused_and_nothing_is_kept(client, tr
                            data={**_form(client, tree), "attachment": (io.BytesIO(b"a,b\n1,2\n"), "资料.csv")})
     assert response.status_code == 422 and "附件只能是" in response.get_data(as_text=True)
     assert _count(DisclosureRequest) == before and set(storage.iter_keys()) == keys
+
+
+def test_the_api_enters_a_letter_and_returns_its_secret_once(client, api, tree, people):
+    headers = api(people.city_staff)
+    response = client.post("/api/v1/disclosure/requests", headers=headers, json={
+        **FORM, "org_id": tree.city.id, "channel": "letter", "received_on": "2026-09-21"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["due_on"] == "2026-10-26" and body["tracking_code"].startswith("GK2026")
+    request = db.session.get(DisclosureRequest, body["id"])
+    assert request.secret_hash == services.hash_secret(body["secret"])
+    assert "secret" not in client.get(f"/api/v1/disclosure/requests/{request.id}", headers=headers).get_json()
+    other = client.post("/api/v1/disclosure/requests", headers=headers, json={
+        **FORM, "org_id": tree.district_a.id, "channel": "letter", "received_on": "2026-09-21"})
+    assert other.status_code == 403
+
+
+def test_only_the_office_head_is_offered_the_extension_approval(client, auth, tree, people):
+    request = letter_request(tree.city, people.city_staff, services.today_local())
+    services.accept(request, actor=people.city_staff)
+    services.request_extension(request, actor=people.city_staff, days=10, reason="需要调取档案")
+    db.session.commit()
+    auth.login(people.city_staff)
+    staff_page = client.get(f"/portal/disclosure/requests/{request.id}").get_data(as_text=True)
+    assert 'id="step-approve_extension"' not in staff_page
+    assert client.post(f"/portal/disclosure/requests/{request.id}/steps/approve_extension").status_code == 403
+    auth.logout()
+    auth.login(people.leader)
+    head_page = client.get(f"/portal/disclosure/requests/{request.id}").get_data(as_text=True)
+    assert 'id="step-approve_extension"' in head_page and "需要调取档案" in head_page
+    assert client.post(f"/portal/disclosure/requests/{request.id}/steps/approve_extension").status_code == 302
+    request = db.session.get(DisclosureRequest, request.id)
+    assert request.extension_days == 10 and request.extension_approved_by_id == people.leader.id
