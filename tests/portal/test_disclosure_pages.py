@@ -303,3 +303,15 @@ def test_only_the_office_head_is_offered_the_extension_approval(client, auth, tr
     assert client.post(f"/portal/disclosure/requests/{request.id}/steps/approve_extension").status_code == 302
     request = db.session.get(DisclosureRequest, request.id)
     assert request.extension_days == 10 and request.extension_approved_by_id == people.leader.id
+
+
+def test_captcha_pictures_are_limited_per_address(app, client):
+    app.config["DISCLOSURE_CAPTCHA_LIMIT"] = 2
+    try:
+        assert 'name="captcha_token"' in client.get("/portal/disclosure/apply").get_data(as_text=True)
+        assert client.get("/portal/disclosure/apply").status_code == 200
+        third = client.get("/portal/disclosure/apply")
+        assert third.status_code == 429 and 'name="captcha_token"' not in third.get_data(as_text=True)
+        assert "过于频繁" in third.get_data(as_text=True)
+    finally:
+        app.config.pop("DISCLOSURE_CAPTCHA_LIMIT")

@@ -70,7 +70,14 @@ def disclosure_guide():
 
 
 def _apply_form(values=None, error: str | None = None, problems=None, status: int = 200):
-    challenge = captcha.new_challenge() if captcha.enabled() else None
+    challenge = None
+    if captcha.enabled():
+        limit, window = _limit("CAPTCHA", 60, 600)
+        try:  # each picture is a row: a client asking for pictures in a loop is stopped
+            ratelimit.hit("captcha.new", client_ip(), limit=limit, per_seconds=window)
+            challenge = captcha.new_challenge()
+        except ratelimit.RateLimited as exc:
+            error, status = exc.message, 429
     db.session.commit()
     return render_template("portal/disclosure/apply.html", values=values or {}, error=error, problems=problems or {},
                            challenge=challenge, bureaus=services.answering_bureaus(), **_vocab()), status, NO_STORE
