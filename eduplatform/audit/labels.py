@@ -11,9 +11,17 @@ REALM_LABELS = {
     "workflow": "业务流程", "schools": "学校与校校通", "resources": "教学资源", "questions": "题库与考试",
     "courses": "网络课程", "reporting": "数据填报", "test": "测试",
     "portal": "门户网站",
+    "disclosure": "依申请公开",
 }
 
 KIND_LABELS = {
+    # 依申请公开 (portal)
+    "request.received": "收到政府信息公开申请", "request.accepted": "受理申请", "request.correction_requested": "告知补正",
+    "request.correction_submitted": "申请人提交补正", "request.corrected": "收到补正（重新计时）",
+    "request.abandoned": "视为放弃申请", "request.paused": "征求第三方意见（暂停计时）",
+    "request.resumed": "第三方意见办结（恢复计时）", "request.extension_requested": "申请延期答复",
+    "request.extended": "同意延期答复", "request.extension_rejected": "不同意延期答复", "request.answered": "答复申请",
+    "request.step": "依申请公开办理", "letter.numbered": "答复书编号", "mail.sent": "发送邮件", "mail.failed": "邮件发送失败",
     # security
     "login.succeeded": "登录成功", "login.failed": "登录失败", "login.blocked": "登录被阻止（账户锁定）",
     "login.refused": "登录被拒绝", "logout": "退出登录", "session.expired": "会话超时",
@@ -107,6 +115,7 @@ DYNAMIC_KINDS = {
 
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
+    "disclosure_request": "政府信息公开申请",
     "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "archive_item": "归档文件", "process_instance": "流程",
     "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
     "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",

@@ -46,6 +46,15 @@ def add_public_link(label: str, endpoint: str, *, before: str | None = None, **v
     PUBLIC_LINKS.insert(labels.index(before) if before in labels else len(PUBLIC_LINKS), link)
 
 
+def _disclosure_staff(user) -> bool:
+    from eduplatform.portal.disclosure_permissions import can_handle_disclosure
+
+    return can_handle_disclosure(user)
+
+
+NAV.append(NavItem("教育电子政务", "依申请公开", "portal.disclosure_list", _disclosure_staff))
+
+
 def init_app(app):
     from eduplatform import home
     from eduplatform.portal import cli, models  # noqa: F401 - models: tables for the metadata
@@ -56,3 +65,28 @@ def init_app(app):
     content.register()
     content_search.register()
     cli.init_app(app)
+    _init_disclosure(app)
+
+
+def _init_disclosure(app):
+    """依申请公开: its process, its subject on the engine, its JSON API."""
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.portal import api_disclosure, models  # noqa: F401 - models: tables for the metadata
+    from eduplatform.portal.services import disclosure
+
+    workflow.register_processes(Path(__file__).with_name("processes") / "disclosure_request.yaml")
+    disclosure.register()
+    app.register_blueprint(api_disclosure.bp)
+    add_public_link("依申请公开", "portal.disclosure_guide", before="互动交流")
+    from flask import url_for
+
+    from eduplatform.core.notices import NoticeRealm, register_realm
+
+    def link_for(notice):
+        if notice.object_type == "disclosure_request" and notice.object_id:
+            return url_for("portal.disclosure_case", request_id=notice.object_id)
+        return None
+
+    register_realm(NoticeRealm(disclosure.REALM, "依申请公开", {"correction": "申请人补正"}, link_for=link_for))

@@ -49,6 +49,7 @@ PUBLIC = {
     "resources.textbook_volume": "the 教材目录 is published reference data, owned by no unit (its resources "
                                  "are listed through the ACL-filtered search)",
     "portal.column_page": "a column of the public site lists published articles only, owned by no unit",
+    "portal.disclosure_captcha": "a captcha picture of the public form: a random one-time token, no object",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
@@ -73,6 +74,7 @@ ARGUMENTS = {
     ("workflow", "instance_id"): "workflow_instance", ("workflow", "task_id"): "workflow_task",
     ("workflow", "day"): "calendar",
     ("portal", "article_id"): "portal_article", ("portal", "attachment_id"): "portal_attachment",
+    ("portal", "request_id"): "disclosure_request", ("portal_disclosure", "request_id"): "disclosure_request",
 }
 
 
@@ -106,6 +108,8 @@ ENDPOINT_ARGUMENTS = {
     "resources.version_file": {"number": Literal(1)},
     "resources_api.download_version": {"number": Literal(1)},
     "workflow.instance_transition": {"key": Literal("approve")},
+    "portal.disclosure_step": {"step": Literal("accept")},
+    "portal_disclosure_api.take_step": {"step": Literal("accept")},
     "workflow_api.perform_instance_transition": {"key": Literal("approve")},
     "workflow_api.perform_task_transition": {"key": Literal("approve")},
 }
@@ -398,6 +402,10 @@ def targets(made: dict) -> dict[str, Target]:
           audit_types=("portal_article",)),
         t("portal_attachment", "portal_article_attachments", made["portal_attachment"][0],
           texts=(made["portal_attachment"][1],), related={"portal_article": made["portal_article"]}),
+        # 东湖区's demo 依申请公开 request (being handled): only that bureau's staff read it
+        t("disclosure_request", "disclosure_requests",
+          q("select id from disclosure_requests where name = :n", n="东湖区申请人吴晓东"),
+          texts=("东湖区申请人吴晓东", "339901197801010033"), audit_types=("disclosure_request",)),
     ]}
 
 
@@ -540,7 +548,10 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "portal.article_page": "the 门户 object is a draft: public only once published (404 for everyone)",
              "portal.article_print": "the 门户 object is a draft: public only once published (404 for everyone)",
              "portal.attachment": "the 门户 object is a draft: its attachment is public only once published",
-             "portal_api.get_article": "the 门户 object is a draft: public only once published (404 for everyone)"}
+             "portal_api.get_article": "the 门户 object is a draft: public only once published (404 for everyone)",
+             "portal.disclosure_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
+             "portal.disclosure_attachment": "the 东湖区 demo request came without an attachment (404 after the check)",
+             "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)"}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

@@ -118,9 +118,13 @@ COURSEWARE = {"type": "courseware", "title": "二次函数的图像与性质", "
 LESSON = {"title": "讲义", "kind": "document", "body": ""}
 QUESTION_IMPORT = {"format": "moodle_xml", "subject": "math", "stage": "junior", "grade": "g7"}
 PAPER_INCOMING = {"doctype": "notice", "title": "关于做好开学工作的通知", "source_org_name": "省教育厅"}
+DISCLOSURE_FORM = {"org_id": "{city_id}", "applicant_type": "person", "name": "王晓明", "id_number": "330102199001011234",
+                   "phone": "13900001111", "description": "划片范围", "provide_format": "paper", "obtain_method": "mail"}
 TASK_FORM = {"title": "附件任务", "period": "2026", "due_at": "2030-01-01", "instructions": "请填写"}
 
 ENDPOINTS: dict[str, Endpoint] = {
+    "portal.disclosure_apply_post": Endpoint("city_staff", "/portal/disclosure/apply", file_field="attachment",
+                                             fields=DISCLOSURE_FORM, ext="pdf"),
     "schools.equipment_import": Endpoint("school_admin", "/schools/{school}/equipment/import", ext="xlsx"),
     "schools.import_upload": Endpoint("school_admin", "/schools/{school}/import", ext="xlsx"),
     "schools_api.import_roster": Endpoint("school_admin", "/api/v1/schools/{school}/import", ext="xlsx"),
@@ -208,6 +212,7 @@ def world(app, tree, people, make_course, template, issue, client, api):  # noqa
     w.teacher, w.student, w.school_admin = people.teacher_a1, people.student_a1, people.school_a1_admin
     w.city_staff = people.city_staff
     w.school, w.city = tree.school_a1.code, tree.city.code
+    w.city_id = tree.city.id
     course = make_course(lessons=("text",), publish=False)
     chapter = course.chapters[0]
     w.course, w.chapter = course.id, chapter.id

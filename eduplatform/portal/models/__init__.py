@@ -1,4 +1,4 @@
-"""The portal's tables: columns and articles (``content``); 依申请公开 adds its own modules here."""
+"""The portal's tables: columns and articles (``content``), 依申请公开 (``disclosure``)."""
 
 from eduplatform.portal.models.content import (  # noqa: F401
     VALIDITY_LABELS,
@@ -9,4 +9,10 @@ from eduplatform.portal.models.content import (  # noqa: F401
     IndexCounter,
     PortalColumn,
     Validity,
+)
+from eduplatform.portal.models.disclosure import (  # noqa: F401
+    DisclosureEntry,
+    DisclosureLetterCounter,
+    DisclosurePause,
+    DisclosureRequest,
 )
