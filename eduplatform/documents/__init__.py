@@ -49,6 +49,7 @@ def init_app(app):
     exchange.register()
     access.register_reader_source(circulation.readable_by_circulation)
     search.register()  # 公文 in the full-text index, within 知悉范围
+    search.register_unified()  # the one search box's 公文 group
     _register_realm()
     cli.init_app(app)
 

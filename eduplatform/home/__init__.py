@@ -15,3 +15,7 @@ def register_public_home(endpoint: str) -> None:
 
 def public_home() -> str | None:
     return _public_home[0] if _public_home else None
+
+
+
+from eduplatform.home.workbench import PANELS as WORKBENCH_PANELS  # noqa: E402  (the home domain's cards)

@@ -33,8 +33,9 @@ def init_app(app):
     from eduplatform.core.search.registry import register_searchable
     from eduplatform.questions import cli
     from eduplatform.questions.models import Question
-    from eduplatform.questions.services import question_document
+    from eduplatform.questions.services import question_document, register_unified
 
     register_searchable("question", Question, question_document,
                         load_options=lambda: (selectinload(Question.knowledge_points), selectinload(Question.org)))
+    register_unified()  # the one search box's 试题 group
     cli.init_app(app)

@@ -76,4 +76,6 @@ def init_app(app):
 
     workflow.register_subject("report_submission",
                               loader=lambda sid: db.session.get(models.Submission, int(sid)),
-                              url=lambda sub: f"/reporting/submissions/{sub.id}")
+                              url=lambda sub: f"/reporting/submissions/{sub.id}", label="数据填报",
+                              # the school works to the task's due date while the form is with it
+                              deadline=lambda sub: sub.due_at if sub.status in models.SCHOOL_HOLDS else None)
