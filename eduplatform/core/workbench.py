@@ -111,6 +111,11 @@ def todos(user, limit: int = TODO_LIMIT, now: datetime | None = None) -> tuple[l
     return sort_todos(items, now)[:limit], total
 
 
+def has_todos(user) -> bool:
+    """Whether any domain keeps to-dos for this user (the auditor, for one, has none)."""
+    return any(source.when(user) for package in _packages() for source in getattr(package, "TODO_SOURCES", []))
+
+
 def sections(user) -> list[tuple[str, str, list[tuple[WorkbenchPanel, dict]]]]:
     """[(code, label, [(panel, ctx)])] of the sections with something in them, in order."""
     panels = [p for package in _packages() for p in getattr(package, "WORKBENCH_PANELS", [])]

@@ -9,8 +9,8 @@ from eduplatform.core import notices, workbench
 from eduplatform.core.extensions import db
 
 
-def _has_org(user) -> bool:
-    return getattr(user, "org", None) is not None
+def _has_todos(user) -> bool:
+    return getattr(user, "org", None) is not None and workbench.has_todos(user)
 
 
 def todo_context(user) -> dict:
@@ -29,6 +29,6 @@ def notices_context(user) -> dict:
 
 
 PANELS = [
-    workbench.WorkbenchPanel("todo", "home/_todos.html", todo_context, when=_has_org, order=0),
+    workbench.WorkbenchPanel("todo", "home/_todos.html", todo_context, when=_has_todos, order=0),
     workbench.WorkbenchPanel("new", "home/_notices.html", notices_context, order=90),
 ]
