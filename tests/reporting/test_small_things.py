@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 
-def test_an_empty_history_is_one_plain_line_not_a_numbered_item(login, people, tree, task, sub_of):
+def test_an_empty_history_is_one_plain_line_not_a_numbered_item(client, auth, people, tree, task, sub_of):
     sub = sub_of(task, tree.school_a1)
-    page = login(people.school_a1_admin).get(f"/reporting/submissions/{sub.id}").get_data(as_text=True)
+    auth.login(people.school_a1_admin)
+    page = client.get(f"/reporting/submissions/{sub.id}").get_data(as_text=True)
     assert 'id="events-empty">暂无记录</p>' in page
     events = page.split('id="events">')[1].split("</ol>")[0]
     assert "<li" not in events  # nothing numbered
