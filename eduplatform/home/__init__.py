@@ -18,4 +18,5 @@ def public_home() -> str | None:
 
 
 
-from eduplatform.home.workbench import PANELS as WORKBENCH_PANELS  # noqa: E402  (the home domain's cards)
+#: the home domain's own workbench cards (the merged to-do list, the notices)
+from eduplatform.home.workbench import PANELS as WORKBENCH_PANELS  # noqa: F401

@@ -116,7 +116,7 @@ def test_panels_are_asked_in_order_and_only_when_they_apply(app, people, monkeyp
               workbench.WorkbenchPanel("new", "n.html", lambda u: None)]  # nothing to show: left out
     monkeypatch.setattr(courses, "WORKBENCH_PANELS", panels)
     with app.test_request_context():
-        sections = dict((code, [p.template for p, _ in shown]) for code, _, shown in workbench.sections(people.citizen))
+        sections = {code: [p.template for p, _ in shown] for code, _, shown in workbench.sections(people.citizen)}
     assert seen == ["early", "late"]
     assert [t for t in sections["mine"] if t in ("x.html", "y.html", "z.html")] == ["y.html", "x.html"]
     assert "n.html" not in sections.get("new", [])

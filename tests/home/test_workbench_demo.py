@@ -123,7 +123,7 @@ def test_student_sees_open_exams_as_to_dos_and_course_progress(demo):
     assert items and all(i.startswith("在线考试 ") and " 待作答 截止 " in i for i in items)
     assert "第三章单元测验（在线）" in items[0]  # the exam closing first comes first
     courses = _card(page, "home-courses")
-    assert re.search(r"七年级数学：一元一次方程.*已学 \d+%", courses, re.S)
+    assert re.search(r"七年级数学：一元一次方程.*已学 \d+%", courses, re.DOTALL)
     assert "我的考试" in page
 
 

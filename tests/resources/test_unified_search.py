@@ -19,7 +19,7 @@ def _create(upload, user, title, **fields) -> Resource:
 
 def _group(page: str, kind: str) -> str:
     """The card of one group on the results page ('' when the group is not shown)."""
-    match = re.search(rf'id="search-{kind}">(.*?)</div>\s*</div>\s*</div>', page, re.S)
+    match = re.search(rf'id="search-{kind}">(.*?)</div>\s*</div>\s*</div>', page, re.DOTALL)
     return match.group(1) if match else ""
 
 
