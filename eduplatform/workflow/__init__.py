@@ -4,7 +4,7 @@ audit and diagrams. Read ``README.md`` beside this file for how a domain uses it
 The public API, all importable from ``eduplatform.workflow``:
 
 - definitions: ``register_processes(path)``, ``get_process(key)``, ``DefinitionError``
-- business objects: ``register_subject(type, loader, url)``, ``on_transition(key)`` (hook decorator),
+- business objects: ``register_subject(type, loader, url, can_view, label=, deadline=)``, ``on_transition(key)`` (hook decorator),
   ``register_due_policy(key, fn)`` (the domain adjusts a step's due from its object)
 - running: ``start``, ``instance_for``, ``available_transitions``, ``perform``, ``chase``, ``cancel``,
   ``events``, ``current_tasks``
