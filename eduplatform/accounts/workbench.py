@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.accounts import lockout, permissions
-from eduplatform.accounts.models import User
+from eduplatform.accounts.models import Role, User
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import visible_to
@@ -15,7 +15,7 @@ LIMIT = 5
 
 
 def administers_accounts(user) -> bool:
-    return permissions.can_list_users(user) or permissions.can_manage_locks(user)
+    return user.has_role(Role.SYSADMIN, Role.SECADMIN)
 
 
 def accounts_overview(user) -> dict:
