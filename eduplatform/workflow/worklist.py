@@ -23,17 +23,14 @@ SCAN = 40
 
 
 def _arrivals(tasks) -> dict[int, WorkflowEvent]:
-    """The transition that brought each task's instance into the task's state (newest first)."""
+    """The last transition of each task's instance (the one that made the open task)."""
     ids = {t.instance_id for t in tasks}
     if not ids:
         return {}
-    found: dict[int, WorkflowEvent] = {}
-    events = db.session.scalars(sa.select(WorkflowEvent).where(
-        WorkflowEvent.instance_id.in_(ids), WorkflowEvent.kind == "transition")
-        .order_by(WorkflowEvent.id.desc()).limit(SCAN * 20))
-    for event in events:
-        found.setdefault(event.instance_id, event)
-    return found
+    last = (sa.select(sa.func.max(WorkflowEvent.id)).where(WorkflowEvent.instance_id.in_(ids),
+                                                           WorkflowEvent.kind == "transition")
+            .group_by(WorkflowEvent.instance_id))
+    return {e.instance_id: e for e in db.session.scalars(sa.select(WorkflowEvent).where(WorkflowEvent.id.in_(last)))}
 
 
 def _label(spec, subject, process) -> str:

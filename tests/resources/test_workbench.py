@@ -35,3 +35,16 @@ def test_submitting_a_draft_from_the_workbench_sends_it_to_the_schools_review(cl
     auth.logout()
     auth.login(people.school_b1_admin)  # another school's reviewer: nothing of it
     assert "杠杆原理" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_returned_resource_is_marked_on_the_uploaders_workbench_with_the_reason(client, auth, upload, people):
+    response = upload(people.teacher_a1, file=(make_pptx("浮力"), "浮力.pptx"), title="浮力 实验课件")
+    resource = db.session.get(Resource, response.get_json()["id"])
+    review.submit(resource, people.teacher_a1)
+    review.return_resource(resource, people.school_a1_admin, "请补充实验器材清单")
+    db.session.commit()
+    auth.login(people.teacher_a1)
+    todos = client.get("/").get_data(as_text=True).split('id="home-todos"')[1].split("</ol>")[0]
+    item = todos.split("浮力 实验课件")[0].rsplit("<li", 1)[1] + todos.split("浮力 实验课件")[1].split("</li>")[0]
+    assert "被退回" in item and "教学资源" in item and "已退回" in item
+    assert "退回理由：请补充实验器材清单" in item and f'href="/resources/{resource.id}"' in item
