@@ -23,7 +23,8 @@ NOTICE_LIMIT = 5
 
 
 def notices_context(user) -> dict:
-    rows = db.session.scalars(notices.inbox_query(user).limit(NOTICE_LIMIT)).all()
+    """The unread notices, newest first (the 通知 page has the rest)."""
+    rows = db.session.scalars(notices.inbox_query(user, unread_only=True).limit(NOTICE_LIMIT)).all()
     return {"rows": [(n, notices.link_of(n), notices.kind_label(n)) for n in rows],
             "unread": notices.unread_count(user)}
 

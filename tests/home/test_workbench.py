@@ -120,3 +120,21 @@ def test_panels_are_asked_in_order_and_only_when_they_apply(app, people, monkeyp
     assert seen == ["early", "late"]
     assert [t for t in sections["mine"] if t in ("x.html", "y.html", "z.html")] == ["y.html", "x.html"]
     assert "n.html" not in sections.get("new", [])
+
+
+def test_the_notices_card_lists_the_unread_ones_newest_first(client, auth, people):
+    from eduplatform.core import notices
+    from eduplatform.core.extensions import db
+
+    notices.notify("courses", "completed", "课程已完成：旧通知", users=[people.teacher_a1])
+    notices.notify("courses", "completed", "课程已完成：新通知", users=[people.teacher_a1])
+    db.session.flush()
+    first = db.session.scalars(notices.inbox_query(people.teacher_a1)).all()[-1]  # the older one
+    notices.mark_one_read(people.teacher_a1, first)
+    notices.notify("courses", "returned", "作业被退回：第二课", users=[people.teacher_a1])
+    db.session.commit()
+    auth.login(people.teacher_a1)
+    card = client.get("/").get_data(as_text=True).split('id="home-notices"')[1]
+    assert "未读通知（2）" in card
+    assert card.index("作业被退回：第二课") < card.index("课程已完成：新通知")
+    assert "旧通知" not in card
