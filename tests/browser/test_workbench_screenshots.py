@@ -58,4 +58,11 @@ def test_the_top_bar_search_finds_across_kinds(page, live_server):
     assert "教学资源（" in page.locator("#search-resource").inner_text()
     assert page.locator("#search-resource a", has_text="勾股定理的证明").count() == 1
     page.screenshot(path=str(SHOTS / "search-teacher-1366.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone the box is one tap away
+    page.click("#nav-search-link")
+    page.fill("#search-page-q", "勾股定理")
+    page.press("#search-page-q", "Enter")
+    page.wait_for_selector("#search-resource")
+    page.screenshot(path=str(SHOTS / "search-teacher-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
     logout(page)

@@ -95,3 +95,15 @@ def test_an_empty_query_lists_what_can_be_searched_and_long_input_is_cut(client,
     assert "可搜索：教学资源、网络课程。" in empty
     long = client.get("/search?q=" + "数" * 500)
     assert long.status_code == 200 and "数" * 101 not in long.get_data(as_text=True)
+
+
+def test_each_groups_count_is_the_domains_own_search_count(client, auth, upload, publish, people):
+    for n in range(3):
+        publish(_create(upload, people.teacher_a1, f"电磁感应 第{n + 1}课时").id)
+    _create(upload, people.teacher_a1, "电磁感应 草稿")  # the owner's draft counts for the owner only
+    for user, expected in ((people.teacher_a1, 4), (people.teacher_b1, 3)):
+        auth.login(user)
+        own = client.get("/api/v1/resources?q=电磁感应", headers=upload.headers(user)).get_json()
+        page = client.get("/search?q=电磁感应").get_data(as_text=True)
+        assert own["total"] == expected and f"教学资源（{expected}）" in _group(page, "resource")
+        auth.logout()
