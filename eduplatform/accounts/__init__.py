@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("accounts", __name__)
 
@@ -29,3 +30,18 @@ def init_app(app) -> None:
     authentication.init_app(app)
     people.init_app(app)
     cli.init_app(app)
+
+
+def _admin(user):
+    from eduplatform.accounts.workbench import administers_accounts
+
+    return administers_accounts(user)
+
+
+def _accounts(user):
+    from eduplatform.accounts.workbench import accounts_overview
+
+    return accounts_overview(user)
+
+
+WORKBENCH_PANELS = [WorkbenchPanel("mine", "accounts/_workbench.html", _accounts, when=_admin, order=5)]

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from eduplatform.core import signals
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("audit", __name__)
 
@@ -36,3 +37,12 @@ def _record_step(realm: str, *, step) -> None:
     from eduplatform.audit.services import record
 
     record(step.realm, step.kind, step.summary, actor=step.actor, obj=step.obj, data=step.data)
+
+
+def _overview(user):
+    from eduplatform.audit.workbench import overview
+
+    return overview(user)
+
+
+WORKBENCH_PANELS = [WorkbenchPanel("mine", "audit/_workbench.html", _overview, when=_can_read, order=5)]

@@ -38,30 +38,6 @@ def nav_items(user) -> dict[str, list[NavItem]]:
     return {area: items for area, items in grouped.items() if items}
 
 
-@dataclass(frozen=True)
-class HomePanel:
-    """A card on the home page offered by a domain (``HOME_PANELS`` in its package).
-
-    ``context(user)`` returns the template's variables, or None when the panel has nothing for
-    this user; ``template`` is rendered with them. Lower ``order`` comes first.
-    """
-
-    template: str
-    context: object  # callable(user) -> dict | None
-    order: int = 50
-
-
-def home_panels(user) -> list[tuple[HomePanel, dict]]:
-    packages = current_app.extensions["edu_domains"].values()
-    panels = [panel for package in packages for panel in getattr(package, "HOME_PANELS", [])]
-    shown = []
-    for panel in sorted(panels, key=lambda p: p.order):
-        context = panel.context(user)
-        if context is not None:
-            shown.append((panel, context))
-    return shown
-
-
 def can(name: str, *args) -> bool:
     """Whether the current user may do ``name``, asked of the domain's own predicate.
 

@@ -7,7 +7,8 @@ import os
 
 from flask import Blueprint
 
-from eduplatform.core.templating import HomePanel, NavItem
+from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -46,9 +47,7 @@ NAV = [
 
 
 def _home_courses(user):
-    """The home page's 我的课程 card: the learner's courses in progress, most recent first."""
-    if not _learner(user):
-        return None
+    """The workbench's 我的课程 card: the learner's courses in progress (with %), most recent first."""
     from eduplatform.core.extensions import db
     from eduplatform.courses.enrolment import my_enrolments_query
     from eduplatform.courses.models import EnrolmentStatus
@@ -57,7 +56,7 @@ def _home_courses(user):
     return {"rows": rows[:5]}
 
 
-HOME_PANELS = [HomePanel("courses/_home_panel.html", _home_courses, order=20)]
+WORKBENCH_PANELS = [WorkbenchPanel("mine", "courses/_workbench.html", _home_courses, when=_learner, order=20)]
 
 
 #: what the courses' notices are (an enrolment or homework sent back, a course finished, a question)
@@ -82,6 +81,9 @@ def init_app(app):
     app.config.setdefault("COURSES_BEAT_SECONDS", int(os.environ.get("EDU_COURSES_BEAT_SECONDS", "30")))
     register_searchable("course", Course, course_document,
                         iter_all=lambda: iter(_all_courses()))
+    from eduplatform.courses.catalogue import register_unified
+
+    register_unified(_learner)  # the one search box's 网络课程 group
     audiences.register_audiences()
     resources_link.register_usage()  # a resource a lesson plays is not deleted
     resources_link.register_textbook_shelf()  # lessons listed under their 教材章节 in 同步资源
@@ -97,7 +99,8 @@ def init_app(app):
 
         return url_for("courses.learners", course_id=enrolment_row.course_id, status="pending")
 
-    workflow.register_subject("course_enrolment", loader=lambda id: _load_enrolment(id), url=_enrolment_url)
+    workflow.register_subject("course_enrolment", loader=lambda id: _load_enrolment(id), url=_enrolment_url,
+                              label="选课申请")
     workflow.remove_hook(enrolment.PROCESS, enrolment.on_decided)  # create_app may run more than once per process
     workflow.on_transition(enrolment.PROCESS)(enrolment.on_decided)
     from eduplatform.courses import cli

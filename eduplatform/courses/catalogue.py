@@ -176,3 +176,27 @@ def stage_label(code: str) -> str:
         return Stage(code).label
     except ValueError:
         return ""
+
+
+def unified_results(user, q: str, limit: int):
+    """The one search box's 网络课程 group: the catalogue's own search, for the courses open to the user."""
+    from flask import url_for
+
+    from eduplatform.core.search.groups import GroupResult, SearchLink
+
+    results = search_courses(user, q, filters={}, per_page=limit)
+    ids = [int(h.object_id) for h in results.hits]
+    by_id = {c.id: c for c in db.session.scalars(sa.select(Course).where(Course.id.in_(ids)))} if ids else {}
+    links = [SearchLink(by_id[i].title, url_for("courses.course_page", course_id=i),
+                        " · ".join(x for x in (SUBJECTS.get(by_id[i].subject), GRADES.get(by_id[i].grade)) if x))
+             for i in ids if i in by_id and by_id[i].is_published]
+    return GroupResult(results.total, links)
+
+
+def register_unified(learner) -> None:
+    from flask import url_for
+
+    from eduplatform.core.search.groups import SearchGroup, register_search_group
+
+    register_search_group(SearchGroup("course", "网络课程", learner, unified_results,
+                                      lambda q: url_for("courses.catalogue", q=q), order=20))

@@ -13,6 +13,7 @@ enforced by ``services/access.py``. 归档 (DA/T 22-2015): a finished document b
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import TodoSource
 
 bp = Blueprint("documents", __name__)
 
@@ -49,6 +50,7 @@ def init_app(app):
     exchange.register()
     access.register_reader_source(circulation.readable_by_circulation)
     search.register()  # 公文 in the full-text index, within 知悉范围
+    search.register_unified()  # the one search box's 公文 group
     _register_realm()
     cli.init_app(app)
 
@@ -69,3 +71,21 @@ def _register_realm():
         return None
 
     register_realm(NoticeRealm(circulation.REALM, "公文", circulation.NOTICE_KINDS, link_for=link_for))
+
+
+def _wb(name):
+    def call(user, *args):
+        from eduplatform.documents import workbench
+
+        return getattr(workbench, name)(user, *args)
+    return call
+
+
+def _handles_documents(user) -> bool:
+    from eduplatform.documents.services.exchange import handles_documents
+
+    return handles_documents(user)
+
+
+#: 来文 to sign for and 传阅 to read join the 工作台's to-do list (the steps of 发文 / 收文 come from the engine)
+TODO_SOURCES = [TodoSource(_wb("todos"), _wb("todo_count"), when=_handles_documents)]

@@ -15,3 +15,8 @@ def register_public_home(endpoint: str) -> None:
 
 def public_home() -> str | None:
     return _public_home[0] if _public_home else None
+
+
+
+#: the home domain's own workbench cards (the merged to-do list, the notices)
+from eduplatform.home.workbench import PANELS as WORKBENCH_PANELS  # noqa: F401

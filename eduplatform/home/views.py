@@ -1,10 +1,10 @@
-"""Home page and health check."""
+"""The 工作台 (each person's home), the unified search and the health check."""
 
 from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from eduplatform.core.templating import home_panels
-from eduplatform.home import bp, notices, public_home  # noqa: F401  (notices: the 通知 page)
+from eduplatform.core import workbench
+from eduplatform.home import bp, notices, public_home, search  # noqa: F401  (notices, search: their pages)
 from eduplatform.home.services import health
 
 
@@ -14,7 +14,8 @@ def index():
         if public_home():
             return redirect(url_for(public_home()))
         return current_app.login_manager.unauthorized()
-    return render_template("home/index.html", user=current_user, panels=home_panels(current_user))
+    return render_template("home/index.html", user=current_user, sections=workbench.sections(current_user),
+                           portal=public_home())
 
 
 @bp.get("/healthz")

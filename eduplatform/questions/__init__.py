@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import TodoSource, WorkbenchPanel
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 
@@ -33,8 +34,22 @@ def init_app(app):
     from eduplatform.core.search.registry import register_searchable
     from eduplatform.questions import cli
     from eduplatform.questions.models import Question
-    from eduplatform.questions.services import question_document
+    from eduplatform.questions.services import question_document, register_unified
 
     register_searchable("question", Question, question_document,
                         load_options=lambda: (selectinload(Question.knowledge_points), selectinload(Question.org)))
+    register_unified()  # the one search box's 试题 group
     cli.init_app(app)
+
+
+def _wb(name):
+    def call(user, *args):
+        from eduplatform.questions import workbench
+
+        return getattr(workbench, name)(user, *args)
+    return call
+
+
+TODO_SOURCES = [TodoSource(_wb("exam_todos"), _wb("exam_todo_count"), when=_student)]
+WORKBENCH_PANELS = [WorkbenchPanel("mine", "questions/_workbench_exams.html", _wb("my_exams"), when=_student,
+                                   order=25)]

@@ -302,3 +302,29 @@ def question_document(question: Question):
                 "author": str(question.created_by_id)},
         acl=question_acl(question.sharing, question.org, question.created_by_id),
         created=question.created_at, popularity=question.usage_count)
+
+
+def unified_results(user, q: str, limit: int):
+    """The one search box's 试题 group: the bank's own search (authors only; no answers shown)."""
+    from flask import url_for
+
+    from eduplatform.core.search.groups import GroupResult, SearchLink
+
+    found, results = search_questions(user, QuestionFilters(text=q), 1, limit)
+    links = []
+    for question in found:
+        qtype = QUESTION_TYPES.get(question.type)
+        summary = " · ".join(x for x in (qtype.label if qtype else "", SUBJECTS.get(question.subject, "")) if x)
+        links.append(SearchLink(one_line(question.stem, TITLE_CHARS),
+                                url_for("questions.question_detail", question_id=question.id), summary))
+    return GroupResult(results.total, links)
+
+
+def register_unified() -> None:
+    from flask import url_for
+
+    from eduplatform.core.search.groups import SearchGroup, register_search_group
+    from eduplatform.questions.permissions import is_author
+
+    register_search_group(SearchGroup("question", "试题", is_author, unified_results,
+                                      lambda q: url_for("questions.question_list", q=q), order=30))

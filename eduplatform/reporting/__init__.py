@@ -13,6 +13,7 @@ import os
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import TodoSource, WorkbenchPanel
 
 bp = Blueprint("reporting", __name__, url_prefix="/reporting")
 
@@ -76,4 +77,22 @@ def init_app(app):
 
     workflow.register_subject("report_submission",
                               loader=lambda sid: db.session.get(models.Submission, int(sid)),
-                              url=lambda sub: f"/reporting/submissions/{sub.id}")
+                              url=lambda sub: f"/reporting/submissions/{sub.id}", label="数据填报",
+                              # the school works to the task's due date while the form is with it
+                              deadline=lambda sub: sub.due_at if sub.status in models.SCHOOL_HOLDS else None)
+
+
+def _wb(name):
+    def call(user, *args):
+        from eduplatform.reporting import workbench
+
+        return getattr(workbench, name)(user, *args)
+    return call
+
+
+#: a school's forms still to file join the merged to-do list with their deadlines
+TODO_SOURCES = [TodoSource(_wb("school_todos"), _wb("school_todo_count"), when=_school)]
+WORKBENCH_PANELS = [
+    WorkbenchPanel("mine", "reporting/_workbench_school.html", _wb("school_forms"), when=_school, order=10),
+    WorkbenchPanel("mine", "reporting/_workbench_bureau.html", _wb("bureau_progress"), when=_bureau, order=10),
+]

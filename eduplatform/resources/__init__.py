@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("resources", __name__)
 
@@ -101,6 +102,9 @@ def init_app(app):
     app.config.setdefault("RESOURCES_MAX_PACKAGE_BYTES", int(package_limit) if package_limit else 4 * 1024**3)
     app.extensions["resource_specs"] = load_specs(app.config["RESOURCE_SPECS_DIR"])
     register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
+    from eduplatform.resources.search import register_unified
+
+    register_unified()  # the one search box's 教学资源 group
     review.register()  # the review process (resource_review) and resources as its subjects
 
     from eduplatform.resources.indicators import register_indicators
@@ -110,3 +114,21 @@ def init_app(app):
     from eduplatform.resources import cli
 
     cli.init_app(app)
+
+
+def _lazy(name):
+    def call(user):
+        from eduplatform.resources import workbench
+
+        return getattr(workbench, name)(user)
+    return call
+
+
+WORKBENCH_PANELS = [
+    WorkbenchPanel("mine", "resources/_workbench_uploads.html", _lazy("my_uploads"), when=_lazy("is_uploader"),
+                   order=10),
+    WorkbenchPanel("mine", "resources/_workbench_review.html", _lazy("review_counts"), when=_is_reviewer,
+                   order=40),
+    WorkbenchPanel("new", "resources/_workbench_new.html", _lazy("new_for_me"), when=_lazy("has_interests"),
+                   order=10),
+]

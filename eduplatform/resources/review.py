@@ -61,7 +61,7 @@ def register() -> None:
     """Tell the engine about the process and about resources (from ``resources.init_app``)."""
     workflow.register_processes(PROCESSES_DIR)
     workflow.register_subject(SUBJECT, lambda rid: db.session.get(Resource, int(rid)),
-                              url=lambda r: url_for("resources.detail", resource_id=r.id))
+                              url=lambda r: url_for("resources.detail", resource_id=r.id), label="教学资源")
 
 
 @dataclass(frozen=True)

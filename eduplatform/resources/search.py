@@ -140,3 +140,33 @@ def _facet_labels(results: SearchResults) -> dict:
             labelled.append((value, label, count))
         out[name] = labelled
     return out
+
+
+def unified_results(user, q: str, limit: int):
+    """The one search box's 教学资源 group: the library's own search, within the same ACL."""
+    from flask import url_for
+
+    from eduplatform.core.search.groups import GroupResult, SearchLink
+
+    found = search_resources(user, q=q, per_page=limit, facet_labels=False)
+    specs = get_specs()
+    links = []
+    for hit in found.hits:
+        r = hit.resource
+        rtype = specs.get(r.type)
+        summary = " · ".join(x for x in ((rtype.label if rtype else ""), specs.label("stage", r.stage),
+                                         specs.label("subject", r.subject)) if x)
+        if r.state.value != "published":
+            summary += f" · {r.state.label}"
+        links.append(SearchLink(r.title, url_for("resources.detail", resource_id=r.id), summary))
+    return GroupResult(found.results.total, links)
+
+
+def register_unified() -> None:
+    from flask import url_for
+
+    from eduplatform.core.search.groups import SearchGroup, register_search_group
+
+    register_search_group(SearchGroup(
+        KIND, "教学资源", lambda user: user.is_authenticated, unified_results,
+        lambda q: url_for("resources.search", q=q), order=10))

@@ -277,6 +277,8 @@ def review_action(resource_id):
     flash(message, "success")
     if action in ("approve", "return") and request.form.get("next") == "queue":
         return redirect(url_for("resources.review_queue"))
+    if request.form.get("next") == "home":  # from the workbench: back to it
+        return redirect(url_for("home.index"))
     return redirect(url_for("resources.detail", resource_id=resource.id))
 
 

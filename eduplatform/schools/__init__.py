@@ -9,6 +9,7 @@ indicators per school, district and city with a registry other domains plug thei
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("schools", __name__)
 
@@ -42,3 +43,33 @@ def init_app(app):
     from eduplatform.schools import indicators
 
     indicators.register_builtin_providers()
+
+
+def _teacher(user):
+    from eduplatform.schools.workbench import is_teacher
+
+    return is_teacher(user)
+
+
+def _leader(user):
+    from eduplatform.schools.workbench import is_leader
+
+    return is_leader(user)
+
+
+def _my_classes(user):
+    from eduplatform.schools.workbench import my_classes
+
+    return my_classes(user)
+
+
+def _headlines(user):
+    from eduplatform.schools.workbench import headline_figures
+
+    return headline_figures(user)
+
+
+WORKBENCH_PANELS = [
+    WorkbenchPanel("mine", "schools/_workbench_classes.html", _my_classes, when=_teacher, order=30),
+    WorkbenchPanel("mine", "schools/_workbench_headlines.html", _headlines, when=_leader, order=5),
+]

@@ -72,7 +72,20 @@ class Indicator:
             return f"{value:.1f}%"
         if self.kind == "count":
             return f"{value:,.0f}{self.unit}"
+        if self.unit.startswith("kbps"):
+            return human_bandwidth(value) + self.unit[4:]
         return f"{value:,.1f} {self.unit}".strip()
+
+
+#: kbps → the largest unit that keeps the figure at one or more (13,333.3 kbps → 13.3 Mbps)
+_BANDWIDTH_STEPS = [(1_000_000, "Gbps"), (1_000, "Mbps")]
+
+
+def human_bandwidth(kbps: float) -> str:
+    for size, unit in _BANDWIDTH_STEPS:
+        if abs(kbps) >= size:
+            return f"{kbps / size:,.1f} {unit}"
+    return f"{kbps:,.1f} kbps"
 
 
 @dataclass(frozen=True)

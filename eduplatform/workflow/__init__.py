@@ -4,7 +4,7 @@ audit and diagrams. Read ``README.md`` beside this file for how a domain uses it
 The public API, all importable from ``eduplatform.workflow``:
 
 - definitions: ``register_processes(path)``, ``get_process(key)``, ``DefinitionError``
-- business objects: ``register_subject(type, loader, url)``, ``on_transition(key)`` (hook decorator),
+- business objects: ``register_subject(type, loader, url, can_view, label=, deadline=)``, ``on_transition(key)`` (hook decorator),
   ``register_due_policy(key, fn)`` (the domain adjusts a step's due from its object)
 - running: ``start``, ``instance_for``, ``available_transitions``, ``perform``, ``chase``, ``cancel``,
   ``events``, ``current_tasks``
@@ -21,7 +21,8 @@ Other domains import only this package, never ``workflow.models``, ``engine``, `
 
 from flask import Blueprint
 
-from eduplatform.core.templating import HomePanel, NavItem
+from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import TodoSource
 from eduplatform.workflow.bpmn import current_node
 from eduplatform.workflow.calendar import WorkCalendar
 from eduplatform.workflow.definitions import DefinitionError, ProcessDef
@@ -80,19 +81,20 @@ NAV = [
 ]
 
 
-def _home_work(user):
-    """The home page's 我的待办 and 通知 cards (for users who take part in processes)."""
-    if not _is_org_user(user):
-        return None
-    from eduplatform.core.extensions import db
-    from eduplatform.workflow.notices import recent_notices
-    from eduplatform.workflow.tasks import todo_count
+def _todo_items(user, limit):
+    from eduplatform.workflow.worklist import todo_items
 
-    return {"todos": db.session.scalars(todo_query(user).limit(6)).all(), "todo_total": todo_count(user),
-            "notices": recent_notices(user, 5)}
+    return todo_items(user, limit)
 
 
-HOME_PANELS = [HomePanel("workflow/_home_panel.html", _home_work, order=10)]
+def _todo_total(user):
+    from eduplatform.workflow.worklist import todo_total
+
+    return todo_total(user)
+
+
+#: The workbench's to-do list: the open process tasks, as the objects they are about.
+TODO_SOURCES = [TodoSource(_todo_items, _todo_total, when=_is_org_user)]
 
 
 def init_app(app):

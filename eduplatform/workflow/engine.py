@@ -69,6 +69,10 @@ class TransitionEvent:
 class SubjectType:
     loader: Callable[[str], object]
     url: Callable[[object], str] | None = None
+    #: what the object is, for to-do lists ("教学资源"); a string or fn(subject) -> str
+    label: object = None
+    #: fn(subject) -> the deadline the object itself carries, for steps without a due date
+    deadline: Callable[[object], object] | None = None
 
 
 _hooks: dict[str, list[Callable[[TransitionEvent], None]]] = {}
@@ -103,11 +107,12 @@ def register_due_policy(process_key: str, fn: Callable) -> None:
 
 def register_subject(subject_type: str, loader: Callable[[str], object],
                      url: Callable[[object], str] | None = None,
-                     can_view: Callable[[object, object], bool] | None = None) -> None:
+                     can_view: Callable[[object, object], bool] | None = None, *,
+                     label: object = None, deadline: Callable[[object], object] | None = None) -> None:
     """Tell the engine how to load a business object by id and link to its page (to-do list);
     ``can_view(user, subject)``, if given, decides alone who may see its instances (the engine's pages
     and API then follow the domain's rule, e.g. 密级)."""
-    _subjects[subject_type] = SubjectType(loader, url)
+    _subjects[subject_type] = SubjectType(loader, url, label, deadline)
     if can_view is not None:
         def rule(user, instance):
             subject = loader(instance.subject_id) if instance.subject_id is not None else None
@@ -123,6 +128,10 @@ def subject_type_of(obj) -> str:
 def load_subject(instance: ProcessInstance):
     spec = _subjects.get(instance.subject_type or "")
     return spec.loader(instance.subject_id) if spec and instance.subject_id is not None else None
+
+
+def subject_type(instance: ProcessInstance) -> SubjectType | None:
+    return _subjects.get(instance.subject_type or "")
 
 
 def subject_url(instance: ProcessInstance) -> str | None:

@@ -31,7 +31,7 @@ def test_login_shows_chinese_home_with_org_and_role(client, auth, people, tree):
     response = auth.login(people.teacher_a1)
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert "欢迎" in page
+    assert f"{people.teacher_a1.display_name}的工作台" in page
     assert tree.school_a1.name in page
     assert "教师" in page
     assert '<html lang="zh-CN">' in page

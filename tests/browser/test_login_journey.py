@@ -15,7 +15,7 @@ def login(page, base, username, password):
 
 def test_demo_teacher_logs_in_and_sees_the_chinese_home_page(page, live_server):
     login(page, live_server, "teacher", DEMO_PASSWORD)
-    page.wait_for_selector("text=欢迎，张老师")
+    page.wait_for_selector("text=张老师的工作台")
     assert page.locator("#current-org").inner_text() == "东湖区第一初级中学"
     assert page.locator("#current-roles").inner_text() == "教师"
     assert page.title().endswith("教育电子政务与远程教育资源平台")

@@ -20,11 +20,11 @@ def test_the_home_page_shows_my_todos_and_notices(client, auth, people, submitte
     auth.login(people.school_a1_admin)
     page = client.get("/").get_data(as_text=True)
     todos = page.split('id="home-todos"')[1].split('id="home-notices"')[0]
-    assert "我的待办（1）" in todos and "分数的意义" in todos
+    assert "今天要办（1）" in todos and "分数的意义" in todos
     auth.logout()
     auth.login(people.school_b1_admin)  # another school: none of it
     page = client.get("/").get_data(as_text=True)
-    assert "我的待办（0）" in page and "分数的意义" not in page
+    assert "今天要办（0）" in page and "分数的意义" not in page
 
 
 def test_acting_through_the_instance_page(client, auth, people, submitted):

@@ -75,7 +75,7 @@ def register() -> None:
     """Tell the engine about documents (from ``documents.init_app``)."""
     workflow.register_subject(SUBJECT, lambda did: db.session.get(Document, int(did)),
                               url=lambda d: url_for("documents.document_page", document_id=d.id),
-                              can_view=access.can_read)
+                              can_view=access.can_read, label=lambda d: "收文" if d.direction == "in" else "发文")
     workflow.register_due_policy(PROCESS, due_for_urgency)
     workflow.on_transition(PROCESS)(_on_transition)
 

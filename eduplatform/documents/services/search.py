@@ -218,3 +218,25 @@ def _facet_labels(results: SearchResults) -> dict:
         out[name] = labelled
     return out
 
+
+
+def unified_results(user, q: str, limit: int):
+    """The one search box's 公文 group: 公文检索 itself, within 知悉范围."""
+    from flask import url_for
+
+    from eduplatform.core.search.groups import GroupResult, SearchLink
+
+    found = search_documents(user, q, per_page=limit)
+    links = [SearchLink(hit.document.title, url_for("documents.document_page", document_id=hit.document.id),
+                        hit.document.doc_number or hit.document.source_doc_number or "") for hit in found.hits]
+    return GroupResult(found.total, links)
+
+
+def register_unified() -> None:
+    from flask import url_for
+
+    from eduplatform.core.search.groups import SearchGroup, register_search_group
+    from eduplatform.documents.services.exchange import handles_documents
+
+    register_search_group(SearchGroup("document", "公文", handles_documents, unified_results,
+                                      lambda q: url_for("documents.search", q=q), order=40))
