@@ -284,6 +284,10 @@ def get_specs() -> SpecRegistry:
 
 # -- generated marshmallow schemas ---------------------------------------------------------------
 
+#: vocabularies up to this size are spelled out as an enum in the OpenAPI document
+ENUM_LIMIT = 60
+
+
 class VocabularyField(fields.String):
     """A vocabulary term: accepts the code, the Chinese label or an alias; loads the code."""
 
@@ -291,7 +295,10 @@ class VocabularyField(fields.String):
         super().__init__(**kwargs)
         self.vocabulary = vocabulary
         self.element_label = label
-        self.metadata.setdefault("enum", [t.code for t in vocabulary.terms])
+        if len(vocabulary.terms) <= ENUM_LIMIT:
+            self.metadata.setdefault("enum", [t.code for t in vocabulary.terms])
+        else:  # the 教材目录's hundreds of nodes: listed by GET /api/v1/resource-specs instead
+            self.metadata.setdefault("description", f"{vocabulary.label}代码（见 GET /api/v1/resource-specs）")
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

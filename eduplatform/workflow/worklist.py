@@ -61,7 +61,9 @@ def todo_items(user, limit: int = 8) -> list[TodoItem]:
         state = process.states.get(task.state)
         items.append(TodoItem(
             title=instance.title, kind=_label(spec, subject, process),
-            url=url or url_for("workflow.instance_detail", instance_id=instance.id), due_at=due,
+            # through the to-do itself: it opens the object's page with its place in the queue
+            url=url_for("workflow.task_detail", task_id=task.id) if url else
+            url_for("workflow.instance_detail", instance_id=instance.id, todo=task.id), due_at=due,
             step=state.label if state else task.state, returned=returned,
             note=(arrival.reason or "") if returned else ""))
     return items

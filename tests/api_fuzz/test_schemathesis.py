@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 import whoosh.codec.base
 from flask import g
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
@@ -120,6 +121,10 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
+# The resource upload is a oneOf over the eleven resource types' field sets, which overlap: most
+# generated bodies match several branches and are discarded, so Hypothesis' filtering health check
+# trips depending on where the seed lands. The examples that are generated are still sent.
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 def test_no_server_error(case):
     # No assert of its own: call_and_validate raises (FailureGroup) when the not_a_server_error check fails.
     case.call_and_validate(checks=[not_a_server_error])

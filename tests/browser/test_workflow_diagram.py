@@ -23,6 +23,8 @@ def test_the_leader_gives_the_instruction_from_the_todo_list(page, live_server):
     login(page, live_server, "leader")
     page.click("#nav-todo")
     page.click("text=关于做好2026年秋季学期中小学开学工作的通知")
+    page.wait_for_selector("#todo-nav")  # the to-do opens the 收文 itself, its place in the queue above
+    page.click("#act-link")  # then its step on the engine's page
     page.wait_for_selector("#bpmn-diagram[data-rendered=true]")
     assert page.locator("#bpmn-diagram .wf-current").count() == 1  # the current step is marked
     page.fill("#f-instruction", "同意拟办意见，请基础教育处抓紧落实")
