@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -13,6 +10,7 @@ from eduplatform.core.extensions import db
 from eduplatform.documents.models import Document, NumberCounter
 from eduplatform.documents.services.numbering import assign_number, format_number
 from tests.documents.test_models import make_document
+from tests.fixtures.at_once import postgresql_only, run_at_once
 
 
 def test_the_format_has_six_corner_brackets_no_leading_zeros_and_no_di():
@@ -69,8 +67,7 @@ def test_registering_is_audited(tree, people):
 CLERKS = 50
 
 
-@pytest.mark.skipif(not (os.environ.get("EDU_TEST_DATABASE_URL") or "").startswith("postgresql"),
-                    reason="the row lock is PostgreSQL's; run with .ci/with-postgres.sh")
+@postgresql_only
 def test_fifty_clerks_registering_at_once_get_fifty_consecutive_numbers(separate_app):
     """Each thread its own app context, session and connection, all released at one barrier; as many
     race as the connection pool allows, the rest queue for a connection as requests do."""
@@ -89,26 +86,10 @@ def test_fifty_clerks_registering_at_once_get_fifty_consecutive_numbers(separate
         db.session.commit()
         db.session.remove()
 
-    barrier = threading.Barrier(CLERKS, timeout=30)
-    errors: list[BaseException] = []
-
     def register(document_id: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()  # before any query: the pool holds fewer connections than clerks
-                document = db.session.get(Document, document_id)
-                assign_number(document, year=2026)
-                db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        assign_number(db.session.get(Document, document_id), year=2026)
 
-    threads = [threading.Thread(target=register, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    run_at_once(app, register, ids, timeout=60)
     with app.app_context():
         rows = db.session.execute(sa.select(Document.doc_seq, Document.doc_number)).all()
         db.session.remove()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import threading
 from datetime import date
 
 import pytest
@@ -15,6 +13,7 @@ from eduplatform.core.extensions import db
 from eduplatform.portal.models import DisclosureLetterCounter, DisclosureRequest
 from eduplatform.portal.services import disclosure as services
 from eduplatform.portal.services import disclosure_letter as letters
+from tests.fixtures.at_once import postgresql_only, run_at_once
 from tests.portal.disclosure_helpers import letter_request
 
 #: type → (the fields it needs, the Chinese message when the first is missing)
@@ -161,8 +160,7 @@ def test_the_letter_is_mailed_to_the_applicant_over_smtp(app, tree, people):
 CLERKS = 30
 
 
-@pytest.mark.skipif(not (os.environ.get("EDU_TEST_DATABASE_URL") or "").startswith("postgresql"),
-                    reason="the row lock is PostgreSQL's; run with .ci/with-postgres.sh")
+@postgresql_only
 def test_thirty_answers_at_once_get_thirty_consecutive_letter_numbers(separate_app):
     from eduplatform.accounts.models import Role
     from eduplatform.orgs.models import OrgType
@@ -182,29 +180,13 @@ def test_thirty_answers_at_once_get_thirty_consecutive_letter_numbers(separate_a
         staff_id = staff.id
         db.session.remove()
 
-    barrier = threading.Barrier(CLERKS, timeout=30)
-    errors: list[BaseException] = []
-
     def answer(request_id: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                from eduplatform.accounts.models import User
+        from eduplatform.accounts.models import User
 
-                request = db.session.get(DisclosureRequest, request_id)
-                services.answer(request, actor=db.session.get(User, staff_id), answer_type="granted",
-                                fields={"provision": "邮寄"}, today=date(2026, 11, 20))
-                db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        services.answer(db.session.get(DisclosureRequest, request_id), actor=db.session.get(User, staff_id),
+                        answer_type="granted", fields={"provision": "邮寄"}, today=date(2026, 11, 20))
 
-    threads = [threading.Thread(target=answer, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    assert not errors, errors
+    run_at_once(app, answer, ids)
     with app.app_context():
         rows = db.session.execute(sa.select(DisclosureRequest.letter_seq, DisclosureRequest.letter_number)).all()
         db.session.remove()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +13,7 @@ from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.portal.models import Article, ArticleState, IndexCounter, PortalColumn, Validity
 from eduplatform.portal.services import columns, content
+from tests.fixtures.at_once import postgresql_only, run_at_once
 
 # The 政务公开 items a bureau must keep (《政府信息公开条例》 Art. 19–20, the list).
 GOV_OPEN = ["机构职能", "负责人信息", "政策文件", "规划计划", "财政预决算", "招生考试", "教育统计",
@@ -176,8 +175,7 @@ def test_a_procurement_notice_needs_a_deadline(portal, make_article):
 CLERKS = 20
 
 
-@pytest.mark.skipif(not (os.environ.get("EDU_TEST_DATABASE_URL") or "").startswith("postgresql"),
-                    reason="the row lock is PostgreSQL's; run with .ci/with-postgres.sh")
+@postgresql_only
 def test_twenty_reviewers_publishing_at_once_get_twenty_consecutive_index_numbers(separate_app):
     from eduplatform.orgs.models import OrgType
     from eduplatform.orgs.services import create_org_unit
@@ -197,25 +195,7 @@ def test_twenty_reviewers_publishing_at_once_get_twenty_consecutive_index_number
         db.session.commit()
         db.session.remove()
 
-    barrier = threading.Barrier(CLERKS, timeout=30)
-    errors: list[BaseException] = []
-
-    def publish(article_id: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                content.publish(db.session.get(Article, article_id))
-                db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=publish, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    run_at_once(app, lambda article_id: content.publish(db.session.get(Article, article_id)), ids, timeout=60)
     with app.app_context():
         seqs = sorted(db.session.scalars(sa.select(Article.index_seq)))
         last = db.session.scalar(sa.select(IndexCounter.last))
