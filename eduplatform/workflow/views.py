@@ -61,6 +61,34 @@ def _with_todo(url: str, task_id: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}todo={task_id}"
 
 
+@bp.after_app_request
+def continue_the_queue(response):
+    """A form sent from a page opened from the to-do list carries ``todo`` (and ``todo_next``, added
+    by the page's script). Once the action has closed that to-do, the domain's redirect goes on to
+    the next one instead of back to the object; while it is still open, the queue bar stays."""
+    # only the pages' plain forms: a multipart upload's body was streamed by its view, not parsed
+    if (request.method != "POST" or response.status_code not in (302, 303)
+            or request.mimetype != "application/x-www-form-urlencoded"):
+        return response
+    task_id = request.form.get("todo", type=int)
+    if not task_id or not getattr(current_user, "is_authenticated", False):
+        return response
+    task = db.session.get(WorkflowTask, task_id)
+    if task is None:
+        return response
+    db.session.refresh(task)  # the action committed: read the task as it is now
+    location = response.headers.get("Location", "")
+    if task.is_open:
+        if "todo=" not in location:
+            response.headers["Location"] = _with_todo(location, task_id)
+        return response
+    next_id = request.form.get("todo_next", type=int)
+    queue = _todo_position(next_id) if next_id else None
+    response.headers["Location"] = (url_for("workflow.task_detail", task_id=next_id) if queue is not None
+                                     else url_for("workflow.task_list"))
+    return response
+
+
 # --- to-do and done ----------------------------------------------------------------------------
 
 @bp.get("/tasks")

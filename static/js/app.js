@@ -18,6 +18,22 @@
     var link = id && document.getElementById(id);
     if (link) { event.preventDefault(); window.location.href = link.href; }
   });
+  // Opened from the to-do list: every form of the page says which to-do it is and which comes next,
+  // so that once the action is done the platform goes on to the next one.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.getElementById("todo-nav");
+    if (!nav) { return; }
+    var forms = document.querySelectorAll("main form[method=post], main form[method=POST]");
+    for (var i = 0; i < forms.length; i++) {
+      var pairs = [["todo", nav.getAttribute("data-todo")], ["todo_next", nav.getAttribute("data-todo-next")]];
+      for (var j = 0; j < pairs.length; j++) {
+        if (!pairs[j][1] || forms[i].querySelector('input[name="' + pairs[j][0] + '"]')) { continue; }
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = pairs[j][0]; input.value = pairs[j][1];
+        forms[i].appendChild(input);
+      }
+    }
+  });
   // Tree pickers (知识点, 教材章节) show the branches of the 学段 and 学科 chosen in the same form;
   // a branch with a ticked box always stays.
   function filterTrees(form) {

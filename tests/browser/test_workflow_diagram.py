@@ -24,6 +24,8 @@ def test_the_leader_gives_the_instruction_from_the_todo_list(page, live_server):
     page.click("#nav-todo")
     page.click("text=关于做好2026年秋季学期中小学开学工作的通知")
     page.wait_for_selector("#todo-nav")  # the to-do opens the 收文 itself, its place in the queue above
+    # its forms say which to-do they act on, so that the platform can go on to the next one
+    assert page.locator("main form[method=post] input[name=todo]").count() >= 1
     page.click("#act-link")  # then its step on the engine's page
     page.wait_for_selector("#bpmn-diagram[data-rendered=true]")
     assert page.locator("#bpmn-diagram .wf-current").count() == 1  # the current step is marked

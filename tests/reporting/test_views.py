@@ -205,3 +205,32 @@ def test_a_reviewers_todo_opens_the_schools_data_with_one_opinion_box(login, peo
     boxes = tree_.xpath('//*[@id="actions"]//textarea')
     assert len(boxes) == 1 and (boxes[0].text or "") == ""
     assert "区县意见：数据已核对" in tree_.get_element_by_id("event-flow").text_content()
+
+
+def test_acting_from_the_queue_goes_on_to_the_next_to_do(login, people, tree, task, sub_of, good_values,
+                                                         school_a2_admin):
+    """A form sent from a page opened from 待办 carries todo / todo_next: once its to-do is done the
+    reviewer goes on to the next one; a refused action keeps the queue bar."""
+    from eduplatform.reporting.services import submissions as services
+    from eduplatform.workflow.models import WorkflowTask
+
+    first, second = sub_of(task, tree.school_a1), sub_of(task, tree.school_a2)
+    services.submit_submission(first, people.school_a1_admin, raw=good_values)
+    services.submit_submission(second, school_a2_admin, raw=good_values)
+    db.session.commit()
+    client = login(people.district_a_staff)
+    open_ids = db.session.scalars(db.select(WorkflowTask.id).where(WorkflowTask.status == "open")
+                                  .order_by(WorkflowTask.id)).all()
+    one, two = open_ids[-2:]
+    page = client.get(client.get(f"/tasks/{one}").headers["Location"]).get_data(as_text=True)
+    assert f'data-todo="{one}" data-todo-next="{two}"' in page
+    url = f"/reporting/submissions/{first.id}/review"
+    refused = client.post(url, data={"action": "return", "comment": "", "todo": one, "todo_next": two})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"todo={one}")
+    done = client.post(url, data={"action": "approve", "comment": "", "todo": one, "todo_next": two})
+    assert done.headers["Location"] == f"/tasks/{two}"
+    db.session.refresh(first)
+    assert first.status == SubmissionStatus.DISTRICT_APPROVED or first.status == SubmissionStatus.APPROVED
+    last = client.post(f"/reporting/submissions/{second.id}/review",
+                       data={"action": "approve", "comment": "", "todo": two, "todo_next": ""})
+    assert last.headers["Location"] == "/tasks"
