@@ -38,6 +38,14 @@
   // a branch with a ticked box always stays.
   function filterTrees(form) {
     var stage = form.querySelector("[name=stage]"), subject = form.querySelector("[name=subject]");
+    // Options that belong to one 学段 (年级) show only under that 学段; a hidden choice is dropped.
+    var staged = form.querySelectorAll("select:not([name=stage]) option[data-stage]");
+    for (var k = 0; k < staged.length; k++) {
+      var off = !!(stage && stage.value) && staged[k].getAttribute("data-stage") !== stage.value;
+      staged[k].hidden = off;
+      staged[k].disabled = off;
+      if (off && staged[k].selected) { staged[k].parentNode.value = ""; }
+    }
     var branches = form.querySelectorAll(".tree-picker .tree-branch");
     for (var i = 0; i < branches.length; i++) {
       var b = branches[i], s = b.getAttribute("data-stage"), j = b.getAttribute("data-subject");

@@ -24,4 +24,13 @@ def test_from_the_menu_to_a_lessons_courseware(page, live_server):
     box = page.locator("input[name=textbook_nodes][value='pep-math-7a:1.5']")
     expect(box).to_be_checked()
     expect(page.locator("#f-stage")).to_have_value("junior")
+    # 年级 offers the chosen 学段's grades only, and follows when the 学段 changes
+    def grades():
+        return page.eval_on_selector_all("#f-grade option:not([disabled])", "els => els.map(e => e.textContent)")
+    assert grades() == ["— 请选择 —", "七年级", "八年级", "九年级"]
+    expect(page.locator("#f-grade")).to_have_value("g7")
+    page.select_option("#f-stage", "primary")
+    assert grades()[1:] == ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"]
+    expect(page.locator("#f-grade")).to_have_value("")  # 七年级 does not belong to 小学
+    page.select_option("#f-stage", "junior")
     page.screenshot(path=str(SCREENSHOTS / "textbook-upload-1366.png"), full_page=True)
