@@ -3,6 +3,8 @@ incoming document in the to-do list and gives the instruction (批办) on the in
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import login
 
 
@@ -25,7 +27,7 @@ def test_the_leader_gives_the_instruction_from_the_todo_list(page, live_server):
     page.click("text=关于做好2026年秋季学期中小学开学工作的通知")
     page.wait_for_selector("#todo-nav")  # the to-do opens the 收文 itself, its place in the queue above
     # its forms say which to-do they act on, so that the platform can go on to the next one
-    assert page.locator("main form[method=post] input[name=todo]").count() >= 1
+    expect(page.locator("main form[method=post] input[name=todo]").first).to_be_attached()  # after the script ran
     page.click("#act-link")  # then its step on the engine's page
     page.wait_for_selector("#bpmn-diagram[data-rendered=true]")
     assert page.locator("#bpmn-diagram .wf-current").count() == 1  # the current step is marked
