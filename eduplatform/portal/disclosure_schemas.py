@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from eduplatform.core.api import Id
+from eduplatform.core.api import Id, PaginationSchema
 from eduplatform.portal.models.disclosure import (
     ANSWER_TYPES,
     APPLICANT_TYPES,
@@ -102,13 +102,13 @@ class ActionSchema(Schema):
     note = _text(4000, description="其他说明")
 
 
-class ListArgsSchema(Schema):
+class ListArgsSchema(PaginationSchema):
+    """The staff list's filters; paging is the platform's (``core.api.PaginationSchema``)."""
+
     state = fields.String(load_default=None, validate=validate.OneOf(list(STATES)), metadata={"description": "状态"})
     applicant_type = fields.String(load_default=None, validate=validate.OneOf(list(APPLICANT_TYPES)))
     q = fields.String(load_default=None, validate=validate.Length(max=60), metadata={"description": "查询码、申请人或内容"})
     overdue = fields.Boolean(load_default=False, metadata={"description": "只看已逾期"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class EntrySchema(Schema):

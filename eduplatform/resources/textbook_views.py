@@ -7,12 +7,10 @@ includes its sections'). Everything is one search of the index within what the v
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.errors import NotFound
-from eduplatform.core.extensions import db
 from eduplatform.core.paging import page_number
 from eduplatform.resources import bp
 from eduplatform.resources.search import TEXTBOOK, search_resources
@@ -22,20 +20,16 @@ PER_PAGE = 20
 
 
 def viewer_defaults(user) -> dict[str, str]:
-    """学段 and 学科 to open on: the school's only 学段, the teacher's first 任教学科."""
-    from eduplatform.schools.models import TeacherProfile
+    """学段 and 学科 to open on: the school's only 学段, the teacher's first 任教学科 (the same
+    interests the 工作台's new resources use)."""
+    from eduplatform.resources.workbench import interests
 
-    specs = get_specs()
+    stages, subjects = interests(user)
     defaults: dict[str, str] = {}
-    stages = [getattr(s, "value", s) for s in (getattr(user.org, "stages", None) or [])] if user.org else []
     if len(stages) == 1:
-        defaults["stage"] = stages[0]
-    subjects = db.session.scalar(sa.select(TeacherProfile.subjects).where(TeacherProfile.user_id == user.id))
-    for name in subjects or []:
-        code = specs.vocabularies["subject"].resolve(name)
-        if code:
-            defaults["subject"] = code
-            break
+        defaults["stage"] = getattr(stages[0], "value", stages[0])
+    if subjects:
+        defaults["subject"] = subjects[0]
     return defaults
 
 
