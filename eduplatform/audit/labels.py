@@ -62,6 +62,8 @@ KIND_LABELS = {
     "teacher.created": "新建教师", "teacher.updated": "修改教师",
     # resources
     "resource.created": "上传资源", "resource.updated": "修改资源", "resource.deleted": "删除资源",
+    "resource.file_staged": "选择上传文件", "resource.file_unstaged": "放弃所选文件",
+    "resource.staged_expired": "清理未使用的上传文件",
     "resource.file_replaced": "替换资源文件", "resource.back_to_draft": "资源退回草稿",
     "resource.submit": "提交资源审核", "resource.approve_school": "学校审核通过",
     "resource.approve_district": "区县审核通过（发布）", "resource.return": "资源审核退回",

@@ -77,8 +77,19 @@ def page_url(endpoint: str, number: int, params: dict | None = None) -> str:
     return url_for(endpoint, page=number, **values)
 
 
+def filesize(size: int | None) -> str:
+    """「2.4 MB」: a byte count the way a file manager shows it."""
+    value = float(size or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True

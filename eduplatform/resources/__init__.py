@@ -112,8 +112,11 @@ def init_app(app):
     register_indicators()
 
     from eduplatform.resources import cli
+    from eduplatform.resources.conformance import plain_words, summary_words
 
     cli.init_app(app)
+    # The technical check in words on every page that shows it (upload, resource, review).
+    app.jinja_env.globals.update(conformance_words=plain_words, conformance_summary=summary_words)
 
 
 def _lazy(name):

@@ -28,6 +28,10 @@ def run_once(limit: int = 50) -> tuple[int, int]:
         processed += 1
     refreshed = refresh_stale()
     db.session.commit()
+    from eduplatform.resources.staging import remove_stale
+
+    if remove_stale():  # files chosen a day ago whose form was never sent
+        db.session.commit()
     return processed, refreshed
 
 

@@ -47,3 +47,44 @@ def _passes(rule, value) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+# -- in plain words (the upload form and the resource page; the codes stay behind a toggle) --------
+
+def measured_text(value) -> str:
+    """A measured value as a person reads it: 是/否 for yes-no checks, numbers without noise."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def plain_words(item: dict) -> str:
+    """One checked rule as a sentence: what was required, and what the file has when it falls short."""
+    status, label, value = item.get("status"), item.get("label", ""), item.get("value")
+    if status == "pass":
+        return f"{label}：符合"
+    if status == "n/a":
+        return f"{label}：此类文件不检查这一项"
+    if value is None:
+        return f"{label}：无法从文件中检测，请审核人留意"
+    if isinstance(value, bool):
+        return f"{label}：未达到"
+    what = "必须改正" if status == "fail" else "建议改进"
+    return f"{label}：文件实测为 {measured_text(value)}，{what}"
+
+
+def summary_words(report: list[dict], status: str) -> str:
+    """The whole check in one sentence, with what the uploader can do next."""
+    failed = sum(1 for i in report if i.get("status") == "fail")
+    warned = sum(1 for i in report if i.get("status") == "warning")
+    if status == "fail":
+        return f"有 {failed} 项必备要求未达到：请更换文件后再提交审核。"
+    if status == "warning":
+        return f"必备要求都已达到；有 {warned} 项建议改进，仍可提交审核。"
+    return "技术规范检查全部通过。" if report else "该类型没有技术规范检查项。"

@@ -14,6 +14,13 @@ from eduplatform.core.storage.inspect import EXECUTABLE_EXTENSIONS, KIND_LABELS,
 
 def match_format(specs, rtype, filename: str, kind: str) -> str:
     """The format code for a file named ``filename`` whose content is ``kind``; refuse otherwise."""
+    code = format_of(specs, filename, kind)
+    require_accepted(specs, rtype, code, extension_of(filename))
+    return code
+
+
+def format_of(specs, filename: str, kind: str) -> str:
+    """The library's format for a file, whatever type it will be: extension and content must agree."""
     ext = extension_of(filename)
     if kind == "executable" or ext in EXECUTABLE_EXTENSIONS:
         raise ValidationFailed("不允许上传可执行程序或脚本文件", code="executable_refused",
@@ -30,8 +37,15 @@ def match_format(specs, rtype, filename: str, kind: str) -> str:
         actual = KIND_LABELS.get(kind, kind)
         raise ValidationFailed(f"文件扩展名 .{ext}（{claimed}）与实际内容（{actual}）不符，已拒绝",
                                code="type_mismatch", fields={"file": [f"扩展名与实际内容（{actual}）不符"]})
-    if term.code not in rtype.formats:
-        accepted = "、".join(rtype.formats)
-        raise ValidationFailed(f"{rtype.label}不接受 {term.label}（.{ext}）；可接受的格式：{accepted}",
-                               code="format_not_accepted", fields={"file": [f"{rtype.label}不接受该格式"]})
     return term.code
+
+
+def require_accepted(specs, rtype, code: str, ext: str = "") -> None:
+    """Refuse a format the type does not take, naming what it does take."""
+    if code in rtype.formats:
+        return
+    term = specs.format_term(code)
+    label = term.label if term else code
+    accepted = "、".join(rtype.formats)
+    raise ValidationFailed(f"{rtype.label}不接受 {label}（.{ext or code}）；可接受的格式：{accepted}",
+                           code="format_not_accepted", fields={"file": [f"{rtype.label}不接受该格式"]})

@@ -234,3 +234,21 @@ class Comment(db.Model):
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
     __audit_type__ = "resource_comment"
+
+
+class StagedUpload(db.Model):
+    """A file chosen before its resource exists: the upload's first step stores and measures it, so the
+    second can guess the type, prefill the form and show the technical check before anything is typed.
+    The row goes when the resource is made from it; a staged file left behind is removed after a day."""
+
+    __tablename__ = "resource_staged_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_files.id"))
+    format: Mapped[str] = mapped_column(sa.String(16))
+    media_info: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    file = relationship("StoredFile", lazy="joined")

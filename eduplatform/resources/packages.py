@@ -296,7 +296,7 @@ def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     from eduplatform.core.storage.services import store_file
     from eduplatform.core.storage.streams import RangeReader
     from eduplatform.resources.conformance import check_rules
-    from eduplatform.resources.services import ProcessingState, ResourceVersion, _jsonable, _split_metadata
+    from eduplatform.resources.services import ProcessingState, ResourceVersion, _split_metadata, jsonable
 
     if not permissions.can_manage_packages(actor):
         raise PermissionDenied("只有教育局或学校管理员可以导入离线包")
@@ -332,7 +332,7 @@ def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
             props = probe(term.attrs.get("media", ""), RangeReader(get_storage(), stored.key, stored.size))
             report, status = check_rules(rtype.rules, props)
             db.session.add(ResourceVersion(resource=resource, number=1, file_id=stored.id, format=file["format"],
-                                           sha256=stored.sha256, size=stored.size, media_info=_jsonable(props),
+                                           sha256=stored.sha256, size=stored.size, media_info=jsonable(props),
                                            conformance=report, conformance_status=status,
                                            processing_state=ProcessingState.PENDING,
                                            created_by_id=actor.id, note="离线包导入"))

@@ -27,7 +27,7 @@ from eduplatform.core.storage.streams import RangeReader
 from eduplatform.core.templating import LOCAL_TZ
 from eduplatform.resources import permissions, review
 from eduplatform.resources.conformance import check_rules
-from eduplatform.resources.formats import match_format
+from eduplatform.resources.formats import format_of, match_format
 from eduplatform.resources.models import (
     COLUMN_ELEMENTS,
     Comment,
@@ -103,8 +103,18 @@ def upload_limit() -> int:
 
 def store_upload(actor, rtype: ResourceType, file) -> StoredUpload:
     """Sniff, stream to storage, refine, probe and check the quality rules of ``rtype``."""
+    stored, fmt, props = store_measured(actor, file, rtype)
+    report, status = check_rules(rtype.rules, props)
+    return StoredUpload(stored, fmt, props, report, status)
+
+
+def store_measured(actor, file, rtype: ResourceType | None = None):
+    """Sniff, stream to storage, refine and probe a file: (stored file, format, measured properties).
+
+    With ``rtype``, a format the type does not take is refused before a byte is stored; without it
+    (the upload's file-first step) any format of the library is taken."""
     specs = get_specs()
-    # The format vocabulary decides the type, in the library's words (match_format); store_file checks
+    # The format vocabulary decides the format, in the library's words (format_of); store_file checks
     # the platform's extension/content rule again as it stores.
     inspected = inspect_upload(file, allow_empty=False, check_type=False)
     name = safe_filename(inspected.filename)
@@ -112,21 +122,24 @@ def store_upload(actor, rtype: ResourceType, file) -> StoredUpload:
     fmt = None
     if kind == "zip":
         if extension_of(name) in EXECUTABLE_EXTENSIONS:
-            match_format(specs, rtype, name, "executable")  # raises
+            format_of(specs, name, "executable")  # raises
     else:
-        fmt = match_format(specs, rtype, name, kind)  # refuses before a byte is stored
+        fmt = _format_for(specs, rtype, name, kind)  # refuses before a byte is stored
     term = specs.format_term(fmt)
     content_type = term.attrs.get("mime") if term else "application/octet-stream"
     stored = store_file(inspected.stream, prefix="resources", filename=name, content_type=content_type,
                         actor=actor, max_size=upload_limit())
     reader = RangeReader(get_storage(), stored.key, stored.size)
     if fmt is None:
-        fmt = match_format(specs, rtype, name, refine_zip(reader))
+        fmt = _format_for(specs, rtype, name, refine_zip(reader))
         term = specs.format_term(fmt)
         stored.content_type = term.attrs.get("mime") or "application/zip"
     props = probe(term.attrs.get("media", ""), reader)
-    report, status = check_rules(rtype.rules, props)
-    return StoredUpload(stored, fmt, props, report, status)
+    return stored, fmt, props
+
+
+def _format_for(specs, rtype: ResourceType | None, name: str, kind: str) -> str:
+    return match_format(specs, rtype, name, kind) if rtype is not None else format_of(specs, name, kind)
 
 
 def find_duplicate(actor, sha256: str, exclude: Resource | None = None) -> Resource | None:
@@ -138,7 +151,7 @@ def find_duplicate(actor, sha256: str, exclude: Resource | None = None) -> Resou
     return db.session.scalars(permissions.visible_resources(actor, query).limit(1)).first()
 
 
-def _refuse_duplicate(actor, sha256: str, exclude: Resource | None = None) -> None:
+def refuse_duplicate(actor, sha256: str, exclude: Resource | None = None) -> None:
     existing = find_duplicate(actor, sha256, exclude)
     if existing is not None:
         raise Conflict(f"相同内容的资源已存在：《{existing.title}》，请直接使用该资源",
@@ -148,12 +161,14 @@ def _refuse_duplicate(actor, sha256: str, exclude: Resource | None = None) -> No
 
 # -- create / replace / edit ---------------------------------------------------------------------
 
-def create_resource(actor, *, rtype: ResourceType, metadata: dict, visibility: Visibility, file) -> Resource:
-    """A new draft resource with its first file version."""
+def create_resource(actor, *, rtype: ResourceType, metadata: dict, visibility: Visibility, file=None,
+                    prepared: StoredUpload | None = None) -> Resource:
+    """A new draft resource with its first file version: ``file`` is stored now, ``prepared`` was stored
+    by the upload's file-first step (``staging``)."""
     if not permissions.can_upload_resource(actor):
         raise PermissionDenied("您没有上传资源的权限")
-    upload = store_upload(actor, rtype, file)
-    _refuse_duplicate(actor, upload.stored.sha256)
+    upload = prepared if prepared is not None else store_upload(actor, rtype, file)
+    refuse_duplicate(actor, upload.stored.sha256)
     org = actor.scope_root
     district = org.reviewing_bureau()
     columns, extra = _split_metadata(metadata)
@@ -173,7 +188,7 @@ def create_resource(actor, *, rtype: ResourceType, metadata: dict, visibility: V
 def _add_version(actor, resource: Resource, upload: StoredUpload, number: int, note: str | None = None):
     version = ResourceVersion(resource=resource, number=number, file_id=upload.stored.id,
                               format=upload.format, sha256=upload.stored.sha256, size=upload.stored.size,
-                              media_info=_jsonable(upload.media_info), conformance=upload.conformance,
+                              media_info=jsonable(upload.media_info), conformance=upload.conformance,
                               conformance_status=upload.status, processing_state=ProcessingState.PENDING,
                               created_by_id=getattr(actor, "id", None), note=note)
     db.session.add(version)
@@ -181,7 +196,7 @@ def _add_version(actor, resource: Resource, upload: StoredUpload, number: int, n
     return version
 
 
-def _jsonable(props: dict) -> dict:
+def jsonable(props: dict) -> dict:
     return {k: v for k, v in props.items() if isinstance(v, (str, int, float, bool)) or v is None}
 
 
@@ -195,7 +210,7 @@ def replace_file(actor, resource: Resource, file, note: str | None = None) -> Re
     upload = store_upload(actor, rtype, file)
     if any(v.sha256 == upload.stored.sha256 for v in resource.versions if v.number == resource.current_version):
         raise Conflict("新文件与当前版本内容相同", code="same_content")
-    _refuse_duplicate(actor, upload.stored.sha256, exclude=resource)
+    refuse_duplicate(actor, upload.stored.sha256, exclude=resource)
     number = max(v.number for v in resource.versions) + 1
     version = _add_version(actor, resource, upload, number=number, note=(note or "").strip()[:500] or None)
     previous = resource.current_version

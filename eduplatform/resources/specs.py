@@ -77,6 +77,8 @@ class ResourceType:
     formats: list[str]
     rules: list[QualityRule]
     source_file: str = ""
+    #: words in a file's name that point to this type (试卷, 课例 …): the upload's first guess
+    name_hints: tuple[str, ...] = ()
 
     def element(self, name: str) -> Element | None:
         return next((e for e in self.elements if e.name == name), None)
@@ -272,7 +274,8 @@ def load_specs(directory: Path | str) -> SpecRegistry:
             raise SpecError(f"{where}: a type needs a label")
         types[code] = ResourceType(code=code, label=str(data["label"]), category=str(data.get("category") or ""),
                                    description=str(data.get("description") or ""), elements=elements,
-                                   formats=formats, rules=rules, source_file=where)
+                                   formats=formats, rules=rules, source_file=where,
+                                   name_hints=tuple(str(h) for h in data.get("name_hints") or ()))
     if not types:
         raise SpecError(f"no resource type files in {directory}")
     return SpecRegistry(types, vocabularies, textbooks)

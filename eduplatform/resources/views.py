@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError as CsrfError
 
 from eduplatform.core.api import load_form
-from eduplatform.core.errors import AppError, Conflict, ValidationFailed
+from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import csrf, db
 from eduplatform.core.paging import page_number
 from eduplatform.core.permissions import get_visible_or_404, require, visible_to
@@ -20,18 +18,11 @@ from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, Ret
 from eduplatform.resources.search import FILTERS, SORT_LABELS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
 from eduplatform.resources.upload import upload_from_request
+from eduplatform.resources.upload_views import check_csrf as _check_csrf
+from eduplatform.resources.upload_views import form_context as _form_context
+from eduplatform.resources.upload_views import form_values
 
 PER_PAGE = 20
-
-
-def _check_csrf(token: str | None) -> None:
-    """Upload forms stream their body, so their CSRF token (the first field) is checked here."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    try:
-        validate_csrf(token or request.headers.get("X-CSRFToken"))
-    except CsrfError as exc:
-        raise AppError("页面已过期或表单令牌无效，请刷新页面后重试", code="csrf_failed") from exc
 
 
 def _visible(resource_id: int, action: str):
@@ -75,55 +66,6 @@ def search():
 
 # -- upload and edit -----------------------------------------------------------------------------
 
-def _form_context(rtype, values=None, errors=None, visibility=None, **extra):
-    specs = get_specs()
-    return dict(specs=specs, rtype=rtype, spec=specs.describe(rtype) if rtype else None, values=values or {},
-                errors=errors or {}, visibilities=list(Visibility), visibility=visibility or Visibility.PLATFORM,
-                **extra)
-
-
-@bp.get("/resources/upload")
-@login_required
-def upload():
-    require(permissions.can_upload_resource(current_user), action="resource.create")
-    specs = get_specs()
-    rtype = specs.resolve_type(request.args.get("type"))
-    node = specs.textbooks.node(request.args.get("textbook_node") or "")
-    # Opened from a lesson of the 同步资源 pages: the lesson, its volume's 学段/学科/年级/版本 filled in.
-    values = {"textbook_nodes": [node.id], "stage": node.volume.stage, "subject": node.volume.subject,
-              "grade": node.volume.grade, "textbook_edition": node.volume.edition} if node else None
-    return render_template("resources/upload.html", textbook_node=node.id if node else None,
-                           **_form_context(rtype, values))
-
-
-@csrf.exempt
-@bp.post("/resources/upload")
-@login_required
-def upload_post():
-    require(permissions.can_upload_resource(current_user), action="resource.create")
-    incoming = upload_from_request(request)
-    _check_csrf(incoming.fields.get("csrf_token"))
-    rtype = get_specs().resolve_type(incoming.fields.get("type"))
-    try:
-        resource = services.create_from_upload(current_user, incoming)
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()  # removes a stored object, if any
-        errors = dict(exc.fields) if isinstance(exc.fields, dict) else {}
-        duplicate = errors.pop("existing_id", None)
-        errors.pop("existing_url", None)
-        values = {k: incoming.fields.getlist(k) if len(incoming.fields.getlist(k)) > 1 else incoming.fields.get(k)
-                  for k in incoming.fields}
-        return render_template("resources/upload.html", message=exc.message, duplicate_id=duplicate,
-                               **_form_context(rtype, values, errors, incoming.fields.get("visibility"))), exc.status
-    db.session.commit()
-    process_after_commit(resource)
-    status = resource.version.conformance_status
-    flash({"pass": "上传成功，技术规范检查全部通过。", "warning": "上传成功；技术规范检查有警告项，仍可提交审核。",
-           "fail": "上传成功，但未通过技术规范检查的必备项：请更换文件后再提交审核。"}[status],
-          "success" if status == "pass" else ("warning" if status == "warning" else "danger"))
-    return redirect(url_for("resources.detail", resource_id=resource.id))
-
-
 @bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(resource_id):
@@ -139,7 +81,7 @@ def edit(resource_id):
         except ValidationFailed as exc:
             db.session.rollback()
             return render_template("resources/edit.html", resource=resource, message=exc.message,
-                                   **_form_context(rtype, request.form.to_dict(flat=False), exc.fields,
+                                   **_form_context(rtype, form_values(request.form), exc.fields,
                                                    request.form.get("visibility"))), 422
         db.session.commit()
         flash("资源信息已保存", "success")
@@ -394,4 +336,4 @@ def packages_import():
     return redirect(url_for("resources.packages"))
 
 
-from eduplatform.resources import textbook_views  # noqa: F401  (同步资源: the textbook pages)
+from eduplatform.resources import textbook_views, upload_views  # noqa: F401  (同步资源; the upload steps)

@@ -64,6 +64,17 @@
       }
     }
   });
+  // A file field marked data-autosubmit sends its form once a file is chosen (the button stays for
+  // keyboards and for pages without this script).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-autosubmit]") || !input.files.length) { return; }
+    var form = input.form, note = document.createElement("div");
+    note.className = "form-text"; note.setAttribute("role", "status"); note.id = "upload-progress";
+    note.textContent = "正在上传并检查文件……";
+    input.parentNode.appendChild(note);
+    form.requestSubmit ? form.requestSubmit() : form.submit();
+  });
   // fetch() helper for pages that call the JSON API with the session cookie: sends the CSRF token.
   window.eduFetch = function (url, options) {
     options = options || {};

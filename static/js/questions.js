@@ -201,6 +201,8 @@
       if (closed) { return; }
       closed = true;
       form.removeAttribute("data-confirm");
+      var final = form.querySelector("#final-answers");
+      if (final) { final.value = JSON.stringify(collect(form)); }
       form.submit();
     }
 
@@ -209,6 +211,9 @@
     form.addEventListener("change", function () { later(300); });
     form.addEventListener("input", function () { later(800); });
     form.addEventListener("submit", function (event) {
+      // Every answer goes with the hand-in, so a change still waiting for its autosave counts.
+      var final = form.querySelector("#final-answers");
+      if (final) { final.value = JSON.stringify(collect(form)); }
       // The page's confirm runs after this listener: only a hand-in that goes ahead stops the saving.
       setTimeout(function () { if (!event.defaultPrevented) { closed = true; } }, 0);
     });

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from eduplatform import create_app
 from eduplatform.core.extensions import db
+from tests.browser.axe import AxeWatch
 
 CHROMIUM = os.environ.get("EDU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -97,6 +98,8 @@ def page(browser, request):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every page a journey opens is checked with axe-core: 0 serious or critical violations.
+    accessibility = AxeWatch(page)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # Chromium reports any 4xx as a console error without the URL; failed sub-resources are
@@ -111,3 +114,4 @@ def page(browser, request):
     page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert errors == [], f"errors in the page: {errors}"
+    assert accessibility.found == {}, f"axe-core: serious or critical violations {accessibility.found}"

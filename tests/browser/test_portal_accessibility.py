@@ -6,14 +6,10 @@ is allowed; at 390 px nothing may scroll sideways. axe-core is vendored in ``ven
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from eduplatform.core.extensions import db
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+from tests.browser.axe import violations
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +32,6 @@ def public_pages(live_app):
     }
 
 
-def _violations(page) -> list[dict]:
-    page.add_script_tag(content=AXE)
-    result = page.evaluate("""async (tags) => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-        return r.violations.map(v => ({id: v.id, impact: v.impact,
-            nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200))}));
-    }""", TAGS)
-    return [v for v in result if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("care", [False, True], ids=["normal", "care"])
 def test_public_pages_have_no_serious_axe_violations(browser, live_server, public_pages, care, width):
@@ -61,7 +47,7 @@ def test_public_pages_have_no_serious_axe_violations(browser, live_server, publi
             response = page.goto(f"{live_server}{path}")
             assert response.status == 200, (name, response.status)
             assert ("care-mode" in page.evaluate("document.body.className")) is care, name
-            bad = _violations(page)
+            bad = violations(page)
             if bad:
                 found[name] = bad
             if width == 390:

@@ -44,7 +44,13 @@ def test_upload_review_find_preview_download(page, live_server, tmp_path):
 
     # 1. The demo teacher uploads the courseware with Chinese metadata and submits it.
     login(page, live_server, "teacher")
-    page.goto(f"{live_server}/resources/upload?type=courseware")
+    page.goto(f"{live_server}/resources/upload")
+    # The file first: choosing it sends it; the form comes back for the type it suggests, prefilled.
+    page.set_input_files("#f-file", str(path))
+    page.wait_for_selector("#upload-form")
+    assert page.locator("#type-choice [aria-current=true]").inner_text() == "课件"
+    assert page.input_value("#f-title") == "根与系数的关系"
+    assert page.locator("#conformance-summary").inner_text() == "技术规范检查全部通过。"
     page.fill("#f-title", "一元二次方程根与系数的关系 教学课件")
     page.fill("#f-description", "九年级数学课件：从求根公式推出根与系数的关系，配课堂练习。")
     page.select_option("#f-stage", label="初中")
@@ -52,7 +58,6 @@ def test_upload_review_find_preview_download(page, live_server, tmp_path):
     page.select_option("#f-grade", label="九年级")
     page.select_option("#f-textbook_edition", label="人教版")
     page.fill("#f-keywords", "一元二次方程，根与系数")
-    page.set_input_files("#f-file", str(path))
     page.click("#upload-submit")
     page.wait_for_selector("#resource-title")
     assert "一元二次方程根与系数的关系" in page.locator("#resource-title").inner_text()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, login
+from tests.resources.conftest import make_pptx
 
 
-def test_from_the_menu_to_a_lessons_courseware(page, live_server):
+def test_from_the_menu_to_a_lessons_courseware(page, live_server, tmp_path):
     login(page, live_server, "teacher")
     page.locator("#mainNav .dropdown-toggle", has_text="远程教育资源").click()
     page.click("text=同步资源（按教材）")
@@ -20,7 +21,11 @@ def test_from_the_menu_to_a_lessons_courseware(page, live_server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "textbook-lesson-1366.png"), full_page=True)
     page.click("#upload-here")
-    page.click("text=课件")
+    # The file first; the lesson rides along to the form.
+    deck = tmp_path / "有理数的乘方.pptx"
+    deck.write_bytes(make_pptx("有理数的乘方|乘方的意义"))
+    page.set_input_files("#f-file", str(deck))
+    page.wait_for_selector("#upload-form")
     box = page.locator("input[name=textbook_nodes][value='pep-math-7a:1.5']")
     expect(box).to_be_checked()
     expect(page.locator("#f-stage")).to_have_value("junior")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from eduplatform.core.extensions import db
-from eduplatform.questions.models import ExamAttempt, Paper, Question
+from eduplatform.questions.models import ExamAnswer, ExamAttempt, Paper, Question
 from tests.assertions import assert_refused_page, denials, reread
 from tests.questions.conftest import sample
 
@@ -127,3 +127,34 @@ def test_the_lists_export_gives_a_file_or_the_reason_on_the_page(client, auth, p
     exported = client.get("/questions/export?format=gift&subject=math")
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
     assert "{" in exported.get_data(as_text=True)  # a GIFT question's answer block
+
+
+def test_the_hand_in_carries_the_answers_not_yet_autosaved(client, auth, people, exam_setup):
+    """交卷 right after a change: the autosave (a short pause after typing) may not have gone out, so
+    the form sends every answer with the hand-in and they are saved before grading."""
+    import json
+
+    import lxml.html
+
+    exam = exam_setup["exam"]
+    auth.login(people.student_a1)
+    client.post(f"/questions/exams/{exam.id}/take")
+    page = lxml.html.fromstring(client.get(f"/questions/exams/{exam.id}/take").get_data(as_text=True))
+    [single] = page.xpath('//*[@data-type="single"]/@data-item')[:1]
+    saved = client.put(f"/api/v1/exams/{exam.id}/attempt/answers", json={"answers": {single: 0}})
+    assert saved.status_code == 200
+    # The student then picks another option and hands in at once: only the hand-in carries it.
+    client.post(f"/questions/exams/{exam.id}/submit", data={"final_answers": json.dumps({single: 1})})
+    answer = db.session.scalar(db.select(ExamAnswer).where(ExamAnswer.item_id == int(single)))
+    assert answer.response == 1
+    assert db.session.scalar(db.select(ExamAttempt)).submitted_at is not None
+
+
+def test_a_broken_hand_in_is_refused_and_nothing_is_submitted(client, auth, people, exam_setup):
+    exam = exam_setup["exam"]
+    auth.login(people.student_a1)
+    client.post(f"/questions/exams/{exam.id}/take")
+    refused = client.post(f"/questions/exams/{exam.id}/submit", data={"final_answers": "{not json"},
+                          follow_redirects=True)
+    assert "答卷数据格式错误，请刷新页面后重新交卷" in refused.get_data(as_text=True)
+    assert db.session.scalar(db.select(ExamAttempt)).submitted_at is None

@@ -117,7 +117,7 @@ def test_never_searchable_before_commit(app, upload, people, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("after the object, before the commit")
 
-    monkeypatch.setattr(services, "_refuse_duplicate", boom)
+    monkeypatch.setattr(services, "refuse_duplicate", boom)
     with pytest.raises(RuntimeError):
         upload(people.teacher_a1, file=(make_pptx("回滚的课件"), "x.pptx"))
     db.session.rollback()

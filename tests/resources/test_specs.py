@@ -107,7 +107,9 @@ def test_a_new_element_in_a_spec_reaches_form_api_and_validator(app, client, aut
 
     headers = api(people.teacher_a1)  # before the cookie session: token requests carry no CSRF token
     auth.login(people.teacher_a1)
-    form = client.get("/resources/upload?type=courseware").get_data(as_text=True)
+    chosen = client.post("/resources/upload/file", content_type="multipart/form-data",
+                         data={"file": (__import__("io").BytesIO(make_pptx("课型")), "课型.pptx")})
+    form = client.get(chosen.headers["Location"]).get_data(as_text=True)
     assert 'name="lesson_model"' in form and "课型" in form
 
     openapi = client.get("/api/v1/openapi.json").get_json()

@@ -3,6 +3,8 @@ the viewer may see; the pages open on the teacher's subject and reach a lesson's
 
 from __future__ import annotations
 
+import io
+
 import lxml.html
 
 from eduplatform.core.extensions import db
@@ -69,7 +71,10 @@ def test_the_pages_open_on_the_teachers_subject_and_reach_a_lesson(client, auth,
     lesson = client.get("/resources/textbooks/pep-math-7a?node=pep-math-7a:3.2").get_data(as_text=True)
     assert f"/resources/{published}" in lesson and f"/resources/{draft}" in lesson
     assert "3.2 解一元一次方程（一）——合并同类项与移项" in lesson and 'id="upload-here"' in lesson
-    form = client.get("/resources/upload?type=courseware&textbook_node=pep-math-7a:3.2").get_data(as_text=True)
+    chosen = client.post("/resources/upload/file", content_type="multipart/form-data",
+                         data={"type": "courseware", "textbook_node": "pep-math-7a:3.2",
+                               "file": (io.BytesIO(make_pptx("移项")), "移项.pptx")})
+    form = client.get(chosen.headers["Location"]).get_data(as_text=True)
     assert 'value="pep-math-7a:3.2" checked' in form
     # Another teacher of school A does not see school B's draft under the same lesson.
     auth.logout()

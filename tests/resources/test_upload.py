@@ -158,20 +158,23 @@ def test_students_and_public_cannot_upload(people, upload, storage):
 
 def test_html_upload_form_with_chinese_errors(auth, client, people):
     auth.login(people.teacher_a1)
-    page = client.get("/resources/upload?type=courseware")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
+    assert 'name="file"' in client.get("/resources/upload?type=courseware").get_data(as_text=True)
+    chosen = client.post("/resources/upload/file", data={"type": "courseware",
+                                                         "file": (io.BytesIO(make_pptx()), "k.pptx")},
+                         content_type="multipart/form-data")
+    assert chosen.status_code == 302
+    token = chosen.headers["Location"].split("staged=")[1].split("&")[0]
+    html = client.get(chosen.headers["Location"]).get_data(as_text=True)
     for name in ("title", "description", "stage", "subject", "grade", "textbook_edition", "knowledge_points",
-                 "keywords", "teaching_hours", "file"):
+                 "keywords", "teaching_hours"):
         assert f'name="{name}"' in html
-    bad = client.post("/resources/upload", data={"type": "courseware", "stage": "junior",
-                                                 "file": (io.BytesIO(make_pptx()), "k.pptx")},
-                      content_type="multipart/form-data")
+    bad = client.post("/resources/upload/staged", data={"staged": token, "type": "courseware", "stage": "junior"})
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "请填写标题" in text and "请填写学科" in text
+    assert "请填写描述" in text and "请填写学科" in text
+    # The one-request upload (type, metadata and file streamed together) still serves scripts.
     ok = client.post("/resources/upload", data={**{k: v for k, v in _text_fields().items()}, "type": "courseware",
-                                                "file": (io.BytesIO(make_pptx()), "k.pptx")},
+                                                "file": (io.BytesIO(make_pptx("另一个")), "k2.pptx")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302 and "/resources/" in ok.headers["Location"]
 

@@ -147,6 +147,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                                           ext="xlsx"),
     "reporting_api.import_data_values": Endpoint("city_staff", "/api/v1/report-tasks/{task}/data-values", body=True),
     "resources.upload_post": Endpoint("teacher", "/resources/upload", fields=COURSEWARE, ext="pptx"),
+    "resources.upload_file_post": Endpoint("teacher", "/resources/upload/file", ext="pptx"),
     "resources.replace": Endpoint("teacher", "/resources/{resource}/replace", ext="pptx"),
     "resources_api.create_resource": Endpoint("teacher", "/api/v1/resources", fields=COURSEWARE, ext="pptx"),
     "resources_api.replace_file": Endpoint("teacher", "/api/v1/resources/{resource}/versions", ext="pptx"),

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from marshmallow import ValidationError as MarshmallowError
 
 from eduplatform.core.db import utcnow
-from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.templating import LOCAL_TZ, localtime
@@ -17,6 +18,7 @@ from eduplatform.questions import bp, exams, papers, permissions
 from eduplatform.questions.audience import audience_from, describe
 from eduplatform.questions.models import ExamAnswer
 from eduplatform.questions.presenters import attempt_payload
+from eduplatform.questions.schemas import AnswersInSchema
 from eduplatform.questions.statistics import exam_statistics, quality_label
 from eduplatform.questions.types import get_type
 
@@ -176,11 +178,30 @@ def exam_submit(exam_id: int):
         # A page left open on an older attempt must not hand in the retake started since.
         flash("已经开始了新的一次作答，旧答卷不能再提交", "warning")
         return redirect(url_for("questions.exam_take", exam_id=exam.id))
+    if attempt is not None and attempt.submitted_at is None:
+        _save_final_answers(attempt)
     if attempt is not None:
         exams.submit_attempt(current_user, attempt)
         db.session.commit()
     flash("试卷已提交", "success")
     return redirect(url_for("questions.exam_result", exam_id=exam.id))
+
+
+def _save_final_answers(attempt) -> None:
+    """The page sends every answer with the hand-in: a change typed just before 交卷, whose autosave
+    had not gone out yet, counts (the autosave alone would lose it)."""
+    raw = request.form.get("final_answers")
+    if not raw:
+        return
+    try:
+        answers = AnswersInSchema().load({"answers": json.loads(raw)})["answers"]
+    except (ValueError, MarshmallowError) as exc:
+        raise ValidationFailed("答卷数据格式错误，请刷新页面后重新交卷", code="bad_answers") from exc
+    try:
+        exams.save_answers(current_user, attempt, answers)
+    except Conflict as exc:
+        if exc.code != "deadline_passed":  # past the deadline the saved answers are what counts
+            raise
 
 
 @bp.get("/exams/<int:exam_id>/result")
