@@ -124,7 +124,7 @@ def make_previews(version: ResourceVersion, media: str) -> None:
         log.warning("preview of resource version %s failed: %s (%s)", version.id, exc.reason, exc.detail)
         version.processing_state = ProcessingState.FAILED
         version.processing_error = exc.reason[:500]
-    except Exception as exc:  # noqa: BLE001 - recorded, the page still shows
+    except Exception as exc:
         log.exception("preview of resource version %s failed", version.id)
         version.processing_state = ProcessingState.FAILED
         version.processing_error = f"未能生成预览（{type(exc).__name__}）"
@@ -183,14 +183,6 @@ def _set_thumbnail(version: ResourceVersion, data: bytes) -> None:
     db.session.flush()  # the version points at the new one before the old row goes
     if old is not None:
         delete_file(old)
-
-
-def preview_page_file(version: ResourceVersion | None, number: int) -> StoredFile | None:
-    """The stored image of page ``number`` (1-based) of the version's preview."""
-    pages = (version.preview_pages or []) if version is not None else []
-    if not 1 <= number <= len(pages):
-        return None
-    return db.session.get(StoredFile, pages[number - 1]["file"])
 
 
 def pending_versions(limit: int = 50) -> list[ResourceVersion]:

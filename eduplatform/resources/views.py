@@ -15,7 +15,7 @@ from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.core.storage.serving import begins_download
 from eduplatform.resources import bp, packages, permissions, removal, review, services
 from eduplatform.resources.models import Comment, Resource, ReviewState, Visibility
-from eduplatform.resources.processing import PAGE_BREAK, media_of, preview_page_file, process_after_commit
+from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
 from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, ReturnSchema
 from eduplatform.resources.search import FILTERS, SORT_LABELS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
@@ -256,7 +256,7 @@ def thumbnail(resource_id):
 def preview_page(resource_id, number):
     """One page image of the current version's preview (a video's poster is page 1)."""
     resource = _visible(resource_id, "resource.view")
-    stored = preview_page_file(resource.version, number)
+    stored = services.preview_page_file(resource.version, number)
     if stored is None:
         abort(404)
     return stored.send(inline=True)

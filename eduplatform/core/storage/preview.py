@@ -165,7 +165,7 @@ def render_pdf(pdf_path: Path, *, max_pages: int = DEFAULT_MAX_PAGES, width: int
 
     try:
         pdf = pdfium.PdfDocument(str(pdf_path))
-    except Exception as exc:  # noqa: BLE001 - pdfium's own error types vary by version
+    except Exception as exc:
         raise PreviewError("转换后的文档无法读取，未能生成预览", str(exc)[:300]) from exc
     pages: list[PageImage] = []
     thumbnail = None
