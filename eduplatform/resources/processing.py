@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from html.parser import HTMLParser
 
 import sqlalchemy as sa
@@ -91,7 +92,7 @@ def process_version(version: ResourceVersion, *, previews: bool = True) -> None:
             text = extract_text(media, version.format, tmp)
             tmp.seek(0)
             thumbnail = make_thumbnail(media, tmp)
-        version.extracted_text = (text or "")[:MAX_TEXT_CHARS]
+        version.extracted_text = clean_text(text)
         if thumbnail:
             _set_thumbnail(version, thumbnail)
         version.processing_state = ProcessingState.DONE
@@ -138,7 +139,7 @@ def _office_previews(version: ResourceVersion, media: str, path: str, *, timeout
     try:
         if media == "legacy_office":  # python-docx/pptx cannot read DOC/PPT: the text comes from the PDF
             with open(pdf, "rb") as converted:
-                version.extracted_text = _pdf_text(converted)[:MAX_TEXT_CHARS]
+                version.extracted_text = clean_text(_pdf_text(converted))
     finally:
         workdir.cleanup()
     pages = []
@@ -202,6 +203,15 @@ def refresh_stale(limit: int = 500) -> int:
 
 
 # -- text ----------------------------------------------------------------------------------------
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str | None) -> str:
+    """Extracted text as the database can store it: bounded, without NULs and lone surrogates (a PDF's
+    broken ToUnicode map yields those; PostgreSQL and the UTF-8 encoder refuse them)."""
+    return _UNSTORABLE.sub("", (text or "")[:MAX_TEXT_CHARS])
+
 
 def extract_text(media: str, fmt: str, fileobj) -> str:
     if media == "pdf":

@@ -11,6 +11,7 @@ background worker, never in a request. Each run is fenced in:
 * its own LibreOffice profile (``-env:UserInstallation``): two conversions never wait on one
   profile's lock, and the profile is written with macros disabled and links not updated;
 * a timeout, after which the whole process group is killed (LibreOffice forks ``soffice.bin``);
+* LibreOffice's import filter chosen by the (checked) extension, never guessed from the content;
 * no network where the kernel allows it (``unshare -rn``: a new, empty network namespace), so a
   document's remote links and images are never fetched.
 
@@ -40,8 +41,13 @@ DEFAULT_MAX_PAGES = 60
 #: Pages taller than this (a long spreadsheet printed on one page …) are cut, not rendered huge.
 MAX_VIEW_HEIGHT = 4 * VIEW_WIDTH
 
-#: Extensions LibreOffice is given (it reads the content, the extension only helps it choose).
-OFFICE_EXTENSIONS = ("docx", "pptx", "xlsx", "doc", "ppt", "xls")
+#: LibreOffice's import filter per extension. It is named, not detected: a file that is not what its
+#: (already checked) extension says fails to load instead of falling through to another importer
+#: (plain text, HTML …) — fewer importers see hostile input, and a corrupt file is reported as such.
+IMPORT_FILTERS = {"docx": "MS Word 2007 XML", "pptx": "Impress MS PowerPoint 2007 XML",
+                  "xlsx": "Calc MS Excel 2007 XML", "doc": "MS Word 97", "ppt": "MS PowerPoint 97",
+                  "xls": "MS Excel 97"}
+OFFICE_EXTENSIONS = tuple(IMPORT_FILTERS)
 
 # Macros never run (level 3 = "very high": only signed macros from trusted places, and none are
 # trusted) and are disabled outright; links in documents are never updated.
@@ -146,7 +152,11 @@ def office_to_pdf(source: Path, outdir: Path, *, timeout: float = DEFAULT_TIMEOU
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(outdir), "LANG": "zh_CN.UTF-8",
            "TMPDIR": str(outdir), "SAL_USE_VCLPLUGIN": "svp"}
     args = [binary, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo", "--nodefault",
-            "--nolockcheck", "--convert-to", "pdf", "--outdir", str(outdir), str(source)]
+            "--nolockcheck"]
+    infilter = IMPORT_FILTERS.get(source.suffix.lstrip(".").lower())
+    if infilter:
+        args.append(f"--infilter={infilter}")
+    args += ["--convert-to", "pdf", "--outdir", str(outdir), str(source)]
     try:
         result = run_fenced(args, timeout=timeout, cwd=str(outdir), env=env)
     except subprocess.TimeoutExpired as exc:
