@@ -237,7 +237,7 @@ def test_a_deck_gets_page_images_a_thumbnail_and_shows_them(worker, upload, peop
     assert client.get(f"/resources/{body['id']}/pages/1").status_code == 403
 
 
-def test_a_ppt_becomes_searchable_by_its_slides(worker, upload, people, office_samples):
+def test_a_ppt_becomes_searchable_by_its_slides(worker, upload, people, client, office_samples):
     body = upload(people.teacher_a1, file=(office_samples["ppt"].read_bytes(), "定理.ppt")).get_json()
     assert body["format"] == "ppt"
     assert search_resources(people.teacher_a1, q="斜边的平方").results.total == 0
@@ -245,6 +245,8 @@ def test_a_ppt_becomes_searchable_by_its_slides(worker, upload, people, office_s
     version = _version(body["id"])
     assert version.processing_state == ProcessingState.DONE and len(version.preview_pages) == 3
     assert "绿色植物利用光能制造有机物" in version.extracted_text
+    detail = client.get(f"/api/v1/resources/{body['id']}", headers=upload.headers(people.teacher_a1)).get_json()
+    assert (detail["processing_state"], detail["page_count"], detail["preview_pages"]) == ("done", 3, 3)
     assert search_resources(people.teacher_a1, q="斜边的平方").results.total == 1
 
 

@@ -38,7 +38,7 @@ VIEW_WIDTH = 1280
 THUMB_WIDTH = 320
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MAX_PAGES = 60
-#: Pages taller than this (a long spreadsheet printed on one page …) are cut, not rendered huge.
+#: Pages taller than this (a long spreadsheet printed on one page …) are scaled down to it.
 MAX_VIEW_HEIGHT = 4 * VIEW_WIDTH
 
 #: LibreOffice's import filter per extension. It is named, not detected: a file that is not what its
@@ -186,11 +186,11 @@ def render_pdf(pdf_path: Path, *, max_pages: int = DEFAULT_MAX_PAGES, width: int
         for index in range(min(count, max_pages)):
             page = pdf[index]
             try:
-                image = page.render(scale=width / (page.get_width() or 1)).to_pil().convert("RGB")
+                # A very tall page (a long sheet printed on one page) is scaled to fit, never a huge bitmap.
+                scale = min(width / (page.get_width() or 1), MAX_VIEW_HEIGHT / (page.get_height() or 1))
+                image = page.render(scale=scale).to_pil().convert("RGB")
             finally:
                 page.close()
-            if image.height > MAX_VIEW_HEIGHT:
-                image = image.crop((0, 0, image.width, MAX_VIEW_HEIGHT))
             out = io.BytesIO()
             image.save(out, "WEBP", quality=80, method=4)
             pages.append(PageImage(index + 1, out.getvalue(), image.width, image.height))
