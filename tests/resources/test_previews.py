@@ -4,8 +4,8 @@ thumbnails shown in lists.
 The documents are written here with python-docx / python-pptx / openpyxl, the old DOC and PPT made
 from them by LibreOffice itself, the video by ffmpeg's test source. Converting is slow (seconds), so
 each sample is converted once per session and the tests read the shared results; only a few tests
-go through the worker end to end. Tests that need soffice or ffmpeg *fail* when they are missing:
-CI installs them (``.ci/system-deps.sh``).
+go through the worker end to end. Tests that need soffice or ffmpeg are marked so (``-m soffice``)
+and *fail* when the program is missing: CI installs them (``.ci/system-deps.sh``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def require_soffice() -> None:
 def require_ffmpeg() -> None:
     if None in preview.ffmpeg_binaries():
         pytest.fail("ffmpeg/ffprobe are not installed: run .ci/system-deps.sh")
+
+
+@pytest.fixture(autouse=True)
+def _binaries(request):
+    """A test marked ``soffice`` / ``ffmpeg`` fails at once, with the fix, when the program is missing."""
+    if request.node.get_closest_marker("soffice"):
+        require_soffice()
+    if request.node.get_closest_marker("ffmpeg"):
+        require_ffmpeg()
 
 
 def make_two_page_docx() -> bytes:
@@ -138,6 +147,7 @@ def ink(data: bytes) -> tuple[int, int, tuple[int, int]]:
 
 # -- the conversion itself (shared results) -----------------------------------------------------
 
+@pytest.mark.soffice
 @pytest.mark.nodb
 @pytest.mark.parametrize("ext,pages,ratio", [("pptx", 3, 0.75), ("ppt", 3, 0.75), ("docx", 2, None),
                                              ("doc", 2, None), ("xlsx", 1, None)])
@@ -156,6 +166,7 @@ def test_office_pages_are_images_of_each_page(converted, ext, pages, ratio):
         assert thumb.format == "JPEG" and thumb.width == preview.THUMB_WIDTH
 
 
+@pytest.mark.soffice
 @pytest.mark.nodb
 def test_doc_and_ppt_text_comes_through_the_conversion(converted):
     _, ppt_text, _ = converted["ppt"]
@@ -205,6 +216,7 @@ def _version(resource_id: int) -> ResourceVersion:
     return db.session.get(Resource, resource_id).version
 
 
+@pytest.mark.soffice
 def test_a_deck_gets_page_images_a_thumbnail_and_shows_them(worker, upload, people, client, auth, office_samples):
     body = upload(people.teacher_a1, file=(office_samples["pptx"].read_bytes(), "定理.pptx")).get_json()
     assert body["processing_state"] == "pending"
@@ -237,6 +249,7 @@ def test_a_deck_gets_page_images_a_thumbnail_and_shows_them(worker, upload, peop
     assert client.get(f"/resources/{body['id']}/pages/1").status_code == 403
 
 
+@pytest.mark.soffice
 def test_a_ppt_becomes_searchable_by_its_slides(worker, upload, people, client, office_samples):
     body = upload(people.teacher_a1, file=(office_samples["ppt"].read_bytes(), "定理.ppt")).get_json()
     assert body["format"] == "ppt"
@@ -264,8 +277,8 @@ def test_the_request_never_converts(app, upload, people, monkeypatch):
     assert version.preview_pages == []
 
 
+@pytest.mark.soffice
 def test_a_corrupt_file_fails_with_a_reason_its_owner_sees(worker, upload, people, client, auth):
-    require_soffice()
     broken = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40
     body = upload(people.teacher_a1, file=(broken, "坏课件.ppt")).get_json()
     run_once()
@@ -278,8 +291,8 @@ def test_a_corrupt_file_fails_with_a_reason_its_owner_sees(worker, upload, peopl
     assert page.status_code == 200 and "文件处理失败：文档无法转换为预览" in page.get_data(as_text=True)
 
 
+@pytest.mark.soffice
 def test_a_conversion_past_its_timeout_fails(worker, upload, people, monkeypatch):
-    require_soffice()
     monkeypatch.setitem(worker.config, "RESOURCES_CONVERT_TIMEOUT", 0.2)
     body = upload(people.teacher_a1, file=(make_pptx("封面|超时"), "超时.pptx")).get_json()
     run_once()
@@ -289,6 +302,7 @@ def test_a_conversion_past_its_timeout_fails(worker, upload, people, monkeypatch
     assert "超时" in version.extracted_text  # the text the quick part extracted stays
 
 
+@pytest.mark.ffmpeg
 def test_a_video_gets_a_poster_frame(worker, upload, people, client, auth, video_sample):
     data = {"type": "media_video", "title": "实验视频", "description": "d", "stage": "primary", "subject": "science"}
     body = upload(people.teacher_a1, data=data, file=(video_sample, "实验.mp4")).get_json()
@@ -308,6 +322,7 @@ def test_a_video_gets_a_poster_frame(worker, upload, people, client, auth, video
         assert thumb.size == (320, 240)
 
 
+@pytest.mark.soffice
 def test_deleting_a_resource_removes_its_page_images(worker, upload, people, client, auth, storage, office_samples):
     body = upload(people.teacher_a1, data=LITERATURE, file=(office_samples["docx"].read_bytes(), "春晓.docx")).get_json()
     run_once()
