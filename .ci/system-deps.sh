@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install the system packages the tests use when they are missing: Debian's Chromium (browser
 # journeys, driven by Playwright with executable_path=/usr/bin/chromium), a CJK font (Chinese text in
-# screenshots), the 公文 PDF fonts (AR PL KaitiM GB, AR PL UMing) and PostgreSQL (the second
-# database the suite runs on).
+# screenshots and in converted documents), the 公文 PDF fonts (AR PL KaitiM GB, AR PL UMing),
+# PostgreSQL (the second database the suite runs on), LibreOffice's writer/impress/calc (office
+# documents → PDF for the resource previews, headless) and ffmpeg (video poster frames, ffprobe).
+# Each is checked first, so running it again installs nothing.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -11,8 +13,13 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # The free faces of the 公文 PDFs (GB/T 9704): 楷 for 仿宋/楷体, 明 for 小标宋/宋体.
 [ -f /usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf ] || missing+=(fonts-arphic-gkai00mp)
 [ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || missing+=(fonts-arphic-uming)
+# Resource previews: soffice converts DOCX/DOC (writer), PPTX/PPT (impress), XLSX (calc).
+for part in writer:sw impress:sd calc:sc; do
+  [ -f "/usr/lib/libreoffice/program/lib${part#*:}lo.so" ] || missing+=("libreoffice-${part%%:*}")
+done
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages present: chromium, CJK fonts, postgresql"
+  echo "system packages present: chromium, CJK fonts, postgresql, libreoffice (writer, impress, calc), ffmpeg"
   exit 0
 fi
 echo "installing: ${missing[*]}"

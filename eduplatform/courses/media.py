@@ -205,3 +205,13 @@ def document_preview(lesson) -> str | None:
         resource = resources_link.get_resource(lesson.resource_id)
         return resources_link.preview_of(resource) if resource is not None else None
     return None
+
+
+def page_previews(lesson) -> tuple[list[dict], int | None]:
+    """The page images (a video: the poster) of the library resource a lesson plays: the same previews
+    the library shows, instead of the text-only one; none for a file uploaded for the lesson itself."""
+    if lesson.resource_id is None:
+        return [], None
+    from eduplatform.courses import resources_link
+
+    return resources_link.page_previews_of(lesson.resource_id)

@@ -127,6 +127,31 @@ def preview_of(resource) -> str | None:
     return "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip())
 
 
+def page_previews_of(resource_id: int | None) -> tuple[list[dict], int | None]:
+    """The page images the library made of the resource's current file (a video: its poster), and the
+    document's page count: ``([{"file", "width", "height"}], page_count)``; nothing while none exist."""
+    resource = get_resource(resource_id)
+    version = resource.version if resource is not None else None
+    if version is None:
+        return [], None
+    return list(version.preview_pages or []), version.page_count
+
+
+def thumbnail_of(resource_id: int | None):
+    """The StoredFile of the thumbnail of the resource's current version (None when it has none)."""
+    resource = get_resource(resource_id)
+    version = resource.version if resource is not None else None
+    return version.thumbnail if version is not None else None
+
+
+def page_image_of(resource_id: int | None, number: int):
+    """The StoredFile of page ``number`` of the resource's preview (None when there is none)."""
+    from eduplatform.resources.services import preview_page_file
+
+    resource = get_resource(resource_id)
+    return preview_page_file(resource.version if resource is not None else None, number)
+
+
 def choices(actor) -> list:
     """Resources ``actor`` may put in a lesson: published (or their own), of a playable format, newest first."""
     from eduplatform.resources.models import Resource, ResourceVersion, ReviewState

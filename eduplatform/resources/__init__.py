@@ -100,6 +100,12 @@ def init_app(app):
     app.config.setdefault("RESOURCES_MAX_UPLOAD_BYTES", int(limit) if limit else None)
     package_limit = os.environ.get("EDU_RESOURCES_MAX_PACKAGE_BYTES")
     app.config.setdefault("RESOURCES_MAX_PACKAGE_BYTES", int(package_limit) if package_limit else 4 * 1024**3)
+    # Office pages and video posters (LibreOffice, ffmpeg): made by the worker; off in tests unless asked.
+    previews = os.environ.get("EDU_RESOURCES_PREVIEWS")
+    app.config.setdefault("RESOURCES_PREVIEWS", previews != "0" if previews is not None
+                          else app.config.get("ENV_NAME") != "testing")
+    app.config.setdefault("RESOURCES_CONVERT_TIMEOUT", float(os.environ.get("EDU_RESOURCES_CONVERT_TIMEOUT") or 120))
+    app.config.setdefault("RESOURCES_PREVIEW_MAX_PAGES", int(os.environ.get("EDU_RESOURCES_PREVIEW_MAX_PAGES") or 60))
     app.extensions["resource_specs"] = load_specs(app.config["RESOURCE_SPECS_DIR"])
     register_searchable(KIND, Resource, resource_document, iter_all=iter_resources)
     from eduplatform.resources.search import register_unified

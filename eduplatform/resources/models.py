@@ -178,6 +178,11 @@ class ResourceVersion(db.Model):
     processing_error: Mapped[str | None] = mapped_column(sa.String(500))
     extracted_text: Mapped[str | None] = mapped_column(sa.Text)
     thumbnail_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
+    #: The preview the worker made (``processing.make_previews``): an office document's pages as images
+    #: ``[{"file": stored file id, "width", "height"}]`` (page 1 first), a video's poster frame (one entry).
+    preview_pages: Mapped[list | None] = mapped_column(default=list)
+    #: Pages of the converted document (more than ``preview_pages`` when it was cut); None: not paged.
+    page_count: Mapped[int | None] = mapped_column(default=None)
     note: Mapped[str | None] = mapped_column(sa.String(500))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -188,6 +193,10 @@ class ResourceVersion(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
 
     __audit_type__ = "resource_version"
+
+    @property
+    def preview_files(self) -> list[int]:
+        return [page["file"] for page in (self.preview_pages or [])]
 
 
 class DownloadTally(db.Model):

@@ -1,4 +1,5 @@
-"""The heavy part of an upload: text extraction (PDF, DOCX, PPTX, XLSX, TXT, HTML) and thumbnails.
+"""The heavy part of an upload: text extraction (PDF, DOCX, PPTX, XLSX, TXT, HTML), thumbnails and
+previews (office pages as images, a video's poster frame).
 
 It runs after the upload's commit, so the upload answers fast and a resource is never searchable
 before its row and its object both exist. ``RESOURCES_PROCESSING`` chooses where:
@@ -10,12 +11,20 @@ before its row and its object both exist. ``RESOURCES_PROCESSING`` chooses where
   also refreshes search entries whose counters changed (downloads).
 
 Either way the same :func:`process_version` runs, so tests drive it deterministically.
+
+Previews (``RESOURCES_PREVIEWS``, on unless testing) run external programs — LibreOffice for DOCX,
+PPTX, XLSX, DOC and PPT (→ PDF → page images, and the text of DOC/PPT from that PDF), ffmpeg for a
+video's poster — so they are made by the worker only, never in a request: in ``inline`` mode the
+request does the quick part and leaves such a version ``pending`` for ``flask resources process``.
+A conversion that fails (corrupt file, timeout) marks the version ``failed`` with a Chinese reason
+its owner sees on the resource's page; the text and thumbnail already made stay.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 from html.parser import HTMLParser
 
 import sqlalchemy as sa
@@ -23,9 +32,11 @@ from flask import current_app
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.storage import preview
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.core.storage.registry import get_storage
-from eduplatform.core.storage.services import store_file
+from eduplatform.core.storage.services import delete_file, store_file
 from eduplatform.core.storage.streams import local_copy
 from eduplatform.core.text.office import docx_paragraphs
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
@@ -39,45 +50,140 @@ MAX_PDF_PAGES = 300
 THUMBNAIL_SIZE = (320, 320)
 #: Pages of extracted text are separated by a form feed (the preview shows them one by one).
 PAGE_BREAK = "\f"
+#: Media whose preview needs the worker: office documents (LibreOffice) and videos (ffmpeg).
+CONVERTED_MEDIA = ("office", "legacy_office")
+POSTER_MEDIA = ("video",)
 
 
 def processing_mode() -> str:
     return current_app.config.get("RESOURCES_PROCESSING", "inline")
 
 
+def previews_enabled() -> bool:
+    return bool(current_app.config.get("RESOURCES_PREVIEWS", True))
+
+
+def media_of(fmt: str) -> str:
+    term = get_specs().format_term(fmt)
+    return term.attrs.get("media", "") if term else ""
+
+
+def needs_worker(version: ResourceVersion) -> bool:
+    """The version's preview runs an external program (made by the worker only)."""
+    return previews_enabled() and media_of(version.format) in CONVERTED_MEDIA + POSTER_MEDIA
+
+
 def process_after_commit(resource: Resource) -> None:
-    """In ``inline`` mode process the new version now. The upload's request calls this after its own
-    commit, so what it stores is its own unit of work and a failure here never loses the upload."""
+    """In ``inline`` mode do the quick part now (the preview is left to the worker). The upload's request
+    calls this after its own commit, so what it stores is its own unit of work and a failure here never
+    loses the upload."""
     if processing_mode() == "inline" and resource.version is not None:
-        process_version(resource.version)
+        process_version(resource.version, previews=False)
         db.session.commit()
 
 
-def process_version(version: ResourceVersion) -> None:
-    """Extract text and make a thumbnail for one version; mark it done or failed (never raises)."""
-    specs = get_specs()
-    term = specs.format_term(version.format)
-    media = term.attrs.get("media", "") if term else ""
+def process_version(version: ResourceVersion, *, previews: bool = True) -> None:
+    """Extract text, make a thumbnail and (``previews``) the preview; mark the version done or failed
+    (never raises). Without ``previews`` a version that needs one stays pending for the worker."""
+    media = media_of(version.format)
     stored = version.file
     try:
         with local_copy(get_storage(), stored.key) as tmp:
             text = extract_text(media, version.format, tmp)
             tmp.seek(0)
             thumbnail = make_thumbnail(media, tmp)
-        version.extracted_text = (text or "")[:MAX_TEXT_CHARS]
+        version.extracted_text = clean_text(text)
         if thumbnail:
-            thumb = store_file(io.BytesIO(thumbnail), prefix="thumbs", filename=f"thumb-{version.id}.jpg",
-                               content_type="image/jpeg", actor=None)
-            version.thumbnail_file_id = thumb.id
+            _set_thumbnail(version, thumbnail)
         version.processing_state = ProcessingState.DONE
         version.processing_error = None
     except Exception as exc:  # noqa: BLE001 - a file we cannot read is recorded, not fatal
         log.warning("processing resource version %s failed: %s", version.id, exc)
         version.processing_state = ProcessingState.FAILED
-        version.processing_error = f"{type(exc).__name__}: {exc}"[:500]
+        version.processing_error = f"文件无法读取，未能提取文字或生成缩略图（{type(exc).__name__}）"
+    if version.processing_state == ProcessingState.DONE and needs_worker(version):
+        if previews:
+            make_previews(version, media)
+        else:
+            version.processing_state = ProcessingState.PENDING  # the worker makes the preview
     # Touch the resource so the after-commit hook reindexes it with the extracted text.
     version.resource.updated_at = utcnow()
     db.session.flush()
+
+
+def make_previews(version: ResourceVersion, media: str) -> None:
+    """Office pages (and the text of DOC/PPT) or a video's poster; a failure marks the version failed."""
+    config = current_app.config
+    try:
+        with local_copy(get_storage(), version.file.key) as tmp:
+            if media in CONVERTED_MEDIA:
+                _office_previews(version, media, tmp.name, timeout=float(config.get("RESOURCES_CONVERT_TIMEOUT", 120)),
+                                 max_pages=int(config.get("RESOURCES_PREVIEW_MAX_PAGES", preview.DEFAULT_MAX_PAGES)))
+            else:
+                _video_poster(version, tmp.name, timeout=float(config.get("RESOURCES_CONVERT_TIMEOUT", 120)))
+    except preview.PreviewError as exc:
+        log.warning("preview of resource version %s failed: %s (%s)", version.id, exc.reason, exc.detail)
+        version.processing_state = ProcessingState.FAILED
+        version.processing_error = exc.reason[:500]
+    except Exception as exc:
+        log.exception("preview of resource version %s failed", version.id)
+        version.processing_state = ProcessingState.FAILED
+        version.processing_error = f"未能生成预览（{type(exc).__name__}）"
+
+
+def _office_previews(version: ResourceVersion, media: str, path: str, *, timeout: float, max_pages: int) -> None:
+    from pathlib import Path
+
+    rendered, pdf, workdir = preview.office_pages(Path(path), extension=version.format, timeout=timeout,
+                                                  max_pages=max_pages)
+    try:
+        if media == "legacy_office":  # python-docx/pptx cannot read DOC/PPT: the text comes from the PDF
+            with open(pdf, "rb") as converted:
+                version.extracted_text = clean_text(_pdf_text(converted))
+    finally:
+        workdir.cleanup()
+    pages = []
+    for page in rendered.pages:
+        stored = store_file(io.BytesIO(page.data), prefix="previews", filename=f"page-{version.id}-{page.number}.webp",
+                            content_type="image/webp", actor=None)
+        pages.append({"file": stored.id, "width": page.width, "height": page.height})
+    _replace_previews(version, pages, rendered.page_count)
+    if rendered.thumbnail:
+        _set_thumbnail(version, rendered.thumbnail)
+
+
+def _video_poster(version: ResourceVersion, path: str, *, timeout: float) -> None:
+    from pathlib import Path
+
+    from PIL import Image
+
+    data, width, height, second = preview.video_poster(Path(path), timeout=timeout)
+    stored = store_file(io.BytesIO(data), prefix="previews", filename=f"poster-{version.id}.jpg",
+                        content_type="image/jpeg", actor=None)
+    _replace_previews(version, [{"file": stored.id, "width": width, "height": height, "second": second}], None)
+    with Image.open(io.BytesIO(data)) as image:
+        _set_thumbnail(version, preview.jpeg_thumbnail(image))
+
+
+def _replace_previews(version: ResourceVersion, pages: list[dict], page_count: int | None) -> None:
+    old = version.preview_files
+    version.preview_pages = pages
+    version.page_count = page_count
+    db.session.flush()
+    for file_id in old:
+        stored = db.session.get(StoredFile, file_id)
+        if stored is not None:
+            delete_file(stored)
+
+
+def _set_thumbnail(version: ResourceVersion, data: bytes) -> None:
+    old = version.thumbnail
+    thumb = store_file(io.BytesIO(data), prefix="thumbs", filename=f"thumb-{version.id}.jpg",
+                       content_type="image/jpeg", actor=None)
+    version.thumbnail = thumb
+    db.session.flush()  # the version points at the new one before the old row goes
+    if old is not None:
+        delete_file(old)
 
 
 def pending_versions(limit: int = 50) -> list[ResourceVersion]:
@@ -97,6 +203,15 @@ def refresh_stale(limit: int = 500) -> int:
 
 
 # -- text ----------------------------------------------------------------------------------------
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str | None) -> str:
+    """Extracted text as the database can store it: bounded, without NULs and lone surrogates (a PDF's
+    broken ToUnicode map yields those; PostgreSQL and the UTF-8 encoder refuse them)."""
+    return _UNSTORABLE.sub("", (text or "")[:MAX_TEXT_CHARS])
+
 
 def extract_text(media: str, fmt: str, fileobj) -> str:
     if media == "pdf":

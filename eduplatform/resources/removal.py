@@ -1,7 +1,7 @@
 """Deleting a resource that was never published (草稿 / 已退回) — by its owner, for good.
 
 Everything goes in one transaction: the resource row, its versions, favourites, ratings and
-comments, and the stored-file rows of every version's file and thumbnail; the search entry is
+comments, and the stored-file rows of every version's file, thumbnail and preview pages; the search entry is
 removed by the index's commit hook (``search/registry.py``), the objects by storage's
 (``storage.services.delete_file``: deleted only after the commit succeeds, kept when it rolls back).
 A running review (a returned resource's) is cancelled through the engine, so its event flow stays.
@@ -21,6 +21,7 @@ from eduplatform import workflow
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, PermissionDenied
 from eduplatform.core.extensions import db
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.core.storage.services import delete_file
 from eduplatform.resources import USAGE_FINDERS, permissions, review
 from eduplatform.resources.models import Comment, Favourite, Rating, Resource, ReviewState
@@ -65,6 +66,7 @@ def delete_resource(actor, resource: Resource) -> dict:
     files = []
     for version in resource.versions:
         files += [f for f in (version.file, version.thumbnail) if f is not None]
+        files += [f for f in (db.session.get(StoredFile, i) for i in version.preview_files) if f is not None]
     summary = {"title": resource.title, "uid": resource.uid, "state": resource.state.value,
                "versions": len(resource.versions), "files": [f.key for f in files],
                "instances": list(db.session.scalars(review.instances_of(resource)))}

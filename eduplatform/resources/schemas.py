@@ -83,6 +83,12 @@ class ResourceDetailSchema(ResourceSchema):
     conformance_status = fields.Function(lambda r: r.version.conformance_status if r.version else None)
     media_info = fields.Function(lambda r: r.version.media_info if r.version else {})
     processing_state = fields.Function(lambda r: r.version.processing_state.value if r.version else None)
+    processing_error = fields.Function(lambda r: r.version.processing_error if r.version else None,
+                                       metadata={"description": "处理失败的原因（如文档无法转换、转换超时）"})
+    page_count = fields.Function(lambda r: r.version.page_count if r.version else None,
+                                 metadata={"description": "转换后文档的页数（非分页格式为空）"})
+    preview_pages = fields.Function(lambda r: len(r.version.preview_pages or []) if r.version else 0,
+                                    metadata={"description": "已生成的页面预览图数（视频为封面 1 张）"})
     #: the review actions the caller may take now (filled in by the view)
     actions = fields.List(fields.String(), dump_only=True)
     #: send back with a review action to be told (409) when someone else acted first

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from eduplatform.core.extensions import db
 from eduplatform.core.search.base import SearchDocument, SearchQuery, SearchResults
@@ -93,7 +94,8 @@ def search_resources(user, *, q: str = "", filters: dict | None = None, sort: st
                         page=page, per_page=per_page)
     results = get_search().search(query)
     ids = [int(hit.object_id) for hit in results.hits]
-    rows = {r.id: r for r in db.session.scalars(sa.select(Resource).where(Resource.id.in_(ids)))} if ids else {}
+    rows = {r.id: r for r in db.session.scalars(sa.select(Resource).where(Resource.id.in_(ids))
+                                                .options(selectinload(Resource.versions)))} if ids else {}
     hits = []
     for hit in results.hits:
         resource = rows.get(int(hit.object_id))

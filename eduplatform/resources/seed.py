@@ -142,7 +142,7 @@ def seed_demo(log):
         clean = specs.load_metadata(rtype, metadata)
         resource = services.create_resource(owner, rtype=rtype, metadata=clean, visibility=visibility,
                                             file=NamedBytes(make(), filename))
-        process_version(resource.version)
+        process_version(resource.version, previews=False)  # pages and posters: `flask resources process`
         people = dict(zip(("school", "district"), (find_user(name) for name in reviewers[owner_name]), strict=True))
         people["owner"] = owner
         for action, who in STEPS[stage]:  # through the review process, as the reviewers would

@@ -20,6 +20,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.storage.inspect import EXECUTABLE_EXTENSIONS, extension_of, inspect_upload, refine_zip
+from eduplatform.core.storage.models import StoredFile
 from eduplatform.core.storage.probe import probe
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.core.storage.services import safe_filename, store_file
@@ -402,3 +403,12 @@ def create_from_upload(actor, upload) -> Resource:
         raise ValidationFailed("元数据字段须放在文件之前提交（" + "、".join(upload.fields_after_file) + "）",
                                code="fields_after_file")
     return resource
+
+
+def preview_page_file(version: ResourceVersion | None, number: int) -> StoredFile | None:
+    """The stored image of page ``number`` (1-based) of the version's preview (made by ``processing``);
+    other domains showing a resource (courses' lessons) serve its pages through this."""
+    pages = (version.preview_pages or []) if version is not None else []
+    if not 1 <= number <= len(pages):
+        return None
+    return db.session.get(StoredFile, pages[number - 1]["file"])

@@ -193,6 +193,17 @@ def thumbnail(resource_id):
     return version.thumbnail.send(inline=True)
 
 
+@bp.get("/resources/<int:resource_id>/pages/<int:number>")
+@login_required
+def preview_page(resource_id, number):
+    """One page image of the current version's preview (a video's poster is page 1)."""
+    resource = _visible(resource_id, "resource.view")
+    stored = services.preview_page_file(resource.version, number)
+    if stored is None:
+        abort(404)
+    return stored.send(inline=True)
+
+
 # -- review --------------------------------------------------------------------------------------
 
 @bp.post("/resources/<int:resource_id>/review")

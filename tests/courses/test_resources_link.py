@@ -76,6 +76,47 @@ def test_a_document_lesson_shows_the_resource_text(make_course, make_resource, p
     assert "第二段：解法" in page and "已完成" in page
 
 
+def _page_image(colour) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1280, 960), colour).save(out, "WEBP")
+    return out.getvalue()
+
+
+def test_a_document_lesson_shows_the_resource_page_images(make_course, make_resource, people, client, auth):
+    """The library's page previews replace the text-only one, served under the lesson's own check."""
+    resource = make_resource(_tiny_zip(), "docx", text="只有文字的预览", title="课件")
+    version = resource.version
+    pages = [store_file(io.BytesIO(_page_image(c)), prefix="previews", filename=f"p{n}.webp",
+                        content_type="image/webp") for n, c in enumerate(("red", "blue"), 1)]
+    version.preview_pages = [{"file": p.id, "width": 1280, "height": 960} for p in pages]
+    version.page_count = 2
+    version.thumbnail = store_file(io.BytesIO(_page_image("red")), prefix="thumbs", filename="t.webp",
+                                   content_type="image/webp")
+    course = make_course(lessons=(), publish=False)
+    lesson = structure.add_lesson(people.teacher_a1, course.chapters[0], {
+        "title": "课件", "kind": LessonKind.DOCUMENT, "resource_id": resource.id, "body": "", "required": True})
+    catalogue.publish_course(people.teacher_a1, course)
+    enrolment.enrol(people.student_a1, course)
+    db.session.commit()
+    auth.login(people.student_a1)
+    page = client.get(f"/courses/lessons/{lesson.id}").get_data(as_text=True)
+    assert 'id="page-viewer"' in page and "只有文字的预览" not in page
+    assert f'src="/courses/lessons/{lesson.id}/pages/1"' in page and "第 <span data-page-current>1</span> / 2 页" in page
+    second = client.get(f"/courses/lessons/{lesson.id}/pages/2")
+    assert second.status_code == 200 and second.mimetype == "image/webp" and second.data == _page_image("blue")
+    assert client.get(f"/courses/lessons/{lesson.id}/pages/3").status_code == 404
+    outline = client.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert f'src="/courses/lessons/{lesson.id}/thumbnail"' in outline
+    assert client.get(f"/courses/lessons/{lesson.id}/thumbnail").status_code == 200
+    # The resource is visible only to its school; the learner still sees it through the lesson, and
+    # someone not in the course does not.
+    auth.logout()
+    auth.login(people.teacher_b1)
+    assert client.get(f"/courses/lessons/{lesson.id}/pages/1").status_code in (403, 404)
+
+
 def test_only_usable_resources_of_the_right_format(make_course, make_resource, people, webm_bytes):
     course = make_course(lessons=(), publish=False)
     chapter = course.chapters[0]

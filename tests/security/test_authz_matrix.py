@@ -106,6 +106,9 @@ ENDPOINT_ARGUMENTS = {
     "reporting.task_attachment": {"attachment_id": "task_attachment"},
     "reporting_api.get_template_version": {"number": Literal(1)},
     "resources.version_file": {"number": Literal(1)},
+    "resources.preview_page": {"number": Literal(1)},
+    "courses.lesson_page_image": {"lesson_id": "file_lesson", "number": Literal(1)},
+    "courses.lesson_thumbnail": {"lesson_id": "file_lesson"},
     "resources_api.download_version": {"number": Literal(1)},
     "workflow.instance_transition": {"key": Literal("approve")},
     "portal.disclosure_step": {"step": Literal("accept")},
@@ -541,6 +544,9 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
 OWNERS = ["teacher", "school_admin", "dh_staff", "city_staff", "student"]
 #: GET routes no owner can open with the demo objects, and why.
 UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its owner gets 404 after the check)",
+             "resources.preview_page": "the demo resource's file has no page preview (404 after the check)",
+             "courses.lesson_page_image": "the demo lesson plays no resource with a page preview (404 after the check)",
+             "courses.lesson_thumbnail": "the demo lesson plays no resource with a thumbnail (404 after the check)",
              "documents.sealed_pdf": "the document at 签发 is not sealed yet (its readers get 404 after the check)",
              "documents_api.get_sealed_pdf": "the document at 签发 is not sealed yet",
              "documents.version_source": "the demo 正文 versions were typed, not uploaded (404 after the check)",

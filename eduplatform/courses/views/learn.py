@@ -46,6 +46,7 @@ def lesson_page(lesson_id: int):
     if lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT):
         context["stored"] = media.lesson_file(lesson)
         context["preview_html"] = media.document_preview(lesson)
+        context["page_images"], context["page_count"] = media.page_previews(lesson)
     if lesson.kind == LessonKind.SCORM:
         context["scorm"] = scorm_runtime.adapter_config(lesson)
     if lesson.kind == LessonKind.QUIZ and lesson.exam is not None:
