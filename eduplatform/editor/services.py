@@ -29,7 +29,7 @@ class ImageRefusals(UploadRefusals):
     def not_allowed(self, extension, allowed) -> Exception:
         return ValidationFailed(NOT_AN_IMAGE, fields={"file": ["不是图片"]}, code="not_an_image")
 
-    def too_large(self, max_bytes) -> Exception:
+    def too_large(self, limit) -> Exception:
         return AppError(TOO_LARGE, code="too_large", status=413)
 
     def empty(self) -> Exception:

@@ -20,10 +20,13 @@ RATE_WINDOW = 600
 @login_required
 def upload_image():
     """Store a picture for rich text; answers ``{"url": …}`` to put in an ``<img src>``."""
+    # Reading the file first parses the request, where every hostile upload is already refused
+    # (``inspect_file_storage``); the hit is committed at once, so it comes before any other write.
+    upload = uploaded_file("请选择要插入的图片", field_message="请选择图片")
     hit("editor.image", f"user:{current_user.id}", limit=RATE_LIMIT, per_seconds=RATE_WINDOW,
         message="插入图片过于频繁，请稍后再试")
     require(permissions.can_upload_image(current_user), action="editor.image")
-    image = services.store_image(current_user, uploaded_file("请选择要插入的图片", field_message="请选择图片"))
+    image = services.store_image(current_user, upload)
     db.session.commit()
     return {"id": image.id, "url": url_for("editor.image", token=image.token)}, 201
 
