@@ -120,8 +120,11 @@
         uploader: { mimetypes: IMAGE_TYPES, handler: function (range, files) { insertImages(range, files); } }
       }
     });
-    if (textarea.value.trim()) {
-      quill.clipboard.dangerouslyPasteHTML(textarea.value, "silent");  // the server cleaned it when saved
+    var saved = textarea.value.trim();
+    if (saved && !/[<&]/.test(saved)) {
+      quill.setText(saved, "silent");  // a plain-text row from before the editor: keep its lines
+    } else if (saved) {
+      quill.clipboard.dangerouslyPasteHTML(saved, "silent");  // the server cleaned it when it was saved
     }
     var label = textarea.id && document.querySelector('label[for="' + textarea.id + '"]');
     if (label) {
