@@ -10,8 +10,6 @@ from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.courses import assignments, catalogue, qa, structure
 from eduplatform.courses.models import LessonQuestion
-from tests.courses.conftest import add_lesson, enrolled, make_course  # noqa: F401 - fixtures
-from tests.portal.conftest import make_article, portal  # noqa: F401 - fixtures
 
 TOKEN = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
 #: What Quill 2 writes for a bold word, a two-item bullet list and a picture of ours.

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from eduplatform.core.extensions import db
 from eduplatform.core.storage.models import StoredFile
-from eduplatform.editor import services
 from eduplatform.editor.models import EditorImage
 
 

@@ -88,11 +88,11 @@ STRIPPED = [
      "<p>图</p>"),
     ("inline data image in an editor field", '<p>图<img src="data:image/png;base64,iVBORw0KGgo="></p>', "data:",
      "<p>图</p>"),
-    ("the page's own classes", '<p class="position-fixed top-0 ql-align-center">正文</p>'
-     '<span class="btn btn-danger">假按钮</span>', "position-fixed",
+    ("the page's own classes", ('<p class="position-fixed top-0 ql-align-center">正文</p>'
+                                '<span class="btn btn-danger">假按钮</span>'), "position-fixed",
      '<p class="ql-align-center">正文</p><span>假按钮</span>'),
-    ("iframe and form", '<iframe src="https://evil.example/"></iframe><form action="/x"><input name="a"></form>'
-     "<p>正文</p>", "iframe", "<p>正文</p>"),
+    ("iframe and form", ('<iframe src="https://evil.example/"></iframe><form action="/x"><input name="a"></form>'
+                         "<p>正文</p>"), "iframe", "<p>正文</p>"),
     ("unknown list kind", '<ol><li data-list="javascript:x">项</li></ol>', "javascript", "<ol><li>项</li></ol>"),
     ("svg", '<svg onload="alert(1)"><circle r="5"/></svg><p>正文</p>', "svg", "<p>正文</p>"),
 ]
