@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from eduplatform.core.extensions import db
 from tests.browser.conftest import CHROMIUM, SCREENSHOTS, login
@@ -113,6 +114,19 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     picture.wait_for()
     src = picture.get_attribute("src")
 
+    # a pasted picture is uploaded the same way (not kept as a data: URL)
+    with page.expect_response(lambda r: r.url.endswith("/editor/images") and r.request.method == "POST") as pasted:
+        page.evaluate("""(bytes) => {
+            const data = new DataTransfer();
+            data.items.add(new File([new Uint8Array(bytes)], "粘贴.png", {type: "image/png"}));
+            document.querySelector("#description-editor").dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""", list(png_bytes()))
+    assert pasted.value.status == 201
+    expect(editor.locator('img[src^="/editor/images/"]')).to_have_count(2)
+    pasted_src = pasted.value.json()["url"]
+    assert editor.locator('img[src^="data:"]').count() == 0
+
     # a foreign picture typed as HTML does not survive the server
     page.evaluate("""() => { const t = document.getElementById('description');
         t.form.addEventListener('submit', () => { t.value += '<p><img src="https://evil.example/x.png"></p>'
@@ -128,6 +142,7 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     assert items.first.evaluate("li => getComputedStyle(li).listStyleType") == "disc"
     image = shown.locator(f'img[src="{src}"]')
     assert image.evaluate("img => img.complete && img.naturalWidth") == 40
+    assert shown.locator(f'img[src="{pasted_src}"]').count() == 1
     assert shown.locator('img[src^="https://"]').count() == 0
 
     from eduplatform.courses.models import Course
