@@ -144,12 +144,44 @@
     }
     labelControls(holder.parentNode.querySelector(".ql-toolbar"));
 
+    // Pasted HTML (a page, a word processor) may carry pictures as data: URLs; the server keeps
+    // only pictures stored here, so each is uploaded and its URL put in its place.
+    var adopting = new WeakSet();
+    function adoptInlineImages() {
+      quill.root.querySelectorAll('img[src^="data:image/"]').forEach(function (img) {
+        if (adopting.has(img)) { return; }
+        adopting.add(img);
+        var match = /^data:(image\/[a-z+.-]+);base64,(.*)$/i.exec(img.getAttribute("src"));
+        var file = null;
+        if (match && IMAGE_TYPES.indexOf(match[1].toLowerCase()) >= 0) {
+          try {
+            var raw = atob(match[2]);
+            var bytes = new Uint8Array(raw.length);
+            for (var i = 0; i < raw.length; i += 1) { bytes[i] = raw.charCodeAt(i); }
+            file = new File([bytes], "粘贴的图片." + match[1].split("/")[1].replace("jpeg", "jpg"), { type: match[1] });
+          } catch (error) { file = null; }
+        }
+        var replace = function (url) {
+          var blot = window.Quill.find(img);
+          if (!blot) { return; }
+          var index = quill.getIndex(blot);
+          quill.deleteText(index, 1, "silent");
+          if (url) { quill.insertEmbed(index, "image", url, "user"); } else { quill.update("user"); }
+        };
+        if (!file) { status.textContent = "只能插入 PNG、JPEG、GIF 或 WebP 图片"; replace(null); return; }
+        uploadImage(uploadUrl, file).then(replace).catch(function (error) {
+          status.textContent = error.message;
+          replace(null);
+        });
+      });
+    }
+
     function sync() {
       var empty = quill.getText().trim() === "" && !quill.root.querySelector("img");
       textarea.value = empty ? "" : quill.root.innerHTML;
       return empty;
     }
-    quill.on("text-change", sync);
+    quill.on("text-change", function () { adoptInlineImages(); sync(); });
     if (textarea.form) {
       textarea.form.addEventListener("submit", function (event) {
         if (sync() && required) {

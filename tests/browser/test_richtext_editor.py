@@ -5,6 +5,7 @@ the field and the form still saves."""
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -125,7 +126,18 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     assert pasted.value.status == 201
     expect(editor.locator('img[src^="/editor/images/"]')).to_have_count(2)
     pasted_src = pasted.value.json()["url"]
-    assert editor.locator('img[src^="data:"]').count() == 0
+    # pasted HTML whose picture is a data: URL: the picture is uploaded and put back by its URL
+    inline = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    with page.expect_response(lambda r: r.url.endswith("/editor/images") and r.request.method == "POST") as adopted:
+        page.evaluate("""(html) => {
+            const data = new DataTransfer();
+            data.setData("text/html", html);
+            document.querySelector("#description-editor").dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""", f'<p><img src="{inline}"></p>')
+    assert adopted.value.status == 201
+    expect(editor.locator('img[src^="/editor/images/"]')).to_have_count(3)
+    expect(editor.locator('img[src^="data:"]')).to_have_count(0)
 
     # a foreign picture typed as HTML does not survive the server
     page.evaluate("""() => { const t = document.getElementById('description');
