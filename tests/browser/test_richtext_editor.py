@@ -62,15 +62,15 @@ def editor_page(browser):
     assert errors == [], f"errors in the page: {errors}"
 
 
-def _violations(page) -> list[dict]:
+def _violations(page, form: str = "#course-form") -> list[dict]:
     """Serious and critical violations in the form holding the editor (the page's top bar and the
     course's manage tabs are the base layout's, and have contrast findings of their own)."""
     page.add_script_tag(content=AXE)
-    result = page.evaluate("""async (tags) => {
-        const r = await axe.run({include: [['#course-form']]}, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+    result = page.evaluate("""async ([tags, form]) => {
+        const r = await axe.run({include: [[form]]}, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
         return r.violations.map(v => ({id: v.id, impact: v.impact,
             nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 200))}));
-    }""", TAGS)
+    }""", [TAGS, form])
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
@@ -194,3 +194,21 @@ def test_without_the_script_the_textarea_saves(browser, live_server, live_app, c
         description = db.session.get(Course, course_id).description
         db.session.remove()
     assert description == "<p>无脚本时直接填写 <u>HTML</u></p>"
+
+
+def test_the_portal_article_editor_is_chinese_and_accessible(editor_page, live_server):
+    page = editor_page
+    login(page, live_server, "city_staff")
+    page.goto(f"{live_server}/portal/manage/new?column=notices")
+    editor = page.locator("#f-body-editor")
+    editor.wait_for()
+    assert page.locator("#f-body").is_hidden()
+    assert page.locator(".ql-toolbar .ql-picker-label").first.get_attribute("aria-label") == "段落格式"
+    bad = _violations(page, "#article-form")
+    assert bad == [], bad
+    editor.click()
+    page.click(".ql-toolbar .ql-picker.ql-header .ql-picker-label")
+    page.click('.ql-toolbar .ql-picker.ql-header .ql-picker-item[data-value="2"]')
+    page.keyboard.type("一、活动安排")
+    assert editor.locator("h2").inner_text() == "一、活动安排"
+    assert page.locator("#f-body").input_value() == "<h2>一、活动安排</h2>"
