@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from eduplatform.accounts.models import Role
+
 
 def can_upload_image(user) -> bool:
-    """Any signed-in, active account: every rich-text field a user can reach is one they may write
-    (course texts, 答疑, portal articles); the field's own form still decides what is saved."""
-    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
+    """A signed-in, active account with a role that writes rich text somewhere (course texts, 答疑,
+    作业, portal articles). A 公众用户 has no such field: the platform is no picture host for them."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
+        return False
+    return bool(user.roles - {Role.PUBLIC})

@@ -65,6 +65,15 @@ def test_the_url_cannot_be_guessed(client, auth, people):
     assert client.get(f"/editor/images/{image_id}").status_code == 404  # not by its row id either
 
 
+def test_a_public_account_may_not_upload(client, auth, people):
+    auth.login(people.citizen)
+    before = counts()
+    response = post_image(client, png_bytes(), "a.png")
+    assert response.status_code == 403
+    assert re.search(r"[\u4e00-\u9fff]", response.get_json()["error"]["message"])
+    assert counts() == before
+
+
 def test_signing_in_is_required(client):
     before = counts()
     response = post_image(client, png_bytes(), "a.png")
