@@ -22,6 +22,7 @@ DOMAINS = [
     "eduplatform.accounts",
     "eduplatform.audit",
     "eduplatform.workflow",
+    "eduplatform.editor",
     "eduplatform.schools",
     "eduplatform.questions",
     "eduplatform.reporting",

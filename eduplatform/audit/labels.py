@@ -12,9 +12,12 @@ REALM_LABELS = {
     "courses": "网络课程", "reporting": "数据填报", "test": "测试",
     "portal": "门户网站",
     "disclosure": "依申请公开",
+    "editor": "富文本编辑器",
 }
 
 KIND_LABELS = {
+    # editor
+    "image.uploaded": "插入图片（富文本）",
     # 依申请公开 (portal)
     "request.received": "收到政府信息公开申请", "request.accepted": "受理申请", "request.correction_requested": "告知补正",
     "request.correction_submitted": "申请人提交补正", "request.corrected": "收到补正（重新计时）",
@@ -129,6 +132,7 @@ OBJECT_LABELS = {
     "report_template": "报表模板", "report_template_version": "报表模板版本", "report_task": "填报任务",
     "report_submission": "填报",
     "portal_article": "门户信息", "portal_column": "门户栏目",
+    "editor_images": "富文本图片",
 }
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -87,9 +88,18 @@ def filesize(size: int | None) -> str:
     return f"{value:.1f} GB"
 
 
+def rich(value: str | None) -> Markup:
+    """Rich text for a page: sanitised again as it is shown, so rows saved as plain text (or before
+    the sanitiser learnt a rule) are as safe as new ones."""
+    from eduplatform.core.text.richtext import clean_html
+
+    return Markup(clean_html(value))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["rich"] = rich
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True

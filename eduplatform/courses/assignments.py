@@ -9,6 +9,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.text.richtext import clean_html, one_line
 from eduplatform.courses.completion import get_or_create_progress, set_progress
 from eduplatform.courses.models import (
     AssignmentSubmission,
@@ -45,7 +46,9 @@ def submit(actor, lesson: Lesson, enrolment: Enrolment, *, text: str, upload=Non
 
     if lesson.kind != LessonKind.ASSIGNMENT:
         raise Conflict("该课时不是作业", code="not_assignment")
-    text = (text or "").strip()
+    text = clean_html(text, inline_images=False)  # written in the rich-text editor (or plain)
+    if not one_line(text) and "<img" not in text:
+        text = ""
     has_file = upload is not None and getattr(upload, "filename", "")
     if not text and not has_file:
         raise ValidationFailed("请填写作业内容或上传文件", fields={"text": ["作业不能为空"]})

@@ -48,7 +48,7 @@ def create_course(actor, data: dict) -> Course:
     if org is None:
         raise ValidationFailed("没有所属单位的用户不能建课程")
     values = {k: data[k] for k in EDITABLE if k in data and k != "visible_org_id"}
-    values["description"] = clean_html(values.get("description", ""))
+    values["description"] = clean_html(values.get("description", ""), inline_images=False)
     course = Course(**values, org_id=org.id, owner_id=actor.id,
                     visible_org_id=_visible_org(actor, data.get("visible_org_id"), org).id)
     db.session.add(course)
@@ -60,7 +60,7 @@ def create_course(actor, data: dict) -> Course:
 def update_course(actor, course: Course, data: dict) -> Course:
     values = {k: data[k] for k in EDITABLE if k in data}
     if "description" in values:
-        values["description"] = clean_html(values["description"])
+        values["description"] = clean_html(values["description"], inline_images=False)
     if "visible_org_id" in values:
         values["visible_org_id"] = _visible_org(actor, values["visible_org_id"], course.visible_org).id
     if "audience" in values and values["audience"] != course.audience and _has_enrolments(course):

@@ -104,7 +104,7 @@ def add_lesson(actor, chapter: Chapter, data: dict, *, upload=None) -> Lesson:
     kind: LessonKind = data["kind"]
     lesson = Lesson(course_id=course.id, chapter_id=chapter.id, title=data["title"], kind=kind,
                     position=len(chapter.lessons), required=data.get("required", True),
-                    body=clean_html(data.get("body", "")), settings=_settings(kind, data),
+                    body=clean_html(data.get("body", ""), inline_images=False), settings=_settings(kind, data),
                     textbook_node=_textbook_node(data.get("textbook_node")))
     if kind in FILE_KINDS:
         _attach_file(actor, lesson, data, upload)
@@ -188,7 +188,7 @@ def update_lesson(actor, lesson: Lesson, data: dict, *, upload=None) -> Lesson:
     if data.get("textbook_node") is not None:
         values["textbook_node"] = _textbook_node(data["textbook_node"])
     if "body" in data and data["body"] is not None:
-        values["body"] = clean_html(data["body"])
+        values["body"] = clean_html(data["body"], inline_images=False)
     changes.update(diff(lesson, values))
     settings = _settings(lesson.kind, data, lesson.settings)
     if settings != (lesson.settings or {}):

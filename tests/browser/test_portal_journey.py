@@ -18,7 +18,8 @@ def test_draft_review_publish_find_and_withdraw(page, live_server, tmp_path):
     page.wait_for_selector("#column-tree")
     page.goto(f"{base}/portal/manage/new?column=notices")
     page.fill("#f-title", TITLE)
-    page.fill("#f-body", "<p>各区县教育局：定于3月开展校园安全月活动。</p>")
+    page.click("#f-body-editor")  # the body is written in the rich-text editor
+    page.keyboard.type("各区县教育局：定于3月开展校园安全月活动。")
     page.fill("#f-written", "2026-12-01")
     page.click("#article-form button[type=submit]")
     page.wait_for_selector("text=已保存草稿")

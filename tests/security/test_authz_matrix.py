@@ -50,6 +50,8 @@ PUBLIC = {
                                  "are listed through the ACL-filtered search)",
     "portal.column_page": "a column of the public site lists published articles only, owned by no unit",
     "portal.disclosure_captcha": "a captcha picture of the public form: a random one-time token, no object",
+    "editor.image": "a picture put into rich text is public by its unguessable token (43 random characters), "
+                    "seen by whoever may see the text it is in (eduplatform/editor/README.md)",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.

@@ -132,6 +132,7 @@ ENDPOINTS: dict[str, Endpoint] = {
                                              ext="xlsx"),
     "questions.import_upload": Endpoint("teacher", "/questions/import", fields=QUESTION_IMPORT, ext="xml", xml=True),
     "questions.media_upload": Endpoint("teacher", "/questions/media", ext="png"),
+    "editor.upload_image": Endpoint("teacher", "/editor/images", ext="png"),
     "questions_api.import_preview": Endpoint("teacher", "/api/v1/questions/import",
                                              fields=QUESTION_IMPORT, ext="xml", xml=True),
     "reporting.task_new": Endpoint("city_staff", "/reporting/tasks/new", file_field="attachments",

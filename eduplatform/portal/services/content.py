@@ -124,7 +124,7 @@ def _clean(column: PortalColumn, data: dict, *, partial: bool = False) -> dict:
         elif len(values["title"]) > 200:
             problems["title"] = ["标题不能超过 200 字"]
     if "body" in values:
-        values["body"] = clean_html(values["body"] or "")
+        values["body"] = clean_html(values["body"] or "", inline_images=False)
     if "summary" in values:
         values["summary"] = (values["summary"] or "").strip()[:500] or None
     if "doc_number" in values:
