@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_form
+from eduplatform.core.api import load_form, load_json
 from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.notices import Notice
 from eduplatform.core.permissions import require
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
-from eduplatform.reporting import bp, permissions, schemas
+from eduplatform.reporting import bp, designer, permissions, schemas
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
 from eduplatform.reporting.models import ReportTemplate, Submission, TaskAttachment
 from eduplatform.reporting.models.submissions import SubmissionAttachment
@@ -88,7 +88,22 @@ def template_design(template_id):
                            designer={"template_id": template.id, "definition": current.definition,
                                      "draft_version": template.draft.number if template.draft else None,
                                      "published": template.latest_published.number if template.latest_published
-                                     else None})
+                                     else None,
+                                     "describe_url": url_for("reporting_api.describe_template_expression",
+                                                             template_id=template.id),
+                                     "preview_url": url_for("reporting.template_preview", template_id=template.id),
+                                     "functions": designer.function_menu()})
+
+
+@bp.post("/templates/<int:template_id>/preview")
+@login_required
+def template_preview(template_id):
+    """The designer's unsaved draft as the school's form (the filling page's own macros); nothing saved."""
+    template = template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportDraftDefinitionSchema())
+    spec, problems = designer.draft_spec(data["definition"])
+    html = render_template("reporting/_preview.html", spec=spec, problems=problems, template=template)
+    return jsonify({"html": html, "problems": problems})
 
 
 @bp.post("/templates/<int:template_id>/publish")

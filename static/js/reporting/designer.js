@@ -136,7 +136,10 @@
       help ? el("div", { class: "form-text", text: help }) : null]);
   }
 
-  function propertyInputs(field, isColumn) {
+  var builder = window.eduExpressionBuilder;
+  function currentDefinition() { return def; }
+
+  function propertyInputs(field, isColumn, table) {
     var nodes = [
       input("中文名称", field.label, function (v) { field.label = v; renderSectionsSoon(); }),
       input("代码", field.code, function (v) { field.code = v; renderSectionsSoon(); }, { "data-prop": "code" }),
@@ -169,8 +172,14 @@
       if (field.type === "decimal") {
         nodes.push(input("小数位数", field.decimals == null ? 2 : field.decimals, function (v) { field.decimals = numberOrNull(v); }, { type: "number", min: "0", max: "6" }));
       }
-      nodes.push(input("计算公式（留空则由学校填写）", field.formula, function (v) { field.formula = v || null; },
-        { placeholder: isColumn ? "如 boys + girls" : "如 sum(grades.total)", "data-prop": "formula" }));
+      var formulaBox = input("计算公式（留空则由学校填写）", field.formula, function (v) { field.formula = v || null; },
+        { placeholder: isColumn ? "如 boys + girls" : "如 sum(grades.total)", "data-prop": "formula" });
+      if (builder) {
+        formulaBox.appendChild(builder.formula(formulaBox.querySelector("input"), { url: boot.describe_url,
+          definition: currentDefinition, table: isColumn && table ? table.code : null, exclude: field.code,
+          functions: boot.functions }));
+      }
+      nodes.push(formulaBox);
     }
     if (field.type === "text" || field.type === "textarea") {
       nodes.push(input("最多字数", field.max_length, function (v) { field.max_length = numberOrNull(v); }, { type: "number" }));
@@ -214,7 +223,7 @@
     }, "如 girls <= total | 女生数不能超过合计"));
     box.appendChild(el("h3", { class: "h6 mt-3", text: "列" }));
     (field.columns || []).forEach(function (column, ci) {
-      var card = el("div", { class: "border rounded p-2 mb-2" }, propertyInputs(column, true));
+      var card = el("div", { class: "border rounded p-2 mb-2" }, propertyInputs(column, true, field));
       card.appendChild(el("button", { class: "btn btn-sm btn-outline-danger", type: "button", text: "删除此列",
         onclick: function () { field.columns.splice(ci, 1); render(); } }));
       box.appendChild(card);
@@ -230,16 +239,22 @@
     root.textContent = "";
     def.rules.forEach(function (rule, ri) {
       var problems = errorsUnder("rules." + ri);
-      root.appendChild(el("div", { class: "row g-2 mb-2 align-items-start rule-row" }, [
-        el("div", { class: "col-6" }, [el("input", { class: "form-control form-control-sm font-monospace" + (problems.length ? " is-invalid" : ""),
+      var expression = el("input", { class: "form-control form-control-sm font-monospace rule-expression" + (problems.length ? " is-invalid" : ""),
           value: rule.expression || "", placeholder: "条件，如 teachers_female <= teachers_total", "aria-label": "规则条件",
-          oninput: function (e) { rule.expression = e.target.value; } }),
+          oninput: function (e) { rule.expression = e.target.value; } });
+      var row = el("div", { class: "row g-2 mb-3 align-items-start rule-row" }, [
+        el("div", { class: "col-6" }, [expression,
           problems.length ? el("div", { class: "invalid-feedback", text: problems.join("；") }) : null]),
         el("div", { class: "col-5" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
           placeholder: "不满足时的提示", "aria-label": "提示", oninput: function (e) { rule.message = e.target.value; } })]),
         el("div", { class: "col-1" }, [el("button", { class: "btn btn-sm btn-link text-danger", type: "button", text: "删除",
           onclick: function () { def.rules.splice(ri, 1); render(); } })])
-      ]));
+      ]);
+      if (builder) {
+        row.appendChild(el("div", { class: "col-12" }, [builder.rule(expression, { url: boot.describe_url,
+          definition: currentDefinition, functions: boot.functions })]));
+      }
+      root.appendChild(row);
     });
   }
 
@@ -249,12 +264,43 @@
     pending = window.setTimeout(renderSections, 400);
   }
 
+  // The form as the school will see it, rendered by the server from the unsaved definition.
+  var previewTimer = null, previewAsked = 0;
+  function schedulePreview() {
+    var box = document.getElementById("preview");
+    if (!box || !boot.preview_url) { return; }
+    window.clearTimeout(previewTimer);
+    previewTimer = window.setTimeout(function () {
+      var mine = ++previewAsked;
+      window.eduFetch(boot.preview_url, { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ definition: def }) })
+        .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+        .then(function (answer) {
+          if (mine !== previewAsked) { return; }
+          if (answer.ok) { box.innerHTML = answer.body.html; }
+          else {
+            box.textContent = "";
+            box.appendChild(el("div", { class: "alert alert-warning small mb-0", id: "preview-problems",
+              text: "暂时无法预览：" + ((answer.body.error && answer.body.error.message) || "模板定义有误") }));
+          }
+          box.setAttribute("data-version", String(mine));
+        }).catch(function () {});
+    }, 500);
+  }
+  ["sections", "field-editor", "rules"].forEach(function (id) {
+    var node = document.getElementById(id);
+    if (!node) { return; }
+    node.addEventListener("input", schedulePreview);
+    node.addEventListener("change", schedulePreview);
+  });
+
   function render() {
     document.getElementById("designer-version").textContent =
       boot.draft_version ? "编辑草稿 V" + boot.draft_version : (boot.published ? "基于 V" + boot.published + " 编辑（保存后成为新草稿）" : "");
     renderSections();
     renderEditor();
     renderRules();
+    schedulePreview();
   }
 
   function save() {
