@@ -22,6 +22,7 @@ from eduplatform.reporting.services import submissions as submission_services
 from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
 from eduplatform.reporting.services.submissions import spec_of
+from eduplatform.reporting.spec import DefinitionError
 from eduplatform.schools.models.profile import SCHOOL_TYPE_LABELS
 
 
@@ -68,7 +69,7 @@ def template_create():
 def template_detail(template_id):
     template = template_for(current_user, template_id)
     from eduplatform.reporting.fieldtypes import FIELD_TYPE_LABELS
-    from eduplatform.reporting.spec import DefinitionError, spec_for
+    from eduplatform.reporting.spec import spec_for
 
     current = template.draft or template.latest_published
     try:
@@ -98,12 +99,17 @@ def template_design(template_id):
 @bp.post("/templates/<int:template_id>/preview")
 @login_required
 def template_preview(template_id):
-    """The designer's unsaved draft as the school's form (the filling page's own macros); nothing saved."""
+    """The designer's unsaved draft as the school's form (the filling page's own macros); nothing saved.
+    A draft too broken to show (asked while it is being typed) answers 200 with the reason, as ``/check``."""
     template = template_for(current_user, template_id, edit=True)
     data = load_json(schemas.ReportDraftDefinitionSchema())
-    spec, problems = designer.draft_spec(data["definition"])
+    try:
+        spec, problems = designer.draft_spec(data["definition"])
+    except DefinitionError as exc:
+        html = render_template("reporting/_preview.html", spec=None, problems=exc.fields, template=template)
+        return jsonify({"valid": False, "html": html, "problems": exc.fields})
     html = render_template("reporting/_preview.html", spec=spec, problems=problems, template=template)
-    return jsonify({"html": html, "problems": problems})
+    return jsonify({"valid": not problems, "html": html, "problems": problems})
 
 
 @bp.post("/templates/<int:template_id>/publish")

@@ -71,7 +71,7 @@ def test_a_division_formula_is_said_with_the_fields_labels(login, people, ratio_
     client = login(people.city_staff)
     response = _describe(client, ratio_template, "students_total / computer_count")
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"text": "学生总数 ÷ 计算机台数"}
+    assert response.get_json() == {"valid": True, "text": "学生总数 ÷ 计算机台数"}
     response = _describe(client, ratio_template, "if(computer_count > 0, students_total / computer_count, 0)")
     assert response.get_json()["text"] == "学生总数 ÷ 计算机台数（当计算机台数大于 0 时；否则为 0）"
     # a column of a table reads its neighbours bare; a rule is a condition
@@ -102,7 +102,8 @@ def test_an_invalid_expression_is_refused_in_chinese_and_nothing_is_saved(login,
     draft = ratio_template.draft
     before = (copy.deepcopy(draft.definition), draft.updated_at, _audit_count())
     response = _describe(client, ratio_template, expression, purpose=purpose)
-    assert response.status_code == 422
+    assert response.status_code == 200  # asked while typing, like /check: an answer, not a refusal
+    assert response.get_json()["valid"] is False
     error = response.get_json()["error"]
     assert error["code"] == "invalid_expression" and message in error["message"]
     db.session.expire_all()
@@ -114,7 +115,7 @@ def test_describe_refuses_a_draft_whose_shape_is_wrong(login, people, ratio_temp
     broken = {"sections": [{"title": "甲", "fields": [{"code": "1bad", "label": "坏代码", "type": "integer"}]}]}
     response = client.post(f"/api/v1/report-templates/{ratio_template.id}/describe",
                            json={"definition": broken, "expression": "1 + 1"})
-    assert response.status_code == 422
+    assert response.get_json()["valid"] is False
     body = response.get_json()["error"]
     assert body["code"] == "invalid_definition" and "代码须以字母开头" in str(body["fields"])
 
@@ -129,7 +130,7 @@ def test_the_preview_is_the_schools_form_of_the_unsaved_draft(login, people, rat
     assert response.status_code == 200
     body = response.get_json()
     html = body["html"]
-    assert body["problems"] == {}
+    assert body["problems"] == {} and body["valid"] is True
     assert "专任教师数" in html and 'name="v:teachers"' in html
     assert "自动计算：学生总数 ÷ 计算机台数（当计算机台数大于 0 时；否则为 0）" in html
     assert "自动计算：男生 ＋ 女生" in html and "每行须满足：合计不大于 1000" in html
@@ -148,18 +149,25 @@ def test_the_preview_of_a_draft_with_a_broken_formula_shows_the_rest(login, peop
                            headers={"Accept": "application/json"})
     assert response.status_code == 200
     body = response.get_json()
+    assert body["valid"] is False
     assert set(body["problems"]) == {"sections.0.fields.2.formula", "rules.1.expression"}
     assert "草稿中有 2 处问题" in body["html"]
     assert "生机比" in body["html"] and "自动计算：男生 ＋ 女生" in body["html"]  # the rest still shows
     assert "各年级合计不大于 学生总数" in body["html"]  # the rule that compiles still shows
 
 
-def test_the_preview_of_a_draft_of_the_wrong_shape_is_a_chinese_error(login, people, ratio_template):
+def test_the_preview_of_a_draft_of_the_wrong_shape_says_why_in_chinese(login, people, ratio_template):
     client = login(people.city_staff)
+    broken = {"sections": [{"title": "甲", "fields": [{"code": "1bad", "label": "坏代码", "type": "integer"}]}]}
     response = client.post(f"/reporting/templates/{ratio_template.id}/preview",
-                           json={"definition": {"sections": "none"}}, headers={"Accept": "application/json"})
-    assert response.status_code == 422
-    assert response.get_json()["error"]["code"] == "invalid_definition"
+                           json={"definition": broken}, headers={"Accept": "application/json"})
+    body = response.get_json()
+    assert body["valid"] is False and "暂时无法预览：草稿中有 1 处问题" in body["html"]
+    assert body["problems"] == {"sections.0.fields.0.code": ["代码须以字母开头，只含字母、数字、下划线（≤40 位）"]}
+    # a body that is not a definition at all is a bad request
+    response = client.post(f"/reporting/templates/{ratio_template.id}/preview", json={"definition": "x"},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 422 and response.get_json()["error"]["message"]
 
 
 def test_only_the_templates_editors_may_ask(login, people, ratio_template):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_json, paginated
-from eduplatform.core.errors import NotFound, ValidationFailed
+from eduplatform.core.errors import NotFound, error_payload
 from eduplatform.core.permissions import require
 from eduplatform.reporting import designer, permissions, schemas
 from eduplatform.reporting.api import bp
@@ -150,6 +150,9 @@ def check_template_definition(template_id):
 @login_required
 def describe_template_expression(template_id):
     """An expression of the unsaved draft in the words the school reads (nothing is saved).
+
+    Like ``/check`` it answers 200 for an expression that does not parse or fit the draft (the
+    designer asks while the expression is being typed): ``valid`` false and the Chinese error.
     ---
     post:
       requestBody:
@@ -158,9 +161,7 @@ def describe_template_expression(template_id):
             schema: ReportDescribeSchema
       responses:
         200:
-          description: "{text: 学生总数 ÷ 计算机台数}"
-        422:
-          description: "{error: {code: invalid_expression, message}}: the expression does not parse or fit the draft"
+          description: "{valid: true, text: 学生总数 ÷ 计算机台数} or {valid: false, error: {code, message, fields}}"
     """
     template_for(current_user, template_id, edit=True)
     data = load_json(schemas.ReportDescribeSchema())
@@ -168,8 +169,10 @@ def describe_template_expression(template_id):
         text = designer.describe_expression(data["definition"], data["expression"], purpose=data["purpose"],
                                             table=data["table"])
     except ExpressionError as exc:
-        raise ValidationFailed(exc.message, code="invalid_expression") from exc
-    return {"text": text}
+        return {"valid": False, **error_payload("invalid_expression", exc.message)}
+    except DefinitionError as exc:
+        return {"valid": False, **error_payload(exc.code, exc.message, exc.fields)}
+    return {"valid": True, "text": text}
 
 
 @bp.post("/report-templates/<int:template_id>/publish")

@@ -140,11 +140,12 @@
   function currentDefinition() { return def; }
 
   function propertyInputs(field, isColumn, table) {
+    var typeId = "fe-type-" + Math.random().toString(36).slice(2, 9);
     var nodes = [
       input("中文名称", field.label, function (v) { field.label = v; renderSectionsSoon(); }),
       input("代码", field.code, function (v) { field.code = v; renderSectionsSoon(); }, { "data-prop": "code" }),
-      el("div", { class: "mb-2" }, [el("label", { class: "form-label small mb-0", text: "类型" }),
-        el("select", { class: "form-select form-select-sm", "data-prop": "type", onchange: function (e) {
+      el("div", { class: "mb-2" }, [el("label", { class: "form-label small mb-0", for: typeId, text: "类型" }),
+        el("select", { class: "form-select form-select-sm", id: typeId, "data-prop": "type", onchange: function (e) {
           field.type = e.target.value;
           if ((field.type === "select" || field.type === "multiselect") && !(field.options || []).length) {
             field.options = [{ value: "1", label: "选项一" }];
@@ -277,7 +278,7 @@
         .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
         .then(function (answer) {
           if (mine !== previewAsked) { return; }
-          if (answer.ok) { box.innerHTML = answer.body.html; }
+          if (answer.ok) { box.innerHTML = answer.body.html; }  // rendered (and escaped) by the server
           else {
             box.textContent = "";
             box.appendChild(el("div", { class: "alert alert-warning small mb-0", id: "preview-problems",

@@ -112,7 +112,7 @@
           .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
           .then(function (answer) {
             if (mine !== asked) { return; }
-            if (answer.ok) {
+            if (answer.ok && answer.body.valid) {
               box.className = "small expr-words mt-1 text-success-emphasis";
               box.textContent = (opts.prefix || "") + answer.body.text;
             } else {
