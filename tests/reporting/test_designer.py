@@ -208,3 +208,17 @@ def test_a_column_formula_and_a_row_rule_are_said_in_their_tables_labels():
     assert spec.formula_text("grade_table", "row_total") == "男生 ＋ 女生"
     row_rule = next(rule for rule in spec.rules if rule.table == "grade_table")
     assert spec.rule_text(row_rule) == "合计不大于 1000"
+
+
+def test_the_schools_excel_form_says_the_formula_in_words(tmp_path, make_template, issue, sub_of, tree):
+    from openpyxl import load_workbook
+
+    from eduplatform.reporting.services import excel
+
+    template = make_template(RATIO_DEFINITION, name="生机比统计表")
+    path = tmp_path / "form.xlsx"
+    excel.form_workbook(sub_of(issue(template.latest_published), tree.school_a1), str(path))
+    sheet = load_workbook(path).worksheets[1]
+    notes = {row[1]: row[4] for row in sheet.iter_rows(values_only=True) if row and row[1]}
+    assert notes["生机比"] == "自动计算：学生总数 ÷ 计算机台数（当计算机台数大于 0 时；否则为 0）"
+    assert "if(" not in " ".join(str(n) for n in notes.values() if n)
