@@ -93,6 +93,20 @@ def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
         found = _violations(page)
         assert found == [], found
 
+        # a table's row rule, within the table: its column 列一 (the table's first, default column)
+        add_field("table", "grade_table", "分年级学生数")
+        page.click("#field-editor .add-row-rule")
+        row_rule = page.locator("#field-editor .table-rules .rule-row").first
+        row_sides = row_rule.locator(".rule-builder .col-md-5")
+        row_sides.nth(0).locator(".pick-field").select_option(label="列一")
+        row_rule.locator(".rule-op").select_option("<=")
+        row_sides.nth(1).locator(".pick-number").fill("1000")
+        row_sides.nth(1).locator(".pick-number-add").click()
+        row_rule.locator("[aria-label='提示']").fill("每个年级不超过 1000 人")
+        expect(row_rule.locator(".rule-expression")).to_have_value("c1 <= 1000")
+        expect(row_rule.locator(".expr-words")).to_have_text("学校看到：列一不大于 1000")
+        expect(page.locator("#preview")).to_contain_text("每行须满足：列一不大于 1000")
+
         page.click("#save-draft")
         page.wait_for_selector("#designer-status.alert-success")
         template_id = page.evaluate("JSON.parse(document.getElementById('designer-data').textContent).template_id")
@@ -100,6 +114,7 @@ def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
         fields = {f["code"]: f for s in stored["sections"] for f in s["fields"]}
         assert fields["students_per_computer"]["formula"] == shown_formula == "students_total / computer_count"
         assert stored["rules"] == [{"expression": shown_rule, "message": "计算机台数不能超过学生总数"}]
+        assert fields["grade_table"]["rules"] == [{"expression": "c1 <= 1000", "message": "每个年级不超过 1000 人"}]
 
         # reopened, the builder reads the stored rule back into its sides
         page.reload()

@@ -215,13 +215,14 @@
     box.appendChild(el("div", { class: "row g-2" }, [
       el("div", { class: "col" }, [input("最少行数", field.min_rows, function (v) { field.min_rows = numberOrNull(v); }, { type: "number" })]),
       el("div", { class: "col" }, [input("最多行数", field.max_rows, function (v) { field.max_rows = numberOrNull(v); }, { type: "number" })])]));
-    box.appendChild(textarea("每行的校验规则（每行一条：条件 | 提示）", (field.rules || []).map(function (r) {
-      return r.expression + " | " + r.message; }).join("\n"), function (v) {
-      field.rules = v.split("\n").filter(function (l) { return l.trim(); }).map(function (line) {
-        var parts = line.split("|");
-        return { expression: parts[0].trim(), message: (parts[1] || "").trim() };
-      });
-    }, "如 girls <= total | 女生数不能超过合计"));
+    field.rules = field.rules || [];
+    var rowRules = el("div", { class: "table-rules" });
+    box.appendChild(el("h3", { class: "h6 mt-3", text: "每行的校验规则" }));
+    box.appendChild(el("p", { class: "small text-muted mb-1", text: "每一行都须满足的条件，用本表的列（同一行）和其他字段" }));
+    box.appendChild(rowRules);
+    ruleRows(rowRules, field.rules, "sections." + selected[0] + ".fields." + selected[1] + ".rules.", field.code);
+    box.appendChild(el("button", { class: "btn btn-sm btn-outline-primary add-row-rule", type: "button", text: "添加每行规则",
+      onclick: function () { field.rules.push({ expression: "", message: "" }); render(); } }));
     box.appendChild(el("h3", { class: "h6 mt-3", text: "列" }));
     (field.columns || []).forEach(function (column, ci) {
       var card = el("div", { class: "border rounded p-2 mb-2" }, propertyInputs(column, true, field));
@@ -235,28 +236,34 @@
     if (problems.length) { box.appendChild(el("div", { class: "alert alert-danger mt-2 small", text: problems.join("；") })); }
   }
 
-  function renderRules() {
-    var root = document.getElementById("rules");
+  // Rule rows (the template's cross-field rules, or a table's row rules when ``table`` is given): the
+  // stored condition, its message, and the builder (左边 · 比较 · 右边) writing into the condition.
+  function ruleRows(root, rules, path, table) {
     root.textContent = "";
-    def.rules.forEach(function (rule, ri) {
-      var problems = errorsUnder("rules." + ri);
+    rules.forEach(function (rule, ri) {
+      var problems = errorsUnder(path + ri);
       var expression = el("input", { class: "form-control form-control-sm font-monospace rule-expression" + (problems.length ? " is-invalid" : ""),
-          value: rule.expression || "", placeholder: "条件，如 teachers_female <= teachers_total", "aria-label": "规则条件",
+          value: rule.expression || "", placeholder: table ? "条件，如 girls <= total" : "条件，如 teachers_female <= teachers_total",
+          "aria-label": table ? "每行的规则条件" : "规则条件",
           oninput: function (e) { rule.expression = e.target.value; } });
       var row = el("div", { class: "row g-2 mb-3 align-items-start rule-row" }, [
-        el("div", { class: "col-6" }, [expression,
+        el("div", { class: table ? "col-12" : "col-6" }, [expression,
           problems.length ? el("div", { class: "invalid-feedback", text: problems.join("；") }) : null]),
-        el("div", { class: "col-5" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
+        el("div", { class: table ? "col-10" : "col-5" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
           placeholder: "不满足时的提示", "aria-label": "提示", oninput: function (e) { rule.message = e.target.value; } })]),
-        el("div", { class: "col-1" }, [el("button", { class: "btn btn-sm btn-link text-danger", type: "button", text: "删除",
-          onclick: function () { def.rules.splice(ri, 1); render(); } })])
+        el("div", { class: table ? "col-2" : "col-1" }, [el("button", { class: "btn btn-sm btn-link text-danger", type: "button", text: "删除",
+          onclick: function () { rules.splice(ri, 1); render(); } })])
       ]);
       if (builder) {
         row.appendChild(el("div", { class: "col-12" }, [builder.rule(expression, { url: boot.describe_url,
-          definition: currentDefinition, functions: boot.functions })]));
+          definition: currentDefinition, functions: boot.functions, table: table || null })]));
       }
       root.appendChild(row);
     });
+  }
+
+  function renderRules() {
+    ruleRows(document.getElementById("rules"), def.rules, "rules.", null);
   }
 
   var pending = null;
