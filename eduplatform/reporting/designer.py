@@ -51,18 +51,13 @@ def draft_spec(definition) -> tuple[TemplateSpec, dict[str, list[str]]]:
         return compile_definition(definition), {}
     except DefinitionError as exc:
         problems = exc.fields
-    stripped = _without(definition, problems)
     try:
-        return compile_definition(stripped), problems
-    except DefinitionError as exc:
-        if not any(_expression_path(path) for path in exc.fields):
-            raise DefinitionError(exc.message, fields={**problems, **exc.fields}) from exc
-    # A cycle or a rule that read a removed formula: preview the fields alone.
+        return compile_definition(_without(definition, problems)), problems
+    except DefinitionError:
+        pass
+    # A cycle of formulas, or a rule that read a removed formula: preview the fields alone (a wrong
+    # shape raises here, with its own paths).
     return compile_definition(_without(definition, None)), problems
-
-
-def _expression_path(path: str) -> bool:
-    return bool(_FORMULA.match(path) or _FIELD_RULE.match(path) or _RULE.match(path))
 
 
 def _without(definition, problems: dict | None) -> dict:

@@ -222,3 +222,11 @@ def test_the_schools_excel_form_says_the_formula_in_words(tmp_path, make_templat
     notes = {row[1]: row[4] for row in sheet.iter_rows(values_only=True) if row and row[1]}
     assert notes["生机比"] == "自动计算：学生总数 ÷ 计算机台数（当计算机台数大于 0 时；否则为 0）"
     assert "if(" not in " ".join(str(n) for n in notes.values() if n)
+
+
+def test_a_draft_with_a_cycle_of_formulas_previews_its_fields():
+    cycle = copy.deepcopy(RATIO_DEFINITION)
+    cycle["sections"][0]["fields"][0]["formula"] = "students_per_computer + 1"  # 学生总数 ← 生机比 ← 学生总数
+    spec, problems = designer.draft_spec(cycle)
+    assert any("循环引用" in message for messages in problems.values() for message in messages)
+    assert "学生总数" in [f["label"] for f in spec.fields.values()]
