@@ -48,6 +48,17 @@ class ReportDraftDefinitionSchema(Schema):
     version = fields.Integer(load_default=None, allow_none=True)
 
 
+class ReportDescribeSchema(Schema):
+    """An expression of the designer's unsaved draft, to be said in words."""
+
+    definition = fields.Dict(required=True)
+    expression = fields.String(required=True, validate=validate.Length(max=1000))
+    #: ``formula`` (a computed field or column) or ``rule`` (a condition)
+    purpose = fields.String(load_default="formula", validate=one_of(["formula", "rule"]))
+    #: the table whose column or row rule this is (its columns are named bare)
+    table = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
 class ReportTargetsSchema(Schema):
     subtrees = fields.List(fields.String(), load_default=list)
     stages = fields.List(fields.String(), load_default=list)

@@ -216,7 +216,26 @@ class TemplateSpec:
     def formula_text(self, code: str, column: str | None = None) -> str:
         """A computed field's formula in words (自动计算：在校生数 ÷ 计算机台数 …), never the code."""
         tree = self.formulas.get((code, column) if column else (code,))
-        return "" if tree is None else ex.describe(tree, self._path_label)
+        table = self.fields.get(code) if column else None
+        return "" if tree is None else ex.describe(tree, self.labeller(table))
+
+    def rule_text(self, rule: Rule) -> str:
+        """A rule's condition in words (女教师数 不大于 教师总数), read within its table for a row rule."""
+        return ex.describe(rule.tree, self.labeller(self.fields.get(rule.table) if rule.table else None))
+
+    def labeller(self, table: dict | None = None):
+        """``label(path)`` for ``ex.describe``: within ``table`` a bare name is one of its columns."""
+        if table is None:
+            return self._path_label
+
+        def label(path: tuple[str, ...]) -> str:
+            if len(path) == 1:
+                column = self.column(table, path[0])
+                if column is not None:
+                    return column["label"]
+            return self._path_label(path)
+
+        return label
 
     def value_text(self, key: str, value) -> str:
         """A stored value as the school typed or chose it: option labels, 是/否, lists joined by 、."""
@@ -705,6 +724,20 @@ def _resolver(spec: TemplateSpec, table: dict | None, deps: set):
     return resolve
 
 
+def checked_expression(spec: TemplateSpec, text: str, *, purpose: str, table: dict | None = None,
+                       deps: set | None = None):
+    """Parse and check a computed field's formula (``purpose="formula"``) or a rule's condition
+    (``"rule"``) against ``spec`` (within ``table`` for a column or a row rule); the tree, or
+    ExpressionError with a Chinese message."""
+    tree = ex.parse(text)
+    kind = ex.check(tree, _resolver(spec, table, set() if deps is None else deps))
+    if purpose == "formula" and kind not in (ex.NUMBER, ex.ANY):
+        raise ex.ExpressionError(f"计算公式的结果须为数值，而不是{ex.KIND_LABELS[kind]}")
+    if purpose == "rule" and kind not in (ex.BOOL, ex.ANY):
+        raise ex.ExpressionError("校验规则须是一个条件（如 a <= b），结果为真或假")
+    return tree
+
+
 def _compile_expressions(spec: TemplateSpec, add) -> None:
     positions = {}
     for s_index, section in enumerate(spec.sections):
@@ -715,10 +748,7 @@ def _compile_expressions(spec: TemplateSpec, add) -> None:
     def compile_formula(node, definition, table, path):
         deps: set = set()
         try:
-            tree = ex.parse(definition["formula"])
-            kind = ex.check(tree, _resolver(spec, table, deps))
-            if kind not in (ex.NUMBER, ex.ANY):
-                raise ex.ExpressionError(f"计算公式的结果须为数值，而不是{ex.KIND_LABELS[kind]}")
+            tree = checked_expression(spec, definition["formula"], purpose="formula", table=table, deps=deps)
         except ex.ExpressionError as exc:
             add(f"{path}.formula", exc.message)
             return
@@ -736,10 +766,7 @@ def _compile_expressions(spec: TemplateSpec, add) -> None:
     def compile_rule(rule, path, table):
         deps: set = set()
         try:
-            tree = ex.parse(rule["expression"])
-            kind = ex.check(tree, _resolver(spec, table, deps))
-            if kind not in (ex.BOOL, ex.ANY):
-                raise ex.ExpressionError("校验规则须是一个条件（如 a <= b），结果为真或假")
+            tree = checked_expression(spec, rule["expression"], purpose="rule", table=table, deps=deps)
         except ex.ExpressionError as exc:
             add(f"{path}.expression", exc.message)
             return

@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_form
+from eduplatform.core.api import load_form, load_json
 from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.notices import Notice
 from eduplatform.core.permissions import require
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
-from eduplatform.reporting import bp, permissions, schemas
+from eduplatform.reporting import bp, designer, permissions, schemas
 from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
 from eduplatform.reporting.models import ReportTemplate, Submission, TaskAttachment
 from eduplatform.reporting.models.submissions import SubmissionAttachment
@@ -22,6 +22,7 @@ from eduplatform.reporting.services import submissions as submission_services
 from eduplatform.reporting.services import tasks as task_services
 from eduplatform.reporting.services import templates as template_services
 from eduplatform.reporting.services.submissions import spec_of
+from eduplatform.reporting.spec import DefinitionError
 from eduplatform.schools.models.profile import SCHOOL_TYPE_LABELS
 
 
@@ -68,7 +69,7 @@ def template_create():
 def template_detail(template_id):
     template = template_for(current_user, template_id)
     from eduplatform.reporting.fieldtypes import FIELD_TYPE_LABELS
-    from eduplatform.reporting.spec import DefinitionError, spec_for
+    from eduplatform.reporting.spec import spec_for
 
     current = template.draft or template.latest_published
     try:
@@ -88,7 +89,27 @@ def template_design(template_id):
                            designer={"template_id": template.id, "definition": current.definition,
                                      "draft_version": template.draft.number if template.draft else None,
                                      "published": template.latest_published.number if template.latest_published
-                                     else None})
+                                     else None,
+                                     "describe_url": url_for("reporting_api.describe_template_expression",
+                                                             template_id=template.id),
+                                     "preview_url": url_for("reporting.template_preview", template_id=template.id),
+                                     "functions": designer.function_menu()})
+
+
+@bp.post("/templates/<int:template_id>/preview")
+@login_required
+def template_preview(template_id):
+    """The designer's unsaved draft as the school's form (the filling page's own macros); nothing saved.
+    A draft too broken to show (asked while it is being typed) answers 200 with the reason, as ``/check``."""
+    template = template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportDraftDefinitionSchema())
+    try:
+        spec, problems = designer.draft_spec(data["definition"])
+    except DefinitionError as exc:
+        html = render_template("reporting/_preview.html", spec=None, problems=exc.fields, template=template)
+        return jsonify({"valid": False, "html": html, "problems": exc.fields})
+    html = render_template("reporting/_preview.html", spec=spec, problems=problems, template=template)
+    return jsonify({"valid": not problems, "html": html, "problems": problems})
 
 
 @bp.post("/templates/<int:template_id>/publish")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_json, paginated
-from eduplatform.core.errors import NotFound
+from eduplatform.core.errors import NotFound, error_payload
 from eduplatform.core.permissions import require
-from eduplatform.reporting import permissions, schemas
+from eduplatform.reporting import designer, permissions, schemas
 from eduplatform.reporting.api import bp
 from eduplatform.reporting.api.common import commit
+from eduplatform.reporting.expressions import ExpressionError
 from eduplatform.reporting.lookup import template_for
 from eduplatform.reporting.services import templates as template_services
 from eduplatform.reporting.spec import DefinitionError, compile_definition
@@ -143,6 +144,35 @@ def check_template_definition(template_id):
     except DefinitionError as exc:
         return {"valid": False, "message": exc.message, "errors": exc.fields}
     return {"valid": True, "errors": {}}
+
+
+@bp.post("/report-templates/<int:template_id>/describe")
+@login_required
+def describe_template_expression(template_id):
+    """An expression of the unsaved draft in the words the school reads (nothing is saved).
+
+    Like ``/check`` it answers 200 for an expression that does not parse or fit the draft (the
+    designer asks while the expression is being typed): ``valid`` false and the Chinese error.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: ReportDescribeSchema
+      responses:
+        200:
+          description: "{valid: true, text: 学生总数 ÷ 计算机台数} or {valid: false, error: {code, message, fields}}"
+    """
+    template_for(current_user, template_id, edit=True)
+    data = load_json(schemas.ReportDescribeSchema())
+    try:
+        text = designer.describe_expression(data["definition"], data["expression"], purpose=data["purpose"],
+                                            table=data["table"])
+    except ExpressionError as exc:
+        return {"valid": False, **error_payload("invalid_expression", exc.message)}
+    except DefinitionError as exc:
+        return {"valid": False, **error_payload(exc.code, exc.message, exc.fields)}
+    return {"valid": True, "text": text}
 
 
 @bp.post("/report-templates/<int:template_id>/publish")

@@ -68,10 +68,10 @@ def _display(definition: dict, value):
     return value
 
 
-def _notes(definition: dict, computed: bool) -> str:
+def _notes(definition: dict, formula_words: str | None) -> str:
     parts = []
-    if computed:
-        parts.append(f"自动计算：{definition.get('formula')}")
+    if formula_words is not None:  # the formula in words, as on the filling page
+        parts.append(f"自动计算：{formula_words}")
     elif definition.get("required"):
         parts.append("必填")
     if definition.get("min") is not None or definition.get("max") is not None:
@@ -164,7 +164,7 @@ def form_workbook(submission: Submission, path: str) -> None:
                 continue
             computed = spec.is_computed(field["code"])
             main.append([field["code"], field["label"], field.get("unit"), _display(field, data.get(field["code"])),
-                         _notes(field, computed)])
+                         _notes(field, spec.formula_text(field["code"]) if computed else None)])
             value_cell = main.cell(main.max_row, 4)
             value_cell.fill = LOCKED_FILL if computed or field["type"] == "file" else INPUT_FILL
             if field["type"] == "date":

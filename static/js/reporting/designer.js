@@ -136,12 +136,16 @@
       help ? el("div", { class: "form-text", text: help }) : null]);
   }
 
-  function propertyInputs(field, isColumn) {
+  var builder = window.eduExpressionBuilder;
+  function currentDefinition() { return def; }
+
+  function propertyInputs(field, isColumn, table) {
+    var typeId = "fe-type-" + Math.random().toString(36).slice(2, 9);
     var nodes = [
       input("中文名称", field.label, function (v) { field.label = v; renderSectionsSoon(); }),
       input("代码", field.code, function (v) { field.code = v; renderSectionsSoon(); }, { "data-prop": "code" }),
-      el("div", { class: "mb-2" }, [el("label", { class: "form-label small mb-0", text: "类型" }),
-        el("select", { class: "form-select form-select-sm", "data-prop": "type", onchange: function (e) {
+      el("div", { class: "mb-2" }, [el("label", { class: "form-label small mb-0", for: typeId, text: "类型" }),
+        el("select", { class: "form-select form-select-sm", id: typeId, "data-prop": "type", onchange: function (e) {
           field.type = e.target.value;
           if ((field.type === "select" || field.type === "multiselect") && !(field.options || []).length) {
             field.options = [{ value: "1", label: "选项一" }];
@@ -169,8 +173,14 @@
       if (field.type === "decimal") {
         nodes.push(input("小数位数", field.decimals == null ? 2 : field.decimals, function (v) { field.decimals = numberOrNull(v); }, { type: "number", min: "0", max: "6" }));
       }
-      nodes.push(input("计算公式（留空则由学校填写）", field.formula, function (v) { field.formula = v || null; },
-        { placeholder: isColumn ? "如 boys + girls" : "如 sum(grades.total)", "data-prop": "formula" }));
+      var formulaBox = input("计算公式（留空则由学校填写）", field.formula, function (v) { field.formula = v || null; },
+        { placeholder: isColumn ? "如 boys + girls" : "如 sum(grades.total)", "data-prop": "formula" });
+      if (builder) {
+        formulaBox.appendChild(builder.formula(formulaBox.querySelector("input"), { url: boot.describe_url,
+          definition: currentDefinition, table: isColumn && table ? table.code : null, exclude: field.code,
+          functions: boot.functions }));
+      }
+      nodes.push(formulaBox);
     }
     if (field.type === "text" || field.type === "textarea") {
       nodes.push(input("最多字数", field.max_length, function (v) { field.max_length = numberOrNull(v); }, { type: "number" }));
@@ -205,16 +215,17 @@
     box.appendChild(el("div", { class: "row g-2" }, [
       el("div", { class: "col" }, [input("最少行数", field.min_rows, function (v) { field.min_rows = numberOrNull(v); }, { type: "number" })]),
       el("div", { class: "col" }, [input("最多行数", field.max_rows, function (v) { field.max_rows = numberOrNull(v); }, { type: "number" })])]));
-    box.appendChild(textarea("每行的校验规则（每行一条：条件 | 提示）", (field.rules || []).map(function (r) {
-      return r.expression + " | " + r.message; }).join("\n"), function (v) {
-      field.rules = v.split("\n").filter(function (l) { return l.trim(); }).map(function (line) {
-        var parts = line.split("|");
-        return { expression: parts[0].trim(), message: (parts[1] || "").trim() };
-      });
-    }, "如 girls <= total | 女生数不能超过合计"));
+    field.rules = field.rules || [];
+    var rowRules = el("div", { class: "table-rules" });
+    box.appendChild(el("h3", { class: "h6 mt-3", text: "每行的校验规则" }));
+    box.appendChild(el("p", { class: "small text-muted mb-1", text: "每一行都须满足的条件，用本表的列（同一行）和其他字段" }));
+    box.appendChild(rowRules);
+    ruleRows(rowRules, field.rules, "sections." + selected[0] + ".fields." + selected[1] + ".rules.", field.code);
+    box.appendChild(el("button", { class: "btn btn-sm btn-outline-primary add-row-rule", type: "button", text: "添加每行规则",
+      onclick: function () { field.rules.push({ expression: "", message: "" }); render(); } }));
     box.appendChild(el("h3", { class: "h6 mt-3", text: "列" }));
     (field.columns || []).forEach(function (column, ci) {
-      var card = el("div", { class: "border rounded p-2 mb-2" }, propertyInputs(column, true));
+      var card = el("div", { class: "border rounded p-2 mb-2" }, propertyInputs(column, true, field));
       card.appendChild(el("button", { class: "btn btn-sm btn-outline-danger", type: "button", text: "删除此列",
         onclick: function () { field.columns.splice(ci, 1); render(); } }));
       box.appendChild(card);
@@ -225,22 +236,34 @@
     if (problems.length) { box.appendChild(el("div", { class: "alert alert-danger mt-2 small", text: problems.join("；") })); }
   }
 
-  function renderRules() {
-    var root = document.getElementById("rules");
+  // Rule rows (the template's cross-field rules, or a table's row rules when ``table`` is given): the
+  // stored condition, its message, and the builder (左边 · 比较 · 右边) writing into the condition.
+  function ruleRows(root, rules, path, table) {
     root.textContent = "";
-    def.rules.forEach(function (rule, ri) {
-      var problems = errorsUnder("rules." + ri);
-      root.appendChild(el("div", { class: "row g-2 mb-2 align-items-start rule-row" }, [
-        el("div", { class: "col-6" }, [el("input", { class: "form-control form-control-sm font-monospace" + (problems.length ? " is-invalid" : ""),
-          value: rule.expression || "", placeholder: "条件，如 teachers_female <= teachers_total", "aria-label": "规则条件",
-          oninput: function (e) { rule.expression = e.target.value; } }),
+    rules.forEach(function (rule, ri) {
+      var problems = errorsUnder(path + ri);
+      var expression = el("input", { class: "form-control form-control-sm font-monospace rule-expression" + (problems.length ? " is-invalid" : ""),
+          value: rule.expression || "", placeholder: table ? "条件，如 girls <= total" : "条件，如 teachers_female <= teachers_total",
+          "aria-label": table ? "每行的规则条件" : "规则条件",
+          oninput: function (e) { rule.expression = e.target.value; } });
+      var row = el("div", { class: "row g-2 mb-3 align-items-start rule-row" }, [
+        el("div", { class: table ? "col-12" : "col-6" }, [expression,
           problems.length ? el("div", { class: "invalid-feedback", text: problems.join("；") }) : null]),
-        el("div", { class: "col-5" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
+        el("div", { class: table ? "col-10" : "col-5" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
           placeholder: "不满足时的提示", "aria-label": "提示", oninput: function (e) { rule.message = e.target.value; } })]),
-        el("div", { class: "col-1" }, [el("button", { class: "btn btn-sm btn-link text-danger", type: "button", text: "删除",
-          onclick: function () { def.rules.splice(ri, 1); render(); } })])
-      ]));
+        el("div", { class: table ? "col-2" : "col-1" }, [el("button", { class: "btn btn-sm btn-link text-danger", type: "button", text: "删除",
+          onclick: function () { rules.splice(ri, 1); render(); } })])
+      ]);
+      if (builder) {
+        row.appendChild(el("div", { class: "col-12" }, [builder.rule(expression, { url: boot.describe_url,
+          definition: currentDefinition, functions: boot.functions, table: table || null })]));
+      }
+      root.appendChild(row);
     });
+  }
+
+  function renderRules() {
+    ruleRows(document.getElementById("rules"), def.rules, "rules.", null);
   }
 
   var pending = null;
@@ -249,12 +272,43 @@
     pending = window.setTimeout(renderSections, 400);
   }
 
+  // The form as the school will see it, rendered by the server from the unsaved definition.
+  var previewTimer = null, previewAsked = 0;
+  function schedulePreview() {
+    var box = document.getElementById("preview");
+    if (!box || !boot.preview_url) { return; }
+    window.clearTimeout(previewTimer);
+    previewTimer = window.setTimeout(function () {
+      var mine = ++previewAsked;
+      window.eduFetch(boot.preview_url, { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify({ definition: def }) })
+        .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+        .then(function (answer) {
+          if (mine !== previewAsked) { return; }
+          if (answer.ok) { box.innerHTML = answer.body.html; }  // rendered (and escaped) by the server
+          else {
+            box.textContent = "";
+            box.appendChild(el("div", { class: "alert alert-warning small mb-0", id: "preview-problems",
+              text: "暂时无法预览：" + ((answer.body.error && answer.body.error.message) || "模板定义有误") }));
+          }
+          box.setAttribute("data-version", String(mine));
+        }).catch(function () {});
+    }, 500);
+  }
+  ["sections", "field-editor", "rules"].forEach(function (id) {
+    var node = document.getElementById(id);
+    if (!node) { return; }
+    node.addEventListener("input", schedulePreview);
+    node.addEventListener("change", schedulePreview);
+  });
+
   function render() {
     document.getElementById("designer-version").textContent =
       boot.draft_version ? "编辑草稿 V" + boot.draft_version : (boot.published ? "基于 V" + boot.published + " 编辑（保存后成为新草稿）" : "");
     renderSections();
     renderEditor();
     renderRules();
+    schedulePreview();
   }
 
   function save() {
