@@ -110,7 +110,9 @@ def test_published_inside_appears_outside_and_a_request_goes_in_and_its_answer_o
     assert index_no.startswith(f"{CITY_CODE}/") and index_no in page.text  # the 索引号 given inside
     link = re.search(r'href="(/portal/files/\d+)"', page.text).group(1)
     assert outside.get(link).content == "开学安排：9月1日报到。".encode()
-    assert "关于2026年秋季学期" in outside.get("/portal/").text
+    home = outside.get("/portal/").text
+    assert "关于2026年秋季学期" in home and "登录工作平台" not in home  # no way in from outside
+    assert "登录工作平台" in inside.get("/portal/").text
     # nothing changed inside: no new package
     assert "没有变化" in inside.cli("portal", "ferry-out")
 

@@ -84,8 +84,24 @@ def _cursor(direction: str) -> FerryCursor:
     return cursor
 
 
-def _after_commit(action) -> None:
-    sa.event.listen(db.session(), "after_commit", lambda _session: action(), once=True)
+def _after_commit(action, on_rollback=None) -> None:
+    """Run ``action`` once the transaction commits (``on_rollback`` if it rolls back instead)."""
+    session = db.session()
+    done: list = []
+
+    def committed(_session):
+        if not done:
+            done.append(True)
+            action()
+
+    def rolled(_session):
+        if not done:
+            done.append(True)
+            if on_rollback is not None:
+                on_rollback()
+
+    sa.event.listen(session, "after_commit", committed, once=True)
+    sa.event.listen(session, "after_rollback", rolled, once=True)
 
 
 def _sha256(path: Path) -> str:
@@ -147,7 +163,7 @@ def ferry_out(*, actor=None, full: bool = False) -> FerryPackage | None:
     db.session.flush()
     record(REALM, "ferry.sent", f"生成摆渡包 {name}（{DIRECTIONS[direction]}，{len(changed)} 条记录）",
            actor=actor, obj=package, data={"seq": seq, "records": summary, "full": full})
-    _after_commit(lambda: os.replace(part, outbox / name))
+    _after_commit(lambda: os.replace(part, outbox / name), lambda: part.unlink(missing_ok=True))
     db.session.flush()
     return package
 
