@@ -82,7 +82,7 @@ def _apply(outside, **changes) -> tuple[str, str]:
     city_id = outside.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == CITY_CODE))
     form = {**APPLICATION, "org_id": str(city_id), **captcha_form(outside, "/portal/disclosure/apply"), **changes}
     receipt = outside.post("/portal/disclosure/apply", data=form)
-    assert receipt.status_code == 201, receipt.text[:800]
+    assert receipt.status_code == 201, re.findall(r'(?:alert|invalid-feedback)[^>]*>([^<]+)<', receipt.text)
     code = re.search(r'id="tracking-code">([^<]+)<', receipt.text).group(1)
     secret = re.search(r'id="tracking-secret">([^<]+)<', receipt.text).group(1)
     return code, secret
@@ -284,3 +284,55 @@ def test_the_single_node_has_no_ferry(app, client, people):
     result = runner.invoke(args=["portal", "ferry-out"])
     assert result.exit_code != 0 and "单节点部署" in result.output
     assert client.get("/portal/").status_code == 200  # it serves the portal itself
+
+
+def test_a_correction_filed_outside_reaches_the_office_and_a_letter_request_keeps_its_details_inside(nodes):
+    inside, outside, _ferry = nodes
+    assert "第 1 号" in inside.cli("portal", "ferry-out")
+    assert "导入 1 个" in outside.cli("portal", "ferry-in")
+    code, secret = _apply(outside, description="2025年以来本市中小学课后服务管理的有关文件")
+    outside.cli("portal", "ferry-out")
+    inside.cli("portal", "ferry-in")
+    inside.login("reviewer", PASSWORD)
+    request_id = inside.scalar(sa.select(DisclosureRequest.id).where(DisclosureRequest.tracking_code == code))
+    asked = inside.post(f"/portal/disclosure/requests/{request_id}/steps/request_correction", who="reviewer",
+                        data={"notice": "请写明所需文件的名称或发布时间"})
+    assert asked.status_code == 302, asked.text[:500]
+    # a request received inside by letter: its status goes out, its applicant's details do not
+    entered = inside.post("/portal/disclosure/requests/new", who="reviewer", data={
+        **APPLICATION, "name": "赵立新", "channel": "letter", "received_on": _today(inside), "obtain_method": "mail",
+        "org_id": str(inside.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == CITY_CODE)))})
+    assert entered.status_code == 201, entered.text[:500]
+    letter_code = inside.scalar(sa.select(DisclosureRequest.tracking_code).where(DisclosureRequest.name == "赵立新"))
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+
+    status = outside.post("/portal/disclosure/track", data={"code": code, "secret": secret})
+    assert "待补正" in status.text and "请写明所需文件的名称或发布时间" in status.text
+    filed = outside.post("/portal/disclosure/track/correction",
+                         data={"code": code, "secret": secret, "text": "所需文件：《示范市课后服务管理办法》（2025年）"})
+    assert filed.status_code == 200 and "补正内容已提交" in filed.text
+    # a status package from inside crossing meanwhile does not wipe the correction filed outside
+    inside.cli("portal", "ferry-out", "--full")
+    outside.cli("portal", "ferry-in")
+    assert outside.scalar(sa.select(DisclosureRequest.correction_text).where(
+        DisclosureRequest.tracking_code == code)) == "所需文件：《示范市课后服务管理办法》（2025年）"
+    outside.cli("portal", "ferry-out")
+    assert "导入 1 个" in inside.cli("portal", "ferry-in")
+    case = inside.get(f"/portal/disclosure/requests/{request_id}", who="reviewer")
+    assert case.status_code == 200 and "申请人已提交补正内容" in case.text
+    assert inside.scalar(sa.select(DisclosureRequest.correction_text).where(DisclosureRequest.id == request_id)) \
+        == "所需文件：《示范市课后服务管理办法》（2025年）"
+
+    with outside.app.app_context():
+        copy = db.session.scalar(sa.select(DisclosureRequest).where(DisclosureRequest.tracking_code == letter_code))
+        assert copy is not None and copy.name == "赵立新" and copy.channel == "letter"
+        assert (copy.id_number, copy.phone, copy.address) == ("", "", "")  # stayed inside
+        db.session.remove()
+
+
+def _today(node) -> str:
+    with node.app.app_context():
+        from eduplatform.portal.services.disclosure_clock import today_local
+
+        return today_local().isoformat()

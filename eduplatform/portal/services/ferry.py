@@ -260,7 +260,8 @@ def apply_next(*, actor=None, skip_missing: bool = False) -> FerryPackage | None
                 with db.session.begin_nested():
                     summary = ferry_records.apply(direction, manifest["records"], opened.archive)
             except sa.exc.SQLAlchemyError as exc:
-                raise packages.PackageError(f"写入失败：{type(exc).__name__}") from exc
+                detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+                raise packages.PackageError(f"写入失败：{type(exc).__name__}：{detail}") from exc
     except packages.PackageError as exc:
         return _refuse(direction, path, sha, exc.reason, seq, actor)
     except AppError as exc:

@@ -214,18 +214,18 @@ def _apply_org(data: dict, archive) -> str:
 
 
 def _apply_column(data: dict, archive) -> str:
+    parent = db.session.scalar(sa.select(PortalColumn).where(PortalColumn.key == data["parent"])) \
+        if data.get("parent") else None
     column = db.session.scalar(sa.select(PortalColumn).where(PortalColumn.key == data["key"]))
     outcome = "updated"
     if column is None:
         column = PortalColumn(key=data["key"])
-        db.session.add(column)
         outcome = "created"
-    parent = db.session.scalar(sa.select(PortalColumn).where(PortalColumn.key == data["parent"])) \
-        if data.get("parent") else None
     column.name, column.kind, column.position = data["name"], data["kind"], int(data["position"])
     column.description, column.on_home, column.from_file = data.get("description"), bool(data["on_home"]), \
         bool(data["from_file"])
     column.parent = parent
+    db.session.add(column)
     db.session.flush()
     return outcome
 
