@@ -113,6 +113,8 @@ def test_published_inside_appears_outside_and_a_request_goes_in_and_its_answer_o
     home = outside.get("/portal/").text
     assert "关于2026年秋季学期" in home and "登录工作平台" not in home  # no way in from outside
     assert "登录工作平台" in inside.get("/portal/").text
+    found = outside.get("/portal/search", params={"q": "秋季学期"}).text  # indexed outside (the hit highlighted)
+    assert "中小学开学工作的通知" in found and "没有找到" not in found
     # nothing changed inside: no new package
     assert "没有变化" in inside.cli("portal", "ferry-out")
 
