@@ -326,6 +326,12 @@ def test_a_correction_filed_outside_reaches_the_office_and_a_letter_request_keep
     assert inside.scalar(sa.select(DisclosureRequest.correction_text).where(DisclosureRequest.id == request_id)) \
         == "所需文件：《示范市课后服务管理办法》（2025年）"
 
+    # a replayed 外网→内网 package is refused inside too, and the staff page says why
+    shutil.copy(_ferry / "in" / "applied" / "portal-in-00000001.zip", _ferry / "in" / "portal-in-00000001.zip")
+    assert "重放或重复的包" in inside.cli("portal", "ferry-in")
+    page = inside.get("/portal/manage/ferry", who="reviewer").text
+    assert "portal-in-00000001.zip" in page and "重放或重复的包：第 1 号，本端已导入到第 2 号" in page
+
     with outside.app.app_context():
         copy = db.session.scalar(sa.select(DisclosureRequest).where(DisclosureRequest.tracking_code == letter_code))
         assert copy is not None and copy.name == "赵立新" and copy.channel == "letter"
