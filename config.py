@@ -128,6 +128,17 @@ class Config:
     DOC_FONT_KAITI = _env("EDU_DOC_FONT_KAITI")
     DOC_FONT_SONGTI = _env("EDU_DOC_FONT_SONGTI")
 
+    #: 门户 node: ``single`` (one platform serves staff and the public), ``inside`` (the bureau's
+    #: platform in the 政务内网) or ``outside`` (the public site alone in the 政务外网); inside and
+    #: outside exchange signed packages through the ferry's two directories (eduplatform/portal/README.md).
+    PORTAL_NODE = _env("EDU_PORTAL_NODE", "single")
+    PORTAL_FERRY_OUTBOX = _env("EDU_PORTAL_FERRY_OUTBOX")
+    PORTAL_FERRY_INBOX = _env("EDU_PORTAL_FERRY_INBOX")
+    #: HMAC-SHA256 keys: OUT signs 内网→外网 packages, IN signs 外网→内网; both nodes hold both.
+    PORTAL_FERRY_KEY_OUT = _env("EDU_PORTAL_FERRY_KEY_OUT")
+    PORTAL_FERRY_KEY_IN = _env("EDU_PORTAL_FERRY_KEY_IN")
+    PORTAL_FERRY_MAX_BYTES = _env_int("EDU_PORTAL_FERRY_MAX_BYTES", 2 * 1024**3)
+
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 

@@ -108,6 +108,8 @@ KIND_LABELS = {
     "article.index_numbered": "编制索引号", "article.published": "发布门户信息", "article.scheduled": "定时发布门户信息",
     "article.schedule_changed": "设置定时发布时间", "article.withdrawn": "撤回门户信息",
     "article.validity_changed": "变更效力状态",
+    "ferry.sent": "生成摆渡包", "ferry.applied": "导入摆渡包", "ferry.refused": "拒收摆渡包",
+    "ferry.gap_skipped": "跳过缺失的摆渡包",
     # test entries (tests write these; kept so the page never shows a bare code)
     "thing.done": "测试事件", "widget.created": "测试新建", "widget.deleted": "测试删除",
 }
@@ -131,7 +133,7 @@ OBJECT_LABELS = {
     "scorm_packages": "SCORM课件", "scorm_attempts": "SCORM学习记录", "training_records": "培训学时",
     "report_template": "报表模板", "report_template_version": "报表模板版本", "report_task": "填报任务",
     "report_submission": "填报",
-    "portal_article": "门户信息", "portal_column": "门户栏目",
+    "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
 }
 

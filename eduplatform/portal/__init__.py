@@ -55,8 +55,47 @@ def _disclosure_staff(user) -> bool:
 NAV.append(NavItem("教育电子政务", "依申请公开", "portal.disclosure_list", _disclosure_staff))
 
 
+def _ferry_staff(user) -> bool:
+    from flask import current_app
+
+    from eduplatform.portal.permissions import can_view_ferry
+
+    return current_app.config.get("PORTAL_NODE", "single") != "single" and can_view_ferry(user)
+
+
+NAV.append(NavItem("教育电子政务", "门户内外网摆渡", "portal.ferry_page", _ferry_staff))
+
+#: What the outside node (PORTAL_NODE = outside) serves: the public site, 依申请公开's public forms
+#: and the public read API. Everything else — the login, every staff page and API, the 工作台,
+#: notices, the platform search — answers 404 there (README: 内网与外网).
+OUTSIDE_ENDPOINTS = frozenset({
+    "static", "home.index", "home.healthz",
+    "portal.home", "portal.column_page", "portal.catalogue", "portal.article_page", "portal.article_print",
+    "portal.attachment", "portal.search", "portal.care_mode",
+    "portal.disclosure_guide", "portal.disclosure_apply", "portal.disclosure_apply_post",
+    "portal.disclosure_captcha", "portal.disclosure_track", "portal.disclosure_track_post",
+    "portal.disclosure_track_correction", "portal.disclosure_track_letter",
+    "portal_api.list_articles", "portal_api.get_article", "portal_disclosure_api.track",
+})
+
+
+def _outside_only():
+    """On the outside node, refuse everything but the public site (no staff login there)."""
+    from flask import current_app, request
+
+    from eduplatform.core.errors import NotFound
+
+    if current_app.config.get("PORTAL_NODE") == "outside" and request.endpoint not in OUTSIDE_ENDPOINTS:
+        raise NotFound("本站是门户网站的外网节点，只提供公开信息和依申请公开，不提供此功能", code="outside_node")
+
+
 def init_app(app):
     from eduplatform import home
+    from eduplatform.portal.node import ROLES
+
+    if (app.config.get("PORTAL_NODE") or "single") not in ROLES:
+        raise RuntimeError(f"PORTAL_NODE 只能是 {'、'.join(ROLES)}，不是 {app.config.get('PORTAL_NODE')!r}")
+    app.before_request(_outside_only)
     from eduplatform.portal import cli, models  # noqa: F401 - models: tables for the metadata
     from eduplatform.portal.services import content, content_search
 

@@ -1,4 +1,6 @@
-"""`flask --app eduplatform portal-publish-due` (cron, beside `workflow-tick`): publish scheduled articles."""
+"""`flask --app eduplatform portal-publish-due` (cron, beside `workflow-tick`): publish scheduled articles;
+`flask portal ferry-out` / `ferry-in` / `ferry-status` (cron on the inside and the outside node): the
+内外网 ferry (``services/ferry.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from eduplatform.core.extensions import db
 def init_app(app) -> None:
     app.cli.add_command(portal_publish_due)
     app.cli.add_command(portal_sync_columns)
+    app.cli.add_command(portal_group)
 
 
 @click.command("portal-publish-due")
@@ -35,3 +38,76 @@ def portal_sync_columns() -> None:
     changed = sync_columns()
     db.session.commit()
     click.echo(f"同步栏目 {changed} 个")
+
+
+@click.group("portal")
+def portal_group() -> None:
+    """门户网站: the ferry between the internal and the external node."""
+
+
+def _fail(exc) -> None:
+    db.session.rollback()
+    raise click.ClickException(getattr(exc, "message", str(exc)))
+
+
+@portal_group.command("ferry-out")
+@click.option("--full", is_flag=True, help="Send every record again (after a package was lost on the way).")
+@with_appcontext
+def ferry_out(full: bool) -> None:
+    """Write the next package of what changed into the outbox (nothing changed: no package)."""
+    from eduplatform.core.errors import AppError
+    from eduplatform.portal.services import ferry
+
+    try:
+        package = ferry.ferry_out(full=full)
+        db.session.commit()
+    except AppError as exc:
+        _fail(exc)
+    if package is None:
+        click.echo("没有变化，未生成摆渡包")
+    else:
+        click.echo(f"生成摆渡包 {package.filename}：第 {package.seq} 号，{package.records} 条记录，{package.files} 个文件")
+
+
+@portal_group.command("ferry-in")
+@click.option("--skip-missing", is_flag=True, help="Apply the next package even though one before it is missing.")
+@with_appcontext
+def ferry_in(skip_missing: bool) -> None:
+    """Apply the inbox's packages in sequence order; refuse (and move aside) the bad ones."""
+    from eduplatform.core.errors import AppError
+    from eduplatform.portal.services import ferry
+
+    applied = refused = 0
+    try:
+        while (package := ferry.apply_next(skip_missing=skip_missing)) is not None:
+            db.session.commit()
+            skip_missing = False
+            if package.action == "applied":
+                applied += 1
+                click.echo(f"导入 {package.filename}：第 {package.seq} 号，{package.records} 条记录")
+            else:
+                refused += 1
+                click.echo(f"拒收 {package.filename}：{package.reason}", err=True)
+        missing = ferry.inbox_state().missing
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"导入 {applied} 个，拒收 {refused} 个" + (f"；缺第 {missing} 号包，之后的包等待中" if missing else ""))
+
+
+@portal_group.command("ferry-status")
+@with_appcontext
+def ferry_status() -> None:
+    """This node's role, the last package each way, what waits, the refused packages."""
+    from eduplatform.portal.services import ferry
+
+    state = ferry.overview()
+    click.echo(f"本节点：{state['role_label']}")
+    for d in state["directions"]:
+        last = d["last"]
+        click.echo(f"{d['label']}（{'发送' if d['sending'] else '接收'}）：第 {d['seq']} 号"
+                   + (f"，最近 {last.filename} {last.created_at:%Y-%m-%d %H:%M} UTC" if last else ""))
+    if state["role"] != "single":
+        click.echo(f"发件箱待摆渡 {state['queued']} 个，收件箱待导入 {state['waiting']} 个"
+                   + (f"，缺第 {state['missing']} 号" if state["missing"] else ""))
+    for p in state["refused"]:
+        click.echo(f"拒收 {p.created_at:%Y-%m-%d %H:%M} {p.filename}：{p.reason}")

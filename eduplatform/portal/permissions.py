@@ -100,3 +100,8 @@ def can_withdraw_article(user, article) -> bool:
 
 def can_read_publicly(article) -> bool:
     return article.is_public
+
+
+def can_view_ferry(user) -> bool:
+    """The ferry's state: the portal's staff (what they publish goes out by it) and the 系统管理员."""
+    return is_portal_staff(user) or (_authenticated(user) and user.has_role(Role.SYSADMIN))

@@ -9,7 +9,6 @@ idempotent: a resource whose uid is already here is skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -22,6 +21,7 @@ from flask import Response, current_app
 from marshmallow import ValidationError
 
 from eduplatform.audit.services import record
+from eduplatform.core import packages
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
@@ -36,8 +36,7 @@ from eduplatform.resources.specs import get_specs
 
 FORMAT = "eduplatform.resource-package"
 VERSION = 1
-MANIFEST = "manifest.json"
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+MANIFEST = packages.MANIFEST
 MAX_ENTRIES = 20_000
 MAX_RATIO = 200  # uncompressed / compressed, for entries above 1 MiB
 MAX_EXPORT = 2000
@@ -82,7 +81,7 @@ def export_package(actor, ids: list[int]) -> tuple[str, int]:
                     # Media are already compressed; deflating them only costs time.
                     kind = zipfile.ZIP_STORED if stored.content_type.startswith(("video/", "audio/", "image/")) \
                         else zipfile.ZIP_DEFLATED
-                    info = zipfile.ZipInfo(member, date_time=_zip_time())
+                    info = zipfile.ZipInfo(member, date_time=packages.zip_time())
                     info.compress_type = kind
                     with archive.open(info, "w", force_zip64=True) as out:
                         for chunk in storage.open(stored.key):
@@ -122,11 +121,6 @@ def collection_ids(actor, criteria: dict) -> list[int]:
     for name, value in criteria.items():
         query = query.where(getattr(Resource, name) == (int(value) if name == "org_id" else value))
     return list(db.session.scalars(query.order_by(Resource.id).limit(MAX_EXPORT + 1)))
-
-
-def _zip_time():
-    now = datetime.now(UTC)
-    return (now.year, now.month, now.day, now.hour, now.minute, now.second)
 
 
 def _metadata(resource: Resource) -> dict:
@@ -182,40 +176,21 @@ def _default_visibility(actor) -> Visibility:
     return Visibility.SCHOOL if actor.scope_root and not actor.scope_root.is_bureau else Visibility.DISTRICT
 
 
-def _safe_member(name: str) -> bool:
-    if not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name.split("/", 1)[0]:
-        return False
-    return all(part not in ("", ".", "..") for part in name.rstrip("/").split("/"))
-
-
 def check_package(fileobj, limit_expanded: int):
     """Open and verify a package; returns (archive, manifest, entries) or raises PackageRefused."""
     try:
-        inspect.inspect_zip(fileobj, what="离线包", limits=inspect.ArchiveLimits.from_config(
-            max_expanded_bytes=limit_expanded, max_entries=MAX_ENTRIES, max_ratio=MAX_RATIO))
-    except inspect.ArchiveRefused as exc:
+        opened = packages.open_package(fileobj, fmt=FORMAT, version=VERSION, what="资源离线包",
+                                       limits=inspect.ArchiveLimits.from_config(
+                                           max_expanded_bytes=limit_expanded, max_entries=MAX_ENTRIES,
+                                           max_ratio=MAX_RATIO))
+    except packages.PackageError as exc:
         raise PackageRefused(exc.reason) from None
-    try:
-        archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise PackageRefused("不是有效的 ZIP 文件") from exc
-    names = {info.filename for info in archive.infolist()}
-    if MANIFEST not in names:
-        raise PackageRefused("缺少 manifest.json")
-    manifest_info = archive.getinfo(MANIFEST)
-    if manifest_info.file_size > MAX_MANIFEST_BYTES:
-        raise PackageRefused("manifest.json 过大")
-    try:
-        manifest = json.loads(_read_limited(archive, manifest_info, MAX_MANIFEST_BYTES).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PackageRefused("manifest.json 不是有效的 JSON") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise PackageRefused("不是本平台的资源离线包（format/version 不符）")
+    archive, manifest = opened.archive, opened.manifest
     entries = manifest.get("resources")
     if not isinstance(entries, list) or not entries:
         raise PackageRefused("manifest.json 中没有资源")
     specs = get_specs()
-    referenced = set()
+    files: dict[str, tuple[str, int | None]] = {}
     for index, entry in enumerate(entries, 1):
         where = f"第 {index} 个资源"
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), dict):
@@ -228,7 +203,8 @@ def check_package(fileobj, limit_expanded: int):
             raise PackageRefused(f"{where}的资源类型“{entry.get('type')}”不在本平台的规范中")
         file = entry["file"]
         path, digest = file.get("path"), file.get("sha256")
-        if not isinstance(path, str) or not _safe_member(path) or path not in names or path == MANIFEST:
+        if not isinstance(path, str) or not packages.safe_member(path) or path not in opened.names \
+                or path == packages.MANIFEST:
             raise PackageRefused(f"{where}引用的文件“{str(path)[:80]}”不存在或路径不安全")
         if not isinstance(digest, str) or len(digest) != 64:
             raise PackageRefused(f"{where}缺少 sha256 校验值")
@@ -239,19 +215,16 @@ def check_package(fileobj, limit_expanded: int):
         except ValidationError as exc:
             raise PackageRefused(f"{where}的元数据不符合规范：{_first_error(translate(exc.messages))}") from exc
         entry["_type"] = rtype
-        referenced.add(path)
-    extra = names - referenced - {MANIFEST} - {n for n in names if n.endswith("/")}
-    if extra:
-        raise PackageRefused(f"包含清单以外的文件“{min(extra)[:80]}”")
-    for path in sorted(referenced):
-        info = archive.getinfo(path)
-        expected = {e["file"]["sha256"] for e in entries if e["file"]["path"] == path}
-        digest, size = _hash_member(archive, info)
-        if expected != {digest}:
+        if path in files and files[path][0] != digest:
             raise PackageRefused(f"文件“{path[:80]}”校验和不符")
-        for e in entries:
-            if e["file"]["path"] == path and e["file"].get("size") not in (None, size):
-                raise PackageRefused(f"文件“{path[:80]}”大小与清单不符")
+        size = file.get("size")
+        if path in files and files[path][1] not in (None, size):
+            raise PackageRefused(f"文件“{path[:80]}”大小与清单不符")
+        files[path] = (digest, size if files.get(path, (None, None))[1] is None else files[path][1])
+    try:
+        packages.verify_files(opened, files)
+    except packages.PackageError as exc:
+        raise PackageRefused(exc.reason) from None
     return archive, manifest, entries
 
 
@@ -262,32 +235,6 @@ def _first_error(messages) -> str:
     if isinstance(messages, list) and messages:
         return _first_error(messages[0])
     return str(messages)
-
-
-def _read_limited(archive, info, limit: int) -> bytes:
-    data = bytearray()
-    with archive.open(info) as member:
-        while block := member.read(64 * 1024):
-            data += block
-            if len(data) > limit:
-                raise PackageRefused(f"条目“{info.filename[:80]}”实际大小超过声明")
-    return bytes(data)
-
-
-def _hash_member(archive, info) -> tuple[str, int]:
-    """sha256 and size of a member, reading at most its declared size (headers can lie)."""
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with archive.open(info) as member:
-            while block := member.read(1024 * 1024):
-                size += len(block)
-                if size > info.file_size:
-                    raise PackageRefused(f"条目“{info.filename[:80]}”实际大小超过声明（疑似压缩炸弹）")
-                digest.update(block)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise PackageRefused(f"条目“{info.filename[:80]}”已损坏") from exc
-    return digest.hexdigest(), size
 
 
 def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:

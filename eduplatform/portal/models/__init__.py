@@ -16,3 +16,4 @@ from eduplatform.portal.models.disclosure import (  # noqa: F401
     DisclosurePause,
     DisclosureRequest,
 )
+from eduplatform.portal.models.ferry import FerryCursor, FerryDigest, FerryPackage  # noqa: F401

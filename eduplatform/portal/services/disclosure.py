@@ -151,14 +151,22 @@ def _store_attachment(upload, actor):
 
 def receive_request(data: dict, *, org: OrgUnit, channel: str = "online", actor=None,
                     received_on: date | None = None, today: date | None = None,
-                    attachment=None) -> tuple[DisclosureRequest, str]:
+                    attachment=None, ferried: dict | None = None) -> tuple[DisclosureRequest, str]:
     """A new request (online by the applicant, or a letter / a visit entered by staff).
-    Returns the request and its secret (shown once, never stored)."""
+    Returns the request and its secret (shown once, never stored).
+
+    ``ferried``: an online request filed on the public node and carried in (``tracking_code``,
+    ``secret_hash``, ``received_on`` — the day it was filed there); the secret is then unknown here.
+    On the public node itself (``PORTAL_NODE = outside``) no process starts: it starts inside."""
+    from eduplatform.portal import node
+
     today = today or today_local()
     if org is None or not org.is_bureau:
         raise ValidationFailed("请选择受理机关（市教育局或区县教育局）", code="no_org", fields={"org_id": ["请选择受理机关"]})
     _choice(channel, CHANNELS, "申请渠道", "channel")
-    if channel == "online":
+    if ferried is not None:
+        received_on = ferried["received_on"]
+    elif channel == "online":
         received_on = today  # 网上申请: the day it is submitted, confirmed on the receipt page (Art. 31)
     elif received_on is None:
         raise ValidationFailed("请填写收到申请的日期（信函以签收之日为准）", code="no_date",
@@ -167,8 +175,14 @@ def receive_request(data: dict, *, org: OrgUnit, channel: str = "online", actor=
         raise ValidationFailed("收到申请的日期不能晚于今天", code="future_date", fields={"received_on": ["不能晚于今天"]})
     data = dict(data)
     _check_applicant(data)
-    secret = secrets.token_urlsafe(15)
-    request = DisclosureRequest(org=org, tracking_code=_new_code(received_on.year), secret_hash=hash_secret(secret),
+    if ferried is not None:
+        secret, code, secret_hash = "", ferried["tracking_code"], ferried["secret_hash"]
+        if not re.fullmatch(r"GK\d{4}[0-9A-Z]{8}", code or "") or not re.fullmatch(r"[0-9a-f]{64}", secret_hash or ""):
+            raise ValidationFailed("查询码或查询密码的散列无效", code="invalid_code")
+    else:
+        secret = secrets.token_urlsafe(15)
+        code, secret_hash = _new_code(received_on.year), hash_secret(secret)
+    request = DisclosureRequest(org=org, tracking_code=code, secret_hash=secret_hash,
                                 channel=channel, received_on=received_on, clock_start_on=received_on,
                                 entered_by_id=getattr(actor, "id", None), state="review", answer_fields={},
                                 **{k: (data.get(k) or "").strip() if k != "org_kind" else data.get(k)
@@ -181,11 +195,14 @@ def receive_request(data: dict, *, org: OrgUnit, channel: str = "online", actor=
     _reclock(request, cal)
     _entry(request, "received", f"收到申请（{CHANNELS[channel]}），答复期限至{request.due_on:%Y年%m月%d日}",
            day=received_on, actor=actor)
-    workflow.start(PROCESS, subject=request, org=org, actor=actor if getattr(actor, "id", None) else None,
-                   title=f"{request.name}：{request.description[:40]}")
-    record(REALM, "request.received", f"收到政府信息公开申请 {request.tracking_code}（{CHANNELS[channel]}）",
+    if not node.is_outside():
+        workflow.start(PROCESS, subject=request, org=org, actor=actor if getattr(actor, "id", None) else None,
+                       title=f"{request.name}：{request.description[:40]}")
+    how = "，经摆渡自外网传入" if ferried is not None else ""
+    record(REALM, "request.received", f"收到政府信息公开申请 {request.tracking_code}（{CHANNELS[channel]}{how}）",
            actor=actor, obj=request, data={"channel": channel, "received_on": received_on.isoformat(),
-                                           "due_on": request.due_on.isoformat(), "org": org.id})
+                                           "due_on": request.due_on.isoformat(), "org": org.id,
+                                           "ferried": ferried is not None})
     db.session.flush()
     return request, secret
 
