@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
-from tests.browser.test_portal_accessibility import _violations
+from tests.browser.axe import violations as _violations
 
 
 def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
