@@ -116,6 +116,7 @@ class Article(TimestampMixin, db.Model):
     #: the article that amended or repealed this one
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_articles.id"))
     validity_note: Mapped[str | None] = mapped_column(sa.String(300))
+    validity_changed_at: Mapped[datetime | None] = mapped_column()  # when it was marked 已修改 / 已废止 (UTC)
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     withdraw_reason: Mapped[str | None] = mapped_column(sa.String(500))

@@ -350,6 +350,8 @@ def set_validity(article: Article, actor, validity: Validity, *, replaced_by: Ar
     article.validity = validity
     article.replaced_by_id = replaced_by.id if replaced_by is not None else None
     article.validity_note = (note or "").strip()[:300] or None
+    if validity != old:
+        article.validity_changed_at = utcnow()
     db.session.flush()
     db.session.expire(article, ["replaced_by"])
     if replaced_by is not None:
