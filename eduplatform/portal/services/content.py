@@ -373,6 +373,20 @@ def public_query(column: PortalColumn | None = None):
     return query.order_by(Article.published_at.desc(), Article.id.desc())
 
 
+#: 采购招标 list filter: 进行中 (the 投标截止时间 lies ahead) / 已截止
+DEADLINE_FILTERS = {"open": "进行中", "closed": "已截止"}
+
+
+def by_deadline(query, status: str | None, now: datetime | None = None):
+    """Narrow a list to notices still open or already closed (by their 截止时间); others unchanged."""
+    now = now or utcnow()
+    if status == "open":
+        return query.where(Article.deadline_at > now)
+    if status == "closed":
+        return query.where(Article.deadline_at <= now)
+    return query
+
+
 def latest(column: PortalColumn, limit: int = 6) -> list[Article]:
     return list(db.session.scalars(public_query(column).limit(limit)))
 
