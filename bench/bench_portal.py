@@ -52,8 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import bench_documents_search as vocab  # noqa: E402 - the 公文 bench's word lists
-import bench_search  # noqa: E402
+import bench_documents_search as vocab  # the 公文 bench's word lists
+import bench_search
 
 OUT_DIR = bench_search.OUT_DIR
 GENERATOR_VERSION = 1
@@ -406,7 +406,7 @@ def measure_load(base: Path, workers: int, threads: int, clients: int, seconds: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=int(os.environ.get("EDU_BENCH_ARTICLES", 50_000)))
+    parser.add_argument("--articles", type=int, default=int(os.environ.get("EDU_BENCH_ARTICLES", "50000")))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)

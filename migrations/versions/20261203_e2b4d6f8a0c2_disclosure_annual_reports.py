@@ -1,4 +1,4 @@
-"""portal: the 政府信息公开工作年度报告 (hand-entered parts), a request's report row, when a policy's 效力状态 changed
+"""portal: the 政府信息公开工作年度报告 (hand-entered parts), a request's report row, when a policy's 效力状态 changed; indexes for the public lists
 
 Revision ID: e2b4d6f8a0c2
 Revises: d6f8b0c2e4a9
@@ -40,10 +40,15 @@ def upgrade():
 
     with op.batch_alter_table('portal_articles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('validity_changed_at', sa.DateTime(), nullable=True))
+        batch_op.create_index('ix_portal_articles_state_published_at', ['state', 'published_at', 'id'], unique=False)
+        batch_op.create_index('ix_portal_articles_column_state_published_at', ['column_id', 'state', 'published_at'],
+                              unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('portal_articles', schema=None) as batch_op:
+        batch_op.drop_index('ix_portal_articles_column_state_published_at')
+        batch_op.drop_index('ix_portal_articles_state_published_at')
         batch_op.drop_column('validity_changed_at')
 
     with op.batch_alter_table('disclosure_requests', schema=None) as batch_op:

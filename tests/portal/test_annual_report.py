@@ -222,6 +222,8 @@ def test_the_office_part_is_checked_and_kept(portal, tree):
     with pytest.raises(ValidationFailed, match="行政事业性收费"):
         reports.save_entries(tree.city, YEAR, actor=portal.city_staff, data={**ENTRIES, "fees": "abc"})
     assert reports.get_report(tree.city, YEAR) is None
+    assert reports.check_entries({"fees": "100"})["proactive"]["fees"] == "100"
+    assert reports.check_entries({"fees": "2.50"})["proactive"]["fees"] == "2.5"
     report = reports.save_entries(tree.city, YEAR, actor=portal.city_staff, data=ENTRIES)
     assert report.entries["proactive"] == {"rules": [0, 0, 0], "licensing": 12, "penalty": 3, "enforcement": 0,
                                            "fees": "1.5"}

@@ -228,7 +228,7 @@ def check_entries(data: dict) -> dict:
         amount = Decimal(fees)
         if amount < 0 or amount >= NUMBER_LIMIT or amount.as_tuple().exponent < -4:
             raise InvalidOperation
-        proactive["fees"] = str(amount.normalize()) if amount else "0"
+        proactive["fees"] = format(amount.normalize(), "f") if amount else "0"  # 100, not 1E+2
     except InvalidOperation:
         problems["fees"] = ["行政事业性收费金额须为不小于 0 的数（单位：万元，最多 4 位小数）"]
     clean["proactive"] = proactive
