@@ -322,6 +322,8 @@ def test_the_page_shows_the_table_and_saves_the_office_part(client, auth, year_o
                         data={"report_row": "unable.unclear", "year": str(YEAR)})
     assert moved.status_code == 302
     assert db.session.get(DisclosureRequest, year_of_requests["N7"].id).report_row == "unable.unclear"
+    case = client.get(f"/portal/disclosure/requests/{year_of_requests['N7'].id}").get_data(as_text=True)
+    assert "表三计入：3.补正后申请内容仍不明确" in case and f"/portal/disclosure/annual-report/{YEAR}#handled" in case
     docx_response = client.get(f"/portal/disclosure/annual-report/{YEAR}/report.docx")
     assert docx_response.status_code == 200
     big = _docx_tables(docx_response.data)[4]
