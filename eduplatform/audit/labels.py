@@ -25,6 +25,8 @@ KIND_LABELS = {
     "request.resumed": "第三方意见办结（恢复计时）", "request.extension_requested": "申请延期答复",
     "request.extended": "同意延期答复", "request.extension_rejected": "不同意延期答复", "request.answered": "答复申请",
     "request.step": "依申请公开办理", "letter.numbered": "答复书编号", "mail.sent": "发送邮件", "mail.failed": "邮件发送失败",
+    "annual_report.saved": "保存政府信息公开工作年度报告", "annual_report.published": "生成年度报告门户信息（提交审核）",
+    "request.report_row_set": "年度报告申请归类",
     # security
     "login.succeeded": "登录成功", "login.failed": "登录失败", "login.blocked": "登录被阻止（账户锁定）",
     "login.refused": "登录被拒绝", "logout": "退出登录", "session.expired": "会话超时",
@@ -122,7 +124,7 @@ DYNAMIC_KINDS = {
 
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
-    "disclosure_request": "政府信息公开申请",
+    "disclosure_request": "政府信息公开申请", "disclosure_annual_report": "政府信息公开工作年度报告",
     "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "archive_item": "归档文件", "process_instance": "流程",
     "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
     "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",

@@ -53,6 +53,7 @@ def _disclosure_staff(user) -> bool:
 
 
 NAV.append(NavItem("教育电子政务", "依申请公开", "portal.disclosure_list", _disclosure_staff))
+NAV.append(NavItem("教育电子政务", "信息公开年度报告", "portal.annual_report_index", _disclosure_staff))
 
 
 def _ferry_staff(user) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_login import current_user, login_required
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from eduplatform.core.api import load_args, load_json, make_api_blueprint, paginated
 from eduplatform.core.errors import AppError, NotFound
@@ -25,6 +25,8 @@ def _columns_in_step():
 
 class ArticleListArgsSchema(Schema):
     column = fields.String(load_default=None, metadata={"description": "栏目标识（含其子栏目），如 notices"})
+    status = fields.String(load_default=None, validate=validate.OneOf(list(content.DEADLINE_FILTERS)),
+                           metadata={"description": "采购招标：open 进行中（投标截止时间未到）/ closed 已截止"})
     page = fields.Integer(load_default=1)
     per_page = fields.Integer(load_default=20)
 
@@ -43,7 +45,8 @@ def list_articles():
     """
     args = load_args(ArticleListArgsSchema())
     column = columns.column_by_key(args["column"]) if args["column"] else None
-    return paginated(content.public_query(column), ArticleOutSchema(exclude=("body",)))
+    return paginated(content.by_deadline(content.public_query(column), args["status"]),
+                     ArticleOutSchema(exclude=("body",)))
 
 
 @bp.get("/portal/articles/<int:article_id>")

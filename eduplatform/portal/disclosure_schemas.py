@@ -186,3 +186,26 @@ class ReceiptSchema(Schema):
     tracking_code = fields.String()
     secret = fields.String(metadata={"description": "查询密码（只显示这一次）"})
     due_on = fields.Date()
+
+
+# --- the annual report (政府信息公开工作年度报告): what the office enters ------------------------------
+
+def _annual_report_fields() -> dict:
+    from eduplatform.portal.services.annual_report import TEXT_LIMIT, template
+
+    t = template()
+    out = {key: _text(TEXT_LIMIT) for key in ("overview", "problems", "other")}
+    out |= {f"rules_{i}": _text(12) for i in range(len(t["proactive"][0]["columns"]))}
+    out |= {key: _text(16) for key in ("licensing", "penalty", "enforcement", "fees")}
+    out |= {f"{g['key']}_{c['key']}": _text(12) for g in t["review_groups"] for c in t["review_columns"]
+            if c["key"] != "total"}
+    return out
+
+
+def annual_report_schema() -> Schema:
+    """The form of the office's part: texts bounded, figures as typed (checked by the service)."""
+    return Schema.from_dict(_annual_report_fields(), name="AnnualReportEntrySchema")()
+
+
+class ReportRowSchema(Schema):
+    report_row = _text(32)

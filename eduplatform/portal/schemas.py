@@ -82,7 +82,9 @@ class ArticleOutSchema(Schema):
     doc_number = fields.String(allow_none=True)
     written_on = fields.Date(allow_none=True, metadata={"description": "成文日期"})
     published_at = LocalDateTime(metadata={"description": "发布日期"})
-    deadline_at = LocalDateTime()
+    deadline_at = LocalDateTime(metadata={"description": "投标截止时间（采购招标，北京时间）"})
+    deadline_passed = fields.Function(lambda a: a.deadline_passed if a.deadline_at else None,
+                                      metadata={"description": "采购招标：是否已截止"})
     validity = fields.Function(lambda a: a.validity.label if a.validity else None,
                                metadata={"description": "效力状态：有效 / 已修改 / 已废止"})
     replaced_by = fields.Integer(attribute="replaced_by_id", allow_none=True)

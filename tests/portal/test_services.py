@@ -17,7 +17,7 @@ from tests.fixtures.at_once import postgresql_only, run_at_once
 
 # The 政务公开 items a bureau must keep (《政府信息公开条例》 Art. 19–20, the list).
 GOV_OPEN = ["机构职能", "负责人信息", "政策文件", "规划计划", "财政预决算", "招生考试", "教育统计",
-            "建议提案办理", "人事信息", "其他"]
+            "建议提案办理", "人事信息", "政府信息公开年度报告", "其他"]
 
 
 def kinds(obj) -> list[str]:

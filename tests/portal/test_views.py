@@ -243,10 +243,10 @@ def test_a_tender_shows_its_deadline_and_says_when_it_has_passed(client, portal,
     closed.deadline_at = utcnow() - timedelta(days=1)
     db.session.commit()
     page = client.get(f"/portal/a/{open_one.id}").get_data(as_text=True)
-    assert "截止时间" in page and "已截止" not in page
-    assert "（已截止）" in client.get(f"/portal/a/{closed.id}").get_data(as_text=True)
+    assert "投标截止时间" in page and "已截止" not in page and 'portal-tag-open">进行中<' in page
+    assert 'portal-tag-closed">已截止<' in client.get(f"/portal/a/{closed.id}").get_data(as_text=True)
     listing = client.get("/portal/c/procurement").get_data(as_text=True)
-    assert "已截止" in listing and "多媒体教室设备招标公告" in listing
+    assert 'portal-tag-closed">已截止<' in listing and "多媒体教室设备招标公告" in listing
 
 
 def test_the_search_can_be_narrowed_to_a_column(client, portal, make_article):
@@ -286,3 +286,39 @@ def test_a_missing_public_page_answers_in_the_site_layout(client, portal):
         response = client.get(url)
         assert response.status_code == 404
         assert "您访问的页面不存在" in response.get_data(as_text=True) and "适老化" in response.get_data(as_text=True)
+
+
+def _titles(html: str) -> list[str]:
+    import re
+
+    block = re.search(r'<ul class="portal-list" id="column-list">(.*?)</ul>', html, re.DOTALL).group(1)
+    return re.findall(r'/portal/a/\d+">([^<]+)</a>', block)
+
+
+def test_the_procurement_list_filters_open_and_closed_notices(client, portal, make_article):
+    soon = make_article("tender_notices", title="实验室设备招标公告", published=True,
+                        deadline_at=utcnow() + timedelta(days=3))
+    later = make_article("purchase_notices", title="录播教室采购公告", published=True,
+                         deadline_at=utcnow() + timedelta(days=30))
+    past = make_article("tender_notices", title="校园广播系统招标公告", published=True,
+                        deadline_at=utcnow() + timedelta(days=1))
+    past.deadline_at = utcnow() - timedelta(minutes=5)
+    make_article("news", title="不属于采购招标的新闻", published=True)
+    db.session.commit()
+    everything = client.get("/portal/c/procurement").get_data(as_text=True)
+    assert set(_titles(everything)) == {"实验室设备招标公告", "录播教室采购公告", "校园广播系统招标公告"}
+    assert 'id="deadline-filter"' in everything and '>全部</a>' in everything
+    opened = client.get("/portal/c/procurement?status=open").get_data(as_text=True)
+    assert set(_titles(opened)) == {"实验室设备招标公告", "录播教室采购公告"}
+    assert 'status=open" aria-current="page">进行中' in opened and "portal-tag-closed" not in opened
+    closed = client.get("/portal/c/procurement?status=closed").get_data(as_text=True)
+    assert _titles(closed) == ["校园广播系统招标公告"] and 'portal-tag-closed">已截止<' in closed
+    assert _titles(client.get("/portal/c/tender_notices?status=open").get_data(as_text=True)) == ["实验室设备招标公告"]
+    # an unknown filter, or a filter on a column that is not 采购招标, lists everything
+    assert len(_titles(client.get("/portal/c/procurement?status=x").get_data(as_text=True))) == 3
+    news = client.get("/portal/c/news?status=closed").get_data(as_text=True)
+    assert _titles(news) == ["不属于采购招标的新闻"] and 'id="deadline-filter"' not in news
+    api = client.get("/api/v1/portal/articles?column=procurement&status=closed").get_json()
+    assert [a["title"] for a in api["items"]] == ["校园广播系统招标公告"] and api["items"][0]["deadline_passed"] is True
+    assert client.get("/api/v1/portal/articles?status=later").status_code == 422
+    assert soon.id and later.id

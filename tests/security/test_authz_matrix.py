@@ -114,6 +114,11 @@ ENDPOINT_ARGUMENTS = {
     "resources_api.download_version": {"number": Literal(1)},
     "workflow.instance_transition": {"key": Literal("approve")},
     "portal.disclosure_step": {"step": Literal("accept")},
+    # the annual report a year names is the asker's own bureau's (each sees only their own)
+    "portal.annual_report": {"year": Literal(2026)},
+    "portal.annual_report_save": {"year": Literal(2026)},
+    "portal.annual_report_file": {"year": Literal(2026), "ext": Literal("docx")},
+    "portal.annual_report_publish": {"year": Literal(2026)},
     "portal_disclosure_api.take_step": {"step": Literal("accept")},
     "workflow_api.perform_instance_transition": {"key": Literal("approve")},
     "workflow_api.perform_task_transition": {"key": Literal("approve")},

@@ -1,5 +1,6 @@
-"""The portal's tables: columns and articles (``content``), 依申请公开 (``disclosure``)."""
+"""The portal's tables: columns and articles (``content``), 依申请公开 (``disclosure``), the annual report."""
 
+from eduplatform.portal.models.annual_report import AnnualReport  # noqa: F401
 from eduplatform.portal.models.content import (  # noqa: F401
     VALIDITY_LABELS,
     Article,

@@ -106,6 +106,8 @@ class DisclosureRequest(db.Model):
     letter_number: Mapped[str | None] = mapped_column(sa.String(40))
     letter_emailed_at: Mapped[datetime | None] = mapped_column()
     letter_email_error: Mapped[str] = mapped_column(sa.String(255), default="")
+    #: the annual report's row (``annual_report.yaml``) the office put it in; None: the answer type's default
+    report_row: Mapped[str | None] = mapped_column(sa.String(32))
 
     org = relationship("OrgUnit")
     attachment = relationship("StoredFile")

@@ -350,6 +350,8 @@ def set_validity(article: Article, actor, validity: Validity, *, replaced_by: Ar
     article.validity = validity
     article.replaced_by_id = replaced_by.id if replaced_by is not None else None
     article.validity_note = (note or "").strip()[:300] or None
+    if validity != old:
+        article.validity_changed_at = utcnow()
     db.session.flush()
     db.session.expire(article, ["replaced_by"])
     if replaced_by is not None:
@@ -369,6 +371,20 @@ def public_query(column: PortalColumn | None = None):
     if column is not None:
         query = query.where(Article.column_id.in_(column.subtree_ids()))
     return query.order_by(Article.published_at.desc(), Article.id.desc())
+
+
+#: 采购招标 list filter: 进行中 (the 投标截止时间 lies ahead) / 已截止
+DEADLINE_FILTERS = {"open": "进行中", "closed": "已截止"}
+
+
+def by_deadline(query, status: str | None, now: datetime | None = None):
+    """Narrow a list to notices still open or already closed (by their 截止时间); others unchanged."""
+    now = now or utcnow()
+    if status == "open":
+        return query.where(Article.deadline_at > now)
+    if status == "closed":
+        return query.where(Article.deadline_at <= now)
+    return query
 
 
 def latest(column: PortalColumn, limit: int = 6) -> list[Article]:

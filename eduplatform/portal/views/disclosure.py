@@ -34,6 +34,7 @@ from eduplatform.portal.disclosure_schemas import (
     TrackSchema,
 )
 from eduplatform.portal.models import disclosure as vocab
+from eduplatform.portal.services import annual_report as reports
 from eduplatform.portal.services import disclosure as services
 from eduplatform.portal.services import disclosure_letter as letters
 from eduplatform.portal.services import disclosure_lists as lists
@@ -242,7 +243,11 @@ def disclosure_enter_post():
 @login_required
 def disclosure_case(request_id: int):
     found = _case(request_id)
+    row = reports.row_of(found) if found.is_finished else None
+    done = found.answered_on or next((e.day for e in found.entries if e.kind == "abandoned"), None)
     return render_template("portal/disclosure/case.html", req=found, view=lists.staff_view(found, current_user),
+                           report_row=reports.leaf_rows().get(row) if row else None,
+                           report_year=done.year if done and done.year <= services.today_local().year else None,
                            may_approve=can_approve_extension(current_user, found),
                            correction_last=services.correction_deadline(found), **_vocab())
 

@@ -61,8 +61,11 @@ def home():
 @bp.get("/c/<key>")
 def column_page(key):
     column = columns.column_by_key(key)
-    page = _page(content.public_query(column))
-    return render_template("portal/column.html", column=column, page=page)
+    status = request.args.get("status") if column.kind == "procurement" else None
+    status = status if status in content.DEADLINE_FILTERS else None
+    page = _page(content.by_deadline(content.public_query(column), status))
+    return render_template("portal/column.html", column=column, page=page, status=status,
+                           deadline_filters=content.DEADLINE_FILTERS)
 
 
 @bp.get("/catalogue")
