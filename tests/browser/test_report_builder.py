@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
 from tests.browser.axe import violations as _violations
+from tests.browser.conftest import login
 
 
 def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
