@@ -11,6 +11,7 @@ from eduplatform.core.extensions import db
 def init_app(app) -> None:
     app.cli.add_command(portal_publish_due)
     app.cli.add_command(portal_sync_columns)
+    app.cli.add_command(letters_push_callbacks)
 
 
 @click.command("portal-publish-due")
@@ -35,3 +36,12 @@ def portal_sync_columns() -> None:
     changed = sync_columns()
     db.session.commit()
     click.echo(f"同步栏目 {changed} 个")
+
+
+@click.command("letters-push-callbacks")
+@with_appcontext
+def letters_push_callbacks() -> None:
+    """Send the 12345 status pushes still waiting (retried with growing pauses; run from cron)."""
+    from eduplatform.portal.services.letters_hotline import deliver_pending
+
+    click.echo(f"已推送 {deliver_pending(inline_tries=1)} 条")

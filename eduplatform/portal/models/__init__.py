@@ -1,4 +1,4 @@
-"""The portal's tables: columns and articles (``content``), 依申请公开 (``disclosure``)."""
+"""The portal's tables: columns and articles (``content``), 依申请公开 (``disclosure``), 领导信箱 (``letters``)."""
 
 from eduplatform.portal.models.content import (  # noqa: F401
     VALIDITY_LABELS,
@@ -16,3 +16,4 @@ from eduplatform.portal.models.disclosure import (  # noqa: F401
     DisclosurePause,
     DisclosureRequest,
 )
+from eduplatform.portal.models.letters import HotlineCallback, Letter, LetterEntry  # noqa: F401
