@@ -30,7 +30,7 @@ REPLY = "您好！来信收悉。经核实，我局已会同相关部门研究�
 
 
 def seed_demo(log):
-    office = dept_staff = find_user("city_staff")  # 基础教育处: both the office and the department here
+    office, dept_staff = find_user("city_office"), find_user("city_staff")
     city, basic = find_org(CITY), find_org(BASIC_EDU)
     if office is None or city is None or basic is None:
         log("领导信箱：缺少演示单位或账户，跳过")

@@ -160,7 +160,10 @@ def receive(data: dict, *, org: OrgUnit, channel: str = "online", due_on: date |
     db.session.add(letter)
     db.session.flush()
     _entry(letter, "received", f"收到{kind_label(kind)}（{CHANNELS[channel]}），办理时限至{due_on:%Y年%m月%d日}")
-    workflow.start(PROCESS, subject=letter, org=org, actor=None, title=f"{kind_label(kind)}：{letter.title[:60]}")
+    from eduplatform.portal.letters_permissions import office_of
+
+    workflow.start(PROCESS, subject=letter, org=org, actor=None, title=f"{kind_label(kind)}：{letter.title[:60]}",
+                   data={"office": office_of(org).id})
     record(REALM, "letter.received", f"收到{kind_label(kind)} {letter.tracking_code}（{CHANNELS[channel]}）",
            obj=letter, data={"kind": kind, "channel": channel, "due_on": due_on.isoformat(), "org": org.id,
                              "hotline_order_no": hotline_order_no})
