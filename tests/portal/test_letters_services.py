@@ -11,7 +11,7 @@ from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.portal.services import letters as services
 from eduplatform.portal.services import letters_lists as lists
-from tests.portal.letters_helpers import mailbox, write  # noqa: F401 - mailbox is a fixture
+from tests.portal.letters_helpers import write
 
 
 def _kinds(letter):

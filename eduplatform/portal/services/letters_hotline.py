@@ -169,12 +169,12 @@ def deliver_pending(*, inline_tries: int | None = None) -> int:
     tries = inline_tries if inline_tries is not None else int(current_app.config.get("HOTLINE_INLINE_TRIES", 3))
     pause = float(current_app.config.get("HOTLINE_RETRY_PAUSE", 0.5))
     max_attempts = int(current_app.config.get("HOTLINE_MAX_ATTEMPTS", 8))
-    due = db.session.scalars(sa.select(HotlineCallback).where(
-        HotlineCallback.delivered_at.is_(None), HotlineCallback.failed.is_(False),
-        HotlineCallback.next_attempt_at <= utcnow()).order_by(HotlineCallback.id)).all()
-    sent, stuck = 0, set()
-    for callback in due:
-        if callback.letter_id in stuck:  # a later push must not overtake an earlier one
+    waiting = db.session.scalars(sa.select(HotlineCallback).where(
+        HotlineCallback.delivered_at.is_(None), HotlineCallback.failed.is_(False)).order_by(HotlineCallback.id)).all()
+    sent, stuck, now = 0, set(), utcnow()
+    for callback in waiting:
+        if callback.letter_id in stuck or callback.next_attempt_at > now:
+            stuck.add(callback.letter_id)  # a later push must not overtake an earlier one
             continue
         body = json.dumps(callback.payload, ensure_ascii=False).encode()
         for attempt in range(max(1, tries)):
