@@ -25,6 +25,7 @@ from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.portal.models.letters import CHANNELS, Letter, LetterEntry
+from eduplatform.portal.services import letters_outbox
 from eduplatform.portal.services.disclosure import hash_secret
 from eduplatform.portal.services.disclosure_clock import calendar, end_of_day_utc, today_local
 
@@ -168,9 +169,7 @@ def receive(data: dict, *, org: OrgUnit, channel: str = "online", due_on: date |
            obj=letter, data={"kind": kind, "channel": channel, "due_on": due_on.isoformat(), "org": org.id,
                              "hotline_order_no": hotline_order_no})
     if channel == "hotline":
-        from eduplatform.portal.services import letters_hotline
-
-        letters_hotline.queue(letter, "received")
+        letters_outbox.queue(letter, "received")
     db.session.flush()
     return letter, secret
 
@@ -214,9 +213,7 @@ def route(letter: Letter, *, actor, department_id, version=None) -> None:
     letter.department = department
     _entry(letter, "routed", f"已分办至{department.name}办理", actor=actor)
     if first and letter.channel == "hotline":
-        from eduplatform.portal.services import letters_hotline
-
-        letters_hotline.queue(letter, "accepted")
+        letters_outbox.queue(letter, "accepted")
 
 
 def send_back(letter: Letter, *, actor, reason: str, version=None) -> None:
@@ -252,13 +249,11 @@ def reply(letter: Letter, *, actor, text: str, today: date | None = None, versio
     letter.reply, letter.replied_on, letter.replied_by_id = text[:8000], today, actor.id
     late = "（逾期答复）" if today > letter.due_on else ""
     _entry(letter, "replied", f"{letter.department.name if letter.department else ''}已答复{late}", actor=actor)
-    from eduplatform.portal.services import letters_hotline
-
     for case in [letter, *letter.merged]:
         if case is not letter:
             _entry(case, "replied", f"并案办理的信件 {letter.tracking_code} 已答复，答复同样适用于本件", actor=actor)
         if case.channel == "hotline":
-            letters_hotline.queue(case, "replied")
+            letters_outbox.queue(case, "replied")
 
 
 def merge(letter: Letter, *, actor, into_id, reason: str, version=None) -> None:
@@ -275,9 +270,7 @@ def merge(letter: Letter, *, actor, into_id, reason: str, version=None) -> None:
     _entry(letter, "merged", f"与信件 {into.tracking_code} 内容相同，并案办理：{reason.strip()}", actor=actor)
     _entry(into, "merged_in", f"信件 {letter.tracking_code} 并入本件办理", actor=actor, public=False)
     if letter.channel == "hotline":
-        from eduplatform.portal.services import letters_hotline
-
-        letters_hotline.queue(letter, "replied" if into.replied_on else "accepted")
+        letters_outbox.queue(letter, "replied" if into.replied_on else "accepted")
 
 
 def close(letter: Letter, *, actor, note: str, today: date | None = None, version=None) -> None:
@@ -286,11 +279,9 @@ def close(letter: Letter, *, actor, note: str, today: date | None = None, versio
     _perform(letter, "close", actor, reason=note, version=version)
     letter.visit_note, letter.closed_on = note[:4000], today or today_local()
     _entry(letter, "closed", "已回访，办结", actor=actor)
-    from eduplatform.portal.services import letters_hotline
-
     for case in [letter, *letter.merged]:
         if case.channel == "hotline":
-            letters_hotline.queue(case, "closed")
+            letters_outbox.queue(case, "closed")
 
 
 ACTIONS = {"route": "分办", "send_back": "退单", "reassign": "改派", "reply": "答复", "merge": "并案",

@@ -36,8 +36,8 @@ from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.portal.models.letters import HotlineCallback, Letter
 from eduplatform.portal.services import letters
 from eduplatform.portal.services.disclosure_clock import today_local
+from eduplatform.portal.services.letters_outbox import EVENTS, queue  # noqa: F401 - queue is part of this face
 
-EVENTS = {"received": "已接收", "accepted": "已受理", "replied": "已答复", "closed": "已办结"}
 #: the hotline's words for the kinds (its own order types) → ours
 KIND_WORDS = {"咨询": "consult", "投诉": "complaint", "建议": "suggestion", "求助": "consult", "举报": "complaint"}
 
@@ -138,17 +138,6 @@ def _status_key(letter: Letter) -> str:
 
 
 # --- out ---------------------------------------------------------------------------------------
-
-def queue(letter: Letter, event: str) -> None:
-    """A status push, written in the caller's transaction (sent after its commit)."""
-    payload = {"order_no": letter.hotline_order_no, "event": event, "event_label": EVENTS[event],
-               "tracking_code": letter.tracking_code, "at": utcnow().isoformat(timespec="seconds") + "Z"}
-    answered = letter.answered
-    if event in ("replied", "closed") and answered is not None:
-        payload["reply"], payload["replied_on"] = answered.reply, answered.replied_on.isoformat()
-        payload["department"] = answered.department.name if answered.department else None
-    db.session.add(HotlineCallback(letter=letter, event=event, payload=payload, next_attempt_at=utcnow()))
-
 
 def _post(url: str, body: bytes) -> int:
     secret = current_app.config.get("HOTLINE_SHARED_SECRET") or ""

@@ -84,15 +84,13 @@ def letter_write():
 @bp.post("/letters/write")
 def letter_write_post():
     limit, window = _limit("WRITE", 5, 3600)
-    try:  # counted before the form is even read
+    # reading the form inspects the attachment (the platform's request class): a hostile file is
+    # refused here, before anything is counted or written (flashed on the form, as every upload is)
+    values = {k: (request.form.get(k) or "")[:5000] for k in LetterSchema().fields}
+    try:
         ratelimit.hit("letters.write", client_ip(), limit=limit, per_seconds=window, message="写信过于频繁，请稍后再试")
     except ratelimit.RateLimited as exc:
-        return _write_form({}, exc.message, None, 429)
-    try:  # reading the form inspects the attachment (the platform's request class): a refusal shows here
-        values = {k: (request.form.get(k) or "")[:5000] for k in LetterSchema().fields}
-    except AppError as exc:
-        db.session.rollback()
-        return _write_form({}, exc.message, {"attachment": [exc.message]}, exc.status)
+        return _write_form(values, exc.message, None, 429)
     try:
         captcha.verify(request.form.get("captcha_token"), request.form.get("captcha"))
         data = load_form(LetterSchema())
