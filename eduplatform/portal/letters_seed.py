@@ -11,7 +11,10 @@ from eduplatform.portal.models import Letter
 from eduplatform.portal.services import letters as services
 from eduplatform.portal.services import letters_publish as publishing
 
-CITY, BASIC_EDU = "3399000000", "3399000002"
+CITY, BASIC_EDU, DONGHU = "3399000000", "3399000002", "3399010000"
+#: 东湖区's own letter (its bureau has no 办公室: its staff route it themselves)
+DONGHU_LETTER = {"kind": "consult", "title": "东湖区学区划分咨询", "content": "请问东湖区2027年小学学区如何划分？",
+                 "name": "东湖区来信人吴芳", "phone": "13905716789"}
 
 DEMOS = [
     # (kind, title, content, writer, consent, steps)
@@ -67,6 +70,11 @@ def seed_demo(log):
                                      due_on=services.calendar().add_working_days(services.today_local(), 3),
                                      hotline_order_no="DEMO-12345-0001")
         services.route(letter, actor=office, department_id=basic.id)
+        made += 1
+    donghu = find_org(DONGHU)
+    if donghu is not None and db.session.scalar(sa.select(Letter.id).where(
+            Letter.org_id == donghu.id, Letter.title == DONGHU_LETTER["title"])) is None:
+        services.receive(DONGHU_LETTER, org=donghu)
         made += 1
     log(f"领导信箱：新建 {made} 件演示信件")
     return []

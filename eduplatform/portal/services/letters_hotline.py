@@ -39,6 +39,7 @@ from eduplatform.portal.services.disclosure_clock import today_local
 from eduplatform.portal.services.letters_outbox import EVENTS, queue  # noqa: F401 - queue is part of this face
 
 #: the hotline's words for the kinds (its own order types) → ours
+REALM = "letters"
 KIND_WORDS = {"咨询": "consult", "投诉": "complaint", "建议": "suggestion", "求助": "consult", "举报": "complaint"}
 
 
@@ -69,7 +70,7 @@ def check_inbound(headers, method: str, path: str, body: bytes, now: float | Non
                                      sign(secret, stamp, method, path, body)):
             problem = "签名不正确"
     if problem:
-        record(letters.REALM, "hotline.refused", f"拒绝12345接口请求：{problem}", data={"path": path})
+        record(REALM, "hotline.refused", f"拒绝12345接口请求：{problem}", data={"path": path})
         db.session.commit()  # the refusal stays on record whatever happens next
         raise HotlineAuthFailed(problem, code="bad_signature" if "签名" in problem else "bad_token")
 
@@ -184,14 +185,14 @@ def deliver_pending(*, inline_tries: int | None = None) -> int:
                 time.sleep(pause * (attempt + 1))
         if callback.delivered_at is not None:
             sent += 1
-            record(letters.REALM, "hotline.pushed", f"已向12345推送 {callback.payload.get('order_no')}："
+            record(REALM, "hotline.pushed", f"已向12345推送 {callback.payload.get('order_no')}："
                    f"{EVENTS[callback.event]}", obj=callback.letter, data={"event": callback.event,
                                                                        "attempts": callback.attempts})
         else:
             stuck.add(callback.letter_id)
             if callback.attempts >= max_attempts:
                 callback.failed = True
-                record(letters.REALM, "hotline.push_failed", f"向12345推送失败（已放弃）{callback.payload.get('order_no')}："
+                record(REALM, "hotline.push_failed", f"向12345推送失败（已放弃）{callback.payload.get('order_no')}："
                        f"{callback.last_error}", obj=callback.letter, data={"event": callback.event})
             else:  # 1, 2, 4 … minutes, at most an hour
                 callback.next_attempt_at = utcnow() + timedelta(minutes=min(60, 2 ** max(0, callback.attempts - tries)))

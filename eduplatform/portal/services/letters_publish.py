@@ -16,7 +16,9 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.portal.models.letters import RATINGS, Letter
-from eduplatform.portal.services.letters import REALM, _entry
+from eduplatform.portal.services.letters import _entry
+
+REALM = "letters"
 
 _ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
