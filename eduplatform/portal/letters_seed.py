@@ -29,6 +29,7 @@ DEMOS = [
     ("complaint", "学校门口放学时段交通拥堵", "放学时校门口拥堵严重，建议增派人员疏导。", {"name": "孙晓梅", "phone": "13905714567"},
      False, ["merge"]),
 ]
+TRAFFIC = "学校门口交通拥堵存在安全隐患"
 REPLY = "您好！来信收悉。经核实，我局已会同相关部门研究处理，具体情况如下：……感谢您对教育工作的关心和支持。"
 
 
@@ -38,11 +39,11 @@ def seed_demo(log):
     if office is None or city is None or basic is None:
         log("领导信箱：缺少演示单位或账户，跳过")
         return []
-    made, first_of = 0, {}
+    made, made_by_title = 0, {}
     for kind, title, content, writer, consent, steps in DEMOS:
         existing = db.session.scalar(sa.select(Letter).where(Letter.org_id == city.id, Letter.title == title))
         if existing is not None:
-            first_of.setdefault(kind, existing)
+            made_by_title[title] = existing
             continue
         letter, secret = services.receive({"kind": kind, "title": title, "content": content, "consent_publish": consent,
                                            **writer}, org=city)
@@ -57,9 +58,9 @@ def seed_demo(log):
                 publishing.publish(letter, actor=office)
             elif step == "rate":
                 publishing.rate(letter, rating="satisfied", comment="处理及时")
-            elif step == "merge" and kind in first_of:
-                services.merge(letter, actor=office, into_id=first_of[kind].id, reason="与前信反映同一问题")
-        first_of.setdefault(kind, letter)
+            elif step == "merge" and TRAFFIC in made_by_title:
+                services.merge(letter, actor=office, into_id=made_by_title[TRAFFIC].id, reason="与前信反映同一问题")
+        made_by_title[title] = letter
         db.session.flush()
         made += 1
         if steps == ["route", "reply"]:
