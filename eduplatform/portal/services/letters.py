@@ -5,7 +5,7 @@ the bureau) → 办理 (the department answers, or sends it back: 退单) → �
 (the office re-routes a case in handling) and 并案 (a duplicate is closed into the case that answers
 it). The time limit per kind is data (``letter_kinds.yaml``, the bureau's own figures); a 12345 order
 brings its own deadline. Every change writes an audit entry (realm ``letters``); a 12345 case also
-queues a status push to the hotline (``letters_hotline``). Services flush, never commit.
+queues a status push to the hotline (``letters_outbox``; sent by ``letters_hotline``). Services flush, never commit.
 """
 
 from __future__ import annotations
