@@ -181,3 +181,22 @@ def test_the_overdue_filter_lists_late_cases(client, auth, tree, mailbox):
     html = client.get("/portal/letters/manage?overdue=1").get_data(as_text=True)
     assert "逾期未办的信" in html and "按时的信" not in html and "逾期1个工作日" in html
     assert "逾期未答复 1 件" in html
+
+
+def test_the_office_takes_a_published_letter_down_with_a_reason(client, auth, tree, mailbox):
+    from eduplatform.portal.services import letters_publish as publishing
+
+    letter, secret = write(tree)
+    services.route(letter, actor=mailbox.office_staff, department_id=tree.city_dept.id)
+    services.reply(letter, actor=mailbox.city_staff, text="已处理。")
+    publishing.publish(letter, actor=mailbox.office_staff)
+    db.session.commit()
+    assert client.get(f"/portal/letters/public/{letter.id}").status_code == 200
+    auth.login(mailbox.office_staff)
+    refused = client.post(f"/portal/letters/manage/{letter.id}/unpublish", data={"reason": ""})
+    assert refused.status_code == 302 and letter.published_at is not None
+    assert client.post(f"/portal/letters/manage/{letter.id}/unpublish", data={"reason": "来信人电话要求撤下"}).status_code == 302
+    auth.logout()
+    assert client.get(f"/portal/letters/public/{letter.id}").status_code == 404
+    withdrawn = client.post("/portal/letters/track/consent", data={"code": letter.tracking_code, "secret": secret})
+    assert "已撤回公开同意" in withdrawn.get_data(as_text=True) and letter.consent_publish is False
