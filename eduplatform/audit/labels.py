@@ -13,11 +13,18 @@ REALM_LABELS = {
     "portal": "门户网站",
     "disclosure": "依申请公开",
     "editor": "富文本编辑器",
+    "letters": "领导信箱",
 }
 
 KIND_LABELS = {
     # editor
     "image.uploaded": "插入图片（富文本）",
+    # 领导信箱 and 12345 (portal)
+    "letter.received": "收到来信", "letter.routed": "分办信件", "letter.sent_back": "承办科室退单",
+    "letter.reassigned": "改派信件", "letter.replied": "答复信件", "letter.merged": "并案办理",
+    "letter.closed": "回访办结", "letter.step": "领导信箱办理", "letter.published": "公开信件",
+    "letter.unpublished": "撤下公开信件", "letter.consent_withdrawn": "来信人撤回公开同意", "letter.rated": "来信人评价",
+    "hotline.refused": "拒绝12345接口请求", "hotline.pushed": "向12345推送状态", "hotline.push_failed": "向12345推送失败",
     # 依申请公开 (portal)
     "request.received": "收到政府信息公开申请", "request.accepted": "受理申请", "request.correction_requested": "告知补正",
     "request.correction_submitted": "申请人提交补正", "request.corrected": "收到补正（重新计时）",
@@ -125,6 +132,7 @@ DYNAMIC_KINDS = {
 #: Object types (``object_type``) in words, for the object column.
 OBJECT_LABELS = {
     "disclosure_request": "政府信息公开申请", "disclosure_annual_report": "政府信息公开工作年度报告",
+    "leader_letter": "领导信箱来信",
     "users": "用户", "org_units": "单位", "stored_files": "文件", "document": "公文", "archive_item": "归档文件", "process_instance": "流程",
     "school_profiles": "学校概况", "school_campuses": "校区", "school_years": "学年", "school_classes": "班级",
     "teacher_profiles": "教师", "student_profiles": "学生", "receiving_points": "接收点", "equipment": "设备",

@@ -11,6 +11,7 @@ engine (``processes/portal_article.yaml``: 起草 → 审核 → 发布). 依申
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -90,6 +91,27 @@ def _outside_only():
         raise NotFound("本站是门户网站的外网节点，只提供公开信息和依申请公开，不提供此功能", code="outside_node")
 
 
+def _letters_staff(user) -> bool:
+    from eduplatform.portal.letters_permissions import can_handle_letters
+
+    return can_handle_letters(user)
+
+
+NAV.append(NavItem("教育电子政务", "领导信箱", "portal.letter_list", _letters_staff))
+
+
+def _letters_overview(user):
+    from eduplatform.portal.services.letters_lists import workbench_overview
+
+    return workbench_overview(user)
+
+
+#: 领导信箱 on the 工作台: the bureau's cases waiting and overdue (each step's to-do itself comes from
+#: the engine's to-do list, like 依申请公开's).
+WORKBENCH_PANELS = [WorkbenchPanel("todo", "portal/letters/_workbench.html", _letters_overview, when=_letters_staff,
+                                   order=40)]
+
+
 def init_app(app):
     from eduplatform import home
     from eduplatform.portal.node import ROLES
@@ -106,6 +128,7 @@ def init_app(app):
     content_search.register()
     cli.init_app(app)
     _init_disclosure(app)
+    _init_letters(app)
 
 
 def _init_disclosure(app):
@@ -130,3 +153,20 @@ def _init_disclosure(app):
         return None
 
     register_realm(NoticeRealm(disclosure.REALM, "依申请公开", {"correction": "申请人补正"}, link_for=link_for))
+
+
+def _init_letters(app):
+    """领导信箱 and 12345: its process, its subject on the engine, the hotline's API, the public link."""
+    from pathlib import Path
+
+    from eduplatform import workflow
+    from eduplatform.portal import api_letters
+    from eduplatform.portal.services import letters
+
+    workflow.register_processes(Path(__file__).with_name("processes") / "leader_letter.yaml")
+    letters.register()
+    app.register_blueprint(api_letters.bp)
+    # 互动交流 in the header opens 领导信箱 (writing, tracking, the published exchanges)
+    for i, (label, _endpoint, _values) in enumerate(PUBLIC_LINKS):
+        if label == "互动交流":
+            PUBLIC_LINKS[i] = ("互动交流", "portal.letters_home", {})

@@ -14,6 +14,7 @@ def init_app(app) -> None:
     app.cli.add_command(portal_publish_due)
     app.cli.add_command(portal_sync_columns)
     app.cli.add_command(portal_group)
+    app.cli.add_command(letters_push_callbacks)
 
 
 @click.command("portal-publish-due")
@@ -111,3 +112,12 @@ def ferry_status() -> None:
                    + (f"，缺第 {state['missing']} 号" if state["missing"] else ""))
     for p in state["refused"]:
         click.echo(f"拒收 {p.created_at:%Y-%m-%d %H:%M} {p.filename}：{p.reason}")
+
+
+@click.command("letters-push-callbacks")
+@with_appcontext
+def letters_push_callbacks() -> None:
+    """Send the 12345 status pushes still waiting (retried with growing pauses; run from cron)."""
+    from eduplatform.portal.services.letters_hotline import deliver_pending
+
+    click.echo(f"已推送 {deliver_pending(inline_tries=1)} 条")

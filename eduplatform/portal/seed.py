@@ -13,7 +13,7 @@ from eduplatform.accounts.services import find_user
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.orgs.services import find_org
-from eduplatform.portal import disclosure_seed
+from eduplatform.portal import disclosure_seed, letters_seed
 from eduplatform.portal.models import Article, Validity
 from eduplatform.portal.services import columns, content
 
@@ -92,4 +92,4 @@ def seed_demo(log):
         created += 1
     db.session.flush()
     log(f"门户：新增演示信息 {created} 条")
-    return disclosure_seed.seed_demo(log) or []
+    return (disclosure_seed.seed_demo(log) or []) + (letters_seed.seed_demo(log) or [])

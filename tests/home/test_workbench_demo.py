@@ -101,8 +101,10 @@ def test_bureau_office_to_dos_are_ordered_by_deadline_and_say_what_they_are(demo
 
     page = _home(demo, "city_office")
     items = _todos(page)
-    # the demo's 依申请公开 requests wait at the office too, each with its statutory deadline
-    assert [i.split(" ")[0] for i in items if not i.startswith(("依申请公开", "即将到期 依申请公开"))] == [
+    # the demo's 依申请公开 requests and 领导信箱 letters wait at the office too, each with its deadline
+    waiting = ("依申请公开", "即将到期 依申请公开", "领导信箱", "即将到期 领导信箱", "今日到期 领导信箱")
+    assert any(i.startswith(("领导信箱", "即将到期 领导信箱", "今日到期 领导信箱")) for i in items)
+    assert [i.split(" ")[0] for i in items if not i.startswith(waiting)] == [
         "即将到期", "教学资源", "数据填报"]
     assert items[0].startswith("即将到期 发文 关于做好2027年寒假期间中小学生安全工作的通知 用印 截止")
     assert items[-1].endswith("无期限")  # no deadline: last

@@ -2,6 +2,7 @@ import pytest
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.extensions import db
+from eduplatform.orgs.models import OrgType
 from eduplatform.portal.services import columns, content
 
 
@@ -29,3 +30,15 @@ def make_article(portal):
         return article
 
     return make
+
+
+@pytest.fixture
+def mailbox(tree, people, create_org, create_user):
+    """The city bureau with its 办公室 (the 信箱 office) and 财务处 beside 基础教育处, a staff member in each."""
+    people.office = create_org("市教育局办公室", type=OrgType.DEPARTMENT, parent=tree.city)
+    people.office_staff = create_user("officestaff", roles=[Role.BUREAU_STAFF], org=people.office,
+                                      display_name="周秘书")
+    people.finance = create_org("财务处", type=OrgType.DEPARTMENT, parent=tree.city)
+    people.finance_staff = create_user("finstaff", roles=[Role.BUREAU_STAFF], org=people.finance)
+    db.session.flush()
+    return people

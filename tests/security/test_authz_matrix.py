@@ -52,6 +52,8 @@ PUBLIC = {
     "portal.disclosure_captcha": "a captcha picture of the public form: a random one-time token, no object",
     "editor.image": "a picture put into rich text is public by its unguessable token (43 random characters), "
                     "seen by whoever may see the text it is in (eduplatform/editor/README.md)",
+    "portal_hotline_api.order_status": "12345's own order number, asked by the hotline system with its token and "
+                                       "signature (no user session reaches it: 401 for every role)",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
@@ -77,6 +79,7 @@ ARGUMENTS = {
     ("workflow", "day"): "calendar",
     ("portal", "article_id"): "portal_article", ("portal", "attachment_id"): "portal_attachment",
     ("portal", "request_id"): "disclosure_request", ("portal_disclosure", "request_id"): "disclosure_request",
+    ("portal", "letter_id"): "leader_letter",
 }
 
 
@@ -119,6 +122,7 @@ ENDPOINT_ARGUMENTS = {
     "portal.annual_report_save": {"year": Literal(2026)},
     "portal.annual_report_file": {"year": Literal(2026), "ext": Literal("docx")},
     "portal.annual_report_publish": {"year": Literal(2026)},
+    "portal.letter_step": {"step": Literal("route")},
     "portal_disclosure_api.take_step": {"step": Literal("accept")},
     "workflow_api.perform_instance_transition": {"key": Literal("approve")},
     "workflow_api.perform_task_transition": {"key": Literal("approve")},
@@ -416,6 +420,9 @@ def targets(made: dict) -> dict[str, Target]:
         t("disclosure_request", "disclosure_requests",
           q("select id from disclosure_requests where name = :n", n="东湖区申请人吴晓东"),
           texts=("东湖区申请人吴晓东", "339901197801010033"), audit_types=("disclosure_request",)),
+        # 东湖区's demo 领导信箱 letter (not published): only that bureau's staff read it
+        t("leader_letter", "leader_letters", q("select id from leader_letters where name = :n", n="东湖区来信人吴芳"),
+          texts=("东湖区来信人吴芳", "13905716789"), audit_types=("leader_letter",)),
     ]}
 
 
@@ -564,7 +571,9 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "portal_api.get_article": "the 门户 object is a draft: public only once published (404 for everyone)",
              "portal.disclosure_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
              "portal.disclosure_attachment": "the 东湖区 demo request came without an attachment (404 after the check)",
-             "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)"}
+             "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
+             "portal.letter_attachment": "the 东湖区 demo letter came without an attachment (404 after the check)",
+             "portal.letter_public": "the 东湖区 demo letter is not published (404 for everyone)"}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

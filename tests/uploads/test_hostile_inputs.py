@@ -120,11 +120,15 @@ QUESTION_IMPORT = {"format": "moodle_xml", "subject": "math", "stage": "junior",
 PAPER_INCOMING = {"doctype": "notice", "title": "关于做好开学工作的通知", "source_org_name": "省教育厅"}
 DISCLOSURE_FORM = {"org_id": "{city_id}", "applicant_type": "person", "name": "王晓明", "id_number": "330102199001011234",
                    "phone": "13900001111", "description": "划片范围", "provide_format": "paper", "obtain_method": "mail"}
+LETTER_FORM = {"org_id": "{city_id}", "kind": "complaint", "name": "王晓明", "phone": "13900001111", "title": "食堂价格",
+               "content": "学校食堂价格偏高"}
 TASK_FORM = {"title": "附件任务", "period": "2026", "due_at": "2030-01-01", "instructions": "请填写"}
 
 ENDPOINTS: dict[str, Endpoint] = {
     "portal.disclosure_apply_post": Endpoint("city_staff", "/portal/disclosure/apply", file_field="attachment",
                                              fields=DISCLOSURE_FORM, ext="pdf"),
+    "portal.letter_write_post": Endpoint("city_staff", "/portal/letters/write", file_field="attachment",
+                                         fields=LETTER_FORM, ext="pdf"),
     "schools.equipment_import": Endpoint("school_admin", "/schools/{school}/equipment/import", ext="xlsx"),
     "schools.import_upload": Endpoint("school_admin", "/schools/{school}/import", ext="xlsx"),
     "schools_api.import_roster": Endpoint("school_admin", "/api/v1/schools/{school}/import", ext="xlsx"),
