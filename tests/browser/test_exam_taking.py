@@ -35,6 +35,8 @@ def test_the_answer_card_the_focused_layout_saving_and_the_time_warning(page, li
     items = page.locator(".exam-item")
     cells = page.locator(".card-cell")
     assert cells.count() == items.count() == 9
+    # the card's states are set by the page's script: wait for it under a loaded machine
+    page.wait_for_function("() => [...document.querySelectorAll('.card-cell')].every(c => c.dataset.state)")
     assert {cell.get_attribute("data-state") for cell in cells.all()} == {"open"}
 
     # Answering the first item marks its cell and is saved without pressing anything.
