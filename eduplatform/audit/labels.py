@@ -65,6 +65,8 @@ KIND_LABELS = {
     "resource.file_replaced": "替换资源文件", "resource.back_to_draft": "资源退回草稿",
     "resource.submit": "提交资源审核", "resource.approve_school": "学校审核通过",
     "resource.approve_district": "区县审核通过（发布）", "resource.return": "资源审核退回",
+    "resource.public_requested": "申请资源向社会公开", "resource.public_approved": "同意资源向社会公开",
+    "resource.public_lowered": "资源向社会公开降为全平台", "resource.visibility_changed": "更改资源可见范围",
     "comment.created": "发表评论", "comment.deleted": "删除评论",
     "package.exported": "导出资源包", "package.imported": "导入资源包",
     # questions
