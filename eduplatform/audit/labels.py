@@ -80,6 +80,8 @@ KIND_LABELS = {
     "seal.verified": "验证公文签章",
     # courses
     "course.created": "新建课程", "course.updated": "修改课程", "course.published": "发布课程",
+    "course.public_requested": "申请课程向社会公开", "course.public_approved": "同意课程向社会公开",
+    "course.public_refused": "不同意课程向社会公开", "course.public_withdrawn": "取消课程向社会公开",
     "course.archived": "归档课程", "course.deleted": "删除课程", "course.completed": "完成课程",
     "chapter.created": "新建章节", "chapter.updated": "修改章节", "chapter.deleted": "删除章节",
     "lesson.created": "新建课时", "lesson.updated": "修改课时", "lesson.deleted": "删除课时",
