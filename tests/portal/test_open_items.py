@@ -8,11 +8,10 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from eduplatform.core.extensions import db
-
 from eduplatform.courses import publicity as course_publicity
 from eduplatform.resources import processing, review, services
 from eduplatform.resources.models import Resource, Visibility
-from tests.courses.conftest import add_lesson, make_course  # noqa: F401  (make_course: a fixture)
+from tests.courses.conftest import add_lesson
 from tests.resources.conftest import COURSEWARE, make_image
 
 

@@ -102,9 +102,9 @@ def test_the_owner_lowers_at_once_and_a_new_file_asks_again(client, upload, peop
     # a new file: back to draft, not public, 向社会公开 requested again
     from io import BytesIO
 
-    from eduplatform.resources import services
-
     from werkzeug.datastructures import FileStorage
+
+    from eduplatform.resources import services
     services.replace_file(people.teacher_a1, resource,
                           FileStorage(BytesIO(make_pptx("新版本")), filename="v2.pptx"))
     assert resource.state == ReviewState.DRAFT and not resource.is_public and resource.public_pending

@@ -75,6 +75,9 @@ ARGUMENTS = {
     ("workflow", "day"): "calendar",
     ("portal", "article_id"): "portal_article", ("portal", "attachment_id"): "portal_attachment",
     ("portal", "request_id"): "disclosure_request", ("portal_disclosure", "request_id"): "disclosure_request",
+    # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
+    # and lesson answer 404 to everyone there, the anonymous visitor included
+    ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
 }
 
 
