@@ -164,7 +164,7 @@ def test_a_citizen_finds_an_amended_policy_and_gets_a_partial_answer(browser, li
         # the office asks for 补正 (once, within 7 working days)
         state, timeline, _ = _staff_step(browser, base, "city_staff", case_url, "request_correction",
                                          {"#notice-request_correction": CORRECTION_NOTICE})
-        assert state == "待补正" and "告知补正" in timeline
+        assert state == "待补正" and f"请补正申请：{CORRECTION_NOTICE}" in timeline
 
         # the citizen reads the notice and corrects on the tracking page
         _track(page, base, code, secret, check, "办理进度（待补正）")
@@ -178,16 +178,16 @@ def test_a_citizen_finds_an_amended_policy_and_gets_a_partial_answer(browser, li
 
         # the office confirms it (the clock restarts), applies for an extension; the head approves
         state, timeline, _ = _staff_step(browser, base, "city_staff", case_url, "correction_received")
-        assert state == "办理"
+        assert state == "办理中"
         state, _, _ = _staff_step(browser, base, "city_staff", case_url, "request_extension",
                                   {"#days": "10", "#er": EXTENSION_REASON})
         assert state == "延期审批"
         state, timeline, due = _staff_step(browser, base, "leader", case_url, "approve_extension")
-        assert state == "办理" and "已延期10个工作日（王局长 同意）" in due
+        assert state == "办理中" and "已延期10个工作日（王局长 同意）" in due
 
         # the citizen sees the extension
         _track(page, base, code, secret, check, "办理进度（已延期）")
-        assert "延期" in page.inner_text("#timeline")
+        assert "经信息公开工作机构负责人同意，答复期限延长10个工作日" in page.inner_text("#timeline")
 
         # the office answers 部分公开 with its own fields
         state, timeline, _ = _staff_step(browser, base, "city_staff", case_url, "answer", {
@@ -208,7 +208,7 @@ def test_a_citizen_finds_an_amended_policy_and_gets_a_partial_answer(browser, li
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(letter.body())).pages).replace("\n", "")
         assert "部分公开" in text and WITHHELD.rstrip("。") in text and "行政复议" in text
 
-        assert len(check.pages) == 13, check.pages
+        assert len(check.pages) == 14, check.pages
         assert check.found == {}, check.found
     finally:
         context.close()

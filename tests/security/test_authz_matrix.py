@@ -554,7 +554,12 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "portal_api.get_article": "the 门户 object is a draft: public only once published (404 for everyone)",
              "portal.disclosure_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
              "portal.disclosure_attachment": "the 东湖区 demo request came without an attachment (404 after the check)",
-             "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)"}
+             "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
+             **{endpoint: "公开资源 / 公开课程 of the public site: the matrix's resource is a draft and its course "
+                          "is not 向社会公开 — 404 for everyone, its owner included (tests/portal/test_open_items.py "
+                          "reaches the public ones)"
+                for endpoint in ("portal.open_resource", "portal.open_resource_file", "portal.open_resource_thumbnail",
+                                 "portal.open_course", "portal.open_lesson", "portal.open_lesson_file")}}
 
 
 def test_owners_reach_every_object_page(matrix, demo):
