@@ -18,11 +18,10 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 @pytest.fixture(scope="module")
 def public_pages(live_app):
-    from eduplatform.portal import seed
-    from eduplatform.portal.models import Article
-
     from eduplatform.courses.models import Course
     from eduplatform.courses.seed import TRAINING_COURSE
+    from eduplatform.portal import seed
+    from eduplatform.portal.models import Article
     from eduplatform.resources.models import Resource
 
     with live_app.app_context():

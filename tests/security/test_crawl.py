@@ -153,6 +153,7 @@ def test_crawl_anonymously(demo):
     are reached, and nothing that is not public shows on any page."""
     pages: dict[str, str] = {}
     fetched, problems = crawl(login(demo, None), lambda url, page: pages.setdefault(url, page))
+    print(f"crawl anonymous: {fetched} pages, {len(problems)} problems")
     assert not problems, "anonymous:\n" + "\n".join(problems)
     assert any(url.startswith("/portal/resources/") for url in pages), sorted(pages)
     assert any(url.startswith("/portal/courses/") for url in pages), sorted(pages)
