@@ -142,3 +142,30 @@ def test_acl_list_and_predicate_agree_for_public(upload, people, publish):
     assert permissions.can_view_resource(people.teacher_b1, public)
     assert public.id in [r.id for r in db.session.scalars(
         permissions.visible_resources(people.teacher_b1, db.select(Resource)))]
+
+
+def test_the_review_page_asks_for_the_decision_and_the_owner_reads_the_reason(client, auth, upload, people):
+    resource = _create(upload, people.teacher_a1, visibility="public")
+    _to_district(resource, people)
+    db.session.commit()
+    auth.login(people.district_a_staff)
+    page = client.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert "上传者申请向社会公开" in page and 'value="platform"' in page
+    token = review.review_token(resource)
+    # no decision: refused with the reason, nothing published
+    refused = client.post(f"/resources/{resource.id}/review", data={"action": "approve", "review_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "请选择“同意向社会公开”或“降为全平台”" in refused
+    assert db.session.get(Resource, resource.id).state == ReviewState.DISTRICT_REVIEW
+    client.post(f"/resources/{resource.id}/review", data={
+        "action": "approve", "review_token": token, "public": "platform", "public_reason": "含未授权的教材插图"})
+    resource = db.session.get(Resource, resource.id)
+    assert resource.state == ReviewState.PUBLISHED and resource.visibility == Visibility.PLATFORM
+    auth.logout()
+    auth.login(people.teacher_a1)
+    owner_page = client.get(f"/resources/{resource.id}").get_data(as_text=True)
+    assert "向社会公开未获同意，已降为全平台。理由：含未授权的教材插图" in owner_page
+    # the owner asks again from the page: it stays 全平台 and published meanwhile
+    client.post(f"/resources/{resource.id}/visibility", data={"visibility": "public"})
+    resource = db.session.get(Resource, resource.id)
+    assert resource.public_pending and resource.visibility == Visibility.PLATFORM and resource.is_published
