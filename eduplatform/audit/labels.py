@@ -79,6 +79,8 @@ KIND_LABELS = {
     "resource.file_replaced": "替换资源文件", "resource.back_to_draft": "资源退回草稿",
     "resource.submit": "提交资源审核", "resource.approve_school": "学校审核通过",
     "resource.approve_district": "区县审核通过（发布）", "resource.return": "资源审核退回",
+    "resource.public_requested": "申请资源向社会公开", "resource.public_approved": "同意资源向社会公开",
+    "resource.public_lowered": "资源向社会公开降为全平台", "resource.visibility_changed": "更改资源可见范围",
     "comment.created": "发表评论", "comment.deleted": "删除评论",
     "package.exported": "导出资源包", "package.imported": "导入资源包",
     # questions
@@ -92,6 +94,8 @@ KIND_LABELS = {
     "seal.verified": "验证公文签章",
     # courses
     "course.created": "新建课程", "course.updated": "修改课程", "course.published": "发布课程",
+    "course.public_requested": "申请课程向社会公开", "course.public_approved": "同意课程向社会公开",
+    "course.public_refused": "不同意课程向社会公开", "course.public_withdrawn": "取消课程向社会公开",
     "course.archived": "归档课程", "course.deleted": "删除课程", "course.completed": "完成课程",
     "chapter.created": "新建章节", "chapter.updated": "修改章节", "chapter.deleted": "删除章节",
     "lesson.created": "新建课时", "lesson.updated": "修改课时", "lesson.deleted": "删除课时",

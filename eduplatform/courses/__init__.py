@@ -37,10 +37,18 @@ def _training_reports(user):
     return can_view_any_training_report(user)
 
 
+def _public_reviewer(user):
+    from eduplatform.accounts.models import Role
+
+    root = user.scope_root
+    return root is not None and root.is_bureau and user.has_role(Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+
+
 NAV = [
     NavItem("远程教育资源", "网络课程", "courses.catalogue", _learner),
     NavItem("远程教育资源", "我的课程", "courses.my_courses", _learner),
     NavItem("远程教育资源", "课程建设", "courses.manage_list", _author),
+    NavItem("远程教育资源", "课程公开审核", "courses.public_requests", _public_reviewer),
     NavItem("远程教育资源", "我的培训学时", "courses.my_training", _teacher),
     NavItem("教育信息网络", "教师培训学时统计", "courses.training_report_page", _training_reports),
 ]

@@ -157,7 +157,7 @@ def search_courses(user, text: str, *, filters: dict, page: int = 1, per_page: i
 
 def course_document(course: Course):
     """How a published course appears in the index; learners under ``visible_org`` may find it."""
-    from eduplatform.core.search.base import SearchDocument
+    from eduplatform.core.search.base import PUBLIC, SearchDocument
 
     if not course.is_published:
         return None
@@ -168,7 +168,8 @@ def course_document(course: Course):
         keywords=[label for label in (SUBJECTS.get(course.subject), GRADES.get(course.grade)) if label],
         facets={"stage": course.stage, "subject": course.subject, "grade": course.grade,
                 "audience": course.audience.value, "org": str(course.org_id)},
-        acl=[f"courses:{course.visible_org_id}"], created=course.published_at or course.created_at)
+        acl=[f"courses:{course.visible_org_id}", *([PUBLIC] if course.is_public else [])],
+        created=course.published_at or course.created_at)
 
 
 def stage_label(code: str) -> str:

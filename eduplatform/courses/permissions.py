@@ -84,6 +84,29 @@ def can_self_enrol(user, course) -> bool:
     return course.is_published and course.enrolment_mode != EnrolmentMode.CLOSED and is_in_audience(user, course)
 
 
+def can_view_public_course(course) -> bool:
+    """Anyone on the public site, signed in or not: a published course approved for 向社会公开."""
+    return course is not None and not course.is_deleted and course.is_public
+
+
+def can_request_public_course(user, course) -> bool:
+    """Ask for 向社会公开 (or withdraw it): the course's managers."""
+    return can_manage_course(user, course)
+
+
+def can_decide_public_course(user, course) -> bool:
+    """Approve or refuse a course's 向社会公开: staff and leaders of a bureau above (or owning) the
+    course's unit, never the course's owner."""
+    from eduplatform.courses.models import CoursePublicity
+
+    if not _authenticated(user) or course is None or course.is_deleted \
+            or course.publicity != CoursePublicity.REQUESTED or course.owner_id == user.id:
+        return False
+    root = user.scope_root
+    return (user.has_role(Role.BUREAU_STAFF, Role.BUREAU_LEADER) and root is not None and root.is_bureau
+            and root.contains(course.org))
+
+
 def can_learn(user, course, enrolment) -> bool:
     """Open lessons and send progress: an active enrolment of this user."""
     from eduplatform.courses.models import EnrolmentStatus

@@ -237,6 +237,8 @@ class CourseOutSchema(Schema):
     audience = fields.Function(lambda c: c.audience.value)
     enrolment_mode = fields.Function(lambda c: c.enrolment_mode.value)
     status = fields.Function(lambda c: c.status.value)
+    #: 向社会公开: none | requested | public (approved by a bureau above; see courses/publicity.py)
+    publicity = fields.Function(lambda c: c.publicity.value)
     training_hours = fields.Float()
     org = fields.Function(lambda c: {"id": c.org.id, "code": c.org.code, "name": c.org.name})
     visible_org = fields.Function(lambda c: {"id": c.visible_org.id, "name": c.visible_org.name})

@@ -126,6 +126,13 @@ def _training_course(city_staff, teacher) -> None:
             scorm_runtime.commit(teacher, lesson, row, "ITEM1", {
                 "cmi.completion_status": "completed", "cmi.success_status": "passed", "cmi.score.scaled": "0.9",
                 "cmi.session_time": "PT25M"}, initialize=True, terminate=True)
+    # 向社会公开: asked by its owner, approved by the city bureau's leader (the portal's 公开课程)
+    from eduplatform.courses import permissions, publicity
+
+    leader = find_user("leader")
+    publicity.request_public(city_staff, course)
+    if leader is not None and permissions.can_decide_public_course(leader, course):
+        publicity.decide(leader, course, "public", None)
 
 
 def _approval_course(city_staff, teacher2) -> None:

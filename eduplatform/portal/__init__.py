@@ -143,6 +143,8 @@ def _init_disclosure(app):
     disclosure.register()
     app.register_blueprint(api_disclosure.bp)
     add_public_link("依申请公开", "portal.disclosure_guide", before="互动交流")
+    add_public_link("公开资源", "portal.open_resources", before="互动交流")
+    add_public_link("公开课程", "portal.open_courses", before="互动交流")
     from flask import url_for
 
     from eduplatform.core.notices import NoticeRealm, register_realm

@@ -24,7 +24,10 @@ def _text(max_len: int, *, required: bool = False, description: str = ""):
 
 def _one_of(choices: dict, description: str, *, required: bool = True):
     kwargs = {"required": True} if required else {"load_default": None, "allow_none": True}
-    return fields.String(validate=validate.OneOf(list(choices)), metadata={"description": description}, **kwargs)
+    # An optional choice left at the form's empty option ("—") arrives as "": it means none (a browser
+    # always sends the select, so a 自然人's empty 组织类别 must not be refused).
+    values = list(choices) if required else [*choices, ""]
+    return fields.String(validate=validate.OneOf(values), metadata={"description": description}, **kwargs)
 
 
 def _email_or_empty(value: str) -> None:

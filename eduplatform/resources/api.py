@@ -18,19 +18,22 @@ from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import get_visible_or_404, require
 from eduplatform.core.storage.serving import begins_download
-from eduplatform.resources import packages, permissions, removal, review, services
+from eduplatform.resources import packages, permissions, publicity, removal, review, services
 from eduplatform.resources.models import Comment, Resource
 from eduplatform.resources.processing import process_after_commit
 from eduplatform.resources.schemas import (
+    ApproveSchema,
     CommentCreateSchema,
     CommentSchema,
     ExportSchema,
+    PublicDecisionSchema,
     RatingSchema,
     ResourceDetailSchema,
     ResourceSchema,
     ReturnSchema,
     ReviewStepSchema,
     VersionSchema,
+    VisibilityChangeSchema,
 )
 from eduplatform.resources.search import FILTERS, SORTS, search_resources
 from eduplatform.resources.specs import get_specs
@@ -87,7 +90,7 @@ def _openapi_components(spec, app) -> None:
             {"$ref": "#/components/schemas/FileUpload"},
             {"type": "object", "required": ["type"], "properties": {
                 "type": {"type": "string", "enum": list(specs.types)},
-                "visibility": {"type": "string", "enum": ["platform", "district", "school"]}}},
+                "visibility": {"type": "string", "enum": ["public", "platform", "district", "school"]}}},
             {"oneOf": refs},
         ]})
 
@@ -279,7 +282,7 @@ def update_resource(resource_id):
     rtype = services.resolve_type(resource.type)
     merged = {**resource.metadata_values(), **data}
     metadata = services.validate_metadata(rtype, _as_form(merged))
-    visibility = services.parse_visibility(data.get("visibility"), default=resource.visibility)
+    visibility = services.parse_visibility(data.get("visibility"), default=resource.chosen_visibility)
     services.update_metadata(current_user, resource, metadata, visibility)
     db.session.commit()
     return ResourceDetailSchema().dump(resource)
@@ -291,14 +294,14 @@ def _as_form(values: dict) -> dict:
 
 # -- review --------------------------------------------------------------------------------------
 
-def _review_step(resource_id: int, action: str, allowed, act):
+def _review_step(resource_id: int, action: str, allowed, act, schema=ReviewStepSchema):
     """Submit / approve: the optional body (``ReviewStepSchema``) carries the ``review_token`` read
     with the resource; a stale one is a 409 ``review_changed`` (someone acted first), not a 403."""
     resource = _visible(resource_id, action)
-    body = load_json(ReviewStepSchema()) if request.get_data() else {"review_token": None}
-    review.check_unchanged(resource, body["review_token"])
+    body = load_json(schema()) if request.get_data() else {"review_token": None}
+    review.check_unchanged(resource, body.pop("review_token"))
     require(allowed(current_user, resource), action=action, obj=resource)
-    act(resource, current_user)
+    act(resource, current_user, **body)
     db.session.commit()
     return ResourceSchema().dump(resource)
 
@@ -320,15 +323,58 @@ def submit(resource_id):
 @bp.post("/resources/<int:resource_id>/approve")
 @login_required
 def approve(resource_id):
-    """Approve the current review step (school, then district).
+    """Approve the current review step (school, then district). A resource asking for 向社会公开 needs
+    ``public`` at the publishing step: "public" approves it, "platform" lowers it (``public_reason``).
     ---
     post:
       requestBody:
         content:
           application/json:
-            schema: ReviewStepSchema
+            schema: ApproveSchema
     """
-    return _review_step(resource_id, "resource.approve", review.can_approve, review.approve)
+    return _review_step(resource_id, "resource.approve", review.can_approve, review.approve, ApproveSchema)
+
+
+@bp.post("/resources/<int:resource_id>/visibility")
+@login_required
+def change_visibility(resource_id):
+    """The owner changes a published resource's visibility: 向社会公开 is requested (reviewed again
+    by the district), any lower choice applies at once.
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: VisibilityChangeSchema
+    """
+    resource = _visible(resource_id, "resource.visibility")
+    data = load_json(VisibilityChangeSchema())
+    require(permissions.can_request_public(current_user, resource), action="resource.visibility", obj=resource,
+            message="只有上传者可以更改已发布资源的可见范围")
+    publicity.change_visibility(current_user, resource, services.parse_visibility(data["visibility"]))
+    db.session.commit()
+    return ResourceSchema().dump(resource)
+
+
+@bp.post("/resources/<int:resource_id>/public-decision")
+@login_required
+def decide_public(resource_id):
+    """A district reviewer approves a published resource's 向社会公开 request (``public``: "public") or
+    lowers it to 全平台 (``public``: "platform", ``reason`` required).
+    ---
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: PublicDecisionSchema
+    """
+    resource = _visible(resource_id, "resource.public_decision")
+    data = load_json(PublicDecisionSchema())
+    require(permissions.can_decide_public(current_user, resource), action="resource.public_decision",
+            obj=resource, message="您不是该资源向社会公开申请的审核人")
+    publicity.decide(current_user, resource, data["public"], data["reason"])
+    db.session.commit()
+    return ResourceSchema().dump(resource)
 
 
 @bp.post("/resources/<int:resource_id>/return")

@@ -46,8 +46,9 @@ STATE_LABELS = {
 
 
 class Visibility(enum.StrEnum):
-    """Who sees a published resource (the uploader chooses)."""
+    """Who sees a published resource (the uploader chooses; 向社会公开 only once a review approved it)."""
 
+    PUBLIC = "public"  # also anonymous visitors of the public site (门户网站)
     PLATFORM = "platform"
     DISTRICT = "district"
     SCHOOL = "school"
@@ -58,6 +59,7 @@ class Visibility(enum.StrEnum):
 
 
 VISIBILITY_LABELS = {
+    Visibility.PUBLIC: "向社会公开",
     Visibility.PLATFORM: "全平台",
     Visibility.DISTRICT: "本区县",
     Visibility.SCHOOL: "本校（本单位）",
@@ -97,6 +99,11 @@ class Resource(TimestampMixin, db.Model):
     state: Mapped[ReviewState] = mapped_column(enum_column(ReviewState), default=ReviewState.DRAFT, index=True)
     visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility), default=Visibility.PLATFORM)
     return_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: 向社会公开 asked for and not yet decided: ``visibility`` stays what it was (全平台 for a new
+    #: resource) until the reviewer of the publishing step approves it or lowers it.
+    requested_visibility: Mapped[Visibility | None] = mapped_column(enum_column(Visibility), default=None)
+    #: Why the reviewer lowered a requested 向社会公开 to 全平台 (shown to the owner).
+    visibility_note: Mapped[str | None] = mapped_column(sa.Text, default=None)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
@@ -138,6 +145,20 @@ class Resource(TimestampMixin, db.Model):
     @property
     def is_published(self) -> bool:
         return self.state == ReviewState.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        """Shown to anonymous visitors of the public site: published and approved for 向社会公开."""
+        return self.state == ReviewState.PUBLISHED and self.visibility == Visibility.PUBLIC
+
+    @property
+    def chosen_visibility(self) -> Visibility:
+        """What the owner chose: the requested 向社会公开 while it waits, else the visibility."""
+        return self.requested_visibility or self.visibility
+
+    @property
+    def public_pending(self) -> bool:
+        return self.requested_visibility == Visibility.PUBLIC
 
     def metadata_values(self) -> dict:
         """Every element value by name (columns and ``extra``)."""

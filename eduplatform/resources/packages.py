@@ -159,7 +159,8 @@ def import_from_request(actor, request) -> ImportResult:
         raise ValidationFailed("请选择离线包文件", fields={"file": ["请选择离线包文件"]})
     from eduplatform.resources.services import parse_visibility
 
-    visibility = parse_visibility(request.form.get("visibility"), default=_default_visibility(actor))
+    visibility = parse_visibility(request.form.get("visibility"), default=_default_visibility(actor),
+                                  allow_public=False)
     limit = current_app.config.get("RESOURCES_MAX_PACKAGE_BYTES") or current_app.config["MAX_UPLOAD_BYTES"]
     with tempfile.TemporaryFile() as tmp:
         size = 0

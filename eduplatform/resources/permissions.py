@@ -12,12 +12,15 @@ import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.permissions import ALL_ORGS, org_scope, visible_to
+from eduplatform.core.search.base import PUBLIC
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.resources.models import Resource, ReviewState, Visibility
 
 UPLOADER_ROLES = (Role.TEACHER, Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
 SCHOOL_REVIEWER_ROLES = (Role.SCHOOL_ADMIN,)
 DISTRICT_REVIEWER_ROLES = (Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+#: Visibilities every signed-in user is in the audience of (向社会公开 adds anonymous visitors).
+WIDE = (Visibility.PLATFORM, Visibility.PUBLIC)
 PACKAGE_ROLES = (Role.SCHOOL_ADMIN, Role.BUREAU_STAFF, Role.BUREAU_LEADER)
 
 
@@ -51,7 +54,7 @@ def is_reviewer_of(user, resource: Resource) -> bool:
 
 def _audience_holds(user, resource: Resource) -> bool:
     """The published resource's chosen audience includes the user."""
-    if resource.visibility == Visibility.PLATFORM:
+    if resource.visibility in WIDE:
         return True
     scope = org_scope(user)
     if scope is None or scope is ALL_ORGS:
@@ -88,6 +91,28 @@ def can_delete_resource(user, resource: Resource) -> bool:
     return _authenticated(user) and resource.owner_id == user.id and resource.state in DELETABLE_STATES
 
 
+def can_view_public_resource(resource: Resource | None) -> bool:
+    """Anyone, signed in or not, on the public site: a published resource approved for 向社会公开."""
+    return resource is not None and resource.is_public
+
+
+def public_resources(query):
+    """Restrict a select of resources to the public ones (same rule as can_view_public_resource)."""
+    return query.where(Resource.state == ReviewState.PUBLISHED, Resource.visibility == Visibility.PUBLIC)
+
+
+def can_request_public(user, resource: Resource) -> bool:
+    """Ask for 向社会公开 (or lower the visibility) of a published resource: its owner."""
+    return _authenticated(user) and resource.owner_id == user.id and resource.state == ReviewState.PUBLISHED
+
+
+def can_decide_public(user, resource: Resource) -> bool:
+    """Approve or lower a pending 向社会公开 of a published resource: its district reviewers (the
+    step that publishes), never its owner."""
+    return (resource.public_pending and resource.state == ReviewState.PUBLISHED
+            and is_district_reviewer_of(user, resource) and resource.owner_id != getattr(user, "id", None))
+
+
 def can_download_old_versions(user, resource: Resource) -> bool:
     return _authenticated(user) and (resource.owner_id == user.id or is_reviewer_of(user, resource))
 
@@ -118,7 +143,7 @@ def visible_resources(user, query):
     handed in (not a draft) by the units they review."""
     if not _authenticated(user):
         return query.where(sa.false())
-    audience = [Resource.visibility == Visibility.PLATFORM]
+    audience = [Resource.visibility.in_(WIDE)]
     reviews = False
     scope = org_scope(user)
     if scope is not None and scope is not ALL_ORGS:
@@ -143,8 +168,10 @@ def resource_acl(resource: Resource, org: OrgUnit | None = None) -> list[str]:
         tokens.append(f"rev-school:{resource.org_id}")
         tokens += [f"rev-bureau:{i}" for i in org.path_ids]
     if resource.state == ReviewState.PUBLISHED:
-        if resource.visibility == Visibility.PLATFORM:
+        if resource.visibility in WIDE:
             tokens.append("platform")
+            if resource.visibility == Visibility.PUBLIC:
+                tokens.append(PUBLIC)
         elif resource.visibility == Visibility.SCHOOL:
             tokens.append(f"org:{resource.org_id}")
         elif resource.district_id is not None:

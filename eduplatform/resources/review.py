@@ -36,7 +36,7 @@ from eduplatform.core.errors import AppError, Conflict, PermissionDenied, Valida
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.resources import permissions
-from eduplatform.resources.models import Resource, ReviewState
+from eduplatform.resources.models import Resource, ReviewState, Visibility
 
 PROCESS = "resource_review"
 PROCESSES_DIR = Path(__file__).with_name("processes")
@@ -201,13 +201,20 @@ def submit(resource: Resource, actor) -> None:
     workflow.perform(instance, "submit", actor=actor, data={"title": resource.title})
 
 
-def approve(resource: Resource, actor) -> None:
-    """A reviewer approves the current step: school → district review, district → published."""
+def approve(resource: Resource, actor, *, public: str | None = None, public_reason: str | None = None) -> None:
+    """A reviewer approves the current step: school → district review, district → published.
+
+    A resource asking for 向社会公开 needs the publishing step's decision: ``public`` "public" (approve
+    it) or "platform" (lower it to 全平台, ``public_reason`` saying why)."""
     actor = _unproxy(actor)
     instance = current_instance(resource)
     if not can_approve(actor, resource, instance):
         raise PermissionDenied("您不是该资源当前步骤的审核人")
     key = "approve_school" if instance.state == ReviewState.SUBMITTED.value else "approve_district"
+    if key == "approve_district" and resource.public_pending:
+        from eduplatform.resources import publicity
+
+        resource._public_decision = publicity.check_decision(public, public_reason)
     workflow.perform(instance, key, actor=actor)
 
 
@@ -225,6 +232,8 @@ def withdraw_for_change(resource: Resource, actor) -> None:
     """A new file for a published or returned resource sends it back to draft (to be reviewed again)."""
     actor = _unproxy(actor)
     if resource.state == ReviewState.PUBLISHED:
+        if resource.visibility == Visibility.PUBLIC:  # the new file is public only once approved again
+            resource.visibility, resource.requested_visibility = Visibility.PLATFORM, Visibility.PUBLIC
         open_review(resource)  # the published review is finished: a new one starts as a draft
         record("resources", "resource.back_to_draft",
                f"《{resource.title}》更换文件后回到草稿（原状态：{ReviewState.PUBLISHED.label}），需重新提交审核",
@@ -257,6 +266,10 @@ def _follow_the_process(event) -> None:
         resource.return_reason = _check_reason(event.reason)
     if state == ReviewState.PUBLISHED:
         resource.published_at = now
+        if resource.public_pending:
+            from eduplatform.resources import publicity
+
+            publicity.apply_decision(resource, event.actor, getattr(resource, "_public_decision", None))
     elif state == ReviewState.DRAFT:
         resource.published_at = None
     resource.state = state

@@ -20,6 +20,7 @@ def _labels(resource) -> dict:
         "format": specs.label("format", resource.format),
         "state": resource.state.label,
         "visibility": resource.visibility.label,
+        "requested_visibility": resource.requested_visibility.label if resource.requested_visibility else None,
     }
 
 
@@ -62,6 +63,9 @@ class ResourceSchema(Schema):
     format = fields.String()
     state = fields.Function(lambda r: r.state.value)
     visibility = fields.Function(lambda r: r.visibility.value)
+    #: "public" while 向社会公开 waits for the review; null otherwise.
+    requested_visibility = fields.Function(lambda r: r.requested_visibility.value if r.requested_visibility else None)
+    visibility_note = fields.String(allow_none=True)
     return_reason = fields.String(allow_none=True)
     owner = fields.Function(lambda r: r.owner.display_name)
     org = fields.Function(lambda r: r.org.name)
@@ -113,6 +117,24 @@ class ReviewStepSchema(Schema):
     review has moved since, the action is refused with 409 ``review_changed``."""
 
     review_token = fields.String(load_default=None)
+
+
+class ApproveSchema(ReviewStepSchema):
+    """At the publishing step of a resource asking for 向社会公开: ``public`` "public" approves it,
+    "platform" lowers it to 全平台 (``public_reason`` required)."""
+
+    public = fields.String(load_default=None, validate=lambda v: v in ("public", "platform", ""),
+                           error_messages={"validator_failed": "public 应为 public 或 platform"})
+    public_reason = fields.String(load_default=None)
+
+
+class VisibilityChangeSchema(Schema):
+    visibility = fields.String(required=True, error_messages={"required": "请选择可见范围"})
+
+
+class PublicDecisionSchema(Schema):
+    public = fields.String(required=True, error_messages={"required": "请选择是否同意向社会公开"})
+    reason = fields.String(load_default=None)
 
 
 class ReturnSchema(ReviewStepSchema):

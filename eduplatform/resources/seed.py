@@ -87,7 +87,7 @@ DEMO = [
     ("teacher2", "media_image", {"title": "圆的认识 示意图", "description": "圆心、半径与直径的示意图。",
                                  "stage": "primary", "subject": "math", "grade": "g6", "keywords": ["圆", "半径"],
                                  "textbook_nodes": ["pep-math-6a:5.1"]},
-     _png, "圆的认识.png", "published", Visibility.PLATFORM),
+     _png, "圆的认识.png", "published", Visibility.PUBLIC),
     ("teacher", "courseware", {"title": "一元一次方程的应用（草稿）", "description": "行程问题与工程问题，尚在修改。",
                                "stage": "junior", "subject": "math", "grade": "g7",
                                "keywords": ["一元一次方程", "应用题"], "textbook_nodes": ["pep-math-7a:3.4"]},
@@ -148,8 +148,9 @@ def seed_demo(log):
         for action, who in STEPS[stage]:  # through the review process, as the reviewers would
             if action == "submit":
                 review.submit(resource, people[who])
-            elif action == "approve":
-                review.approve(resource, people[who])
+            elif action == "approve":  # 向社会公开 asked for: the district approves it
+                review.approve(resource, people[who],
+                               **({"public": "public"} if who == "district" and resource.public_pending else {}))
             else:
                 review.return_resource(resource, people[who], RETURN_REASON)
         if resource.state == ReviewState.PUBLISHED:

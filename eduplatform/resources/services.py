@@ -59,14 +59,25 @@ def resolve_type(value) -> ResourceType:
     return rtype
 
 
-def parse_visibility(value, default: Visibility = Visibility.PLATFORM) -> Visibility:
+def parse_visibility(value, default: Visibility = Visibility.PLATFORM, *, allow_public: bool = True) -> Visibility:
+    """The chosen visibility; 向社会公开 (``public``) is a request the review decides (``allow_public``
+    False where no review follows, e.g. an offline package whose resources are published at once)."""
     if value in (None, ""):
         return default
     found = VISIBILITY_INPUT.get(str(value).strip())
-    if found is None:
-        raise ValidationFailed("可见范围应为 全平台（platform）、本区县（district）或 本校（school）",
+    if found is None or (found == Visibility.PUBLIC and not allow_public):
+        choices = "向社会公开（public）、" if allow_public else ""
+        raise ValidationFailed(f"可见范围应为 {choices}全平台（platform）、本区县（district）或 本校（school）",
                                fields={"visibility": ["可见范围无效"]})
     return found
+
+
+def visibility_fields(wanted: Visibility) -> dict:
+    """The columns a draft's chosen visibility sets: 向社会公开 is only requested (the review's
+    publishing step decides it); until then the resource counts as 全平台."""
+    if wanted == Visibility.PUBLIC:
+        return {"visibility": Visibility.PLATFORM, "requested_visibility": Visibility.PUBLIC}
+    return {"visibility": wanted, "requested_visibility": None}
 
 
 def validate_metadata(rtype: ResourceType, form) -> dict:
@@ -174,7 +185,7 @@ def create_resource(actor, *, rtype: ResourceType, metadata: dict, visibility: V
     district = org.reviewing_bureau()
     columns, extra = _split_metadata(metadata)
     resource = Resource(type=rtype.code, format=upload.format, owner_id=actor.id, org_id=org.id,
-                        district_id=district.id if district else None, visibility=visibility,
+                        district_id=district.id if district else None, **visibility_fields(visibility),
                         state=ReviewState.DRAFT, current_version=1, extra=extra, **columns)
     db.session.add(resource)
     db.session.flush()
@@ -230,7 +241,7 @@ def update_metadata(actor, resource: Resource, metadata: dict, visibility: Visib
         raise PermissionDenied("只有上传者可以修改草稿或被退回资源的信息")
     columns, extra = _split_metadata(metadata)
     changes = diff(resource, {**columns, "extra": extra,
-                              **({"visibility": visibility} if visibility is not None else {})})
+                              **(visibility_fields(visibility) if visibility is not None else {})})
     if changes:
         record("resources", "resource.updated", f"修改资源《{resource.title}》的信息", actor=actor, obj=resource,
                data={"changes": changes})

@@ -11,7 +11,7 @@ from eduplatform.core.extensions import csrf, db
 from eduplatform.core.paging import page_number
 from eduplatform.core.permissions import get_visible_or_404, require, visible_to
 from eduplatform.core.storage.serving import begins_download
-from eduplatform.resources import bp, packages, permissions, removal, review, services
+from eduplatform.resources import bp, packages, permissions, publicity, removal, review, services
 from eduplatform.resources.models import Comment, Resource, ReviewState, Visibility
 from eduplatform.resources.processing import PAGE_BREAK, process_after_commit
 from eduplatform.resources.schemas import CommentCreateSchema, RatingSchema, ReturnSchema
@@ -76,7 +76,7 @@ def edit(resource_id):
     if request.method == "POST":
         try:
             metadata = services.validate_metadata(rtype, request.form)
-            visibility = services.parse_visibility(request.form.get("visibility"), resource.visibility)
+            visibility = services.parse_visibility(request.form.get("visibility"), resource.chosen_visibility)
             services.update_metadata(current_user, resource, metadata, visibility)
         except ValidationFailed as exc:
             db.session.rollback()
@@ -88,7 +88,7 @@ def edit(resource_id):
         return redirect(url_for("resources.detail", resource_id=resource.id))
     values = resource.metadata_values()
     return render_template("resources/edit.html", resource=resource,
-                           **_form_context(rtype, values, visibility=resource.visibility.value))
+                           **_form_context(rtype, values, visibility=resource.chosen_visibility.value))
 
 
 @csrf.exempt
@@ -130,7 +130,9 @@ def detail(resource_id):
         old_versions=permissions.can_download_old_versions(current_user, resource),
         favourite=services.is_favourite(current_user, resource), my_rating=services.my_rating(current_user, resource),
         can_delete_comment=lambda c: permissions.can_delete_comment(current_user, c, resource),
-        can_delete=permissions.can_delete_resource(current_user, resource))
+        can_delete=permissions.can_delete_resource(current_user, resource),
+        can_change_visibility=permissions.can_request_public(current_user, resource),
+        can_decide_public=permissions.can_decide_public(current_user, resource), visibilities=list(Visibility))
 
 
 @bp.post("/resources/<int:resource_id>/delete")
@@ -218,7 +220,13 @@ def review_action(resource_id):
         message = "已提交审核"
     elif action == "approve":
         require(review.can_approve(current_user, resource), action="resource.approve", obj=resource)
-        review.approve(resource, current_user)
+        try:
+            review.approve(resource, current_user, public=request.form.get("public"),
+                           public_reason=request.form.get("public_reason"))
+        except ValidationFailed as exc:  # 向社会公开 asked for: the decision is missing or has no reason
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("resources.detail", resource_id=resource_id))
         message = "已审核通过" + ("，资源已发布" if resource.state == ReviewState.PUBLISHED else "，转区县审核")
     elif action == "return":
         require(review.can_return(current_user, resource), action="resource.return", obj=resource)
@@ -240,8 +248,50 @@ def review_action(resource_id):
 def review_queue():
     require(review.is_reviewer(current_user), action="resource.review_queue")
     page = db.paginate(review.queue(current_user), page=_page_number(), per_page=PER_PAGE, error_out=False)
+    public_requests = list(db.session.scalars(publicity.pending_for(current_user).limit(50)))
     return render_template("resources/review_queue.html", page=page, specs=get_specs(),
-                           tasks=review.queue_tasks(current_user, page.items))
+                           tasks=review.queue_tasks(current_user, page.items), public_requests=public_requests)
+
+
+@bp.post("/resources/<int:resource_id>/visibility")
+@login_required
+def change_visibility(resource_id):
+    """The owner of a published resource: ask for 向社会公开, or lower its visibility at once."""
+    resource = _visible(resource_id, "resource.visibility")
+    require(permissions.can_request_public(current_user, resource), action="resource.visibility", obj=resource,
+            message="只有上传者可以更改已发布资源的可见范围")
+    try:
+        outcome = publicity.change_visibility(current_user, resource,
+                                              services.parse_visibility(request.form.get("visibility")))
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("resources.detail", resource_id=resource_id))
+    db.session.commit()
+    flash("已申请向社会公开，等待区县审核；审核前资源保持原可见范围" if outcome == "requested"
+          else f"可见范围已改为“{resource.visibility.label}”", "success")
+    return redirect(url_for("resources.detail", resource_id=resource.id))
+
+
+@bp.post("/resources/<int:resource_id>/public-decision")
+@login_required
+def decide_public(resource_id):
+    """A district reviewer decides on a published resource's 向社会公开 request."""
+    resource = _visible(resource_id, "resource.public_decision")
+    require(permissions.can_decide_public(current_user, resource), action="resource.public_decision",
+            obj=resource, message="您不是该资源向社会公开申请的审核人")
+    try:
+        publicity.decide(current_user, resource, request.form.get("public"), request.form.get("public_reason"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("resources.detail", resource_id=resource_id))
+    db.session.commit()
+    flash("已同意向社会公开" if resource.visibility == Visibility.PUBLIC else "已降为全平台，理由已告知上传者",
+          "success")
+    if request.form.get("next") == "queue":
+        return redirect(url_for("resources.review_queue"))
+    return redirect(url_for("resources.detail", resource_id=resource.id))
 
 
 # -- mine, favourites, social --------------------------------------------------------------------

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from eduplatform.core.captcha import CaptchaChallenge
 from eduplatform.core.extensions import db
+from tests.browser.axe import violations as _violations
 from tests.browser.conftest import login, logout
-from tests.browser.test_portal_accessibility import _violations
 
 NAME, PHONE, ID_NUMBER = "黄志强", "13812349876", "339901198807071234"
 TITLE = "孩子学校擅自延长在校时间"

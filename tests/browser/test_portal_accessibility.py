@@ -14,12 +14,19 @@ from tests.browser.axe import violations
 
 @pytest.fixture(scope="module")
 def public_pages(live_app):
+    from eduplatform.courses.models import Course
+    from eduplatform.courses.seed import TRAINING_COURSE
     from eduplatform.portal import seed
     from eduplatform.portal.models import Article
+    from eduplatform.resources.models import Resource
 
     with live_app.app_context():
         ids = {title: db.session.scalar(db.select(Article.id).filter_by(title=title))
                for title in (seed.OLD_POLICY, seed.PURCHASE, seed.ARTICLES[0][1])}
+        resource = db.session.scalar(db.select(Resource.id).filter_by(title="圆的认识 示意图"))
+        course = db.session.get(Course, db.session.scalar(db.select(Course.id).filter_by(title=TRAINING_COURSE)))
+        lesson = course.lessons[0].id
+        course = course.id
         db.session.remove()
     return {
         "home": "/portal/",
@@ -29,6 +36,13 @@ def public_pages(live_app):
         "amended_policy": f"/portal/a/{ids[seed.OLD_POLICY]}",
         "catalogue": "/portal/catalogue",
         "search": "/portal/search?q=学籍管理",
+        # 向社会公开 (the demo's public resource and course)
+        "open_resources": "/portal/resources",
+        "open_resource": f"/portal/resources/{resource}",
+        "open_courses": "/portal/courses",
+        "open_course": f"/portal/courses/{course}",
+        "open_lesson": f"/portal/lessons/{lesson}",
+        "search_open": "/portal/search?q=圆的认识",
     }
 
 

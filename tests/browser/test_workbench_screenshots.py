@@ -67,3 +67,27 @@ def test_the_top_bar_search_finds_across_kinds(page, live_server):
     page.screenshot(path=str(SHOTS / "search-teacher-390.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 900})
     logout(page)
+
+
+@pytest.mark.parametrize("username, title", [
+    ("school_admin", "有理数的乘方"),            # the school's review
+    ("dh_staff", "勾股定理的逆定理 微课讲义"),   # the district's review
+])
+def test_a_review_opens_on_the_thing_in_one_click(page, live_server, username, title):
+    """From the 工作台 a reviewer's to-do opens the object itself with the action beside it: one click."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    login(page, live_server, username)
+    page.goto(f"{live_server}/")
+    page.locator("#home-todos .wb-todo-title", has_text=title).first.click()  # click 1
+    # the resource itself (its preview) with the review's actions beside it, not the process page
+    page.wait_for_selector("#review-actions")
+    assert page.locator("#preview").count() == 1 and "/workflow/instances/" not in page.url
+    assert title in page.locator("h1").first.inner_text()
+    assert page.locator("#todo-nav").count() == 1  # 上一件 / 下一件 through the queue
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SHOTS / f"review-{username}-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    page.set_viewport_size({"width": 1366, "height": 900})
+    logout(page)

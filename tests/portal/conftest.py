@@ -4,6 +4,7 @@ from eduplatform.accounts.models import Role
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType
 from eduplatform.portal.services import columns, content
+from tests.courses.conftest import make_course  # noqa: F401  (a fixture: the public courses)
 
 
 @pytest.fixture

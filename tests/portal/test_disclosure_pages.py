@@ -316,3 +316,17 @@ def test_captcha_pictures_are_limited_per_address(app, client):
         assert "过于频繁" in third.get_data(as_text=True)
     finally:
         app.config.pop("DISCLOSURE_CAPTCHA_LIMIT")
+
+
+def test_a_person_leaving_the_org_kind_at_its_empty_option_is_received(client, tree, people):
+    """A browser sends the 组织类别 select even for a 自然人: its empty option means none."""
+    response = _apply(client, tree, applicant_type="person", org_kind="", name="刘晓明", id_type="居民身份证",
+                      id_number="339901198805050011")
+    assert response.status_code == 201, response.get_data(as_text=True)[:500]
+    created = db.session.scalars(sa.select(DisclosureRequest).where(DisclosureRequest.name == "刘晓明")).one()
+    assert created.org_kind is None and created.applicant_type == "person"
+
+
+def test_an_organisation_must_still_choose_its_kind(client, tree, people):
+    response = _apply(client, tree, org_kind="")
+    assert response.status_code == 422 and "法人或其他组织的类别" in response.get_data(as_text=True)

@@ -80,6 +80,9 @@ ARGUMENTS = {
     ("portal", "article_id"): "portal_article", ("portal", "attachment_id"): "portal_attachment",
     ("portal", "request_id"): "disclosure_request", ("portal_disclosure", "request_id"): "disclosure_request",
     ("portal", "letter_id"): "leader_letter",
+    # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
+    # and lesson answer 404 to everyone there, the anonymous visitor included
+    ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
 }
 
 
@@ -573,7 +576,12 @@ UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its ow
              "portal.disclosure_attachment": "the 东湖区 demo request came without an attachment (404 after the check)",
              "portal_disclosure_api.get_letter": "the 东湖区 demo request is not answered yet (404 after the check)",
              "portal.letter_attachment": "the 东湖区 demo letter came without an attachment (404 after the check)",
-             "portal.letter_public": "the 东湖区 demo letter is not published (404 for everyone)"}
+             "portal.letter_public": "the 东湖区 demo letter is not published (404 for everyone)",
+             **{endpoint: "公开资源 / 公开课程 of the public site: the matrix's resource is a draft and its course "
+                          "is not 向社会公开 — 404 for everyone, its owner included (tests/portal/test_open_items.py "
+                          "reaches the public ones)"
+                for endpoint in ("portal.open_resource", "portal.open_resource_file", "portal.open_resource_thumbnail",
+                                 "portal.open_course", "portal.open_lesson", "portal.open_lesson_file")}}
 
 
 def test_owners_reach_every_object_page(matrix, demo):

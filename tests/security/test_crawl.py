@@ -138,3 +138,28 @@ def test_crawl_as_demo_account(demo, username, record_property):
     record_property("pages", fetched)
     print(f"crawl {username}: {fetched} pages, {len(problems)} problems")
     assert not problems, f"{username} ({fetched} pages crawled):\n" + "\n".join(problems)
+
+
+#: Demo titles of resources and courses that are NOT 向社会公开 (the seed's platform-wide, district
+#: and draft resources; the school's course): an anonymous visitor never sees them anywhere.
+NOT_PUBLIC_TITLES = ("二次函数的图像与性质", "勾股定理", "背影", "一元一次方程的应用（草稿）", "有理数的乘方",
+                     "七年级数学：一元一次方程")
+#: What the seed approved for 向社会公开: the anonymous crawl reaches their pages.
+PUBLIC_TITLES = ("圆的认识 示意图",)
+
+
+def test_crawl_anonymously(demo):
+    """An anonymous visitor starts at / (the public site): every link works, the 公开资源 and 公开课程
+    are reached, and nothing that is not public shows on any page."""
+    pages: dict[str, str] = {}
+    fetched, problems = crawl(login(demo, None), lambda url, page: pages.setdefault(url, page))
+    print(f"crawl anonymous: {fetched} pages, {len(problems)} problems")
+    assert not problems, "anonymous:\n" + "\n".join(problems)
+    assert any(url.startswith("/portal/resources/") for url in pages), sorted(pages)
+    assert any(url.startswith("/portal/courses/") for url in pages), sorted(pages)
+    assert any(url.startswith("/portal/lessons/") for url in pages), sorted(pages)
+    text = "\n".join(pages.values())
+    for title in PUBLIC_TITLES:
+        assert title in text
+    leaked = [(title, url) for url, page in pages.items() for title in NOT_PUBLIC_TITLES if title in page]
+    assert not leaked, leaked

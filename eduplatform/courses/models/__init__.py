@@ -5,6 +5,7 @@ from eduplatform.courses.models.course import (  # noqa: F401
     Chapter,
     Course,
     CourseAudience,
+    CoursePublicity,
     CourseStatus,
     EnrolmentMode,
     Lesson,

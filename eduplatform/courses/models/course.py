@@ -46,6 +46,18 @@ class EnrolmentMode(enum.StrEnum):
         return {"open": "自由选课", "approval": "报名审核", "closed": "仅由教师指定（按班级）"}[self.value]
 
 
+class CoursePublicity(enum.StrEnum):
+    """向社会公开: asked for by the owner, approved (or refused) by a bureau above the course's unit."""
+
+    NONE = "none"
+    REQUESTED = "requested"
+    PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        return {"none": "不向社会公开", "requested": "申请向社会公开（待审核）", "public": "向社会公开"}[self.value]
+
+
 class Course(TimestampMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "courses"
 
@@ -70,6 +82,12 @@ class Course(TimestampMixin, SoftDeleteMixin, db.Model):
     visible_org_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), index=True)
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: 向社会公开: a public course's page, outline and lessons are open to anonymous visitors of the
+    #: public site (progress and quizzes still need a login). Only a bureau's approval makes it public.
+    publicity: Mapped[CoursePublicity] = mapped_column(enum_column(CoursePublicity), default=CoursePublicity.NONE,
+                                                       server_default="none")
+    #: Why the reviewer refused (or later withdrew) 向社会公开 (shown to the owner).
+    publicity_note: Mapped[str | None] = mapped_column(sa.Text, default=None)
 
     org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id])
     visible_org: Mapped[OrgUnit] = relationship(foreign_keys=[visible_org_id])
@@ -80,6 +98,10 @@ class Course(TimestampMixin, SoftDeleteMixin, db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == CourseStatus.PUBLISHED and not self.is_deleted
+
+    @property
+    def is_public(self) -> bool:
+        return self.is_published and self.publicity == CoursePublicity.PUBLIC
 
     @property
     def lessons(self) -> list[Lesson]:

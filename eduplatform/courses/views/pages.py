@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, page_args
+from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.courses import access, bp, catalogue, completion, enrolment, permissions, quizzes
+from eduplatform.core.permissions import require
+from eduplatform.courses import access, bp, catalogue, completion, enrolment, permissions, publicity, quizzes
 from eduplatform.courses.models import Course, CourseAudience, EnrolmentStatus
 from eduplatform.courses.schemas import CatalogueArgsSchema
 from eduplatform.orgs.models import Stage
@@ -64,6 +66,56 @@ def course_page(course_id: int):
                            can_enrol=permissions.can_self_enrol(current_user, course),
                            can_manage=permissions.can_manage_course(current_user, course),
                            can_learn=permissions.can_learn(current_user, course, row))
+
+
+@bp.post("/<int:course_id>/public")
+@login_required
+def course_publicity(course_id: int):
+    """The course's managers ask for 向社会公开 (a bureau above decides) or withdraw it."""
+    course = access.course_for(course_id)
+    require(permissions.can_request_public_course(current_user, course), action="course.public", obj=course)
+    try:
+        if request.form.get("action") == "request":
+            publicity.request_public(current_user, course)
+            message = "已申请向社会公开，等待上级教育局审核"
+        else:
+            publicity.withdraw_public(current_user, course)
+            message = "已取消向社会公开"
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("courses.course_page", course_id=course_id))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("courses.course_page", course_id=course.id))
+
+
+@bp.post("/<int:course_id>/public-decision")
+@login_required
+def course_public_decision(course_id: int):
+    """A bureau above the course's unit approves or refuses its 向社会公开."""
+    course = access.course_for(course_id)
+    require(permissions.can_decide_public_course(current_user, course), action="course.public_decision", obj=course,
+            message="您不是该课程向社会公开申请的审核人")
+    try:
+        publicity.decide(current_user, course, request.form.get("public"), request.form.get("reason"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("courses.course_page", course_id=course_id))
+    db.session.commit()
+    flash("已同意向社会公开" if course.is_public or course.publicity.value == "public" else "已不同意，理由已告知课程负责人",
+          "success")
+    return redirect(url_for("courses.public_requests") if request.form.get("next") == "queue"
+                    else url_for("courses.course_page", course_id=course.id))
+
+
+@bp.get("/public-requests")
+@login_required
+def public_requests():
+    """Courses whose 向社会公开 waits for my decision (bureau staff and leaders)."""
+    rows = list(db.session.scalars(publicity.pending_for(current_user).limit(100)))
+    return render_template("courses/public_requests.html", courses=rows)
 
 
 @bp.post("/<int:course_id>/enrol")

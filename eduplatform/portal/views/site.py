@@ -15,10 +15,13 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.paging import page_number
+from eduplatform.courses import publicity as course_publicity
 from eduplatform.portal import PUBLIC_LINKS, bp
 from eduplatform.portal.models import Article, ArticleAttachment, ArticleState
 from eduplatform.portal.services import columns, content
-from eduplatform.portal.services.content_search import search_site
+from eduplatform.portal.services.content_search import KIND_CHOICES, search_site
+from eduplatform.resources import publicity as resource_publicity
+from eduplatform.resources.specs import get_specs
 
 CARE_COOKIE = "portal_care"
 PER_PAGE = 15
@@ -55,7 +58,9 @@ def _page(query):
 def home():
     blocks = [(column, content.latest(column, 6)) for column in columns.top_columns()]
     newest = list(db.session.scalars(content.public_query().limit(8)))
-    return render_template("portal/home.html", blocks=blocks, newest=newest)
+    return render_template("portal/home.html", blocks=blocks, newest=newest, specs=get_specs(),
+                           open_resources=list(db.session.scalars(resource_publicity.public_list(limit=6))),
+                           open_courses=list(db.session.scalars(course_publicity.public_courses().limit(6))))
 
 
 @bp.get("/c/<key>")
@@ -114,9 +119,12 @@ def attachment(attachment_id):
 def search():
     q = (request.args.get("q") or "").strip()[:100]
     tops = columns.top_columns()
-    column = request.args.get("column") if request.args.get("column") in {c.key for c in tops} else None
-    found = search_site(q, page=page_number(), column_key=column) if q else None
-    return render_template("portal/search.html", q=q, found=found, tops=tops, column=column)
+    choice = request.args.get("column")
+    column = choice if choice in {c.key for c in tops} else None
+    kinds = KIND_CHOICES[choice][1] if choice in KIND_CHOICES else None
+    found = search_site(q, page=page_number(), column_key=column, kinds=kinds) if q else None
+    return render_template("portal/search.html", q=q, found=found, tops=tops, column=column or
+                           (choice if kinds else None), kind_choices=KIND_CHOICES)
 
 
 def _safe_next(value: str | None) -> str:
