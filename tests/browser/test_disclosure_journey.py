@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from eduplatform.core.extensions import db
+from tests.browser.axe import violations as _violations
 from tests.browser.conftest import login
-from tests.browser.test_portal_accessibility import _violations
 
 DESCRIPTION = "2025年度本市中小学教师培训经费的使用情况"
 CORRECTION_NOTICE = "请写明所需信息的时间范围（年度）和涉及的区县。"
