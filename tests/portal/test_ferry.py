@@ -515,3 +515,16 @@ def test_consent_withdrawn_outside_takes_the_published_letter_down_on_both_sides
         letter = db.session.get(Letter, letter_id)
         assert letter.consent_publish is False and letter.published_at is None
         db.session.remove()
+
+    # the inside goes down: the outside still takes letters and answers their tracking page
+    inside.stop()
+    later, later_secret = _write_letter(outside, kind="suggestion", title="建议增设课后托管", content="建议学校增设课后托管班。")
+    assert "已收到，待分办" in outside.post("/portal/letters/track", data={"code": later, "secret": later_secret}).text
+    assert "portal-in-" in outside.cli("portal", "ferry-out")
+    assert "导入 1 个" in inside.cli("portal", "ferry-in")  # the inside, back, takes it
+    with inside.app.app_context():
+        from eduplatform import workflow
+
+        arrived = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == later))
+        assert arrived.title == "建议增设课后托管" and workflow.instance_for(arrived, "leader_letter") is not None
+        db.session.remove()

@@ -6,11 +6,19 @@ or was public (``article``, with its attachments; a withdrawn one stays withdraw
 status of every 依申请公开 request the public tracks (``disclosure_request``: state, time limit,
 补正 notice, timeline, answer and letter number — the outside renders the letter from the same
 saved answer). Of the applicant only what the tracking page and the letter show is carried out
-(name, the information sought); 证件号, phone, e-mail and address stay inside.
+(name, the information sought); 证件号, phone, e-mail and address stay inside. And every 领导信箱
+letter written online (``letter``): state, due day, public timeline, the reply with its day and
+answering 科室, the rating, the writer's consent and — once published — the masked copy; of the
+writer only name, title and content (the tracking page), never phone, e-mail, 身份证号 or address;
+a published 12345 case goes out as its masked copy alone (no secret hash: it is not tracked outside).
 
 外网 → 内网 (``in``): each request filed on the public site (``disclosure_request``, with its
 attachment and its 补正), which the inside receives as an online request on the day it was filed
-outside, keeping its 查询码 and the hash of its 查询密码.
+outside, keeping its 查询码 and the hash of its 查询密码. And each letter written on the public site
+(``letter``, with its attachment, 查询码, secret hash and consent), which the inside receives as an
+online letter written that day (its process starts there), with what the writer did later on the
+tracking page: the rating and 回访 comment (applied inside as if given there, once) and the withdrawal
+of consent (the published copy comes down inside too).
 """
 
 from __future__ import annotations
