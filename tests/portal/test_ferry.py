@@ -528,3 +528,42 @@ def test_consent_withdrawn_outside_takes_the_published_letter_down_on_both_sides
         arrived = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == later))
         assert arrived.title == "建议增设课后托管" and workflow.instance_for(arrived, "leader_letter") is not None
         db.session.remove()
+
+
+def test_a_published_12345_case_goes_out_as_its_masked_copy_only(nodes):
+    from eduplatform.portal.models import Letter
+
+    inside, outside, _ferry = nodes
+    with inside.app.app_context():
+        from eduplatform.portal.services import letters
+
+        city = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == CITY_CODE))
+        case, _ = letters.receive({"kind": "complaint", "name": "钱国栋", "phone": "13600004444",
+                                   "address": "示范市南湖路3号", "title": "钱国栋反映校门口拥堵",
+                                   "content": "校门口放学时拥堵，联系电话13600004444。", "consent_publish": True},
+                                  org=city, channel="hotline", hotline_order_no="GD20260001")
+        db.session.commit()
+        code, case_id = case.tracking_code, case.id
+        db.session.remove()
+    inside.login("drafter", PASSWORD)
+    dept_id = inside.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "3399000001"))
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+    assert outside.scalar(sa.select(sa.func.count()).select_from(Letter)) == 0  # not published: nothing goes
+
+    _letter_step(inside, case_id, "route", "drafter", department_id=str(dept_id))
+    _letter_step(inside, case_id, "reply", "drafter", reply="钱国栋您好：已协调交警在放学时段疏导。")
+    assert inside.post(f"/portal/letters/manage/{case_id}/publish", who="drafter").status_code == 302
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+    home = outside.get("/portal/letters").text
+    assert "钱**反映校门口拥堵" in home
+    public_id = re.search(r'href="/portal/letters/public/(\d+)"', home).group(1)
+    public = outside.get(f"/portal/letters/public/{public_id}").text
+    assert "已协调交警" in public and "136****4444" in public and "钱国栋" not in public
+    with outside.app.app_context():
+        copy = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == code))
+        assert copy.channel == "hotline" and copy.secret_hash == "" and copy.hotline_order_no is None
+        assert (copy.name, copy.phone, copy.address) == ("钱**", "", "")
+        assert "13600004444" not in copy.content and "钱国栋" not in copy.title + copy.content + copy.reply
+        db.session.remove()
