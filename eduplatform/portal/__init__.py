@@ -67,9 +67,11 @@ def _ferry_staff(user) -> bool:
 
 NAV.append(NavItem("教育电子政务", "门户内外网摆渡", "portal.ferry_page", _ferry_staff))
 
-#: What the outside node (PORTAL_NODE = outside) serves: the public site, 依申请公开's public forms
-#: and the public read API. Everything else — the login, every staff page and API, the 工作台,
-#: notices, the platform search — answers 404 there (README: 内网与外网).
+#: What the outside node (PORTAL_NODE = outside) serves: the public site, 依申请公开's public forms,
+#: 领导信箱's public pages (write, track, rate, withdraw consent, the published exchanges) and the
+#: public read API. Everything else — the login, every staff page and API (the letters' staff pages
+#: too), the 12345 hotline API (the hotline system sits on the government network: inside only), the
+#: 工作台, notices, the platform search — answers 404 there (README: 内网与外网).
 OUTSIDE_ENDPOINTS = frozenset({
     "static", "home.index", "home.healthz",
     "portal.home", "portal.column_page", "portal.catalogue", "portal.article_page", "portal.article_print",
@@ -77,6 +79,8 @@ OUTSIDE_ENDPOINTS = frozenset({
     "portal.disclosure_guide", "portal.disclosure_apply", "portal.disclosure_apply_post",
     "portal.disclosure_captcha", "portal.disclosure_track", "portal.disclosure_track_post",
     "portal.disclosure_track_correction", "portal.disclosure_track_letter",
+    "portal.letters_home", "portal.letter_public", "portal.letter_write", "portal.letter_write_post",
+    "portal.letter_track", "portal.letter_track_post", "portal.letter_track_rate", "portal.letter_track_consent",
     "portal_api.list_articles", "portal_api.get_article", "portal_disclosure_api.track",
 })
 
@@ -88,7 +92,7 @@ def _outside_only():
     from eduplatform.core.errors import NotFound
 
     if current_app.config.get("PORTAL_NODE") == "outside" and request.endpoint not in OUTSIDE_ENDPOINTS:
-        raise NotFound("本站是门户网站的外网节点，只提供公开信息和依申请公开，不提供此功能", code="outside_node")
+        raise NotFound("本站是门户网站的外网节点，只提供公开信息、依申请公开和领导信箱，不提供此功能", code="outside_node")
 
 
 def _letters_staff(user) -> bool:

@@ -344,3 +344,226 @@ def _today(node) -> str:
         from eduplatform.portal.services.disclosure_clock import today_local
 
         return today_local().isoformat()
+
+
+LETTER_FORM = {"kind": "complaint", "name": "王晓明", "phone": "13900001111", "email": "wangxm@example.cn",
+               "id_number": "330102199001011234", "address": "示范市东湖路1号", "title": "学校食堂价格偏高",
+               "content": "我是王晓明，孩子所在学校食堂价格偏高，请核查。电话13900001111，邮箱 wangxm@example.cn。",
+               "consent_publish": "true"}
+
+
+def _write_letter(outside, **changes) -> tuple[str, str]:
+    city_id = outside.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == CITY_CODE))
+    form = {**LETTER_FORM, "org_id": str(city_id), **captcha_form(outside, "/portal/letters/write"), **changes}
+    receipt = outside.post("/portal/letters/write", data=form,
+                           files={"attachment": ("食堂价目表.txt", "早餐6元，午餐18元。".encode(), "text/plain")})
+    assert receipt.status_code == 201, re.findall(r'(?:alert|invalid-feedback)[^>]*>([^<]+)<', receipt.text)
+    code = re.search(r'id="tracking-code">([^<]+)<', receipt.text).group(1)
+    secret = re.search(r'id="tracking-secret">([^<]+)<', receipt.text).group(1)
+    return code, secret
+
+
+def _letter_step(inside, letter_id: int, step: str, who: str, **data) -> None:
+    case = inside.get(f"/portal/letters/manage/{letter_id}", who=who)
+    assert case.status_code == 200, case.text[:300]
+    version = re.search(rf'id="step-{step}".*?name="version" value="(\d+)"', case.text, re.DOTALL).group(1)
+    done = inside.post(f"/portal/letters/manage/{letter_id}/steps/{step}", who=who, data={**data, "version": version})
+    assert done.status_code == 302, done.text[:500]
+
+
+def test_a_letter_written_outside_is_handled_inside_and_its_reply_and_rating_cross(nodes):
+    from eduplatform.portal.models import Letter
+
+    inside, outside, ferry = nodes
+    with inside.app.app_context():
+        city = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == CITY_CODE))
+        basic = make_org(code="3399000002", name="基础教育处", type=OrgType.DEPARTMENT, parent=city)
+        make_user(username="basic", display_name="刘强", roles=[Role.BUREAU_STAFF], org=basic)
+        db.session.commit()
+        basic_id = basic.id
+        db.session.remove()
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+
+    # the public pages of 领导信箱 work outside; its staff pages and the 12345 API do not
+    assert outside.get("/portal/letters").status_code == 200
+    for path in ("/portal/letters/manage", "/portal/letters/manage/1", "/api/v1/hotline/orders/X1"):
+        assert outside.get(path).status_code == 404, path
+    assert outside.post("/api/v1/hotline/orders", json={}).status_code == 404
+    assert inside.post("/api/v1/hotline/orders", json={}).status_code in (401, 403)  # it is there, inside
+
+    code, secret = _write_letter(outside)
+    with outside.app.app_context():
+        from eduplatform import workflow
+
+        here = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == code))
+        assert here.state == "triage" and workflow.instance_for(here, "leader_letter") is None  # it starts inside
+        db.session.remove()
+    assert "portal-in-00000001.zip" in outside.cli("portal", "ferry-out")
+    assert "导入 1 个" in inside.cli("portal", "ferry-in")
+
+    # it reaches the office's list inside, as an online letter with the writer's details and attachment
+    inside.login("drafter", PASSWORD)   # 张文, of the 办公室: the 信箱 office
+    inside.login("basic", PASSWORD)
+    listing = inside.get("/portal/letters/manage", who="drafter")
+    assert listing.status_code == 200 and code in listing.text and "学校食堂价格偏高" in listing.text
+    with inside.app.app_context():
+        from eduplatform import workflow
+
+        letter = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == code))
+        assert letter.channel == "online" and letter.consent_publish and letter.state == "triage"
+        assert (letter.phone, letter.id_number, letter.address) == ("13900001111", "330102199001011234",
+                                                                    "示范市东湖路1号")
+        assert workflow.instance_for(letter, "leader_letter").state == "triage"
+        letter_id = letter.id
+        db.session.remove()
+    attachment = inside.get(f"/portal/letters/manage/{letter_id}/attachment", who="drafter")
+    assert attachment.content == "早餐6元，午餐18元。".encode()
+
+    # routed and answered inside; the office publishes it
+    _letter_step(inside, letter_id, "route", "drafter", department_id=str(basic_id))
+    _letter_step(inside, letter_id, "reply", "basic",
+                 reply="王晓明您好：经核实，食堂价格已按成本核定下调。如有疑问请拨13900001111。")
+    published = inside.post(f"/portal/letters/manage/{letter_id}/publish", who="drafter",
+                            data={"title": "关于学校食堂价格"})
+    assert published.status_code == 302, published.text[:500]
+
+    # a letter written on the inside node's own site: its status goes out, its writer's details do not
+    own_code, own_secret = _write_letter(inside, name="孙丽", phone="13700003333", email="sunli@example.cn",
+                                         id_number="330102198501012222", address="示范市北山路8号",
+                                         title="校车接送时间", content="希望校车提前十分钟到站。")
+
+    # the reply goes out; the writer reads it outside by the code and secret
+    inside.cli("portal", "ferry-out")
+    assert "导入 1 个" in outside.cli("portal", "ferry-in")
+    own = outside.post("/portal/letters/track", data={"code": own_code, "secret": own_secret})
+    assert own.status_code == 200 and "校车接送时间" in own.text and "已收到，待分办" in own.text
+    with outside.app.app_context():
+        copy = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == own_code))
+        assert copy.name == "孙丽" and (copy.phone, copy.email, copy.id_number, copy.address) == ("", "", "", "")
+        db.session.remove()
+    status = outside.post("/portal/letters/track", data={"code": code, "secret": secret})
+    assert status.status_code == 200
+    assert "已答复" in status.text and "食堂价格已按成本核定下调" in status.text and "基础教育处" in status.text
+    assert 'name="rating"' in status.text  # rating is open
+    assert outside.post("/portal/letters/track", data={"code": code, "secret": "wrong"}).status_code == 404
+
+    # the published copy appears outside, masked; the personal details stayed inside
+    home = outside.get("/portal/letters").text
+    assert "关于学校食堂价格" in home
+    public_id = re.search(r'href="/portal/letters/public/(\d+)"', home).group(1)
+    public = outside.get(f"/portal/letters/public/{public_id}").text
+    assert "王**" in public and "139****1111" in public and "基础教育处" in public
+    assert "王晓明" not in public and "13900001111" not in public
+
+    # the writer rates outside; the rating reaches inside as if given there
+    rated = outside.post("/portal/letters/track/rate", data={"code": code, "secret": secret,
+                                                              "rating": "fair", "comment": "答复及时，希望持续关注"})
+    assert rated.status_code == 200 and "您的评价：基本满意" in rated.text
+    inside.cli("portal", "ferry-out", "--full")   # a status package crossing meanwhile keeps the rating outside
+    outside.cli("portal", "ferry-in")
+    assert "您的评价：基本满意" in outside.post("/portal/letters/track", data={"code": code, "secret": secret}).text
+    outside.cli("portal", "ferry-out")
+    assert "导入 1 个" in inside.cli("portal", "ferry-in")
+    with inside.app.app_context():
+        letter = db.session.get(Letter, letter_id)
+        assert (letter.rating, letter.rating_comment) == ("fair", "答复及时，希望持续关注")
+        kinds = set(db.session.scalars(sa.select(AuditEntry.kind).where(
+            AuditEntry.object_type == "leader_letter", AuditEntry.object_id == str(letter_id))))
+        assert {"letter.received", "letter.routed", "letter.replied", "letter.published", "letter.rated"} <= kinds
+        db.session.remove()
+    assert "来信人评价：基本满意" in inside.get(f"/portal/letters/manage/{letter_id}", who="drafter").text
+
+    # a replayed 外网→内网 package is refused; applying the same records twice changes nothing
+    shutil.copy(ferry / "in" / "applied" / "portal-in-00000002.zip", ferry / "in" / "portal-in-00000002.zip")
+    assert "重放或重复的包：第 2 号" in inside.cli("portal", "ferry-in")
+    with inside.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter)) == 2
+        assert db.session.scalar(sa.select(Letter.rating).where(Letter.tracking_code == code)) == "fair"
+        db.session.remove()
+
+
+def test_consent_withdrawn_outside_takes_the_published_letter_down_on_both_sides(nodes):
+    from eduplatform.portal.models import Letter
+
+    inside, outside, _ferry = nodes
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+    code, secret = _write_letter(outside, kind="consult", title="转学手续咨询", content="请问跨区转学需要哪些材料？")
+    outside.cli("portal", "ferry-out")
+    inside.cli("portal", "ferry-in")
+    inside.login("drafter", PASSWORD)
+    inside.login("reviewer", PASSWORD)
+    letter_id = inside.scalar(sa.select(Letter.id).where(Letter.tracking_code == code))
+    dept_id = inside.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "3399000001"))
+    _letter_step(inside, letter_id, "route", "drafter", department_id=str(dept_id))
+    _letter_step(inside, letter_id, "reply", "drafter", reply="您好：须提供户籍证明和学籍信息表。")
+    assert inside.post(f"/portal/letters/manage/{letter_id}/publish", who="drafter").status_code == 302
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+    assert "转学手续咨询" in outside.get("/portal/letters").text
+
+    withdrawn = outside.post("/portal/letters/track/consent", data={"code": code, "secret": secret})
+    assert withdrawn.status_code == 200 and "已撤回公开同意" in withdrawn.text
+    assert "转学手续咨询" not in outside.get("/portal/letters").text
+    inside.cli("portal", "ferry-out", "--full")   # the inside's status, still published, does not bring it back
+    outside.cli("portal", "ferry-in")
+    assert "转学手续咨询" not in outside.get("/portal/letters").text
+    outside.cli("portal", "ferry-out")
+    inside.cli("portal", "ferry-in")
+    with inside.app.app_context():
+        letter = db.session.get(Letter, letter_id)
+        assert letter.consent_publish is False and letter.published_at is None
+        db.session.remove()
+
+    # the inside goes down: the outside still takes letters and answers their tracking page
+    inside.stop()
+    later, later_secret = _write_letter(outside, kind="suggestion", title="建议增设课后托管", content="建议学校增设课后托管班。")
+    assert "已收到，待分办" in outside.post("/portal/letters/track", data={"code": later, "secret": later_secret}).text
+    assert "portal-in-" in outside.cli("portal", "ferry-out")
+    assert "导入 1 个" in inside.cli("portal", "ferry-in")  # the inside, back, takes it
+    with inside.app.app_context():
+        from eduplatform import workflow
+
+        arrived = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == later))
+        assert arrived.title == "建议增设课后托管" and workflow.instance_for(arrived, "leader_letter") is not None
+        db.session.remove()
+
+
+def test_a_published_12345_case_goes_out_as_its_masked_copy_only(nodes):
+    from eduplatform.portal.models import Letter
+
+    inside, outside, _ferry = nodes
+    with inside.app.app_context():
+        from eduplatform.portal.services import letters
+
+        city = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == CITY_CODE))
+        case, _ = letters.receive({"kind": "complaint", "name": "钱国栋", "phone": "13600004444",
+                                   "address": "示范市南湖路3号", "title": "钱国栋反映校门口拥堵",
+                                   "content": "校门口放学时拥堵，联系电话13600004444。", "consent_publish": True},
+                                  org=city, channel="hotline", hotline_order_no="GD20260001")
+        db.session.commit()
+        code, case_id = case.tracking_code, case.id
+        db.session.remove()
+    inside.login("drafter", PASSWORD)
+    dept_id = inside.scalar(sa.select(OrgUnit.id).where(OrgUnit.code == "3399000001"))
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+    assert outside.scalar(sa.select(sa.func.count()).select_from(Letter)) == 0  # not published: nothing goes
+
+    _letter_step(inside, case_id, "route", "drafter", department_id=str(dept_id))
+    _letter_step(inside, case_id, "reply", "drafter", reply="钱国栋您好：已协调交警在放学时段疏导。")
+    assert inside.post(f"/portal/letters/manage/{case_id}/publish", who="drafter").status_code == 302
+    inside.cli("portal", "ferry-out")
+    outside.cli("portal", "ferry-in")
+    home = outside.get("/portal/letters").text
+    assert "钱**反映校门口拥堵" in home
+    public_id = re.search(r'href="/portal/letters/public/(\d+)"', home).group(1)
+    public = outside.get(f"/portal/letters/public/{public_id}").text
+    assert "已协调交警" in public and "136****4444" in public and "钱国栋" not in public
+    with outside.app.app_context():
+        copy = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == code))
+        assert copy.channel == "hotline" and copy.secret_hash == "" and copy.hotline_order_no is None
+        assert (copy.name, copy.phone, copy.address) == ("钱**", "", "")
+        assert "13600004444" not in copy.content and "钱国栋" not in copy.title + copy.content + copy.reply
+        db.session.remove()

@@ -6,11 +6,19 @@ or was public (``article``, with its attachments; a withdrawn one stays withdraw
 status of every 依申请公开 request the public tracks (``disclosure_request``: state, time limit,
 补正 notice, timeline, answer and letter number — the outside renders the letter from the same
 saved answer). Of the applicant only what the tracking page and the letter show is carried out
-(name, the information sought); 证件号, phone, e-mail and address stay inside.
+(name, the information sought); 证件号, phone, e-mail and address stay inside. And every 领导信箱
+letter written online (``letter``): state, due day, public timeline, the reply with its day and
+answering 科室, the rating, the writer's consent and — once published — the masked copy; of the
+writer only name, title and content (the tracking page), never phone, e-mail, 身份证号 or address;
+a published 12345 case goes out as its masked copy alone (no secret hash: it is not tracked outside).
 
 外网 → 内网 (``in``): each request filed on the public site (``disclosure_request``, with its
 attachment and its 补正), which the inside receives as an online request on the day it was filed
-outside, keeping its 查询码 and the hash of its 查询密码.
+outside, keeping its 查询码 and the hash of its 查询密码. And each letter written on the public site
+(``letter``, with its attachment, 查询码, secret hash and consent), which the inside receives as an
+online letter written that day (its process starts there), with what the writer did later on the
+tracking page: the rating and 回访 comment (applied inside as if given there, once) and the withdrawal
+of consent (the published copy comes down inside too).
 """
 
 from __future__ import annotations
@@ -38,10 +46,15 @@ from eduplatform.portal.models import (
     PortalColumn,
     Validity,
 )
+from eduplatform.portal.models.letters import Letter, LetterEntry
 from eduplatform.portal.services import disclosure
 
-KINDS = {"out": ("org", "column", "article", "disclosure_request"), "in": ("disclosure_request",)}
-KIND_LABELS = {"org": "单位", "column": "栏目", "article": "门户信息", "disclosure_request": "依申请公开申请"}
+#: what the writer typed on the public form (carried in; of these only name, title and content go out)
+LETTER_FIELDS = ("kind", "name", "phone", "email", "id_number", "address", "title", "content", "consent_publish")
+
+KINDS = {"out": ("org", "column", "article", "disclosure_request", "letter"), "in": ("disclosure_request", "letter")}
+KIND_LABELS = {"org": "单位", "column": "栏目", "article": "门户信息", "disclosure_request": "依申请公开申请",
+               "letter": "领导信箱来信"}
 
 
 @dataclass
@@ -125,6 +138,34 @@ def _collect_out():
                         "ended_on": _iso(p.ended_on)} for p in r.pauses],
             "timeline": [{"day": _iso(e.day), "at": _iso(e.at), "kind": e.kind, "text": e.text}
                          for e in r.entries if e.public]})
+    yield from _collect_letters_out()
+
+
+def _collect_letters_out():
+    """Every letter the writer tracks on the public site (written online) and every published one.
+    A letter received otherwise (12345) goes out only once published, and then only as its masked copy."""
+    query = sa.select(Letter).where(sa.or_(Letter.channel == "online", Letter.published_at.is_not(None))) \
+        .order_by(Letter.id)
+    for letter in db.session.scalars(query):
+        answered = letter.answered
+        department = answered.department if answered is not None else None
+        own = letter.channel == "online"
+        yield Record("letter", letter.tracking_code, {
+            "tracking_code": letter.tracking_code, "secret_hash": letter.secret_hash if own else "",
+            "org": letter.org.code, "kind": letter.kind, "channel": letter.channel, "state": letter.state,
+            "name": letter.name if own else letter.public_name, "title": letter.title if own else letter.public_title,
+            "content": letter.content if own else letter.public_content,
+            "consent_publish": letter.consent_publish, "received_on": _iso(letter.received_on),
+            "due_on": _iso(letter.due_on), "closed_on": _iso(letter.closed_on),
+            "reply": (answered.reply if own else letter.public_reply) if answered is not None else "",
+            "replied_on": _iso(answered.replied_on) if answered is not None else None,
+            "department": {"code": department.code, "name": department.name} if department is not None else None,
+            "rating": letter.rating, "rating_comment": letter.rating_comment if own else "", "rated_at": _iso(letter.rated_at),
+            "published_at": _iso(letter.published_at), "public_title": letter.public_title,
+            "public_content": letter.public_content, "public_reply": letter.public_reply,
+            "public_name": letter.public_name,
+            "timeline": [{"at": _iso(e.at), "kind": e.kind, "text": e.text} for e in letter.entries if e.public]
+            if own else []})
 
 
 def _collect_in():
@@ -140,6 +181,16 @@ def _collect_in():
             **{k: getattr(r, k) for k in disclosure.FIELDS},
             "correction_submitted_on": _iso(r.correction_submitted_on) if r.correction_submitted_on else None,
             "correction_text": r.correction_text if r.correction_submitted_on else ""}, files)
+    for letter in db.session.scalars(sa.select(Letter).where(Letter.channel == "online").order_by(Letter.id)):
+        files, attachment = [], None
+        if letter.attachment is not None:
+            attachment, member = _file(letter.attachment)
+            files.append(member)
+        yield Record("letter", letter.tracking_code, {
+            "tracking_code": letter.tracking_code, "secret_hash": letter.secret_hash, "org": letter.org.code,
+            "received_on": _iso(letter.received_on), "attachment": attachment,
+            **{k: getattr(letter, k) for k in LETTER_FIELDS},
+            "rating": letter.rating, "rating_comment": letter.rating_comment}, files)
 
 
 def open_file(stored_key: str):
@@ -357,6 +408,106 @@ def _apply_request_in(data: dict, archive) -> str:
     return "unchanged"
 
 
+def _letter_by_code(code: str) -> Letter | None:
+    return db.session.scalar(sa.select(Letter).where(Letter.tracking_code == code))
+
+
+def _department_out(bureau: OrgUnit, described: dict | None) -> OrgUnit | None:
+    """The answering department, named on the tracking page and the published letter: made outside
+    under its bureau the first time one of its answers crosses (its name only)."""
+    from eduplatform.orgs.services import create_org_unit, find_org
+
+    if not described:
+        return None
+    department = find_org(described["code"])
+    if department is None:
+        return create_org_unit(None, code=described["code"], name=described["name"], type=OrgType.DEPARTMENT,
+                               parent=bureau)
+    if department.name != described["name"]:
+        department.name = described["name"]
+    return department
+
+
+def _apply_letter_out(data: dict, archive) -> str:
+    """The outside: the public status of a letter the inside keeps, over the writer's own row (or a
+    new one: a letter written inside, or a published 12345 case's masked copy). A rating or a consent
+    withdrawal made here and not yet carried in is kept until it is."""
+    from eduplatform.orgs.services import find_org
+
+    org = find_org(data["org"])
+    if org is None:
+        raise PackageError(f"信件 {data['tracking_code']} 的收信单位不存在")
+    letter = _letter_by_code(data["tracking_code"])
+    outcome = "updated"
+    if letter is None:
+        letter = Letter(tracking_code=data["tracking_code"], kind=data["kind"], channel=data["channel"],
+                        name=data.get("name") or "", title=data.get("title") or "", content=data.get("content") or "",
+                        consent_publish=bool(data.get("consent_publish")))
+        db.session.add(letter)
+        outcome = "created"
+    letter.org, letter.secret_hash, letter.kind, letter.state = org, data.get("secret_hash") or "", data["kind"], \
+        data["state"]
+    letter.received_on, letter.due_on = _day(data["received_on"]), _day(data["due_on"])
+    letter.closed_on = _day(data.get("closed_on"))
+    letter.department = _department_out(org, data.get("department"))
+    letter.reply, letter.replied_on = data.get("reply") or "", _day(data.get("replied_on"))
+    letter.merged_into = None  # the answer is carried on the letter itself
+    if data.get("rating") or letter.rating is None:
+        letter.rating, letter.rating_comment = data.get("rating"), data.get("rating_comment") or ""
+        letter.rated_at = _time(data.get("rated_at"))
+    letter.consent_publish = bool(letter.consent_publish and data.get("consent_publish")) if outcome == "updated" \
+        else bool(data.get("consent_publish"))
+    published = _time(data.get("published_at")) if letter.consent_publish else None
+    letter.published_at = published
+    for name in ("public_title", "public_content", "public_reply", "public_name"):
+        setattr(letter, name, (data.get(name) or "") if published else "")
+    db.session.flush()
+    for old in list(letter.entries):
+        db.session.delete(old)
+    db.session.flush()
+    db.session.expire(letter, ["entries"])
+    for e in data.get("timeline") or []:
+        db.session.add(LetterEntry(letter=letter, at=_time(e.get("at")) or datetime.now(), kind=e["kind"],
+                                   text=e["text"], public=True))
+    db.session.flush()
+    return outcome
+
+
+def _apply_letter_in(data: dict, archive) -> str:
+    """The inside: a letter written outside is received as an online letter (its process starts
+    here); the writer's rating and consent withdrawal made outside are applied as if made here."""
+    from eduplatform.orgs.services import find_org
+    from eduplatform.portal.services import letters, letters_publish
+
+    letter = _letter_by_code(data["tracking_code"])
+    if letter is None:
+        org = find_org(data["org"])
+        if org is None or not org.is_bureau:
+            raise PackageError(f"信件 {data['tracking_code']} 的收信单位不存在")
+        upload = None
+        if data.get("attachment"):
+            described = data["attachment"]
+            upload = FileStorage(stream=archive.open(described["path"]), filename=described.get("filename") or "附件",
+                                 content_type=described.get("content_type"))
+        try:
+            letter, _ = letters.receive({k: data.get(k) for k in LETTER_FIELDS}, org=org, channel="online",
+                                        attachment=upload, ferried={"tracking_code": data["tracking_code"],
+                                                                    "secret_hash": data["secret_hash"],
+                                                                    "received_on": _day(data["received_on"])})
+        finally:
+            if upload is not None:
+                upload.stream.close()
+        return "created"
+    outcome = "unchanged"
+    if letter.consent_publish and not data.get("consent_publish"):
+        letters_publish.withdraw_consent(letter)
+        outcome = "updated"
+    if data.get("rating") and letter.rating is None and letter.answered is not None:
+        letters_publish.rate(letter, rating=data["rating"], comment=data.get("rating_comment") or "")
+        outcome = "rated"
+    return outcome
+
+
 _OUT = {"org": _apply_org, "column": _apply_column, "article": _apply_article,
-        "disclosure_request": _apply_request_out}
-_IN = {"disclosure_request": _apply_request_in}
+        "disclosure_request": _apply_request_out, "letter": _apply_letter_out}
+_IN = {"disclosure_request": _apply_request_in, "letter": _apply_letter_in}

@@ -130,9 +130,21 @@ def _entry(letter: Letter, kind: str, text: str, *, actor=None, public: bool = T
 
 
 def receive(data: dict, *, org: OrgUnit, channel: str = "online", due_on: date | None = None,
-            hotline_order_no: str | None = None, attachment=None, today: date | None = None) -> tuple[Letter, str]:
-    """A new case (the writer online, or a 12345 order). Returns it and its secret (shown once)."""
+            hotline_order_no: str | None = None, attachment=None, today: date | None = None,
+            ferried: dict | None = None) -> tuple[Letter, str]:
+    """A new case (the writer online, or a 12345 order). Returns it and its secret (shown once).
+
+    ``ferried``: a letter written on the public node and carried in (``tracking_code``, ``secret_hash``,
+    ``received_on`` — the day it was written there); the secret is then unknown here. On the public
+    node itself (``PORTAL_NODE = outside``) no process starts: it starts inside, as for 依申请公开."""
+    from eduplatform.portal import node
+
     today = today or today_local()
+    if ferried is not None:
+        if not re.fullmatch(r"XX\d{4}[0-9A-Z]{8}", ferried.get("tracking_code") or "") or \
+                not re.fullmatch(r"[0-9a-f]{64}", ferried.get("secret_hash") or ""):
+            raise ValidationFailed("查询码或查询密码的散列无效", code="invalid_code")
+        today = ferried["received_on"]
     if org is None or not org.is_bureau:
         raise ValidationFailed("请选择收信的教育局", code="no_org", fields={"org_id": ["请选择收信的教育局"]})
     if channel not in CHANNELS:
@@ -152,8 +164,12 @@ def receive(data: dict, *, org: OrgUnit, channel: str = "online", due_on: date |
         due_on = calendar().add_working_days(today, kind_days(kind))
     elif due_on < today:
         raise ValidationFailed("办结时限不能早于今天", code="past_deadline", fields={"deadline": ["不能早于今天"]})
-    secret = secrets.token_urlsafe(15)
-    letter = Letter(org=org, tracking_code=_new_code(today.year), secret_hash=hash_secret(secret), kind=kind,
+    if ferried is not None:
+        secret, code, secret_hash = "", ferried["tracking_code"], ferried["secret_hash"]
+    else:
+        secret = secrets.token_urlsafe(15)
+        code, secret_hash = _new_code(today.year), hash_secret(secret)
+    letter = Letter(org=org, tracking_code=code, secret_hash=secret_hash, kind=kind,
                     channel=channel, state="triage", received_on=today, due_on=due_on,
                     consent_publish=bool(data.get("consent_publish")), hotline_order_no=hotline_order_no, **text)
     if attachment is not None and getattr(attachment, "filename", None):
@@ -163,11 +179,13 @@ def receive(data: dict, *, org: OrgUnit, channel: str = "online", due_on: date |
     _entry(letter, "received", f"收到{kind_label(kind)}（{CHANNELS[channel]}），办理时限至{due_on:%Y年%m月%d日}")
     from eduplatform.portal.letters_permissions import office_of
 
-    workflow.start(PROCESS, subject=letter, org=org, actor=None, title=f"{kind_label(kind)}：{letter.title[:60]}",
-                   data={"office": office_of(org).id})
-    record(REALM, "letter.received", f"收到{kind_label(kind)} {letter.tracking_code}（{CHANNELS[channel]}）",
+    if not node.is_outside():
+        workflow.start(PROCESS, subject=letter, org=org, actor=None, title=f"{kind_label(kind)}：{letter.title[:60]}",
+                       data={"office": office_of(org).id})
+    how = "，经摆渡自外网传入" if ferried is not None else ""
+    record(REALM, "letter.received", f"收到{kind_label(kind)} {letter.tracking_code}（{CHANNELS[channel]}{how}）",
            obj=letter, data={"kind": kind, "channel": channel, "due_on": due_on.isoformat(), "org": org.id,
-                             "hotline_order_no": hotline_order_no})
+                             "hotline_order_no": hotline_order_no, "ferried": ferried is not None})
     if channel == "hotline":
         letters_outbox.queue(letter, "received")
     db.session.flush()
