@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from eduplatform.accounts.models import Role
-
-
-def _bureau_of(user):
-    org = getattr(user, "org", None)
-    if org is None:
-        return None
-    org = org.owning_bureau_or_school
-    return org if org.is_bureau else None
+from eduplatform.portal.permissions import answers_for, answers_the_public
 
 
 def can_handle_disclosure(user) -> bool:
     """Bureau staff and leaders handle the requests made to their bureau."""
-    return (getattr(user, "is_authenticated", False) and user.has_role(Role.BUREAU_STAFF, Role.BUREAU_LEADER)
-            and _bureau_of(user) is not None)
+    return answers_the_public(user)
 
 
 def can_handle_request(user, request) -> bool:
-    bureau = _bureau_of(user) if can_handle_disclosure(user) else None
-    return bureau is not None and request is not None and request.org_id == bureau.id
+    return request is not None and answers_for(user, request.org_id)
 
 
 def can_approve_extension(user, request) -> bool:

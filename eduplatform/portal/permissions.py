@@ -29,6 +29,28 @@ def publishing_unit(user) -> OrgUnit | None:
     return user.org.nearest(OrgType.CITY_BUREAU, OrgType.DISTRICT_BUREAU)
 
 
+def answering_bureau(user) -> OrgUnit | None:
+    """The bureau a person answers the public for (依申请公开, 领导信箱): their own bureau, or the bureau
+    their 科室 belongs to; None for schools and the public."""
+    org = getattr(user, "org", None)
+    if org is None:
+        return None
+    org = org.owning_bureau_or_school
+    return org if org.is_bureau else None
+
+
+def answers_the_public(user) -> bool:
+    """Bureau staff and leaders of a bureau (or one of its 科室) handle what the public sends it."""
+    return (_authenticated(user) and user.has_role(Role.BUREAU_STAFF, Role.BUREAU_LEADER)
+            and answering_bureau(user) is not None)
+
+
+def answers_for(user, org_id: int | None) -> bool:
+    """``user`` handles what the public sent to the bureau ``org_id``."""
+    bureau = answering_bureau(user) if answers_the_public(user) else None
+    return bureau is not None and bureau.id == org_id
+
+
 def _of_unit(user, org_id: int) -> bool:
     unit = publishing_unit(user)
     return is_portal_staff(user) and unit is not None and unit.id == org_id
