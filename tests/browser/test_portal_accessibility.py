@@ -17,7 +17,7 @@ def public_pages(live_app):
     from eduplatform.courses.models import Course
     from eduplatform.courses.seed import TRAINING_COURSE
     from eduplatform.portal import seed
-    from eduplatform.portal.models import Article
+    from eduplatform.portal.models import Article, Letter
     from eduplatform.resources.models import Resource
 
     with live_app.app_context():
@@ -27,6 +27,7 @@ def public_pages(live_app):
         course = db.session.get(Course, db.session.scalar(db.select(Course.id).filter_by(title=TRAINING_COURSE)))
         lesson = course.lessons[0].id
         course = course.id
+        letter = db.session.scalar(db.select(Letter.id).where(Letter.published_at.is_not(None)).limit(1))
         db.session.remove()
     return {
         "home": "/portal/",
@@ -43,6 +44,14 @@ def public_pages(live_app):
         "open_course": f"/portal/courses/{course}",
         "open_lesson": f"/portal/lessons/{lesson}",
         "search_open": "/portal/search?q=圆的认识",
+        # 依申请公开 and 领导信箱: the guide, the forms and the tracking pages, a published letter
+        "disclosure_guide": "/portal/disclosure",
+        "disclosure_apply": "/portal/disclosure/apply",
+        "disclosure_track": "/portal/disclosure/track",
+        "letters": "/portal/letters",
+        "letter_write": "/portal/letters/write",
+        "letter_track": "/portal/letters/track",
+        "letter_published": f"/portal/letters/public/{letter}",
     }
 
 
