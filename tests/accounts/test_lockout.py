@@ -113,6 +113,18 @@ def test_timing_does_not_tell_unknown_wrong_and_locked_apart(client, create_user
     hash_time = statistics.median(hash_times)
 
     cases = {"unknown": "timing-nobody", "wrong": "timing-wrong", "locked": "timing-locked"}
+    # Measured twice at most: a machine busy with other work (CI runs two suites side by side) can
+    # stretch one case's database writes for a while; a skipped hash is a whole verification apart
+    # in every measurement, so it still fails both.
+    for attempt in range(2):
+        medians = _median_times(client, cases, wrong_user)
+        spread = max(medians.values()) - min(medians.values())
+        if spread < hash_time / 2:
+            break
+    assert spread < hash_time / 2, (medians, hash_time)
+
+
+def _median_times(client, cases: dict, wrong_user) -> dict[str, float]:
     samples: dict[str, list[float]] = {case: [] for case in cases}
     for round_ in range(15):
         for case, username in cases.items():  # interleaved, so load on the machine hits all alike
@@ -125,9 +137,7 @@ def test_timing_does_not_tell_unknown_wrong_and_locked_apart(client, create_user
             assert response.status_code == 401
             if round_ >= 2:  # warm-up rounds left out
                 samples[case].append(elapsed)
-    medians = {case: statistics.median(values) for case, values in samples.items()}
-    spread = max(medians.values()) - min(medians.values())
-    assert spread < hash_time / 2, (medians, hash_time)
+    return {case: statistics.median(values) for case, values in samples.items()}
 
 
 # --- per-address throttling ------------------------------------------------------------------
