@@ -13,6 +13,7 @@ from eduplatform.core.captcha import CaptchaChallenge
 from eduplatform.core.extensions import db
 from eduplatform.portal.models import DisclosureRequest
 from eduplatform.portal.services import disclosure as services
+from eduplatform.portal.services import tracking
 from tests.portal.disclosure_helpers import letter_request
 
 FORM = {"applicant_type": "organisation", "org_kind": "research", "name": "示范市教育科学研究所",
@@ -47,7 +48,7 @@ def test_an_online_application_shows_its_code_and_secret_once_and_keeps_only_the
     request = db.session.scalar(sa.select(DisclosureRequest).where(DisclosureRequest.tracking_code == code))
     assert request.name == "示范市教育科学研究所" and request.applicant_label == "法人或其他组织（科研机构）"
     assert request.channel == "online" and request.received_on == services.today_local()
-    assert request.secret_hash == services.hash_secret(secret) and secret not in request.secret_hash
+    assert request.secret_hash == tracking.hash_secret(secret) and secret not in request.secret_hash
     assert response.headers["Cache-Control"] == "no-store"
     assert request.state == "review" and request.due_on is not None
 
@@ -281,7 +282,7 @@ def test_the_api_enters_a_letter_and_returns_its_secret_once(client, api, tree, 
     body = response.get_json()
     assert body["due_on"] == "2026-10-26" and body["tracking_code"].startswith("GK2026")
     request = db.session.get(DisclosureRequest, body["id"])
-    assert request.secret_hash == services.hash_secret(body["secret"])
+    assert request.secret_hash == tracking.hash_secret(body["secret"])
     assert "secret" not in client.get(f"/api/v1/disclosure/requests/{request.id}", headers=headers).get_json()
     other = client.post("/api/v1/disclosure/requests", headers=headers, json={
         **FORM, "org_id": tree.district_a.id, "channel": "letter", "received_on": "2026-09-21"})

@@ -15,10 +15,7 @@ Services flush, never commit; the view commits once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from datetime import date
 
 import sqlalchemy as sa
@@ -40,7 +37,7 @@ from eduplatform.portal.models.disclosure import (
     DisclosurePause,
     DisclosureRequest,
 )
-from eduplatform.portal.services import disclosure_letter
+from eduplatform.portal.services import disclosure_letter, tracking
 from eduplatform.portal.services.disclosure_clock import (  # noqa: F401 - the clock is part of this face
     ANSWER_DAYS,
     CORRECTION_WINDOW,
@@ -56,43 +53,18 @@ from eduplatform.portal.services.disclosure_clock import (  # noqa: F401 - the c
 
 PROCESS = "disclosure_request"
 REALM = "disclosure"
-_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
 def _reclock(request: DisclosureRequest, cal=None) -> None:
     request.due_on = compute_due(request, cal)
 
 
-# --- codes and secrets -------------------------------------------------------------------------
-
-def hash_secret(secret: str) -> str:
-    """The secret is 120 random bits: a plain SHA-256 is enough (no dictionary to try)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _new_code(year: int) -> str:
-    for _ in range(20):
-        code = f"GK{year}" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-        if not db.session.scalar(sa.select(DisclosureRequest.id).where(DisclosureRequest.tracking_code == code)):
-            return code
-    raise Conflict("生成查询码失败，请重试", code="code_exhausted")
-
-
-#: a code that exists nowhere, so a wrong code costs the same hash comparison as a wrong secret
-_DUMMY_HASH = hash_secret("never-issued")
-
+# --- codes and secrets (services/tracking.py) ---------------------------------------------------
 
 def find_for_applicant(code: str | None, secret: str | None) -> DisclosureRequest:
     """The request of ``code`` if ``secret`` is its own; one answer for an unknown code and a wrong
     secret, so codes cannot be probed."""
-    code = re.sub(r"\s+", "", (code or "")).upper()[:20]
-    request = db.session.scalar(sa.select(DisclosureRequest).where(DisclosureRequest.tracking_code == code)) \
-        if code else None
-    given = hash_secret((secret or "").strip())
-    stored = request.secret_hash if request is not None else _DUMMY_HASH
-    if not hmac.compare_digest(given, stored) or request is None:
-        raise NotFound("查询码或查询密码不正确", code="not_found")
-    return request
+    return tracking.find(DisclosureRequest, code, secret)
 
 
 # --- receiving ---------------------------------------------------------------------------------
@@ -180,8 +152,7 @@ def receive_request(data: dict, *, org: OrgUnit, channel: str = "online", actor=
         if not re.fullmatch(r"GK\d{4}[0-9A-Z]{8}", code or "") or not re.fullmatch(r"[0-9a-f]{64}", secret_hash or ""):
             raise ValidationFailed("查询码或查询密码的散列无效", code="invalid_code")
     else:
-        secret = secrets.token_urlsafe(15)
-        code, secret_hash = _new_code(received_on.year), hash_secret(secret)
+        code, secret, secret_hash = tracking.issue(DisclosureRequest, "GK", received_on.year)
     request = DisclosureRequest(org=org, tracking_code=code, secret_hash=secret_hash,
                                 channel=channel, received_on=received_on, clock_start_on=received_on,
                                 entered_by_id=getattr(actor, "id", None), state="review", answer_fields={},

@@ -11,7 +11,6 @@ queues a status push to the hotline (``letters_outbox``; sent by ``letters_hotli
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +24,11 @@ from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.portal.models.letters import CHANNELS, Letter, LetterEntry
-from eduplatform.portal.services import letters_outbox
-from eduplatform.portal.services.disclosure import hash_secret
+from eduplatform.portal.services import letters_outbox, tracking
 from eduplatform.portal.services.disclosure_clock import calendar, end_of_day_utc, today_local
 
 PROCESS = "leader_letter"
 REALM = "letters"
-_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 KINDS_FILE = Path(__file__).resolve().parent.parent / "letter_kinds.yaml"
 
 
@@ -69,28 +66,10 @@ def kind_label(kind: str) -> str:
 
 # --- codes -------------------------------------------------------------------------------------
 
-def _new_code(year: int) -> str:
-    for _ in range(20):
-        code = f"XX{year}" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-        if not db.session.scalar(sa.select(Letter.id).where(Letter.tracking_code == code)):
-            return code
-    raise Conflict("生成查询码失败，请重试", code="code_exhausted")
-
-
-_DUMMY_HASH = hash_secret("never-issued-letter")
-
-
 def find_for_writer(code: str | None, secret: str | None) -> Letter:
     """The case of ``code`` if ``secret`` is its own; the same answer for an unknown code and a wrong
     secret (nothing to probe)."""
-    import hmac
-
-    code = re.sub(r"\s+", "", (code or "")).upper()[:20]
-    letter = db.session.scalar(sa.select(Letter).where(Letter.tracking_code == code)) if code else None
-    stored = letter.secret_hash if letter is not None else _DUMMY_HASH
-    if not hmac.compare_digest(hash_secret((secret or "").strip()), stored) or letter is None:
-        raise NotFound("查询码或查询密码不正确", code="not_found")
-    return letter
+    return tracking.find(Letter, code, secret)
 
 
 # --- receiving ---------------------------------------------------------------------------------
@@ -167,8 +146,7 @@ def receive(data: dict, *, org: OrgUnit, channel: str = "online", due_on: date |
     if ferried is not None:
         secret, code, secret_hash = "", ferried["tracking_code"], ferried["secret_hash"]
     else:
-        secret = secrets.token_urlsafe(15)
-        code, secret_hash = _new_code(today.year), hash_secret(secret)
+        code, secret, secret_hash = tracking.issue(Letter, "XX", today.year)
     letter = Letter(org=org, tracking_code=code, secret_hash=secret_hash, kind=kind,
                     channel=channel, state="triage", received_on=today, due_on=due_on,
                     consent_publish=bool(data.get("consent_publish")), hotline_order_no=hotline_order_no, **text)
