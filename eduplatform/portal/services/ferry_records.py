@@ -376,21 +376,33 @@ def _apply_request_out(data: dict, archive) -> str:
     return outcome
 
 
+def _receiving_bureau(data: dict, what: str, noun: str):
+    """The bureau a case filed outside was sent to, by its 单位代码."""
+    from eduplatform.orgs.services import find_org
+
+    org = find_org(data["org"])
+    if org is None or not org.is_bureau:
+        raise PackageError(f"{what} {data['tracking_code']} 的{noun}不存在")
+    return org
+
+
+def _carried_attachment(data: dict, archive) -> FileStorage | None:
+    """A case's attachment as it came in the package, ready for the same upload path as online."""
+    described = data.get("attachment")
+    if not described:
+        return None
+    return FileStorage(stream=archive.open(described["path"]), filename=described.get("filename") or "附件",
+                       content_type=described.get("content_type"))
+
+
 def _apply_request_in(data: dict, archive) -> str:
     """The inside: a request filed outside is received (its process starts here); a correction filed
     outside reaches the request waiting for it."""
-    from eduplatform.orgs.services import find_org
 
     request = _request_by_code(data["tracking_code"])
     if request is None:
-        org = find_org(data["org"])
-        if org is None or not org.is_bureau:
-            raise PackageError(f"申请 {data['tracking_code']} 的受理机关不存在")
-        upload = None
-        if data.get("attachment"):
-            described = data["attachment"]
-            upload = FileStorage(stream=archive.open(described["path"]), filename=described.get("filename") or "附件",
-                                 content_type=described.get("content_type"))
+        org = _receiving_bureau(data, "申请", "受理机关")
+        upload = _carried_attachment(data, archive)
         try:
             disclosure.receive_request({k: data.get(k) for k in disclosure.FIELDS}, org=org, channel="online",
                                        attachment=upload, ferried={"tracking_code": data["tracking_code"],
@@ -476,19 +488,12 @@ def _apply_letter_out(data: dict, archive) -> str:
 def _apply_letter_in(data: dict, archive) -> str:
     """The inside: a letter written outside is received as an online letter (its process starts
     here); the writer's rating and consent withdrawal made outside are applied as if made here."""
-    from eduplatform.orgs.services import find_org
     from eduplatform.portal.services import letters, letters_publish
 
     letter = _letter_by_code(data["tracking_code"])
     if letter is None:
-        org = find_org(data["org"])
-        if org is None or not org.is_bureau:
-            raise PackageError(f"信件 {data['tracking_code']} 的收信单位不存在")
-        upload = None
-        if data.get("attachment"):
-            described = data["attachment"]
-            upload = FileStorage(stream=archive.open(described["path"]), filename=described.get("filename") or "附件",
-                                 content_type=described.get("content_type"))
+        org = _receiving_bureau(data, "信件", "收信单位")
+        upload = _carried_attachment(data, archive)
         try:
             letter, _ = letters.receive({k: data.get(k) for k in LETTER_FIELDS}, org=org, channel="online",
                                         attachment=upload, ferried={"tracking_code": data["tracking_code"],
