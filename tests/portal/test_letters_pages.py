@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -12,6 +13,7 @@ from eduplatform.audit.models import AuditEntry
 from eduplatform.core.captcha import CaptchaChallenge
 from eduplatform.core.extensions import db
 from eduplatform.portal.models import Letter
+from eduplatform.portal.services import disclosure_clock
 from eduplatform.portal.services import letters as services
 from tests.portal.letters_helpers import LETTER, write
 
@@ -172,7 +174,9 @@ def test_staff_of_another_bureau_and_the_public_see_no_case(client, auth, tree, 
     assert client.get("/portal/letters/manage").status_code == 403
 
 
-def test_the_overdue_filter_lists_late_cases(client, auth, tree, mailbox):
+def test_the_overdue_filter_lists_late_cases(client, auth, tree, mailbox, monkeypatch):
+    # a Wednesday in Beijing: one working day back is the day before
+    monkeypatch.setattr(disclosure_clock, "utcnow", lambda: datetime(2026, 12, 2, 2, 0))
     late, _ = write(tree, title="逾期未办的信")
     write(tree, title="按时的信")
     late.due_on = services.calendar().subtract_working_days(services.today_local(), 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,6 +11,7 @@ from eduplatform import workflow
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.portal.services import disclosure_clock
 from eduplatform.portal.services import letters as services
 from eduplatform.portal.services import letters_lists as lists
 from tests.portal.letters_helpers import write
@@ -111,7 +114,13 @@ def test_merged_duplicates_are_answered_by_the_main_case(tree, mailbox):
         services.merge(main, actor=mailbox.office_staff, into_id=main.id, reason="自己")
 
 
-def test_the_overdue_list_holds_open_cases_past_their_day(tree, mailbox):
+def _clock_at(monkeypatch, when: datetime) -> None:
+    """Pin the bureau's clock: working-day counts depend on the weekday the test runs on."""
+    monkeypatch.setattr(disclosure_clock, "utcnow", lambda: when)
+
+
+def test_the_overdue_list_holds_open_cases_past_their_day(tree, mailbox, monkeypatch):
+    _clock_at(monkeypatch, datetime(2026, 12, 2, 2, 0))  # Wednesday 10:00 in Beijing
     late, _ = write(tree, title="逾期的信")
     fresh, _ = write(tree, title="新来的信")
     late.due_on = services.calendar().subtract_working_days(services.today_local(), 2)
@@ -121,3 +130,14 @@ def test_the_overdue_list_holds_open_cases_past_their_day(tree, mailbox):
     assert lists.working_days_left(late) == -2 and lists.working_days_left(fresh) == 15
     assert lists.overdue_count(tree.city) == 1
     assert lists.workbench_overview(mailbox.city_staff) == {"triage": 2, "handling": 0, "replied": 0, "overdue": 1}
+
+
+def test_a_case_due_on_friday_is_one_working_day_late_on_saturday(tree, mailbox, monkeypatch):
+    _clock_at(monkeypatch, datetime(2026, 12, 5, 2, 0))  # Saturday 10:00 in Beijing
+    letter, _ = write(tree, title="周五到期的信")
+    letter.due_on = date(2026, 12, 4)
+    db.session.flush()
+    assert lists.working_days_left(letter) == -1  # not "0 days left" while it is late
+    assert lists.overdue_count(tree.city) == 1
+    letter.due_on = date(2026, 12, 7)  # Monday: the weekend does not count
+    assert lists.working_days_left(letter) == 1

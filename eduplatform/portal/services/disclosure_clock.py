@@ -71,7 +71,15 @@ def working_days_left(request: DisclosureRequest, today: date | None = None, cal
     """Working days from today to the due day (0: due today; negative: overdue by that many)."""
     if request.due_on is None or request.is_finished:
         return None
+    return working_days_to(request.due_on, today, cal)
+
+
+def working_days_to(due_on: date, today: date | None = None, cal=None) -> int:
+    """Working days from today to ``due_on``: 0 due today, negative overdue by that many.
+
+    Past its day a case is overdue by at least one working day, also on the weekend or holiday
+    right after it (when no further working day has passed yet)."""
     cal, today = cal or calendar(), today or today_local()
-    if request.due_on >= today:
-        return cal.working_days_between(today, request.due_on)
-    return -cal.working_days_between(request.due_on, today)
+    if due_on >= today:
+        return cal.working_days_between(today, due_on)
+    return -max(1, cal.working_days_between(due_on, today))

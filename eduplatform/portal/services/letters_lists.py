@@ -10,7 +10,7 @@ from eduplatform import workflow
 from eduplatform.core.extensions import db
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.portal.models.letters import Letter
-from eduplatform.portal.services.disclosure_clock import calendar, today_local
+from eduplatform.portal.services.disclosure_clock import today_local, working_days_to
 from eduplatform.portal.services.letters import PROCESS
 
 
@@ -47,10 +47,7 @@ def working_days_left(letter: Letter, today: date | None = None) -> int | None:
     """Working days to the due day (0: due today; negative: overdue by that many); None once answered."""
     if not letter.is_open:
         return None
-    cal, today = calendar(), today or today_local()
-    if letter.due_on >= today:
-        return cal.working_days_between(today, letter.due_on)
-    return -cal.working_days_between(letter.due_on, today)
+    return working_days_to(letter.due_on, today)
 
 
 def overdue_count(bureau: OrgUnit) -> int:
