@@ -3,10 +3,14 @@ SCO calls the run-time API. Used by the demo seed, the tests, the browser journe
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 
 
+# Encoding is the slow part (seconds of VP8 per call) and the bytes never change for the same
+# arguments: the seed and every course fixture reuse them.
+@functools.lru_cache(maxsize=8)
 def make_webm(seconds: float = 4.0, *, fps: int = 10, width: int = 160, height: int = 90) -> bytes:
     """A short VP8 WebM (plays in Chromium), a colour ramp so that frames differ."""
     import av

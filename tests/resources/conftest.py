@@ -6,6 +6,7 @@ through the real ``minio`` SDK, from ``tests/fixtures/storage.py``).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import struct
@@ -101,6 +102,7 @@ def make_wav(rate: int = 44100, channels: int = 2, width: int = 2, seconds: floa
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=8)  # the same bytes for the same arguments; encoding is the slow part
 def make_mp4(size=(160, 120), fps: int = 10, frames: int = 10) -> bytes:
     """A tiny MPEG-4 video made with PyAV (its wheels ship the encoder)."""
     import av
