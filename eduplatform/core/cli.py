@@ -1,4 +1,4 @@
-"""Platform-wide commands: `flask --app eduplatform seed-demo | reindex | check`.
+"""Platform-wide commands: `flask --app eduplatform seed-demo | reindex | check | backup | restore`.
 
 A domain's own commands live in its ``cli.py`` (e.g. accounts' ``create-user``).
 """
@@ -16,7 +16,7 @@ from eduplatform.core.extensions import db
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo, reindex, check):
+    for command in (seed_demo, reindex, check, backup, restore):
         app.cli.add_command(command)
 
 
@@ -74,3 +74,40 @@ def check(deep: bool, repair: bool, older_than: float | None) -> None:
         click.echo(line)
     if not report.ok:
         sys.exit(1)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Write the database and every stored object into one checked package (the index is rebuilt on restore)."""
+    from eduplatform.core.backup import BackupError, write_backup
+
+    try:
+        summary = write_backup(path)
+    except BackupError as exc:
+        raise click.ClickException(exc.reason) from None
+    click.echo(f"备份已写入 {summary.path}")
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm that the current database is to be replaced.")
+def restore(path: str, yes: bool) -> None:
+    """Replace the database with a backup's, put back its objects, rebuild the index; then run `check`."""
+    from eduplatform.core.backup import BackupError, open_backup, restore_backup
+
+    try:
+        open_backup(path).archive.close()  # refuse a broken package before asking anything
+        if not yes:
+            click.confirm("恢复将用备份替换当前数据库的全部内容，是否继续？", abort=True)
+        summary = restore_backup(path)
+    except BackupError as exc:
+        raise click.ClickException(exc.reason) from None
+    click.echo(f"已从 {summary.path} 恢复")
+    for line in summary.lines():
+        click.echo(line)
+    click.echo("请运行 flask check 确认数据库、存储与索引一致")
