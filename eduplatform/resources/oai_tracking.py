@@ -39,10 +39,7 @@ def fingerprint(resource: Resource) -> str:
 
 
 def _record_of(session: Session, resource: Resource) -> OaiRecord | None:
-    for obj in session.new:
-        if isinstance(obj, OaiRecord) and obj.resource is resource:
-            return obj
-    if resource.id is None:
+    if resource.id is None:  # not inserted yet: its record (if any) is made in this same flush
         return None
     with session.no_autoflush:
         return session.scalars(sa.select(OaiRecord).where(OaiRecord.resource_id == resource.id)).first()
@@ -57,7 +54,7 @@ def sync_resource(session: Session, resource: Resource, *, now=None) -> OaiRecor
     """Bring the OAI row of ``resource`` up to date (add, refresh or tombstone it)."""
     now = now or datestamp_now()
     public = resource.is_public
-    record = _record_of(session, resource) if (public or resource.id is not None) else None
+    record = _record_of(session, resource)
     if not public:
         if record is not None:
             _withdraw(record, now)
