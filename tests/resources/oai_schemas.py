@@ -10,6 +10,7 @@ from lxml import etree
 XSD = Path(__file__).resolve().parent.parent / "fixtures" / "xsd"
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+LOM = "http://ltsc.ieee.org/xsd/LOM"
 LOCAL = {
     "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd": "OAI-PMH.xsd",
     "http://www.openarchives.org/OAI/2.0/oai_dc.xsd": "oai_dc.xsd",
@@ -39,14 +40,28 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.fromstring(DRIVER, parser, base_url=str(XSD / "driver.xsd")))
 
 
+@functools.cache
+def lom_schema() -> etree.XMLSchema:
+    """The IEEE LOM XML binding, lomLoose composite (tests/fixtures/xsd/lom/)."""
+    return etree.XMLSchema(etree.parse(str(XSD / "lom" / "lomLoose.xsd"), etree.XMLParser(no_network=True)))
+
+
+def validate_lom(element) -> None:
+    checked = etree.fromstring(etree.tostring(element))
+    if not lom_schema().validate(checked):
+        raise AssertionError(f"invalid LOM record: {lom_schema().error_log}")
+
+
 def validate(body: bytes) -> etree._Element:
     """Assert ``body`` is a valid OAI-PMH response and each ``oai_dc`` record a valid ``oai_dc:dc``
-    (the OAI-PMH.xsd copy skips the contents of ``<metadata>``, so they are checked one by one);
-    → the root. ``lom`` records: no vendored LOM XSD, see tests/fixtures/xsd/README.md."""
+    and each ``lom`` record a valid IEEE LOM instance (the OAI-PMH.xsd copy skips the contents of
+    ``<metadata>``, so they are checked one by one); → the root."""
     root = etree.fromstring(body)
     if not schema().validate(root):
         raise AssertionError(f"invalid OAI-PMH response: {schema().error_log}\n{body[:2000]!r}")
     for record in root.iterfind(f".//{{{OAI}}}metadata/{{{OAI_DC}}}dc"):
         if not schema().validate(etree.fromstring(etree.tostring(record))):
             raise AssertionError(f"invalid oai_dc record: {schema().error_log}")
+    for record in root.iterfind(f".//{{{OAI}}}metadata/{{{LOM}}}lom"):
+        validate_lom(record)
     return root

@@ -3,6 +3,7 @@ deleted records — each response validated against the OAI-PMH XSD (tests/fixtu
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from eduplatform.core.extensions import db
 from eduplatform.resources import publicity, review
 from eduplatform.resources.models import OaiRecord, Resource, Visibility
 from tests.resources.conftest import make_pdf, make_pptx
-from tests.resources.oai_schemas import validate
+from tests.resources.oai_schemas import validate, validate_lom
 
 LABEL_MEDIA_TEXT = "文本素材"
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/",
@@ -95,6 +96,10 @@ def test_list_records_in_both_formats_and_by_post(client, two):
             for c in record.iterfind("lom:classification", NS)}
     assert taxa["discipline"] == ["chinese"] and taxa["educational level"][0] == "senior"
     _check_lom_structure(record)
+    broken = copy.deepcopy(record)
+    etree.SubElement(broken.find("lom:general", NS), "{http://ltsc.ieee.org/xsd/LOM}colour").text = "红"
+    with pytest.raises(AssertionError, match="colour"):  # the LOM schema really is applied
+        validate_lom(broken)
 
 
 #: The IEEE LOM XML binding's categories and the elements each may hold (1484.12.3, LOMv1.0).
