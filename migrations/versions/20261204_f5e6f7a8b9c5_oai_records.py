@@ -1,4 +1,5 @@
-"""resources: OAI-PMH records (what /oai disseminated, tombstones of what stopped being public)
+"""resources: OAI-PMH records (what /oai disseminated, tombstones of what stopped being public);
+schools: 全国学籍号 of students, 学校标识码 of school profiles
 
 Revision ID: f5e6f7a8b9c5
 Revises: e6f8b0d2e4a7
@@ -52,6 +53,16 @@ def upgrade():
              'deleted': False, 'type': row['type'], 'stage': row['stage'], 'subject': row['subject']}
             for row, stamp in zip(rows, stamps)])
 
+    with op.batch_alter_table('student_profiles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('registry_no', sa.String(length=19), nullable=True))
+    with op.batch_alter_table('school_profiles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('identifier_code', sa.String(length=10), nullable=True))
+
+
 def downgrade():
+    with op.batch_alter_table('school_profiles', schema=None) as batch_op:
+        batch_op.drop_column('identifier_code')
+    with op.batch_alter_table('student_profiles', schema=None) as batch_op:
+        batch_op.drop_column('registry_no')
     op.drop_index('ix_oai_records_datestamp_id', table_name='oai_records')
     op.drop_table('oai_records')
