@@ -14,6 +14,7 @@ from flask import url_for
 from lxml import etree
 from werkzeug.routing import BuildError
 
+from eduplatform.core.national_codes import national_code
 from eduplatform.resources.models import Resource
 from eduplatform.resources.specs import get_specs
 
@@ -47,6 +48,8 @@ LEARNING_RESOURCE_TYPES = {
 CONTEXTS = {"kindergarten": "school", "primary": "school", "junior": "school", "senior": "school",
             "vocational": "training"}
 LESSON_MINUTES = 45
+#: The taxon paths' sources for the national codes.
+NATIONAL_SOURCES = {"subject": "中小学课程代码（JY/T 1001-2012）", "stage": "学段、年级代码"}
 
 
 def resource_url(resource: Resource) -> str:
@@ -218,6 +221,13 @@ def lom(resource: Resource, identifier: str):
         ("educational level", [("学段", [(resource.stage, labels["stage"])]
                                 + ([(resource.grade, labels["grade"])] if resource.grade else []))]),
     ]
+    # the national codes (resource_specs/national/): 中小学课程 for the 学科, 学段 and 年级
+    course = national_code("subject", resource.subject, stage=resource.stage)
+    if course:
+        taxonomies[0][1].append((NATIONAL_SOURCES["subject"], [course]))
+    level = [c for c in (national_code("stage", resource.stage), national_code("grade", resource.grade)) if c]
+    if level:
+        taxonomies[1][1].append((NATIONAL_SOURCES["stage"], level))
     if resource.textbook_edition:
         taxonomies[0][1].append(("教材版本", [(resource.textbook_edition, labels["edition"])]))
     if labels["points"]:

@@ -9,6 +9,7 @@ from eduplatform.core.api import (
     Id,
     one_of,
 )
+from eduplatform.core.national_codes import national_code
 from eduplatform.orgs.models import Stage
 from eduplatform.schools.models import (
     EquipmentCategory,
@@ -258,6 +259,9 @@ class SchoolSchema(Schema):
     district_code = fields.Function(lambda p: p.district.code if p.district else None)
     school_type = _value("school_type")
     school_type_label = _label("school_type")
+    #: 办学类型代码 (resource_specs/national/school_type.yaml)
+    school_type_code = fields.Function(
+        lambda p: (national_code("school_type", p.school_type.value) or (None,))[0] if p.school_type else None)
     identifier_code = fields.String()
     locality = fields.String()
     ownership = fields.String()

@@ -94,7 +94,8 @@ def test_list_records_in_both_formats_and_by_post(client, two):
     taxa = {c.findtext("lom:purpose/lom:value", namespaces=NS):
             [t.findtext("lom:id", namespaces=NS) for t in c.iterfind(".//lom:taxon", NS)]
             for c in record.iterfind("lom:classification", NS)}
-    assert taxa["discipline"] == ["chinese"] and taxa["educational level"][0] == "senior"
+    assert taxa["discipline"] == ["chinese", "13"]  # the platform's code, then 中小学课程 13 语文
+    assert taxa["educational level"] == ["senior", "g10", "34", "31"]  # 学段 and 年级, then their national codes
     _check_lom_structure(record)
     broken = copy.deepcopy(record)
     etree.SubElement(broken.find("lom:general", NS), "{http://ltsc.ieee.org/xsd/LOM}colour").text = "红"

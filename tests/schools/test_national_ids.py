@@ -105,3 +105,10 @@ def test_the_roster_import_checks_the_registry_number(world):
     roster_import.apply_import(world.people.school_a1_admin, run)
     db.session.commit()
     assert services.student_by_no(world.school, "S2001").registry_no == good
+
+
+def test_the_profile_carries_the_national_school_type_code(client, api, world):
+    headers = api(world.people.school_a1_admin)
+    done = client.patch(_api_url(world), json={"school_type": "nine_year"}, headers=headers)
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["school_type_label"], done.get_json()["school_type_code"]) == ("九年一贯制学校", "312")
