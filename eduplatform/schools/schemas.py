@@ -330,7 +330,8 @@ class StudentSchema(_MaskingSchema):
     name = fields.String()
     gender = _value("gender")
     id_number = fields.Method("_id")
-    registry_no = fields.String()
+    #: masked like the ID number (a G 学籍号 is one), whole only in the admin's detail view
+    registry_no = fields.Method("_registry_no")
     birth_date = fields.Date()
     class_id = fields.Integer()
     class_name = fields.Function(lambda s: s.school_class.name if s.school_class else None)
@@ -343,6 +344,9 @@ class StudentSchema(_MaskingSchema):
 
     def _guardian_phone(self, obj):
         return obj.guardian_phone if self.view == "full" else mask_phone(obj.guardian_phone)
+
+    def _registry_no(self, obj):
+        return obj.registry_no if self.view == "full" else mask_id_number(obj.registry_no)
 
 
 class NetworkSchema(Schema):

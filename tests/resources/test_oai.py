@@ -207,7 +207,17 @@ def test_withdrawn_lowered_and_replaced_resources_become_deleted_headers(client,
     # back to public: the same identifier is live again, with a later datestamp
     publicity.change_visibility(people.teacher_a1, chinese, Visibility.PUBLIC)  # a request: still deleted
     db.session.commit()
-    assert db.session.scalars(sa.select(OaiRecord).where(OaiRecord.uid == chinese.uid)).one().deleted
+    stone = db.session.scalars(sa.select(OaiRecord).where(OaiRecord.uid == chinese.uid)).one()
+    assert stone.deleted
+    stone.datestamp -= timedelta(minutes=5)
+    db.session.commit()
+    withdrawn_at = stone.datestamp
+    publicity.decide(people.district_a_staff, chinese, "public", None)  # approved: live again
+    db.session.commit()
+    stone = db.session.get(OaiRecord, stone.id)
+    assert not stone.deleted and stone.datestamp > withdrawn_at
+    assert oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=ident[chinese.id]).find(
+        ".//o:header", NS).get("status") is None
 
     # a row deleted outright keeps its tombstone
     resource_id = math.id

@@ -112,3 +112,20 @@ def test_the_profile_carries_the_national_school_type_code(client, api, world):
     done = client.patch(_api_url(world), json={"school_type": "nine_year"}, headers=headers)
     assert done.status_code == 200, done.get_json()
     assert (done.get_json()["school_type_label"], done.get_json()["school_type_code"]) == ("九年一贯制学校", "312")
+
+
+def test_the_registry_number_is_personal_data(client, api, world):
+    """A G 学籍号 holds the ID number: masked in lists, never written into the audit log."""
+    from eduplatform.audit.models import AuditEntry
+
+    headers = api(world.people.school_a1_admin)
+    number = g_number(seq=9)
+    changed = client.patch(_api_url(world, f"/students/{world.student_1.id}"), json={"registry_no": number},
+                           headers=headers)
+    assert changed.status_code == 200 and changed.get_json()["registry_no"] == number
+    listed = client.get(_api_url(world, "/students"), headers=headers).get_json()["items"]
+    shown = next(s["registry_no"] for s in listed if s["id"] == world.student_1.id)
+    assert shown != number and "*" in shown and shown.endswith(number[-4:])
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.kind == "student.updated")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.data["registry_no"] == "已修改" and number not in str(entry.data)
