@@ -3,6 +3,7 @@ reason in Chinese, and a refused value writes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -129,3 +130,19 @@ def test_the_registry_number_is_personal_data(client, api, world):
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.kind == "student.updated")
                                .order_by(AuditEntry.id.desc())).first()
     assert entry.data["registry_no"] == "已修改" and number not in str(entry.data)
+
+
+def test_the_profile_form_checks_the_identifier(client, auth, world):
+    auth.login(world.people.school_a1_admin)
+    page = client.get(f"/schools/{world.school.code}/profile").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="identifier_code"[^>]*>', page, re.S).group(0)
+    assert 'value=""' in field
+    refused = client.post(f"/schools/{world.school.code}/profile",
+                          data={"stages": ["primary"], "identifier_code": "21990001"})
+    assert "学校标识码须为 10 位数字" in refused.get_data(as_text=True)
+    blank = client.post(f"/schools/{world.school.code}/profile", data={"stages": ["primary"], "identifier_code": ""})
+    assert blank.status_code == 302  # an empty field is no value
+    saved = client.post(f"/schools/{world.school.code}/profile",
+                        data={"stages": ["primary"], "identifier_code": "2111000123"})
+    assert saved.status_code == 302
+    assert 'value="2111000123"' in client.get(f"/schools/{world.school.code}/profile").get_data(as_text=True)
