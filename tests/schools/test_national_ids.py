@@ -135,7 +135,7 @@ def test_the_registry_number_is_personal_data(client, api, world):
 def test_the_profile_form_checks_the_identifier(client, auth, world):
     auth.login(world.people.school_a1_admin)
     page = client.get(f"/schools/{world.school.code}/profile").get_data(as_text=True)
-    field = re.search(r'<input[^>]*name="identifier_code"[^>]*>', page, re.S).group(0)
+    field = re.search(r'<input[^>]*name="identifier_code"[^>]*>', page, re.DOTALL).group(0)
     assert 'value=""' in field
     refused = client.post(f"/schools/{world.school.code}/profile",
                           data={"stages": ["primary"], "identifier_code": "21990001"})
