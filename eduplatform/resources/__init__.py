@@ -87,7 +87,7 @@ def register_usage_finder(name: str, finder: UsageFinder) -> None:
 def init_app(app):
     from eduplatform.core.search.registry import register_searchable
     from eduplatform.core.vocabularies import specs_directory
-    from eduplatform.resources import models, review  # noqa: F401 - tables for the metadata
+    from eduplatform.resources import models, oai_tracking, review  # noqa: F401 - tables; the OAI listener
     from eduplatform.resources.models import Resource
     from eduplatform.resources.search import KIND, iter_resources, resource_document
     from eduplatform.resources.specs import load_specs

@@ -282,3 +282,31 @@ class StagedUpload(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     file = relationship("StoredFile", lazy="joined")
+
+
+class OaiRecord(db.Model):
+    """What the OAI-PMH provider (``/oai``, ``resources/oai.py``) has disseminated about a resource:
+    one row per resource that was ever public, kept when it stops being public (withdrawn, lowered
+    below 向社会公开, sent back to draft, deleted) so harvesters see ``<header status="deleted">``
+    (deletedRecord = persistent). Maintained by ``oai_tracking`` on every flush, never by hand."""
+
+    __tablename__ = "oai_records"
+    __table_args__ = (sa.Index("ix_oai_records_datestamp_id", "datestamp", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The resource while it exists (NULL once deleted: the tombstone stays).
+    resource_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("resources.id", ondelete="SET NULL"), unique=True, default=None)
+    #: ``Resource.uid``: the local part of the OAI identifier, stable across instances.
+    uid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Last change of what is disseminated (naive UTC, whole seconds: the declared granularity).
+    datestamp: Mapped[datetime] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(default=False)
+    #: The set memberships as last disseminated (a tombstone stays in the sets it was in).
+    type: Mapped[str] = mapped_column(sa.String(32))
+    stage: Mapped[str] = mapped_column(sa.String(32))
+    subject: Mapped[str] = mapped_column(sa.String(32))
+    #: sha256 of the disseminated metadata: a flush that changes nothing harvested keeps the datestamp.
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+
+    resource = relationship("Resource", foreign_keys=[resource_id])

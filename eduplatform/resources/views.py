@@ -397,4 +397,4 @@ def packages_import():
     return redirect(url_for("resources.packages"))
 
 
-from eduplatform.resources import textbook_views, upload_views  # noqa: F401  (同步资源; the upload steps)
+from eduplatform.resources import oai_views, textbook_views, upload_views  # noqa: F401  (OAI-PMH; 同步资源; upload)

@@ -48,6 +48,61 @@ def parse_id_number(text: str, *, today: date | None = None) -> IdNumber:
     return IdNumber(value=value, birth_date=birth, is_male=int(value[16]) % 2 == 1)
 
 
+#: 全国学籍号 (电子学籍): 19 characters, the first saying which kind (secondary sources, see DOMAIN.md).
+REGISTRY_KINDS = {"G": "身份证号", "J": "自编号", "L": "临时号"}
+_REGISTRY_PATTERN = re.compile(r"^[GJL]\d{17}[\dX]$")
+
+
+def _birth_of(digits: str, today: date | None) -> date:
+    try:
+        birth = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        raise ValueError("学籍号中的出生日期不正确") from None
+    if birth.year < 1900 or birth > (today or date.today()):
+        raise ValueError("学籍号中的出生日期不正确")
+    return birth
+
+
+def parse_registry_no(text: str, *, today: date | None = None) -> str:
+    """Validate a 全国学籍号; raise ValueError with a Chinese reason. ``G`` + the 18-digit ID number
+    (GB 11643 check digit), ``J`` + a self-assigned 18 digits (area 6 + birth date 8 + sequence 3 +
+    check 1; the check's algorithm was not confirmed, so only the area and the date are checked), ``L``
+    + a temporary area 6 + birth date 8 + 4 random digits; → the number, upper-case."""
+    value = (text or "").strip().upper()
+    if len(value) != 19:
+        raise ValueError("学籍号须为 19 位（G、J 或 L 开头）")
+    if value[0] not in REGISTRY_KINDS:
+        raise ValueError("学籍号须以 G（身份证号）、J（自编号）或 L（临时号）开头")
+    if not _REGISTRY_PATTERN.match(value):
+        raise ValueError("学籍号首字母后须为 18 位数字（G 开头时末位可为 X）")
+    if value[0] == "G":
+        try:
+            parse_id_number(value[1:], today=today)
+        except ValueError as exc:
+            raise ValueError(f"G 开头的学籍号须为“G＋身份证号”：{exc}") from None
+        return value
+    if value[-1] == "X":
+        raise ValueError("J、L 开头的学籍号首字母后须为 18 位数字")
+    if int(value[1:3]) not in _PROVINCES:
+        raise ValueError("学籍号的地区码不正确")
+    _birth_of(value[7:15], today)
+    return value
+
+
+#: 学校标识码: 2-digit category + 2-digit province (GB/T 2260) + 6-digit sequence (secondary sources).
+_SCHOOL_ID_PATTERN = re.compile(r"^\d{10}$")
+
+
+def parse_school_identifier(text: str) -> str:
+    """Validate a 10-digit 学校标识码; raise ValueError with a Chinese reason."""
+    value = (text or "").strip()
+    if not _SCHOOL_ID_PATTERN.match(value):
+        raise ValueError("学校标识码须为 10 位数字")
+    if int(value[2:4]) not in _PROVINCES:
+        raise ValueError("学校标识码第 3–4 位（省级行政区划代码）不正确")
+    return value
+
+
 def mask_id_number(value: str | None) -> str | None:
     """110105********1234: region and last four kept, birth date hidden."""
     if not value:

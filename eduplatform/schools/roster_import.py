@@ -35,7 +35,7 @@ from eduplatform.schools.models import (
     TeachingAssignment,
 )
 from eduplatform.schools.models.roster import grade_label, school_grades
-from eduplatform.schools.personal import PHONE_PATTERN, parse_id_number
+from eduplatform.schools.personal import PHONE_PATTERN, parse_id_number, parse_registry_no
 from eduplatform.schools.schemas import SUBJECTS
 
 MAX_ROWS = 10_000
@@ -79,6 +79,15 @@ def parse_gender(value, ctx) -> Gender:
     if text in ("女", "F", "female"):
         return Gender.FEMALE
     raise RowError("性别须填“男”或“女”")
+
+
+def parse_registry(value, ctx) -> str:
+    if isinstance(value, float):
+        raise RowError("学籍号被 Excel 存成了数字，请将该列设为文本后重新填写")
+    try:
+        return parse_registry_no(_text(value))
+    except ValueError as exc:
+        raise RowError(str(exc)) from None
 
 
 def parse_id(value, ctx) -> str:
@@ -197,6 +206,7 @@ STUDENT_COLUMNS = [
     Column("出生日期", "birth_date", parse_date, False, "如 2012-03-05"),
     Column("监护人", "guardian_name", parse_name, False),
     Column("监护人电话", "guardian_phone", parse_phone, False),
+    Column("学籍号", "registry_no", parse_registry, False, "19 位：G＋身份证号、J＋18 位数字或 L 开头的临时号"),
 ]
 TEACHER_COLUMNS = [
     Column("工号", "teacher_no", parse_number, True, "本校唯一，字母数字"),
@@ -405,7 +415,7 @@ def _check_across_rows(parsed: ParsedRoster, school: OrgUnit, kind: str) -> None
 
 # --- plan, preview, apply --------------------------------------------------------------------
 
-STUDENT_FIELDS = ("name", "gender", "id_number", "birth_date", "guardian_name", "guardian_phone")
+STUDENT_FIELDS = ("name", "gender", "id_number", "registry_no", "birth_date", "guardian_name", "guardian_phone")
 TEACHER_FIELDS = ("name", "gender", "id_number", "phone", "title")
 
 
@@ -533,7 +543,7 @@ def _apply_students(school: OrgUnit, parsed: ParsedRoster) -> list[str]:
         if student is None:
             new_rows.append(StudentProfile(
                 school_id=school.id, student_no=row["student_no"], name=row["name"], gender=row["gender"],
-                id_number=row.get("id_number"), birth_date=row.get("birth_date"),
+                id_number=row.get("id_number"), registry_no=row.get("registry_no"), birth_date=row.get("birth_date"),
                 class_id=row["school_class"].id, status=StudentStatus.ENROLLED,
                 guardian_name=row.get("guardian_name"), guardian_phone=row.get("guardian_phone")))
             touched.append(row["student_no"])

@@ -9,6 +9,7 @@ from eduplatform.core.api import (
     Id,
     one_of,
 )
+from eduplatform.core.national_codes import national_code
 from eduplatform.orgs.models import Stage
 from eduplatform.schools.models import (
     EquipmentCategory,
@@ -22,7 +23,14 @@ from eduplatform.schools.models import (
 )
 from eduplatform.schools.models.connectivity import ACCESS_TYPES, FUNDING_SOURCES, PROVIDERS, WIFI_COVERAGE
 from eduplatform.schools.models.profile import LOCALITY_LABELS, OWNERSHIP_LABELS
-from eduplatform.schools.personal import PHONE_PATTERN, mask_id_number, mask_phone, parse_id_number
+from eduplatform.schools.personal import (
+    PHONE_PATTERN,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+    parse_registry_no,
+    parse_school_identifier,
+)
 
 #: 任教学科 accepted for teachers and teaching assignments.
 SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "历史", "地理", "道德与法治", "思想政治", "科学",
@@ -44,6 +52,31 @@ class IdNumberField(fields.String):
             raise ValidationError(str(exc)) from exc
 
 
+class _CheckedString(fields.String):
+    """A string a parser from ``personal.py`` checks (its ValueError's Chinese reason is the message)."""
+
+    parser = staticmethod(lambda text: text)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.parser(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class RegistryNoField(_CheckedString):
+    """A 全国学籍号 (G + ID number with its check digit, J + 18 digits, L temporary)."""
+
+    parser = staticmethod(parse_registry_no)
+
+
+class SchoolIdentifierField(_CheckedString):
+    """A 10-digit 学校标识码."""
+
+    parser = staticmethod(parse_school_identifier)
+
+
 #: Chinese names of the input fields: forms show them, and a refusal's message names the field.
 FIELD_LABELS = {
     "school_type": "办学类型", "stages": "学段", "locality": "城乡分类", "ownership": "办学性质", "address": "地址",
@@ -51,7 +84,7 @@ FIELD_LABELS = {
     "contact_phone": "联系电话", "email": "电子邮箱", "website": "网站", "classroom_count": "普通教室数",
     "name": "名称", "grade": "年级", "number": "班号", "head_teacher_id": "班主任", "teacher_no": "工号",
     "gender": "性别", "id_number": "身份证号", "phone": "电话", "subjects": "任教学科", "title": "职称",
-    "student_no": "学号", "birth_date": "出生日期", "class_id": "班级", "guardian_name": "监护人",
+    "student_no": "学号", "registry_no": "学籍号", "identifier_code": "学校标识码", "birth_date": "出生日期", "class_id": "班级", "guardian_name": "监护人",
     "guardian_phone": "监护人电话", "status": "状态", "access_type": "接入方式", "bandwidth_mbps": "带宽",
     "provider": "运营商", "wifi_coverage": "无线覆盖", "mode": "站点类型", "location": "位置",
     "state": "状态", "asset_no": "资产编号", "category": "设备类别", "model": "型号", "quantity": "数量",
@@ -74,6 +107,7 @@ def _opt(field_cls, **kwargs):
 
 class ProfileInputSchema(_Input):
     school_type = _opt(fields.Enum, enum=SchoolType, by_value=True)
+    identifier_code = _opt(SchoolIdentifierField)
     stages = fields.List(fields.Enum(Stage, by_value=True), validate=validate.Length(min=1, error="至少选择一个学段"))
     locality = _opt(fields.String, validate=validate.OneOf(list(LOCALITY_LABELS), error="城乡分类不正确"))
     ownership = _opt(fields.String, validate=validate.OneOf(list(OWNERSHIP_LABELS), error="办学性质不正确"))
@@ -135,6 +169,7 @@ class StudentInputSchema(_Input):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     gender = fields.Enum(Gender, by_value=True, required=True)
     id_number = _opt(IdNumberField)
+    registry_no = _opt(RegistryNoField)
     birth_date = _opt(fields.Date)
     class_id = Id(required=True)
     guardian_name = _opt(fields.String, validate=validate.Length(max=64))
@@ -224,6 +259,10 @@ class SchoolSchema(Schema):
     district_code = fields.Function(lambda p: p.district.code if p.district else None)
     school_type = _value("school_type")
     school_type_label = _label("school_type")
+    #: 办学类型代码 (resource_specs/national/school_type.yaml)
+    school_type_code = fields.Function(
+        lambda p: (national_code("school_type", p.school_type.value) or (None,))[0] if p.school_type else None)
+    identifier_code = fields.String()
     locality = fields.String()
     ownership = fields.String()
     address = fields.String()
@@ -291,6 +330,8 @@ class StudentSchema(_MaskingSchema):
     name = fields.String()
     gender = _value("gender")
     id_number = fields.Method("_id")
+    #: masked like the ID number (a G 学籍号 is one), whole only in the admin's detail view
+    registry_no = fields.Method("_registry_no")
     birth_date = fields.Date()
     class_id = fields.Integer()
     class_name = fields.Function(lambda s: s.school_class.name if s.school_class else None)
@@ -303,6 +344,9 @@ class StudentSchema(_MaskingSchema):
 
     def _guardian_phone(self, obj):
         return obj.guardian_phone if self.view == "full" else mask_phone(obj.guardian_phone)
+
+    def _registry_no(self, obj):
+        return obj.registry_no if self.view == "full" else mask_id_number(obj.registry_no)
 
 
 class NetworkSchema(Schema):

@@ -391,7 +391,7 @@ def _deactivate_account(actor, user) -> None:
 
 def _without_personal(changes: dict) -> dict:
     """Audit entries name changed personal fields but never hold their values."""
-    personal = {"id_number", "phone", "guardian_phone"}
+    personal = {"id_number", "registry_no", "phone", "guardian_phone"}  # a G 学籍号 holds the ID number
     return {k: ("已修改" if k in personal else v) for k, v in changes.items()}
 
 

@@ -35,7 +35,7 @@ def xlsx_bytes(rows: list[list], title: str = "名册") -> bytes:
     return buffer.getvalue()
 
 
-STUDENT_HEADER = ["学号", "姓名", "性别", "年级", "班级", "身份证号", "出生日期", "监护人", "监护人电话"]
+STUDENT_HEADER = ["学号", "姓名", "性别", "年级", "班级", "身份证号", "出生日期", "监护人", "监护人电话", "学籍号"]
 TEACHER_HEADER = ["工号", "姓名", "性别", "身份证号", "手机号", "任教学科", "职称", "任教班级", "班主任班级"]
 
 

@@ -52,6 +52,8 @@ PUBLIC = {
     "portal.disclosure_captcha": "a captcha picture of the public form: a random one-time token, no object",
     "editor.image": "a picture put into rich text is public by its unguessable token (43 random characters), "
                     "seen by whoever may see the text it is in (eduplatform/editor/README.md)",
+    "resources.oai_pmh": "the OAI-PMH data provider (/oai) disseminates only published 向社会公开 resources and "
+                         "the deleted headers of former ones, as /portal/resources shows them to anyone",
     "portal_hotline_api.order_status": "12345's own order number, asked by the hotline system with its token and "
                                        "signature (no user session reaches it: 401 for every role)",
 }

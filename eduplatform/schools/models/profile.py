@@ -56,6 +56,8 @@ class SchoolProfile(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("org_units.id"), unique=True)
     school_type: Mapped[SchoolType | None] = mapped_column(enum_column(SchoolType), default=None)
+    #: 学校标识码 (10 digits, ``personal.parse_school_identifier``), as the national registry has it.
+    identifier_code: Mapped[str | None] = mapped_column(sa.String(10), default=None)
     locality: Mapped[str | None] = mapped_column(sa.String(16), default=None)
     ownership: Mapped[str | None] = mapped_column(sa.String(16), default=None)
     address: Mapped[str | None] = mapped_column(sa.String(200), default=None)
@@ -72,7 +74,7 @@ class SchoolProfile(TimestampMixin, db.Model):
     org: Mapped[OrgUnit] = relationship(lazy="joined")
 
     #: Profile fields the school admin edits (everything else lives on the OrgUnit).
-    EDITABLE = ("school_type", "locality", "ownership", "address", "postcode", "principal", "principal_phone",
+    EDITABLE = ("school_type", "identifier_code", "locality", "ownership", "address", "postcode", "principal", "principal_phone",
                 "contact", "contact_phone", "email", "website", "classroom_count")
 
     @property

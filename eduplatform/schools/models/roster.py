@@ -193,6 +193,8 @@ class StudentProfile(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(64))
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
     id_number: Mapped[str | None] = mapped_column(sa.String(18), default=None)
+    #: 全国学籍号 (19 characters, ``personal.parse_registry_no``).
+    registry_no: Mapped[str | None] = mapped_column(sa.String(19), default=None)
     birth_date: Mapped[date | None] = mapped_column(default=None)
     class_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school_classes.id"), index=True, default=None)
     status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus), default=StudentStatus.ENROLLED)
