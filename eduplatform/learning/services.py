@@ -389,6 +389,7 @@ def submit_answer(actor, item: HomeworkItem, *, response=None, text: str = "", u
         raise PermissionDenied("这不是您的作业")
     answer = db.session.scalar(sa.select(HomeworkAnswer).where(HomeworkAnswer.item_id == item.id,
                                                                HomeworkAnswer.student_id == student.id))
+    replaced = None
     if answer is not None and answer.status == AnswerStatus.MARKED:
         raise Conflict("这一项已经批改（或已完成），不能再修改；老师退回订正后可以重交", code="marked")
     text = (text or "").strip()[:5000]
@@ -416,8 +417,7 @@ def submit_answer(actor, item: HomeworkItem, *, response=None, text: str = "", u
     if answer is None:
         answer = HomeworkAnswer(homework_id=homework.id, item_id=item.id, student_id=student.id, user_id=actor.id)
         db.session.add(answer)
-    elif stored is not None and answer.file is not None:
-        delete_file(answer.file, actor=actor)
+    replaced = answer.file if stored is not None and answer.file is not None else None
     if again:
         answer.resubmissions += 1
     answer.response, answer.text = value, text
@@ -431,6 +431,8 @@ def submit_answer(actor, item: HomeworkItem, *, response=None, text: str = "", u
     elif item.kind == ItemKind.READING:
         answer.status, answer.auto_marked, answer.marked_at = AnswerStatus.MARKED, True, now
     db.session.flush()
+    if replaced is not None:
+        delete_file(replaced, actor=actor)
     late = "（迟交）" if answer.late else ""
     record(REALM, "answer.resubmitted" if again else "answer.submitted",
            f"{'订正后重交' if again else '提交作业'}：{homework.title} · {item.title}{late}", actor=actor, obj=answer,

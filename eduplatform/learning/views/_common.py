@@ -40,6 +40,9 @@ def form_response(item: HomeworkItem, form):
     if item.question_version is None:
         return None
     name = f"q{item.id}"
-    if item.question_version.type in LIST_TYPES:
-        return list(form.getlist(name)) or None
-    return form.get(name)
+    kind = item.question_version.type
+    if kind in LIST_TYPES:
+        values = form.getlist(name)
+        return ([int(v) if v.isdigit() else v for v in values] if kind == "multiple" else list(values)) or None
+    value = form.get(name)
+    return int(value) if kind == "single" and value and value.isdigit() else value
