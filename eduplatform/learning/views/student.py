@@ -11,7 +11,7 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.learning import bp, permissions, services
 from eduplatform.learning.schemas import AnswerInSchema
-from eduplatform.learning.views._common import form_response, homework_for, item_for
+from eduplatform.learning.access import form_response, homework_for, item_for
 from eduplatform.schools.models import StudentProfile
 
 

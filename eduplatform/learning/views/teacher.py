@@ -23,7 +23,7 @@ from eduplatform.learning.schemas import (
     MarkInSchema,
     PublishInSchema,
 )
-from eduplatform.learning.views._common import answer_for, class_for, homework_for, item_for
+from eduplatform.learning.access import answer_for, class_for, homework_for, item_for
 from eduplatform.schools.models import SchoolClass, TeacherProfile, TeachingAssignment
 
 

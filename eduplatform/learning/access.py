@@ -1,4 +1,4 @@
-"""What the homework pages share: loading with the access check, the form's answer for a question."""
+"""Loading homework objects with the access check (pages and API), and a form's answer for a question."""
 
 from __future__ import annotations
 
