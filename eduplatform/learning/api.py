@@ -9,6 +9,7 @@ from eduplatform.core.api import load_args, load_body, make_api_blueprint
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.learning import budget, permissions, services
+from eduplatform.learning.access import answer_for, class_for, homework_for, item_for
 from eduplatform.learning.schemas import (
     AnswerInSchema,
     AnswerOutSchema,
@@ -22,7 +23,6 @@ from eduplatform.learning.schemas import (
     PublishInSchema,
     day_load_out,
 )
-from eduplatform.learning.access import answer_for, class_for, homework_for, item_for
 from eduplatform.schools.models import StudentProfile
 
 bp = make_api_blueprint("learning_api", __name__)

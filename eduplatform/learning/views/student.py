@@ -10,8 +10,8 @@ from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.learning import bp, permissions, services
-from eduplatform.learning.schemas import AnswerInSchema
 from eduplatform.learning.access import form_response, homework_for, item_for
+from eduplatform.learning.schemas import AnswerInSchema
 from eduplatform.schools.models import StudentProfile
 
 

@@ -14,6 +14,7 @@ from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.learning import bp, permissions, services
+from eduplatform.learning.access import answer_for, class_for, homework_for, item_for
 from eduplatform.learning.models import GRADE_MARKS, HomeworkStatus, ItemKind, Level
 from eduplatform.learning.schemas import (
     DayArgsSchema,
@@ -23,7 +24,6 @@ from eduplatform.learning.schemas import (
     MarkInSchema,
     PublishInSchema,
 )
-from eduplatform.learning.access import answer_for, class_for, homework_for, item_for
 from eduplatform.schools.models import SchoolClass, TeacherProfile, TeachingAssignment
 
 
