@@ -157,7 +157,7 @@ OBJECT_LABELS = {
     "report_submission": "填报",
     "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
-    "homework": "班级作业", "homework_answer": "作业提交", "load_budget": "作业时长预算",
+    "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
 }
 
 

@@ -83,8 +83,8 @@ def can_view_homework(user, homework) -> bool:
 
 
 def is_student_of(user, homework) -> bool:
+    from eduplatform.learning.audience import is_target
     from eduplatform.learning.models import HomeworkStatus
-    from eduplatform.learning.services import is_target
 
     if not user.has_role(Role.STUDENT) or homework.status != HomeworkStatus.PUBLISHED:
         return False

@@ -17,6 +17,7 @@ from eduplatform.core.extensions import db
 from eduplatform.core.notices import notify
 from eduplatform.core.text.timeutil import to_local
 from eduplatform.learning import budget, permissions
+from eduplatform.learning.audience import is_target, target_students
 from eduplatform.learning.models import (
     GRADE_MARKS,
     AnswerStatus,
@@ -29,7 +30,7 @@ from eduplatform.learning.models import (
     ItemKind,
     Level,
 )
-from eduplatform.schools.models import SchoolClass, StudentProfile, StudentStatus
+from eduplatform.schools.models import SchoolClass, StudentProfile
 
 REALM = "learning"
 PROCESS = "homework_load"
@@ -294,32 +295,6 @@ def on_decided(event) -> None:
 
 
 # --- who does it ----------------------------------------------------------------------------------
-
-def group_of(student: StudentProfile, subject: str) -> Level | None:
-    if student.class_id is None:
-        return None
-    return db.session.scalar(sa.select(GroupMember.level).where(
-        GroupMember.class_id == student.class_id, GroupMember.subject == subject,
-        GroupMember.student_id == student.id))
-
-
-def target_students(homework: Homework) -> list[StudentProfile]:
-    """The 在读 students of the class (of the group, for 分层 homework), by 学号."""
-    query = sa.select(StudentProfile).where(StudentProfile.class_id == homework.class_id,
-                                            StudentProfile.status == StudentStatus.ENROLLED)
-    if homework.level is not None:
-        query = query.join(GroupMember, sa.and_(GroupMember.student_id == StudentProfile.id,
-                                                GroupMember.class_id == homework.class_id,
-                                                GroupMember.subject == homework.subject,
-                                                GroupMember.level == homework.level))
-    return list(db.session.scalars(query.order_by(StudentProfile.student_no)))
-
-
-def is_target(student: StudentProfile | None, homework: Homework) -> bool:
-    if student is None or student.class_id != homework.class_id or student.status != StudentStatus.ENROLLED:
-        return False
-    return homework.level is None or group_of(student, homework.subject) == homework.level
-
 
 def set_groups(actor, school_class: SchoolClass, subject: str, levels: dict[int, Level | None]) -> int:
     """分层: put students of the class into 基础 / 提高 / 拓展 for a subject (None: no group)."""

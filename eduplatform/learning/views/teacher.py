@@ -15,6 +15,7 @@ from eduplatform.core.permissions import require
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.learning import bp, permissions, services
 from eduplatform.learning.access import answer_for, class_for, homework_for, item_for
+from eduplatform.learning.audience import group_of
 from eduplatform.learning.models import GRADE_MARKS, HomeworkStatus, ItemKind, Level
 from eduplatform.learning.schemas import (
     DayArgsSchema,
@@ -222,7 +223,7 @@ def groups(class_id: int):
     require(bool(subjects), action="learning.groups", message="只能给自己任教的班级分层")
     subject = request.args.get("subject") if request.args.get("subject") in subjects else subjects[0]
     students = school_class.students
-    current = {s.id: services.group_of(s, subject) for s in students}
+    current = {s.id: group_of(s, subject) for s in students}
     return render_template("learning/groups.html", school_class=school_class, subjects=subjects, subject=subject,
                            students=students, current=current, levels=list(Level))
 
