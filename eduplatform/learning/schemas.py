@@ -24,6 +24,21 @@ class LocalDateTime(fields.Field):
             raise ValidationError(str(exc)) from exc
 
 
+class TriState(fields.Field):
+    """True / False / None (not said): JSON booleans, or a form's "1" / "0" / "" (a select, not a checkbox)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "on", "是"):
+            return True
+        if str(value).lower() in ("0", "false", "off", "否"):
+            return False
+        raise ValidationError("书面作业须为 是 或 否")
+
+
 def _blank_to_none(data, names):
     return {k: (None if k in names and v in ("", None) else v) for k, v in dict(data).items()}
 
@@ -51,17 +66,14 @@ class ItemInSchema(_Form):
     question_id = Id(load_default=None, allow_none=True, error_messages={"invalid": "试题编号须为数字"})
     minutes = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=180, error="预计用时须为 1–180 分钟"),
                              error_messages={"required": "请填写预计用时", "invalid": "预计用时须为整数分钟"})
-    written = fields.Boolean(load_default=None, allow_none=True)
+    written = TriState(load_default=None, allow_none=True)
     grading = fields.Enum(Grading, by_value=True, load_default=Grading.SCORE, error_messages={"unknown": "评分方式须为分数或等级"})
     max_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0.5, max=150, error="满分须在 0.5–150 之间"),
                              error_messages={"invalid": "满分须为数字"})
 
     @pre_load
     def _blanks(self, data, **kwargs):
-        data = _blank_to_none(data, {"question_id", "max_score", "written"})
-        if hasattr(data.get("written"), "strip") and data["written"] in ("0", "1", "on"):
-            data["written"] = data["written"] != "0"
-        return data
+        return _blank_to_none(data, {"question_id", "max_score", "written"})
 
 
 class PublishInSchema(_Form):
