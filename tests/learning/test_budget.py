@@ -106,7 +106,7 @@ def test_head_teacher_approves_and_it_is_published(junior, set_homework):
     assert maths.status == HomeworkStatus.PUBLISHED and maths.approved_by_id == junior.head.id
     assert maths.approval_opinion == "本周测验前，同意"
     assert budget.day_load(junior.school_class, services.local_today()).total == 100
-    kinds = [e.kind for e in db.session.query(AuditEntry).filter_by(object_type="homework", object_id=maths.id)]
+    kinds = [e.kind for e in db.session.query(AuditEntry).filter_by(object_type="homework", object_id=str(maths.id))]
     assert {"homework.approval_requested", "homework.approved", "homework.published"} <= set(kinds)
 
 

@@ -71,7 +71,7 @@ def test_late_hand_in_is_marked_late(junior, bank_question, monkeypatch):
     monkeypatch.setattr(services, "utcnow", lambda: later)
     answer = services.submit_answer(junior.students[0], h.items[1], text="补交")
     assert answer.late
-    assert db.session.query(AuditEntry).filter_by(kind="answer.submitted", object_id=answer.id).one().summary.endswith("（迟交）")
+    assert db.session.query(AuditEntry).filter_by(kind="answer.submitted", object_id=str(answer.id)).one().summary.endswith("（迟交）")
 
 
 def test_marking_the_stack_return_and_resubmit(junior, bank_question):
