@@ -90,3 +90,16 @@ def test_school_week_and_budget(client, auth, people, tree, make_class, set_home
     auth.login(primary.teachers["数学"])
     assert client.get("/learning/school").status_code == 403
     assert count(Homework) == 1
+
+
+def test_workbench_cards(client, auth, junior, set_homework):
+    c, t = junior.school_class, junior.teachers["数学"]
+    services.publish(t, set_homework(t, c, "数学", (25,), title="工作台上的作业"))
+    db.session.commit()
+    auth.login(junior.students[0])
+    home = client.get("/").get_data(as_text=True)
+    assert "今日作业" in home and "工作台上的作业" in home and "25 分钟" in home
+    auth.logout()
+    auth.login(junior.head)
+    home = client.get("/").get_data(as_text=True)
+    assert "班级作业" in home and "今日书面作业 25/90 分钟" in home
