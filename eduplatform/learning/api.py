@@ -228,3 +228,75 @@ def mark(answer_id: int):
                          return_for_correction=data["return_for_correction"])
     db.session.commit()
     return AnswerOutSchema().dump(answer)
+
+
+@bp.post("/homework/<int:homework_id>/withdraw")
+@login_required
+def withdraw(homework_id: int):
+    """The teacher takes an over-budget request back from the 班主任 (it is a draft again).
+    ---
+    post:
+      responses:
+        200:
+          description: the homework
+    """
+    homework = homework_for(homework_id)
+    services.withdraw(current_user, homework)
+    db.session.commit()
+    return HomeworkOutSchema().dump(homework)
+
+
+@bp.put("/classes/<int:class_id>/groups")
+@login_required
+def set_groups(class_id: int):
+    """分层: put students of the class into 基础 / 提高 / 拓展 for a subject the caller teaches there.
+    ---
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema: GroupsInSchema
+      responses:
+        200:
+          description: "{changed}"
+    """
+    from eduplatform.core.errors import ValidationFailed
+    from eduplatform.learning.schemas import GroupsInSchema
+
+    school_class = class_for(class_id)
+    data = load_body(GroupsInSchema())
+    try:
+        levels = {int(k): v for k, v in data["levels"].items()}
+    except ValueError as exc:
+        raise ValidationFailed("学生编号须为数字", fields={"levels": ["学生编号须为数字"]}) from exc
+    changed = services.set_groups(current_user, school_class, data["subject"], levels)
+    db.session.commit()
+    return {"changed": changed}
+
+
+@bp.get("/my-school/homework-load")
+@login_required
+def school_week():
+    """The caller's school (its admin): written homework minutes per class per day of a week.
+    ---
+    get:
+      parameters:
+        - {in: query, schema: WeekArgsSchema}
+      responses:
+        200:
+          description: "{monday, classes: [{class_id, name, budget, days, total, over_days}]}"
+    """
+    from datetime import timedelta
+
+    from eduplatform.learning.schemas import WeekArgsSchema
+    from eduplatform.schools.permissions import own_school
+
+    school = own_school(current_user)
+    require(permissions.can_view_school_load(current_user, school), action="learning.school_load",
+            message="只有学校管理员可以查看全校作业负担")
+    day = load_args(WeekArgsSchema())["day"] or services.local_today()
+    monday = day - timedelta(days=day.weekday())
+    return {"monday": monday.isoformat(), "classes": [
+        {"class_id": r["school_class"].id, "name": r["school_class"].name, "budget": r["rule"].minutes,
+         "days": [x.total for x in r["days"]], "total": r["total"], "over_days": r["over_days"]}
+        for r in budget.week_loads(school, monday)]}

@@ -167,3 +167,15 @@ def day_load_out(load) -> dict:
     return {"day": load.day.isoformat(), "total": load.total, "budget": load.budget, "over": load.over,
             "subjects": {s: load.subject_minutes(s) for s in load.subjects}, "pending": load.pending,
             "note": load.rule.note}
+
+
+class GroupsInSchema(_Form):
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=32), error_messages={"required": "请选择学科"})
+    #: student profile id → "basic" | "advanced" | "extension" | null (no group)
+    levels = fields.Dict(keys=fields.String(), values=fields.Enum(Level, by_value=True, allow_none=True,
+                                                                  error_messages={"unknown": "分层须为 basic、advanced 或 extension"}),
+                         required=True, error_messages={"required": "请给出学生的分层"})
+
+
+class WeekArgsSchema(_Form):
+    day = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 2026-12-04"})

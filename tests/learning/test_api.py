@@ -72,3 +72,34 @@ def test_other_teachers_and_students_are_refused(client, api, junior, make_class
     # a draft is not the students' yet
     assert client.get(f"/api/v1/homework/{h.id}", headers=api(junior.students[0])).status_code == 403
     assert count(Homework, Homework.status != HomeworkStatus.DRAFT) == 0
+
+
+def test_withdraw_groups_and_school_week(client, api, people, junior, set_homework):
+    c = junior.school_class
+    services.publish(junior.teachers["语文"], set_homework(junior.teachers["语文"], c, "语文", (80,)))
+    maths = set_homework(junior.teachers["数学"], c, "数学", (20,))
+    services.publish(junior.teachers["数学"], maths, ask_head_teacher=True)
+    from eduplatform.core.extensions import db
+
+    db.session.commit()
+    teacher = api(junior.teachers["数学"])
+    assert client.post(f"/api/v1/homework/{maths.id}/withdraw", headers=api(junior.head)).status_code == 403
+    back = client.post(f"/api/v1/homework/{maths.id}/withdraw", headers=teacher)
+    assert back.status_code == 200 and back.get_json()["status"] == "draft"
+    first = c.students[0]
+    grouped = client.put(f"/api/v1/classes/{c.id}/groups", headers=teacher,
+                         json={"subject": "数学", "levels": {str(first.id): "extension"}})
+    assert grouped.get_json() == {"changed": 1}
+    bad = client.put(f"/api/v1/classes/{c.id}/groups", headers=teacher, json={"subject": "数学", "levels": {"x": "basic"}})
+    assert bad.status_code == 422
+    assert client.put(f"/api/v1/classes/{c.id}/groups", headers=api(junior.teachers["语文"]),
+                      json={"subject": "数学", "levels": {}}).status_code == 403
+    from eduplatform.accounts.models import Role
+    from tests.fixtures.factories import make_user
+
+    admin = make_user(username="a2admin", roles=[Role.SCHOOL_ADMIN], org=c.school)
+    db.session.commit()
+    week = client.get("/api/v1/my-school/homework-load", headers=api(admin)).get_json()
+    row = next(r for r in week["classes"] if r["class_id"] == c.id)
+    assert row["budget"] == 90 and 80 in row["days"]
+    assert client.get("/api/v1/my-school/homework-load", headers=teacher).status_code == 403
