@@ -14,9 +14,17 @@ REALM_LABELS = {
     "disclosure": "依申请公开",
     "editor": "富文本编辑器",
     "letters": "领导信箱",
+    "learning": "班级作业",
 }
 
 KIND_LABELS = {
+    # class homework (learning)
+    "homework.created": "新建作业", "homework.updated": "修改作业", "homework.item_added": "添加作业项目",
+    "homework.item_removed": "删除作业项目", "homework.deleted": "删除作业草稿", "homework.published": "发布作业",
+    "homework.approval_requested": "作业超量提交班主任审批", "homework.approved": "班主任同意超量作业",
+    "homework.returned": "班主任退回超量作业", "homework.withdrawn": "撤回作业审批",
+    "groups.set": "作业分层", "answer.submitted": "提交作业", "answer.resubmitted": "订正后重交作业",
+    "answer.marked": "批改作业", "answer.returned": "退回作业订正", "budget.set": "设置作业时长预算",
     # editor
     "image.uploaded": "插入图片（富文本）",
     # 领导信箱 and 12345 (portal)
@@ -149,6 +157,7 @@ OBJECT_LABELS = {
     "report_submission": "填报",
     "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
+    "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
 }
 
 

@@ -27,6 +27,7 @@ from markupsafe import escape
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.documents.seed import HOMEWORK
+from eduplatform.learning.seed import HOMEWORK as LEARNING_HOMEWORK
 from tests.security.conftest import login
 
 pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security/conftest.py)
@@ -82,6 +83,9 @@ ARGUMENTS = {
     ("portal", "article_id"): "portal_article", ("portal", "attachment_id"): "portal_attachment",
     ("portal", "request_id"): "disclosure_request", ("portal_disclosure", "request_id"): "disclosure_request",
     ("portal", "letter_id"): "leader_letter",
+    # class homework: school A's 七年级(1)班 (the demo student's), its items and the student's own answer
+    ("learning", "homework_id"): "homework", ("learning", "item_id"): "homework_item",
+    ("learning", "answer_id"): "homework_answer", ("learning", "class_id"): "class",
     # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
     # and lesson answer 404 to everyone there, the anonymous visitor included
     ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
@@ -425,6 +429,15 @@ def targets(made: dict) -> dict[str, Target]:
         t("disclosure_request", "disclosure_requests",
           q("select id from disclosure_requests where name = :n", n="东湖区申请人吴晓东"),
           texts=("东湖区申请人吴晓东", "339901197801010033"), audit_types=("disclosure_request",)),
+        # today's demo homework of school A's 七年级(1)班: its students read it and hand in; the demo
+        # student's photo hand-in is theirs (readers), marked by the class's 数学 teacher only
+        t("homework", "homeworks", q("select id from homeworks where title=:t", t=LEARNING_HOMEWORK),
+          texts=("完成后拍照上交练习册",), readers=student_reads, audit_types=("homework",)),
+        t("homework_item", "homework_items", q("select id from homework_items where title like '练习册第 12 页%'"),
+          texts=("练习册第 12 页",), readers=student_reads, writers=student_reads, audit_types=("homework_item",),
+          related={"homework": q("select id from homeworks where title=:t", t=LEARNING_HOMEWORK)}),
+        t("homework_answer", "homework_answers", q("select id from homework_answers where text='第 12 页已完成'"),
+          texts=("第 12 页已完成",), readers=student_reads, lower=None, audit_types=("homework_answer",)),
         # 东湖区's demo 领导信箱 letter (not published): only that bureau's staff read it
         t("leader_letter", "leader_letters", q("select id from leader_letters where name = :n", n="东湖区来信人吴芳"),
           texts=("东湖区来信人吴芳", "13905716789"), audit_types=("leader_letter",)),

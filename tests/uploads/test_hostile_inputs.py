@@ -166,6 +166,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "courses_api.update_lesson": Endpoint("teacher", "/api/v1/lessons/{document}", fields=LESSON, method="patch"),
     "courses_api.submit_assignment": Endpoint("student", "/api/v1/lessons/{assignment}/submission",
                                               fields={"text": "作业"}),
+    "learning.submit_answer": Endpoint("student", "/learning/items/{handin}/answer", ext="png"),
+    "learning_api.submit_answer": Endpoint("student", "/api/v1/homework-items/{handin}/answer", ext="png"),
     "documents.verify_page": Endpoint("teacher", "/documents/verify", ext="pdf"),
     "documents.save_body_page": Endpoint("city_staff", "/documents/{draft}/body", file_field="docx"),
     "documents_api.add_body_version": Endpoint("city_staff", "/api/v1/documents/{draft}/body"),
@@ -246,8 +248,34 @@ def world(app, tree, people, make_course, template, issue, client, api):  # noqa
     portal_columns.sync_columns()
     w.portal_draft = portal_content.create_article(w.city_staff, column=portal_columns.column_by_key("notices"),
                                                    data={"title": "关于开展校园安全检查的通知"}).id
+    w.handin = _handin_item(w.teacher, w.student, tree.school_a1)
     db.session.commit()
     return w
+
+
+def _handin_item(teacher, student, school) -> int:
+    """A published photo hand-in for the student's class (class homework)."""
+    from datetime import timedelta
+
+    from eduplatform.core.db import utcnow
+    from eduplatform.learning import services as homework_services
+    from eduplatform.learning.models import ItemKind
+    from eduplatform.schools import services as school_services
+    from eduplatform.schools.models import Gender
+
+    school_class = school_services.create_class(None, school, grade=5, number=9)
+    profile = school_services.create_teacher(None, school, {"teacher_no": "UP1", "name": "上传老师", "subjects": ["数学"]})
+    profile.user_id = teacher.id
+    school_services.set_assignments(profile, [{"class_id": school_class.id, "subject": "数学"}])
+    pupil = school_services.create_student(None, school, {"student_no": "UP001", "name": "上传学生",
+                                                          "gender": Gender.MALE, "class_id": school_class.id})
+    pupil.user_id = student.id
+    homework = homework_services.create_homework(teacher, school_class, {
+        "subject": "数学", "title": "拍照作业", "level": None, "load_date": homework_services.local_today(),
+        "due_at": utcnow() + timedelta(days=1)})
+    item = homework_services.add_item(teacher, homework, {"kind": ItemKind.HANDIN, "minutes": 10, "title": "拍照"})
+    homework_services.publish(teacher, homework)
+    return item.id
 
 
 def _pptx() -> bytes:
