@@ -1,7 +1,7 @@
 """learning: class homework (作业), items, answers, 分层 groups, schools' 双减 budgets
 
 Revision ID: f2b3c4d5e6f2
-Revises: e6f8b0d2e4a7
+Revises: f5e6f7a8b9c5
 Create Date: 2026-12-04 19:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'f2b3c4d5e6f2'
-down_revision = 'e6f8b0d2e4a7'
+down_revision = 'f5e6f7a8b9c5'
 branch_labels = None
 depends_on = None
 
