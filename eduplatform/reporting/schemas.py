@@ -39,7 +39,7 @@ class ReportTemplateCreateSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String(load_default="")
-    definition = fields.Dict(load_default=None, allow_none=True, metadata=DEFINITION_REF)
+    definition = fields.Dict(load_default=None, allow_none=True)
 
 
 class ReportTemplateUpdateSchema(Schema):

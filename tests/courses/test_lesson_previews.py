@@ -75,6 +75,17 @@ def test_a_lessons_own_pdf_gets_page_images_a_thumbnail_and_the_page_viewer(work
     db.session.refresh(lesson)
     assert lesson.preview_state == "done" and lesson.page_count == 1
 
+    # a deleted lesson (nobody has opened it) takes its page images and thumbnail with it
+    spare = _lesson(course, people, "备用讲义", upload(make_paged_pdf(1), "备用.pdf", "application/pdf"))
+    db.session.commit()
+    run_once()
+    db.session.refresh(spare)
+    keys = [db.session.get(StoredFile, p["file"]).key for p in spare.preview_pages] + [spare.thumbnail.key]
+    assert len(keys) == 2 and all(storage.exists(key) for key in keys)
+    structure.delete_lesson(people.teacher_a1, spare)
+    db.session.commit()
+    assert not any(storage.exists(key) for key in keys)
+
 
 def test_a_lesson_file_that_cannot_be_rendered_fails_with_a_reason_its_teacher_sees(worker, make_course, people,
                                                                                   client, auth, monkeypatch):
