@@ -94,6 +94,9 @@ def init_app(app):
     register_unified(_learner)  # the one search box's 网络课程 group
     audiences.register_audiences()
     resources_link.register_usage()  # a resource a lesson plays is not deleted
+    from eduplatform.courses import lesson_previews
+
+    lesson_previews.register()  # the worker makes page images of a lesson's own file too
     resources_link.register_textbook_shelf()  # lessons listed under their 教材章节 in 同步资源
     from eduplatform.courses.quizzes import withhold_key_while_retakes_remain
     from eduplatform.questions.exams import register_key_withholder

@@ -208,10 +208,30 @@ def document_preview(lesson) -> str | None:
 
 
 def page_previews(lesson) -> tuple[list[dict], int | None]:
-    """The page images (a video: the poster) of the library resource a lesson plays: the same previews
-    the library shows, instead of the text-only one; none for a file uploaded for the lesson itself."""
+    """The page images (a video: the poster) of what the lesson plays: the library resource's, or those
+    the worker made of the lesson's own file (``lesson_previews``) — the same viewer either way."""
     if lesson.resource_id is None:
-        return [], None
+        return list(lesson.preview_pages or []), lesson.page_count
     from eduplatform.courses import resources_link
 
     return resources_link.page_previews_of(lesson.resource_id)
+
+
+def page_image(lesson, number: int):
+    """The StoredFile of page ``number`` of the lesson's preview (None when there is none)."""
+    if lesson.resource_id is None:
+        from eduplatform.core.storage.page_images import page_file
+
+        return page_file(lesson.preview_pages, number)
+    from eduplatform.courses import resources_link
+
+    return resources_link.page_image_of(lesson.resource_id, number)
+
+
+def thumbnail(lesson):
+    """The StoredFile of the lesson's thumbnail (its resource's, or its own file's first page / poster)."""
+    if lesson.resource_id is None:
+        return lesson.thumbnail
+    from eduplatform.courses import resources_link
+
+    return resources_link.thumbnail_of(lesson.resource_id)

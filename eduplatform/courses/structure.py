@@ -9,7 +9,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.text.richtext import clean_html
-from eduplatform.courses import media, resources_link
+from eduplatform.courses import lesson_previews, media, resources_link
 from eduplatform.courses.completion import recompute_course
 from eduplatform.courses.models import Chapter, Course, Lesson, LessonKind, LessonProgress, ScormPackage
 
@@ -153,6 +153,8 @@ def _attach_file(actor, lesson: Lesson, data: dict, upload) -> None:
         resource = resources_link.check_resource(actor, data["resource_id"], kind)
         lesson.resource_id = resource.id
         lesson.file_id = None
+        if lesson.preview_pages or lesson.preview_state:
+            lesson_previews.clear(lesson)  # the resource's own images are shown now
         if kind in MEDIA_KINDS:
             lesson.duration_seconds = resources_link.duration_of(resource) or data.get("duration_seconds")
         lesson.preview_html = resources_link.preview_of(resource) if kind == LessonKind.DOCUMENT else None
@@ -167,7 +169,9 @@ def _attach_file(actor, lesson: Lesson, data: dict, upload) -> None:
     stored = store_file(upload.stream, prefix="courses/lessons", filename=upload.filename, content_type=content_type,
                         actor=actor)
     lesson.file_id = stored.id
+    lesson.file = stored
     lesson.resource_id = None
+    lesson_previews.mark_for_previews(lesson)  # page images / poster: by the worker, never here
 
 
 def _textbook_node(value: str | None) -> str | None:
@@ -224,6 +228,7 @@ def delete_lesson(actor, lesson: Lesson) -> None:
         raise Conflict(f"已有 {started} 名学员学习过这一课时，不能删除（可设为选学）", code="has_progress")
     course, chapter = lesson.course, lesson.chapter
     record(REALM, "lesson.deleted", f"删除课时：{course.title} / {lesson.title}", actor=actor, obj=lesson)
+    lesson_previews.clear(lesson)
     chapter.lessons.remove(lesson)
     db.session.delete(lesson)
     _renumber(chapter.lessons)

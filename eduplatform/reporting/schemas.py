@@ -30,6 +30,11 @@ class DataValuesArgsSchema(Schema):
     orgUnit = fields.String(load_default=None, metadata={"description": "一所学校的单位代码"})
 
 
+#: The template definition in the OpenAPI document (``reporting.api`` registers the component): the
+#: designer's shape, checked by ``spec.compile_definition`` (errors by path, 422), not by this schema.
+DEFINITION_REF = {"allOf": [{"$ref": "#/components/schemas/ReportTemplateDefinition"}]}
+
+
 class ReportTemplateCreateSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -43,7 +48,7 @@ class ReportTemplateUpdateSchema(Schema):
 
 
 class ReportDraftDefinitionSchema(Schema):
-    definition = fields.Dict(required=True)
+    definition = fields.Dict(required=True, metadata=DEFINITION_REF)
     #: the draft version number the designer edits (a conflict if another draft was opened since)
     version = fields.Integer(load_default=None, allow_none=True)
 
@@ -51,7 +56,7 @@ class ReportDraftDefinitionSchema(Schema):
 class ReportDescribeSchema(Schema):
     """An expression of the designer's unsaved draft, to be said in words."""
 
-    definition = fields.Dict(required=True)
+    definition = fields.Dict(required=True, metadata=DEFINITION_REF)
     expression = fields.String(required=True, validate=validate.Length(max=1000))
     #: ``formula`` (a computed field or column) or ``rule`` (a condition)
     purpose = fields.String(load_default="formula", validate=one_of(["formula", "rule"]))

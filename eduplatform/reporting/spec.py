@@ -75,11 +75,22 @@ class RowSchema(_Base):
     label = _str(required=True, max_len=100)
 
 
+#: A rule's 重要程度 (DHIS2's validation rule importance): shown beside a violation and ordering
+#: the violations, high first. It does not decide whether a rule stops a submission — every rule does.
+IMPORTANCE = {"high": "高", "medium": "中", "low": "低"}
+DEFAULT_IMPORTANCE = "medium"  #: a rule without one (DHIS2's default, too)
+_IMPORTANCE_RANK = {code: rank for rank, code in enumerate(IMPORTANCE)}
+
+
 class RuleSchema(_Base):
     expression = _str(required=True, max_len=ex.MAX_LENGTH)
     message = _str(required=True, max_len=200)
     #: where the error is shown (a field or column code); default: the first field the rule reads
     field = _str(max_len=80)
+    #: 重要程度: high / medium / low (高/中/低); absent: medium
+    importance = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        list(IMPORTANCE), error="重要程度须为 高、中 或 低（high / medium / low）"),
+        metadata={"enum": list(IMPORTANCE), "description": "重要程度：high 高 / medium 中 / low 低；缺省为 medium"})
 
 
 class ColumnSchema(_Base):
@@ -153,11 +164,64 @@ def _drop_nones(item: dict, keep: tuple = ()) -> dict:
 
 
 class Rule:
-    __slots__ = ("expression", "field", "message", "table", "tree")
+    __slots__ = ("expression", "field", "importance", "message", "table", "tree")
 
-    def __init__(self, expression, message, tree, field, table=None):
+    def __init__(self, expression, message, tree, field, table=None, importance=None):
         self.expression, self.message, self.tree, self.field, self.table = (
             expression, message, tree, field, table)
+        self.importance = importance or DEFAULT_IMPORTANCE
+
+    @property
+    def importance_label(self) -> str:
+        return IMPORTANCE[self.importance]
+
+    @property
+    def rank(self) -> int:
+        return _IMPORTANCE_RANK[self.importance]
+
+
+class Violation:
+    """A rule not met by a form's values: where (a field, or a table row's cell) and how important."""
+
+    __slots__ = ("key", "rule")
+
+    def __init__(self, rule: Rule, key: str):
+        self.rule, self.key = rule, key
+
+    @property
+    def message(self) -> str:
+        """What the school reads beside the field: the rule's message and its 重要程度."""
+        return f"{self.rule.message}（重要程度：{self.rule.importance_label}）"
+
+
+def importance_changes(old: dict | None, new: dict) -> list[dict]:
+    """Rules of ``new`` whose 重要程度 differs from the same rule (its table and condition) in ``old``,
+    or new rules that are not 中: ``[{"rule": message, "table": code|None, "from": 中|None, "to": 高}]``."""
+
+    def rules_of(definition):
+        found = {}
+        for rule in (definition or {}).get("rules", []):
+            found[(None, rule.get("expression"))] = rule
+        for section in (definition or {}).get("sections", []):
+            for field in section.get("fields", []):
+                for rule in field.get("rules", []) or []:
+                    found[(field.get("code"), rule.get("expression"))] = rule
+        return found
+
+    before, changes = rules_of(old), []
+    for key, rule in rules_of(new).items():
+        to = rule.get("importance") or DEFAULT_IMPORTANCE
+        previous = before.get(key)
+        was = (previous.get("importance") or DEFAULT_IMPORTANCE) if previous is not None else None
+        if was != to and (was is not None or to != DEFAULT_IMPORTANCE):
+            changes.append({"rule": rule.get("message", ""), "table": key[0],
+                            "from": IMPORTANCE[was] if was else None, "to": IMPORTANCE[to]})
+    return changes
+
+
+def by_importance(rules):
+    """Rules (or violations) high first, in their order within one importance."""
+    return sorted(rules, key=lambda item: getattr(item, "rule", item).rank)
 
 
 class TemplateSpec:
@@ -431,11 +495,33 @@ class TemplateSpec:
                 continue
             for message in FIELD_TYPES[field["type"]].check(field, value):
                 add(code, message)
+        # the rules last, the most important first (a table's row rules among them)
+        for violation in self.violations(values):
+            add(violation.key, violation.message)
+        return problems
+
+    def violations(self, values: dict) -> list[Violation]:
+        """The rules the values do not meet (cross-field and each table row's), high importance first."""
+        found: list[Violation] = []
         lookup = self._lookup(values)
         for rule in self.rules:
-            if rule.table is None and ex.evaluate(rule.tree, lookup) is False:
-                add(rule.field, rule.message)
-        return problems
+            if rule.table is None:
+                if ex.evaluate(rule.tree, lookup) is False:
+                    found.append(Violation(rule, rule.field))
+                continue
+            table = self.fields[rule.table]
+            for row_key, row in self._table_rows(table, values):
+                if ex.evaluate(rule.tree, self._lookup(values, table, row)) is False:
+                    found.append(Violation(rule, f"{rule.table}.{row_key}.{rule.field}" if rule.field
+                                           else f"{rule.table}.{row_key}"))
+        return by_importance(found)
+
+    def _table_rows(self, table, values) -> list[tuple[str, dict]]:
+        code = table["code"]
+        if table["rows"]:
+            data = values.get(code) or {}
+            return [(row["code"], data.get(row["code"]) or {}) for row in table["rows"]]
+        return [(str(i), r) for i, r in enumerate(values.get(code) or [], start=1)]
 
     def _table_problems(self, table, values, add):
         code = table["code"]
@@ -457,9 +543,6 @@ class TemplateSpec:
                     continue
                 for message in FIELD_TYPES[column["type"]].check(column, value):
                     add(key, message)
-            for rule in self.rules:
-                if rule.table == code and ex.evaluate(rule.tree, self._lookup(values, table, row)) is False:
-                    add(f"{code}.{row_key}.{rule.field}" if rule.field else f"{code}.{row_key}", rule.message)
 
     # -- flattening --
     def cells(self, values: dict) -> dict[str, object]:
@@ -782,7 +865,7 @@ def _compile_expressions(spec: TemplateSpec, add) -> None:
             columns = [p[0] for p in ex.references(tree) if len(p) == 1 and spec.column(table, p[0])]
             target = target or (min(columns, key=rule["expression"].find) if columns else None)
         spec.rules.append(Rule(rule["expression"], rule["message"], tree, target,
-                               table["code"] if table else None))
+                               table["code"] if table else None, rule.get("importance")))
 
     for index, rule in enumerate(spec.definition["rules"]):
         compile_rule(rule, f"rules.{index}", None)

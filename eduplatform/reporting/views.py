@@ -200,7 +200,11 @@ def task_detail(task_id):
         district = str(scope.id)
     rows = completeness.schools(task, scope, district=district) if district else None
     pass_down = next((p for p in task.pass_downs if p.issuer_org_id == scope.id), None)
+    from eduplatform.reporting.services.violations import task_violations
+
+    violations, violation_count = task_violations(task, scope)
     return render_template("reporting/task_detail.html", task=task, summary=summary, rows=rows, district=district,
+                           violations=violations, violation_count=violation_count,
                            chart={"groups": summary["groups"]}, definitions=completeness.DEFINITIONS, pass_down=pass_down,
                            can_pass_down=permissions.can_pass_down(current_user, task),
                            can_manage=permissions.can_manage_task(current_user, task),
@@ -340,6 +344,7 @@ def _page(submission, *, errors=None, raw=None, status=200):
     attachments = submission_services.attachments_of(submission)
     return render_template(
         "reporting/submission.html", sub=submission, task=submission.task, spec=spec, data=submission.data or {},
+        violations=spec.violations(submission.data or {}),
         errors=errors or {}, raw=raw or {}, lock_reason=submission_services.lock_reason(submission),
         can_fill=permissions.can_fill_submission(current_user, submission),
         actions=review.available_actions(submission, current_user), events=review.events(submission),

@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
 
 
 def run_once(limit: int = 50) -> tuple[int, int]:
-    """Process pending versions (one commit each) and refresh stale index entries."""
+    """Process pending versions (one commit each), the registered jobs, and refresh stale index entries."""
     from eduplatform.resources.processing import pending_versions, process_version, refresh_stale
 
     processed = 0
@@ -26,6 +26,10 @@ def run_once(limit: int = 50) -> tuple[int, int]:
         process_version(version)
         db.session.commit()
         processed += 1
+    from eduplatform.resources import WORKER_JOBS
+
+    for job in WORKER_JOBS.values():  # other domains' files made the same way (courses' lessons)
+        processed += job(limit)
     refreshed = refresh_stale()
     db.session.commit()
     from eduplatform.resources.staging import remove_stale

@@ -13,8 +13,8 @@ before its row and its object both exist. ``RESOURCES_PROCESSING`` chooses where
 Either way the same :func:`process_version` runs, so tests drive it deterministically.
 
 Previews (``RESOURCES_PREVIEWS``, on unless testing) run external programs — LibreOffice for DOCX,
-PPTX, XLSX, DOC and PPT (→ PDF → page images, and the text of DOC/PPT from that PDF), ffmpeg for a
-video's poster — so they are made by the worker only, never in a request: in ``inline`` mode the
+PPTX, XLSX, DOC and PPT (→ PDF → page images, and the text of DOC/PPT from that PDF), pdfium in a
+process of its own for a PDF's pages, ffmpeg for a video's poster — so they are made by the worker only, never in a request: in ``inline`` mode the
 request does the quick part and leaves such a version ``pending`` for ``flask resources process``.
 A conversion that fails (corrupt file, timeout) marks the version ``failed`` with a Chinese reason
 its owner sees on the resource's page; the text and thumbnail already made stay.
@@ -26,14 +26,14 @@ import io
 import logging
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
-from eduplatform.core.storage import preview
-from eduplatform.core.storage.models import StoredFile
+from eduplatform.core.storage import page_images, preview
 from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.core.storage.registry import get_storage
 from eduplatform.core.storage.services import delete_file, store_file
@@ -50,8 +50,9 @@ MAX_PDF_PAGES = 300
 THUMBNAIL_SIZE = (320, 320)
 #: Pages of extracted text are separated by a form feed (the preview shows them one by one).
 PAGE_BREAK = "\f"
-#: Media whose preview needs the worker: office documents (LibreOffice) and videos (ffmpeg).
-CONVERTED_MEDIA = ("office", "legacy_office")
+#: Media whose preview needs the worker: office documents (LibreOffice), PDFs (pdfium, fenced) and
+#: videos (ffmpeg).
+CONVERTED_MEDIA = ("office", "legacy_office", "pdf")
 POSTER_MEDIA = ("video",)
 
 
@@ -91,7 +92,8 @@ def process_version(version: ResourceVersion, *, previews: bool = True) -> None:
         with local_copy(get_storage(), stored.key) as tmp:
             text = extract_text(media, version.format, tmp)
             tmp.seek(0)
-            thumbnail = make_thumbnail(media, tmp)
+            # With previews on, a PDF's thumbnail is page 1 of its fenced rendering (the worker's).
+            thumbnail = None if media == "pdf" and needs_worker(version) else make_thumbnail(media, tmp)
         version.extracted_text = clean_text(text)
         if thumbnail:
             _set_thumbnail(version, thumbnail)
@@ -112,68 +114,36 @@ def process_version(version: ResourceVersion, *, previews: bool = True) -> None:
 
 
 def make_previews(version: ResourceVersion, media: str) -> None:
-    """Office pages (and the text of DOC/PPT) or a video's poster; a failure marks the version failed."""
+    """Page images (PDF, office; the text of DOC/PPT) or a video's poster, through the one mechanism
+    ``core.storage.page_images``; a failure marks the version failed."""
     config = current_app.config
     try:
         with local_copy(get_storage(), version.file.key) as tmp:
-            if media in CONVERTED_MEDIA:
-                _office_previews(version, media, tmp.name, timeout=float(config.get("RESOURCES_CONVERT_TIMEOUT", 120)),
-                                 max_pages=int(config.get("RESOURCES_PREVIEW_MAX_PAGES", preview.DEFAULT_MAX_PAGES)))
-            else:
-                _video_poster(version, tmp.name, timeout=float(config.get("RESOURCES_CONVERT_TIMEOUT", 120)))
+            made = page_images.make_page_images(
+                Path(tmp.name), extension=version.format, name=str(version.id), video=media in POSTER_MEDIA,
+                timeout=float(config.get("RESOURCES_CONVERT_TIMEOUT", 120)),
+                max_pages=int(config.get("RESOURCES_PREVIEW_MAX_PAGES", preview.DEFAULT_MAX_PAGES)),
+                # python-docx/pptx cannot read DOC/PPT: their text comes from the converted PDF
+                pdf_text=_pdf_text if media == "legacy_office" else None)
     except preview.PreviewError as exc:
         log.warning("preview of resource version %s failed: %s (%s)", version.id, exc.reason, exc.detail)
         version.processing_state = ProcessingState.FAILED
         version.processing_error = exc.reason[:500]
+        return
     except Exception as exc:
         log.exception("preview of resource version %s failed", version.id)
         version.processing_state = ProcessingState.FAILED
         version.processing_error = f"未能生成预览（{type(exc).__name__}）"
-
-
-def _office_previews(version: ResourceVersion, media: str, path: str, *, timeout: float, max_pages: int) -> None:
-    from pathlib import Path
-
-    rendered, pdf, workdir = preview.office_pages(Path(path), extension=version.format, timeout=timeout,
-                                                  max_pages=max_pages)
-    try:
-        if media == "legacy_office":  # python-docx/pptx cannot read DOC/PPT: the text comes from the PDF
-            with open(pdf, "rb") as converted:
-                version.extracted_text = clean_text(_pdf_text(converted))
-    finally:
-        workdir.cleanup()
-    pages = []
-    for page in rendered.pages:
-        stored = store_file(io.BytesIO(page.data), prefix="previews", filename=f"page-{version.id}-{page.number}.webp",
-                            content_type="image/webp", actor=None)
-        pages.append({"file": stored.id, "width": page.width, "height": page.height})
-    _replace_previews(version, pages, rendered.page_count)
-    if rendered.thumbnail:
-        _set_thumbnail(version, rendered.thumbnail)
-
-
-def _video_poster(version: ResourceVersion, path: str, *, timeout: float) -> None:
-    from pathlib import Path
-
-    from PIL import Image
-
-    data, width, height, second = preview.video_poster(Path(path), timeout=timeout)
-    stored = store_file(io.BytesIO(data), prefix="previews", filename=f"poster-{version.id}.jpg",
-                        content_type="image/jpeg", actor=None)
-    _replace_previews(version, [{"file": stored.id, "width": width, "height": height, "second": second}], None)
-    with Image.open(io.BytesIO(data)) as image:
-        _set_thumbnail(version, preview.jpeg_thumbnail(image))
-
-
-def _replace_previews(version: ResourceVersion, pages: list[dict], page_count: int | None) -> None:
-    old = version.preview_files
-    version.preview_pages = pages
-    version.page_count = page_count
+        return
+    if made.text is not None:
+        version.extracted_text = clean_text(made.text)
+    old = version.preview_pages
+    version.preview_pages = made.pages
+    version.page_count = made.page_count
     db.session.flush()
-    for file_id in old:
-        stored = db.session.get(StoredFile, file_id)
-        if stored is not None:
-            delete_file(stored)
+    page_images.remove_page_images(old)
+    if made.thumbnail:
+        _set_thumbnail(version, made.thumbnail)
 
 
 def _set_thumbnail(version: ResourceVersion, data: bytes) -> None:

@@ -419,7 +419,6 @@ def create_from_upload(actor, upload) -> Resource:
 def preview_page_file(version: ResourceVersion | None, number: int) -> StoredFile | None:
     """The stored image of page ``number`` (1-based) of the version's preview (made by ``processing``);
     other domains showing a resource (courses' lessons) serve its pages through this."""
-    pages = (version.preview_pages or []) if version is not None else []
-    if not 1 <= number <= len(pages):
-        return None
-    return db.session.get(StoredFile, pages[number - 1]["file"])
+    from eduplatform.core.storage.page_images import page_file
+
+    return page_file(version.preview_pages if version is not None else None, number)

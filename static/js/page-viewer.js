@@ -16,8 +16,12 @@
       load(index); load(index + 1);
       images[index].classList.remove("d-none");
       current.textContent = String(index + 1);
-      viewer.querySelector("[data-page-prev]").disabled = index === 0;
-      viewer.querySelector("[data-page-next]").disabled = index === images.length - 1;
+      var focused = document.activeElement;
+      var prev = viewer.querySelector("[data-page-prev]"), next = viewer.querySelector("[data-page-next]");
+      prev.disabled = index === 0;
+      next.disabled = index === images.length - 1;
+      // A button disabled while it has the focus would drop it to the page: keep it in the viewer.
+      if (focused && focused.disabled && (focused === prev || focused === next)) { viewer.focus(); }
     }
     viewer.querySelector("[data-page-prev]").addEventListener("click", function () { show(index - 1); });
     viewer.querySelector("[data-page-next]").addEventListener("click", function () { show(index + 1); });

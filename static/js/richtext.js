@@ -10,14 +10,19 @@
   var LABELS = {
     "header": "段落格式", "bold": "加粗", "italic": "倾斜", "underline": "下划线", "strike": "删除线",
     "list:ordered": "编号列表", "list:bullet": "项目符号列表", "indent:-1": "减少缩进", "indent:+1": "增加缩进",
-    "blockquote": "引用", "code-block": "代码块", "link": "插入链接", "image": "插入图片", "clean": "清除格式"
+    "blockquote": "引用", "code-block": "代码块", "link": "插入链接", "image": "插入图片", "clean": "清除格式",
+    "table": "插入表格（3 行 3 列）", "table-row": "在下方插入行", "table-column": "在右侧插入列",
+    "table-delete": "删除表格"
   };
+  // Buttons of Quill's table module (quill/modules/table) have no icon: a word, part of their name.
+  var TABLE_TEXT = { "table": "表格", "table-row": "插入行", "table-column": "插入列", "table-delete": "删除表格" };
   var HEADINGS = { "2": "标题 2", "3": "标题 3", "4": "标题 4", "": "正文" };
   var TOOLBAR = [
     [{ header: [2, 3, 4, false] }],
     ["bold", "italic", "underline", "strike"],
     [{ list: "ordered" }, { list: "bullet" }, { indent: "-1" }, { indent: "+1" }],
     ["blockquote", "code-block", "link", "image"],
+    ["table", "table-row", "table-column", "table-delete"],
     ["clean"]
   ];
   var IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
@@ -53,6 +58,10 @@
       var value = button.getAttribute("value");
       var label = LABELS[value ? format + ":" + value : format] || LABELS[format];
       if (label) { button.setAttribute("aria-label", label); button.setAttribute("title", label); }
+      if (TABLE_TEXT[format] && !button.querySelector("svg")) {
+        button.textContent = TABLE_TEXT[format];
+        button.classList.add("rich-text-word");
+      }
     });
     toolbar.querySelectorAll(".ql-picker.ql-header").forEach(function (picker) {
       var label = picker.querySelector(".ql-picker-label");
@@ -99,9 +108,15 @@
       theme: "snow",
       placeholder: textarea.getAttribute("placeholder") || "请输入内容…",
       modules: {
+        table: true,
         toolbar: {
           container: TOOLBAR,
           handlers: {
+            // Inside a table the row/column buttons act on the cell the cursor is in; elsewhere nothing.
+            "table": function () { quill.getModule("table").insertTable(3, 3); },
+            "table-row": function () { quill.getModule("table").insertRowBelow(); },
+            "table-column": function () { quill.getModule("table").insertColumnRight(); },
+            "table-delete": function () { quill.getModule("table").deleteTable(); },
             image: function () {
               var input = document.createElement("input");
               input.type = "file";

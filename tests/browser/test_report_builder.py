@@ -88,6 +88,12 @@ def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
         sides.nth(1).locator(".pick-field").select_option(label="学生总数")
         expect(expression).to_have_value("computer_count <= students_total")
 
+        # 重要程度: 中 unless chosen; 高 is shown to the school beside the check
+        importance = rule.locator("select[aria-label='重要程度']")
+        expect(importance).to_have_value("medium")
+        importance.select_option(label="重要程度：高")
+        expect(page.locator("#preview .form-checks")).to_contain_text("重要程度：高 计算机台数不大于 学生总数")
+
         shown_formula = formula.input_value()
         shown_rule = expression.input_value()
         found = _violations(page)
@@ -113,8 +119,10 @@ def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
         stored = page.request.get(f"{live_server}/api/v1/report-templates/{template_id}").json()["definition"]
         fields = {f["code"]: f for s in stored["sections"] for f in s["fields"]}
         assert fields["students_per_computer"]["formula"] == shown_formula == "students_total / computer_count"
-        assert stored["rules"] == [{"expression": shown_rule, "message": "计算机台数不能超过学生总数"}]
-        assert fields["grade_table"]["rules"] == [{"expression": "c1 <= 1000", "message": "每个年级不超过 1000 人"}]
+        assert stored["rules"] == [{"expression": shown_rule, "message": "计算机台数不能超过学生总数",
+                                    "importance": "high"}]
+        assert fields["grade_table"]["rules"] == [{"expression": "c1 <= 1000", "message": "每个年级不超过 1000 人",
+                                                   "importance": "medium"}]
 
         # reopened, the builder reads the stored rule back into its sides
         page.reload()
@@ -122,6 +130,7 @@ def test_build_a_computed_field_and_a_rule_by_clicking(browser, live_server):
         expect(rule.locator(".rule-left")).to_have_value("computer_count")
         expect(rule.locator(".rule-right")).to_have_value("students_total")
         expect(rule.locator(".rule-op")).to_have_value("<=")
+        expect(rule.locator("select[aria-label='重要程度']")).to_have_value("high")
         expect(page.locator("#preview")).to_contain_text("自动计算：学生总数 ÷ 计算机台数")
         page.wait_for_load_state("networkidle")
     finally:

@@ -106,6 +106,21 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")  # an empty item ends the list
 
+    # a table: 插入表格 (3 × 3), one more row below and one more column to the right of the cell
+    for label in ("插入表格（3 行 3 列）", "在下方插入行", "在右侧插入列", "删除表格"):
+        assert page.locator(f'.ql-toolbar button[aria-label="{label}"]').count() == 1, label
+    page.click('.ql-toolbar button[aria-label="插入表格（3 行 3 列）"]')
+    table = editor.locator("table")
+    expect(table.locator("tr")).to_have_count(3)
+    expect(table.locator("td")).to_have_count(9)
+    page.keyboard.type("姓名")  # the cursor is in the first cell
+    page.click('.ql-toolbar button[aria-label="在下方插入行"]')
+    page.click('.ql-toolbar button[aria-label="在右侧插入列"]')
+    expect(table.locator("tr")).to_have_count(4)
+    expect(table.locator("tr").first.locator("td")).to_have_count(4)
+    assert table.locator("td").first.inner_text().strip() == "姓名"
+    editor.locator("p").last.click()  # back below the table
+
     with page.expect_file_chooser() as chooser:
         page.click('.ql-toolbar button[aria-label="插入图片"]')
     with page.expect_response(lambda r: r.url.endswith("/editor/images") and r.request.method == "POST") as answer:
@@ -156,6 +171,7 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     assert image.evaluate("img => img.complete && img.naturalWidth") == 40
     assert shown.locator(f'img[src="{pasted_src}"]').count() == 1
     assert shown.locator('img[src^="https://"]').count() == 0
+    assert shown.locator("table tr").count() == 4 and shown.locator("table td").first.inner_text() == "姓名"
 
     from eduplatform.courses.models import Course
 
@@ -166,6 +182,7 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     assert '<li data-list="bullet">' in description and "合并同类项</li>" in description
     assert f'<img src="{src}">' in description
     assert "evil.example" not in description and "<script" not in description
+    assert description.count("<tr>") == 4 and description.count("<td") == 16 and '<td data-row="row-' in description
 
     # opened again, the editor shows the same text (its own format read back)
     page.goto(f"{live_server}/courses/{course_id}/edit")
@@ -174,6 +191,7 @@ def test_a_teacher_writes_a_rich_course_description(editor_page, live_server, li
     assert editor.locator('li[data-list="bullet"]').all_inner_texts() == ["移项", "合并同类项"]
     assert editor.locator("strong").inner_text() == "一元一次方程"
     assert editor.locator(f'img[src="{src}"]').count() == 1
+    assert editor.locator("table tr").count() == 4 and editor.locator("table td").count() == 16
 
 
 def test_without_the_script_the_textarea_saves(browser, live_server, live_app, course_id):

@@ -44,6 +44,12 @@ KEPT = {
         f'<p><img src="/editor/images/{TOKEN}"></p>',
     "a table (the existing rule)":
         "<table><tbody><tr><td>姓名</td><td>成绩</td></tr></tbody></table>",
+    # Quill 2.0.3's table module (quill/modules/table, formats/table.ts): <table><tbody>, each <td> with
+    # data-row naming its row ("row-" + 4 base-36 characters); a header row from a paste is <thead><th>.
+    "a table from the editor's table button":
+        '<table><thead><tr><th data-row="row-h1a2">姓名</th><th data-row="row-h1a2">成绩</th></tr></thead>'
+        '<tbody><tr><td data-row="row-3kf9">张三</td><td data-row="row-3kf9">95</td></tr>'
+        '<tr><td data-row="row-x0qa"><br></td><td data-row="row-x0qa" colspan="1">88</td></tr></tbody></table>',
 }
 
 
@@ -58,7 +64,8 @@ def test_what_the_editor_writes_survives(name):
                    'class="ql-align-center"', 'class="ql-align-right"', 'class="ql-align-justify ql-indent-2"',
                    'href="https://www.moe.gov.cn/"', 'href="mailto:jyj@example.cn"', 'target="_blank"',
                    "<blockquote>", 'class="ql-code-block-container"', 'data-language="plain"',
-                   f'src="/editor/images/{TOKEN}"', "<td>", '<span class="ql-ui">'):
+                   f'src="/editor/images/{TOKEN}"', "<td>", '<span class="ql-ui">', "<thead>", "<tbody>",
+                   '<th data-row="row-h1a2">', '<td data-row="row-3kf9">', '<td data-row="row-x0qa" colspan="1">'):
         if marker in html or (marker == '<span class="ql-ui">' and "ql-ui" in html):
             assert marker in cleaned, f"{name}: {marker} lost in {cleaned}"
     assert clean_html(cleaned, inline_images=False) == cleaned  # idempotent: editing again changes nothing
@@ -95,6 +102,13 @@ STRIPPED = [
                          "<p>正文</p>"), "iframe", "<p>正文</p>"),
     ("unknown list kind", '<ol><li data-list="javascript:x">项</li></ol>', "javascript", "<ol><li>项</li></ol>"),
     ("svg", '<svg onload="alert(1)"><circle r="5"/></svg><p>正文</p>', "svg", "<p>正文</p>"),
+    ("table attributes", ('<table border="9" style="position:fixed" onmouseover="x()" background="javascript:x">'
+                          '<tbody><tr bgcolor="red"><td style="width:9999px" onclick="x()" data-row="javascript:x"'
+                          ' colspan="1000" rowspan="2">格</td></tr></tbody></table>'), "javascript",
+     '<table><tbody><tr><td rowspan="2">格</td></tr></tbody></table>'),
+    ("table parts Quill never writes", ('<table><caption>假标题</caption><colgroup><col span="9"></colgroup>'
+                                        '<tfoot><tr><td>脚</td></tr></tfoot><tbody><tr><td>格</td></tr></tbody></table>'),
+     "caption", "<table>假标题<tr><td>脚</td></tr><tbody><tr><td>格</td></tr></tbody></table>"),
 ]
 
 
@@ -103,6 +117,16 @@ def test_hostile_parts_are_stripped(name, html, gone, expected):
     cleaned = clean_html(html, inline_images=False)
     assert gone.lower() not in cleaned.lower().replace("ql-", "").replace("noopener", "")
     assert cleaned == expected
+
+
+def test_the_rich_filter_shows_a_table_and_nothing_dangerous_in_it(app):
+    from eduplatform.core.templating import rich
+
+    stored = ('<table><tbody><tr><td data-row="row-ab12">甲</td><td data-row="row-ab12" onclick="x()">乙</td></tr>'
+              '</tbody></table><script>alert(1)</script>')
+    shown = str(app.jinja_env.filters["rich"](stored))
+    assert shown == str(rich(stored)) == ('<table><tbody><tr><td data-row="row-ab12">甲</td>'
+                                          '<td data-row="row-ab12">乙</td></tr></tbody></table>')
 
 
 def test_question_texts_keep_inline_pictures():

@@ -82,7 +82,7 @@ def test_issue_fill_review_flow_over_the_api(client, h, people, tree, template, 
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "version_conflict"
     refused = client.post(f"{url}/submit", headers=h(people.school_a1_admin), json={"version": 2})
     assert refused.status_code == 422
-    assert refused.get_json()["error"]["fields"] == {"teachers_female": ["女教师数不能超过教师总数"]}
+    assert refused.get_json()["error"]["fields"] == {"teachers_female": ["女教师数不能超过教师总数（重要程度：中）"]}
     done = client.post(f"{url}/submit", headers=h(people.school_a1_admin),
                        json={"values": {"teachers_female": 20}, "version": 2})
     assert done.status_code == 200 and done.get_json()["status"] == "submitted"

@@ -105,9 +105,9 @@ def test_compute_and_submit_problems(sample_definition, good_values):
                                    "principal": "", "clubs": [{"members": 0}]})
     spec.compute(values)
     problems = spec.submit_problems(values)
-    assert problems["teachers_female"] == ["女教师数不能超过教师总数"]
+    assert problems["teachers_female"] == ["女教师数不能超过教师总数（重要程度：中）"]
     assert problems["principal"] == ["此项为必填"]
-    assert problems["grades.g1.total"] == ["单个年级学生数不超过 1000"]
+    assert problems["grades.g1.total"] == ["单个年级学生数不超过 1000（重要程度：中）"]
     assert problems["grades.g2.girls"] == ["此项为必填"]
     assert problems["grades.g3.boys"] == ["此项为必填"]
     assert problems["clubs.1.name"] == ["此项为必填"]

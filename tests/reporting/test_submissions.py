@@ -102,7 +102,7 @@ def test_submit_checks_every_rule_and_says_where(sub, people, good_values):
     services.save_values(sub, people.school_a1_admin, {**good_values, "teachers_female": 41})
     with pytest.raises(ValidationFailed) as info:
         services.submit_submission(sub, people.school_a1_admin)
-    assert info.value.fields == {"teachers_female": ["女教师数不能超过教师总数"]}
+    assert info.value.fields == {"teachers_female": ["女教师数不能超过教师总数（重要程度：中）"]}
     assert sub.status == SubmissionStatus.DRAFT
     services.submit_submission(sub, people.school_a1_admin, raw={"teachers_female": 20})
     assert sub.status == SubmissionStatus.SUBMITTED and sub.on_time is True

@@ -196,3 +196,25 @@ def publish(people):
 
 def storage_keys(storage) -> list[str]:
     return list(storage.iter_keys())
+
+
+def make_paged_pdf(pages: int = 3) -> bytes:
+    """A PDF of ``pages`` A4 pages written by reportlab: page 1 mostly a black block (so its thumbnail
+    is dark), each page with its number in Chinese (the CID font STSong-Light, no font file needed)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    sheet = canvas.Canvas(out, pagesize=A4)
+    width, height = A4
+    for number in range(1, pages + 1):
+        if number == 1:
+            sheet.rect(40, 40, width - 80, height - 200, fill=1)
+        sheet.setFont("STSong-Light", 28)
+        sheet.drawString(72, height - 100, f"第 {number} 页：勾股定理")
+        sheet.showPage()
+    sheet.save()
+    return out.getvalue()

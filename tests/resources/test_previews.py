@@ -25,7 +25,7 @@ from eduplatform.resources.cli import run_once
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
 from eduplatform.resources.processing import _pdf_text
 from eduplatform.resources.search import search_resources
-from tests.resources.conftest import make_docx, make_pptx
+from tests.resources.conftest import make_docx, make_paged_pdf, make_pptx
 
 SLIDES = ("勾股定理|直角三角形两直角边的平方和等于斜边的平方", "抛物线|二次函数的图像是一条抛物线",
           "光合作用|绿色植物利用光能制造有机物")
@@ -275,6 +275,11 @@ def test_the_request_never_converts(app, upload, people, monkeypatch):
     version = _version(body["id"])
     assert version.processing_state == ProcessingState.PENDING and "请求中不转换" in version.extracted_text
     assert version.preview_pages == []
+    monkeypatch.setattr(preview, "render_pdf", refuse)  # nor pdfium on an uploaded PDF (its thumbnail too)
+    body = upload(people.teacher_a1, data=LITERATURE, file=(make_paged_pdf(1), "文献.pdf")).get_json()
+    version = _version(body["id"])
+    assert version.processing_state == ProcessingState.PENDING and "勾股定理" in version.extracted_text
+    assert version.preview_pages == [] and version.thumbnail is None
 
 
 @pytest.mark.soffice
@@ -300,6 +305,60 @@ def test_a_conversion_past_its_timeout_fails(worker, upload, people, monkeypatch
     assert version.processing_state == ProcessingState.FAILED
     assert version.processing_error == "文档转换超时（超过 0.2 秒），文件可能过大或已损坏"
     assert "超时" in version.extracted_text  # the text the quick part extracted stays
+
+
+def test_a_pdf_gets_page_images_and_page_one_as_its_thumbnail(worker, upload, people, client, auth):
+    """A PDF is shown like an office file — page images in the page viewer, not the browser's viewer —
+    and stays downloadable; its thumbnail is page 1 (the dark one)."""
+    pdf = make_paged_pdf(3)
+    body = upload(people.teacher_a1, data=LITERATURE, file=(pdf, "勾股定理.pdf")).get_json()
+    version = _version(body["id"])
+    assert version.processing_state == ProcessingState.PENDING and version.thumbnail is None  # not in the request
+    assert run_once() == (1, 0)
+    version = _version(body["id"])
+    assert version.processing_state == ProcessingState.DONE, version.processing_error
+    assert "勾股定理" in version.extracted_text
+    assert version.page_count == 3 and [p["width"] for p in version.preview_pages] == [1280] * 3
+    assert abs(version.preview_pages[0]["height"] - 1280 * 841.89 / 595.28) < 2  # A4 kept in proportion
+
+    auth.login(people.teacher_a1)
+    page = client.get(f"/resources/{body['id']}").get_data(as_text=True)
+    assert 'id="page-viewer"' in page and page.count('class="img-fluid page-image') == 3
+    assert 'title="PDF 预览"' not in page  # no iframe: the page images replace the browser's viewer
+    assert 'id="download"' in page
+    assert client.get(f"/resources/{body['id']}/file").data == pdf  # the original, unchanged
+    first, second = (client.get(f"/resources/{body['id']}/pages/{n}") for n in (1, 2))
+    assert first.mimetype == second.mimetype == "image/webp"
+    dark_first, light_first, _ = ink(first.data)
+    dark_second, light_second, _ = ink(second.data)
+    assert dark_first > light_first and dark_second < light_second  # page 1 is the black block
+    thumb = client.get(f"/resources/{body['id']}/thumbnail")
+    dark, light, size = ink(thumb.data)
+    assert thumb.mimetype == "image/jpeg" and size[0] == 320 and dark > light  # page 1, not page 2
+
+
+def test_a_pdf_that_renders_too_long_fails_and_the_worker_goes_on(worker, upload, people, monkeypatch):
+    """pdfium runs in a process of its own, killed at the timeout: the version fails with a reason,
+    its text stays, and the next file is processed."""
+    monkeypatch.setitem(worker.config, "RESOURCES_CONVERT_TIMEOUT", 0.05)
+    slow = upload(people.teacher_a1, data=LITERATURE, file=(make_paged_pdf(2), "很慢.pdf")).get_json()
+    assert run_once() == (1, 0)
+    version = _version(slow["id"])
+    assert version.processing_state == ProcessingState.FAILED
+    assert version.processing_error == "文档页面生成超时（超过 0.05 秒），文件可能过大或已损坏"
+    assert version.preview_pages == [] and "勾股定理" in version.extracted_text
+    monkeypatch.setitem(worker.config, "RESOURCES_CONVERT_TIMEOUT", 60)
+    fine = upload(people.teacher_a1, data=LITERATURE, file=(make_paged_pdf(1), "正常.pdf")).get_json()
+    assert run_once() == (1, 0)
+    assert _version(fine["id"]).processing_state == ProcessingState.DONE
+
+
+@pytest.mark.nodb
+def test_a_pdf_pdfium_cannot_read_is_a_preview_error(tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF")
+    with pytest.raises(preview.PreviewError, match="PDF 文件无法读取"):
+        preview.pdf_pages(broken, timeout=30)
 
 
 @pytest.mark.ffmpeg

@@ -1,7 +1,8 @@
 """Page images of office documents and poster frames of videos, made from untrusted files.
 
 Office files (DOCX, PPTX, XLSX and the old DOC/PPT) are converted to PDF by LibreOffice headless
-(Debian's ``libreoffice-writer/impress/calc``), the PDF's pages rendered by pdfium (``pypdfium2``);
+(Debian's ``libreoffice-writer/impress/calc``); that PDF's pages, and an uploaded PDF's, are rendered by
+pdfium (``pypdfium2``) in a process of its own (``pdf_render.py``);
 a video's poster is the frame ffmpeg reads at about a tenth of its duration (``ffprobe`` measures it).
 
 These are slow (seconds) and run external programs on what users uploaded, so they belong in a
@@ -21,11 +22,13 @@ Failures raise :class:`PreviewError` with a Chinese reason a user can read.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -169,36 +172,40 @@ def office_to_pdf(source: Path, outdir: Path, *, timeout: float = DEFAULT_TIMEOU
 
 
 def render_pdf(pdf_path: Path, *, max_pages: int = DEFAULT_MAX_PAGES, width: int = VIEW_WIDTH,
-               thumb_width: int = THUMB_WIDTH) -> RenderedPages:
-    """The first ``max_pages`` pages as WebP images ``width`` wide, and a JPEG thumbnail of page 1."""
-    import pypdfium2 as pdfium
+               thumb_width: int = THUMB_WIDTH, timeout: float = DEFAULT_TIMEOUT) -> RenderedPages:
+    """The first ``max_pages`` pages as WebP images ``width`` wide, and a JPEG thumbnail of page 1.
 
-    try:
-        pdf = pdfium.PdfDocument(str(pdf_path))
-    except Exception as exc:
-        raise PreviewError("转换后的文档无法读取，未能生成预览", str(exc)[:300]) from exc
-    pages: list[PageImage] = []
-    thumbnail = None
-    try:
-        count = len(pdf)
-        if count == 0:
+    pdfium runs in a process of its own (``pdf_render.py``, fenced like LibreOffice: own directory, no
+    network, a memory limit, the process group killed at ``timeout``): a hostile PDF that loops or eats
+    memory fails this preview, never the worker."""
+    with tempfile.TemporaryDirectory(prefix="pdfpages-") as workdir:
+        out = Path(workdir)
+        args = [sys.executable, "-I", str(Path(__file__).with_name("pdf_render.py")), str(Path(pdf_path).resolve()),
+                str(out), str(max_pages), str(width), str(MAX_VIEW_HEIGHT), str(thumb_width)]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir, "TMPDIR": workdir}
+        try:
+            result = run_fenced(args, timeout=timeout, cwd=workdir, env=env)
+        except subprocess.TimeoutExpired as exc:
+            raise PreviewError(f"文档页面生成超时（超过 {timeout:g} 秒），文件可能过大或已损坏", "pdf timeout") from exc
+        manifest = out / "pages.json"
+        if result.returncode != 0 or not manifest.exists():
+            detail = (result.stderr or b"").decode("utf-8", "replace")[-300:]
+            raise PreviewError("PDF 文件无法读取，未能生成页面预览（文件可能已损坏）", detail)
+        info = json.loads(manifest.read_text(encoding="utf-8"))
+        if not info["count"]:
             raise PreviewError("文档没有可显示的页面", "no pages")
-        for index in range(min(count, max_pages)):
-            page = pdf[index]
-            try:
-                # A very tall page (a long sheet printed on one page) is scaled to fit, never a huge bitmap.
-                scale = min(width / (page.get_width() or 1), MAX_VIEW_HEIGHT / (page.get_height() or 1))
-                image = page.render(scale=scale).to_pil().convert("RGB")
-            finally:
-                page.close()
-            out = io.BytesIO()
-            image.save(out, "WEBP", quality=80, method=4)
-            pages.append(PageImage(index + 1, out.getvalue(), image.width, image.height))
-            if index == 0:
-                thumbnail = jpeg_thumbnail(image, thumb_width)
-    finally:
-        pdf.close()
-    return RenderedPages(count, pages, thumbnail)
+        pages = [PageImage(number, (out / f"page-{number}.webp").read_bytes(), w, h)
+                 for number, (w, h) in enumerate(info["pages"], start=1)]
+        thumb = out / "thumb.jpg"
+        return RenderedPages(info["count"], pages, thumb.read_bytes() if thumb.exists() else None)
+
+
+def pdf_pages(source: Path, *, timeout: float = DEFAULT_TIMEOUT, max_pages: int = DEFAULT_MAX_PAGES) -> RenderedPages:
+    """Page images of an uploaded PDF (a copy in a directory of its own, rendered fenced)."""
+    with tempfile.TemporaryDirectory(prefix="preview-") as workdir:
+        copy = Path(workdir) / "source.pdf"
+        shutil.copyfile(source, copy)
+        return render_pdf(copy, max_pages=max_pages, timeout=timeout)
 
 
 def jpeg_thumbnail(image, width: int = THUMB_WIDTH) -> bytes:
@@ -222,7 +229,7 @@ def office_pages(source: Path, *, extension: str, timeout: float = DEFAULT_TIMEO
         copy = base / f"source.{extension}"
         shutil.copyfile(source, copy)
         pdf = office_to_pdf(copy, base, timeout=timeout)
-        return render_pdf(pdf, max_pages=max_pages), pdf, workdir
+        return render_pdf(pdf, max_pages=max_pages, timeout=timeout), pdf, workdir
     except BaseException:
         workdir.cleanup()
         raise

@@ -19,7 +19,9 @@ ALLOWED_TAGS = {
 }
 _BLOCK_CLASSED = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "span"}
 ALLOWED_ATTRIBUTES = {
-    "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"},
+    # Quill 2's table module marks each cell with its row (``data-row="row-xxxx"``)
+    "img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan", "data-row"},
+    "th": {"colspan", "rowspan", "data-row"},
     "a": {"href", "target"}, "li": {"class", "data-list"}, "div": {"class", "data-language"},
     "pre": {"class", "data-language"}, **{tag: {"class"} for tag in _BLOCK_CLASSED - {"li", "div", "pre"}},
 }
@@ -35,10 +37,13 @@ _CLASS_OK = re.compile(r"^ql-(align-(center|right|justify)|indent-[1-8]|directio
                        r"|code-block-container|syntax)$")
 _LIST_KINDS = {"bullet", "ordered", "checked", "unchecked"}
 _LANGUAGE_OK = re.compile(r"^[a-z0-9+#-]{1,20}$")
+_ROW_OK = re.compile(r"^row-[a-z0-9]{1,16}$")
+_SPAN_OK = re.compile(r"^[1-9][0-9]?$")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
-_HTML_HINT = re.compile(r"<(/?)(p|br|b|strong|i|em|u|s|sub|sup|span|div|img|ul|ol|li|table|tr|td|code|pre"
+_HTML_HINT = re.compile(r"<(/?)(p|br|b|strong|i|em|u|s|sub|sup|span|div|img|ul|ol|li|table|thead|tbody|tr|td|th"
+                        r"|code|pre"
                         r"|h[1-6]|a|blockquote)\b"
                         r"|&(#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 
@@ -58,6 +63,10 @@ def _attribute_filter(inline_images: bool):
             return value if value in _LIST_KINDS else None
         if attr == "data-language":
             return value if _LANGUAGE_OK.match(value) else None
+        if attr == "data-row":
+            return value if _ROW_OK.match(value) else None
+        if attr in ("colspan", "rowspan"):
+            return value if _SPAN_OK.match(value.strip()) else None
         return value
     return keep
 

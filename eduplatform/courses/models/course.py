@@ -165,6 +165,15 @@ class Lesson(TimestampMixin, db.Model):
     duration_seconds: Mapped[float | None] = mapped_column(sa.Float, default=None)
     #: Document lessons: an HTML preview of an office file, made at upload.
     preview_html: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    #: A file uploaded for the lesson itself: its page images (PDF, office) or a video's poster, made by
+    #: the worker through ``core.storage.page_images`` like a library resource's (``[{file, width, height}]``).
+    preview_pages: Mapped[list | None] = mapped_column(default=list)
+    #: Pages of the document (more than ``preview_pages`` when cut); None: not paged.
+    page_count: Mapped[int | None] = mapped_column(default=None)
+    thumbnail_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), default=None)
+    #: None: nothing to make; ``pending`` (the worker makes it), ``done``, ``failed`` (``preview_error``).
+    preview_state: Mapped[str | None] = mapped_column(sa.String(16), default=None, index=True)
+    preview_error: Mapped[str | None] = mapped_column(sa.String(500), default=None)
     scorm_package_id: Mapped[int | None] = mapped_column(sa.ForeignKey("scorm_packages.id"), default=None)
     exam_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exams.id"), default=None)
     #: The 教材目录 node the lesson teaches (``core.textbooks``: ``pep-math-7a:3.2``); the 同步资源
@@ -173,7 +182,8 @@ class Lesson(TimestampMixin, db.Model):
 
     chapter: Mapped[Chapter] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship(viewonly=True)
-    file = relationship("StoredFile")
+    file = relationship("StoredFile", foreign_keys=[file_id])
+    thumbnail = relationship("StoredFile", foreign_keys=[thumbnail_file_id])
     scorm_package = relationship("ScormPackage")
     exam = relationship("Exam")
     resource = relationship("Resource")

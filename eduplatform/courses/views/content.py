@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from eduplatform.core.errors import NotFound
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
-from eduplatform.courses import bp, media, permissions, resources_link
+from eduplatform.courses import bp, media, permissions
 from eduplatform.courses.access import learning_or_preview
 from eduplatform.courses.catalogue import get_course
 from eduplatform.courses.enrolment import find_enrolment
@@ -37,10 +37,11 @@ def lesson_file(lesson_id: int):
 @bp.get("/lessons/<int:lesson_id>/pages/<int:number>")
 @login_required
 def lesson_page_image(lesson_id: int, number: int):
-    """Page ``number`` of the preview of the library resource the lesson plays (a video's poster is 1),
-    served to whoever may open the lesson — learners need not see the resource in the library."""
+    """Page ``number`` of the preview of what the lesson plays — the library resource's or its own
+    file's (a video's poster is 1) — served to whoever may open the lesson; learners need not see the
+    resource in the library."""
     lesson, _ = learning_or_preview(lesson_id)
-    stored = resources_link.page_image_of(lesson.resource_id, number) if lesson.resource_id is not None else None
+    stored = media.page_image(lesson, number)
     if stored is None:
         raise NotFound("该课时没有页面预览")
     return stored.send(inline=True)
@@ -49,9 +50,9 @@ def lesson_page_image(lesson_id: int, number: int):
 @bp.get("/lessons/<int:lesson_id>/thumbnail")
 @login_required
 def lesson_thumbnail(lesson_id: int):
-    """The thumbnail of the library resource the lesson plays (its first page, poster or image)."""
+    """The thumbnail of what the lesson plays (its first page, poster or image)."""
     lesson, _ = learning_or_preview(lesson_id)
-    stored = resources_link.thumbnail_of(lesson.resource_id) if lesson.resource_id is not None else None
+    stored = media.thumbnail(lesson)
     if stored is None:
         raise NotFound("该课时没有缩略图")
     return stored.send(inline=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_login import current_user, login_required
 
-from eduplatform.core.api import load_json, paginated
+from eduplatform.core.api import load_json, paginated, register_openapi_hook
 from eduplatform.core.errors import NotFound, error_payload
 from eduplatform.core.permissions import require
 from eduplatform.reporting import designer, permissions, schemas
@@ -13,7 +13,37 @@ from eduplatform.reporting.api.common import commit
 from eduplatform.reporting.expressions import ExpressionError
 from eduplatform.reporting.lookup import template_for
 from eduplatform.reporting.services import templates as template_services
-from eduplatform.reporting.spec import DefinitionError, compile_definition
+from eduplatform.reporting.spec import DEFAULT_IMPORTANCE, IMPORTANCE, DefinitionError, compile_definition
+
+
+def _rule_component(table_rule: bool) -> dict:
+    return {"type": "object", "required": ["expression", "message"], "properties": {
+        "expression": {"type": "string", "description": "条件（字段代码、比较与函数），如 girls <= total"
+                       + ("；表格的每行规则中列代码直接写" if table_rule else "")},
+        "message": {"type": "string", "maxLength": 200, "description": "不满足时给学校的提示"},
+        "field": {"type": "string", "description": "提示显示在哪个字段（或列）旁；缺省为条件中的第一个字段"},
+        "importance": {"type": "string", "enum": list(IMPORTANCE), "default": DEFAULT_IMPORTANCE,
+                       "description": "重要程度：" + "、".join(f"{k} {v}" for k, v in IMPORTANCE.items())
+                       + "。显示在违反的规则旁，并按高→中→低排列违反情况；每条规则都须满足才能上报"}}}
+
+
+def _openapi_components(spec, app) -> None:
+    spec.components.schema("ReportTemplateRule", _rule_component(False))
+    spec.components.schema("ReportTemplateDefinition", {
+        "type": "object", "required": ["sections"],
+        "description": "报表模板定义：分节 → 字段（表格含列、行与每行规则），跨字段校验规则；由服务器检查，错误按路径返回",
+        "properties": {
+            "sections": {"type": "array", "items": {"type": "object", "properties": {
+                "title": {"type": "string"}, "description": {"type": "string"},
+                "fields": {"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "label": {"type": "string"}, "type": {"type": "string"},
+                    "formula": {"type": "string"},
+                    "rules": {"type": "array", "items": {"$ref": "#/components/schemas/ReportTemplateRule"}}},
+                    "additionalProperties": True}}}}},
+            "rules": {"type": "array", "items": {"$ref": "#/components/schemas/ReportTemplateRule"}}}})
+
+
+register_openapi_hook(_openapi_components)
 
 
 @bp.get("/report-templates")

@@ -12,7 +12,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.reporting.models import ReportTemplate, TemplateVersion, VersionStatus
-from eduplatform.reporting.spec import compile_definition
+from eduplatform.reporting.spec import compile_definition, importance_changes
 
 EMPTY_DEFINITION = {"sections": [{"title": "基本情况", "fields": []}], "rules": []}
 
@@ -73,12 +73,18 @@ def save_draft(actor, template: ReportTemplate, definition: dict, *, expected_ve
         draft = _open_draft(actor, template)
     elif expected_version is not None and draft.number != expected_version:
         raise Conflict("模板已有新的草稿版本，请刷新页面")
+    importance = importance_changes(draft.definition, spec.definition)
     draft.definition = spec.definition
     draft.field_count = _count_fields(spec.definition)
     draft.updated_at = utcnow()
     template.updated_at = utcnow()
-    record("reporting", "template.draft_saved", f"保存模板草稿：{template.name} V{draft.number}",
-           actor=actor, obj=template, data={"version": draft.number, "fields": draft.field_count})
+    data = {"version": draft.number, "fields": draft.field_count}
+    summary = f"保存模板草稿：{template.name} V{draft.number}"
+    if importance:  # a rule's 重要程度 decides the order schools and reviewers read violations in
+        data["importance"] = importance
+        summary += "；规则重要程度：" + "，".join(
+            f"“{c['rule']}” {c['from'] + '→' if c['from'] else ''}{c['to']}" for c in importance)
+    record("reporting", "template.draft_saved", summary[:500], actor=actor, obj=template, data=data)
     db.session.flush()
     return draft
 

@@ -222,7 +222,7 @@
     box.appendChild(rowRules);
     ruleRows(rowRules, field.rules, "sections." + selected[0] + ".fields." + selected[1] + ".rules.", field.code);
     box.appendChild(el("button", { class: "btn btn-sm btn-outline-primary add-row-rule", type: "button", text: "添加每行规则",
-      onclick: function () { field.rules.push({ expression: "", message: "" }); render(); } }));
+      onclick: function () { field.rules.push({ expression: "", message: "", importance: "medium" }); render(); } }));
     box.appendChild(el("h3", { class: "h6 mt-3", text: "列" }));
     (field.columns || []).forEach(function (column, ci) {
       var card = el("div", { class: "border rounded p-2 mb-2" }, propertyInputs(column, true, field));
@@ -238,6 +238,8 @@
 
   // Rule rows (the template's cross-field rules, or a table's row rules when ``table`` is given): the
   // stored condition, its message, and the builder (左边 · 比较 · 右边) writing into the condition.
+  var IMPORTANCE = [["high", "高"], ["medium", "中"], ["low", "低"]];
+
   function ruleRows(root, rules, path, table) {
     root.textContent = "";
     rules.forEach(function (rule, ri) {
@@ -246,11 +248,22 @@
           value: rule.expression || "", placeholder: table ? "条件，如 girls <= total" : "条件，如 teachers_female <= teachers_total",
           "aria-label": table ? "每行的规则条件" : "规则条件",
           oninput: function (e) { rule.expression = e.target.value; } });
+      // 重要程度 (DHIS2's importance): shown to the school beside a violation, orders the violations.
+      var importance = el("select", { class: "form-select form-select-sm rule-importance" +
+          (errorsUnder(path + ri + ".importance").length ? " is-invalid" : ""), "aria-label": "重要程度",
+          title: "重要程度：显示在违反的规则旁，并按高、中、低排序（每条规则都须满足才能上报）",
+          onchange: function (e) { rule.importance = e.target.value; } },
+        IMPORTANCE.map(function (option) {
+          var node = el("option", { value: option[0], text: "重要程度：" + option[1] });
+          if ((rule.importance || "medium") === option[0]) { node.selected = true; }
+          return node;
+        }));
       var row = el("div", { class: "row g-2 mb-3 align-items-start rule-row" }, [
         el("div", { class: table ? "col-12" : "col-6" }, [expression,
           problems.length ? el("div", { class: "invalid-feedback", text: problems.join("；") }) : null]),
-        el("div", { class: table ? "col-10" : "col-5" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
+        el("div", { class: table ? "col-7" : "col-3" }, [el("input", { class: "form-control form-control-sm", value: rule.message || "",
           placeholder: "不满足时的提示", "aria-label": "提示", oninput: function (e) { rule.message = e.target.value; } })]),
+        el("div", { class: table ? "col-3" : "col-2" }, [importance]),
         el("div", { class: table ? "col-2" : "col-1" }, [el("button", { class: "btn btn-sm btn-link text-danger", type: "button", text: "删除",
           onclick: function () { rules.splice(ri, 1); render(); } })])
       ]);
@@ -365,7 +378,7 @@
     def.sections.push({ title: "新分区", fields: [] }); render();
   });
   document.getElementById("add-rule").addEventListener("click", function () {
-    def.rules.push({ expression: "", message: "" }); render();
+    def.rules.push({ expression: "", message: "", importance: "medium" }); render();
   });
   render();
 })();
