@@ -1,7 +1,7 @@
 """courses: page images (or a video's poster) and a thumbnail of a lesson's own uploaded file
 
 Revision ID: f1a2b3c4d5e1
-Revises: e6f8b0d2e4a7
+Revises: f2b3c4d5e6f2
 Create Date: 2026-12-04 19:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'f1a2b3c4d5e1'
-down_revision = 'e6f8b0d2e4a7'
+down_revision = 'f2b3c4d5e6f2'
 branch_labels = None
 depends_on = None
 
