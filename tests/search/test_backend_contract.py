@@ -6,7 +6,6 @@ on the migrated test database (its ``search_documents`` tables emptied before an
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import datetime, timedelta
 
@@ -14,10 +13,9 @@ import pytest
 
 from eduplatform.core.search import SearchDocument, SearchError, SearchQuery
 from eduplatform.core.search.whoosh_backend import WhooshSearch
+from tests.search.conftest import POSTGRES
 
 BASE = datetime(2024, 3, 1, 8, 0, 0)
-PG_URL = os.environ.get("EDU_TEST_DATABASE_URL", "")
-ON_PG = PG_URL.startswith("postgresql")
 
 
 def doc(object_id, title, kind="resource", **kw) -> SearchDocument:
@@ -28,18 +26,7 @@ def uids(results) -> list[str]:
     return [h.uid for h in results.hits]
 
 
-@pytest.fixture(scope="module")
-def pg_engine(app):
-    """An engine of its own on the migrated test database (``app`` migrates it once)."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(PG_URL)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.skipif(
-    not ON_PG, reason="the PostgreSQL backend needs EDU_TEST_DATABASE_URL=postgresql…"))])
+@pytest.fixture(params=["whoosh", POSTGRES])
 def make_backend(request, tmp_path):
     """A callable giving another backend object on the same index (~ another worker process)."""
     made = []
@@ -50,16 +37,13 @@ def make_backend(request, tmp_path):
     else:
         from eduplatform.core.search.postgres_backend import PostgresSearch
 
-        engine = request.getfixturevalue("pg_engine")
+        engine = request.getfixturevalue("pg_search").engine  # emptied before and after
 
         def make(**kw):
             made.append(PostgresSearch(engine, lock_timeout=10, **kw))
             return made[-1]
-        make().clear()
     yield make
-    if request.param == "postgres":
-        made[0].clear()
-    else:
+    if request.param == "whoosh":
         for b in made:
             b.close()
 
