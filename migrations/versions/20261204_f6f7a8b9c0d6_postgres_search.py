@@ -1,8 +1,8 @@
 """search: the PostgreSQL full-text backend's tables (documents with a tsvector, document
 frequencies, field lengths)
 
-The tsvector type and the GIN indexes are PostgreSQL's; on SQLite the same tables are made with
-text/JSON columns and plain indexes (they stay empty there: the PostgreSQL backend refuses SQLite).
+The tsvector type and its GIN index are PostgreSQL's; on SQLite the same tables are made with
+text/JSON columns and a plain index (they stay empty there: the PostgreSQL backend refuses SQLite).
 
 Revision ID: f6f7a8b9c0d6
 Revises: e6f8b0d2e4a7
@@ -50,9 +50,6 @@ def upgrade():
     )
     # postgresql_using is ignored by other dialects: GIN on PostgreSQL, a plain index elsewhere.
     op.create_index('ix_search_documents_tsv', 'search_documents', ['tsv'], postgresql_using='gin')
-    op.create_index('ix_search_documents_acl', 'search_documents', ['acl'], postgresql_using='gin')
-    op.create_index('ix_search_documents_facet_terms', 'search_documents', ['facet_terms'],
-                    postgresql_using='gin')
     op.create_index('ix_search_documents_kind', 'search_documents', ['kind'])
     op.create_table(
         'search_terms',
@@ -73,7 +70,5 @@ def downgrade():
     op.drop_table('search_fields')
     op.drop_table('search_terms')
     op.drop_index('ix_search_documents_kind', table_name='search_documents')
-    op.drop_index('ix_search_documents_facet_terms', table_name='search_documents')
-    op.drop_index('ix_search_documents_acl', table_name='search_documents')
     op.drop_index('ix_search_documents_tsv', table_name='search_documents')
     op.drop_table('search_documents')

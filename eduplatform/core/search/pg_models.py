@@ -2,7 +2,7 @@
 
 They exist on every database (the migrations and models stay one set), but only the PostgreSQL
 backend writes them; on SQLite they stay empty. ``tsv`` is a ``tsvector`` on PostgreSQL (text
-elsewhere) and the GIN indexes are PostgreSQL's; SQLite gets plain indexes it never uses.
+elsewhere) and its GIN index is PostgreSQL's; SQLite gets a plain index it never uses.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ class SearchDocumentRow(db.Model):
     __tablename__ = "search_documents"
     __table_args__ = (
         sa.Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
-        sa.Index("ix_search_documents_acl", "acl", postgresql_using="gin"),
-        sa.Index("ix_search_documents_facet_terms", "facet_terms", postgresql_using="gin"),
         sa.Index("ix_search_documents_kind", "kind"),
     )
 
@@ -37,7 +35,8 @@ class SearchDocumentRow(db.Model):
     object_id: Mapped[str] = mapped_column(sa.Text)
     title: Mapped[str] = mapped_column(sa.Text)
     summary: Mapped[str] = mapped_column(sa.Text)
-    #: Field-tagged jieba tokens ('t|函数', 's|…', 'c|…', 'k|…') and exact tags ('g|c++'), no positions.
+    #: Field-tagged jieba tokens ('t|函数', 's|…', 'c|…', 'k|…'), exact tags ('g|c++') and what filters
+    #: read ('n|resource' kind, 'a|org:5' ACL, 'f|type=courseware' facets); no positions.
     tsv = mapped_column(TSVECTOR, nullable=False)
     #: token → [count in title, summary, content, keywords] (BM25's term frequencies).
     tf = mapped_column(JSONB, nullable=False)

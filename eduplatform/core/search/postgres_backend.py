@@ -18,8 +18,10 @@ database (:mod:`~eduplatform.core.search.pg_models`), written after the commit l
   ``ts_rank_cd``: that ranks by lexeme proximity and would disagree with Whoosh on what comes first.
   Scores differ from Whoosh's in the last digits (Whoosh stores lengths as one log-scaled byte and
   counts deleted documents until a merge); ties go to the older document, as there.
-* **Filters** (kinds, facets, ACL) are indexed columns (GIN on ``acl`` and ``facet_terms``), facet
-  counts a ``GROUP BY`` over the filtered matches. Highlighting is the Whoosh backend's.
+* **Filters** (kinds, facets, ACL) are lexemes of the same ``tsvector`` ('n|resource', 'f|type=courseware',
+  'a|org:5'), so a search is one ``tsquery`` on one GIN index; facet counts are a ``GROUP BY`` over
+  the matches' ``facet_terms``, in the same statement as the total and the page (the matches are
+  found once). Highlighting is the Whoosh backend's.
 * **Writes** of a batch are one transaction holding an advisory lock (writers one at a time, as
   Whoosh's write lock; waiting longer than ``lock_timeout`` → :class:`SearchError`): the document
   rows, the document frequencies and field lengths change together, so the statistics always
@@ -55,6 +57,7 @@ BUSY_MESSAGE = "搜索索引忙，请稍后再试"
 #: (field, lexeme prefix, weight): the Whoosh schema's ``field_boost``s; tf index in ``tf`` arrays.
 FIELDS = (("title", "t", 3.0), ("summary", "s", 1.5), ("content", "c", 1.0), ("keywords", "k", 2.0))
 TAG_PREFIX = "g"
+KIND_PREFIX, ACL_PREFIX, FACET_LEXEME = "n", "a", "f"
 #: An exact tag adds its weight (Whoosh scores an ID field by weight alone).
 TAG_WEIGHT = 2.0
 B, K1 = 0.75, 1.2
@@ -89,6 +92,11 @@ def document_row(doc: SearchDocument) -> dict[str, Any]:
     lexemes.update(f"{TAG_PREFIX}|{tag}" for tag in tags)
     facet_terms = sorted(f"{key[len(FACET_PREFIX):]}={value}"
                          for key, values in f.items() if key.startswith(FACET_PREFIX) for value in values)
+    acl = list(f.get("acl") or [])
+    # What filters read, too: kind, ACL and facets are conditions of the same tsquery on the same index.
+    lexemes.add(f"{KIND_PREFIX}|{f['kind']}")
+    lexemes.update(f"{ACL_PREFIX}|{token}" for token in acl)
+    lexemes.update(f"{FACET_LEXEME}|{term}" for term in facet_terms)
     return {
         "uid": f["uid"], "kind": f["kind"], "object_id": f["object_id"],
         "title": f["_stored_title"], "summary": f["_stored_summary"],
@@ -96,7 +104,7 @@ def document_row(doc: SearchDocument) -> dict[str, Any]:
         "tf": json.dumps(tf, ensure_ascii=False, separators=(",", ":")),
         "len_title": lengths["title"], "len_summary": lengths["summary"],
         "len_content": lengths["content"], "len_keywords": lengths["keywords"],
-        "tags": tags, "acl": list(f.get("acl") or []), "facet_terms": facet_terms,
+        "tags": tags, "acl": acl, "facet_terms": facet_terms,
         "facets": f["facets"],
         "created": f["created"], "popularity": f["popularity"], "rating": f["rating"],
     }
@@ -332,7 +340,7 @@ class PostgresSearch(SearchBackend):
 
     def check(self) -> None:
         self._read(lambda conn: conn.execute(sa.text(
-            "SELECT 1 FROM search_documents WHERE acl && ARRAY['public'] LIMIT 1")).all())
+            "SELECT 1 FROM search_documents WHERE tsv @@ CAST('a|public' AS tsquery) LIMIT 1")).all())
 
     def uids(self, kind: str | None = None) -> set[str]:
         if kind is None:
@@ -342,28 +350,38 @@ class PostgresSearch(SearchBackend):
 
     @staticmethod
     def _where(query: SearchQuery, parsed: ParsedWords, params: dict[str, Any]) -> str:
-        conds: list[str] = []
+        """The condition of the matches: one tsquery (text AND kinds AND each facet AND ACL) on the GIN
+        index, or "true" / "false". One query on one index: with the ACL or a facet as a column
+        condition of its own, the planner took their index and unpacked every row's tsvector."""
+        parts: list[str] = []
+
+        def any_of(prefix: str, values: list[str]) -> bool:
+            lexemes = [f"{prefix}|{v}" for v in values if _lexeme_ok(f"{prefix}|{v}")]
+            if lexemes:
+                parts.append("(" + " | ".join(_tsquery_lexeme(lx) for lx in lexemes) + ")")
+            return bool(lexemes)
+
         if not parsed.empty:
             tsq = parsed.tsquery()
             if not tsq:
                 return "false"
-            params["tsq"] = tsq
-            conds.append("d.tsv @@ CAST(:tsq AS tsquery)")
-        if query.kinds is not None:
-            params["kinds"] = clean_values(query.kinds)
-            conds.append("d.kind = ANY(CAST(:kinds AS text[]))")
-        for i, (name, value) in enumerate((query.filters or {}).items()):
+            parts.append(f"({tsq})")
+        if query.kinds is not None and not any_of(KIND_PREFIX, clean_values(query.kinds)):
+            return "false"
+        for name, value in (query.filters or {}).items():
             values = clean_values(value)
             if not values:
                 continue  # an empty filter value means "no filter on this field"
             if not FACET_NAME_RE.match(str(name)):
                 return "false"  # no document can have such a facet
-            params[f"f{i}"] = [f"{name}={v}" for v in values]
-            conds.append(f"d.facet_terms && CAST(:f{i} AS text[])")
-        if query.acl is not None:
-            params["acl"] = clean_values(query.acl)
-            conds.append("d.acl && CAST(:acl AS text[])")
-        return " AND ".join(conds) or "true"
+            if not any_of(FACET_LEXEME, [f"{name}={v}" for v in values]):
+                return "false"
+        if query.acl is not None and not any_of(ACL_PREFIX, clean_values(query.acl)):
+            return "false"
+        if not parts:
+            return "true"
+        params["tsq"] = " & ".join(parts)
+        return "d.tsv @@ CAST(:tsq AS tsquery)"
 
     def search(self, query: SearchQuery) -> SearchResults:
         page = max(1, int(query.page or 1))
@@ -377,58 +395,74 @@ class PostgresSearch(SearchBackend):
         return self._read(lambda conn: self._search(conn, query, parsed, facet_names, sort, page, per_page))
 
     def _search(self, conn, query, parsed: ParsedWords, facet_names, sort, page, per_page) -> SearchResults:
+        """One statement: the matches once (a materialised CTE), then their count, facet counts and page."""
         params: dict[str, Any] = {}
         where = self._where(query, parsed, params)
         results = SearchResults(total=0, page=page, per_page=per_page)
-        offset = (page - 1) * per_page
-        params.update(limit=per_page, offset=offset)
+        results.facet_counts = {name: [] for name in facet_names}
         if where == "false":
-            results.facet_counts = {name: [] for name in facet_names}
             return results
+        params.update(limit=per_page, offset=(page - 1) * per_page, facet_names=facet_names)
+        if where != "true":
+            # The planner prices ``tsv @@ query`` as one cheap operator, but on a sequential scan it
+            # unpacks every document's tsvector (kilobytes, out of line): for a word in a fifth of the
+            # documents it chose that over the GIN index and was several times slower.
+            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
         if sort == "relevance":
-            sql = self._ranking_sql(conn, parsed, where, params)
+            picks, score = self._scoring(conn, parsed, params)
+            order = "score DESC, seq"
         else:
-            column = SORT_COLUMNS[sort]
-            sql = (f"SELECT d.uid, 0.0 AS score, count(*) OVER () AS total FROM search_documents d "
-                   f"WHERE {where} ORDER BY d.{column} DESC, d.seq DESC LIMIT :limit OFFSET :offset")
-        ranked = conn.execute(sa.text(sql), params).all()
-        if ranked:
-            results.total = ranked[0].total
-        else:
-            results.total = conn.scalar(sa.text(f"SELECT count(*) FROM search_documents d WHERE {where}"),
-                                        params)
-        for name in facet_names:
-            counts: list[tuple[str, int]] = []
-            if results.total:
-                prefix = f"{name}="
-                rows = conn.execute(sa.text(
-                    f"SELECT substr(v, :plen) AS value, count(*) AS n FROM search_documents d, "
-                    f"unnest(d.facet_terms) AS v WHERE {where} AND left(v, :plen0) = :prefix GROUP BY 1"),
-                    {**params, "plen": len(prefix) + 1, "plen0": len(prefix), "prefix": prefix}).all()
-                counts = sorted(((r.value, r.n) for r in rows), key=lambda vc: (-vc[1], vc[0]))
-            results.facet_counts[name] = counts
+            picks, score = f", d.{SORT_COLUMNS[sort]} AS key", "0.0"
+            order = "key DESC, seq DESC"
+        facets = ", d.facet_terms" if facet_names else ""
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT d.uid, d.seq{facets}{picks} FROM search_documents d "
+            f"WHERE {where}), "
+            # row_number() over the ordered page numbers it in that order (the subquery is sorted first).
+            f"top AS (SELECT uid, score, row_number() OVER () AS pos FROM (SELECT s.uid, s.score FROM "
+            f"(SELECT m.*, ({score}) AS score FROM m) s ORDER BY {order} LIMIT :limit OFFSET :offset) p) "
+            "SELECT 'hit' AS what, uid, score, pos AS n FROM top "
+            "UNION ALL SELECT 'total', NULL, NULL, count(*) FROM m"
+        )
+        if facet_names:
+            sql += (" UNION ALL SELECT 'facet', v, NULL, count(*) FROM m, unnest(m.facet_terms) AS v "
+                    "WHERE split_part(v, '=', 1) = ANY(CAST(:facet_names AS text[])) GROUP BY v")
+        ranked: list[tuple[int, str, float]] = []
+        for what, uid, score_, n in conn.execute(sa.text(sql), params):
+            if what == "hit":
+                ranked.append((n, uid, score_))
+            elif what == "total":
+                results.total = n
+            else:
+                name, _, value = uid.partition("=")
+                results.facet_counts[name].append((value, n))
+        for counts in results.facet_counts.values():
+            counts.sort(key=lambda vc: (-vc[1], vc[0]))
         if not ranked:
             return results
-        uids = [r.uid for r in ranked]
+        ranked.sort()
         stored = {r.uid: r for r in conn.execute(sa.text(
             "SELECT uid, kind, object_id, title, summary, facets FROM search_documents "
-            "WHERE uid = ANY(CAST(:uids AS text[]))"), {"uids": uids})}
+            "WHERE uid = ANY(CAST(:uids AS text[]))"), {"uids": [uid for _n, uid, _s in ranked]})}
         rx = parsed.highlight_re
-        for r in ranked:
-            row = stored.get(r.uid)
+        for _n, uid, score_ in ranked:
+            row = stored.get(uid)
             if row is None:  # deleted between the two statements
                 continue
-            facets = row.facets if isinstance(row.facets, dict) else json.loads(row.facets or "{}")
+            facets_ = row.facets if isinstance(row.facets, dict) else json.loads(row.facets or "{}")
             results.hits.append(SearchHit(
-                uid=row.uid, kind=row.kind, object_id=row.object_id, score=float(r.score),
+                uid=row.uid, kind=row.kind, object_id=row.object_id, score=float(score_),
                 title=row.title, summary=row.summary,
                 highlights={"title": highlight(row.title, rx), "summary": highlight(row.summary, rx)},
-                facets=facets,
+                facets=facets_,
             ))
         return results
 
-    def _ranking_sql(self, conn, parsed: ParsedWords, where: str, params: dict[str, Any]) -> str:
-        """BM25F over the matches: the statistics read first, the arithmetic in SQL."""
+    def _scoring(self, conn, parsed: ParsedWords, params: dict[str, Any]) -> tuple[str, str]:
+        """BM25F over the matches: the statistics read first, the arithmetic in SQL.
+
+        Returns the columns the matches' CTE ``m`` must pick and the score expression over them.
+        """
         tokens = parsed.tokens
         stats = dict(conn.execute(sa.text(
             "SELECT field, total FROM search_fields WHERE field = ANY(CAST(:f AS text[]))"),
@@ -464,11 +498,6 @@ class PostgresSearch(SearchBackend):
             tag = f"tag{len(params)}"
             params[tag] = [word.lower()]
             word_parts.append(f"CASE WHEN m.tags @> CAST(:{tag} AS text[]) THEN {TAG_WEIGHT!r} ELSE 0 END")
-        picks = "".join(f", d.tf -> :k_{col} AS {col}" for col in token_col.values())
-        score = " + ".join(word_parts) or "0"
-        return (
-            "WITH m AS MATERIALIZED (SELECT d.uid, d.seq, d.tags, d.len_title, d.len_summary, d.len_content, "
-            f"d.len_keywords{picks} FROM search_documents d WHERE {where}), "
-            f"s AS (SELECT m.uid, m.seq, ({score}) AS score FROM m) "
-            "SELECT s.uid, s.score, count(*) OVER () AS total FROM s ORDER BY s.score DESC, s.seq LIMIT :limit OFFSET :offset"
-        )
+        picks = ", d.tags, d.len_title, d.len_summary, d.len_content, d.len_keywords" + "".join(
+            f", d.tf -> :k_{col} AS {col}" for col in token_col.values())
+        return picks, " + ".join(word_parts) or "0"
