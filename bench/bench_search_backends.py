@@ -208,6 +208,18 @@ def main() -> None:
                 times[name].append(timed(backend, q)[0])
         report(label, times)
 
+    print("\nper query (a search page, computed: Whoosh's result cache off), ms — cost against matches:")
+    whoosh.result_cache_size = 0
+    whoosh.close()  # reopened without result/selection caches; per-segment data is re-read once
+    for text in REPEATED:
+        row = []
+        for name, backend in backends.items():
+            backend.search(page_query(text))
+            values = [timed(backend, page_query(text))[0] for _ in range(3)]
+            row.append(f"{name} {statistics.median(values) * 1000:7.1f}")
+        total = pg.search(page_query(text)).total
+        print(f"  {text:<14} {total:>7,} matches   " + "   ".join(row))
+
     print("\nquality (distinct queries, relevance, page 1 of 20):")
     print(f"  top-20 overlap (share of the larger top 20 in both): mean {statistics.mean(overlaps):.3f}, "
           f"min {min(overlaps):.3f}, p10 {sorted(overlaps)[len(overlaps) // 10]:.3f} over {len(overlaps)} queries")

@@ -403,15 +403,15 @@ class PostgresSearch(SearchBackend):
         if where == "false":
             return results
         params.update(limit=per_page, offset=(page - 1) * per_page, facet_names=facet_names)
-        if where != "true":
-            # The planner prices ``tsv @@ query`` as one cheap operator, but on a sequential scan it
-            # unpacks every document's tsvector (kilobytes, out of line): for a word in a fifth of the
-            # documents it chose that over the GIN index and was several times slower.
-            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        # The planner prices ``tsv @@ query`` as one cheap operator, but on a sequential scan it
+        # unpacks every document's tsvector (kilobytes, out of line): for a word in a fifth of the
+        # documents it chose that over the GIN index and was several times slower.
+        seqscan = "on" if where == "true" else "off"
         if sort == "relevance":
-            picks, score = self._scoring(conn, parsed, params)
+            picks, score = self._scoring(conn, parsed, params, seqscan)
             order = "score DESC, seq"
         else:
+            conn.execute(sa.text("SELECT set_config('enable_seqscan', :v, true)"), {"v": seqscan})
             picks, score = f", d.{SORT_COLUMNS[sort]} AS key", "0.0"
             order = "key DESC, seq DESC"
         facets = ", d.facet_terms" if facet_names else ""
@@ -421,62 +421,61 @@ class PostgresSearch(SearchBackend):
             # row_number() over the ordered page numbers it in that order (the subquery is sorted first).
             f"top AS (SELECT uid, score, row_number() OVER () AS pos FROM (SELECT s.uid, s.score FROM "
             f"(SELECT m.*, ({score}) AS score FROM m) s ORDER BY {order} LIMIT :limit OFFSET :offset) p) "
-            "SELECT 'hit' AS what, uid, score, pos AS n FROM top "
-            "UNION ALL SELECT 'total', NULL, NULL, count(*) FROM m"
+            "SELECT 'hit' AS what, t.uid, t.score, t.pos AS n, d.kind, d.object_id, d.title, d.summary, "
+            "d.facets FROM top t JOIN search_documents d ON d.uid = t.uid "
+            "UNION ALL SELECT 'total', NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM m"
         )
         if facet_names:
-            sql += (" UNION ALL SELECT 'facet', v, NULL, count(*) FROM m, unnest(m.facet_terms) AS v "
+            sql += (" UNION ALL SELECT 'facet', v, NULL, count(*), NULL, NULL, NULL, NULL, NULL "
+                    "FROM m, unnest(m.facet_terms) AS v "
                     "WHERE split_part(v, '=', 1) = ANY(CAST(:facet_names AS text[])) GROUP BY v")
-        ranked: list[tuple[int, str, float]] = []
-        for what, uid, score_, n in conn.execute(sa.text(sql), params):
-            if what == "hit":
-                ranked.append((n, uid, score_))
-            elif what == "total":
-                results.total = n
+        ranked: list = []
+        for row in conn.execute(sa.text(sql), params):
+            if row.what == "hit":
+                ranked.append(row)
+            elif row.what == "total":
+                results.total = row.n
             else:
-                name, _, value = uid.partition("=")
-                results.facet_counts[name].append((value, n))
+                name, _, value = row.uid.partition("=")
+                results.facet_counts[name].append((value, row.n))
         for counts in results.facet_counts.values():
             counts.sort(key=lambda vc: (-vc[1], vc[0]))
-        if not ranked:
-            return results
-        ranked.sort()
-        stored = {r.uid: r for r in conn.execute(sa.text(
-            "SELECT uid, kind, object_id, title, summary, facets FROM search_documents "
-            "WHERE uid = ANY(CAST(:uids AS text[]))"), {"uids": [uid for _n, uid, _s in ranked]})}
+        ranked.sort(key=lambda row: row.n)
         rx = parsed.highlight_re
-        for _n, uid, score_ in ranked:
-            row = stored.get(uid)
-            if row is None:  # deleted between the two statements
-                continue
+        for row in ranked:
             facets_ = row.facets if isinstance(row.facets, dict) else json.loads(row.facets or "{}")
             results.hits.append(SearchHit(
-                uid=row.uid, kind=row.kind, object_id=row.object_id, score=float(score_),
+                uid=row.uid, kind=row.kind, object_id=row.object_id, score=float(row.score),
                 title=row.title, summary=row.summary,
                 highlights={"title": highlight(row.title, rx), "summary": highlight(row.summary, rx)},
                 facets=facets_,
             ))
         return results
 
-    def _scoring(self, conn, parsed: ParsedWords, params: dict[str, Any]) -> tuple[str, str]:
+    def _scoring(self, conn, parsed: ParsedWords, params: dict[str, Any], seqscan: str) -> tuple[str, str]:
         """BM25F over the matches: the statistics read first, the arithmetic in SQL.
 
         Returns the columns the matches' CTE ``m`` must pick and the score expression over them.
         """
         tokens = parsed.tokens
-        stats = dict(conn.execute(sa.text(
-            "SELECT field, total FROM search_fields WHERE field = ANY(CAST(:f AS text[]))"),
-            {"f": [DOCS] + [name for name, _p, _w in FIELDS]}).all())
-        n_docs = max(1, stats.get(DOCS, 0))
+        # One round trip: this transaction's planner setting, the field lengths, the document frequencies.
+        fields_ = [name for name, _p, _w in FIELDS for _t in tokens]
+        terms = [t for _f in FIELDS for t in tokens]
+        stats: dict[str, int] = {}
         df: dict[tuple[str, str], int] = {}
-        if tokens:
-            fields_ = [name for name, _p, _w in FIELDS for _t in tokens]
-            terms = [t for _f in FIELDS for t in tokens]
-            for field, term, count in conn.execute(sa.text(
-                    "SELECT s.field, s.term, s.df FROM search_terms s JOIN unnest(CAST(:f AS text[]), "
-                    "CAST(:t AS text[])) AS u(f, t) ON s.field = u.f AND s.term = u.t"),
-                    {"f": fields_, "t": terms}):
+        for field, term, count in conn.execute(sa.text(
+                "SELECT '', set_config('enable_seqscan', :seqscan, true), 0::bigint "
+                "UNION ALL SELECT field, NULL, total FROM search_fields WHERE field = ANY(CAST(:sf AS text[])) "
+                "UNION ALL SELECT s.field, s.term, s.df FROM search_terms s JOIN unnest(CAST(:f AS text[]), "
+                "CAST(:t AS text[])) AS u(f, t) ON s.field = u.f AND s.term = u.t"),
+                {"seqscan": seqscan, "sf": [DOCS] + [name for name, _p, _w in FIELDS], "f": fields_, "t": terms}):
+            if not field:
+                continue
+            if term is None:
+                stats[field] = count
+            else:
                 df[(field, term)] = count
+        n_docs = max(1, stats.get(DOCS, 0))
         token_col = {t: f"v{i}" for i, t in enumerate(tokens)}
         for t, col in token_col.items():
             params[f"k_{col}"] = t
