@@ -78,6 +78,8 @@ class Config:
     #: ``whoosh`` (default: an index directory on this host) or ``postgres`` (tables in the
     #: platform's PostgreSQL database, shared by every node; refused on SQLite).
     SEARCH_BACKEND = _env("EDU_SEARCH", "whoosh")
+    #: Connections the PostgreSQL search backend keeps per process (as many again may overflow).
+    SEARCH_POOL_SIZE = _env_int("EDU_SEARCH_POOL_SIZE", 5)
 
     # Sessions and cookies.
     SESSION_COOKIE_NAME = "edu_session"
