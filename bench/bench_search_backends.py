@@ -21,11 +21,11 @@ made again there, as the migration makes them.)
    p50 / p95 / max in milliseconds for each.
 3. Quality: for every distinct query, the overlap of the two top 20s (|A ∩ B| / max(|A|, |B|)), how
    often the first hit is the same, and whether the totals are equal.
-5. Per query: the platform bench's queries computed (Whoosh's result cache off) with their number
+4. Per query: the platform bench's queries computed (Whoosh's result cache off) with their number
    of matches — what relevance costs against the size of the match set.
+5. Sizes: the Whoosh directory, the PostgreSQL tables with their indexes.
 
 Figures (100,000 and 20,000 documents on the shared 2-core machine): README, "Search backends".
-4. Sizes: the Whoosh directory, the PostgreSQL tables with their indexes.
 """
 
 from __future__ import annotations
