@@ -75,6 +75,11 @@ class Config:
     ARCHIVE_MAX_DEPTH = _env_int("EDU_ARCHIVE_MAX_DEPTH", 2)
 
     SEARCH_INDEX_DIR = _env("EDU_SEARCH_DIR")
+    #: ``whoosh`` (default: an index directory on this host) or ``postgres`` (tables in the
+    #: platform's PostgreSQL database, shared by every node; refused on SQLite).
+    SEARCH_BACKEND = _env("EDU_SEARCH", "whoosh")
+    #: Connections the PostgreSQL search backend keeps per process (as many again may overflow).
+    SEARCH_POOL_SIZE = _env_int("EDU_SEARCH_POOL_SIZE", 5)
 
     # Sessions and cookies.
     SESSION_COOKIE_NAME = "edu_session"

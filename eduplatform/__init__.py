@@ -73,6 +73,7 @@ def configure_extensions(app: Flask) -> None:
     from eduplatform.core import api, converters, notices, security  # noqa: F401  (notices: the one inbox table)
     from eduplatform.core.errors import register_error_handlers
     from eduplatform.core.extensions import csrf, db, login_manager, migrate
+    from eduplatform.core.search import pg_models  # noqa: F401  (the PostgreSQL search backend's tables)
 
     converters.init_app(app)  # before any route: every <int:…> gets the bounded converter
     db.init_app(app)

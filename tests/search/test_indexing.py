@@ -9,10 +9,21 @@ import sqlalchemy as sa
 
 from eduplatform.core.extensions import db
 from eduplatform.core.search import registry
-from eduplatform.core.search.base import SearchQuery
+from eduplatform.core.search.base import SearchDocument, SearchQuery
 from eduplatform.core.search.registry import index_after_commit
 from eduplatform.orgs.models import OrgType, OrgUnit
 from eduplatform.orgs.services import create_org_unit
+from tests.search.conftest import POSTGRES
+
+
+@pytest.fixture(params=["whoosh", POSTGRES])
+def search(request, app):
+    """The app's backend for the test: the per-test Whoosh index, or the PostgreSQL tables."""
+    if request.param == "whoosh":
+        return app.extensions["edu_search"]
+    backend = request.getfixturevalue("pg_search")
+    app.extensions["edu_search"] = backend  # the autouse fixture puts the app's own back afterwards
+    return backend
 
 
 def titles(search, text) -> list[str]:
@@ -117,3 +128,18 @@ def test_a_large_bulk_write_is_indexed_by_the_background_indexer(separate_app, m
         assert sorted(hit.title for hit in hits) == ["晨光区教育局", "晨光市教育局"]
         assert threads_used == ["search-index"]
         db.session.remove()
+
+
+def test_flask_reindex_rebuilds_the_index_from_the_database(app, search, tree):
+    search.index([SearchDocument(kind="org", object_id=999_999, title="早已撤销的学校")])  # a stale document
+    db.session.commit()
+    tree.school_b1.name = "西山区晨曦小学"
+    rename_in_bulk(tree.school_b1, "西山区晨曦小学")  # not named: only a reindex finds it
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    expected = registry.expected_uids()
+    assert f"已索引 {sum(map(len, expected.values()))} 条文档" in result.output
+    assert search.uids() == set().union(*expected.values())
+    assert titles(search, "撤销") == []
+    assert titles(search, "晨曦") == ["西山区晨曦小学"]

@@ -87,7 +87,24 @@ def count_objects(spec: SearchableKind) -> int:
     return db.session.scalar(db.select(func.count()).select_from(spec.model))
 
 
+#: ``EDU_SEARCH`` values.
+BACKENDS = ("whoosh", "postgres")
+
+
 def build_search(config) -> SearchBackend:
+    """The configured backend: ``whoosh`` (default, one host) or ``postgres`` (the platform's database)."""
+    name = (config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if name not in BACKENDS:
+        raise RuntimeError(f"EDU_SEARCH={name!r} 无效：可选 whoosh（默认）或 postgres")
+    if name == "postgres":
+        url = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"])
+        if url.get_backend_name() != "postgresql":
+            raise RuntimeError(
+                f"EDU_SEARCH=postgres 需要 PostgreSQL 数据库，当前数据库为 {url.get_backend_name()}："
+                "请设置 EDU_DATABASE_URL=postgresql+psycopg://…，或去掉 EDU_SEARCH 使用默认的 Whoosh 索引")
+        from eduplatform.core.search.postgres_backend import PostgresSearch
+
+        return PostgresSearch(url, pool_size=int(config.get("SEARCH_POOL_SIZE") or 5))
     from eduplatform.core.search.whoosh_backend import WhooshSearch
 
     return WhooshSearch(config["SEARCH_INDEX_DIR"])
