@@ -30,6 +30,7 @@ DOMAINS = [
     "eduplatform.resources",
     "eduplatform.courses",
     "eduplatform.portal",
+    "eduplatform.distribution",
 ]
 
 

@@ -14,9 +14,16 @@ REALM_LABELS = {
     "disclosure": "依申请公开",
     "editor": "富文本编辑器",
     "letters": "领导信箱",
+    "distribution": "校校通分发",
 }
 
 KIND_LABELS = {
+    # 校校通 distribution
+    "channel.created": "建立推送频道", "channel.items_added": "频道加入资源", "channel.items_retired": "频道撤下资源",
+    "channel.items_updated": "频道更新资源文件", "push.planned": "推送频道到学校", "push.started": "推送开始",
+    "push.chased": "催收未接收学校", "node.token_issued": "签发校园节点令牌", "node.reported": "校园节点回报",
+    "node.school_created": "校园节点建立本校", "node.item_retired": "校园节点移除撤下的资源",
+    "node.item_received": "校园节点收到推送资源",
     # editor
     "image.uploaded": "插入图片（富文本）",
     # 领导信箱 and 12345 (portal)
@@ -149,6 +156,7 @@ OBJECT_LABELS = {
     "report_submission": "填报",
     "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
+    "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
 }
 
 
