@@ -184,6 +184,22 @@ def node_feed():
     return answer
 
 
+@bp.get("/distribution/node/deliveries/<int:delivery_id>")
+def node_delivery(delivery_id):
+    """A delivery's resource: uid, type, metadata and file (as in an offline package's manifest).
+    ---
+    get:
+      security: []
+      responses:
+        200: {description: "the entry"}
+        401: {description: "token missing or revoked"}
+    """
+    token = feed.node_from_request()
+    answer = feed.delivery_entry(token, delivery_id)
+    db.session.commit()
+    return answer
+
+
 @bp.get("/distribution/node/files/<int:delivery_id>")
 def node_file(delivery_id):
     """A delivery's file (HTTP Range supported).

@@ -17,7 +17,6 @@ from eduplatform.core.extensions import db
 from eduplatform.core.storage.models import StoredFile
 from eduplatform.distribution import permissions
 from eduplatform.distribution.models import (
-    Channel,
     ChannelItem,
     Delivery,
     DeliveryState,
@@ -30,8 +29,6 @@ from eduplatform.resources.models import Resource, ResourceVersion
 
 HEADER = "X-Node-Token"
 MAX_PAGE = 1000
-METADATA_COLUMNS = ("title", "description", "stage", "subject", "grade", "textbook_edition", "knowledge_points",
-                    "keywords")
 
 
 class NodeUnauthorized(AppError):
@@ -77,48 +74,58 @@ def hello(token: NodeToken) -> dict:
 
 def feed(token: NodeToken, cursor: int, limit: int = 500) -> dict:
     """The school's changes after ``cursor`` in feed order: added / updated / retired, each with its
-    file's size and SHA-256 and the resource's metadata; ``cursor`` of the answer is the next one."""
+    file's size and SHA-256 (the metadata of a resource is asked for once, when its file is installed:
+    ``delivery_entry``); ``cursor`` of the answer is the next one."""
     activate_due_pushes()
     limit = max(1, min(int(limit), MAX_PAGE))
-    meta = [getattr(Resource, c) for c in METADATA_COLUMNS]
-    query = (sa.select(Delivery.id, Delivery.seq, Delivery.action, Delivery.sha256, Delivery.size,
-                       Resource.uid, Resource.type, Resource.format, Resource.extra, *meta,
-                       StoredFile.filename, StoredFile.content_type, Channel.name, Push.revision,
-                       Push.window_start, Push.window_end, Push.cap_kbps)
+    query = (sa.select(Delivery.id, Delivery.seq, Delivery.action, Delivery.sha256, Delivery.size, Resource.uid,
+                       Resource.title, Delivery.push_id)
              .join(Resource, Resource.id == Delivery.resource_id)
-             .join(ChannelItem, ChannelItem.id == Delivery.item_id)
-             .join(Push, Push.id == Delivery.push_id)
-             .join(Channel, Channel.id == Push.channel_id)
-             .outerjoin(ResourceVersion, sa.and_(ResourceVersion.resource_id == Delivery.resource_id,
-                                                 ResourceVersion.number == ChannelItem.version_number))
-             .outerjoin(StoredFile, StoredFile.id == ResourceVersion.file_id)
              .where(Delivery.school_id == token.school_id, Delivery.seq > cursor)
              .order_by(Delivery.seq).limit(limit + 1))
     rows = db.session.execute(query).all()
     more = len(rows) > limit
+    rows = rows[:limit]
+    pushes = {p.id: p for p in db.session.scalars(sa.select(Push).where(Push.id.in_({r[-1] for r in rows})))}
     changes = []
-    for row in rows[:limit]:
-        (delivery_id, seq, action, sha256, size, uid, rtype, fmt, extra, *rest) = row
-        values, (filename, content_type, channel, revision, w_start, w_end, cap) = rest[:len(meta)], rest[len(meta):]
-        metadata = dict(extra or {})
-        metadata.update({c: v for c, v in zip(METADATA_COLUMNS, values, strict=True) if v not in (None, "", [])})
-        changes.append({"delivery_id": delivery_id, "seq": seq, "action": action, "uid": uid, "type": rtype,
-                        "metadata": metadata, "channel": channel, "revision": revision,
-                        "file": {"sha256": sha256, "size": size, "format": fmt, "filename": filename,
-                                 "content_type": content_type},
-                        "window": [w_start, w_end] if w_start else None, "cap_kbps": cap})
+    for delivery_id, seq, action, sha256, size, uid, title, push_id in rows:
+        push = pushes[push_id]
+        changes.append({"delivery_id": delivery_id, "seq": seq, "action": action, "uid": uid, "title": title,
+                        "sha256": sha256, "size": size, "channel": push.channel.name, "revision": push.revision,
+                        "window": [push.window_start, push.window_end] if push.window_start else None,
+                        "cap_kbps": push.cap_kbps})
     next_cursor = changes[-1]["seq"] if changes else cursor
     return {"changes": changes, "cursor": next_cursor, "more": more}
 
 
-def delivery_file(token: NodeToken, delivery_id: int) -> StoredFile:
+def _own_delivery(token: NodeToken, delivery_id: int) -> Delivery:
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.school_id != token.school_id or delivery.action == "retired" \
             or delivery.seq is None:
         raise NotFound("该推送项不存在")
+    return delivery
+
+
+def _version(delivery: Delivery) -> ResourceVersion | None:
     item = db.session.get(ChannelItem, delivery.item_id)
-    version = db.session.scalar(sa.select(ResourceVersion).where(ResourceVersion.resource_id == delivery.resource_id,
-                                                                 ResourceVersion.number == item.version_number))
+    return db.session.scalar(sa.select(ResourceVersion).where(ResourceVersion.resource_id == delivery.resource_id,
+                                                              ResourceVersion.number == item.version_number))
+
+
+def delivery_entry(token: NodeToken, delivery_id: int) -> dict:
+    """A delivery's resource as an offline package entry: uid, type, metadata, file."""
+    delivery = _own_delivery(token, delivery_id)
+    resource, version = delivery.resource, _version(delivery)
+    if version is None:
+        raise NotFound("该推送项的文件不存在")
+    metadata = {k: v for k, v in resource.metadata_values().items() if v not in (None, "", [])}
+    return {"uid": resource.uid, "type": resource.type, "metadata": metadata,
+            "file": {"sha256": delivery.sha256, "size": delivery.size, "format": version.format,
+                     "filename": version.file.filename, "content_type": version.file.content_type}}
+
+
+def delivery_file(token: NodeToken, delivery_id: int) -> StoredFile:
+    version = _version(_own_delivery(token, delivery_id))
     if version is None:
         raise NotFound("该推送项的文件不存在")
     return db.session.get(StoredFile, version.file_id)

@@ -173,9 +173,9 @@ def pull_feed(client: CityClient, result: SyncResult) -> None:
             if change["action"] == "retired":
                 if item.state != "retired":
                     item.state = "retire"
-            elif item.state != "done" or item.sha256 != change["file"]["sha256"]:
+            elif item.state != "done" or item.sha256 != change["sha256"]:
                 item.state, item.reason = "pending", None
-            item.sha256, item.size, item.entry = change["file"]["sha256"], change["file"]["size"], change
+            item.sha256, item.size, item.entry = change["sha256"], change["size"], change
             item.reported = False
             result.changes += 1
         state.cursor = page["cursor"]
@@ -202,7 +202,7 @@ def apply_retirements(actor: User, result: SyncResult) -> None:
         item.state, item.resource_id, item.reported = "retired", None, True
         _remove_part(item)
         result.retired += 1
-        record("distribution", "node.item_retired", f"城市撤下资源，本节点移除“{item.entry['metadata'].get('title', '')}”",
+        record("distribution", "node.item_retired", f"城市撤下资源，本节点移除“{item.entry.get('title', '')}”",
                actor=actor, data={"delivery": item.delivery_id, "uid": item.resource_uid, "removed": not still})
         db.session.commit()
 
@@ -253,13 +253,15 @@ def download(client: CityClient, item: NodeItem, bucket: TokenBucket | None, res
     return False
 
 
-def install(actor: User, item: NodeItem) -> Resource:
-    """Turn a verified part file into the node's resource (replacing an older file of the same uid)."""
-    from eduplatform.resources.packages import create_from_entry, validate_entry
+def install(client: CityClient, actor: User, item: NodeItem) -> Resource:
+    """Turn a verified part file into the node's resource (replacing an older file of the same uid),
+    with the metadata the city gives for the delivery."""
+    from eduplatform.resources.packages import PackageRefused, create_from_entry, validate_entry
     from eduplatform.resources.removal import purge_resource
 
-    entry = dict(item.entry)
-    entry["file"] = dict(entry["file"], path=entry["file"].get("filename") or f"{item.delivery_id}")
+    entry = client.get(f"/deliveries/{item.delivery_id}").json()
+    if entry.get("uid") != item.resource_uid or (entry.get("file") or {}).get("sha256") != item.sha256:
+        raise PackageRefused("城市平台的资源说明与推送清单不符")
     validate_entry(entry, "推送的资源")
     old = _local_resource(item.resource_uid)
     if old is not None:
@@ -292,14 +294,14 @@ def fetch_pending(client: CityClient, actor: User, result: SyncResult, *, clock=
             if download(client, item, bucket, result):
                 verified = True
                 break
-        title = item.entry["metadata"].get("title", "")
+        title = item.entry.get("title", "")
         if not verified:
             item.state, item.reason, item.reported = "failed", f"连续 {MAX_ATTEMPTS} 次校验和不符", False
             result.failed.append(item.delivery_id)
             db.session.commit()
             continue
         try:
-            resource = install(actor, item)
+            resource = install(client, actor, item)
         except PackageRefused as exc:
             db.session.rollback()
             item = db.session.get(NodeItem, item.id)

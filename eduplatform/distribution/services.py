@@ -276,12 +276,12 @@ def _push_schools(push: Push) -> list[int]:
 def _row(push: Push, school_id: int, item: ChannelItem) -> dict:
     return {"push_id": push.id, "school_id": school_id, "item_id": item.id, "resource_id": item.resource_id,
             "action": "added", "sha256": item.sha256, "size": item.size, "state": DeliveryState.PENDING,
-            "bytes_done": 0}
+            "bytes_done": 0, "seq": None}
 
 
 def _insert(rows: list[dict]) -> None:
     for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(Delivery), rows[start:start + BATCH])
+        db.session.execute(Delivery.__table__.insert(), rows[start:start + BATCH])
 
 
 def _check_target(data: dict) -> tuple[TargetKind, dict]:
@@ -352,9 +352,13 @@ def plan_push(actor, channel: Channel, data: dict) -> Push:
     db.session.add(push)
     db.session.flush()
     items = items_at(channel, revision)
-    _insert([_row(push, s, i) for s in schools for i in items])
-    if starts_on <= today():
-        activate(push)
+    rows = [_row(push, s, i) for s in schools for i in items]
+    if starts_on <= today():  # in the feeds at once: the positions go with the rows (no second pass)
+        push.activated = True
+        first = reserve_seq(len(rows))
+        for offset, row in enumerate(rows):
+            row["seq"] = first + offset
+    _insert(rows)
     record("distribution", "push.planned",
            f"推送频道“{channel.name}”第 {revision} 版到 {len(schools)} 所学校（{kind.label}，{len(items)} 个资源）",
            actor=actor, obj=push, data={"channel": channel.id, "revision": revision, "schools": len(schools),

@@ -124,7 +124,7 @@ def test_start_date_keeps_a_push_out_of_the_feed_until_it_comes(people, tree, ch
     db.session.flush()
     page = feed.feed(token, 0)
     assert [c["action"] for c in page["changes"]] == ["added", "added"] and later.activated
-    assert page["changes"][0]["file"]["size"] > 0 and len(page["changes"][0]["file"]["sha256"]) == 64
+    assert page["changes"][0]["size"] > 0 and len(page["changes"][0]["sha256"]) == 64
 
 
 def test_feed_pages_follow_the_cursor_and_retire_comes_after(people, tree, channel):
@@ -142,7 +142,7 @@ def test_feed_pages_follow_the_cursor_and_retire_comes_after(people, tree, chann
     c = make_resource(people.teacher_a1, "整式的加减")
     services.add_items(people.city_staff, channel, [c.id])
     later = feed.feed(token, done)["changes"]
-    assert [(x["action"], x["metadata"]["title"]) for x in later] == [("retired", "有理数的加法"), ("added", "整式的加减")]
+    assert [(x["action"], x["title"]) for x in later] == [("retired", "有理数的加法"), ("added", "整式的加减")]
     # another school's token reads only its own feed
     other = _token(people, tree.school_b1)
     assert feed.feed(other, 0)["changes"] == []
@@ -158,7 +158,7 @@ def test_receipts_tracking_coverage_and_chase(people, tree, channel, client):
                                               "sha256": "0" * 64}]})
     assert services.state_counts(push)["received"] == 0
     answer = feed.receive_report(token, {
-        "receipts": [{"delivery_id": c["delivery_id"], "state": "received", "sha256": c["file"]["sha256"]}
+        "receipts": [{"delivery_id": c["delivery_id"], "state": "received", "sha256": c["sha256"]}
                      for c in changes],
         "usage": [{"uid": a.uid, "day": "2026-12-01", "views": 5, "downloads": 2}]})
     assert answer == {"receipts": 2, "usage": 1}

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from eduplatform.accounts.models import Role
@@ -127,6 +128,10 @@ def test_push_sync_kill_resume_search_and_report(nodes):
         db.session.commit()
         return push.id, push.school_count
     push_id, schools = _in(city.app, plan)
+    for token in ("", "node_wrong"):  # no valid token: nothing
+        refused = requests.get(f"{city.base}/api/v1/distribution/node/feed", headers={feed.HEADER: token}, timeout=10)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["message"] == "校园节点令牌无效或已吊销"
     assert schools == 1  # the 初中 only, not the 小学
     big_delivery = _in(city.app, lambda: db.session.scalar(sa.select(Delivery.id).where(
         Delivery.push_id == push_id, Delivery.resource_id == ids["big"])))
@@ -220,12 +225,3 @@ def _assert_stored_checksums(uids):
             digest.update(chunk)
         assert digest.hexdigest() == stored.sha256 == resource.version.sha256
 
-
-def test_a_node_without_a_valid_token_gets_nothing(nodes):
-    city, school_node, tap, ids, tmp_path = nodes
-    import requests
-
-    for token in ("", "node_wrong"):
-        response = requests.get(f"{city.base}/api/v1/distribution/node/feed", headers={feed.HEADER: token}, timeout=10)
-        assert response.status_code == 401
-        assert response.json()["error"]["message"] == "校园节点令牌无效或已吊销"
