@@ -23,7 +23,8 @@ KIND_LABELS = {
     "channel.items_updated": "频道更新资源文件", "push.planned": "推送频道到学校", "push.started": "推送开始",
     "push.chased": "催收未接收学校", "node.token_issued": "签发校园节点令牌", "node.reported": "校园节点回报",
     "node.school_created": "校园节点建立本校", "node.item_retired": "校园节点移除撤下的资源",
-    "node.item_received": "校园节点收到推送资源",
+    "node.item_received": "校园节点收到推送资源", "push.package_exported": "导出校校通离线包",
+    "node.package_imported": "校园节点导入校校通离线包",
     # editor
     "image.uploaded": "插入图片（富文本）",
     # 领导信箱 and 12345 (portal)

@@ -138,7 +138,11 @@ def _state() -> NodeState:
 
 def ensure_school(client: CityClient) -> User:
     """The node's school (as the city names it) and the account synced resources belong to."""
-    school = client.get("/hello").json()["school"]
+    return ensure_school_from(client.get("/hello").json()["school"])
+
+
+def ensure_school_from(school: dict) -> User:
+    """The school's unit here ({code, name, stages} as the city has it) and the sync account."""
     org = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == school["code"]))
     if org is None:
         org = OrgUnit(code=school["code"], name=school["name"], type=OrgType.SCHOOL, stages=school.get("stages") or [])

@@ -245,4 +245,19 @@ def test_api_and_pages(people, tree, channel, client, api, auth):
     listing = client.get("/distribution").get_data(as_text=True)
     assert "七年级数学同步课件" in listing
     assert client.get(f"/distribution/channels/{channel.id}?q=方程").status_code == 200
+    # the offline package of a school: refused without a node token (its signature key), then a signed ZIP
+    refused = client.post(f"/distribution/pushes/{push_id}/package", data={"school_id": tree.school_a1.id})
+    assert refused.status_code == 302 and count(AuditEntry, AuditEntry.kind == "push.package_exported") == 0
+    feed.issue_token(people.city_staff, tree.school_a1)
+    db.session.commit()
+    package = client.post(f"/distribution/pushes/{push_id}/package", data={"school_id": tree.school_a1.id})
+    assert package.status_code == 200 and package.mimetype == "application/zip"
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(package.data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        assert {"manifest.sig", *(f"files/{i.sha256}" for i in channel.active_items)} <= set(archive.namelist())
+    assert manifest["format"] == "eduplatform.distribution-package" and len(manifest["deliveries"]) == 2
     assert people.school_a1_admin.has_role(Role.SCHOOL_ADMIN)

@@ -225,3 +225,52 @@ def _assert_stored_checksums(uids):
             digest.update(chunk)
         assert digest.hexdigest() == stored.sha256 == resource.version.sha256
 
+
+
+def test_offline_package_gives_the_state_of_a_sync(nodes):
+    """A school without a link: the push's revision on a USB stick. A tampered package is refused
+    whole; the real one brings the node to the state a sync gives; the next online sync only reports
+    the receipts (nothing is downloaded again)."""
+    city, school_node, tap, ids, tmp_path = nodes
+    from eduplatform.core.packages import MANIFEST
+    from eduplatform.distribution import offline
+    from eduplatform.resources.packages import PackageRefused
+
+    def export():
+        staff = db.session.get(services.User, ids["staff"])
+        push = services.plan_push(staff, services.get_channel(staff, ids["channel"]),
+                                  {"target_kind": "schools", "school_ids": [ids["school"]]})
+        path = offline.export_for_school(staff, push, db.session.get(OrgUnit, ids["school"]))
+        db.session.commit()
+        return push.id, path
+    push_id, path = _in(city.app, export)
+    token = school_node.app.config["EDU_NODE_TOKEN"]
+
+    import zipfile
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == MANIFEST:
+                data = data.replace("勾股定理的证明".encode(), "勾股定理的证伪".encode())
+            out.writestr(info, data)
+
+    def refused():
+        with tampered.open("rb") as handle, pytest.raises(PackageRefused, match="签名不符"):
+            offline.import_on_node(handle, token)
+    _in(school_node.app, refused)
+    assert school_node.scalar(sa.select(sa.func.count()).select_from(Resource)) == 0
+
+    output = school_node.cli("distribution", "import-package", path)
+    assert "新增 3 个" in output
+    uids = {ids["big_uid"], *ids["small_uids"]}
+    local = _in(school_node.app, lambda: {r.uid: r.version.sha256 for r in db.session.scalars(sa.select(Resource))})
+    city_side = _in(city.app, lambda: {r.uid: r.version.sha256 for r in db.session.scalars(
+        sa.select(Resource).where(Resource.uid.in_(uids)))})
+    assert local == city_side
+    _in(school_node.app, lambda: _assert_stored_checksums(sorted(uids)))
+    # online again: the receipts travel, no file is fetched
+    result = _in(school_node.app, node.sync)
+    assert result.downloaded_bytes == 0 and not [p for p, _ in tap.requests]
+    states = _in(city.app, lambda: set(db.session.scalars(sa.select(Delivery.state).where(Delivery.push_id == push_id))))
+    assert states == {DeliveryState.RECEIVED}

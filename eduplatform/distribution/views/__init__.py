@@ -180,3 +180,23 @@ def node_issue():
     tokens = list(db.session.scalars(visible_to(current_user, sa.select(NodeToken), org_column=NodeToken.school_id)
                                      .where(NodeToken.revoked_at.is_(None)).order_by(NodeToken.id.desc()).limit(200)))
     return render_template("distribution/nodes.html", tokens=tokens, schools=[], issued=(school, plain))
+
+
+@bp.post("/distribution/pushes/<int:push_id>/package")
+@login_required
+def push_package(push_id):
+    """The push's offline package for one school (a school without a link)."""
+    from eduplatform.distribution import offline
+    from eduplatform.resources.packages import send_package
+
+    push = services.get_push(current_user, push_id)
+    school = db.session.get(OrgUnit, int(request.form.get("school_id") or 0))
+    if school is None:
+        flash("请选择学校", "danger")
+        return redirect(url_for("distribution.push_detail", push_id=push_id))
+    try:
+        path = offline.export_for_school(current_user, push, school)
+    except AppError as exc:
+        return _fail(exc, "distribution.push_detail", push_id=push_id)
+    db.session.commit()
+    return send_package(path, 1)
