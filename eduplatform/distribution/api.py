@@ -228,6 +228,6 @@ def node_report():
         401: {description: "token missing or revoked"}
     """
     token = feed.node_from_request()
-    answer = feed.receive_report(token, request.get_json(silent=True) or {})
+    answer = feed.receive_report(token, request.get_json(silent=True))
     db.session.commit()
     return answer

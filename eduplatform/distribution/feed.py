@@ -138,36 +138,38 @@ _REPORTABLE = {"transferring": DeliveryState.TRANSFERRING, "received": DeliveryS
 def receive_report(token: NodeToken, data: dict) -> dict:
     """Apply a node's receipts ({delivery_id, state, bytes, sha256, reason}) and use ({uid, day, views,
     downloads}: the day's totals at the node, so sending twice changes nothing)."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("回执格式有误")
     receipts = data.get("receipts") or []
     usage = data.get("usage") or []
     if not isinstance(receipts, list) or not isinstance(usage, list):
         raise ValidationFailed("回执格式有误")
     now = utcnow()
-    ids = [int(r.get("delivery_id") or 0) for r in receipts if isinstance(r, dict)]
+    ids = [_int(r.get("delivery_id")) for r in receipts if isinstance(r, dict)]
     deliveries = {d.id: d for d in db.session.scalars(sa.select(Delivery).where(
         Delivery.id.in_(ids), Delivery.school_id == token.school_id))}
     applied = 0
     for receipt in receipts:
         if not isinstance(receipt, dict):
             continue
-        delivery = deliveries.get(int(receipt.get("delivery_id") or 0))
-        state = _REPORTABLE.get(receipt.get("state"))
+        delivery = deliveries.get(_int(receipt.get("delivery_id")))
+        state = _REPORTABLE.get(receipt.get("state")) if isinstance(receipt.get("state"), str) else None
         if delivery is None or state is None or delivery.state == DeliveryState.RETIRED:
             continue
         if state == DeliveryState.RECEIVED and receipt.get("sha256") != delivery.sha256:
             continue  # a receipt counts only for the file the city sends now, its checksum verified
         delivery.state = state
-        delivery.bytes_done = max(0, min(int(receipt.get("bytes") or 0), delivery.size))
+        delivery.bytes_done = max(0, min(_int(receipt.get("bytes")), delivery.size))
         delivery.reason = str(receipt.get("reason"))[:300] if state == DeliveryState.FAILED else None
         delivery.last_contact = now
         if state == DeliveryState.RECEIVED:
             delivery.received_at, delivery.bytes_done = now, delivery.size
         applied += 1
-    uids = {u.get("uid") for u in usage if isinstance(u, dict)}
+    uids = {u.get("uid") for u in usage if isinstance(u, dict) and isinstance(u.get("uid"), str)}
     by_uid = dict(db.session.execute(sa.select(Resource.uid, Resource.id).where(Resource.uid.in_(uids))).all())
     counted = 0
     for entry in usage:
-        if not isinstance(entry, dict) or entry.get("uid") not in by_uid:
+        if not isinstance(entry, dict) or not isinstance(entry.get("uid"), str) or entry["uid"] not in by_uid:
             continue
         try:
             day = date.fromisoformat(str(entry.get("day")))
@@ -179,14 +181,23 @@ def receive_report(token: NodeToken, data: dict) -> dict:
         if row is None:
             row = UsageReport(school_id=token.school_id, resource_id=by_uid[entry["uid"]], day=day)
             db.session.add(row)
-        row.views = max(0, int(entry.get("views") or 0))
-        row.downloads = max(0, int(entry.get("downloads") or 0))
+        row.views = max(0, _int(entry.get("views")))
+        row.downloads = max(0, _int(entry.get("downloads")))
         counted += 1
     db.session.flush()
     if applied or counted:
         record("distribution", "node.reported", f"“{token.school.name}”回报：{applied} 条接收状态，{counted} 条使用记录",
                obj=token, data={"receipts": applied, "usage": counted})
     return {"receipts": applied, "usage": counted}
+
+
+def _int(value) -> int:
+    """A count from a node's report; anything that is not a bounded whole number counts as 0."""
+    try:
+        number = int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 <= number < 2**62 else 0
 
 
 def usage_totals(resource_ids: list[int] | None = None, school_ids=None) -> list[dict]:

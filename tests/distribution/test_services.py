@@ -261,3 +261,19 @@ def test_api_and_pages(people, tree, channel, client, api, auth):
         assert {"manifest.sig", *(f"files/{i.sha256}" for i in channel.active_items)} <= set(archive.namelist())
     assert manifest["format"] == "eduplatform.distribution-package" and len(manifest["deliveries"]) == 2
     assert people.school_a1_admin.has_role(Role.SCHOOL_ADMIN)
+
+
+def test_a_hostile_report_changes_nothing(people, tree, channel):
+    channel, a, _ = channel
+    push = services.plan_push(people.city_staff, channel, {})
+    token = _token(people, tree.school_a1)
+    delivery = feed.feed(token, 0)["changes"][0]["delivery_id"]
+    with pytest.raises(ValidationFailed, match="回执格式有误"):
+        feed.receive_report(token, ["not", "an", "object"])
+    answer = feed.receive_report(token, {
+        "receipts": [{"delivery_id": "x"}, {"delivery_id": delivery, "state": ["received"]},
+                     {"delivery_id": delivery, "state": "transferring", "bytes": "lots"}, "junk"],
+        "usage": [{"uid": ["a"], "day": "2026-12-01"}, {"uid": a.uid, "day": "not a day", "views": 3}]})
+    assert answer == {"receipts": 1, "usage": 0}
+    assert db.session.get(Delivery, delivery).bytes_done == 0 and count(UsageReport) == 0
+    assert services.state_counts(push)["transferring"] == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -78,7 +76,7 @@ def channel_detail(channel_id):
     return render_template("distribution/channel.html", channel=channel, revisions=services.revisions(channel),
                            candidates=candidates, query=query, pushes=pushes, districts=districts, schools=schools,
                            target_kinds=list(TargetKind), stages=STAGE_LABELS, school_types=list(SchoolType),
-                           connectivity=CONNECTIVITY_LABELS, today=date.today().isoformat(),
+                           connectivity=CONNECTIVITY_LABELS, today=services.today().isoformat(),
                            can_edit=permissions.can_edit_channel(current_user, channel))
 
 
