@@ -15,6 +15,7 @@ REALM_LABELS = {
     "editor": "富文本编辑器",
     "letters": "领导信箱",
     "learning": "班级作业",
+    "distribution": "校校通分发",
 }
 
 KIND_LABELS = {
@@ -25,6 +26,13 @@ KIND_LABELS = {
     "homework.returned": "班主任退回超量作业", "homework.withdrawn": "撤回作业审批",
     "groups.set": "作业分层", "answer.submitted": "提交作业", "answer.resubmitted": "订正后重交作业",
     "answer.marked": "批改作业", "answer.returned": "退回作业订正", "budget.set": "设置作业时长预算",
+    # 校校通 distribution
+    "channel.created": "建立推送频道", "channel.items_added": "频道加入资源", "channel.items_retired": "频道撤下资源",
+    "channel.items_updated": "频道更新资源文件", "push.planned": "推送频道到学校", "push.started": "推送开始",
+    "push.chased": "催收未接收学校", "node.token_issued": "签发校园节点令牌", "node.reported": "校园节点回报",
+    "node.school_created": "校园节点建立本校", "node.item_retired": "校园节点移除撤下的资源",
+    "node.item_received": "校园节点收到推送资源", "push.package_exported": "导出校校通离线包",
+    "node.package_imported": "校园节点导入校校通离线包",
     # editor
     "image.uploaded": "插入图片（富文本）",
     # 领导信箱 and 12345 (portal)
@@ -158,6 +166,7 @@ OBJECT_LABELS = {
     "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
     "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
+    "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
 }
 
 

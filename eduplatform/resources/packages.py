@@ -199,23 +199,12 @@ def check_package(fileobj, limit_expanded: int):
         uid = entry.get("uid")
         if not isinstance(uid, str) or not 8 <= len(uid) <= 64 or not uid.replace("-", "").isalnum():
             raise PackageRefused(f"{where}的 uid 无效")
-        rtype = specs.get(entry.get("type"))
-        if rtype is None:
-            raise PackageRefused(f"{where}的资源类型“{entry.get('type')}”不在本平台的规范中")
         file = entry["file"]
         path, digest = file.get("path"), file.get("sha256")
         if not isinstance(path, str) or not packages.safe_member(path) or path not in opened.names \
                 or path == packages.MANIFEST:
             raise PackageRefused(f"{where}引用的文件“{str(path)[:80]}”不存在或路径不安全")
-        if not isinstance(digest, str) or len(digest) != 64:
-            raise PackageRefused(f"{where}缺少 sha256 校验值")
-        if file.get("format") not in rtype.formats:
-            raise PackageRefused(f"{where}的格式“{file.get('format')}”不被{rtype.label}接受")
-        try:
-            entry["_metadata"] = specs.load_metadata(rtype, entry.get("metadata") or {})
-        except ValidationError as exc:
-            raise PackageRefused(f"{where}的元数据不符合规范：{_first_error(translate(exc.messages))}") from exc
-        entry["_type"] = rtype
+        validate_entry(entry, where, specs)
         if path in files and files[path][0] != digest:
             raise PackageRefused(f"文件“{path[:80]}”校验和不符")
         size = file.get("size")
@@ -229,6 +218,26 @@ def check_package(fileobj, limit_expanded: int):
     return archive, manifest, entries
 
 
+def validate_entry(entry: dict, where: str, specs=None) -> None:
+    """Check one resource entry of a manifest (or of the distribution feed): its type, file checksum,
+    format and metadata; sets ``_type`` and ``_metadata`` on it, or raises PackageRefused."""
+    specs = specs or get_specs()
+    rtype = specs.get(entry.get("type"))
+    if rtype is None:
+        raise PackageRefused(f"{where}的资源类型“{entry.get('type')}”不在本平台的规范中")
+    file = entry.get("file") or {}
+    digest = file.get("sha256")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise PackageRefused(f"{where}缺少 sha256 校验值")
+    if file.get("format") not in rtype.formats:
+        raise PackageRefused(f"{where}的格式“{file.get('format')}”不被{rtype.label}接受")
+    try:
+        entry["_metadata"] = specs.load_metadata(rtype, entry.get("metadata") or {})
+    except ValidationError as exc:
+        raise PackageRefused(f"{where}的元数据不符合规范：{_first_error(translate(exc.messages))}") from exc
+    entry["_type"] = rtype
+
+
 def _first_error(messages) -> str:
     if isinstance(messages, dict):
         for key, value in messages.items():
@@ -240,12 +249,6 @@ def _first_error(messages) -> str:
 
 def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     """Verify a package whole, then add the resources not yet here (published, by ``actor``'s org)."""
-    from eduplatform.core.storage.probe import probe
-    from eduplatform.core.storage.services import store_file
-    from eduplatform.core.storage.streams import RangeReader
-    from eduplatform.resources.conformance import check_rules
-    from eduplatform.resources.services import ProcessingState, ResourceVersion, _split_metadata, jsonable
-
     if not permissions.can_manage_packages(actor):
         raise PermissionDenied("只有教育局或学校管理员可以导入离线包")
     limit = current_app.config.get("RESOURCES_MAX_PACKAGE_BYTES") or current_app.config["MAX_UPLOAD_BYTES"]
@@ -253,38 +256,14 @@ def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     result = ImportResult()
     uids = [e["uid"] for e in entries]
     existing = set(db.session.scalars(sa.select(Resource.uid).where(Resource.uid.in_(uids))))
-    org = actor.scope_root
-    district = org.reviewing_bureau()
     with archive:
         for entry in entries:
             if entry["uid"] in existing:
                 result.skipped += 1
                 continue
             existing.add(entry["uid"])
-            file = entry["file"]
-            with archive.open(file["path"]) as member:
-                stored = store_file(member, prefix="resources", filename=file.get("filename") or file["path"],
-                                    content_type=file.get("content_type"), actor=actor)
-            if stored.sha256 != file["sha256"]:
-                raise PackageRefused(f"文件“{file['path'][:80]}”写入后校验和不符")
-            rtype = entry["_type"]
-            columns, extra = _split_metadata(entry["_metadata"])
-            now = utcnow()
-            resource = Resource(uid=entry["uid"], type=rtype.code, format=file["format"], owner_id=actor.id,
-                                org_id=org.id, district_id=district.id if district else None,
-                                visibility=visibility, state=ReviewState.PUBLISHED, published_at=now,
-                                current_version=1, extra=extra, **columns)
-            db.session.add(resource)
-            db.session.flush()
-            term = get_specs().format_term(file["format"])
-            props = probe(term.attrs.get("media", ""), RangeReader(get_storage(), stored.key, stored.size))
-            report, status = check_rules(rtype.rules, props)
-            db.session.add(ResourceVersion(resource=resource, number=1, file_id=stored.id, format=file["format"],
-                                           sha256=stored.sha256, size=stored.size, media_info=jsonable(props),
-                                           conformance=report, conformance_status=status,
-                                           processing_state=ProcessingState.PENDING,
-                                           created_by_id=actor.id, note="离线包导入"))
-            db.session.flush()
+            with archive.open(entry["file"]["path"]) as member:
+                resource = create_from_entry(actor, entry, member, visibility=visibility, note="离线包导入")
             result.created.append(resource)
     record("resources", "package.imported",
            f"导入资源离线包：新增 {len(result.created)} 个，已存在跳过 {result.skipped} 个",
@@ -294,4 +273,42 @@ def import_package(actor, fileobj, *, visibility: Visibility) -> ImportResult:
     return result
 
 
-__all__ = ["COLUMN_ELEMENTS", "PackageRefused", "check_package", "export_package", "import_package"]
+def create_from_entry(actor, entry: dict, fileobj, *, visibility: Visibility, note: str,
+                      uid: str | None = None) -> Resource:
+    """Add one published resource (owned by ``actor``'s org) from a checked entry (``validate_entry``)
+    and its file; the stored file's checksum must be the entry's."""
+    from eduplatform.core.storage.probe import probe
+    from eduplatform.core.storage.services import store_file
+    from eduplatform.core.storage.streams import RangeReader
+    from eduplatform.resources.conformance import check_rules
+    from eduplatform.resources.services import ProcessingState, ResourceVersion, _split_metadata, jsonable
+
+    file = entry["file"]
+    stored = store_file(fileobj, prefix="resources", filename=file.get("filename") or file.get("path") or "file",
+                        content_type=file.get("content_type"), actor=actor)
+    if stored.sha256 != file["sha256"]:
+        raise PackageRefused(f"文件“{(file.get('filename') or file.get('path') or '')[:80]}”写入后校验和不符")
+    org = actor.scope_root
+    district = org.reviewing_bureau()
+    rtype = entry["_type"]
+    columns, extra = _split_metadata(entry["_metadata"])
+    resource = Resource(uid=uid or entry["uid"], type=rtype.code, format=file["format"], owner_id=actor.id,
+                        org_id=org.id, district_id=district.id if district else None,
+                        visibility=visibility, state=ReviewState.PUBLISHED, published_at=utcnow(),
+                        current_version=1, extra=extra, **columns)
+    db.session.add(resource)
+    db.session.flush()
+    term = get_specs().format_term(file["format"])
+    props = probe(term.attrs.get("media", ""), RangeReader(get_storage(), stored.key, stored.size))
+    report, status = check_rules(rtype.rules, props)
+    db.session.add(ResourceVersion(resource=resource, number=1, file_id=stored.id, format=file["format"],
+                                   sha256=stored.sha256, size=stored.size, media_info=jsonable(props),
+                                   conformance=report, conformance_status=status,
+                                   processing_state=ProcessingState.PENDING,
+                                   created_by_id=actor.id, note=note))
+    db.session.flush()
+    return resource
+
+
+__all__ = ["COLUMN_ELEMENTS", "PackageRefused", "check_package", "create_from_entry", "export_package", "import_package",
+           "validate_entry"]

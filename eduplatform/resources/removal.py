@@ -60,6 +60,12 @@ def check_deletable(actor, resource: Resource) -> None:
 def delete_resource(actor, resource: Resource) -> dict:
     """Delete ``resource`` and everything of it; the caller commits (objects go after the commit)."""
     check_deletable(actor, resource)
+    return purge_resource(actor, resource)
+
+
+def purge_resource(actor, resource: Resource) -> dict:
+    """Delete ``resource`` and everything of it without the owner's rules: for a copy this platform
+    holds on another's behalf (a school node's synced copy, retired by the city)."""
     instance = review.current_instance(resource)
     if instance is not None:
         workflow.cancel(instance, actor, CANCEL_REASON)
@@ -84,4 +90,4 @@ def delete_resource(actor, resource: Resource) -> dict:
     return summary
 
 
-__all__ = ["check_deletable", "check_unused", "delete_resource", "was_ever_published"]
+__all__ = ["check_deletable", "check_unused", "delete_resource", "purge_resource", "was_ever_published"]

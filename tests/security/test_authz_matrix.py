@@ -57,6 +57,10 @@ PUBLIC = {
                          "the deleted headers of former ones, as /portal/resources shows them to anyone",
     "portal_hotline_api.order_status": "12345's own order number, asked by the hotline system with its token and "
                                        "signature (no user session reaches it: 401 for every role)",
+    "distribution_api.node_file": "a school node asks for its delivery's file with its node token (no user "
+                                  "session reaches it: 401 for every role)",
+    "distribution_api.node_delivery": "a school node asks for its delivery's metadata with its node token (no "
+                                      "user session reaches it: 401 for every role)",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
@@ -86,6 +90,7 @@ ARGUMENTS = {
     # class homework: school A's 七年级(1)班 (the demo student's), its items and the student's own answer
     ("learning", "homework_id"): "homework", ("learning", "item_id"): "homework_item",
     ("learning", "answer_id"): "homework_answer", ("learning", "class_id"): "class",
+    ("distribution", "channel_id"): "dist_channel", ("distribution", "push_id"): "dist_push",
     # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
     # and lesson answer 404 to everyone there, the anonymous visitor included
     ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
@@ -284,7 +289,29 @@ def _add_private_objects() -> dict:
     portal_attachment = ArticleAttachment(article_id=portal_draft.id, file_id=portal_file)
     db.session.add_all([portal_attachment, ArticleVersion(article_id=portal_draft.id, number=1,
                                                           title=portal_draft.title, body=portal_draft.body)])
+    # A 校校通 channel of district A with school A's published resource, pushed to district A.
+    from eduplatform.distribution.models import Channel, ChannelItem, Push, TargetKind
+    from eduplatform.distribution.models import Delivery as DistDelivery
+
+    published = _scalar("select id from resources where state='published' and org_id=:s", s=school)
+    version = db.session.execute(sa.text("select sha256, size from resource_versions where resource_id=:r "
+                                         "order by number desc"), {"r": published}).first()
+    dh_staff = _scalar("select id from users where username='dh_staff'")
+    channel = Channel(org_id=district_a, name="矩阵私有频道", description="矩阵私有频道说明", revision=1,
+                      created_by_id=dh_staff)
+    db.session.add(channel)
+    db.session.flush()
+    item = ChannelItem(channel_id=channel.id, resource_id=published, added_revision=1, sha256=version[0],
+                       size=version[1])
+    push = Push(channel_id=channel.id, org_id=district_a, target_org_id=district_a, revision=1,
+                target_kind=TargetKind.SUBTREE, target={}, starts_on=utcnow().date(), school_count=1,
+                window_start="21:47", window_end="05:13", activated=True, created_by_id=dh_staff)
+    db.session.add_all([item, push])
+    db.session.flush()
+    db.session.add(DistDelivery(push_id=push.id, school_id=school, item_id=item.id, resource_id=published,
+                                sha256=version[0], size=version[1], seq=1))
     db.session.commit()
+    made["dist_channel"], made["dist_push"] = channel.id, push.id
     made["portal_article"] = portal_draft.id
     made["portal_attachment"] = (portal_attachment.id, portal_content)
     made["archive_item"] = (archived.id, package_content)
@@ -425,6 +452,10 @@ def targets(made: dict) -> dict[str, Target]:
           audit_types=("portal_article",)),
         t("portal_attachment", "portal_article_attachments", made["portal_attachment"][0],
           texts=(made["portal_attachment"][1],), related={"portal_article": made["portal_article"]}),
+        # 东湖区's 校校通 channel and its push: only that bureau's staff see them (the city above too)
+        t("dist_channel", "dist_channels", made["dist_channel"], texts=("矩阵私有频道",), audit_types=("dist_channel",)),
+        t("dist_push", "dist_pushes", made["dist_push"], texts=("矩阵私有频道", "21:47–05:13"),
+          audit_types=("dist_push",)),
         # 东湖区's demo 依申请公开 request (being handled): only that bureau's staff read it
         t("disclosure_request", "disclosure_requests",
           q("select id from disclosure_requests where name = :n", n="东湖区申请人吴晓东"),
