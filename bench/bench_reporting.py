@@ -3,7 +3,8 @@
     python bench/bench_reporting.py [--schools 5000] [--fields 200] [--database-url URL] [--keep]
 
 Targets (issue 8): issuing ≤ 5 s, completeness dashboard ≤ 300 ms, full aggregation ≤ 1 s,
-Excel export of all submissions ≤ 30 s with bounded memory.
+Excel export of all submissions ≤ 30 s with bounded memory (issue 18: 20,000 schools ≤ 20 s, streamed:
+the first rows leave before the last school is read).
 
 The org tree (1 city, 20 districts, N schools) is bulk-inserted; the task is issued through the
 real service; every school's values are then written straight into the storage (document and
@@ -172,6 +173,7 @@ with app.app_context():
     base = status("VmRSS")
     path = excel.temp_path()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     if {limit_schools!r}:
         # the first districts only: same code path, fewer schools
         import eduplatform.reporting.services.excel as ex
@@ -182,12 +184,19 @@ with app.app_context():
                     return
                 yield row
         ex._stream_submissions = limited
-    count = excel.export_submissions(task, scope, path)
+    counter, first_row_at = [0], None
+    with open(path, "wb") as out:
+        for chunk in excel.export_submissions_stream(task.id, scope.id, counter=counter):
+            if first_row_at is None and counter[0]:
+                first_row_at = time.perf_counter() - start  # the first chunk holding school rows
+            out.write(chunk)
+    count = counter[0]
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     import os
     size = os.path.getsize(path)
     os.unlink(path)
-    print(json.dumps({{"rows": count, "seconds": seconds, "base_rss_mb": base,
+    print(json.dumps({{"rows": count, "seconds": seconds, "first_rows_s": first_row_at, "cpu_s": cpu, "base_rss_mb": base,
                       "peak_rss_mb": status("VmHWM"), "file_mb": size / 1024 / 1024}}))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -201,6 +210,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("EDU_BENCH_DATABASE_URL"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args()
+    one, five, fifteen = os.getloadavg()
+    print(f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores; the export has no external reference:"
+          " its target is absolute (issue 18: ≤ 20 s for 20,000 schools × 200 fields)")
 
     data_dir = tempfile.mkdtemp(prefix="edu-bench-reporting-")
     url = args.database_url or f"sqlite:///{data_dir}/bench.db"
@@ -301,9 +313,11 @@ def main() -> None:
     for limit in (args.schools // 5, None):
         result = export_in_subprocess(url, data_dir, task_id, limit)
         label = f"{result['rows']} schools"
-        print(f"Excel export of {label}: {result['seconds']:.1f} s, file {result['file_mb']:.1f} MB, "
+        print(f"Excel export of {label} (streamed; {os.getloadavg()[0]:.2f} load): {result['seconds']:.1f} s "
+              f"({result['cpu_s']:.1f} s CPU: the time on an idle core), "
+              f"first rows out after {result['first_rows_s'] or 0:.2f} s, file {result['file_mb']:.1f} MB, "
               f"RSS {result['base_rss_mb']:.0f} MB before → peak {result['peak_rss_mb']:.0f} MB during the export"
-              + ("  (target ≤ 30 s)" if limit is None else ""))
+              + ("  (target ≤ 20 s)" if limit is None else ""))
     print(f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if not args.keep:
         import shutil

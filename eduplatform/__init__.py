@@ -71,7 +71,7 @@ def configure_proxy(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from eduplatform.core import api, converters, notices, security  # noqa: F401  (notices: the one inbox table)
+    from eduplatform.core import api, converters, memo, notices, security  # noqa: F401  (notices: the one inbox table)
     from eduplatform.core.errors import register_error_handlers
     from eduplatform.core.extensions import csrf, db, login_manager, migrate
     from eduplatform.core.search import pg_models  # noqa: F401  (the PostgreSQL search backend's tables)
@@ -83,6 +83,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     security.init_app(app)
     api.init_app(app)
+    memo.init_app(app)
     register_error_handlers(app)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -149,3 +149,32 @@ def _sqlite_before_statement(conn, cursor, statement, parameters, context, execu
         cursor.connection.execute("ROLLBACK")
     cursor.connection.execute("BEGIN IMMEDIATE")
     conn.info[_TXN] = "write"
+
+
+# --- has this unit of work written? ------------------------------------------------------------
+
+_WROTE = "edu_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_written(session, flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_bulk_written(state):
+    if state.is_update or state.is_delete or state.is_insert:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _clear_written(session):
+    session.info.pop(_WROTE, None)
+
+
+def has_writes(session) -> bool:
+    """Whether the session's transaction has written (flushed) or holds changes not flushed yet: a
+    page that may write on the way (a sync pulled from another domain) commits only then, so a plain
+    read does not expire every object it loaded and load them again to render."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.memo import per_request
 from eduplatform.core.signals import step_taken
 
 BATCH = 1000
@@ -184,8 +185,10 @@ def inbox_query(user, *, realm=None, unread_only: bool = False):
 
 
 def unread_count(user, *, realm=None) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notice).where(
-        _mine(user, realm=realm), Notice.read_at.is_(None))) or 0
+    """The user's unread notices (the top bar, the 工作台 and the inbox ask: counted once a request)."""
+    key = ("notices.unread", user.id, tuple(realm) if isinstance(realm, list | tuple | set | frozenset) else realm)
+    return per_request(key, lambda: db.session.scalar(sa.select(sa.func.count()).select_from(Notice).where(
+        _mine(user, realm=realm), Notice.read_at.is_(None))) or 0)
 
 
 def can_read(user, notice: Notice) -> bool:

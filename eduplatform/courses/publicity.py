@@ -10,6 +10,7 @@ does) show their title and ask for a login. Withdrawing 向社会公开 applies 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -85,6 +86,12 @@ def public_courses():
     return (sa.select(Course).where(Course.status == CourseStatus.PUBLISHED, Course.deleted_at.is_(None),
                                     Course.publicity == CoursePublicity.PUBLIC)
             .order_by(Course.published_at.desc(), Course.id.desc()))
+
+
+def public_course_list(limit: int):
+    """The newest public courses with their owners (and units) loaded in the same query (the portal
+    home's 公开课程 block shows both)."""
+    return public_courses().options(joinedload(Course.owner)).limit(limit)
 
 
 def lesson_is_open(lesson) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
-from flask import send_file
+from flask import Response, send_file
 
 from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
@@ -52,6 +53,14 @@ def send_temp_file(path: str, download_name: str, mimetype: str):
                          max_age=0)
     response.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
     return response
+
+
+def stream_download(body, download_name: str, mimetype: str) -> Response:
+    """A download whose body is produced while it is sent (``core.streaming.stream_after_request``)."""
+    ascii_name = download_name.encode("ascii", "ignore").decode().strip() or "export"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name)}",
+        "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

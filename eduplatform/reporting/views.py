@@ -11,10 +11,19 @@ from eduplatform.core.errors import AppError, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.notices import Notice
 from eduplatform.core.permissions import require
+from eduplatform.core.streaming import stream_after_request
 from eduplatform.core.text.timeutil import local_input_value
 from eduplatform.orgs.models import STAGE_LABELS, OrgType, OrgUnit
 from eduplatform.reporting import bp, designer, permissions, schemas
-from eduplatform.reporting.lookup import XLSX, send_temp_file, submission_for, task_for, template_for, when
+from eduplatform.reporting.lookup import (
+    XLSX,
+    send_temp_file,
+    stream_download,
+    submission_for,
+    task_for,
+    template_for,
+    when,
+)
 from eduplatform.reporting.models import ReportTemplate, Submission, TaskAttachment
 from eduplatform.reporting.models.submissions import SubmissionAttachment
 from eduplatform.reporting.services import aggregation, completeness, excel, notices, reminders, review
@@ -295,9 +304,8 @@ def task_aggregate_excel(task_id):
 def task_export_excel(task_id):
     task = task_for(current_user, task_id).root
     require(permissions.can_view_results(current_user, task), action="report_task.results", obj=task)
-    path = excel.temp_path()
-    excel.export_submissions(task, current_user.scope_root, path)
-    return send_temp_file(path, f"{task.title}-填报数据.xlsx", XLSX)
+    body = stream_after_request(excel.export_submissions_stream, task.id, current_user.scope_root.id)
+    return stream_download(body, f"{task.title}-填报数据.xlsx", XLSX)
 
 
 # --- schools' to-do and the form -----------------------------------------------------------------

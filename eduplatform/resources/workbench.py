@@ -4,6 +4,7 @@ draft), the review queue's count, and what was published lately for the person's
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from eduplatform.accounts.models import Role
 from eduplatform.core.extensions import db
@@ -68,7 +69,8 @@ def new_for_me(user) -> dict:
         query = query.where(Resource.stage.in_(stages))
     if subjects:
         query = query.where(Resource.subject.in_(subjects))
-    rows = db.session.scalars(query.order_by(Resource.published_at.desc(), Resource.id.desc()).limit(LIMIT)).all()
+    rows = db.session.scalars(query.order_by(Resource.published_at.desc(), Resource.id.desc()).limit(LIMIT)
+                              .options(selectinload(Resource.versions))).all()
     specs = get_specs()
     label = " · ".join(x for x in ("、".join(specs.label("stage", s) for s in stages),
                                    "、".join(specs.label("subject", s) for s in subjects)) if x)

@@ -21,6 +21,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.memo import per_request
 from eduplatform.core.signals import Step, take_step
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.workflow import assignment, forms, registry
@@ -162,7 +163,8 @@ def instance_for(subject, process_key: str | None = None) -> ProcessInstance | N
                                              ProcessInstance.subject_id == str(subject.id))
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)
-    return db.session.scalar(query.order_by(ProcessInstance.id.desc()).limit(1))
+    # a page asks several times (its actions, its history, its token): looked up once a request
+    return per_request(("workflow.instance_for", subject_type_of(subject), str(subject.id), process_key), lambda: db.session.scalar(query.order_by(ProcessInstance.id.desc()).limit(1)))
 
 
 def current_tasks(instance: ProcessInstance) -> list[WorkflowTask]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from eduplatform.core.extensions import db
+from eduplatform.core.memo import per_request
 from eduplatform.orgs.models import OrgUnit
 from eduplatform.workflow.assignment import pool_org_ids, pool_paths
 from eduplatform.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask
@@ -46,7 +47,9 @@ def done_query(user, process_key: str | None = None):
 
 
 def todo_count(user) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(todo_query(user).subquery())) or 0
+    """The user's open to-dos (the top bar and the 工作台 both show it: counted once a request)."""
+    return per_request(("workflow.todo_count", user.id), lambda: db.session.scalar(
+        sa.select(sa.func.count()).select_from(todo_query(user).subquery())) or 0)
 
 
 def open_tasks_query(process_keys, org_ids, *, overdue_at=None):

@@ -182,7 +182,7 @@ def server(own_database, city, tmp_path_factory):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{port}",
-             "--timeout", "60", "--preload", "eduplatform:create_app()"],
+             "--timeout", "60", "-c", str(ROOT_DIR / "deploy" / "gunicorn.conf.py"), "eduplatform:create_app()"],
             cwd=ROOT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

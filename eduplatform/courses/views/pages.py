@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args, page_args
+from eduplatform.core.db import has_writes
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
@@ -58,7 +59,8 @@ def course_page(course_id: int):
     progress = {}
     if row is not None and row.status == EnrolmentStatus.ACTIVE:
         quizzes.refresh_pulled(course, row)
-        db.session.commit()
+        if has_writes(db.session):
+            db.session.commit()
         progress = completion.progress_map(course, current_user)
     return render_template("courses/course.html", course=course, enrolment=row, progress=progress,
                            count=enrolment.enrolment_count(course), stage_label=catalogue.stage_label(course.stage),

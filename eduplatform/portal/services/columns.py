@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eduplatform.audit.services import record
 from eduplatform.core.errors import NotFound, ValidationFailed
@@ -94,8 +95,21 @@ def ensure_synced() -> bool:
 
 
 def top_columns() -> list[PortalColumn]:
-    return list(db.session.scalars(sa.select(PortalColumn).where(PortalColumn.parent_id.is_(None))
-                                   .order_by(PortalColumn.position, PortalColumn.id)))
+    """The top columns with the whole tree below them loaded in one query: ``children``, ``parent``
+    and ``subtree_ids()`` then cost nothing (the home page walks every block's subtree)."""
+    rows = list(db.session.scalars(sa.select(PortalColumn).order_by(PortalColumn.position, PortalColumn.id)))
+    children: dict[int, list[PortalColumn]] = {row.id: [] for row in rows}
+    by_id = {row.id: row for row in rows}
+    tops = []
+    for row in rows:
+        if row.parent_id is None:
+            tops.append(row)
+        elif row.parent_id in children:
+            children[row.parent_id].append(row)
+    for row in rows:
+        set_committed_value(row, "children", children[row.id])
+        set_committed_value(row, "parent", by_id.get(row.parent_id))
+    return tops
 
 
 def all_columns() -> list[tuple[int, PortalColumn]]:

@@ -60,7 +60,7 @@ def home():
     newest = list(db.session.scalars(content.public_query().limit(8)))
     return render_template("portal/home.html", blocks=blocks, newest=newest, specs=get_specs(),
                            open_resources=list(db.session.scalars(resource_publicity.public_list(limit=6))),
-                           open_courses=list(db.session.scalars(course_publicity.public_courses().limit(6))))
+                           open_courses=list(db.session.scalars(course_publicity.public_course_list(6))))
 
 
 @bp.get("/c/<key>")

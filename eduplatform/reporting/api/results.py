@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 
 from eduplatform.core.api import load_args
 from eduplatform.core.permissions import require
+from eduplatform.core.streaming import stream_after_request
 from eduplatform.core.text.timeutil import iso
 from eduplatform.reporting import permissions, schemas
 from eduplatform.reporting.api import bp
-from eduplatform.reporting.lookup import XLSX, send_temp_file, task_for
+from eduplatform.reporting.lookup import XLSX, send_temp_file, stream_download, task_for
 from eduplatform.reporting.services import aggregation, completeness, excel
 
 
@@ -96,6 +97,6 @@ def export_excel(task_id):
     """
     task = _results_task(task_id)
     statuses = load_args(schemas.SubmissionExportArgsSchema())["status"] or None
-    path = excel.temp_path()
-    excel.export_submissions(task, current_user.scope_root, path, statuses=statuses)
-    return send_temp_file(path, f"{task.root.title}-填报数据.xlsx", XLSX)
+    body = stream_after_request(excel.export_submissions_stream, task.root.id, current_user.scope_root.id,
+                                statuses=statuses)
+    return stream_download(body, f"{task.root.title}-填报数据.xlsx", XLSX)

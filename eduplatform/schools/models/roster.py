@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduplatform.core.db import TimestampMixin, enum_column, utcnow
 from eduplatform.core.extensions import db
+from eduplatform.core.memo import per_request
 from eduplatform.orgs.models import OrgUnit, Stage
 
 #: Grade numbers across stages: 幼儿园 -2..0, 小学 1–6, 初中 7–9, 高中 / 中职 10–12.
@@ -162,7 +163,11 @@ class TeacherProfile(TimestampMixin, db.Model):
 
     @classmethod
     def for_user(cls, user) -> TeacherProfile | None:
-        return db.session.scalar(sa.select(cls).where(cls.user_id == user.id)) if user else None
+        """The user's teacher profile (several 工作台 cards ask: looked up once a request)."""
+        if not user:
+            return None
+        return per_request(("TeacherProfile.for_user", user.id),
+                           lambda: db.session.scalar(sa.select(cls).where(cls.user_id == user.id)))
 
 
 class TeachingAssignment(db.Model):
