@@ -34,6 +34,7 @@ class GradeRule:
 
 
 @functools.cache
+@functools.lru_cache(maxsize=1)  # shipped data: read once per process
 def _defaults() -> dict:
     data = yaml.safe_load(BUDGET_FILE.read_text(encoding="utf-8"))
     return {"source": data["source"], "grades": {int(k): v for k, v in data["grades"].items()}}
@@ -45,8 +46,12 @@ def policy_source() -> str:
 
 def rule_for(school_id: int, grade: int) -> GradeRule:
     """The grade's rule at this school: its own figure if set, else the policy's."""
-    spec = _defaults()["grades"].get(grade, {"minutes": None, "note": "政策未规定"})
     own = db.session.scalar(sa.select(LoadBudget).where(LoadBudget.school_id == school_id, LoadBudget.grade == grade))
+    return _rule(grade, own)
+
+
+def _rule(grade: int, own: LoadBudget | None) -> GradeRule:
+    spec = _defaults()["grades"].get(grade, {"minutes": None, "note": "政策未规定"})
     written_allowed = spec.get("written_allowed", True)
     if own is not None:
         return GradeRule(grade, own.minutes, written_allowed, f"学校自定：每天书面作业不超过 {own.minutes} 分钟"
@@ -97,18 +102,29 @@ class DayLoad:
 
 
 def day_load(school_class, day: date, *, exclude_id: int | None = None) -> DayLoad:
-    """The class's written minutes on ``day`` across subjects (one grouped query)."""
+    """The class's written minutes on ``day`` across subjects."""
+    return day_loads([school_class], day, exclude_id=exclude_id)[school_class.id]
+
+
+def day_loads(classes, day: date, *, exclude_id: int | None = None) -> dict[int, DayLoad]:
+    """Each class's load on ``day``: two queries for any number of classes (minutes, school figures)."""
+    classes = list(classes)
+    if not classes:
+        return {}
     rows = db.session.execute(
-        sa.select(Homework.id, Homework.subject, Homework.level, Homework.status,
+        sa.select(Homework.class_id, Homework.id, Homework.subject, Homework.level, Homework.status,
                   sa.func.coalesce(sa.func.sum(HomeworkItem.minutes), 0))
         .join(HomeworkItem, sa.and_(HomeworkItem.homework_id == Homework.id, HomeworkItem.written.is_(True)))
-        .where(Homework.class_id == school_class.id, Homework.load_date == day,
+        .where(Homework.class_id.in_([c.id for c in classes]), Homework.load_date == day,
                Homework.status.in_([HomeworkStatus.PUBLISHED, HomeworkStatus.PENDING]))
-        .group_by(Homework.id, Homework.subject, Homework.level, Homework.status)).all()
-    load = DayLoad(day, rule_for(school_class.school_id, school_class.grade))
-    for homework_id, subject, level, status, minutes in rows:
+        .group_by(Homework.class_id, Homework.id, Homework.subject, Homework.level, Homework.status)).all()
+    own = {(b.school_id, b.grade): b for b in db.session.scalars(sa.select(LoadBudget).where(
+        LoadBudget.school_id.in_({c.school_id for c in classes}), LoadBudget.grade.in_({c.grade for c in classes})))}
+    loads = {c.id: DayLoad(day, _rule(c.grade, own.get((c.school_id, c.grade)))) for c in classes}
+    for class_id, homework_id, subject, level, status, minutes in rows:
         if homework_id == exclude_id:
             continue
+        load = loads[class_id]
         if status == HomeworkStatus.PENDING:
             load.pending[subject] = load.pending.get(subject, 0) + int(minutes)
             continue
@@ -117,7 +133,7 @@ def day_load(school_class, day: date, *, exclude_id: int | None = None) -> DayLo
             entry["whole"] += int(minutes)
         else:
             entry["levels"][level] = entry["levels"].get(level, 0) + int(minutes)
-    return load
+    return loads
 
 
 def week_loads(school, monday: date) -> list[dict]:
@@ -127,9 +143,11 @@ def week_loads(school, monday: date) -> list[dict]:
     from eduplatform.schools.services import current_classes
 
     days = [monday + timedelta(days=n) for n in range(7)]
+    classes = current_classes(school)
+    by_day = [day_loads(classes, d) for d in days]
     rows = []
-    for school_class in current_classes(school):
-        loads = [day_load(school_class, d) for d in days]
+    for school_class in classes:
+        loads = [day[school_class.id] for day in by_day]
         rule = loads[0].rule
         rows.append({"school_class": school_class, "rule": rule, "days": loads,
                      "total": sum(x.total for x in loads), "over_days": sum(1 for x in loads if x.over)})

@@ -103,17 +103,16 @@ def is_student(user) -> bool:
 
 
 def has_classes(user) -> bool:
-    """A teacher who teaches or heads a class (the 作业 menu)."""
+    """A teacher who teaches or heads a class (the 作业 menu, on every page: one query per request)."""
     import sqlalchemy as sa
 
     from eduplatform.core.extensions import db
+    from eduplatform.core.memo import per_request
     from eduplatform.schools.models import SchoolClass
 
     teacher = _teacher(user)
     if teacher is None:
         return False
-    taught = db.session.scalar(sa.select(sa.func.count()).select_from(TeachingAssignment)
-                               .where(TeachingAssignment.teacher_id == teacher.id))
-    heads = db.session.scalar(sa.select(sa.func.count()).select_from(SchoolClass)
-                              .where(SchoolClass.head_teacher_id == teacher.id))
-    return bool(taught or heads)
+    query = sa.select(sa.or_(sa.exists().where(TeachingAssignment.teacher_id == teacher.id),
+                             sa.exists().where(SchoolClass.head_teacher_id == teacher.id)))
+    return per_request(("learning.has_classes", teacher.id), lambda: bool(db.session.scalar(query)))

@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from eduplatform.core.api import load_args, load_form
 from eduplatform.core.errors import Conflict, ValidationFailed
@@ -35,16 +36,17 @@ def my_classes(user) -> list[dict]:
     taught = sa.select(TeachingAssignment.class_id).where(TeachingAssignment.teacher_id == teacher.id)
     classes = db.session.scalars(sa.select(SchoolClass).where(
         sa.or_(SchoolClass.head_teacher_id == teacher.id, SchoolClass.id.in_(taught)), SchoolClass.graduated.is_(False))
+        .options(selectinload(SchoolClass.assignments))  # taught_subjects reads them per class
         .order_by(SchoolClass.grade, SchoolClass.number)).all()
     return [{"school_class": c, "head": c.head_teacher_id == teacher.id,
              "subjects": permissions.taught_subjects(user, c)} for c in classes]
 
 
 def workbench_card(user) -> dict:
-    rows = my_classes(user)
+    rows = my_classes(user)[:6]
     today = services.local_today()
-    return {"rows": [dict(r, load=services.budget.day_load(r["school_class"], today)) for r in rows[:6]],
-            "today": today}
+    loads = services.budget.day_loads([r["school_class"] for r in rows], today)
+    return {"rows": [dict(r, load=loads[r["school_class"].id]) for r in rows], "today": today}
 
 
 def _back(default: str):
