@@ -103,3 +103,28 @@ def test_workbench_cards(client, auth, junior, set_homework):
     auth.login(junior.head)
     home = client.get("/").get_data(as_text=True)
     assert "班级作业" in home and "今日书面作业 25/90 分钟" in home
+
+
+def test_the_approval_path_from_the_pages_refuses_cleanly_and_then_acts(client, auth, junior, set_homework):
+    """Over budget → 提交班主任审批; a return without an opinion is refused (nothing changes); the
+    teacher withdraws, removes an item, publishes within budget."""
+    c, maths, head = junior.school_class, junior.teachers["数学"], junior.teachers["语文"]
+    homework = set_homework(maths, c, "数学", (60, 40))
+    auth.login(maths)
+    client.post(f"/learning/homework/{homework.id}/publish", data={"ask_head_teacher": "y"})
+    assert "已提交班主任审批" in _flashes(client)
+    assert db.session.get(Homework, homework.id).status == HomeworkStatus.PENDING
+    auth.logout()
+    auth.login(head)
+    client.post(f"/learning/homework/{homework.id}/decide", data={"approve": "false", "opinion": ""})
+    assert _flashes(client) and db.session.get(Homework, homework.id).status == HomeworkStatus.PENDING
+    auth.logout()
+    auth.login(maths)
+    client.post(f"/learning/homework/{homework.id}/withdraw")
+    assert "已撤回审批" in _flashes(client)
+    assert db.session.get(Homework, homework.id).status == HomeworkStatus.DRAFT
+    client.post(f"/learning/items/{homework.items[1].id}/delete")
+    assert "已删除作业项目" in _flashes(client) and len(db.session.get(Homework, homework.id).items) == 1
+    client.post(f"/learning/homework/{homework.id}/publish")
+    assert "作业已发布" in _flashes(client)
+    assert db.session.get(Homework, homework.id).status == HomeworkStatus.PUBLISHED

@@ -125,20 +125,26 @@ def add_item(homework_id: int):
     return redirect(url_for("learning.homework_page", homework_id=homework_id))
 
 
+def _on_homework(homework_id: int, act, *, refused=(Conflict,), done=None):
+    """Run one change of a homework from its page: commit and flash ``done()``, or roll back and show why."""
+    back = redirect(url_for("learning.homework_page", homework_id=homework_id))
+    try:
+        act()
+    except refused as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return back
+    db.session.commit()
+    flash(*done())
+    return back
+
+
 @bp.post("/items/<int:item_id>/delete")
 @login_required
 def remove_item(item_id: int):
     item = item_for(item_id)
-    homework_id = item.homework_id
-    try:
-        services.remove_item(current_user, item)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("learning.homework_page", homework_id=homework_id))
-    db.session.commit()
-    flash("已删除作业项目", "success")
-    return redirect(url_for("learning.homework_page", homework_id=homework_id))
+    return _on_homework(item.homework_id, lambda: services.remove_item(current_user, item),
+                        done=lambda: ("已删除作业项目", "success"))
 
 
 @bp.post("/homework/<int:homework_id>/publish")
@@ -146,49 +152,35 @@ def remove_item(item_id: int):
 def publish(homework_id: int):
     homework = homework_for(homework_id)
     data = load_form(PublishInSchema())
-    try:
-        services.publish(current_user, homework, ask_head_teacher=data["ask_head_teacher"])
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("learning.homework_page", homework_id=homework_id))
-    db.session.commit()
-    if homework.status == HomeworkStatus.PENDING:
-        flash("作业超出当天预算，已提交班主任审批；同意后自动发布", "warning")
-    else:
-        flash("作业已发布，学生可以在“今日作业”中看到", "success")
-    return redirect(url_for("learning.homework_page", homework_id=homework_id))
+
+    def done():
+        if homework.status == HomeworkStatus.PENDING:
+            return "作业超出当天预算，已提交班主任审批；同意后自动发布", "warning"
+        return "作业已发布，学生可以在“今日作业”中看到", "success"
+
+    return _on_homework(homework_id, lambda: services.publish(current_user, homework,
+                                                              ask_head_teacher=data["ask_head_teacher"]), done=done)
 
 
 @bp.post("/homework/<int:homework_id>/decide")
 @login_required
 def decide(homework_id: int):
     homework = homework_for(homework_id)
-    try:
+
+    def act():
         data = load_form(DecisionInSchema())
         services.decide(current_user, homework, approve=data["approve"], opinion=data["opinion"])
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("learning.homework_page", homework_id=homework_id))
-    db.session.commit()
-    flash("已同意，作业已发布" if homework.status == HomeworkStatus.PUBLISHED else "已退回任课教师", "success")
-    return redirect(url_for("learning.homework_page", homework_id=homework_id))
+
+    return _on_homework(homework_id, act, refused=(ValidationFailed, Conflict), done=lambda: (
+        "已同意，作业已发布" if homework.status == HomeworkStatus.PUBLISHED else "已退回任课教师", "success"))
 
 
 @bp.post("/homework/<int:homework_id>/withdraw")
 @login_required
 def withdraw(homework_id: int):
     homework = homework_for(homework_id)
-    try:
-        services.withdraw(current_user, homework)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("learning.homework_page", homework_id=homework_id))
-    db.session.commit()
-    flash("已撤回审批，可以精简作业后重新发布", "success")
-    return redirect(url_for("learning.homework_page", homework_id=homework_id))
+    return _on_homework(homework_id, lambda: services.withdraw(current_user, homework),
+                        done=lambda: ("已撤回审批，可以精简作业后重新发布", "success"))
 
 
 @bp.post("/homework/<int:homework_id>/delete")
