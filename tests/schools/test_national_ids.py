@@ -146,3 +146,12 @@ def test_the_profile_form_checks_the_identifier(client, auth, world):
                         data={"stages": ["primary"], "identifier_code": "2111000123"})
     assert saved.status_code == 302
     assert 'value="2111000123"' in client.get(f"/schools/{world.school.code}/profile").get_data(as_text=True)
+
+
+def test_empty_profile_fields_render_empty_not_none(client, auth, world):
+    """A field with no value rendered as the text "None", which saving the form then stored."""
+    auth.login(world.people.school_a1_admin)
+    page = client.get(f"/schools/{world.school.code}/profile").get_data(as_text=True)
+    fields = re.findall(r'<input[^>]*name="(address|postcode|principal|contact|email|website)"[^>]*>', page)
+    assert {"address", "postcode", "principal", "contact", "email", "website"} <= set(fields)
+    assert 'value="None"' not in page
