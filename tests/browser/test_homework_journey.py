@@ -1,7 +1,8 @@
-"""Class homework end to end in headless Chromium: the 语文 teacher sets homework that would push
-七年级(1)班 over its 90-minute 双减 budget and is refused, sends it to the 班主任, who approves it from
-the 工作台's to-do; a student hands the item in by photo on a 390 px phone; the teacher marks that
-item for the whole class in the marking stack."""
+"""Class homework end to end in headless Chromium: the 语文 teacher sets 分层 homework for the 提高组
+that would push 七年级(1)班 over its 90-minute 双减 budget and is refused, sends it to the 班主任, who
+returns it; the teacher cuts an item and asks again, and the 班主任 approves the smaller set from the
+工作台's to-do; a student of the 提高组 hands the item in by photo on a 390 px phone; the teacher marks
+that item for the whole class in the marking stack."""
 
 from __future__ import annotations
 
@@ -35,23 +36,31 @@ def chinese_teacher(live_app):
                                                                     "subjects": ["语文"]})
             profile.user_id = user.id
             school_services.set_assignments(profile, [{"class_id": student.class_id, "subject": "语文"}])
+            db.session.flush()
+            from eduplatform.learning import services as learning
+            from eduplatform.learning.models import Level
+
+            learning.set_groups(user, student.school_class, "语文", {student.id: Level.ADVANCED})
             db.session.commit()
     return YW
 
 
-def test_over_budget_approved_photo_hand_in_and_stack_marking(page, live_server, chinese_teacher, tmp_path):
+def test_layered_over_budget_returned_cut_approved_photo_hand_in_and_stack_marking(page, live_server, chinese_teacher, tmp_path):
     base = live_server
-    # 1. the 语文 teacher sets 70 minutes on a day that already has 30 minutes of 数学
+    # 1. the 语文 teacher sets 80 minutes for the 提高组 on a day that already has 30 minutes of 数学
     login(page, base, chinese_teacher)
     page.goto(f"{base}/learning/")
     page.get_by_role("link", name="布置作业").first.click()
     page.fill("#title", "古诗默写与赏析")
+    page.select_option("#level", "advanced")
     page.click("text=保存草稿，下一步添加项目")
     expect(page.locator("#homework-status")).to_have_text("草稿")
-    page.select_option("#kind", "handin")
-    page.fill("#item-title", "默写《观沧海》（拍照上交）")
-    page.fill("#minutes", "70")
-    page.click("#add-item button")
+    for title, minutes in (("默写《观沧海》（拍照上交）", "70"), ("抄写生字", "10")):
+        page.select_option("#kind", "handin")
+        page.fill("#item-title", title)
+        page.fill("#minutes", minutes)
+        page.click("#add-item button")
+        expect(page.locator("li", has_text=title)).to_be_visible()
     expect(page.locator("#over-warning")).to_be_visible()
     page.click("#publish")
     expect(page.locator(".alert-danger, .alert")).to_contain_text("超过双减预算 90 分钟")
@@ -60,12 +69,28 @@ def test_over_budget_approved_photo_hand_in_and_stack_marking(page, live_server,
     homework_url = page.url
     logout(page)
 
-    # 2. the 班主任 finds it on the 工作台 and approves it
+    # 2. the 班主任 returns it; the teacher cuts 抄写生字 and asks again; the 班主任 approves the smaller set
+    login(page, base, "teacher")
+    page.goto(homework_url)
+    page.click("#send-back")
+    expect(page.locator(".alert")).to_contain_text("退回须写明意见")
+    page.fill("#opinion", "请精简后再报")
+    page.click("#send-back")
+    expect(page.locator("#homework-status")).to_have_text("草稿")
+    logout(page)
+    login(page, base, chinese_teacher)
+    page.goto(homework_url)
+    page.locator("li", has_text="抄写生字").get_by_role("button", name="删除").click()
+    expect(page.locator("li", has_text="抄写生字")).to_have_count(0)
+    page.click("#ask-head")
+    expect(page.locator("#homework-status")).to_have_text("待班主任审批")
+    logout(page)
     login(page, base, "teacher")
     page.goto(f"{base}/")
     todo = page.locator("a", has_text="古诗默写与赏析").first
     expect(todo).to_be_visible()
     page.goto(homework_url)
+    expect(page.locator("#decide-heading")).to_contain_text("合计 100 分钟")
     page.fill("#opinion", "本周只此一次，同意")
     page.click("#approve")
     expect(page.locator("#homework-status")).to_have_text("已发布")
