@@ -277,3 +277,19 @@ def test_a_hostile_report_changes_nothing(people, tree, channel):
     assert answer == {"receipts": 1, "usage": 0}
     assert db.session.get(Delivery, delivery).bytes_done == 0 and count(UsageReport) == 0
     assert services.state_counts(push)["transferring"] == 1
+
+
+def test_a_node_token_reaches_only_its_own_schools_deliveries_and_files(people, tree, channel, client):
+    """The node endpoints name deliveries by id: another school's token gets 404 for entry and file."""
+    channel, _a, _b = channel
+    services.plan_push(people.city_staff, channel, {})
+    own_token, own_plain = feed.issue_token(people.city_staff, tree.school_a1)
+    _other, other_plain = feed.issue_token(people.city_staff, tree.school_b1)
+    delivery_id = feed.feed(own_token, 0)["changes"][0]["delivery_id"]
+    db.session.commit()
+    for path in (f"/api/v1/distribution/node/files/{delivery_id}",
+                 f"/api/v1/distribution/node/deliveries/{delivery_id}"):
+        assert client.get(path, headers={"X-Node-Token": own_plain}).status_code == 200
+        refused = client.get(path, headers={"X-Node-Token": other_plain})
+        assert refused.status_code == 404 and refused.get_json()["error"]["code"]
+    assert client.get(f"/api/v1/distribution/node/files/{delivery_id}").status_code == 401
