@@ -17,9 +17,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 for part in writer:sw impress:sd calc:sc; do
   [ -f "/usr/lib/libreoffice/program/lib${part#*:}lo.so" ] || missing+=("libreoffice-${part%%:*}")
 done
+# Redis: the production broker and shared store; tests start a throw-away redis-server.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages present: chromium, CJK fonts, postgresql, libreoffice (writer, impress, calc), ffmpeg"
+  echo "system packages present: chromium, CJK fonts, postgresql, libreoffice (writer, impress, calc), ffmpeg, redis-server"
   exit 0
 fi
 echo "installing: ${missing[*]}"

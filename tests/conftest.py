@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.factories",
     "tests.fixtures.auth",
     "tests.fixtures.storage",
+    "tests.fixtures.redis",
 ]
 
 #: One pbkdf2 round: it still verifies at login, at a hundredth of scrypt's cost per account made.
