@@ -144,6 +144,24 @@ class Config:
     PORTAL_FERRY_KEY_IN = _env("EDU_PORTAL_FERRY_KEY_IN")
     PORTAL_FERRY_MAX_BYTES = _env_int("EDU_PORTAL_FERRY_MAX_BYTES", 2 * 1024**3)
 
+    # 统一身份认证 (OpenID Connect, eduplatform/accounts/sso.py): on when the issuer is set.
+    SSO_ISSUER = _env("EDU_SSO_ISSUER")
+    SSO_CLIENT_ID = _env("EDU_SSO_CLIENT_ID")
+    SSO_CLIENT_SECRET = _env("EDU_SSO_CLIENT_SECRET")
+    SSO_SCOPE = _env("EDU_SSO_SCOPE", "openid profile")
+    #: How the client authenticates at the token endpoint (client_secret_basic / client_secret_post).
+    SSO_TOKEN_AUTH_METHOD = _env("EDU_SSO_TOKEN_AUTH_METHOD", "client_secret_basic")
+    #: Which claims carry the 工号, the 学籍号 and the 居民身份证号 (unset: that kind is not mapped).
+    SSO_CLAIM_STAFF_NO = _env("EDU_SSO_CLAIM_STAFF_NO")
+    SSO_CLAIM_REGISTRY_NO = _env("EDU_SSO_CLAIM_REGISTRY_NO")
+    SSO_CLAIM_ID_NUMBER = _env("EDU_SSO_CLAIM_ID_NUMBER")
+    #: A claim naming the school (its 机构代码 or 学校标识码): narrows a 工号 to that school.
+    SSO_CLAIM_SCHOOL = _env("EDU_SSO_CLAIM_SCHOOL")
+    #: Key of the HMAC the ID numbers are compared under (users.id_number_hash); keep it secret.
+    SSO_ID_HASH_KEY = _env("EDU_SSO_ID_HASH_KEY")
+    SSO_BUTTON_LABEL = _env("EDU_SSO_BUTTON_LABEL", "统一身份认证登录")
+    SSO_TIMEOUT_SECONDS = _env_int("EDU_SSO_TIMEOUT_SECONDS", 10)
+
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 

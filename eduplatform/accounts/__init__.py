@@ -25,9 +25,10 @@ NAV = [NavItem("系统管理", "用户管理", "accounts.user_list", _can_list_u
 
 
 def init_app(app) -> None:
-    from eduplatform.accounts import authentication, cli, people
+    from eduplatform.accounts import authentication, cli, people, sso
 
     authentication.init_app(app)
+    sso.init_app(app)
     people.init_app(app)
     cli.init_app(app)
 

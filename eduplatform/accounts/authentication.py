@@ -23,7 +23,9 @@ from eduplatform.core.security import client_ip
 from eduplatform.core.signals import audit
 
 #: The session key naming the LoginSession row of this browser login.
-_LOGIN_SESSION_KEY = "_login_session"
+LOGIN_SESSION_KEY = _LOGIN_SESSION_KEY = "_login_session"
+#: Set on a login made through 统一身份认证 (``accounts.sso``): the local password was not used.
+SSO_SESSION_KEY = "_via_sso"
 
 #: Endpoints a user who must change their password may still reach.
 _ALLOWED_WHILE_CHANGE_REQUIRED = {"accounts.change_password", "accounts.logout", "static", "home.healthz",
@@ -58,8 +60,9 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
-    """Log the user in on a brand-new session (no fixation) and audit it."""
+def start_session(user: User, *, via: str | None = None) -> LoginSession:
+    """Log the user in on a brand-new session (no fixation) and audit it; ``via="sso"`` for a
+    login through the identity service."""
     session.clear()
     login = LoginSession(id=secrets.token_hex(16), user_id=user.id, ip=client_ip())
     db.session.add(login)
@@ -69,13 +72,22 @@ def start_session(user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    audit("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
+    if via == "sso":
+        session[SSO_SESSION_KEY] = True
+        audit("security", "sso.login", f"{user.username} 通过统一身份认证登录", actor=user, obj=user,
+              data={"ip": login.ip})
+    else:
+        audit("security", "login.succeeded", f"{user.username} 登录", actor=user, obj=user)
+    return login
 
 
-def end_session(user: User | None, *, expired: bool = False) -> None:
-    """Log out (or time out, ``expired``): the login session ends on the server too."""
+def end_session(user: User | None, *, expired: bool = False, sso: bool = False) -> None:
+    """Log out (or time out, ``expired``): the login session ends on the server too; ``sso``: the
+    identity service is told next (RP-initiated logout)."""
     if user is not None and user.is_authenticated:
-        if expired:
+        if sso:
+            audit("security", "sso.logout", f"{user.username} 退出登录（同时退出统一身份认证）", actor=user, obj=user)
+        elif expired:
             audit("security", "session.expired", f"{user.username} 的会话因长时间未操作已超时", actor=user, obj=user)
         else:
             audit("security", "logout", f"{user.username} 退出登录", actor=user, obj=user)
@@ -101,7 +113,9 @@ def enforce_session_rules():
             flash("会话已超时，请重新登录", "warning")
             return redirect(url_for("accounts.login", next=request.full_path))
         session["_last_seen"] = now
-    if current_user.is_authenticated and password_change_required(current_user):
+    # A login through the identity service did not use the local password: its age is not asked.
+    if current_user.is_authenticated and not session.get(SSO_SESSION_KEY) \
+            and password_change_required(current_user):
         if request.endpoint in _ALLOWED_WHILE_CHANGE_REQUIRED:
             return None
         if request.path.startswith("/api/"):

@@ -77,6 +77,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     #: Bumped on password change or lock: invalidates every session and token issued before.
     session_version: Mapped[int] = mapped_column(default=1)
+    #: HMAC-SHA256 of the 居民身份证号 under the server's SSO key (``accounts.sso``): the identity
+    #: service's ID-number claim is matched against it; the number itself is never kept here.
+    id_number_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True, default=None)
 
     org: Mapped[OrgUnit | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -134,6 +137,27 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+
+class SsoLogin(db.Model):
+    """The identity-service side of a browser login made through 统一身份认证 (``accounts.sso``):
+    who the provider said it was (``issuer`` + ``subject``), the provider's session (``sid``) a
+    back-channel logout names, and the id_token sent back as ``id_token_hint`` on logout."""
+
+    __tablename__ = "sso_logins"
+
+    login_session_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("login_sessions.id", ondelete="CASCADE"), primary_key=True)
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    sid: Mapped[str | None] = mapped_column(sa.String(255), default=None)
+    id_token: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    login: Mapped[LoginSession] = relationship()
+
+    __table_args__ = (sa.Index("ix_sso_logins_issuer_subject", "issuer", "subject"),
+                      sa.Index("ix_sso_logins_issuer_sid", "issuer", "sid"))
 
 
 class ApiToken(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.accounts import authentication, bp, lockout, permissions, services
+from eduplatform.accounts import authentication, bp, lockout, permissions, services, sso
 from eduplatform.accounts.forms import ChangePasswordForm, LoginForm, UserCreateForm
 from eduplatform.accounts.models import LoginLock, Role, User
 from eduplatform.core.errors import ValidationFailed
@@ -42,8 +42,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    authentication.end_session(current_user if current_user.is_authenticated else None)
+    sso_login = sso.current_sso_login()
+    authentication.end_session(current_user if current_user.is_authenticated else None, sso=sso_login is not None)
     db.session.commit()
+    if sso_login is not None:
+        response = sso.logout_redirect(sso_login)  # on to the identity service's own logout
+        if response is not None:
+            return response
     flash("您已安全退出", "info")
     return redirect(url_for("accounts.login"))
 
@@ -180,3 +185,6 @@ def lock_lift(lock_id: int):
     db.session.commit()
     flash(f"已解除对{'账户 ' + lock.user.username if lock.user else '来源地址 ' + (lock.ip or '')}的锁定", "success")
     return redirect(url_for("accounts.lock_list"))
+
+
+from eduplatform.accounts import sso_views  # noqa: F401  (统一身份认证 pages on this blueprint)

@@ -19,6 +19,12 @@ REALM_LABELS = {
 }
 
 KIND_LABELS = {
+    # 统一身份认证 (OpenID Connect, accounts.sso)
+    "sso.login": "统一身份认证登录", "sso.refused": "统一身份认证登录被拒绝（账户）",
+    "sso.rejected": "统一身份认证登录被拒绝（令牌或协议）", "sso.unavailable": "统一身份认证服务无法访问",
+    "sso.logout": "退出登录（同时退出统一身份认证）", "sso.backchannel_logout": "统一身份认证平台通知退出",
+    "sso.logout_rejected": "拒绝无效的统一身份认证注销通知", "user.id_number_set": "设置身份证号比对值",
+    "user.id_numbers_hashed": "批量生成身份证号比对值",
     # class homework (learning)
     "homework.created": "新建作业", "homework.updated": "修改作业", "homework.item_added": "添加作业项目",
     "homework.item_removed": "删除作业项目", "homework.deleted": "删除作业草稿", "homework.published": "发布作业",

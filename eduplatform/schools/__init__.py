@@ -40,9 +40,14 @@ NAV = [
 
 
 def init_app(app):
-    from eduplatform.schools import indicators
+    from eduplatform.accounts import sso as accounts_sso
+    from eduplatform.schools import indicators, sso
 
     indicators.register_builtin_providers()
+    # 统一身份认证: a 工号 / 学籍号 claim names the account of its roster entry
+    accounts_sso.register_account_finder("staff_no", sso.accounts_by_staff_no)
+    accounts_sso.register_account_finder("registry_no", sso.accounts_by_registry_no)
+    accounts_sso.register_id_number_source(sso.id_numbers_of_accounts)
 
 
 def _teacher(user):
