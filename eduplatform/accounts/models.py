@@ -77,9 +77,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     #: Bumped on password change or lock: invalidates every session and token issued before.
     session_version: Mapped[int] = mapped_column(default=1)
-    #: HMAC-SHA256 of the 居民身份证号 under the server's SSO key (``accounts.sso``): the identity
-    #: service's ID-number claim is matched against it; the number itself is never kept here.
-    id_number_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True, default=None)
 
     org: Mapped[OrgUnit | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -158,6 +155,16 @@ class SsoLogin(db.Model):
 
     __table_args__ = (sa.Index("ix_sso_logins_issuer_subject", "issuer", "subject"),
                       sa.Index("ix_sso_logins_issuer_sid", "issuer", "sid"))
+
+
+class IdNumberHash(db.Model):
+    """HMAC-SHA256 of an account's 居民身份证号 under the server's SSO key (``accounts.sso``): the
+    identity service's ID-number claim is matched against it; the number itself is never kept."""
+
+    __tablename__ = "user_id_number_hashes"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(sa.String(64), index=True)
 
 
 class ApiToken(db.Model):

@@ -10,7 +10,7 @@ the provider's, cached in the client's metadata.
 The verified claims name a person, never an account to create: the configured claims carrying the
 工号, the 学籍号 or the 身份证号 are looked up in the records that hold them (the schools domain
 registers finders for the rosters; the ID number is compared as an HMAC under ``SSO_ID_HASH_KEY``
-with ``users.id_number_hash``). Exactly one existing account must answer; the three administrators
+with ``user_id_number_hashes``). Exactly one existing account must answer; the three administrators
 (三员) are never reached this way; a disabled or locked account stays refused; the per-address
 throttle applies as at the password form. Every login, refusal and logout is audited.
 
@@ -39,7 +39,7 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from eduplatform.accounts import authentication, lockout
-from eduplatform.accounts.models import SOLE_ROLES, LoginSession, SsoLogin, User
+from eduplatform.accounts.models import SOLE_ROLES, IdNumberHash, LoginSession, SsoLogin, User
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError
 from eduplatform.core.extensions import db
@@ -90,7 +90,7 @@ def register_account_finder(kind: str, finder: Callable[[str, dict], list[int]])
 
 
 def register_id_number_source(source: Callable[[], list[tuple[int, str]]]) -> None:
-    """Let a domain offer the ID numbers it holds for accounts, to fill ``users.id_number_hash``."""
+    """Let a domain offer the ID numbers it holds for accounts, for their hashes (``sso-hash-ids``)."""
     if source not in _id_number_sources:
         _id_number_sources.append(source)
 
@@ -179,12 +179,20 @@ def id_number_digest(id_number: str) -> str:
 
 
 def _accounts_by_id_number(value: str, claims: dict) -> list[int]:
-    return list(db.session.scalars(sa.select(User.id).where(User.id_number_hash == id_number_digest(value))))
+    return list(db.session.scalars(sa.select(IdNumberHash.user_id).where(
+        IdNumberHash.digest == id_number_digest(value))))
 
 
 def set_id_number(actor: User | None, user: User, id_number: str | None) -> None:
     """Keep (the HMAC of) the user's ID number for matching the identity service's claim; audited."""
-    user.id_number_hash = id_number_digest(id_number) if id_number else None
+    row = db.session.get(IdNumberHash, user.id)
+    if id_number:
+        if row is None:
+            row = IdNumberHash(user_id=user.id)
+            db.session.add(row)
+        row.digest = id_number_digest(id_number)
+    elif row is not None:
+        db.session.delete(row)
     audit("accounts", "user.id_number_set",
           f"{'设置' if id_number else '清除'}了 {user.username} 的身份证号比对值（仅存散列）",
           actor=actor, obj=user)
@@ -192,13 +200,14 @@ def set_id_number(actor: User | None, user: User, id_number: str | None) -> None
 
 
 def fill_id_number_hashes(actor: User | None = None) -> int:
-    """Set ``id_number_hash`` from every registered source for accounts that lack it → how many."""
+    """Store the ID-number hash from every registered source for accounts that lack one → how many."""
     count = 0
+    have = set(db.session.scalars(sa.select(IdNumberHash.user_id)))
     for source in _id_number_sources:
         for user_id, id_number in source():
-            user = db.session.get(User, user_id)
-            if user is not None and id_number and user.id_number_hash is None:
-                user.id_number_hash = id_number_digest(id_number)
+            if id_number and user_id not in have:
+                db.session.add(IdNumberHash(user_id=user_id, digest=id_number_digest(id_number)))
+                have.add(user_id)
                 count += 1
     if count:
         audit("accounts", "user.id_numbers_hashed", f"为 {count} 个账户生成了身份证号比对值（仅存散列）",

@@ -44,6 +44,6 @@ def id_numbers_of_accounts() -> list[tuple[int, str]]:
     """(account, ID number) of every teacher and student profile holding both."""
     rows = []
     for model in (TeacherProfile, StudentProfile):
-        rows += db.session.execute(sa.select(model.user_id, model.id_number).where(
-            model.user_id.is_not(None), model.id_number.is_not(None))).tuples().all()
+        rows += [tuple(row) for row in db.session.execute(sa.select(model.user_id, model.id_number).where(
+            model.user_id.is_not(None), model.id_number.is_not(None)))]
     return rows

@@ -1,4 +1,4 @@
-"""统一身份认证 (OpenID Connect): sso_logins, users.id_number_hash
+"""统一身份认证 (OpenID Connect): sso_logins, user_id_number_hashes
 
 Revision ID: b7e2c94d1a58
 Revises: f3c4d5e6f7a3
@@ -30,15 +30,19 @@ def upgrade():
     )
     op.create_index('ix_sso_logins_issuer_subject', 'sso_logins', ['issuer', 'subject'], unique=False)
     op.create_index('ix_sso_logins_issuer_sid', 'sso_logins', ['issuer', 'sid'], unique=False)
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('id_number_hash', sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f('ix_users_id_number_hash'), ['id_number_hash'], unique=False)
+    op.create_table('user_id_number_hashes',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_id_number_hashes_user_id_users'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_id_number_hashes'))
+    )
+    op.create_index(op.f('ix_user_id_number_hashes_digest'), 'user_id_number_hashes', ['digest'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_id_number_hash'))
-        batch_op.drop_column('id_number_hash')
+    op.drop_index(op.f('ix_user_id_number_hashes_digest'), table_name='user_id_number_hashes')
+    op.drop_table('user_id_number_hashes')
     op.drop_index('ix_sso_logins_issuer_sid', table_name='sso_logins')
     op.drop_index('ix_sso_logins_issuer_subject', table_name='sso_logins')
     op.drop_table('sso_logins')

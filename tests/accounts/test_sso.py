@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from eduplatform import create_app
 from eduplatform.accounts import sso
-from eduplatform.accounts.models import LoginSession, Role, SsoLogin, User
+from eduplatform.accounts.models import IdNumberHash, LoginSession, Role, SsoLogin, User
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
@@ -200,10 +200,31 @@ def test_login_by_hashed_id_number_and_only_the_hash_is_stored(platform, provide
     browser, _response = sso_login(platform, "wang")
     assert logged_in_as(platform, browser) is not None
     with platform.db():
-        stored = db.session.get(User, user_id).id_number_hash
+        stored = db.session.get(IdNumberHash, user_id).digest
         assert stored == sso.id_number_digest(ID_NUMBER) and ID_NUMBER not in stored and len(stored) == 64
         dump = "\n".join(str(e.data) + e.summary for e in db.session.scalars(sa.select(AuditEntry)))
         assert ID_NUMBER not in dump and ID_NUMBER.lower() not in dump
+
+
+def test_hashes_are_filled_from_the_rosters_by_the_command(platform, provider):
+    number = "110105200501010012"
+    user_id, _ = platform.person(staff_no="T0099")
+    with platform.db():
+        profile = db.session.scalar(sa.select(TeacherProfile).where(TeacherProfile.user_id == user_id))
+        profile.id_number = number
+        db.session.commit()
+    provider.add_user("by-roster-id", id_card=number)
+    _, response = sso_login(platform, "by-roster-id")
+    assert response.status_code == 403  # no hash stored yet
+    with platform.db():  # else the command runs in the suite's app, already current
+        result = platform.app.test_cli_runner().invoke(args=["sso-hash-ids"])
+    assert result.exit_code == 0, result.output
+    assert "已为" in result.output
+    browser, _ = sso_login(platform, "by-roster-id")
+    assert logged_in_as(platform, browser) is not None
+    with platform.db():
+        again = platform.app.test_cli_runner().invoke(args=["sso-hash-ids"])
+    assert "已为 0 个账户" in again.output
 
 
 def test_the_hash_depends_on_the_server_key(platform):
