@@ -5,78 +5,23 @@ HTTP — discovery, code + PKCE, token exchange, JWKS, end_session and back-chan
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-import flask_migrate
 import pytest
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from eduplatform import create_app
 from eduplatform.accounts import sso
 from eduplatform.accounts.models import IdNumberHash, LoginSession, Role, SsoLogin, User
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
-from eduplatform.orgs.models import OrgType, OrgUnit
-from eduplatform.schools.models import Gender, StudentProfile, TeacherProfile, TeacherStatus
-from tests.fixtures.factories import make_org, make_user
+from eduplatform.schools.models import TeacherProfile, TeacherStatus
 from tests.fixtures.oidc_provider import OidcProvider
+from tests.fixtures.sso import CLIENT_ID, csrf_token, logged_in_as, own_session, serve_platform, sso_login
 
-CLIENT_ID, CLIENT_SECRET = "eduplatform-city", "client-secret-for-tests"
 ID_NUMBER = "11010519491231002X"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Platform:
-    app: object
-    base: str
-    provider: OidcProvider
-    counter: int = 0
-
-    def db(self):
-        """An app context of the live platform with a session of its own."""
-        return self.app.app_context()
-
-    def person(self, *, roles=(Role.TEACHER,), staff_no=None, registry_no=None, id_number=None, school="S001",
-               **fields) -> tuple[int, str]:
-        """An account (+ roster entry) on the platform → (user id, username)."""
-        self.counter += 1
-        with self.db():
-            org = db.session.scalar(sa.select(OrgUnit).where(OrgUnit.code == school))
-            user = make_user(username=f"p{self.counter}_{int(time.time() * 1000) % 100000}", roles=roles,
-                             org=None if set(roles) & {Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR} else org,
-                             display_name=f"测试用户{self.counter}", **fields)
-            if staff_no:
-                db.session.add(TeacherProfile(school_id=org.id, teacher_no=staff_no, name=user.display_name,
-                                              user_id=user.id))
-            if registry_no:
-                db.session.add(StudentProfile(school_id=org.id, student_no=f"X{self.counter}", name=user.display_name,
-                                              gender=Gender.FEMALE, registry_no=registry_no, user_id=user.id))
-            if id_number:
-                sso.set_id_number(None, user, id_number)
-            db.session.commit()
-            return user.id, user.username
-
-    def audit_kinds(self, since_id: int = 0) -> list[tuple[str, dict]]:
-        with self.db():
-            return [(e.kind, e.data) for e in db.session.scalars(
-                sa.select(AuditEntry).where(AuditEntry.id > since_id).order_by(AuditEntry.id))]
-
-    def last_audit_id(self) -> int:
-        with self.db():
-            return db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
 
 
 @pytest.fixture(scope="module")
@@ -88,45 +33,14 @@ def provider():
 
 @pytest.fixture(scope="module")
 def platform(provider, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("sso")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    provider.add_client(CLIENT_ID, CLIENT_SECRET, base)
-    app = create_app({
-        "ENV_NAME": "testing", "TESTING": False, "SECRET_KEY": "sso-tests", "DATA_DIR": str(data_dir),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'sso.db'}", "WTF_CSRF_ENABLED": False,
-        "SSO_ISSUER": provider.issuer, "SSO_CLIENT_ID": CLIENT_ID, "SSO_CLIENT_SECRET": CLIENT_SECRET,
-        "SSO_CLAIM_STAFF_NO": "staff_no", "SSO_CLAIM_REGISTRY_NO": "student_registry_no",
-        "SSO_CLAIM_ID_NUMBER": "id_card", "SSO_CLAIM_SCHOOL": "school_code", "SSO_ID_HASH_KEY": "hash-key-for-tests",
-    })
-    saved = db.session
-    db.session = db._make_scoped_session({})
-    with app.app_context():
-        flask_migrate.upgrade()
-        city = make_org(code="C1", name="示例市教育局", type=OrgType.CITY_BUREAU)
-        make_org(code="S001", name="第一中学", parent=city)
-        make_org(code="S002", name="第二中学", parent=city)
-        db.session.commit()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield Platform(app, base, provider)
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        db.session = saved
+    with serve_platform(provider, tmp_path_factory.mktemp("sso")) as served:
+        yield served
 
 
 @pytest.fixture(autouse=True)
-def _own_session(request):
-    """The per-test rollback binds db.session to the suite's database; the live platform needs its own."""
-    saved = db.session
-    db.session = db._make_scoped_session({})
-    yield
-    db.session.remove()
-    db.session = saved
+def _own_session():
+    with own_session():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -134,29 +48,6 @@ def _clean_provider(provider):
     provider.faults.clear()
     yield
     provider.faults.clear()
-
-
-def sso_login(platform: Platform, username: str, password: str = "provider-pass", browser=None, next=None):
-    """Click 统一身份认证登录, sign in at the provider, follow the redirects back → (browser, response)."""
-    browser = browser or requests.Session()
-    login_page = browser.get(f"{platform.base}/login", params={"next": next} if next else None)
-    assert "统一身份认证登录" in login_page.text
-    href = f"{platform.base}/sso/login" + (f"?next={next}" if next else "")
-    at_provider = browser.get(href)
-    if at_provider.url.startswith(platform.provider.issuer):
-        assert "省统一身份认证平台登录" in at_provider.text
-        response = browser.post(at_provider.url, data={"username": username, "password": password})
-    else:
-        response = at_provider  # the provider's session answered at once
-    #: every hop of the round trip, the first redirect (to the provider) included
-    response.chain = [*at_provider.history, at_provider, *response.history] if response is not at_provider \
-        else [*at_provider.history]
-    return browser, response
-
-
-def logged_in_as(platform: Platform, browser) -> str | None:
-    page = browser.get(f"{platform.base}/account/password", allow_redirects=False)
-    return None if page.status_code == 302 else page.text
 
 
 # --- logging in ----------------------------------------------------------------------------
@@ -307,7 +198,9 @@ def test_the_local_lock_out_still_applies(platform, provider):
     provider.add_user("locked", staff_no="T5005", school_code="S001")
     guesser = requests.Session()
     for _ in range(platform.app.config["LOGIN_MAX_FAILURES"]):
-        guesser.post(f"{platform.base}/login", data={"username": username, "password": "wrong-Pass#1"})
+        token = csrf_token(guesser, f"{platform.base}/login")
+        guesser.post(f"{platform.base}/login", data={"username": username, "password": "wrong-Pass#1",
+                                                     "csrf_token": token})
     with platform.db():
         assert db.session.get(User, user_id).is_locked()
     since = platform.last_audit_id()
@@ -379,7 +272,8 @@ def test_rp_initiated_logout_ends_both_sessions(platform, provider):
         id_token = db.session.scalar(sa.select(SsoLogin.id_token).order_by(SsoLogin.created_at.desc()).limit(1))
     sids_before = set(provider.sessions)
     since = platform.last_audit_id()
-    response = browser.post(f"{platform.base}/logout")
+    response = browser.post(f"{platform.base}/logout",
+                            data={"csrf_token": csrf_token(browser, f"{platform.base}/account/password")})
     end_session = next(urlsplit(r.headers["Location"]) for r in response.history
                        if r.headers.get("Location", "").startswith(provider.issuer + "/logout"))
     params = parse_qs(end_session.query)
