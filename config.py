@@ -160,6 +160,8 @@ class Config:
     #: Key of the HMAC the ID numbers are compared under (users.id_number_hash); keep it secret.
     SSO_ID_HASH_KEY = _env("EDU_SSO_ID_HASH_KEY")
     SSO_BUTTON_LABEL = _env("EDU_SSO_BUTTON_LABEL", "统一身份认证登录")
+    #: The origin of the provider's end_session_endpoint when it is not the issuer's (CSP form-action).
+    SSO_END_SESSION_ORIGIN = _env("EDU_SSO_END_SESSION_ORIGIN")
     SSO_TIMEOUT_SECONDS = _env_int("EDU_SSO_TIMEOUT_SECONDS", 10)
 
     API_DEFAULT_PER_PAGE = 20

@@ -27,6 +27,7 @@ import hmac
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -115,6 +116,9 @@ def init_app(app: Flask) -> None:
                        "default_timeout": app.config["SSO_TIMEOUT_SECONDS"]},
     )
     app.extensions[_EXTENSION] = oauth
+    # The logout form's redirect goes on to the provider's end_session endpoint (CSP form-action).
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(app.config.get("SSO_END_SESSION_ORIGIN") or issuer))
+    app.config["CSP_FORM_ACTION_ORIGINS"] = [*(app.config.get("CSP_FORM_ACTION_ORIGINS") or ()), origin]
 
 
 def enabled() -> bool:

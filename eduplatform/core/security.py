@@ -20,6 +20,15 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def content_security_policy() -> str:
+    """The policy; ``CSP_FORM_ACTION_ORIGINS`` names other origins a form's redirects may reach (a
+    logout that goes on to the identity service's end_session endpoint)."""
+    extra = current_app.config.get("CSP_FORM_ACTION_ORIGINS") or ()
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(extra))
+
+
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
 
@@ -29,7 +38,7 @@ def add_security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -343,3 +343,8 @@ def test_the_login_page_has_no_sso_button_when_not_configured(client):
     page = client.get("/login")
     assert "统一身份认证登录" not in page.get_data(as_text=True)
     assert client.get("/sso/login").status_code == 404
+
+
+def test_the_logout_form_may_go_on_to_the_provider_and_nowhere_else(platform, provider):
+    policy = requests.get(f"{platform.base}/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer};" in policy
