@@ -137,7 +137,8 @@ def begin_login(next_target: str | None):
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as exc:
         audit("security", "sso.unavailable", f"统一身份认证服务无法访问：{type(exc).__name__}",
               data={"error": str(exc)[:300]})
-        raise SsoRefused("统一身份认证服务暂时无法访问，请稍后再试或使用本平台账户登录") from exc
+        raise SsoRefused("统一身份认证服务暂时无法访问，请稍后再试或使用本平台账户登录", code="sso_unavailable",
+                         status=503) from exc
 
 
 def complete_login() -> tuple[User, str | None]:

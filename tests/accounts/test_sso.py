@@ -348,3 +348,27 @@ def test_the_login_page_has_no_sso_button_when_not_configured(client):
 def test_the_logout_form_may_go_on_to_the_provider_and_nowhere_else(platform, provider):
     policy = requests.get(f"{platform.base}/login").headers["Content-Security-Policy"]
     assert f"form-action 'self' {provider.issuer};" in policy
+
+
+def test_an_unreachable_provider_is_said_in_words_and_audited(tmp_path):
+    """The issuer answers nothing (a closed port): the login page says so; the local login still works."""
+    import flask_migrate
+
+    from eduplatform import create_app
+    from tests.fixtures.sso import _free_port
+
+    app = create_app({"ENV_NAME": "testing", "SECRET_KEY": "x", "DATA_DIR": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'down.db'}", "WTF_CSRF_ENABLED": False,
+                      "SSO_ISSUER": f"http://127.0.0.1:{_free_port()}", "SSO_CLIENT_ID": "c",
+                      "SSO_TIMEOUT_SECONDS": 2})
+    with app.app_context():
+        flask_migrate.upgrade()
+        client = app.test_client()
+        page = client.get("/sso/login")
+        assert page.status_code == 503
+        assert "统一身份认证服务暂时无法访问" in page.get_data(as_text=True)
+        assert "统一身份认证登录" in page.get_data(as_text=True)  # the button stays; the form too
+        assert db.session.scalar(sa.select(AuditEntry.kind).order_by(AuditEntry.id.desc()).limit(1)) == \
+            "sso.unavailable"
+        db.session.remove()
+        db.engine.dispose()
