@@ -53,6 +53,7 @@ _NEXT_KEY = "_sso_next"
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 #: How old (seconds) a logout_token's ``iat`` may be, and how far ahead of our clock.
 _LOGOUT_TOKEN_MAX_AGE = 300
+_JWKS_REFETCH_SECONDS = 60
 
 
 class SsoRefused(AppError):
@@ -317,6 +318,10 @@ def _verify_logout_token(logout_token: str) -> dict:
     try:
         decoded = jwt.decode(logout_token, KeySet.import_key_set(client.fetch_jwk_set()), registry=registry)
     except InvalidKeyIdError:
+        # Anyone may POST here: an unknown kid fetches the provider's keys again at most once a minute.
+        if time.time() - metadata.get("_jwks_refetched_at", 0) < _JWKS_REFETCH_SECONDS:
+            raise
+        metadata["_jwks_refetched_at"] = time.time()
         decoded = jwt.decode(logout_token, KeySet.import_key_set(client.fetch_jwk_set(force=True)),
                              registry=registry)
     claims = decoded.claims

@@ -372,3 +372,26 @@ def test_an_unreachable_provider_is_said_in_words_and_audited(tmp_path):
             "sso.unavailable"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_unknown_keys_in_logout_tokens_refetch_the_jwks_at_most_once_a_minute(platform, provider):
+    with platform.db():
+        metadata = platform.app.extensions["edu_sso"].create_client("provincial").server_metadata
+    metadata.pop("_jwks_refetched_at", None)
+    client = provider.clients[CLIENT_ID]
+    forged = provider.sign({"iss": provider.issuer, "aud": CLIENT_ID, "iat": int(time.time()), "sub": "anyone",
+                            "events": {"http://schemas.openid.net/event/backchannel-logout": {}}},
+                           key=provider.unpublished_key)
+    before = provider.jwks_requests
+    assert [provider.send_backchannel(client, forged).status_code for _ in range(3)] == [400, 400, 400]
+    assert provider.jwks_requests == before + 1
+    # a rotation at the provider is still followed (after the minute)
+    metadata["_jwks_refetched_at"] = 0
+    provider.rotate_keys(keep_old=True)
+    user = provider.add_user("after-rotation", staff_no="T1414", school_code="S001")
+    platform.person(staff_no="T1414")
+    browser, _ = sso_login(platform, "after-rotation")
+    metadata["_jwks_refetched_at"] = 0
+    provider.rotate_keys()
+    assert provider.send_backchannel(client, provider.logout_token(user.sub, None, client)).json() == {"ended": 1}
+    assert logged_in_as(platform, browser) is None
