@@ -24,10 +24,12 @@ from eduplatform.core.errors import NotFound, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.courses import completion
 from eduplatform.courses.enrolment import find_enrolment
-from eduplatform.courses.lti import REALM, SCOPES
+from eduplatform.courses.lti import SCOPES
 from eduplatform.courses.lti.launch import _remember_once, issuer, user_of
 from eduplatform.courses.lti.tools import ToolTokenRefused, by_client_id, verify_tool_jwt
 from eduplatform.courses.models import EnrolmentStatus, Lesson, LtiLineItem, LtiScore, LtiTool
+
+REALM = "courses"
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ACTIVITY = ("Initialized", "Started", "InProgress", "Submitted", "Completed")

@@ -24,8 +24,9 @@ from flask import current_app
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
-from eduplatform.courses.lti import REALM
 from eduplatform.courses.models import LtiPlatformKey
+
+REALM = "courses"
 
 
 def _password() -> bytes:

@@ -31,9 +31,11 @@ from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.courses import permissions
 from eduplatform.courses.enrolment import find_enrolment
-from eduplatform.courses.lti import AGS_CLAIM, CLAIM, DL_CLAIM, LTI_VERSION, REALM, SCOPES, keys
+from eduplatform.courses.lti import AGS_CLAIM, CLAIM, DL_CLAIM, LTI_VERSION, SCOPES, keys
 from eduplatform.courses.lti.tools import ToolTokenRefused, by_client_id, verify_tool_jwt
 from eduplatform.courses.models import Lesson, LessonKind, LtiLineItem, LtiSeenId, LtiTool, LtiUserId
+
+REALM = "courses"
 
 HINT_SECONDS = 600
 ID_TOKEN_SECONDS = 300

@@ -12,8 +12,9 @@ from flask import current_app
 from eduplatform.audit.services import diff, record
 from eduplatform.core.errors import Conflict, NotFound, ValidationFailed
 from eduplatform.core.extensions import db
-from eduplatform.courses.lti import REALM
 from eduplatform.courses.models import LtiTool
+
+REALM = "courses"
 
 FIELDS = ("name", "client_id", "deployment_id", "login_url", "launch_url", "redirect_urls", "jwks_url",
           "public_key", "deep_link_url", "share_name", "share_email", "enabled")
