@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime
 
 import jwt
 import pytest
@@ -243,7 +244,7 @@ def test_key_rotation_grace_then_refused(platform, tool, registered, database):
     assert launch(platform, student, registered["lesson_id"]).json()["kid"] == new_kid
     # the grace period ends: the old kid leaves the key set and the tool refuses its token
     database.execute("UPDATE lti_platform_keys SET retired_at = :t WHERE kid = :k",
-                     t="2000-01-01 00:00:00", k=old_kid)
+                     t=datetime(2000, 1, 1), k=old_kid)
     kids = [k["kid"] for k in requests.get(f"{platform.url}/lti/jwks", timeout=30).json()["keys"]]
     assert old_kid not in kids and new_kid in kids
     refused = submit(student, late)
