@@ -183,6 +183,34 @@ def test_score_from_the_tool_completes_the_lesson(platform, tool, registered, se
     assert "工具回传得分" in page.text and "90%" in page.text
 
 
+def test_tool_made_line_item_keeps_its_scores_apart(platform, tool, registered, database):
+    """A line item the tool creates (pylti1p3 find_or_create_lineitem) takes scores that are results,
+    not the lesson's completion; an older score than the stored one is ignored."""
+    student = platform.login("student")
+    body = launch(platform, student, registered["lesson_id"]).json()
+    made = requests.post(f"{tool.url}/lineitem", timeout=60, json={
+        "launch_id": body["launch_id"], "tag": "extra-1", "label": "附加题", "maximum": 10, "score": 3}).json()
+    assert made["id"].startswith(f"{platform.url}/lti/lineitems/"), made
+    assert {i.get("tag") for i in made["all"]} >= {"extra-1"} and len(made["all"]) == 2
+    again = requests.post(f"{tool.url}/lineitem", timeout=60, json={
+        "launch_id": body["launch_id"], "tag": "extra-1", "label": "附加题", "maximum": 10, "score": 4}).json()
+    assert again["id"] == made["id"]  # found by tag, not made twice
+    item_id = int(made["id"].rsplit("/", 1)[1])
+    assert database.rows("SELECT score_given FROM lti_scores WHERE line_item_id = :i", i=item_id)[0][0] == 4
+    current = requests.post(f"{tool.url}/grade", timeout=60, json={
+        "launch_id": body["launch_id"], "score": 7, "maximum": 10})
+    assert current.status_code == 200
+    stale = requests.post(f"{tool.url}/grade", timeout=60, json={
+        "launch_id": body["launch_id"], "score": 1, "maximum": 10, "timestamp": "2001-01-01T00:00:00+00:00"})
+    assert stale.status_code == 200
+    default = database.rows("SELECT s.score_given FROM lti_scores s JOIN lti_line_items i ON i.id = s.line_item_id "
+                            "JOIN users u ON u.id = s.user_id WHERE i.lesson_id = :l AND i.is_default "
+                            "AND u.username = 'student'", l=registered["lesson_id"])
+    assert default[0][0] == 7  # the score of 2001 is older than the one kept
+    assert "lti.line_item_created" in {r[0] for r in database.rows(
+        "SELECT kind FROM audit_entries WHERE kind LIKE 'lti.%'")}
+
+
 def token_request(platform, assertion: str, scope: str = "https://purl.imsglobal.org/spec/lti-ags/scope/score"):
     return requests.post(f"{platform.url}/lti/token", timeout=30, data={
         "grant_type": "client_credentials",
@@ -213,7 +241,9 @@ def test_forged_and_replayed_assertions_are_refused(platform, tool, registered, 
     # a token is needed, and the right scope
     token = token_request(platform, assertion(tool.private_pem, aud=aud),
                           scope="https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly").json()
-    item = database.rows("SELECT id FROM lti_line_items WHERE lesson_id = :l", l=registered["lesson_id"])[0][0]
+    launch(platform, platform.login("student"), registered["lesson_id"])  # the lesson's line item exists from now
+    item = database.rows("SELECT id FROM lti_line_items WHERE lesson_id = :l AND is_default",
+                         l=registered["lesson_id"])[0][0]
     score = {"userId": "x", "activityProgress": "Completed", "gradingProgress": "FullyGraded"}
     url = f"{platform.url}/lti/lineitems/{item}/scores"
     headers = {"Content-Type": "application/vnd.ims.lis.v1.score+json"}
@@ -273,10 +303,22 @@ def test_registration_pages_and_permissions(platform, registered):
     assert "分数练习工具" in page.text and "轮换签名密钥" in page.text
 
 
-def test_audit_of_registration_rotation_and_scores(platform, registered, database):
+def test_audit_of_registration_rotation_and_scores(platform, tool, registered, database):
+    student = platform.login("student")
+    body = launch(platform, student, registered["lesson_id"]).json()
+    assert requests.post(f"{tool.url}/grade", json={"launch_id": body["launch_id"], "score": 5}, timeout=60).ok
+    assert requests.post(f"{platform.url}/api/v1/lti/keys/rotate", headers=platform.bearer("admin"),
+                         timeout=30).status_code == 201
+    token_request(platform, "not-a-jwt")
     kinds = {row[0] for row in database.rows("SELECT DISTINCT kind FROM audit_entries WHERE kind LIKE 'lti.%'")}
     assert {"lti.tool_registered", "lti.key_created", "lti.key_rotated", "lti.score_received",
-            "lti.deep_link_received", "lti.assertion_refused"} <= kinds
+            "lti.assertion_refused"} <= kinds
+    score = database.rows("SELECT a.summary, u.username FROM audit_entries a JOIN users u ON u.id = a.actor_id "
+                          "WHERE a.kind = 'lti.score_received' ORDER BY a.id DESC LIMIT 1")[0]
+    assert "分数练习" in score[0] and score[1] == "student"
+    rotated = database.rows("SELECT u.username FROM audit_entries a JOIN users u ON u.id = a.actor_id "
+                            "WHERE a.kind = 'lti.key_rotated' ORDER BY a.id DESC LIMIT 1")
+    assert rotated[0][0] == "admin"
     who = database.rows("SELECT u.username FROM audit_entries a JOIN users u ON u.id = a.actor_id "
                         "WHERE a.kind = 'lti.tool_registered' ORDER BY a.id LIMIT 1")
     assert who[0][0] == "admin"

@@ -138,6 +138,22 @@ class Tool:
                 return jsonify({"error": str(exc)}), 400
             return jsonify({"ok": True, "status": "sent", "body": answer.get("body")})
 
+        @app.post("/lineitem")
+        def lineitem():
+            body = request.get_json()
+            ags = _restore(body["launch_id"]).get_ags()
+            wanted = LineItem().set_tag(body["tag"]).set_score_maximum(body["maximum"]).set_label(body["label"])
+            try:
+                found = ags.find_or_create_lineitem(wanted, find_by="tag")
+                score = (Grade().set_score_given(body["score"]).set_score_maximum(body["maximum"])
+                         .set_timestamp(datetime.now(UTC).isoformat()).set_activity_progress("Completed")
+                         .set_grading_progress("FullyGraded")
+                         .set_user_id(_restore(body["launch_id"]).get_launch_data()["sub"]))
+                ags.put_grade(score, found)
+                return jsonify({"id": found.get_id(), "all": ags.get_lineitems()})
+            except LtiServiceException as exc:
+                return jsonify({"error": str(exc)}), 400
+
         @app.post("/results")
         def results():
             message = _restore(request.get_json()["launch_id"])
