@@ -145,6 +145,12 @@ KIND_LABELS = {
     "article.validity_changed": "变更效力状态",
     "ferry.sent": "生成摆渡包", "ferry.applied": "导入摆渡包", "ferry.refused": "拒收摆渡包",
     "ferry.gap_skipped": "跳过缺失的摆渡包",
+    # courses: LTI 1.3 tools (外部工具), platform keys, deep linking, AGS scores
+    "lti.tool_registered": "注册外部工具", "lti.tool_updated": "修改外部工具",
+    "lti.key_created": "生成LTI平台密钥", "lti.key_rotated": "轮换LTI平台密钥",
+    "lti.deep_link_started": "在外部工具中选择内容", "lti.deep_link_received": "外部工具内容已选定",
+    "lti.line_item_created": "外部工具新建成绩项", "lti.score_received": "外部工具回传成绩",
+    "lti.assertion_refused": "拒绝外部工具客户端断言",
     # test entries (tests write these; kept so the page never shows a bare code)
     "thing.done": "测试事件", "widget.created": "测试新建", "widget.deleted": "测试删除",
 }
@@ -173,6 +179,9 @@ OBJECT_LABELS = {
     "editor_images": "富文本图片",
     "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
     "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
+    # courses: LTI 1.3
+    "lti_tool": "外部工具", "lti_platform_key": "LTI平台密钥", "lti_line_item": "外部工具成绩项",
+    "lti_score": "外部工具成绩",
 }
 
 

@@ -37,6 +37,12 @@ def _training_reports(user):
     return can_view_any_training_report(user)
 
 
+def _lti_admin(user):
+    from eduplatform.courses.permissions import can_register_lti_tool
+
+    return can_register_lti_tool(user)
+
+
 def _public_reviewer(user):
     from eduplatform.accounts.models import Role
 
@@ -49,6 +55,7 @@ NAV = [
     NavItem("远程教育资源", "我的课程", "courses.my_courses", _learner),
     NavItem("远程教育资源", "课程建设", "courses.manage_list", _author),
     NavItem("远程教育资源", "课程公开审核", "courses.public_requests", _public_reviewer),
+    NavItem("远程教育资源", "外部工具（LTI）", "courses.lti_tools", _lti_admin),
     NavItem("远程教育资源", "我的培训学时", "courses.my_training", _teacher),
     NavItem("教育信息网络", "教师培训学时统计", "courses.training_report_page", _training_reports),
 ]
@@ -114,8 +121,9 @@ def init_app(app):
                               label="选课申请")
     workflow.remove_hook(enrolment.PROCESS, enrolment.on_decided)  # create_app may run more than once per process
     workflow.on_transition(enrolment.PROCESS)(enrolment.on_decided)
-    from eduplatform.courses import cli
+    from eduplatform.courses import cli, lti
 
+    lti.init_app(app)  # LTI 1.3: the protocol endpoints under /lti
     cli.init_app(app)
 
 

@@ -26,3 +26,14 @@ def recompute() -> None:
         recompute_course(course)
     db.session.commit()
     click.echo(f"已重新计算 {len(courses)} 门课程的学习进度")
+
+
+@group.command("lti-rotate-key")
+def lti_rotate_key() -> None:
+    """LTI 1.3: a new platform signing key; the old kid stays in /lti/jwks for the grace period."""
+    from eduplatform.core.extensions import db
+    from eduplatform.courses.lti import keys
+
+    key = keys.rotate(None)
+    db.session.commit()
+    click.echo(f"已生成新的 LTI 签名密钥 {key.kid}（旧密钥宽限期 {int(keys.grace().total_seconds())} 秒）")

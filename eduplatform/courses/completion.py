@@ -8,7 +8,8 @@ Each kind has one rule (a registry over ``Lesson.kind``, like the question types
 - quiz: the learner's best graded attempt scores ≥ ``pass_percent`` (default 60 %) of the full score
   (retakes up to the lesson's ``max_attempts``, see ``quizzes.py``);
 - SCORM: every launchable SCO reports completed or passed (1.2 ``passed`` counts as completed);
-- assignment: the teacher graded the submission.
+- assignment: the teacher graded the submission;
+- 外部工具 (LTI): the tool's score on the lesson's line item is FullyGraded and ≥ ``pass_percent`` (``lti/ags.py``).
 
 Progress is sticky: a completed lesson stays completed. The course is completed when every required
 lesson is; a teacher completing a training course earns its hours (``training.py``).
@@ -72,6 +73,7 @@ RULES: dict[LessonKind, CompletionRule] = {
     LessonKind.QUIZ: CompletionRule("测验成绩", lambda l: f"测验得分不低于满分的 {pass_percent(l)}%"
                                     f"（{_attempts_text(l)}，取最高分）"),
     LessonKind.ASSIGNMENT: CompletionRule("作业批改", lambda l: "作业经教师批改"),
+    LessonKind.LTI: CompletionRule("工具成绩", lambda l: f"外部工具回传的成绩不低于满分的 {pass_percent(l)}%"),
 }
 
 

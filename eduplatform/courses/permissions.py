@@ -161,3 +161,33 @@ def can_view_training_report(user, org) -> bool:
 def can_view_any_training_report(user) -> bool:
     return _authenticated(user) and (user.has_role(Role.SCHOOL_ADMIN)
                                      or bool(user.roles & BUREAU_ROLES))
+
+
+# --- LTI 1.3 tools (外部工具) ----------------------------------------------------------------------
+
+def can_register_lti_tool(user) -> bool:
+    """The system administrator (platform-wide tools) or a unit's course managers (their unit's tools)."""
+    if not _authenticated(user):
+        return False
+    return user.has_role(Role.SYSADMIN) or (user.has_role(*MANAGER_ROLES) and user.scope_root is not None)
+
+
+def can_manage_lti_tool(user, tool) -> bool:
+    if not _authenticated(user) or tool is None:
+        return False
+    if user.has_role(Role.SYSADMIN):
+        return True
+    root = user.scope_root
+    return user.has_role(*MANAGER_ROLES) and root is not None and tool.org_id == root.id
+
+
+def can_use_lti_tool(course, tool) -> bool:
+    """A lesson of ``course`` may launch ``tool``: enabled, and platform-wide or of a unit at or above the course's."""
+    if tool is None or not tool.enabled or course is None:
+        return False
+    return tool.org_id is None or (course.org is not None and tool.org_id in course.org.path_ids)
+
+
+def can_rotate_lti_keys(user) -> bool:
+    """The platform's signing keys: the system administrator only."""
+    return _authenticated(user) and user.has_role(Role.SYSADMIN)

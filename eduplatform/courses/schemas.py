@@ -107,6 +107,12 @@ class LessonInSchema(_Form):
     scorm_package_id = Id(load_default=None, allow_none=True)
     #: the 教材目录 node the lesson teaches, e.g. ``pep-math-7a:3.2`` ("" clears it)
     textbook_node = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=96))
+    #: 外部工具: the registered LTI tool and, optionally, the target link (else the tool's launch URL)
+    lti_tool_id = Id(load_default=None, allow_none=True)
+    target_link_uri = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    #: 外部工具: the score maximum of the lesson's default line item (AGS)
+    score_maximum = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=100000, error="满分须在 1–100000 之间"))
     #: media whose length could not be probed: the teacher gives it (seconds)
     duration_seconds = fields.Float(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=24 * 3600, error="时长须在 1 秒到 24 小时之间"))
@@ -119,7 +125,8 @@ class LessonInSchema(_Form):
         if "required" in data and data["required"] in ("", "0", "off", "false"):
             data["required"] = False
         return _blank_to_none(data, {"min_watch_percent", "pass_percent", "max_score", "time_limit_minutes",
-                                     "max_attempts", "paper_id", "resource_id", "duration_seconds"})
+                                     "max_attempts", "paper_id", "resource_id", "duration_seconds",
+                                     "lti_tool_id", "target_link_uri", "score_maximum"})
 
 
 class LessonUpdateSchema(LessonInSchema):
@@ -306,3 +313,67 @@ def first_message(messages) -> str:
     if isinstance(messages, list) and messages:
         return first_message(messages[0])
     return str(messages)
+
+
+# --- LTI 1.3 tools (外部工具) ----------------------------------------------------------------------
+
+_URL = validate.URL(require_tld=False, schemes={"http", "https"}, error="请填写 http(s) 地址")
+
+
+class LtiToolInSchema(_Form):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200, error="名称须为 1–200 个字符"),
+                         error_messages={"required": "请填写工具名称"})
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=200, error="client_id 须为 1–200 个字符"),
+                              error_messages={"required": "请填写 client_id"})
+    deployment_id = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                  error_messages={"required": "请填写 deployment_id"})
+    login_url = fields.String(required=True, validate=[validate.Length(max=1000), _URL],
+                              error_messages={"required": "请填写工具的 OIDC 登录地址"})
+    launch_url = fields.String(required=True, validate=[validate.Length(max=1000), _URL],
+                               error_messages={"required": "请填写工具的启动地址"})
+    redirect_urls = fields.String(load_default="", validate=validate.Length(max=10000))
+    jwks_url = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=1000), _URL])
+    public_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
+    deep_link_url = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=1000), _URL])
+    share_name = fields.Boolean(load_default=True)
+    share_email = fields.Boolean(load_default=False)
+    enabled = fields.Boolean(load_default=True)
+
+    @pre_load
+    def _blanks(self, data, **kwargs):
+        data = {k: (v.strip() if isinstance(v, str) else v) for k, v in dict(data).items()}
+        for key in ("share_name", "share_email", "enabled"):
+            if data.get(key) in ("", "0", "off", "false"):
+                data[key] = False
+        return _blank_to_none(data, {"jwks_url", "public_key", "deep_link_url"})
+
+
+class LtiToolUpdateSchema(LtiToolInSchema):
+    """PATCH: every field optional."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    client_id = fields.String(validate=validate.Length(min=1, max=200))
+    deployment_id = fields.String(validate=validate.Length(min=1, max=200))
+    login_url = fields.String(validate=[validate.Length(max=1000), _URL])
+    launch_url = fields.String(validate=[validate.Length(max=1000), _URL])
+    redirect_urls = fields.String(validate=validate.Length(max=10000))
+    share_name = fields.Boolean()
+    share_email = fields.Boolean()
+    enabled = fields.Boolean()
+
+
+class LtiToolOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    client_id = fields.String()
+    deployment_id = fields.String()
+    login_url = fields.String()
+    launch_url = fields.String()
+    redirect_urls = fields.Function(lambda tool: tool.redirect_list)
+    jwks_url = fields.String(allow_none=True)
+    has_public_key = fields.Function(lambda tool: bool(tool.public_key))
+    deep_link_url = fields.String(allow_none=True)
+    share_name = fields.Boolean()
+    share_email = fields.Boolean()
+    enabled = fields.Boolean()
+    org_id = fields.Integer(allow_none=True)

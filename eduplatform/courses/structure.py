@@ -19,6 +19,7 @@ FILE_KINDS = (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.DOCUMENT)
 SETTINGS = {
     LessonKind.VIDEO: ("min_watch_percent",), LessonKind.AUDIO: ("min_watch_percent",),
     LessonKind.QUIZ: ("pass_percent", "time_limit_minutes", "max_attempts"), LessonKind.ASSIGNMENT: ("max_score",),
+    LessonKind.LTI: ("pass_percent", "target_link_uri", "score_maximum"),
 }
 
 
@@ -123,6 +124,8 @@ def add_lesson(actor, chapter: Chapter, data: dict, *, upload=None) -> Lesson:
         lesson.exam_id = create_quiz(actor, course, title=f"{course.title}·{lesson.title}",
                                      paper_id=data.get("paper_id"),
                                      time_limit_minutes=data.get("time_limit_minutes")).id
+    elif kind == LessonKind.LTI:
+        lesson.lti_tool_id = _lti_tool(course, data.get("lti_tool_id")).id
     elif kind == LessonKind.ASSIGNMENT and not lesson.body:
         raise ValidationFailed("请填写作业要求", fields={"body": ["请填写作业要求"]})
     elif kind == LessonKind.TEXT and not lesson.body:
@@ -135,6 +138,17 @@ def add_lesson(actor, chapter: Chapter, data: dict, *, upload=None) -> Lesson:
            obj=lesson)
     recompute_course(course)
     return lesson
+
+
+def _lti_tool(course: Course, tool_id: int | None):
+    """A registered tool this course may launch (another unit's tool is refused like a missing one)."""
+    from eduplatform.courses.models import LtiTool
+    from eduplatform.courses.permissions import can_use_lti_tool
+
+    tool = db.session.get(LtiTool, tool_id) if tool_id is not None else None
+    if not can_use_lti_tool(course, tool):
+        raise ValidationFailed("请选择本单位可用的外部工具", fields={"lti_tool_id": ["外部工具不存在或不可用"]})
+    return tool
 
 
 def _course_package(course: Course, package_id: int):

@@ -61,6 +61,13 @@ PUBLIC = {
                                   "session reaches it: 401 for every role)",
     "distribution_api.node_delivery": "a school node asks for its delivery's metadata with its node token (no "
                                       "user session reaches it: 401 for every role)",
+    # LTI 1.3 Assignment and Grade Services: asked by a tool with the bearer token of /lti/token
+    "lti.line_item": "an AGS line item, asked by the tool with its access token (no user session reaches it: "
+                     "401 for every role)",
+    "lti.results": "AGS results, asked by the tool with its access token (401 for every role)",
+    "lti.scores": "AGS scores, posted by the tool with its access token (401 for every role)",
+    "lti.line_items": "a lesson's AGS line items, asked by the tool with its access token (401 for every role)",
+    "lti.line_item_create": "a new AGS line item, posted by the tool with its access token (401 for every role)",
 }
 
 #: (domain, argument) → object kind. The domain is the blueprint without its ``_api`` suffix.
@@ -91,6 +98,8 @@ ARGUMENTS = {
     ("learning", "homework_id"): "homework", ("learning", "item_id"): "homework_item",
     ("learning", "answer_id"): "homework_answer", ("learning", "class_id"): "class",
     ("distribution", "channel_id"): "dist_channel", ("distribution", "push_id"): "dist_push",
+    # LTI 1.3: a tool registered by school A; a lesson's launch and its AGS line items
+    ("courses", "tool_id"): "lti_tool", ("lti", "lesson_id"): "lesson",
     # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
     # and lesson answer 404 to everyone there, the anonymous visitor included
     ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
@@ -312,6 +321,15 @@ def _add_private_objects() -> dict:
                                 sha256=version[0], size=version[1], seq=1))
     db.session.commit()
     made["dist_channel"], made["dist_push"] = channel.id, push.id
+    from eduplatform.courses.models import LtiTool
+
+    lti_tool = LtiTool(name="矩阵私有工具", client_id="matrix-private-tool", deployment_id="d1",
+                       login_url="http://tool.invalid/login", launch_url="http://tool.invalid/launch",
+                       redirect_urls="http://tool.invalid/launch", jwks_url="http://tool.invalid/jwks",
+                       org_id=school, share_name=True, share_email=False, enabled=True)
+    db.session.add(lti_tool)
+    db.session.commit()
+    made["lti_tool"] = lti_tool.id
     made["portal_article"] = portal_draft.id
     made["portal_attachment"] = (portal_attachment.id, portal_content)
     made["archive_item"] = (archived.id, package_content)
@@ -454,6 +472,8 @@ def targets(made: dict) -> dict[str, Target]:
           texts=(made["portal_attachment"][1],), related={"portal_article": made["portal_article"]}),
         # 东湖区's 校校通 channel and its push: only that bureau's staff see them (the city above too)
         t("dist_channel", "dist_channels", made["dist_channel"], texts=("矩阵私有频道",), audit_types=("dist_channel",)),
+        t("lti_tool", "lti_tools", made["lti_tool"], texts=("矩阵私有工具", "matrix-private-tool"),
+          audit_types=("lti_tool",)),
         t("dist_push", "dist_pushes", made["dist_push"], texts=("矩阵私有频道", "21:47–05:13"),
           audit_types=("dist_push",)),
         # 东湖区's demo 依申请公开 request (being handled): only that bureau's staff read it

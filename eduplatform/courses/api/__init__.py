@@ -4,4 +4,4 @@ from eduplatform.core.api import make_api_blueprint
 
 bp = make_api_blueprint("courses_api", __name__)
 
-from eduplatform.courses.api import courses, learning, quizzes, scorm, training  # noqa: F401
+from eduplatform.courses.api import courses, learning, lti, quizzes, scorm, training  # noqa: F401

@@ -23,4 +23,12 @@ from eduplatform.courses.models.learning import (  # noqa: F401
     SubmissionStatus,
     TrainingRecord,
 )
+from eduplatform.courses.models.lti import (  # noqa: F401
+    LtiLineItem,
+    LtiPlatformKey,
+    LtiScore,
+    LtiSeenId,
+    LtiTool,
+    LtiUserId,
+)
 from eduplatform.courses.models.scorm import ScormAttempt, ScormFile, ScormPackage  # noqa: F401

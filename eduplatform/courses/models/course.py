@@ -129,6 +129,8 @@ class LessonKind(enum.StrEnum):
     SCORM = "scorm"
     QUIZ = "quiz"
     ASSIGNMENT = "assignment"
+    #: 外部工具: an LTI 1.3 tool launched from the platform (``courses/lti``)
+    LTI = "lti"
 
     @property
     def label(self) -> str:
@@ -138,6 +140,7 @@ class LessonKind(enum.StrEnum):
 LESSON_KIND_LABELS = {
     LessonKind.VIDEO: "视频", LessonKind.AUDIO: "音频", LessonKind.DOCUMENT: "文档", LessonKind.TEXT: "图文",
     LessonKind.SCORM: "SCORM 课件", LessonKind.QUIZ: "测验", LessonKind.ASSIGNMENT: "作业",
+    LessonKind.LTI: "外部工具",
 }
 
 
@@ -179,6 +182,8 @@ class Lesson(TimestampMixin, db.Model):
     #: The 教材目录 node the lesson teaches (``core.textbooks``: ``pep-math-7a:3.2``); the 同步资源
     #: pages list it under that lesson of the textbook.
     textbook_node: Mapped[str | None] = mapped_column(sa.String(96), default=None, index=True)
+    #: 外部工具 lessons: the registered LTI tool (the target link and custom values are in ``settings``).
+    lti_tool_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lti_tools.id"), default=None)
 
     chapter: Mapped[Chapter] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship(viewonly=True)
@@ -187,3 +192,4 @@ class Lesson(TimestampMixin, db.Model):
     scorm_package = relationship("ScormPackage")
     exam = relationship("Exam")
     resource = relationship("Resource")
+    lti_tool = relationship("LtiTool")

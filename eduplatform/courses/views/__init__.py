@@ -1,3 +1,3 @@
 """HTML pages of the courses domain (they call the same services as the API)."""
 
-from eduplatform.courses.views import content, learn, manage, pages, training  # noqa: F401
+from eduplatform.courses.views import content, learn, lti, manage, pages, training  # noqa: F401

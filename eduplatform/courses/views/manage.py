@@ -135,7 +135,13 @@ def structure_page(course_id: int):
     course = access.course_for(course_id, "manage")
     return render_template("courses/structure.html", course=course, kinds=list(LessonKind), papers=_papers(),
                            resources=resources_link.choices(current_user), kind_of=resources_link.kind_of,
-                           rule_text=completion.rule_text)
+                           rule_text=completion.rule_text, lti_tools=_lti_tools(course))
+
+
+def _lti_tools(course):
+    from eduplatform.courses.lti.tools import usable_tools
+
+    return usable_tools(course)
 
 
 def _papers():
