@@ -42,6 +42,10 @@ NAV = [
     NavItem("校校通", "作业负担（双减）", "learning.school_load", _school),
 ]
 
+from eduplatform.learning.mistakes import NAV as _MISTAKES_NAV
+
+NAV += _MISTAKES_NAV
+
 
 def _student_card(user):
     from eduplatform.learning.views.student import workbench_card
@@ -82,6 +86,9 @@ def init_app(app):
                               label="作业超量审批", deadline=lambda hw: hw.due_at)
     workflow.remove_hook(services.PROCESS, services.on_decided)  # create_app may run more than once
     workflow.on_transition(services.PROCESS)(services.on_decided)
+    from eduplatform.learning import mistakes
+
+    mistakes.init_app(app)  # 错题本: its listeners, pages and API
 
 
 def _load_homework(homework_id):
