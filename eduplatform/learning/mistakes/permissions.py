@@ -8,7 +8,12 @@ from eduplatform.questions.vocab import SUBJECTS, find_code
 
 
 def has_book(user) -> bool:
-    return is_student(user)
+    """A student with a roster profile (the menu asks on every page: one query per request)."""
+    from eduplatform.core.memo import per_request
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return per_request(("mistakes.has_book", user.id), lambda: is_student(user))
 
 
 def can_view_entry(user, entry) -> bool:
