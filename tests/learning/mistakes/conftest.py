@@ -14,7 +14,9 @@ from eduplatform.learning import services as homework
 from eduplatform.learning.models import ItemKind
 from eduplatform.questions import knowledge
 from eduplatform.questions import services as question_services
-from tests.questions.conftest import sample
+from tests.courses.conftest import make_course  # noqa: F401  (fixture: course quizzes)
+from tests.courses.test_quiz_retakes import quiz  # noqa: F401  (fixture)
+from tests.questions.conftest import exam_setup, make_question, sample  # noqa: F401  (fixtures: exams)
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ from eduplatform.learning.models import HomeworkAnswer
 from eduplatform.questions import exams
 from eduplatform.questions import services as question_services
 from eduplatform.schools.models import StudentProfile
-from tests.courses.conftest import make_course  # noqa: F401  (fixture)
-from tests.courses.test_quiz_retakes import quiz, take  # noqa: F401  (fixture)
-from tests.questions.conftest import exam_setup, make_question  # noqa: F401  (fixtures)
+from tests.courses.test_quiz_retakes import take
 
 
 def entries_of(user):

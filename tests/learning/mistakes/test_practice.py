@@ -71,7 +71,7 @@ def test_the_set_is_the_wrong_questions_and_similar_ones_the_student_may_see(poo
 
 
 def test_a_small_set_mixes_both_kinds_and_an_empty_book_is_refused(pool, junior):
-    s, ok, _ = pool
+    s, _ok, _ = pool
     items = services.practice_items(services.build_practice(s, size=2))
     assert [bool(i.entry_id) for i in items] == [True, False]
     with pytest.raises(Conflict) as refused:
@@ -101,7 +101,7 @@ def test_taking_the_set_marks_it_and_its_wrong_answers_land_in_the_book(pool, ba
 
 
 def test_the_api_builds_hides_the_key_until_handed_in_and_submits(pool, bank, client, api, junior):
-    s, ok, _ = pool
+    s, _ok, _ = pool
     headers = api(s)
     built = client.post("/api/v1/my/practice-sets", headers=headers, json={"size": 4})
     assert built.status_code == 201, built.get_json()
