@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, logout
+from tests.browser.conftest import SCREENSHOTS, login, logout
 
 STEM = "浏览器演示：方程 6x=12 的解是"
 
@@ -64,9 +64,11 @@ def test_a_wrong_homework_answer_lands_in_the_book_and_a_practice_set_is_built_a
     expect(card.locator(".my-answer")).to_contain_text("A")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the book scrolls sideways on a phone ({width}px)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "mistakes_book_phone.png"), full_page=True)
     # 3. 重做 right at once: counted, but it stays 待巩固 until a day after the wrong answer
     card.get_by_role("link", name="重做").click()
-    page.get_by_label("B. x=2").check()
+    page.get_by_label("B", exact=True).check()
     page.click("#redo-submit")
     expect(page.locator("#redo-result")).to_contain_text("回答正确")
     expect(page.locator("#redo-result")).to_contain_text("不满一天")
@@ -75,6 +77,7 @@ def test_a_wrong_homework_answer_lands_in_the_book_and_a_practice_set_is_built_a
     page.goto(f"{base}/learning/mistakes/?subject=math")
     page.select_option("#p-size", "5")
     page.click("#build-practice")
+    page.screenshot(path=str(SCREENSHOTS / "mistakes_practice_phone.png"), full_page=True)
     expect(page.locator("#practice-state")).to_contain_text("错题")
     state = page.locator("#practice-state").inner_text()
     assert "同类题 0 道" not in state, state

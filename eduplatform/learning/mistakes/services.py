@@ -16,6 +16,7 @@ from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
+from eduplatform.core.text.timeutil import to_local
 from eduplatform.learning.mistakes.capture import EPSILON, REALM, Graded, capture
 from eduplatform.learning.mistakes.models import (
     MistakeEntry,
@@ -242,7 +243,7 @@ def build_practice(actor, *, size: int = 10, subject: str | None = None, knowled
     picked_wrong, picked_similar = entries[:wrong_quota], similar[:size - wrong_quota]
     practice = PracticeSet(user_id=actor.id, created_at=now, criteria={
         "size": size, "subject": subject, "knowledge_point_id": knowledge_point_id},
-        title=f"错题练习 {now:%m-%d %H:%M}")
+        title=f"错题练习 {to_local(now):%m-%d %H:%M}")
     position = 0
     for entry in picked_wrong:
         position += 1
