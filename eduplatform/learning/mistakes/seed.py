@@ -1,6 +1,7 @@
 """Demo 错题本: 张老师 adds four 一元一次方程 questions to the bank and sets a short homework with two of
 them; the demo student answers both wrong (auto-marked: they land in the 错题本 through the homework
-listener), so 我的错题本, 生成练习 (with the other two as similar questions) and 班级错题 show data.
+listener) and a practice set is built from them (not yet taken), so 我的错题本, 生成练习 and 班级错题
+show data.
 Idempotent (keyed on the homework's title)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from eduplatform.learning.models import Homework, ItemKind
 from eduplatform.schools.models import StudentProfile, TeacherProfile
 
 HOMEWORK = "错题本演示：一元一次方程小练"
+PRACTICE = "错题本演示练习"
 KP_PATH = "代数/方程/一元一次方程"
 
 #: (type, stem, data, analysis, the demo student's wrong answer — None: not set as homework)
@@ -62,5 +64,10 @@ def seed_demo(log):
     for item, answer in wrong:
         homework_services.submit_answer(student, item, response=answer)  # auto-marked wrong → 错题本
     db.session.flush()
-    log(f"错题本：{profile.name} 的 {len(wrong)} 道作业错题已收入错题本，题库另有同类题可生成练习")
+    from eduplatform.learning.mistakes.services import build_practice
+
+    practice = build_practice(student, size=5)
+    practice.title = PRACTICE
+    db.session.flush()
+    log(f"错题本：{profile.name} 的 {len(wrong)} 道作业错题已收入错题本，并生成了一份错题练习（{len(practice.items)} 题）")
     return []

@@ -17,7 +17,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, PermissionDenied, ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.text.timeutil import to_local
-from eduplatform.learning.mistakes.capture import EPSILON, REALM, Graded, capture
+from eduplatform.learning.mistakes.capture import EPSILON, Graded, capture
 from eduplatform.learning.mistakes.models import (
     MistakeEntry,
     MistakeEvent,
@@ -46,6 +46,7 @@ from eduplatform.schools.models import (
     TeachingAssignment,
 )
 
+REALM = "mistakes"
 #: A correct re-do moves an entry to 已掌握 only this long after its last wrong answer.
 MASTERY_GAP = timedelta(days=1)
 PRACTICE_SIZES = (5, 10, 15, 20)
