@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from eduplatform.audit.services import record
 from eduplatform.core.db import utcnow
@@ -50,12 +51,7 @@ def capture(rows: list[Graded], *, actor=None, now: datetime | None = None) -> l
     if not rows:
         return []
     now = now or utcnow()
-    events = {(e.source, e.source_ref): e for e in db.session.scalars(sa.select(MistakeEvent).where(
-        MistakeEvent.source.in_({r.source for r in rows}),
-        MistakeEvent.source_ref.in_({r.source_ref for r in rows})))}
-    pairs = {(r.user_id, r.version.question_id) for r in rows}
-    entries = {(e.user_id, e.question_id): e for e in db.session.scalars(sa.select(MistakeEntry).where(
-        MistakeEntry.user_id.in_({u for u, _ in pairs}), MistakeEntry.question_id.in_({q for _, q in pairs})))}
+    events, entries = _existing(rows)
     touched = []
     for row in rows:
         key = (row.user_id, row.version.question_id)
@@ -67,12 +63,42 @@ def capture(rows: list[Graded], *, actor=None, now: datetime | None = None) -> l
                 if entry is not None and entry.events and entry.events[-1] is event:
                     entry.last_response, entry.last_score = row.response, row.score
                 continue
-            entry = entries[key] = _add_wrong(entry, row, now, actor)
-            touched.append(entry)
+            entry = entries[key] = _add_wrong_once(entry, row, now, actor)
+            if entry is not None:
+                touched.append(entry)
         elif event is not None and not _withdraw(event, row, actor):
             entries.pop(key, None)
     db.session.flush()
     return touched
+
+
+def _existing(rows: list[Graded]) -> tuple[dict, dict]:
+    """The events of these source answers and the entries of these students' questions (two queries)."""
+    events = {(e.source, e.source_ref): e for e in db.session.scalars(sa.select(MistakeEvent).where(
+        MistakeEvent.source.in_({r.source for r in rows}),
+        MistakeEvent.source_ref.in_({r.source_ref for r in rows})))}
+    pairs = {(r.user_id, r.version.question_id) for r in rows}
+    entries = {(e.user_id, e.question_id): e for e in db.session.scalars(sa.select(MistakeEntry).where(
+        MistakeEntry.user_id.in_({u for u, _ in pairs}), MistakeEntry.question_id.in_({q for _, q in pairs})))}
+    return events, entries
+
+
+def _add_wrong_once(entry: MistakeEntry | None, row: Graded, now: datetime, actor) -> MistakeEntry | None:
+    """``_add_wrong`` in a savepoint: when another request recorded this answer (or created this
+    student's entry) since we read, the unique keys refuse the insert; read what is there and go on."""
+    try:
+        with db.session.begin_nested():
+            return _add_wrong(entry, row, now, actor)
+    except IntegrityError:
+        pass
+    recorded = db.session.scalar(sa.select(MistakeEvent.id).where(MistakeEvent.source == row.source,
+                                                                  MistakeEvent.source_ref == row.source_ref))
+    entry = db.session.scalar(sa.select(MistakeEntry).where(MistakeEntry.user_id == row.user_id,
+                                                            MistakeEntry.question_id == row.version.question_id))
+    if recorded is not None:
+        return entry  # the same answer, already counted
+    with db.session.begin_nested():
+        return _add_wrong(entry, row, now, actor)
 
 
 def _add_wrong(entry: MistakeEntry | None, row: Graded, now: datetime, actor) -> MistakeEntry:

@@ -143,3 +143,22 @@ def test_course_quiz_answers_land_hidden_while_retakes_remain(quiz, people):
     assert [e.wrong_count for e in entries] == [2, 2] and all(e.revealed for e in entries)
     assert entries[0].last_source_label == "课程测验：七年级数学：一元一次方程·单元测验"
 
+
+
+def test_a_capture_that_lost_a_race_reads_what_the_other_request_wrote(junior, bank, question_homework,
+                                                                       monkeypatch):
+    """Two requests telling the same wrong answer (or the student's first wrong answer of a question) at
+    once: the one that read before the other wrote meets the unique keys, and neither fails nor counts
+    twice. Simulated by making the capture's read see nothing although the rows are there."""
+    h = question_homework(bank.single)
+    s = junior.students[0]
+    answer = homework.submit_answer(s, h.items[0], response=0)
+    db.session.commit()
+    monkeypatch.setattr(capture, "_existing", lambda rows: ({}, {}))
+    capture.from_homework(answer, junior.teachers["数学"])  # the same answer: already counted
+    h2 = question_homework(bank.single, title="复习")
+    homework.submit_answer(s, h2.items[0], response=2)  # a new answer: the entry exists, it counts once more
+    db.session.commit()
+    [entry] = entries_of(s)
+    assert entry.wrong_count == 2 and [e.source_ref.split(":")[1] for e in entry.events] == ["0", "0"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MistakeEvent)) == 2
