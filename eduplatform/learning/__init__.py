@@ -42,7 +42,9 @@ NAV = [
     NavItem("校校通", "作业负担（双减）", "learning.school_load", _school),
 ]
 
+# 错题本 (learning/mistakes): its menu entries and its 工作台 card
 from eduplatform.learning.mistakes import NAV as _MISTAKES_NAV
+from eduplatform.learning.mistakes import WORKBENCH_PANELS as _MISTAKES_PANELS
 
 NAV += _MISTAKES_NAV
 
@@ -62,6 +64,7 @@ def _teacher_card(user):
 WORKBENCH_PANELS = [
     WorkbenchPanel("todo", "learning/_workbench_student.html", _student_card, when=_student, order=10),
     WorkbenchPanel("mine", "learning/_workbench_teacher.html", _teacher_card, when=_teacher, order=25),
+    *_MISTAKES_PANELS,
 ]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from eduplatform.core.templating import NavItem
+from eduplatform.core.workbench import WorkbenchPanel
 
 bp = Blueprint("mistakes", __name__, url_prefix="/learning/mistakes")
 
@@ -42,6 +43,10 @@ NAV = [
     NavItem("远程教育资源", "我的错题本", "mistakes.book", _student),
     NavItem("远程教育资源", "班级错题", "mistakes.class_page", _teacher),
 ]
+
+
+WORKBENCH_PANELS = [WorkbenchPanel("mine", "learning/mistakes/_workbench.html", summary_for, when=_student,
+                                   order=26)]
 
 
 def init_app(app) -> None:

@@ -93,3 +93,12 @@ def test_the_class_page(full_book, client, auth):
     html = capped(client, "/learning/mistakes/classes", CAPS["class"])
     assert "错得最多的知识点" in html and "3</strong> 名学生做错（100%）" in html
     assert services.class_mistakes(full_book.school_class, subjects=None)["size"] == 3
+
+
+def test_the_student_workbench_card(full_book, client, auth):
+    auth.login(full_book.students[0])
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="wb-mistake-counts">待巩固 <strong>20</strong> 道' in html and "三角形 10" in html
+    auth.logout()
+    auth.login(full_book.head)
+    assert "wb-mistake-counts" not in client.get("/").get_data(as_text=True)
