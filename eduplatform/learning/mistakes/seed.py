@@ -49,7 +49,8 @@ def seed_demo(log):
     kp = knowledge.ensure_path(teacher, "math", KP_PATH)
     homework = homework_services.create_homework(teacher, school_class, {
         "subject": "数学", "title": HOMEWORK, "note": "做错的题会自动收进错题本。", "level": None,
-        "load_date": homework_services.local_today(), "due_at": utcnow() + timedelta(days=1)})
+        # tomorrow's: today's demo load (the 双减 figures other demos show) stays as it was
+        "load_date": homework_services.local_today() + timedelta(days=1), "due_at": utcnow() + timedelta(days=2)})
     wrong = []
     for qtype, stem, data, analysis, answer in QUESTIONS:
         question = question_services.create_question(teacher, {
