@@ -73,7 +73,8 @@ def book_query(user, *, subject: str | None = None, knowledge_point_id: int | No
             .where(KnowledgePoint.path.like(f"{path}%"))))
     return query.options(selectinload(MistakeEntry.question_version),
                          selectinload(MistakeEntry.question).selectinload(Question.knowledge_points)) \
-        .order_by(MistakeEntry.status, MistakeEntry.last_wrong_at.desc(), MistakeEntry.id.desc())
+        .order_by(sa.case((MistakeEntry.status == MistakeStatus.PENDING, 0), else_=1),
+                  MistakeEntry.last_wrong_at.desc(), MistakeEntry.id.desc())
 
 
 def filter_options(user) -> dict:

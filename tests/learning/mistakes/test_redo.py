@@ -49,6 +49,12 @@ def test_right_the_same_day_counts_but_stays_pending_then_a_day_later_it_is_mast
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.kind == "mistake.mastered", AuditEntry.object_id == str(entry.id))) == 1
     assert services.counts(s.id) == {"pending": 1, "mastered": 1, "total": 2}
+    listed = db.session.scalars(services.book_query(s)).all()  # 待巩固 first, whatever the names sort to
+    assert [e.status for e in listed] == [MistakeStatus.PENDING, MistakeStatus.MASTERED]
+    listed[0].last_wrong_at = T0 - timedelta(days=5)  # even an older pending one
+    db.session.flush()
+    assert [e.status for e in db.session.scalars(services.book_query(s))] == [MistakeStatus.PENDING,
+                                                                             MistakeStatus.MASTERED]
 
 
 def test_a_wrong_re_do_restarts_the_day(wrong_at_t0):
