@@ -16,6 +16,8 @@ REALM_LABELS = {
     "letters": "领导信箱",
     "learning": "班级作业",
     "distribution": "校校通分发",
+    # 错题本 (learning/mistakes)
+    "mistakes": "错题本",
 }
 
 KIND_LABELS = {
@@ -32,6 +34,11 @@ KIND_LABELS = {
     "homework.returned": "班主任退回超量作业", "homework.withdrawn": "撤回作业审批",
     "groups.set": "作业分层", "answer.submitted": "提交作业", "answer.resubmitted": "订正后重交作业",
     "answer.marked": "批改作业", "answer.returned": "退回作业订正", "budget.set": "设置作业时长预算",
+    # 错题本 (learning/mistakes)
+    "mistake.captured": "收入错题本", "mistake.repeated": "错题再次做错", "mistake.reopened": "已掌握的错题又做错",
+    "mistake.withdrawn": "改判正确移出错题本", "mistake.event_withdrawn": "改判正确错误次数减一",
+    "mistake.revealed": "成绩公布后错题显示", "mistake.redone": "重做错题", "mistake.mastered": "错题已掌握",
+    "practice.created": "生成错题练习", "practice.submitted": "提交错题练习",
     # 校校通 distribution
     "channel.created": "建立推送频道", "channel.items_added": "频道加入资源", "channel.items_retired": "频道撤下资源",
     "channel.items_updated": "频道更新资源文件", "push.planned": "推送频道到学校", "push.started": "推送开始",
@@ -178,6 +185,7 @@ OBJECT_LABELS = {
     "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
     "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
+    "mistake": "错题", "practice_set": "错题练习",  # 错题本
     "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
     # courses: LTI 1.3
     "lti_tool": "外部工具", "lti_platform_key": "LTI平台密钥", "lti_line_item": "外部工具成绩项",

@@ -42,6 +42,12 @@ NAV = [
     NavItem("校校通", "作业负担（双减）", "learning.school_load", _school),
 ]
 
+# 错题本 (learning/mistakes): its menu entries and its 工作台 card
+from eduplatform.learning.mistakes import NAV as _MISTAKES_NAV
+from eduplatform.learning.mistakes import WORKBENCH_PANELS as _MISTAKES_PANELS
+
+NAV += _MISTAKES_NAV
+
 
 def _student_card(user):
     from eduplatform.learning.views.student import workbench_card
@@ -58,6 +64,7 @@ def _teacher_card(user):
 WORKBENCH_PANELS = [
     WorkbenchPanel("todo", "learning/_workbench_student.html", _student_card, when=_student, order=10),
     WorkbenchPanel("mine", "learning/_workbench_teacher.html", _teacher_card, when=_teacher, order=25),
+    *_MISTAKES_PANELS,
 ]
 
 
@@ -82,6 +89,9 @@ def init_app(app):
                               label="作业超量审批", deadline=lambda hw: hw.due_at)
     workflow.remove_hook(services.PROCESS, services.on_decided)  # create_app may run more than once
     workflow.on_transition(services.PROCESS)(services.on_decided)
+    from eduplatform.learning import mistakes
+
+    mistakes.init_app(app)  # 错题本: its listeners, pages and API
 
 
 def _load_homework(homework_id):

@@ -39,6 +39,23 @@ HANDIN_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "heic", "pdf", "doc
 MAX_HANDIN_BYTES = 20 * 1024 * 1024
 MAX_ITEMS = 30
 
+#: ``(answer, actor)`` callables told when a bank question's answer is marked (auto-marked at hand-in
+#: or by the teacher): the 错题本 registers here (``mistakes.init_app``); a listener only flushes.
+_MARK_LISTENERS: list = []
+
+
+def on_answer_marked(listener):
+    """Register a listener for marked question answers (also a decorator); twice keeps one."""
+    if listener not in _MARK_LISTENERS:
+        _MARK_LISTENERS.append(listener)
+    return listener
+
+
+def _tell_marked(answer: HomeworkAnswer, actor) -> None:
+    if answer.status == AnswerStatus.MARKED and answer.score is not None and answer.item.question_version_id:
+        for listener in _MARK_LISTENERS:
+            listener(answer, actor)
+
 
 def local_today() -> date:
     return to_local(utcnow()).date()
@@ -412,6 +429,7 @@ def submit_answer(actor, item: HomeworkItem, *, response=None, text: str = "", u
     record(REALM, "answer.resubmitted" if again else "answer.submitted",
            f"{'订正后重交' if again else '提交作业'}：{homework.title} · {item.title}{late}", actor=actor, obj=answer,
            data={"late": answer.late, "score": answer.score})
+    _tell_marked(answer, actor)
     return answer
 
 
@@ -472,6 +490,7 @@ def mark_answer(actor, answer: HomeworkAnswer, *, score: float | None = None, gr
         mark = answer.grade or f"{answer.score:g} 分"
         record(REALM, "answer.marked", f"批改：{homework.title} · {item.title}（{who}）{mark}", actor=actor, obj=answer,
                data={"score": answer.score, "grade": answer.grade, "comment": comment})
+        _tell_marked(answer, actor)
     return answer
 
 

@@ -47,6 +47,34 @@ from eduplatform.questions.types import TypeDataError, get_type
 
 MAX_TIME_LIMIT = 600
 
+#: ``(attempt, answers, actor)`` callables told when answers of an attempt get a score: the objective
+#: items at hand-in, a subjective one when a teacher grades it. Higher domains (the 错题本) register in
+#: their ``init_app``; a listener only flushes.
+_GRADED_LISTENERS: list = []
+#: ``(exam, actor)`` callables told when an exam's results are released.
+_RELEASE_LISTENERS: list = []
+
+
+def on_answer_graded(listener):
+    """Register a listener for graded answers (also a decorator); registering twice keeps one."""
+    if listener not in _GRADED_LISTENERS:
+        _GRADED_LISTENERS.append(listener)
+    return listener
+
+
+def on_results_released(listener):
+    """Register a listener for released results (also a decorator); registering twice keeps one."""
+    if listener not in _RELEASE_LISTENERS:
+        _RELEASE_LISTENERS.append(listener)
+    return listener
+
+
+def _tell_graded(attempt, answers, actor) -> None:
+    graded = [a for a in answers if a.score is not None]
+    if graded:
+        for listener in _GRADED_LISTENERS:
+            listener(attempt, graded, actor)
+
 
 def get_exam(exam_id: int) -> Exam:
     exam = db.session.get(Exam, exam_id)
@@ -304,6 +332,7 @@ def _finalise(attempt: ExamAttempt, *, submitted_at: datetime, auto: bool) -> No
            f"{'到时自动交卷' if auto else '交卷'}：{attempt.exam.title}", actor=attempt.student,
            obj=attempt, data={"auto": auto})
     db.session.flush()
+    _tell_graded(attempt, attempt.answers, attempt.student)
 
 
 def _update_total(attempt: ExamAttempt) -> None:
@@ -359,6 +388,7 @@ def grade_answer(actor, answer: ExamAnswer, score, feedback: str = "") -> ExamAn
     record("questions", "answer.graded", f"评分：{attempt.exam.title} 第 {answer.item_id} 题 {score:g} 分",
            actor=actor, obj=answer, data={"old": old, "new": score, "attempt": attempt.id})
     db.session.flush()
+    _tell_graded(attempt, [answer], actor)
     return answer
 
 
@@ -390,6 +420,8 @@ def release_results(actor, exam: Exam) -> Exam:
         exam.results_released_at = utcnow()
         record("questions", "exam.results_released", f"发布成绩：{exam.title}", actor=actor, obj=exam)
         db.session.flush()
+        for listener in _RELEASE_LISTENERS:
+            listener(exam, actor)
     return exam
 
 

@@ -27,6 +27,8 @@ from markupsafe import escape
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.documents.seed import HOMEWORK
+from eduplatform.learning.mistakes.seed import HOMEWORK as MISTAKES_HOMEWORK
+from eduplatform.learning.mistakes.seed import PRACTICE as MISTAKES_PRACTICE
 from eduplatform.learning.seed import HOMEWORK as LEARNING_HOMEWORK
 from tests.security.conftest import login
 
@@ -97,6 +99,9 @@ ARGUMENTS = {
     # class homework: school A's 七年级(1)班 (the demo student's), its items and the student's own answer
     ("learning", "homework_id"): "homework", ("learning", "item_id"): "homework_item",
     ("learning", "answer_id"): "homework_answer", ("learning", "class_id"): "class",
+    # 错题本: the demo student's own entry and practice set (nobody else reads them); the class view of
+    # school A's 七年级(1)班 (its teachers only)
+    ("mistakes", "entry_id"): "mistake", ("mistakes", "set_id"): "practice_set", ("mistakes", "class_id"): "class",
     ("distribution", "channel_id"): "dist_channel", ("distribution", "push_id"): "dist_push",
     # LTI 1.3: a tool registered by school A; a lesson's launch and its AGS line items
     ("courses", "tool_id"): "lti_tool", ("lti", "lesson_id"): "lesson",
@@ -489,6 +494,15 @@ def targets(made: dict) -> dict[str, Target]:
           related={"homework": q("select id from homeworks where title=:t", t=LEARNING_HOMEWORK)}),
         t("homework_answer", "homework_answers", q("select id from homework_answers where text='第 12 页已完成'"),
           texts=("第 12 页已完成",), readers=student_reads, lower=None, audit_types=("homework_answer",)),
+        # 错题本: the demo student's entry from the demo homework and her demo practice set
+        t("mistake", "learning_mistakes", q("select id from learning_mistakes where last_source_label=:l",
+                                             l="作业：" + MISTAKES_HOMEWORK),
+          texts=("作业：" + MISTAKES_HOMEWORK,), readers=student_reads, writers=student_reads, lower=None,
+          audit_types=("mistake",)),
+        t("practice_set", "learning_practice_sets", q("select id from learning_practice_sets where title=:t",
+                                                      t=MISTAKES_PRACTICE),
+          texts=(MISTAKES_PRACTICE,), readers=student_reads, writers=student_reads, lower=None,
+          audit_types=("practice_set",)),
         # 东湖区's demo 领导信箱 letter (not published): only that bureau's staff read it
         t("leader_letter", "leader_letters", q("select id from leader_letters where name = :n", n="东湖区来信人吴芳"),
           texts=("东湖区来信人吴芳", "13905716789"), audit_types=("leader_letter",)),
