@@ -1,7 +1,7 @@
 """learning: 错题本 entries, their wrong answers (events), practice sets and items
 
 Revision ID: e306834e1232
-Revises: f3c4d5e6f7a3
+Revises: 9c41e7a2b5d8
 Create Date: 2026-12-06 21:09:24.198625
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e306834e1232'
-down_revision = 'f3c4d5e6f7a3'
+down_revision = '9c41e7a2b5d8'
 branch_labels = None
 depends_on = None
 
