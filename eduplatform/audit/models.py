@@ -30,6 +30,8 @@ class AuditEntry(db.Model):
     object_type: Mapped[str | None] = mapped_column(sa.String(32))
     object_id: Mapped[str | None] = mapped_column(sa.String(64))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+    #: The X-Request-ID of the request that wrote it (matches the log lines); not in the chain.
+    request_id: Mapped[str | None] = mapped_column(sa.String(128))
 
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
 
