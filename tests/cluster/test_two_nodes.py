@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 
 import redis
 import requests
@@ -162,6 +163,21 @@ def test_metrics_add_up_across_the_workers_of_a_node(nodes, tmp_path):
     # loopback only: through nginx (or with a forwarded address) it is not there
     assert requests.get(f"{node.url}/metrics", headers={"X-Forwarded-For": "203.0.113.5"},
                         timeout=30).status_code == 404
+
+
+def test_the_request_id_is_in_the_nodes_log_and_the_answer(nodes):
+    a, _ = nodes
+    answer = requests.get(f"{a.url}/healthz", headers={"X-Request-ID": "cluster-rid-0001"}, timeout=30)
+    assert answer.headers["X-Request-ID"] == "cluster-rid-0001"
+    made = requests.get(f"{a.url}/healthz", timeout=30).headers["X-Request-ID"]
+    deadline = time.monotonic() + 10
+    while True:  # the access log is written as the answer leaves
+        log = a.log.read_text(errors="replace")
+        if "rid=cluster-rid-0001" in log and f"rid={made}" in log:
+            break
+        assert time.monotonic() < deadline, log[-2000:]
+        time.sleep(0.1)
+    assert re.search(r'"GET /healthz HTTP/1.1" 200 .* rid=cluster-rid-0001', log)
 
 
 def test_node_a_killed_b_keeps_serving(nodes, nginx, shared):
