@@ -37,8 +37,10 @@ def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
         ip=client_ip(),
-        request_id=current_request_id(),
     )
+    request_id = current_request_id()
+    if request_id is not None:  # (outside a request the column is left out of the INSERT)
+        entry.request_id = request_id
     db.session.add(entry)
     db.session.info[chain.WROTE] = True  # sealed into the chain after commit
     return entry

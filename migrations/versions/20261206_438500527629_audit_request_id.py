@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     # A plain ADD COLUMN (no table rebuild): the entries' immutability triggers stay as they are.
-    op.add_column('audit_entries', sa.Column('request_id', sa.String(length=128), nullable=True))
+    op.add_column('audit_entries', sa.Column('request_id', sa.String(length=128), server_default=sa.text('NULL'), nullable=True))
 
 
 def downgrade():
