@@ -1,7 +1,7 @@
 """Two app nodes, one database, one Redis, one nginx: what one node did, the other sees.
 
 A session begun on A continues on B; lock-out failures on A count on B; an address throttled by
-failures spread over both nodes is throttled on both; a resource uploaded through A is found and
+failures spread over both nodes is throttled on both, as is one past a public form's rate limit; a resource uploaded through A is found and
 downloaded (handed to nginx by X-Accel-Redirect) through B; A is killed and B — and nginx, which
 sends A's share to B — keeps serving. The last test kills A, so it runs last.
 """
@@ -80,6 +80,21 @@ def test_the_address_throttle_is_shared(nodes, shared):
     assert api_login(a.url, "tch3", PASSWORD, "203.0.113.78").status_code == 201  # another address
     rows = shared.rows("SELECT failures FROM login_locks WHERE lower(kind) = 'address' AND ip = :ip", ip=ip)
     assert [row[0] for row in rows] == [8]
+
+
+def test_a_public_forms_rate_limit_is_shared(nodes, shared):
+    """The 写信 form's captcha: 60 per address in 10 minutes, whichever node is asked."""
+    a, b = nodes
+    ip = {"X-Forwarded-For": "192.0.2.61"}
+    statuses = [requests.get(f"{(a, b)[n % 2].url}/portal/letters/write", headers=ip, timeout=30).status_code
+                for n in range(60)]
+    assert statuses == [200] * 60
+    for node in (a, b):
+        assert requests.get(f"{node.url}/portal/letters/write", headers=ip, timeout=30).status_code == 429
+    other = requests.get(f"{a.url}/portal/letters/write", headers={"X-Forwarded-For": "192.0.2.62"}, timeout=30)
+    assert other.status_code == 200
+    assert redis.Redis.from_url(shared.redis_url).zcard("edu:rate:captcha.new:192.0.2.61") == 60
+    assert shared.rows("SELECT count(*) FROM rate_limit_hits")[0][0] == 0  # none in the database
 
 
 def _bearer(url: str, username: str) -> dict:
