@@ -1,9 +1,10 @@
 """Two app nodes, one database, one Redis, one nginx: what one node did, the other sees.
 
 A session begun on A continues on B; lock-out failures on A count on B; an address throttled by
-failures spread over both nodes is throttled on both, as is one past a public form's rate limit; a resource uploaded through A is found and
-downloaded (handed to nginx by X-Accel-Redirect) through B; A is killed and B — and nginx, which
-sends A's share to B — keeps serving. The last test kills A, so it runs last.
+failures spread over both nodes is throttled on both, as is one past a public form's rate limit; a
+resource uploaded through A is found and downloaded (handed to nginx by X-Accel-Redirect) through
+B; request counts add up across a node's workers; A is killed and B — and nginx, which sends A's
+share to B — keeps serving. The last test kills A, so it runs last.
 """
 
 from __future__ import annotations
