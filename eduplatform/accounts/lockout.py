@@ -10,6 +10,7 @@ from locking everybody's account in turn. Services flush and audit; the view com
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -59,10 +60,12 @@ def register_failure(username: str, user: User | None, ip: str, now: datetime) -
         audit("security", "login.blocked", f"已锁定账户 {user.username} 尝试登录", actor=user, obj=user,
               data={"ip": ip})
     else:
-        if sharedstate.enabled():
+        try:
+            if not sharedstate.enabled():
+                raise sharedstate.Unavailable
             user.failed_logins = sharedstate.incr(_account_key(user),
                                                   ttl_seconds=int(_KEEP_FAILURES.total_seconds()))
-        else:
+        except sharedstate.Unavailable:
             user.failed_logins += 1
         audit("security", "login.failed", f"账户 {user.username} 密码错误", actor=user, obj=user,
               data={"failed_logins": user.failed_logins, "ip": ip})
@@ -82,7 +85,8 @@ def reset_failures(user: User) -> None:
     """Forget the account's failed attempts (a good login, a lock, an unlock, a password reset)."""
     user.failed_logins = 0
     if sharedstate.enabled():
-        sharedstate.forget(_account_key(user))
+        with contextlib.suppress(sharedstate.Unavailable):  # (its time to live ends it anyway)
+            sharedstate.forget(_account_key(user))
 
 
 def _lock_account(user: User, now: datetime) -> None:
@@ -105,12 +109,16 @@ def _throttle_address(ip: str, now: datetime, username: str) -> None:
     if address_lock(ip, now) is not None:
         return
     if sharedstate.enabled():
-        count, events = sharedstate.window_record(
-            sharedstate.key("login", "address", ip), username, threshold=config["LOGIN_ADDRESS_MAX_FAILURES"],
-            window_seconds=config["LOGIN_ADDRESS_WINDOW_MINUTES"] * 60, now=now)
-        if events is not None:
-            _lock_address(ip, now, count, [name for name, _ in events], min(at for _, at in events))
-        return
+        try:
+            count, events = sharedstate.window_record(
+                sharedstate.key("login", "address", ip), username, threshold=config["LOGIN_ADDRESS_MAX_FAILURES"],
+                window_seconds=config["LOGIN_ADDRESS_WINDOW_MINUTES"] * 60, now=now)
+        except sharedstate.Unavailable:
+            pass  # counted from the failures' rows below
+        else:
+            if events is not None:
+                _lock_address(ip, now, count, [name for name, _ in events], min(at for _, at in events))
+            return
     # Failures before the address's last lock were answered by that lock already.
     last_lock = db.session.scalar(sa.select(sa.func.max(LoginLock.locked_at)).where(
         LoginLock.kind == LockKind.ADDRESS, LoginLock.ip == ip))

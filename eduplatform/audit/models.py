@@ -36,7 +36,8 @@ class AuditEntry(db.Model):
     request_id: Mapped[str | None] = mapped_column(sa.String(128), server_default=sa.text("NULL"), deferred=True)
 
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
-    __mapper_args__ = {"eager_defaults": False}  # (no RETURNING of request_id after an INSERT)
+    #: no RETURNING of request_id after an INSERT
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
 
 class AuditEntryImmutable(Exception):

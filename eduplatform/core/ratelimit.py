@@ -52,11 +52,15 @@ def hit(bucket: str, key: str | None, *, limit: int, per_seconds: int,
     key = (key or "unknown")[:64]
     now = utcnow()
     if sharedstate.enabled():
-        allowed, _ = sharedstate.window_hit(sharedstate.key("rate", bucket, key), limit=limit,
-                                            window_seconds=per_seconds, now=now)
-        if not allowed:
-            raise RateLimited(f"{message}（每 {max(1, per_seconds // 60)} 分钟最多 {limit} 次）")
-        return
+        try:
+            allowed, _ = sharedstate.window_hit(sharedstate.key("rate", bucket, key), limit=limit,
+                                                window_seconds=per_seconds, now=now)
+        except sharedstate.Unavailable:
+            pass  # counted in the database below
+        else:
+            if not allowed:
+                raise RateLimited(f"{message}（每 {max(1, per_seconds // 60)} 分钟最多 {limit} 次）")
+            return
     # old hits of this client are no longer needed: the table stays small without a cron job
     db.session.execute(sa.delete(RateHit).where(RateHit.bucket == bucket, RateHit.key == key,
                                                 RateHit.at <= now - timedelta(seconds=per_seconds)))

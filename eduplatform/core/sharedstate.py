@@ -12,6 +12,9 @@ lose one another's increments (the database versions read, then write).
   inside it, hand them all back and start afresh (the address throttle of ``accounts.lockout``).
 * :func:`incr` / :func:`forget` — a plain counter with a time to live (failed logins per account).
 
+When Redis cannot be reached, every function raises :class:`Unavailable`; the callers then count
+in the database as on one host (logged), so a Redis outage costs atomicity, not logins.
+
 Keys are prefixed with ``EDU_REDIS_PREFIX`` (default ``edu:``), so a Redis database can be shared
 with the job broker. redis-py's connection pool notices a fork and reconnects in the child, so the
 client made in a pre-forking master is safe in the workers.
@@ -19,11 +22,15 @@ client made in a pre-forking master is safe in the workers.
 
 from __future__ import annotations
 
+import functools
+import logging
 import secrets
 import threading
 from datetime import UTC, datetime
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
@@ -57,6 +64,23 @@ return value
 """
 
 
+class Unavailable(Exception):
+    """Redis did not answer (down, unreachable, timed out)."""
+
+
+def _redis_errors(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        import redis
+
+        try:
+            return function(*args, **kwargs)
+        except redis.RedisError as exc:
+            log.warning("shared state unavailable (%s): counting in the database", exc.__class__.__name__)
+            raise Unavailable(str(exc)) from exc
+    return wrapper
+
+
 def redis_client():
     """The app's Redis client, or None when ``REDIS_URL`` is not set (one client per URL)."""
     url = current_app.config.get("REDIS_URL")
@@ -69,7 +93,7 @@ def redis_client():
         with _clients_lock:
             client = _clients.get(url)
             if client is None:
-                client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
+                client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
                                               health_check_interval=30)
                 _clients[url] = client
     return client
@@ -96,6 +120,7 @@ def _unique(label: str = "") -> str:
     return f"{label}\x1f{secrets.token_hex(6)}"
 
 
+@_redis_errors
 def window_hit(name: str, *, limit: int, window_seconds: float, now: datetime) -> tuple[bool, int]:
     """Count an attempt in the sliding window ``name``: (allowed, attempts in the window).
     A refused attempt is not recorded (as in the database version)."""
@@ -103,6 +128,7 @@ def window_hit(name: str, *, limit: int, window_seconds: float, now: datetime) -
     return bool(allowed), int(count)
 
 
+@_redis_errors
 def window_record(name: str, label: str, *, threshold: int, window_seconds: float,
                   now: datetime) -> tuple[int, list[tuple[str, datetime]] | None]:
     """Record one event (with a label) in the window ``name``: (events in the window, and — once
@@ -115,11 +141,13 @@ def window_record(name: str, label: str, *, threshold: int, window_seconds: floa
     return int(answer[0]), events
 
 
+@_redis_errors
 def incr(name: str, *, ttl_seconds: int) -> int:
     """Add one to the counter ``name`` (kept ``ttl_seconds`` after its last increment)."""
     return int(redis_client().eval(_INCR, 1, name, int(ttl_seconds)))
 
 
+@_redis_errors
 def forget(*names: str) -> None:
     if names:
         redis_client().delete(*names)

@@ -79,3 +79,15 @@ def test_address_failures_outside_the_window_do_not_count(client, people, small_
         login(client, "nobody", "x", ip=ip)
     lock = db.session.scalar(db.select(LoginLock).where(LoginLock.kind == LockKind.ADDRESS))
     assert lock.ip == ip and lock.failures == 6 and shared.zcard(key) == 0
+
+
+def test_a_redis_outage_falls_back_to_the_database(app, client, people, monkeypatch):
+    from tests.fixtures.storage import free_port
+
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+    user = people.teacher_a1
+    for _ in range(5):
+        assert login(client, user.username, "Wrong#Pass1").status_code == 401
+    db.session.refresh(user)
+    assert user.is_locked()
+    assert login(client, user.username, PASSWORD).status_code == 401

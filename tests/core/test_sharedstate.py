@@ -98,3 +98,16 @@ def test_counter_with_a_time_to_live(app, shared):
         assert 0 < shared.ttl("edu:t:n") <= 100
         sharedstate.forget(name)
         assert sharedstate.incr(name, ttl_seconds=100) == 1
+
+
+def test_without_an_answer_from_redis_the_database_counts(app, monkeypatch):
+    """A Redis outage costs atomicity, not the limit: the hits fall back to the database's rows."""
+    from tests.fixtures.storage import free_port
+
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+    with app.test_request_context():
+        for _ in range(2):
+            ratelimit.hit("letters.outage", "203.0.113.8", limit=2, per_seconds=600)
+        with pytest.raises(ratelimit.RateLimited):
+            ratelimit.hit("letters.outage", "203.0.113.8", limit=2, per_seconds=600)
+        assert _rows("letters.outage") == 2
