@@ -164,6 +164,23 @@ class Config:
     SSO_END_SESSION_ORIGIN = _env("EDU_SSO_END_SESSION_ORIGIN")
     SSO_TIMEOUT_SECONDS = _env_int("EDU_SSO_TIMEOUT_SECONDS", 10)
 
+    # --- several app nodes (README "Running on several machines") ---
+    #: Redis for what every node must see at once: lock-out counters, address throttles, rate
+    #: limits (core.sharedstate). Unset: those stay in the database (one host, `make run`).
+    REDIS_URL = _env("EDU_REDIS_URL")
+    REDIS_PREFIX = _env("EDU_REDIS_PREFIX", "edu:")
+    #: How a large stored file leaves: "none" (streamed by the app, Range/ETag), "x-accel" (nginx
+    #: sends it from DOWNLOAD_ACCEL_PREFIX, file storage), "presigned" (a redirect to a short-lived
+    #: object-store URL, MinIO/S3 storage). Files below DOWNLOAD_OFFLOAD_MIN_BYTES always stream.
+    DOWNLOAD_OFFLOAD = _env("EDU_DOWNLOAD_OFFLOAD", "none")
+    DOWNLOAD_OFFLOAD_MIN_BYTES = _env_int("EDU_DOWNLOAD_OFFLOAD_MIN_BYTES", 1024**2)
+    DOWNLOAD_ACCEL_PREFIX = _env("EDU_DOWNLOAD_ACCEL_PREFIX", "/_protected/")
+    DOWNLOAD_PRESIGNED_SECONDS = _env_int("EDU_DOWNLOAD_PRESIGNED_SECONDS", 300)
+    #: /metrics (Prometheus): answered to loopback clients, or to "Authorization: Bearer <token>"
+    #: when METRICS_TOKEN is set; METRICS_ALLOW_LOOPBACK=0 requires the token from everyone.
+    METRICS_TOKEN = _env("EDU_METRICS_TOKEN")
+    METRICS_ALLOW_LOOPBACK = _env_bool("EDU_METRICS_ALLOW_LOOPBACK", True)
+
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 

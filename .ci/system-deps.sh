@@ -19,9 +19,11 @@ for part in writer:sw impress:sd calc:sc; do
 done
 # Redis: the production broker and shared store; tests start a throw-away redis-server.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# nginx: the cluster test's front (static files, X-Accel-Redirect of large downloads).
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages present: chromium, CJK fonts, postgresql, libreoffice (writer, impress, calc), ffmpeg, redis-server"
+  echo "system packages present: chromium, CJK fonts, postgresql, libreoffice (writer, impress, calc), ffmpeg, redis-server, nginx"
   exit 0
 fi
 echo "installing: ${missing[*]}"

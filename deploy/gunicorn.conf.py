@@ -8,9 +8,19 @@ drops the inherited pool again (``post_fork``): no connection or file handle is 
 processes. ``bench/bench_memory.py`` measures what each worker adds; ``bench/bench_pages.py`` the
 throughput. Every setting can be overridden on the command line (``-w 8``) or by the environment
 variables below.
+
+Metrics: every worker writes its counters to files in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
+directory of this server's own unless set; emptied when the server starts) and ``/metrics`` on any
+worker adds all of them up. The access log carries each request's ``X-Request-ID``.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Before the app (and prometheus_client) is imported: the value files of every worker go here.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="edu-prometheus-"))
 
 wsgi_app = os.environ.get("EDU_WSGI_APP", "eduplatform:create_app()")
 bind = os.environ.get("EDU_BIND", "127.0.0.1:8000")
@@ -26,6 +36,27 @@ graceful_timeout = 30
 # they do not restart together); 0 turns it off.
 max_requests = int(os.environ.get("EDU_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("EDU_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
+
+
+def on_starting(server):
+    """Empty the metrics directory: values of an earlier run's workers must not be added up."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    if directory.exists():
+        for entry in directory.iterdir():
+            if entry.is_file():
+                entry.unlink()
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker's live gauges end with it (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def _flask_app(server):

@@ -71,11 +71,12 @@ def configure_proxy(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from eduplatform.core import api, converters, memo, notices, security  # noqa: F401  (notices: the one inbox table)
+    from eduplatform.core import api, converters, memo, notices, observability, security  # noqa: F401  (notices: the one inbox table)
     from eduplatform.core.errors import register_error_handlers
     from eduplatform.core.extensions import csrf, db, login_manager, migrate
     from eduplatform.core.search import pg_models  # noqa: F401  (the PostgreSQL search backend's tables)
 
+    observability.init_app(app)  # first: the request id is there for every other hook and log line
     converters.init_app(app)  # before any route: every <int:…> gets the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT_DIR / "migrations"))

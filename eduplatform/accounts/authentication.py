@@ -13,6 +13,7 @@ import time
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from eduplatform.accounts.lockout import reset_failures
 from eduplatform.accounts.models import ApiToken, LoginSession, User
 from eduplatform.accounts.passwords import password_change_required
 from eduplatform.core.api import register_token_authenticator
@@ -69,7 +70,7 @@ def start_session(user: User, *, via: str | None = None) -> LoginSession:
     login_user(user)
     session[_LOGIN_SESSION_KEY] = login.id
     session.permanent = True
-    user.failed_logins = 0
+    reset_failures(user)
     user.locked_until = None
     user.last_login_at = utcnow()
     if via == "sso":

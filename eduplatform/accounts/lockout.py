@@ -1,12 +1,16 @@
 """Failed logins: the per-account lock, per-address throttling, and the security admin's view of both.
 
-Both are kept in the database so that every worker agrees. The per-account lock stops guessing one
+Both are kept in the database so that every worker agrees; with ``EDU_REDIS_URL`` set their
+counters live in Redis instead (``core.sharedstate``: atomic across nodes — the database versions
+read, then write), while the locks themselves, the failures' record and the audit stay in the
+database for the security administrator's view. The per-account lock stops guessing one
 password; the per-address throttle (ASVS V2.2) stops one client from guessing across accounts — and
 from locking everybody's account in turn. Services flush and audit; the view commits.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from eduplatform.accounts.models import LockKind, LoginFailure, LoginLock, User
+from eduplatform.core import sharedstate
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import Conflict, ValidationFailed
 from eduplatform.core.extensions import db
@@ -55,15 +60,33 @@ def register_failure(username: str, user: User | None, ip: str, now: datetime) -
         audit("security", "login.blocked", f"已锁定账户 {user.username} 尝试登录", actor=user, obj=user,
               data={"ip": ip})
     else:
-        user.failed_logins += 1
+        try:
+            if not sharedstate.enabled():
+                raise sharedstate.Unavailable
+            user.failed_logins = sharedstate.incr(_account_key(user),
+                                                  ttl_seconds=int(_KEEP_FAILURES.total_seconds()))
+        except sharedstate.Unavailable:
+            user.failed_logins += 1
         audit("security", "login.failed", f"账户 {user.username} 密码错误", actor=user, obj=user,
               data={"failed_logins": user.failed_logins, "ip": ip})
         if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
             _lock_account(user, now)
     db.session.flush()
-    _throttle_address(ip, now)
+    _throttle_address(ip, now, username[:64])
     db.session.execute(sa.delete(LoginFailure).where(
         LoginFailure.at < now - max(_KEEP_FAILURES, timedelta(minutes=config["LOGIN_ADDRESS_WINDOW_MINUTES"]))))
+
+
+def _account_key(user: User) -> str:
+    return sharedstate.key("login", "account", user.id)
+
+
+def reset_failures(user: User) -> None:
+    """Forget the account's failed attempts (a good login, a lock, an unlock, a password reset)."""
+    user.failed_logins = 0
+    if sharedstate.enabled():
+        with contextlib.suppress(sharedstate.Unavailable):  # (its time to live ends it anyway)
+            sharedstate.forget(_account_key(user))
 
 
 def _lock_account(user: User, now: datetime) -> None:
@@ -72,7 +95,7 @@ def _lock_account(user: User, now: datetime) -> None:
         sa.select(LoginFailure.ip, LoginFailure.at).where(LoginFailure.user_id == user.id)
         .order_by(LoginFailure.at.desc(), LoginFailure.id.desc()).limit(failures)).all()
     user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    user.failed_logins = 0
+    reset_failures(user)
     sources = _count_by([row.ip for row in recent], "ip")
     db.session.add(LoginLock(kind=LockKind.ACCOUNT, user_id=user.id, failures=failures, sources=sources,
                              first_failure_at=min((row.at for row in recent), default=now),
@@ -81,10 +104,21 @@ def _lock_account(user: User, now: datetime) -> None:
           actor=user, obj=user, data={"locked_until": user.locked_until.isoformat(), "sources": sources})
 
 
-def _throttle_address(ip: str, now: datetime) -> None:
+def _throttle_address(ip: str, now: datetime, username: str) -> None:
     config = current_app.config
     if address_lock(ip, now) is not None:
         return
+    if sharedstate.enabled():
+        try:
+            count, events = sharedstate.window_record(
+                sharedstate.key("login", "address", ip), username, threshold=config["LOGIN_ADDRESS_MAX_FAILURES"],
+                window_seconds=config["LOGIN_ADDRESS_WINDOW_MINUTES"] * 60, now=now)
+        except sharedstate.Unavailable:
+            pass  # counted from the failures' rows below
+        else:
+            if events is not None:
+                _lock_address(ip, now, count, [name for name, _ in events], min(at for _, at in events))
+            return
     # Failures before the address's last lock were answered by that lock already.
     last_lock = db.session.scalar(sa.select(sa.func.max(LoginLock.locked_at)).where(
         LoginLock.kind == LockKind.ADDRESS, LoginLock.ip == ip))
@@ -97,10 +131,15 @@ def _throttle_address(ip: str, now: datetime) -> None:
     if count < config["LOGIN_ADDRESS_MAX_FAILURES"]:
         return
     rows = db.session.execute(window).all()
+    _lock_address(ip, now, count, [row.username for row in rows], min(row.at for row in rows))
+
+
+def _lock_address(ip: str, now: datetime, count: int, usernames: list[str], first: datetime) -> None:
+    config = current_app.config
     until = now + timedelta(minutes=config["LOGIN_ADDRESS_LOCK_MINUTES"])
-    sources = _count_by([row.username for row in rows], "username")
+    sources = _count_by(usernames, "username")
     lock = LoginLock(kind=LockKind.ADDRESS, ip=ip, failures=count, sources=sources,
-                     first_failure_at=min(row.at for row in rows), locked_at=now, locked_until=until)
+                     first_failure_at=first, locked_at=now, locked_until=until)
     db.session.add(lock)
     audit("security", "address.locked",
           f"来源地址 {ip} 在 {config['LOGIN_ADDRESS_WINDOW_MINUTES']} 分钟内登录失败 {count} 次"
@@ -176,7 +215,7 @@ def unlock_account(actor: User, user: User, reason: str | None) -> None:
         raise Conflict("该账户未被锁定", code="not_locked")
     until = user.locked_until
     user.locked_until = None
-    user.failed_logins = 0
+    reset_failures(user)
     rows = _lift_rows(sa.select(LoginLock).where(LoginLock.kind == LockKind.ACCOUNT,
                                                  LoginLock.user_id == user.id), actor, reason, now)
     audit("security", "account.unlocked", f"{actor.username} 解锁了 {user.username}：{reason}",

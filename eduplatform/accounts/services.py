@@ -86,7 +86,7 @@ def authenticate(username: str, password: str) -> User:
             # Said only to whoever knows the password: it reveals nothing to a guesser.
             audit("security", "login.refused", f"已停用账户 {user.username} 尝试登录", actor=user, obj=user)
             raise LoginFailed("该账户已停用，请联系管理员")
-        user.failed_logins = 0
+        lockout.reset_failures(user)
         return user
     lockout.register_failure(name, user, ip, now)
     raise LoginFailed(lockout.FAILURE_MESSAGE)
@@ -152,7 +152,7 @@ def reset_password(actor: User, user: User) -> str:
     user.must_change_password = True
     user.password_changed_at = utcnow()
     user.session_version += 1
-    user.failed_logins = 0
+    lockout.reset_failures(user)
     if user.locked_until is not None:
         lockout.end_account_lock_rows(actor, user, "重置密码")
     user.locked_until = None

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from eduplatform.audit import chain
 from eduplatform.audit.models import AuditEntry
 from eduplatform.core.extensions import db
+from eduplatform.core.observability import current_request_id
 from eduplatform.core.security import client_ip
 
 
@@ -37,6 +38,9 @@ def record(realm: str, kind: str, summary: str, *, actor=None, obj=None, object_
         object_id=str(object_id) if object_id is not None else None,
         ip=client_ip(),
     )
+    request_id = current_request_id()
+    if request_id is not None:  # (outside a request the column is left out of the INSERT)
+        entry.request_id = request_id
     db.session.add(entry)
     db.session.info[chain.WROTE] = True  # sealed into the chain after commit
     return entry

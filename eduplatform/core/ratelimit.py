@@ -4,6 +4,9 @@ Hits are rows (``rate_limit_hits``), so every worker process and every node sees
 A hit is committed at once, like ``core.permissions.require``'s refusal entry: a request that fails
 afterwards (a wrong captcha, a bad form) still counts — otherwise refused attempts would be free.
 Call it first in the view, before anything else is written.
+
+With ``EDU_REDIS_URL`` set the window is a Redis sorted set instead (``core.sharedstate``): one
+atomic step, so concurrent attempts on several nodes cannot all pass a nearly full window.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from eduplatform.core import sharedstate
 from eduplatform.core.db import utcnow
 from eduplatform.core.errors import AppError
 from eduplatform.core.extensions import db
@@ -47,6 +51,16 @@ def hit(bucket: str, key: str | None, *, limit: int, per_seconds: int,
     the last ``per_seconds``. Commits the hit (and only it: call before any other write)."""
     key = (key or "unknown")[:64]
     now = utcnow()
+    if sharedstate.enabled():
+        try:
+            allowed, _ = sharedstate.window_hit(sharedstate.key("rate", bucket, key), limit=limit,
+                                                window_seconds=per_seconds, now=now)
+        except sharedstate.Unavailable:
+            pass  # counted in the database below
+        else:
+            if not allowed:
+                raise RateLimited(f"{message}（每 {max(1, per_seconds // 60)} 分钟最多 {limit} 次）")
+            return
     # old hits of this client are no longer needed: the table stays small without a cron job
     db.session.execute(sa.delete(RateHit).where(RateHit.bucket == bucket, RateHit.key == key,
                                                 RateHit.at <= now - timedelta(seconds=per_seconds)))

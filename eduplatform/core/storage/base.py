@@ -291,7 +291,8 @@ class Storage(abc.ABC):
         """All keys starting with ``prefix`` (plain string prefix), in sorted order."""
 
     @abc.abstractmethod
-    def presigned_url(self, key: str, expires: timedelta, filename: str | None = None) -> str | None:
+    def presigned_url(self, key: str, expires: timedelta, filename: str | None = None, *,
+                      disposition: str = "attachment", content_type: str | None = None) -> str | None:
         """A time-limited direct download URL, or None where the backend has none."""
 
     def temporaries(self) -> list[Temporary]:

@@ -235,7 +235,8 @@ class FileSystemStorage(Storage):
 
         return walk(self._root, "")
 
-    def presigned_url(self, key: str, expires: timedelta, filename: str | None = None) -> str | None:
+    def presigned_url(self, key: str, expires: timedelta, filename: str | None = None, *,
+                      disposition: str = "attachment", content_type: str | None = None) -> str | None:
         validate_key(key)
         return None
 

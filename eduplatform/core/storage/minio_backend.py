@@ -245,11 +245,15 @@ class MinioStorage(Storage):
         except SDK_ERRORS as exc:
             raise self._error(exc, f"listing {prefix!r}") from exc
 
-    def presigned_url(self, key: str, expires: timedelta, filename: str | None = None) -> str | None:
+    def presigned_url(self, key: str, expires: timedelta, filename: str | None = None, *,
+                      disposition: str = "attachment", content_type: str | None = None) -> str | None:
         validate_key(key)
-        response_headers = None
+        response_headers = {}
         if filename:
-            response_headers = {"response-content-disposition": content_disposition(filename)}
+            response_headers["response-content-disposition"] = content_disposition(filename, disposition)
+        if content_type:
+            response_headers["response-content-type"] = content_type
+        response_headers = response_headers or None
         try:
             return self.client.get_presigned_url(
                 "GET", self.bucket, key, expires=expires, response_headers=response_headers

@@ -10,13 +10,21 @@ own permission checks have passed.
   user's file runs no script); everything else is an attachment, text as ``application/octet-stream``.
 * The body streams from the backend (file system or MinIO/S3) in chunks; only the requested range
   is read.
+* Hand-off (``EDU_DOWNLOAD_OFFLOAD``) for files of ``DOWNLOAD_OFFLOAD_MIN_BYTES`` and more, once the
+  caller's permission checks passed and the 304 was decided here: ``x-accel`` answers with an
+  ``X-Accel-Redirect`` to nginx's internal location over the file store (nginx sends the bytes and
+  does the Range itself; our ETag, disposition, type and cache headers go with it);
+  ``presigned`` redirects (302, ``no-store``) to a short-lived object-store URL that carries the type
+  and disposition. Content that runs in the platform's origin (``active_content_csp``) and a
+  backend without the mode's means always stream. ``none`` (the default) streams everything.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response, current_app, redirect, request
 from werkzeug.datastructures import ContentRange
 from werkzeug.http import http_date, parse_date, parse_range_header
 
@@ -74,6 +82,9 @@ def send_stored_file(stored, *, inline: bool = False, content_type: str | None =
         return Response(status=304, headers=headers)
 
     size = stored.size
+    offloaded = _offload(stored, headers, content_type, inline, active_content_csp)
+    if offloaded is not None:
+        return offloaded
     start, stop = 0, size
     status = 200
     ranges = parse_range_header(request.headers.get("Range"))
@@ -90,11 +101,44 @@ def send_stored_file(stored, *, inline: bool = False, content_type: str | None =
     return Response(body, status=status, headers=headers, content_type=content_type, direct_passthrough=True)
 
 
+def _offload(stored, headers: dict, content_type: str, inline: bool,
+             active_content_csp: str | None) -> Response | None:
+    """The hand-off answer (X-Accel-Redirect or a presigned redirect), or None to stream."""
+    config = current_app.config
+    mode = (config.get("DOWNLOAD_OFFLOAD") or "none").lower()
+    if mode == "none" or active_content_csp is not None or stored.size < config.get("DOWNLOAD_OFFLOAD_MIN_BYTES", 0):
+        return None
+    storage = get_storage()
+    if mode == "x-accel":
+        if not hasattr(storage, "root"):  # only the file store has files nginx can read
+            return None
+        prefix = config.get("DOWNLOAD_ACCEL_PREFIX") or "/_protected/"
+        response = Response(status=200, headers={**headers, "X-Accel-Redirect": prefix + quote(stored.key)},
+                            content_type=content_type)
+        response.headers.pop("Content-Length", None)  # nginx gives the file's
+    elif mode == "presigned":
+        url = storage.presigned_url(stored.key, timedelta(seconds=config.get("DOWNLOAD_PRESIGNED_SECONDS", 300)),
+                                    stored.filename, disposition="inline" if inline else "attachment",
+                                    content_type=content_type)
+        if url is None:
+            return None
+        response = redirect(url, 302)
+        response.headers["Cache-Control"] = "no-store"  # the URL expires; ask the app again
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    else:
+        raise ValueError(f"EDU_DOWNLOAD_OFFLOAD={mode!r}: none, x-accel or presigned")
+    response.offloaded = True
+    return response
+
+
 def begins_download(response: Response) -> bool:
     """Whether a response of :func:`send_stored_file` counts as a download: the whole file, or the
     first part of one (players and resumed downloads ask for the rest in further ranges)."""
     if request.method == "HEAD":
         return False
+    if getattr(response, "offloaded", False):  # the web server or the store answers the Range
+        ranges = parse_range_header(request.headers.get("Range"))
+        return ranges is None or not ranges.ranges or ranges.ranges[0][0] == 0
     if response.status_code == 200:
         return True
     return response.status_code == 206 and response.headers.get("Content-Range", "").startswith("bytes 0-")
