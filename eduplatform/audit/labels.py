@@ -16,9 +16,14 @@ REALM_LABELS = {
     "letters": "领导信箱",
     "learning": "班级作业",
     "distribution": "校校通分发",
+    "families": "家校",
 }
 
 KIND_LABELS = {
+    # 家校 (families): parent links, invitation codes, class notices with 回执, messages
+    "codes.issued": "生成家长邀请码", "link.created": "家长凭邀请码关联学生", "link.revoked": "解除家长关联",
+    "notice.posted": "发布班级通知", "notice.acknowledged": "家长回执通知", "notice.reminded": "提醒家长回执",
+    "message.sent": "家校留言", "thread.audit_read": "学校审阅家校留言",
     # class homework (learning)
     "homework.created": "新建作业", "homework.updated": "修改作业", "homework.item_added": "添加作业项目",
     "homework.item_removed": "删除作业项目", "homework.deleted": "删除作业草稿", "homework.published": "发布作业",
@@ -167,6 +172,9 @@ OBJECT_LABELS = {
     "editor_images": "富文本图片",
     "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
     "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
+    # 家校 (families)
+    "family_link": "家长关联", "family_notice": "班级通知", "family_thread": "家校留言", "family_receipt": "通知回执",
+    "family_invite_code": "家长邀请码", "family_message": "留言",
 }
 
 
