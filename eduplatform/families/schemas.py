@@ -37,7 +37,8 @@ class ReceiptInSchema(_In):
 
 
 class MessageInSchema(_In):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    #: emptiness is the service's refusal (请填写留言内容)
+    body = fields.String(required=True, validate=validate.Length(max=2000))
 
 
 class CodesInSchema(_In):
