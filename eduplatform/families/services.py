@@ -194,6 +194,7 @@ def post_notice(actor, school_class: SchoolClass, *, title: str, body: str, need
 
 def notices_for_class(class_id: int, *, limit: int = 30) -> list[ClassNotice]:
     return list(db.session.scalars(sa.select(ClassNotice).where(ClassNotice.class_id == class_id)
+                                   .options(selectinload(ClassNotice.author))
                                    .order_by(ClassNotice.created_at.desc(), ClassNotice.id.desc()).limit(limit)))
 
 
