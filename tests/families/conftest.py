@@ -29,7 +29,7 @@ def link_parent(create_user):
 
 
 @pytest.fixture
-def families(make_class, tree, create_user, link_parent):
+def families(make_class, tree, create_user, link_parent):  # noqa: F811  (the imported fixture)
     """Class A (3 students; the first linked to ``parent_a``, the second to ``parent_b``), class B of the
     same school (one student, linked to ``parent_c``) and another school's class; the school admin."""
     a = make_class(tree.school_a2)
