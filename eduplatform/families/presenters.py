@@ -30,7 +30,7 @@ def homework_rows(student, *, days: int = 14) -> list[dict]:
 def notice_rows(student) -> list[dict]:
     if student.class_id is None:
         return []
-    notices = services.notices_for_class(student.class_id)
+    notices = services.notices_for_class(student.class_id, authors=True)
     receipts = services.receipts_for(student, notices)
     return [{"notice": n, "receipt": receipts.get(n.id)} for n in notices]
 

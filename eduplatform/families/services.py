@@ -192,9 +192,11 @@ def post_notice(actor, school_class: SchoolClass, *, title: str, body: str, need
     return notice
 
 
-def notices_for_class(class_id: int, *, limit: int = 30) -> list[ClassNotice]:
-    return list(db.session.scalars(sa.select(ClassNotice).where(ClassNotice.class_id == class_id)
-                                   .options(selectinload(ClassNotice.author))
+def notices_for_class(class_id: int, *, limit: int = 30, authors: bool = False) -> list[ClassNotice]:
+    query = sa.select(ClassNotice).where(ClassNotice.class_id == class_id)
+    if authors:
+        query = query.options(selectinload(ClassNotice.author))
+    return list(db.session.scalars(query
                                    .order_by(ClassNotice.created_at.desc(), ClassNotice.id.desc()).limit(limit)))
 
 

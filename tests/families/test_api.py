@@ -51,8 +51,9 @@ def test_link_notices_receipt_and_messages_through_the_api(app, client, api, fam
     assert teacher.status_code == 403 and api_error(teacher)["message"] == "只有家长账户可以查看"
 
 
-def test_api_linking_is_rate_limited(app, client, api, families):
-    app.config.update(FAMILY_JOIN_LIMIT=2, FAMILY_JOIN_WINDOW=600)
+def test_api_linking_is_rate_limited(app, client, api, families, monkeypatch):
+    monkeypatch.setitem(app.config, "FAMILY_JOIN_LIMIT", 2)
+    monkeypatch.setitem(app.config, "FAMILY_JOIN_WINDOW", 600)
     headers = api(families.parent_a)
     assert [client.post("/api/v1/my/children", json={"code": f"X{n}"}, headers=headers).status_code
             for n in range(2)] == [422, 422]

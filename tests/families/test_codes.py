@@ -112,8 +112,9 @@ def test_a_signed_in_parent_links_a_second_child_and_switches(client, auth, fami
     assert client.get("/families/").status_code == 200  # two children: the list
 
 
-def test_join_attempts_are_rate_limited(app, client, families):
-    app.config.update(FAMILY_JOIN_LIMIT=3, FAMILY_JOIN_WINDOW=600)
+def test_join_attempts_are_rate_limited(app, client, families, monkeypatch):
+    monkeypatch.setitem(app.config, "FAMILY_JOIN_LIMIT", 3)
+    monkeypatch.setitem(app.config, "FAMILY_JOIN_WINDOW", 600)
     codes = [client.post("/families/join", data={"code": f"WRONG{n}"}).status_code for n in range(3)]
     assert codes == [422, 422, 422]
     refused = client.post("/families/join", data={"code": _code(families.admin, families.kids_a[2])})
