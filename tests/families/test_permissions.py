@@ -101,3 +101,17 @@ def test_a_parent_has_no_school_wide_view(client, auth, families, people):
         assert client.get(path).status_code in (403, 404), path
     others = db.session.scalars(sa.select(StudentProfile).where(StudentProfile.id != kid.id)).all()
     assert others and not any(services.children_of(parent) == [o] for o in others)
+
+
+def test_the_parent_role_is_held_alone_and_outside_any_org(tree):
+    import pytest
+
+    from eduplatform.accounts.models import Role
+    from eduplatform.accounts.services import validate_roles_for_org
+    from eduplatform.core.errors import ValidationFailed
+
+    validate_roles_for_org({Role.PARENT}, None)
+    with pytest.raises(ValidationFailed, match="家长账户不属于任何单位"):
+        validate_roles_for_org({Role.PARENT}, tree.school_a2)
+    with pytest.raises(ValidationFailed, match="也不能兼任其他角色"):
+        validate_roles_for_org({Role.PARENT, Role.TEACHER}, tree.school_a2)
