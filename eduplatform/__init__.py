@@ -31,6 +31,7 @@ DOMAINS = [
     "eduplatform.courses",
     "eduplatform.portal",
     "eduplatform.learning",
+    "eduplatform.families",
     "eduplatform.distribution",
 ]
 

@@ -26,6 +26,8 @@ class Role(enum.StrEnum):
     TEACHER = "teacher"
     STUDENT = "student"
     PUBLIC = "public"
+    #: 家长: belongs to no org unit; reaches only the children linked to it (``eduplatform.families``).
+    PARENT = "parent"
 
     @property
     def label(self) -> str:
@@ -42,6 +44,7 @@ ROLE_LABELS = {
     Role.TEACHER: "教师",
     Role.STUDENT: "学生",
     Role.PUBLIC: "公众用户",
+    Role.PARENT: "家长",
 }
 
 #: 三员分立: each of these roles is held alone, never together with any other role.
@@ -113,8 +116,9 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def business_scope(self) -> OrgUnit | None:
         """The unit whose subtree of business records this user may see, or None: 三员分立 keeps the
-        system, security and audit administrators out of business records; the public has no unit."""
-        if self.roles & SOLE_ROLES or self.has_role(Role.PUBLIC):
+        system, security and audit administrators out of business records; the public and parents
+        (家长: not school staff) have no unit."""
+        if self.roles & SOLE_ROLES or self.has_role(Role.PUBLIC, Role.PARENT):
             return None
         return self.scope_root
 

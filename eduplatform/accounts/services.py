@@ -179,6 +179,10 @@ def validate_roles_for_org(roles: set[Role], org: OrgUnit | None) -> None:
         if len(roles) > 1 or org is not None:
             raise ValidationFailed("公众用户不属于任何单位，也不能兼任其他角色", fields={"roles": ["公众用户须单独持有"]})
         return
+    if Role.PARENT in roles:
+        if len(roles) > 1 or org is not None:
+            raise ValidationFailed("家长账户不属于任何单位，也不能兼任其他角色", fields={"roles": ["家长须单独持有"]})
+        return
     if org is None:
         raise ValidationFailed("请选择所属单位", fields={"org": ["请选择所属单位"]})
     acting_org = org.owning_bureau_or_school

@@ -18,6 +18,7 @@ REALM_LABELS = {
     "distribution": "校校通分发",
     # 错题本 (learning/mistakes)
     "mistakes": "错题本",
+    "families": "家校",
 }
 
 KIND_LABELS = {
@@ -27,6 +28,10 @@ KIND_LABELS = {
     "sso.logout": "退出登录（同时退出统一身份认证）", "sso.backchannel_logout": "统一身份认证平台通知退出",
     "sso.logout_rejected": "拒绝无效的统一身份认证注销通知", "user.id_number_set": "设置身份证号比对值",
     "user.id_numbers_hashed": "批量生成身份证号比对值",
+    # 家校 (families): parent links, invitation codes, class notices with 回执, messages
+    "codes.issued": "生成家长邀请码", "link.created": "家长凭邀请码关联学生", "link.revoked": "解除家长关联",
+    "notice.posted": "发布班级通知", "notice.acknowledged": "家长回执通知", "notice.reminded": "提醒家长回执",
+    "message.sent": "家校留言", "thread.audit_read": "学校审阅家校留言",
     # class homework (learning)
     "homework.created": "新建作业", "homework.updated": "修改作业", "homework.item_added": "添加作业项目",
     "homework.item_removed": "删除作业项目", "homework.deleted": "删除作业草稿", "homework.published": "发布作业",
@@ -190,6 +195,9 @@ OBJECT_LABELS = {
     # courses: LTI 1.3
     "lti_tool": "外部工具", "lti_platform_key": "LTI平台密钥", "lti_line_item": "外部工具成绩项",
     "lti_score": "外部工具成绩",
+    # 家校 (families)
+    "family_link": "家长关联", "family_notice": "班级通知", "family_thread": "家校留言", "family_receipt": "通知回执",
+    "family_invite_code": "家长邀请码", "family_message": "留言",
 }
 
 

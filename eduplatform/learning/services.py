@@ -360,6 +360,26 @@ def student_homework(student: StudentProfile, *, today: date | None = None) -> l
     return [h for h in rows if h.level is None or levels.get(h.subject) == h.level]
 
 
+def recent_homework(student: StudentProfile, *, days: int = 14, today: date | None = None) -> list[Homework]:
+    """The published homework a student got (whole class and their 分层 group) from ``days`` ago up
+    to today, newest first: what a parent is shown (with ``answers_of`` for the marks)."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import selectinload
+
+    today = today or local_today()
+    if student is None or student.class_id is None:
+        return []
+    levels = dict(db.session.execute(sa.select(GroupMember.subject, GroupMember.level).where(
+        GroupMember.class_id == student.class_id, GroupMember.student_id == student.id)).all())
+    rows = db.session.scalars(sa.select(Homework).where(
+        Homework.class_id == student.class_id, Homework.status == HomeworkStatus.PUBLISHED,
+        Homework.load_date >= today - timedelta(days=days), Homework.load_date <= today)
+        .options(selectinload(Homework.items))
+        .order_by(Homework.load_date.desc(), Homework.subject, Homework.id)).all()
+    return [h for h in rows if h.level is None or levels.get(h.subject) == h.level]
+
+
 def answers_of(student: StudentProfile, homeworks) -> dict[int, HomeworkAnswer]:
     """item id → the student's answer, for these homeworks (one query)."""
     ids = [h.id for h in homeworks]

@@ -29,6 +29,14 @@ from tests.fixtures.app import IsolatedClient
 # teacher page, and its 工作台 card (the teacher's classes, their subjects, today's minutes and budgets,
 # the homework awaiting the 班主任: one query each, not one per class): 工作台 27, search 11.
 CAPS = {"workbench": 27, "portal": 14, "search": 11, "course": 15, "report_fill": 15}
+# 家校 then added its 家校沟通 menu for a 班主任 (the classes the teacher heads: one query per request,
+# remembered for the page): 工作台 28, search 12.
+CAPS.update({"workbench": 28, "search": 12})
+# 家校: a parent's child page (homework with items and answers, notices with 回执, the thread, other
+# domains' panels), the 班主任's class page (notices with 回执 counts, links per student, threads) and the
+# school's audit list — a fixed number of queries each, whatever the number of rows.
+# Measured: 18, 19, 13 and 9 (tests/families/test_queries.py: the same count with five times the rows).
+CAPS.update({"family_child": 18, "family_class": 19, "family_school": 13, "parent_workbench": 9})
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +158,31 @@ def test_report_fill_page(demo):
     org = scalar(demo, sa.select(User.org_id).where(User.username == "school_admin"))
     submission_id = scalar(demo, sa.select(Submission.id).where(Submission.school_id == org))
     assert_capped(demo, "school_admin", f"/reporting/submissions/{submission_id}", CAPS["report_fill"])
+
+
+def _family_ids(app):
+    from eduplatform.families.models import ParentLink
+    from eduplatform.schools.models import StudentProfile
+
+    student = scalar(app, sa.select(ParentLink.student_id).order_by(ParentLink.id))
+    return student, scalar(app, sa.select(StudentProfile.class_id).where(StudentProfile.id == student))
+
+
+def test_parent_child_page(demo):
+    student, _ = _family_ids(demo)
+    response = assert_capped(demo, "parent", f"/families/children/{student}", CAPS["family_child"])
+    assert "班主任通知" in response.get_data(as_text=True)
+
+
+def test_parent_workbench(demo):
+    assert_capped(demo, "parent", "/", CAPS["parent_workbench"])
+
+
+def test_head_teacher_family_class_page(demo):
+    _, class_id = _family_ids(demo)
+    response = assert_capped(demo, "teacher", f"/families/classes/{class_id}", CAPS["family_class"])
+    assert "家长留言" in response.get_data(as_text=True)
+
+
+def test_school_family_page(demo):
+    assert_capped(demo, "school_admin", "/families/school", CAPS["family_school"])

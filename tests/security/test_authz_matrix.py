@@ -38,7 +38,10 @@ SCHOOL_A = "2133990102"  # 东湖区第一初级中学: teacher, student, school
 #: The asking roles → demo account (None: anonymous). "lower" is school A's student.
 ROLES = {"lower": "student", "other_teacher": "teacher2", "other_student": "student2",
          "other_admin": "school_admin2", "other_district": "xs_staff", "public": "citizen",
-         "anonymous": None}
+         "anonymous": None,
+         # 家校: the demo student's parent (no org unit) — reads that child's family pages and nothing of
+         # the school's own records
+         "parent": "parent"}
 
 #: Routes whose arguments name nothing owned by a school or bureau.
 PUBLIC = {
@@ -53,6 +56,7 @@ PUBLIC = {
                                  "are listed through the ACL-filtered search)",
     "portal.column_page": "a column of the public site lists published articles only, owned by no unit",
     "portal.disclosure_captcha": "a captcha picture of the public form: a random one-time token, no object",
+    "families.join_captcha": "a captcha picture of the parents' join form: a random one-time token, no object",
     "editor.image": "a picture put into rich text is public by its unguessable token (43 random characters), "
                     "seen by whoever may see the text it is in (eduplatform/editor/README.md)",
     "resources.oai_pmh": "the OAI-PMH data provider (/oai) disseminates only published 向社会公开 resources and "
@@ -105,6 +109,10 @@ ARGUMENTS = {
     ("distribution", "channel_id"): "dist_channel", ("distribution", "push_id"): "dist_push",
     # LTI 1.3: a tool registered by school A; a lesson's launch and its AGS line items
     ("courses", "tool_id"): "lti_tool", ("lti", "lesson_id"): "lesson",
+    # 家校: the demo parent's child (the demo student), the 班主任's demo notice, the parent's thread, the link
+    ("families", "student_id"): "family_child", ("families", "notice_id"): "family_notice",
+    ("families", "thread_id"): "family_thread", ("families", "link_id"): "family_link",
+    ("families", "class_id"): "class",
     # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
     # and lesson answer 404 to everyone there, the anonymous visitor included
     ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
@@ -503,6 +511,20 @@ def targets(made: dict) -> dict[str, Target]:
                                                       t=MISTAKES_PRACTICE),
           texts=(MISTAKES_PRACTICE,), readers=student_reads, writers=student_reads, lower=None,
           audit_types=("practice_set",)),
+        # 家校: the demo parent's child, its class's demo notice (回执 by the parent), the parent's thread
+        # with the 班主任, and the link itself — the parent reads (and acknowledges, writes) only these
+        t("family_child", "student_profiles", q("select student_id from family_parent_links order by id"),
+          texts=("本周五下午 4:00",), readers=frozenset({"parent"}), writers=frozenset({"parent"}),
+          audit_types=("student_profiles",)),
+        t("family_notice", "family_class_notices", q("select id from family_class_notices order by id"),
+          texts=("本周五下午 4:00",), readers=frozenset({"parent"}), writers=frozenset({"parent"}),
+          audit_types=("family_notice",),
+          related={"family_child": q("select student_id from family_parent_links order by id")}),
+        t("family_thread", "family_threads", q("select id from family_threads order by id"),
+          texts=("孩子这周数学作业有点吃力",), readers=frozenset({"parent"}), writers=frozenset({"parent"}),
+          audit_types=("family_thread",)),
+        t("family_link", "family_parent_links", q("select id from family_parent_links order by id"),
+          texts=("陈爸爸（父亲）",), readers=frozenset({"parent"}), audit_types=("family_link",)),
         # 东湖区's demo 领导信箱 letter (not published): only that bureau's staff read it
         t("leader_letter", "leader_letters", q("select id from leader_letters where name = :n", n="东湖区来信人吴芳"),
           texts=("东湖区来信人吴芳", "13905716789"), audit_types=("leader_letter",)),
@@ -638,7 +660,7 @@ def test_no_outsider_reads_or_changes_a_foreign_object(matrix, demo, record_prop
 
 #: Accounts that own or oversee the targets: between them, every GET route above must answer them
 #: (< 400) — otherwise the route was filled with the wrong object and its row of the matrix tests nothing.
-OWNERS = ["teacher", "school_admin", "dh_staff", "city_staff", "student"]
+OWNERS = ["teacher", "school_admin", "dh_staff", "city_staff", "student", "parent"]
 #: GET routes no owner can open with the demo objects, and why.
 UNREACHED = {"resources.thumbnail": "the draft resource has no thumbnail (its owner gets 404 after the check)",
              "resources.preview_page": "the demo resource's file has no page preview (404 after the check)",

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.nodb  # runs on its own SQLite database (tests/security
 
 #: The README's demo accounts.
 DEMO_ROLES = ["sysadmin", "secadmin", "auditor", "leader", "city_staff", "dh_staff", "school_admin",
-              "teacher", "student", "citizen"]
+              "teacher", "student", "citizen", "parent"]
 MAX_PAGES = 300
 #: Distinct query strings followed per path, and distinct URLs per endpoint: enough for pagination,
 #: a filter or two and a few objects of each kind, without spending the page budget on every

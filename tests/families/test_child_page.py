@@ -1,0 +1,59 @@
+"""The child page: other domains' panels appear where registered (the place for 错题本 / 学情), and
+homework of another 分层 group than the child's is not listed; homework older than two weeks is not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from eduplatform import families as families_domain
+from eduplatform.core.extensions import db
+from eduplatform.families import ChildPanel, register_child_panel
+from eduplatform.learning import services as learning
+from eduplatform.learning.models import Level
+
+
+@pytest.fixture
+def panel(app, tmp_path):
+    loader = app.jinja_loader
+    from jinja2 import ChoiceLoader, DictLoader
+
+    app.jinja_loader = ChoiceLoader([DictLoader({"test/_panel.html": '<p class="probe">{{ ctx.text }}</p>'}), loader])
+    app.jinja_env.loader = app.jinja_loader
+    seen = []
+    register_child_panel(ChildPanel("probe", "测试面板", "test/_panel.html",
+                                    lambda student, parent: seen.append((student.id, parent.id)) or {"text": f"{student.name}的摘要"}))
+    yield seen
+    families_domain.CHILD_PANELS.pop("probe", None)
+    app.jinja_env.loader = loader
+
+
+def test_a_registered_panel_shows_on_the_child_page(client, auth, families, panel):
+    kid = families.kids_a[0]
+    auth.login(families.parent_a)
+    page = client.get(f"/families/children/{kid.id}").get_data(as_text=True)
+    assert f'<p class="probe">{kid.name}的摘要</p>' in page and 'id="panel-probe"' in page
+    assert panel == [(kid.id, families.parent_a.id)]
+
+
+def test_no_panel_is_faked_when_none_is_registered(client, auth, families):
+    auth.login(families.parent_a)
+    page = client.get(f"/families/children/{families.kids_a[0].id}").get_data(as_text=True)
+    assert 'class="mb-3 child-panel"' not in page and "错题本" not in page
+
+
+def test_other_groups_and_old_homework_are_not_listed(client, auth, families, set_homework):
+    a, kid0 = families.a, families.kids_a[0]
+    t = a.teachers["数学"]
+    learning.set_groups(t, a.school_class, "数学", {kid0.id: Level.BASIC, families.kids_a[1].id: Level.ADVANCED})
+    mine = set_homework(t, a.school_class, "数学", (10,), level=Level.BASIC, title="基础组练习", written=False)
+    theirs = set_homework(t, a.school_class, "数学", (10,), level=Level.ADVANCED, title="提高组练习", written=False)
+    old = set_homework(t, a.school_class, "数学", (10,), title="上个月的作业", written=False)
+    for hw in (mine, theirs, old):
+        learning.publish(t, hw)
+    old.load_date = learning.local_today() - timedelta(days=30)
+    db.session.commit()
+    auth.login(families.parent_a)
+    page = client.get(f"/families/children/{kid0.id}").get_data(as_text=True)
+    assert "基础组练习" in page and "提高组练习" not in page and "上个月的作业" not in page
