@@ -46,6 +46,13 @@ def child_panels() -> list[ChildPanel]:
     return sorted(CHILD_PANELS.values(), key=lambda p: (p.order, p.key))
 
 
+def _mistakes_summary(student, parent) -> dict:
+    """The child's 错题本 in numbers (learning is below families, so families registers its panel)."""
+    from eduplatform.learning.mistakes import summary_for
+
+    return summary_for(student)
+
+
 def _parent(user):
     from eduplatform.families.permissions import is_parent
 
@@ -96,3 +103,4 @@ def init_app(app):
         return None
 
     register_realm(NoticeRealm("families", "家校", NOTICE_KINDS, link_for=link_for))
+    register_child_panel(ChildPanel("mistakes", "错题本", "families/_panel_mistakes.html", _mistakes_summary, order=20))

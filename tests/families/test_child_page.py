@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from eduplatform import families as families_domain
+from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.families import ChildPanel, register_child_panel
 from eduplatform.learning import services as learning
@@ -37,10 +38,49 @@ def test_a_registered_panel_shows_on_the_child_page(client, auth, families, pane
     assert panel == [(kid.id, families.parent_a.id)]
 
 
-def test_no_panel_is_faked_when_none_is_registered(client, auth, families):
+def test_no_panel_is_faked_when_none_is_registered(client, auth, families, monkeypatch):
+    monkeypatch.setattr(families_domain, "CHILD_PANELS", {})
     auth.login(families.parent_a)
     page = client.get(f"/families/children/{families.kids_a[0].id}").get_data(as_text=True)
     assert 'class="mb-3 child-panel"' not in page and "错题本" not in page
+
+
+def test_the_childs_mistakes_book_in_numbers_and_nothing_of_a_classmates(client, auth, families):
+    """The 错题本 panel: the child's own wrong homework answers (待巩固, the knowledge point), not a
+    classmate's, and no question text (the parent sees the summary, the child the book)."""
+    from eduplatform.learning.models import ItemKind
+    from eduplatform.questions import knowledge
+    from eduplatform.questions import services as question_services
+    from tests.questions.conftest import sample
+
+    a = families.a
+    t = a.teachers["数学"]
+    kp = knowledge.create_knowledge_point(None, subject="math", name="一元一次方程")
+    question = question_services.create_question(t, sample("single"), knowledge_points=[kp])
+    h = learning.create_homework(t, a.school_class, {"subject": "数学", "title": "方程练习", "level": None,
+                                                     "load_date": learning.local_today(),
+                                                     "due_at": utcnow() + timedelta(days=1)})
+    learning.add_item(t, h, {"kind": ItemKind.QUESTION, "minutes": 5, "question_id": question.id})
+    learning.publish(t, h)
+    kid0, kid1 = families.kids_a[:2]
+    learning.submit_answer(kid0.user, h.items[0], response=0)  # wrong: the answer is option 1
+    learning.submit_answer(kid1.user, h.items[0], response=0)
+    db.session.commit()
+
+    auth.login(families.parent_a)
+    page = client.get(f"/families/children/{kid0.id}").get_data(as_text=True)
+    panel = page[page.index('id="panel-mistakes"'):]
+    panel = panel[:panel.index("</section>")]
+    assert 'class="mistakes-pending">1<' in panel and 'class="mistakes-mastered">0<' in panel
+    assert "一元一次方程（1 次）" in panel
+    assert question.stem not in page
+
+    auth.logout()
+    auth.login(families.parent_b)
+    other = client.get(f"/families/children/{kid1.id}").get_data(as_text=True)
+    assert 'class="mistakes-pending">1<' in other
+    empty_kid = families.kids_a[2]
+    assert client.get(f"/families/children/{empty_kid.id}").status_code == 404
 
 
 def test_other_groups_and_old_homework_are_not_listed(client, auth, families, set_homework):
