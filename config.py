@@ -144,6 +144,23 @@ class Config:
     PORTAL_FERRY_KEY_IN = _env("EDU_PORTAL_FERRY_KEY_IN")
     PORTAL_FERRY_MAX_BYTES = _env_int("EDU_PORTAL_FERRY_MAX_BYTES", 2 * 1024**3)
 
+    # Background jobs (eduplatform/core/jobs): Redis in production; else kombu's SQLAlchemy transport
+    # over a SQLite file in the data dir (no server). ``celery`` sends jobs to the workers
+    # (`flask jobs worker`); ``manual`` (tests) leaves them for ``run_queued`` / `flask jobs run`.
+    JOBS_BROKER_URL = _env("CELERY_BROKER_URL") or _env("EDU_REDIS_URL")
+    JOBS_DISPATCH = _env("EDU_JOBS_DISPATCH", "celery")
+    #: A running job whose worker has not renewed its lease this long is taken over (worker killed).
+    JOBS_LEASE_SECONDS = _env_int("EDU_JOBS_LEASE_SECONDS", 300)
+    #: Redis: an unacknowledged message is given to another worker after this long.
+    JOBS_VISIBILITY_TIMEOUT = _env_int("EDU_JOBS_VISIBILITY_TIMEOUT", 3600)
+    #: Retries wait base · 2^(attempt−1) seconds, at most the maximum.
+    JOBS_RETRY_BASE_SECONDS = _env_int("EDU_JOBS_RETRY_BASE_SECONDS", 30)
+    JOBS_RETRY_MAX_SECONDS = _env_int("EDU_JOBS_RETRY_MAX_SECONDS", 3600)
+    JOBS_SCHEDULER_INTERVAL = _env_int("EDU_JOBS_SCHEDULER_INTERVAL", 15)
+    #: How often the periodic jobs run (seconds).
+    JOBS_WORKFLOW_TICK_SECONDS = _env_int("EDU_JOBS_WORKFLOW_TICK_SECONDS", 300)
+    JOBS_RESOURCE_SWEEP_SECONDS = _env_int("EDU_JOBS_RESOURCE_SWEEP_SECONDS", 60)
+
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 
@@ -161,6 +178,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
+    JOBS_DISPATCH = _env("EDU_JOBS_DISPATCH", "manual")
     PASSWORD_MAX_AGE_DAYS = 90
 
 

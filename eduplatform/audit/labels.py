@@ -16,9 +16,13 @@ REALM_LABELS = {
     "letters": "领导信箱",
     "learning": "班级作业",
     "distribution": "校校通分发",
+    # background jobs (core.jobs)
+    "jobs": "后台任务",
 }
 
 KIND_LABELS = {
+    # background jobs (core.jobs)
+    "job.started": "提交后台任务", "job.retried": "重新执行后台任务",
     # class homework (learning)
     "homework.created": "新建作业", "homework.updated": "修改作业", "homework.item_added": "添加作业项目",
     "homework.item_removed": "删除作业项目", "homework.deleted": "删除作业草稿", "homework.published": "发布作业",
@@ -166,6 +170,7 @@ OBJECT_LABELS = {
     "portal_article": "门户信息", "portal_column": "门户栏目", "ferry_package": "摆渡包",
     "editor_images": "富文本图片",
     "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
+    "jobs": "后台任务",
     "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
 }
 
