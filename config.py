@@ -153,6 +153,9 @@ class Config:
     JOBS_LEASE_SECONDS = _env_int("EDU_JOBS_LEASE_SECONDS", 300)
     #: Redis: an unacknowledged message is given to another worker after this long.
     JOBS_VISIBILITY_TIMEOUT = _env_int("EDU_JOBS_VISIBILITY_TIMEOUT", 3600)
+    #: Redis: seconds between a worker's sweeps for such messages, and every how many sweeps it scans.
+    JOBS_REDIS_RESTORE_INTERVAL = _env_int("EDU_JOBS_REDIS_RESTORE_INTERVAL", 10)
+    JOBS_REDIS_RESTORE_THROTTLE = _env_int("EDU_JOBS_REDIS_RESTORE_THROTTLE", 10)
     #: Retries wait base · 2^(attempt−1) seconds, at most the maximum.
     JOBS_RETRY_BASE_SECONDS = _env_int("EDU_JOBS_RETRY_BASE_SECONDS", 30)
     JOBS_RETRY_MAX_SECONDS = _env_int("EDU_JOBS_RETRY_MAX_SECONDS", 3600)

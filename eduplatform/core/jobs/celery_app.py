@@ -12,6 +12,8 @@ from __future__ import annotations
 from celery import Celery
 from flask import Flask, current_app
 
+from eduplatform.core.db import PLAIN_SQLITE
+
 
 def broker_url(config) -> str:
     url = config.get("JOBS_BROKER_URL")
@@ -28,6 +30,12 @@ def make_celery(app: Flask) -> Celery:
         # A message taken but not acknowledged (worker killed) is given again after this long; the
         # jobs table's lease guards against running it twice meanwhile.
         options["visibility_timeout"] = int(app.config.get("JOBS_VISIBILITY_TIMEOUT", 3600))
+        # how often a worker looks for such messages (kombu's defaults: every 10 × 10 s)
+        options["unacked_restore_interval"] = int(app.config.get("JOBS_REDIS_RESTORE_INTERVAL", 10))
+        options["unacked_restore_throttle"] = int(app.config.get("JOBS_REDIS_RESTORE_THROTTLE", 10))
+    elif url.startswith("sqla+sqlite"):
+        # kombu begins its own transactions (BEGIN IMMEDIATE): not the platform's lazy BEGIN (core/db.py)
+        options["execution_options"] = {PLAIN_SQLITE: True}
     celery.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

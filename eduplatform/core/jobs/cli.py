@@ -42,6 +42,26 @@ def run(kind: str | None) -> None:
     click.echo("，".join(f"{k} {v}" for k, v in counts.items()) or "没有待执行的任务")
 
 
+@jobs_cli.command("enqueue")
+@click.argument("kind")
+@click.option("--arg", "args", multiple=True, help="key=value (a number when it looks like one); repeatable.")
+def enqueue_job(kind: str, args: tuple[str, ...]) -> None:
+    """Queue a job of KIND by hand (e.g. workflow.tick); it is sent to the workers after the commit."""
+    from eduplatform.core.extensions import db
+    from eduplatform.core.jobs.service import enqueue
+
+    values: dict = {}
+    for item in args:
+        key, _, value = item.partition("=")
+        values[key] = int(value) if value.lstrip("-").isdigit() else value
+    try:
+        job = enqueue(kind, **values)
+    except KeyError as exc:
+        raise click.ClickException(f"未注册的任务类型：{kind}") from exc
+    db.session.commit()
+    click.echo(f"已排队：任务 {job.id}")
+
+
 @jobs_cli.command("tick")
 def tick() -> None:
     """One scheduler round: enqueue the periodic jobs that are due, resend lost ones."""

@@ -93,10 +93,12 @@ def claim(job_id: int) -> bool:
 
 
 def run_job(job_id: int) -> str:
-    """Run the job if it is due and nobody holds it; returns done / retry / failed / skipped."""
+    """Run the job if it is due and nobody holds it; returns done / retry / failed, or without running
+    it: skipped (finished or unknown), busy (a live worker holds it) or early (its backoff not over)."""
     if not claim(job_id):
+        state = db.session.scalar(sa.select(Job.state).where(Job.id == job_id))
         db.session.rollback()
-        return "skipped"
+        return {JobState.RUNNING: "busy", JobState.QUEUED: "early"}.get(state, "skipped")
     with _running_lock:
         RUNNING.add(job_id)
     try:
