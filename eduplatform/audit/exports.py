@@ -14,6 +14,8 @@ from eduplatform.core.extensions import db
 from eduplatform.core.templating import LOCAL_TZ
 
 JOB = "audit.export_csv"
+#: progress is reported after about this many rows
+PROGRESS_ROWS = 5000
 
 
 def query_for(args: dict):
@@ -52,14 +54,15 @@ def export_job(ctx, *, filters: dict) -> dict:
     query = query_for(AuditFilterSchema().load(filters))
     total = db.session.scalar(query.with_only_columns(sa.func.count(AuditEntry.id)).order_by(None)) or 0
     db.session.rollback()
-    rows = 0
+    rows = reported = 0
     with tempfile.TemporaryFile() as out:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-        for chunk in export_csv(query):
+        for chunk in export_csv(query, batch=PROGRESS_ROWS):
             text.write(chunk)
             rows += chunk.count("\n")
-            if total and rows % 5000 < chunk.count("\n"):
-                ctx.progress(90 * rows / (total + 1), f"已写出约 {rows} 行，共 {total} 条")
+            if rows - reported >= PROGRESS_ROWS:
+                reported = rows
+                report_progress(ctx, rows, total)
         text.flush()
         out.seek(0)
         stamp = datetime.now(LOCAL_TZ).strftime("%Y%m%d-%H%M%S")
@@ -67,6 +70,10 @@ def export_job(ctx, *, filters: dict) -> dict:
         text.detach()
     ctx.job.message = f"共导出 {total} 条审计记录"
     return {"entries": total}
+
+
+def report_progress(ctx, rows: int, total: int) -> None:
+    ctx.progress(90 * rows / (total + 1), f"已写出约 {rows} 行，共 {total} 条")
 
 
 def request_export(actor, filters: dict):

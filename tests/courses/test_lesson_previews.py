@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 
 from eduplatform.core.extensions import db
+from eduplatform.core.jobs import Job, JobState, run_queued
 from eduplatform.core.storage import preview
 from eduplatform.core.storage.models import StoredFile
-from eduplatform.courses import catalogue, enrolment, structure
+from eduplatform.courses import catalogue, enrolment, lesson_previews, structure
 from eduplatform.courses.models import LessonKind
-from eduplatform.core.jobs import Job, JobState, run_queued
-from eduplatform.courses import lesson_previews
 from tests.courses.conftest import upload
 from tests.resources.conftest import make_paged_pdf
 from tests.resources.test_previews import ink

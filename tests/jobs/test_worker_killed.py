@@ -45,17 +45,17 @@ class Platform:
         self.engine = sa.create_engine(self.db_url)
 
     def flask(self, *args) -> str:
-        done = subprocess.run([sys.executable, "-m", "flask", "--app", APP, *args], cwd=ROOT_DIR, env=self.env,
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", APP, *args], cwd=ROOT_DIR, env=self.env, check=False,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
     def start_worker(self, *extra) -> subprocess.Popen:
-        log = open(self.dir / f"worker-{len(self.workers) + 1}.log", "w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", APP, "jobs", "worker", "--pool", "solo", "--loglevel",
-             "INFO", *extra], cwd=ROOT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        with open(self.dir / f"worker-{len(self.workers) + 1}.log", "w") as log:  # the child keeps its copy
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", APP, "jobs", "worker", "--pool", "solo", "--loglevel",
+                 "INFO", *extra], cwd=ROOT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
         self.workers.append(process)
         return process
 

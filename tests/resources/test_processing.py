@@ -7,8 +7,8 @@ import io
 import pytest
 
 from eduplatform.core.extensions import db
-from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.core.jobs import Job, JobState, run_queued
+from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.resources.cli import run_once
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
 from eduplatform.resources.processing import extract_text, html_to_text

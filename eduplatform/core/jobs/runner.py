@@ -167,13 +167,14 @@ def run_queued(*, kind: str | None = None, limit: int = 1000, ignore_delay: bool
         job_id = db.session.scalar(query.order_by(Job.id).limit(1))
         if job_id is None:
             break
-        seen.add(job_id)
         if ignore_delay:
             db.session.execute(sa.update(Job).where(Job.id == job_id).values(run_after=utcnow())
                                .execution_options(synchronize_session=False))
             db.session.commit()
         outcome = run_job(job_id)
         counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome != "retry" or not ignore_delay:
+            seen.add(job_id)  # a retry without its delay runs again in this call, up to its attempts
     return counts
 
 
