@@ -163,6 +163,9 @@ class Config:
     #: How often the periodic jobs run (seconds).
     JOBS_WORKFLOW_TICK_SECONDS = _env_int("EDU_JOBS_WORKFLOW_TICK_SECONDS", 300)
     JOBS_RESOURCE_SWEEP_SECONDS = _env_int("EDU_JOBS_RESOURCE_SWEEP_SECONDS", 60)
+    #: Finished jobs are removed after this many days (users' with their files; the scheduler's own).
+    JOBS_KEEP_DAYS = _env_int("EDU_JOBS_KEEP_DAYS", 30)
+    JOBS_KEEP_SYSTEM_DAYS = _env_int("EDU_JOBS_KEEP_SYSTEM_DAYS", 7)
 
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100

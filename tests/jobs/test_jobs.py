@@ -216,3 +216,29 @@ def test_a_live_workers_job_is_not_taken_over(app):
     db.session.commit()
     assert runner.recover() == 0
     assert run_job(job.id) == "busy" and effects("在办") == 0
+
+
+def test_old_finished_jobs_and_their_files_are_cleaned_up(app, people, storage):
+    import io
+
+    from eduplatform.core.jobs.cleanup import cleanup_job
+    from eduplatform.core.storage.models import StoredFile
+    from eduplatform.core.storage.services import store_file
+
+    now = utcnow()
+    stored = store_file(io.BytesIO(b"a,b\n"), prefix="exports", filename="old.csv", content_type="text/csv")
+    old_export = Job(kind="test.effect", started_by_id=people.auditor.id, state=JobState.DONE,
+                     result_file_id=stored.id, finished_at=now - timedelta(days=31))
+    recent_export = Job(kind="test.effect", started_by_id=people.auditor.id, state=JobState.DONE,
+                        finished_at=now - timedelta(days=29))
+    old_tick = Job(kind="workflow.tick", state=JobState.DONE, finished_at=now - timedelta(days=8))
+    recent_tick = Job(kind="workflow.tick", state=JobState.DONE, finished_at=now - timedelta(days=6))
+    waiting = Job(kind="test.effect", state=JobState.QUEUED, created_at=now - timedelta(days=90))
+    db.session.add_all([old_export, recent_export, old_tick, recent_tick, waiting])
+    db.session.commit()
+    key = stored.key
+    assert cleanup_job(None, now=now) == {"removed": 2, "files": 1}
+    db.session.commit()
+    left = set(db.session.scalars(db.select(Job.id)))
+    assert left == {recent_export.id, recent_tick.id, waiting.id}
+    assert db.session.get(StoredFile, stored.id) is None and not storage.exists(key)

@@ -18,10 +18,12 @@ __all__ = ["JOB_KINDS", "STATE_LABELS", "Job", "JobContext", "JobKind", "JobSche
 
 
 def init_app(app) -> None:
+    from eduplatform.core.jobs import cleanup
     from eduplatform.core.jobs.cli import jobs_cli
 
     app.config.setdefault("JOBS_DISPATCH", "manual" if app.config.get("TESTING") else "celery")
     app.cli.add_command(jobs_cli)
+    cleanup.register()  # finished jobs and their files are not kept for ever
 
 
 def retry(job: Job) -> Job:
