@@ -47,10 +47,11 @@ def export_job(ctx, *, filters: dict) -> dict:
     from eduplatform.audit.permissions import can_read_audit
     from eduplatform.audit.schemas import AuditFilterSchema
     from eduplatform.audit.services import export_csv
+    from eduplatform.core.jobs import JobRefused
 
     starter = db.session.get(User, ctx.started_by_id) if ctx.started_by_id else None
     if starter is None or not can_read_audit(starter):
-        raise PermissionError("提交导出的用户已无审计日志权限")
+        raise JobRefused("提交导出的用户已无审计日志权限")
     query = query_for(AuditFilterSchema().load(filters))
     total = db.session.scalar(query.with_only_columns(sa.func.count(AuditEntry.id)).order_by(None)) or 0
     db.session.rollback()

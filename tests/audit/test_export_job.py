@@ -74,6 +74,7 @@ def test_an_export_whose_starter_lost_the_role_before_it_ran_fails(people, clien
     db.session.execute(db.delete(UserRole).where(UserRole.user_id == people.auditor.id))
     db.session.commit()
     db.session.expire_all()
-    assert run_queued(ignore_delay=True) == {"retry": 2, "failed": 1}
+    assert run_queued(ignore_delay=True) == {"failed": 1}  # refused: not retried
     job = db.session.scalar(db.select(Job).where(Job.kind == JOB))
-    assert job.state == JobState.FAILED and "已无审计日志权限" in job.error and job.result_file_id is None
+    assert job.state == JobState.FAILED and job.attempts == 1 and job.result_file_id is None
+    assert job.message == "提交导出的用户已无审计日志权限"

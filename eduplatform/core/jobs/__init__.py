@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from eduplatform.core.jobs.models import STATE_LABELS, Job, JobSchedule, JobState
 from eduplatform.core.jobs.registry import JOB_KINDS, JobKind, get_kind, job, kind_label, register_job
-from eduplatform.core.jobs.runner import JobContext, run_job, run_queued
+from eduplatform.core.jobs.runner import JobContext, JobRefused, run_job, run_queued
 from eduplatform.core.jobs.service import enqueue
 
-__all__ = ["JOB_KINDS", "STATE_LABELS", "Job", "JobContext", "JobKind", "JobSchedule", "JobState", "enqueue",
+__all__ = ["JOB_KINDS", "STATE_LABELS", "Job", "JobContext", "JobKind", "JobRefused", "JobSchedule", "JobState", "enqueue",
            "get_kind", "init_app", "job", "kind_label", "register_job", "retry", "run_job", "run_queued"]
 
 

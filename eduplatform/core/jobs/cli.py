@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -28,7 +30,7 @@ def worker(concurrency: int, pool: str, queues: str, beat: bool, loglevel: str) 
     thread = SchedulerThread(app, interval=float(app.config.get("JOBS_SCHEDULER_INTERVAL", 15)), schedule=beat)
     thread.start()
     celery.Worker(pool=pool, concurrency=concurrency, queues=queues.split(","), loglevel=loglevel,
-                  hostname=f"edu@{__import__('socket').gethostname()}", without_mingle=True,
+                  hostname=f"edu@{socket.gethostname()}", without_mingle=True,
                   without_gossip=True).start()
 
 

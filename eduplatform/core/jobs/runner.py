@@ -44,6 +44,11 @@ def backoff_seconds(attempt: int) -> float:
     return min(base * 2 ** max(attempt - 1, 0), float(current_app.config.get("JOBS_RETRY_MAX_SECONDS", 3600)))
 
 
+class JobRefused(Exception):
+    """A failure that retrying cannot cure (the starter lost the right, the object is gone): the job
+    fails at once with this message instead of being retried."""
+
+
 class JobContext:
     """What a handler gets: its job row, progress reports, and a place for its file."""
 
@@ -130,16 +135,16 @@ def _run_claimed(job_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - a failed job is recorded and retried, never lost
         db.session.rollback()
         log.warning("job %s (%s) attempt failed: %s", job_id, spec.name, exc)
-        return _record_failure(job_id, exc)
+        return _record_failure(job_id, exc, final=isinstance(exc, JobRefused))
 
 
-def _record_failure(job_id: int, exc: Exception) -> str:
+def _record_failure(job_id: int, exc: Exception, *, final: bool = False) -> str:
     from eduplatform.core.jobs.service import send_after_commit
 
     job = db.session.get(Job, job_id)
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     job.error = detail[:4000]
-    if job.attempts < job.max_attempts:
+    if job.attempts < job.max_attempts and not final:
         delay = backoff_seconds(job.attempts)
         job.state = JobState.QUEUED
         job.run_after = utcnow() + timedelta(seconds=delay)
@@ -148,7 +153,7 @@ def _record_failure(job_id: int, exc: Exception) -> str:
         db.session.commit()
         return "retry"
     job.state, job.finished_at = JobState.FAILED, utcnow()
-    job.message = f"执行 {job.attempts} 次均失败"
+    job.message = str(exc)[:255] if final else f"执行 {job.attempts} 次均失败"
     db.session.commit()
     return "failed"
 
