@@ -45,3 +45,15 @@ def retry_job(actor, job: Job) -> Job:
     record("jobs", "job.retried", f"重新执行后台任务「{job.label}」（任务 {job.id}）", actor=actor, obj=job,
            data={"kind": job.kind, "error": (job.error or "")[:200]})
     return job
+
+
+def broker_queues() -> dict[str, int] | None:
+    """What waits in the broker per queue (the jobs table says what should)."""
+    from flask import current_app
+
+    from eduplatform.core.jobs.celery_app import broker_depths
+
+    if current_app.config.get("JOBS_DISPATCH") != "celery":
+        return {}
+    queues = sorted({k.queue for k in jobs.JOB_KINDS.values()})
+    return broker_depths(queues)

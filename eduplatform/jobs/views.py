@@ -57,6 +57,7 @@ def admin():
         state = None
     page = db.paginate(services.all_jobs_query(state=state), per_page=50, error_out=False)
     return render_template("jobs/admin.html", page=page, overview=services.overview(), state=state,
+                           broker=services.broker_queues(),
                            states=STATE_LABELS, names=_names(page.items))
 
 

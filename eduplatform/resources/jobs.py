@@ -14,15 +14,26 @@ SWEEP = "resources.sweep"
 
 
 def process_version_job(ctx, *, version_id: int) -> dict:
-    """Text, thumbnail and previews of one version; nothing when it is no longer pending (idempotent)."""
+    """Text, thumbnail and previews of one version; nothing when it is no longer pending (idempotent).
+
+    The quick part is committed before the preview: a LibreOffice conversion (up to
+    RESOURCES_CONVERT_TIMEOUT) must not hold the database's writer lock (SQLite: one writer) while
+    it runs. A worker killed in between leaves the version pending; the next delivery redoes it."""
+    from eduplatform.core.db import utcnow
     from eduplatform.resources.models import ProcessingState, ResourceVersion
-    from eduplatform.resources.processing import process_version
+    from eduplatform.resources.processing import make_previews, media_of, process_version
 
     version = db.session.get(ResourceVersion, version_id)
     if version is None or version.processing_state != ProcessingState.PENDING:
         return {"processed": 0}
-    ctx.progress(10, "正在提取文字、生成预览")
-    process_version(version)
+    process_version(version, previews=False)
+    if version.processing_state == ProcessingState.PENDING:  # it needs a preview
+        ctx.progress(40, "已提取文字，正在生成预览")
+        version = db.session.get(ResourceVersion, version_id)
+        version.processing_state = ProcessingState.DONE
+        make_previews(version, media_of(version.format))  # failed, with a reason, when it cannot
+        version.resource.updated_at = utcnow()  # reindexed after the commit
+        db.session.flush()
     return {"processed": 1, "state": version.processing_state.value}
 
 

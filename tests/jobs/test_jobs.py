@@ -242,3 +242,41 @@ def test_old_finished_jobs_and_their_files_are_cleaned_up(app, people, storage):
     left = set(db.session.scalars(db.select(Job.id)))
     assert left == {recent_export.id, recent_tick.id, waiting.id}
     assert db.session.get(StoredFile, stored.id) is None and not storage.exists(key)
+
+
+def test_a_committed_job_reaches_a_real_redis_and_the_administrator_sees_the_queue(app, people, client, auth,
+                                                                                 redis_url, monkeypatch):
+    import redis
+
+    monkeypatch.setitem(app.config, "JOBS_DISPATCH", "celery")
+    monkeypatch.setitem(app.config, "JOBS_BROKER_URL", redis_url)
+    monkeypatch.delitem(app.extensions, "edu_celery", raising=False)
+    try:
+        job = enqueue("test.effect", title="经由 Redis")
+        assert redis.Redis.from_url(redis_url).llen("default") == 0  # nothing before the commit
+        db.session.commit()
+        assert redis.Redis.from_url(redis_url).llen("default") == 1
+        db.session.refresh(job)
+        assert job.sent_at is not None
+        auth.login(people.sysadmin)
+        page = client.get("/admin/jobs").get_data(as_text=True)
+        assert "default：待取 <strong>1</strong> 条" in page and "previews：待取 <strong>0</strong> 条" in page
+    finally:
+        app.extensions.pop("edu_celery", None)
+
+
+def test_an_unreachable_broker_leaves_the_job_queued_and_says_so(app, people, client, auth, monkeypatch):
+    from tests.fixtures.storage import free_port
+
+    monkeypatch.setitem(app.config, "JOBS_DISPATCH", "celery")
+    monkeypatch.setitem(app.config, "JOBS_BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.delitem(app.extensions, "edu_celery", raising=False)
+    try:
+        job = enqueue("test.effect", title="无队列")
+        db.session.commit()  # the request still succeeds
+        db.session.refresh(job)
+        assert job.state == JobState.QUEUED  # still there: the recovery sends it again after a lease
+        auth.login(people.sysadmin)
+        assert "无法连接消息队列" in client.get("/admin/jobs").get_data(as_text=True)
+    finally:
+        app.extensions.pop("edu_celery", None)

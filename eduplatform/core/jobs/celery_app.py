@@ -58,3 +58,20 @@ def get_celery(app: Flask | None = None) -> Celery:
     if celery is None:
         celery = app.extensions["edu_celery"] = make_celery(app)
     return celery
+
+
+def broker_depths(queues: list[str], app: Flask | None = None) -> dict[str, int] | None:
+    """Messages waiting in each queue of the broker (None when the broker cannot be reached)."""
+    celery = get_celery(app)
+    try:
+        with celery.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            depths = {}
+            for queue in queues:
+                try:
+                    depths[queue] = conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+                except conn.channel_errors:  # never declared: nothing has been sent to it
+                    depths[queue] = 0
+            return depths
+    except Exception:  # noqa: BLE001 - the page says the broker is unreachable instead
+        return None

@@ -59,7 +59,7 @@ class Job(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column()
     #: not before this time (the backoff of a retry)
     run_after: Mapped[datetime] = mapped_column(default=utcnow)
-    #: when it was last handed to the broker
+    #: when it was last handed (or, committing, about to be handed) to the broker
     sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column()

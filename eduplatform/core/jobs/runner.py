@@ -205,6 +205,9 @@ def recover(now=None) -> int:
                                .execution_options(synchronize_session=False))
             db.session.commit()
             continue
+        db.session.execute(sa.update(Job).where(Job.id == row.id).values(sent_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
         send(row.id, row.kind)
         resent += 1
     return resent

@@ -50,7 +50,10 @@ def enqueue(kind: str, *, actor=None, dedupe_key: str | None = None, delay: floa
 
 
 def send_after_commit(job: Job, countdown: float = 0) -> None:
+    """Send the job once this transaction commits (its ``sent_at`` is part of the transaction: a
+    message lost on the way is found by the recovery once that is older than a lease)."""
     _install_hooks()
+    job.sent_at = utcnow()
     db.session.info.setdefault(_TO_SEND, {})[job.id] = (job.kind, countdown)
 
 
@@ -89,7 +92,4 @@ def send(job_id: int, kind: str, *, countdown: float = 0) -> bool:
     except Exception:
         log.exception("sending job %s to the broker failed; it stays queued", job_id)
         return False
-    # A connection of its own: the caller's transaction has just committed (or is a worker's).
-    with db.engine.begin() as conn:
-        conn.execute(sa.update(Job.__table__).where(Job.__table__.c.id == job_id).values(sent_at=utcnow()))
     return True
