@@ -24,9 +24,14 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo
 
-## Create the venv, install, migrate, seed the demo data and serve on http://127.0.0.1:5000
+## Create the venv, install, migrate, seed the demo data and serve on http://127.0.0.1:5000,
+## with the background-job worker beside the web server (no broker to install: see ARCHITECTURE.md)
 run: seed
 	@echo "平台地址: http://$(HOST):$(PORT)/   (Ctrl-C 停止)"
+	@mkdir -p "$${EDU_DATA_DIR:-data}"
+	@echo "后台任务工作进程日志: $${EDU_DATA_DIR:-data}/jobs-worker.log"
+	@$(BIN)/flask jobs worker --loglevel WARNING > "$${EDU_DATA_DIR:-data}/jobs-worker.log" 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Install what the tests need (Chromium, a CJK font, PostgreSQL) and run the suite on SQLite and PostgreSQL

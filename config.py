@@ -181,6 +181,29 @@ class Config:
     METRICS_TOKEN = _env("EDU_METRICS_TOKEN")
     METRICS_ALLOW_LOOPBACK = _env_bool("EDU_METRICS_ALLOW_LOOPBACK", True)
 
+    # Background jobs (eduplatform/core/jobs): Redis in production; else kombu's SQLAlchemy transport
+    # over a SQLite file in the data dir (no server). ``celery`` sends jobs to the workers
+    # (`flask jobs worker`); ``manual`` (tests) leaves them for ``run_queued`` / `flask jobs run`.
+    JOBS_BROKER_URL = _env("CELERY_BROKER_URL") or _env("EDU_REDIS_URL")
+    JOBS_DISPATCH = _env("EDU_JOBS_DISPATCH", "celery")
+    #: A running job whose worker has not renewed its lease this long is taken over (worker killed).
+    JOBS_LEASE_SECONDS = _env_int("EDU_JOBS_LEASE_SECONDS", 300)
+    #: Redis: an unacknowledged message is given to another worker after this long.
+    JOBS_VISIBILITY_TIMEOUT = _env_int("EDU_JOBS_VISIBILITY_TIMEOUT", 3600)
+    #: Redis: seconds between a worker's sweeps for such messages, and every how many sweeps it scans.
+    JOBS_REDIS_RESTORE_INTERVAL = _env_int("EDU_JOBS_REDIS_RESTORE_INTERVAL", 10)
+    JOBS_REDIS_RESTORE_THROTTLE = _env_int("EDU_JOBS_REDIS_RESTORE_THROTTLE", 10)
+    #: Retries wait base · 2^(attempt−1) seconds, at most the maximum.
+    JOBS_RETRY_BASE_SECONDS = _env_int("EDU_JOBS_RETRY_BASE_SECONDS", 30)
+    JOBS_RETRY_MAX_SECONDS = _env_int("EDU_JOBS_RETRY_MAX_SECONDS", 3600)
+    JOBS_SCHEDULER_INTERVAL = _env_int("EDU_JOBS_SCHEDULER_INTERVAL", 15)
+    #: How often the periodic jobs run (seconds).
+    JOBS_WORKFLOW_TICK_SECONDS = _env_int("EDU_JOBS_WORKFLOW_TICK_SECONDS", 300)
+    JOBS_RESOURCE_SWEEP_SECONDS = _env_int("EDU_JOBS_RESOURCE_SWEEP_SECONDS", 60)
+    #: Finished jobs are removed after this many days (users' with their files; the scheduler's own).
+    JOBS_KEEP_DAYS = _env_int("EDU_JOBS_KEEP_DAYS", 30)
+    JOBS_KEEP_SYSTEM_DAYS = _env_int("EDU_JOBS_KEEP_SYSTEM_DAYS", 7)
+
     API_DEFAULT_PER_PAGE = 20
     API_MAX_PER_PAGE = 100
 
@@ -198,6 +221,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
+    JOBS_DISPATCH = _env("EDU_JOBS_DISPATCH", "manual")
     PASSWORD_MAX_AGE_DAYS = 90
 
 

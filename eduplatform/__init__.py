@@ -21,6 +21,7 @@ DOMAINS = [
     "eduplatform.orgs",
     "eduplatform.accounts",
     "eduplatform.audit",
+    "eduplatform.jobs",
     "eduplatform.workflow",
     "eduplatform.editor",
     "eduplatform.schools",
@@ -75,6 +76,7 @@ def configure_extensions(app: Flask) -> None:
     from eduplatform.core import api, converters, memo, notices, observability, security  # noqa: F401  (notices: the one inbox table)
     from eduplatform.core.errors import register_error_handlers
     from eduplatform.core.extensions import csrf, db, login_manager, migrate
+    from eduplatform.core.jobs import models as job_models  # noqa: F401  (the jobs table)
     from eduplatform.core.search import pg_models  # noqa: F401  (the PostgreSQL search backend's tables)
 
     observability.init_app(app)  # first: the request id is there for every other hook and log line
@@ -90,11 +92,13 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_services(app: Flask) -> None:
+    from eduplatform.core import jobs
     from eduplatform.core.search import registry as search_registry
     from eduplatform.core.storage import services as storage_services
 
     storage_services.init_app(app)
     search_registry.init_app(app)
+    jobs.init_app(app)
 
 
 def configure_domains(app: Flask) -> None:

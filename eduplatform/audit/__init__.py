@@ -22,6 +22,9 @@ def init_app(app) -> None:
     from eduplatform.audit import chain, cli  # noqa: F401  (chain: the after-commit sealer)
 
     cli.init_app(app)
+    from eduplatform.audit import exports
+
+    exports.register()  # the audit CSV as a background job
     signals.audited.connect(_record_announced)
     signals.step_taken.connect(_record_step)
 

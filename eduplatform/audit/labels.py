@@ -19,6 +19,8 @@ REALM_LABELS = {
     # 错题本 (learning/mistakes)
     "mistakes": "错题本",
     "families": "家校",
+    # background jobs (core.jobs)
+    "jobs": "后台任务",
 }
 
 KIND_LABELS = {
@@ -32,6 +34,8 @@ KIND_LABELS = {
     "codes.issued": "生成家长邀请码", "link.created": "家长凭邀请码关联学生", "link.revoked": "解除家长关联",
     "notice.posted": "发布班级通知", "notice.acknowledged": "家长回执通知", "notice.reminded": "提醒家长回执",
     "message.sent": "家校留言", "thread.audit_read": "学校审阅家校留言",
+    # background jobs (core.jobs)
+    "job.started": "提交后台任务", "job.retried": "重新执行后台任务",
     # class homework (learning)
     "homework.created": "新建作业", "homework.updated": "修改作业", "homework.item_added": "添加作业项目",
     "homework.item_removed": "删除作业项目", "homework.deleted": "删除作业草稿", "homework.published": "发布作业",
@@ -191,6 +195,7 @@ OBJECT_LABELS = {
     "editor_images": "富文本图片",
     "homework": "班级作业", "homework_item": "作业项目", "homework_answer": "作业提交", "load_budget": "作业时长预算",
     "mistake": "错题", "practice_set": "错题练习",  # 错题本
+    "jobs": "后台任务",
     "dist_channel": "推送频道", "dist_push": "资源推送", "dist_node_token": "校园节点令牌",
     # courses: LTI 1.3
     "lti_tool": "外部工具", "lti_platform_key": "LTI平台密钥", "lti_line_item": "外部工具成绩项",

@@ -136,8 +136,8 @@ def iter_rows(query, batch: int = EXPORT_BATCH) -> Iterator:
         upper = rows[-1].id
 
 
-def export_csv(query) -> Iterator[str]:
-    """Stream CSV rows (with a BOM so Excel opens the Chinese text correctly)."""
+def export_csv(query, *, batch: int = EXPORT_BATCH) -> Iterator[str]:
+    """Stream CSV rows (with a BOM so Excel opens the Chinese text correctly), ``batch`` rows a chunk."""
     import json
 
     from eduplatform.audit.labels import kind_label, realm_label
@@ -152,7 +152,7 @@ def export_csv(query) -> Iterator[str]:
     pending: list = []
     for row in iter_rows(query):
         pending.append(row)
-        if len(pending) >= EXPORT_BATCH:
+        if len(pending) >= batch:
             yield _csv_chunk(buffer, writer, pending, names, json, kind_label, realm_label, localtime)
             pending = []
     if pending:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from eduplatform.audit import bp, labels, services
+from eduplatform.audit import bp, exports, labels, services
 from eduplatform.audit.models import AuditEntry
 from eduplatform.audit.permissions import can_read_audit
 from eduplatform.audit.schemas import AuditFilterSchema
 from eduplatform.core.api import load_args
-from eduplatform.core.errors import ValidationFailed
 from eduplatform.core.extensions import db
 from eduplatform.core.permissions import require
 from eduplatform.core.streaming import stream_after_request
@@ -23,21 +22,7 @@ from eduplatform.orgs.services import find_org
 
 def filtered_query():
     """The audit select for the request's filter arguments (shared by the page, CSV and API)."""
-    args = load_args(AuditFilterSchema(), message="筛选条件有误")
-    # Dates are the reader's (Asia/Shanghai); the log keeps UTC.
-    since, until = args.pop("since", None), args.pop("until", None)
-    since = _utc(datetime.combine(since, time.min)) if since else None
-    until = _utc(datetime.combine(until, time.min) + timedelta(days=1)) if until else None
-    if args.get("org"):
-        org = find_org(args["org"])
-        if org is None:
-            raise ValidationFailed("筛选条件有误", fields={"org": ["单位不存在"]})
-        args["org"] = org
-    return services.filter_entries(since=since, until=until, **args)
-
-
-def _utc(local: datetime) -> datetime:
-    return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+    return exports.query_for(load_args(AuditFilterSchema(), message="筛选条件有误"))
 
 
 @bp.get("/audit")
@@ -78,3 +63,16 @@ def audit_export():
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=audit-{stamp}.csv"},
     )
+
+
+@bp.post("/audit/export-job")
+@login_required
+def audit_export_job():
+    """The whole export as a background job: its file is offered on 我的任务 when ready."""
+    require(can_read_audit(current_user), action="audit.export")
+    filtered_query()  # bad filters answer 422 now, not as a failed job
+    filters = {k: v for k, v in request.args.items() if v != ""}
+    job = exports.request_export(current_user, filters)
+    db.session.commit()
+    flash(f"已提交导出任务（任务 {job.id}），完成后可在「我的任务」下载文件", "success")
+    return redirect(url_for("jobs.my_jobs"))

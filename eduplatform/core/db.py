@@ -122,9 +122,14 @@ def statement_writes(statement: str, context=None) -> bool:
     return True
 
 
+#: an engine created with this execution option keeps SQLite's own transactions (the job broker's:
+#: kombu's SQLAlchemy transport begins its own ``BEGIN IMMEDIATE``; see core/jobs/celery_app.py)
+PLAIN_SQLITE = "edu_plain_sqlite"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite" and not conn.get_execution_options().get(PLAIN_SQLITE):
         conn.info[_TXN] = "pending"
 
 

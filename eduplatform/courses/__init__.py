@@ -103,7 +103,7 @@ def init_app(app):
     resources_link.register_usage()  # a resource a lesson plays is not deleted
     from eduplatform.courses import lesson_previews
 
-    lesson_previews.register()  # the worker makes page images of a lesson's own file too
+    lesson_previews.register(app)  # jobs: page images of a lesson's own file (core.jobs)
     resources_link.register_textbook_shelf()  # lessons listed under their 教材章节 in 同步资源
     from eduplatform.courses.quizzes import withhold_key_while_retakes_remain
     from eduplatform.questions.exams import register_key_withholder

@@ -3,7 +3,8 @@ processing worker through the same mechanism as a library resource's (``core.sto
 
 A lesson playing a library resource shows that resource's images (``resources_link``); a lesson with a
 file uploaded for itself gets its own here: the upload marks it ``pending`` (never converted in the
-request), ``flask resources process`` runs :func:`process_pending` (registered as a worker job), and the
+request) and queues a ``courses.lesson_previews`` job (``core.jobs``, sent after the commit); the
+periodic ``courses.lesson_previews_sweep`` runs :func:`process_pending` for any left behind; the
 lesson page shows the same page viewer, with the text preview made at upload as the fallback.
 """
 
@@ -48,6 +49,12 @@ def mark_for_previews(lesson: Lesson) -> None:
     kind = page_images.kind_of(_extension(stored), video=lesson.kind == LessonKind.VIDEO)
     if (kind == "pages" and lesson.kind == LessonKind.DOCUMENT) or (kind == "poster" and lesson.kind == LessonKind.VIDEO):
         lesson.preview_state = PENDING
+        from eduplatform.core.jobs import enqueue
+
+        if lesson.id is None:
+            db.session.add(lesson)  # a new lesson is complete here; its id names the job
+            db.session.flush()
+        enqueue(JOB, dedupe_key=f"lesson:{lesson.id}", lesson_id=lesson.id)
 
 
 def clear(lesson: Lesson) -> None:
@@ -103,7 +110,31 @@ def process_pending(limit: int = 50) -> int:
     return len(lessons)
 
 
-def register() -> None:
-    from eduplatform.resources import register_worker_job
+JOB, SWEEP = "courses.lesson_previews", "courses.lesson_previews_sweep"
 
-    register_worker_job("course_lessons", process_pending)
+
+def lesson_job(ctx, *, lesson_id: int) -> dict:
+    """One lesson's images; nothing when it is no longer pending (idempotent)."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.preview_state != PENDING:
+        return {"processed": 0}
+    if lesson.file is None:
+        lesson.preview_state = None
+    else:
+        ctx.progress(10, "正在生成课时文件的预览")
+        make_previews(lesson)
+    return {"processed": 1}
+
+
+def sweep_job(ctx) -> dict:
+    return {"processed": process_pending()}
+
+
+def register(app) -> None:
+    from datetime import timedelta
+
+    from eduplatform.core.jobs import register_job
+
+    register_job(JOB, lesson_job, label="生成课时文件预览", queue="previews")
+    every = int(app.config.get("JOBS_RESOURCE_SWEEP_SECONDS", 60))
+    register_job(SWEEP, sweep_job, label="补做课时文件预览", every=timedelta(seconds=every), max_attempts=1)

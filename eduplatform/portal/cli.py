@@ -11,10 +11,23 @@ from eduplatform.core.extensions import db
 
 
 def init_app(app) -> None:
+    from datetime import timedelta
+
+    from eduplatform.core.jobs import register_job
+
+    register_job("portal.publish_due", publish_due_job, label="门户定时发布", max_attempts=1,
+                 every=timedelta(seconds=int(app.config.get("JOBS_PORTAL_PUBLISH_SECONDS", 60))))
     app.cli.add_command(portal_publish_due)
     app.cli.add_command(portal_sync_columns)
     app.cli.add_command(portal_group)
     app.cli.add_command(letters_push_callbacks)
+
+
+def publish_due_job(ctx) -> dict:
+    """The periodic job (core.jobs): the same pass as `flask portal-publish-due`."""
+    from eduplatform.portal.services.content import publish_due
+
+    return {"published": len(publish_due())}
 
 
 @click.command("portal-publish-due")

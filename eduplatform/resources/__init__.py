@@ -79,16 +79,6 @@ def register_textbook_shelf(name: str, shelf: TextbookShelf) -> None:
     TEXTBOOK_SHELVES[name] = shelf
 
 
-#: name → ``job(limit) -> int`` (items done); the processing worker (``flask resources process``) runs
-#: each after the library's own versions, one commit per item inside the job — courses: the page
-#: images of a lesson's own uploaded file.
-WORKER_JOBS: dict[str, Callable[[int], int]] = {}
-
-
-def register_worker_job(name: str, job: Callable[[int], int]) -> None:
-    WORKER_JOBS[name] = job
-
-
 def register_usage_finder(name: str, finder: UsageFinder) -> None:
     """Let a domain that points at resources hold their deletion while it uses them (idempotent)."""
     USAGE_FINDERS[name] = finder
@@ -131,6 +121,9 @@ def init_app(app):
     from eduplatform.resources.conformance import plain_words, summary_words
 
     cli.init_app(app)
+    from eduplatform.resources import jobs
+
+    jobs.register(app)  # one upload's processing, and the periodic sweep (core.jobs)
     # The technical check in words on every page that shows it (upload, resource, review).
     app.jinja_env.globals.update(conformance_words=plain_words, conformance_summary=summary_words)
 

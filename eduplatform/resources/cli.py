@@ -1,8 +1,6 @@
-"""`flask resources …`: the processing worker and maintenance."""
+"""`flask resources …`: processing by hand and maintenance (the workers run it as jobs: resources/jobs.py)."""
 
 from __future__ import annotations
-
-import time
 
 import click
 from flask import Flask
@@ -18,7 +16,8 @@ def init_app(app: Flask) -> None:
 
 
 def run_once(limit: int = 50) -> tuple[int, int]:
-    """Process pending versions (one commit each), the registered jobs, and refresh stale index entries."""
+    """Process pending versions (one commit each) and refresh stale index entries (the body of the
+    periodic ``resources.sweep`` job)."""
     from eduplatform.resources.processing import pending_versions, process_version, refresh_stale
 
     processed = 0
@@ -26,10 +25,6 @@ def run_once(limit: int = 50) -> tuple[int, int]:
         process_version(version)
         db.session.commit()
         processed += 1
-    from eduplatform.resources import WORKER_JOBS
-
-    for job in WORKER_JOBS.values():  # other domains' files made the same way (courses' lessons)
-        processed += job(limit)
     refreshed = refresh_stale()
     db.session.commit()
     from eduplatform.resources.staging import remove_stale
@@ -40,19 +35,12 @@ def run_once(limit: int = 50) -> tuple[int, int]:
 
 
 @resources_cli.command("process")
-@click.option("--loop", is_flag=True, help="Keep running (the production worker), polling every --interval s.")
-@click.option("--interval", default=5.0, show_default=True)
 @click.option("--limit", default=50, show_default=True, help="Versions per round.")
-def process(loop: bool, interval: float, limit: int) -> None:
-    """Extract text and make thumbnails for new uploads; refresh stale search entries."""
-    while True:
-        processed, refreshed = run_once(limit)
-        if processed or refreshed or not loop:
-            click.echo(f"已处理 {processed} 个文件版本，刷新 {refreshed} 条索引")
-        if not loop:
-            return
-        if not processed:
-            time.sleep(interval)
+def process(limit: int) -> None:
+    """Once, by hand: extract text and make thumbnails for pending uploads; refresh stale search
+    entries (the workers, `flask jobs worker`, do this as the periodic resources.sweep job)."""
+    processed, refreshed = run_once(limit)
+    click.echo(f"已处理 {processed} 个文件版本，刷新 {refreshed} 条索引")
 
 
 @resources_cli.command("specs")

@@ -6,16 +6,17 @@ before its row and its object both exist. ``RESOURCES_PROCESSING`` chooses where
 
 * ``inline`` (development, tests, small installations): the view processes the new version right
   after its commit, in the same request;
-* ``worker`` (production default): the upload returns at once; ``flask resources process --loop``
-  (run it as a service beside gunicorn) picks pending versions in id order, commits each one, and
-  also refreshes search entries whose counters changed (downloads).
+* ``worker`` (production default): the upload returns at once and a ``resources.process_version`` job
+  (``core.jobs``, run by ``flask jobs worker``) processes the version; the periodic ``resources.sweep``
+  job picks pending versions no job was queued for, in id order, commits each one, and also
+  refreshes search entries whose counters changed (downloads).
 
 Either way the same :func:`process_version` runs, so tests drive it deterministically.
 
 Previews (``RESOURCES_PREVIEWS``, on unless testing) run external programs — LibreOffice for DOCX,
 PPTX, XLSX, DOC and PPT (→ PDF → page images, and the text of DOC/PPT from that PDF), pdfium in a
 process of its own for a PDF's pages, ffmpeg for a video's poster — so they are made by the worker only, never in a request: in ``inline`` mode the
-request does the quick part and leaves such a version ``pending`` for ``flask resources process``.
+request does the quick part and queues the version's job for the preview.
 A conversion that fails (corrupt file, timeout) marks the version ``failed`` with a Chinese reason
 its owner sees on the resource's page; the text and thumbnail already made stay.
 """
@@ -75,12 +76,28 @@ def needs_worker(version: ResourceVersion) -> bool:
 
 
 def process_after_commit(resource: Resource) -> None:
-    """In ``inline`` mode do the quick part now (the preview is left to the worker). The upload's request
-    calls this after its own commit, so what it stores is its own unit of work and a failure here never
-    loses the upload."""
-    if processing_mode() == "inline" and resource.version is not None:
-        process_version(resource.version, previews=False)
-        db.session.commit()
+    """In ``inline`` mode do the quick part now; whatever is left (the preview; in ``worker`` mode
+    everything) is queued as a job for the workers. The upload's request calls this after its own
+    commit, so what it stores is its own unit of work and a failure here never loses the upload."""
+    version = resource.version
+    if version is None:
+        return
+    if processing_mode() == "inline":
+        process_version(version, previews=False)
+    if version.processing_state == ProcessingState.PENDING:
+        queue_processing(version)
+    db.session.commit()
+
+
+#: the job that processes one version (registered in resources/jobs.py)
+PROCESS_JOB = "resources.process_version"
+
+
+def queue_processing(version: ResourceVersion) -> None:
+    """Queue the processing of a pending version (sent after the caller's commit; once per version)."""
+    from eduplatform.core.jobs import enqueue
+
+    enqueue(PROCESS_JOB, dedupe_key=f"resource_version:{version.id}", version_id=version.id)
 
 
 def process_version(version: ResourceVersion, *, previews: bool = True) -> None:

@@ -1,4 +1,5 @@
-"""`flask --app eduplatform workflow-tick` (cron) and `workflow-check` (validate every definition)."""
+"""`flask --app eduplatform workflow-tick` (by hand: the workers run it as the periodic ``workflow.tick``
+job) and `workflow-check` (validate every definition)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,33 @@ from eduplatform.core.extensions import db
 
 
 def init_app(app) -> None:
+    from datetime import timedelta
+
+    from eduplatform.core.jobs import register_job
+
     app.cli.add_command(workflow_tick)
     app.cli.add_command(workflow_check)
+    register_job(TICK_JOB, tick_job, label="业务流程到期扫描（提醒、逾期、督办）", max_attempts=1,
+                 every=timedelta(seconds=int(app.config.get("JOBS_WORKFLOW_TICK_SECONDS", 300))))
+
+
+TICK_JOB = "workflow.tick"
+
+
+def tick_job(ctx) -> dict:
+    """The periodic job: one pass of the tick (its claims make a second run harmless)."""
+    from dataclasses import asdict
+
+    from eduplatform.workflow.tick import run_tick
+
+    return asdict(run_tick())
 
 
 @click.command("workflow-tick")
 @with_appcontext
 def workflow_tick() -> None:
-    """Send reminders, mark overdue tasks, escalate and flag passed deadlines (idempotent; run from cron)."""
+    """Send reminders, mark overdue tasks, escalate and flag passed deadlines (idempotent; the job
+    workers run it every JOBS_WORKFLOW_TICK_SECONDS as the ``workflow.tick`` job)."""
     from eduplatform.workflow.tick import run_tick
 
     report = run_tick()

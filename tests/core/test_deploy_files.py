@@ -43,7 +43,7 @@ def test_nginx_matches_the_apps_limits_and_offload_location():
 
 def test_systemd_units_use_the_environment_file_and_the_gunicorn_config():
     units = {p.name: p.read_text(encoding="utf-8") for p in (DEPLOY / "systemd").glob("*.service")}
-    assert set(units) == {"eduplatform-web.service", "eduplatform-worker.service", "eduplatform-scheduler.service"}
+    assert set(units) == {"eduplatform-web.service", "eduplatform-worker.service"}
     for text in units.values():
         assert "EnvironmentFile=/etc/eduplatform/eduplatform.env" in text and "User=eduplatform" in text
     assert "gunicorn -c deploy/gunicorn.conf.py" in units["eduplatform-web.service"]

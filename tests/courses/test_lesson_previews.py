@@ -1,16 +1,17 @@
 """A lesson's own uploaded file gets the library's page images, thumbnail and page viewer — made by the
-same worker through the same mechanism (``core.storage.page_images``), never in the request."""
+same workers through the same mechanism (``core.storage.page_images``), never in the request: the upload
+queues a ``courses.lesson_previews`` job (``core.jobs``), run here with ``run_queued``."""
 
 from __future__ import annotations
 
 import pytest
 
 from eduplatform.core.extensions import db
+from eduplatform.core.jobs import Job, JobState, run_queued
 from eduplatform.core.storage import preview
 from eduplatform.core.storage.models import StoredFile
-from eduplatform.courses import catalogue, enrolment, structure
+from eduplatform.courses import catalogue, enrolment, lesson_previews, structure
 from eduplatform.courses.models import LessonKind
-from eduplatform.resources.cli import run_once
 from tests.courses.conftest import upload
 from tests.resources.conftest import make_paged_pdf
 from tests.resources.test_previews import ink
@@ -47,7 +48,12 @@ def test_a_lessons_own_pdf_gets_page_images_a_thumbnail_and_the_page_viewer(work
     assert 'id="pages-pending"' in waiting and 'id="page-viewer"' not in waiting
     assert client.get(f"/courses/lessons/{lesson.id}/pages/1").status_code == 404
 
-    assert run_once() == (1, 0)  # the library's worker runs the lesson's job
+    job = db.session.scalar(db.select(Job).where(Job.kind == "courses.lesson_previews"))
+    assert job.args == {"lesson_id": lesson.id} and job.state == JobState.QUEUED
+    assert run_queued() == {"done": 1}  # the workers run the lesson's job
+    assert run_queued() == {}  # and nothing twice
+    db.session.refresh(job)
+    assert job.state == JobState.DONE and job.result == {"processed": 1}
     db.session.refresh(lesson)
     assert lesson.preview_state == "done" and lesson.page_count == 3 and len(lesson.preview_pages) == 3
     page = client.get(f"/courses/lessons/{lesson.id}").get_data(as_text=True)
@@ -71,14 +77,14 @@ def test_a_lessons_own_pdf_gets_page_images_a_thumbnail_and_the_page_viewer(work
     db.session.commit()
     assert lesson.preview_state == "pending" and lesson.preview_pages == [] and lesson.thumbnail_file_id is None
     assert not any(storage.exists(key) for key in keys)
-    run_once()
+    run_queued()
     db.session.refresh(lesson)
     assert lesson.preview_state == "done" and lesson.page_count == 1
 
     # a deleted lesson (nobody has opened it) takes its page images and thumbnail with it
     spare = _lesson(course, people, "备用讲义", upload(make_paged_pdf(1), "备用.pdf", "application/pdf"))
     db.session.commit()
-    run_once()
+    run_queued()
     db.session.refresh(spare)
     keys = [db.session.get(StoredFile, p["file"]).key for p in spare.preview_pages] + [spare.thumbnail.key]
     assert len(keys) == 2 and all(storage.exists(key) for key in keys)
@@ -93,7 +99,7 @@ def test_a_lesson_file_that_cannot_be_rendered_fails_with_a_reason_its_teacher_s
     course = make_course(lessons=(), publish=False)
     lesson = _lesson(course, people, "慢讲义", upload(make_paged_pdf(2), "慢.pdf", "application/pdf"))
     db.session.commit()
-    run_once()
+    run_queued()
     db.session.refresh(lesson)
     assert lesson.preview_state == "failed" and lesson.preview_pages == []
     assert lesson.preview_error == "文档页面生成超时（超过 0.05 秒），文件可能过大或已损坏"
@@ -107,3 +113,13 @@ def test_without_previews_nothing_waits_for_a_worker(app, make_course, people):
     course = make_course(lessons=(), publish=False)
     lesson = _lesson(course, people, "讲义", upload(make_paged_pdf(1), "讲义.pdf", "application/pdf"))
     assert lesson.preview_state is None
+
+
+def test_a_pending_lesson_without_its_job_is_caught_by_the_sweep(worker, make_course, people):
+    course = make_course(lessons=(), publish=False)
+    lesson = _lesson(course, people, "讲义", upload(make_paged_pdf(1), "讲义.pdf", "application/pdf"))
+    db.session.execute(db.delete(Job))  # e.g. queued before the job system existed
+    db.session.commit()
+    assert lesson_previews.process_pending() == 1
+    db.session.refresh(lesson)
+    assert lesson.preview_state == "done" and lesson.page_count == 1

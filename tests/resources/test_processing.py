@@ -7,6 +7,7 @@ import io
 import pytest
 
 from eduplatform.core.extensions import db
+from eduplatform.core.jobs import Job, JobState, run_queued
 from eduplatform.core.storage.probe import detect_encoding
 from eduplatform.resources.cli import run_once
 from eduplatform.resources.models import ProcessingState, Resource, ResourceVersion
@@ -106,9 +107,22 @@ def test_worker_mode_makes_slide_text_searchable_after_processing(app, upload, p
     # Searchable by its metadata at once (row and object exist), by its slides once processed.
     assert search_resources(owner, q="二次函数").results.total == 1
     assert search_resources(owner, q="勾股定理证明").results.total == 0
-    assert run_once() == (1, 0)
+    job = db.session.scalar(db.select(Job).where(Job.kind == "resources.process_version"))
+    assert job.state == JobState.QUEUED and job.args == {"version_id": db.session.get(Resource, response.get_json()["id"]).version.id}
+    assert run_queued() == {"done": 1}  # the upload's job (core.jobs), as a worker runs it
     assert search_resources(owner, q="勾股定理证明").results.total == 1
-    assert run_once() == (0, 0)
+    db.session.refresh(job)
+    assert job.state == JobState.DONE and job.result == {"processed": 1, "state": "done"}
+    assert run_once() == (0, 0)  # the periodic sweep finds nothing left
+
+
+def test_the_sweep_processes_a_pending_version_no_job_was_queued_for(app, upload, people, monkeypatch):
+    monkeypatch.setitem(app.config, "RESOURCES_PROCESSING", "worker")
+    upload(people.teacher_a1, file=(make_pptx("封面|只在幻灯片里出现的勾股定理证明"), "勾股.pptx"))
+    db.session.execute(db.delete(Job))  # e.g. a version written by the seed or a distribution sync
+    db.session.commit()
+    assert run_once() == (1, 0)
+    assert search_resources(people.teacher_a1, q="勾股定理证明").results.total == 1
 
 
 def test_never_searchable_before_commit(app, upload, people, monkeypatch):

@@ -116,6 +116,8 @@ ARGUMENTS = {
     # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
     # and lesson answer 404 to everyone there, the anonymous visitor included
     ("portal", "resource_id"): "resource", ("portal", "course_id"): "course", ("portal", "lesson_id"): "lesson",
+    # background jobs: school A's teacher's finished export (its file is the teacher's alone)
+    ("jobs", "job_id"): "job",
 }
 
 
@@ -332,7 +334,15 @@ def _add_private_objects() -> dict:
     db.session.flush()
     db.session.add(DistDelivery(push_id=push.id, school_id=school, item_id=item.id, resource_id=published,
                                 sha256=version[0], size=version[1], seq=1))
+    # A finished background job of school A's teacher, with its private file (only the starter downloads).
+    from eduplatform.core.jobs import Job, JobState
+
+    job_file, job_content = _private_file("job-export", prefix="exports")
+    job = Job(kind="audit.export_csv", started_by_id=teacher, state=JobState.DONE, progress=100,
+              message="矩阵私有任务", result_file_id=job_file, finished_at=utcnow())
+    db.session.add(job)
     db.session.commit()
+    made["job"] = (job.id, job_content)
     made["dist_channel"], made["dist_push"] = channel.id, push.id
     from eduplatform.courses.models import LtiTool
 
@@ -478,6 +488,7 @@ def targets(made: dict) -> dict[str, Target]:
         # its 归档 件 (rows written by the fixture): read by whoever reads the document
         t("archive_item", "document_archive_items", made["archive_item"][0],
           texts=("3399000000-WS·2026-D30-矩阵私有-0001", made["archive_item"][1]), audit_types=("archive_item",)),
+        t("job", "jobs", made["job"][0], texts=("矩阵私有任务", made["job"][1]), audit_types=("jobs",)),
         # a 门户 draft of district A and its attachment: nobody outside 东湖区's staff sees either
         t("portal_article", "portal_articles", made["portal_article"], texts=("矩阵私有门户草稿", "矩阵私有门户正文"),
           audit_types=("portal_article",)),
