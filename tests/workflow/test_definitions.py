@@ -226,7 +226,7 @@ def test_problems_come_in_the_order_of_the_file():
         load_definition(source)
     assert exc.value.problems == [
         "fields.kind：choice 类型须列出 options",
-        ("lanes.head.role：未知的角色「headmaster」（可选：auditor, bureau_leader, bureau_staff, public,"
+        ("lanes.head.role：未知的角色「headmaster」（可选：auditor, bureau_leader, bureau_staff, parent, public,"
          " school_admin, secadmin, student, sysadmin, teacher）"),
         "states.apply.assignee.user：未知的人员选择「boss」（可选：starter、actor_of:<状态>、field:<字段名>）",
         "states.apply.reads：引用了未定义的字段「color」",
