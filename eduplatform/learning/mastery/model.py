@@ -86,6 +86,7 @@ class Estimate:
 
 
 def recency_weight(answered_at: datetime, now: datetime, half_life_days: float) -> float:
+    """0.5 per half-life of age; a half-life of 0 (or less) means no decay."""
     age_days = max(0.0, (now - answered_at).total_seconds() / 86400.0)
     return 0.5 ** (age_days / half_life_days) if half_life_days > 0 else 1.0
 

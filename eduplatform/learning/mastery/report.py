@@ -56,7 +56,7 @@ def term_report_pdf(student, term: services.Term | str | None = None) -> bytes:
     if data["mastery"]:
         rows = [["学科", "知识点", "掌握程度", "等级", "作答次数"]]
         for r in sorted(data["mastery"], key=lambda r: (r["point"].subject, r["point"].path)):
-            rows.append([r["point"].subject, r["point"].name, f"{r['percent']}%", r["band"] + ("（数据较少）" if r["few"] else ""),
+            rows.append([r["subject"], r["point"].name, f"{r['percent']}%", r["band"] + ("（数据较少）" if r["few"] else ""),
                          str(r["answers"])])
         table = Table(rows, colWidths=[22 * mm, 62 * mm, 24 * mm, 40 * mm, 22 * mm], repeatRows=1)
         style = [("FONTNAME", (0, 0), (-1, -1), song), ("FONTNAME", (0, 0), (-1, 0), hei),

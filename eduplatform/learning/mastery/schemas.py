@@ -22,7 +22,7 @@ def student_out(student) -> dict:
                     "class": student.school_class.name if student.school_class else None},
         "term": {"key": term.key, "label": term.label},
         "mastery": [{"knowledge_point_id": r["point"].id, "name": r["point"].name, "subject": r["point"].subject,
-                     "percent": r["percent"], "band": r["band"], "few": r["few"], "answers": r["answers"],
+                     "subject_label": r["subject"], "percent": r["percent"], "band": r["band"], "few": r["few"], "answers": r["answers"],
                      "last_answered_at": iso(r["last_answered_at"])} for r in rows],
         "bands": services.band_counts(rows),
         "homework": services.homework_record(student, since=since),

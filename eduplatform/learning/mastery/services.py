@@ -23,6 +23,7 @@ from eduplatform.learning import graded
 from eduplatform.learning.mastery import model, store
 from eduplatform.learning.models import GroupMember, Homework, HomeworkAnswer, HomeworkItem, HomeworkStatus
 from eduplatform.questions.models import KnowledgePoint
+from eduplatform.questions.vocab import subject_label
 from eduplatform.schools.models import SchoolClass, SchoolYear, StudentProfile
 
 # -- terms -------------------------------------------------------------------------------------
@@ -111,9 +112,10 @@ def heatmap(classes: list[SchoolClass], subject: str | None) -> dict:
     y_of = {c.id: n for n, c in enumerate(classes)}
     cells = [[x_of[point], y_of[class_id], round(mean * 100), int(count), int(weak or 0)]
              for class_id, point, mean, count, weak in raw]
-    return {"subject": subject, "classes": [{"id": c.id, "name": c.name} for c in classes],
+    return {"subject": subject, "subject_label": subject_label(subject) if subject else None,
+            "classes": [{"id": c.id, "name": c.name} for c in classes],
             "points": [{"id": p.id, "name": p.name, "subject": p.subject} for p in points], "cells": cells,
-            "subjects": subjects}
+            "subjects": [{"code": s, "label": subject_label(s)} for s in subjects]}
 
 
 def _points(ids) -> list[KnowledgePoint]:
@@ -152,7 +154,7 @@ def student_mastery(student: StudentProfile, *, since: datetime | None = None, u
     found = model.observations_by_student(answers).get(student.id, [])
     estimates = model.estimate(found, min(now, utcnow()), half_life_days=store.half_life_days())
     points = {p.id: p for p in _points(estimates)}
-    rows = [{"point": points[k], **_cell(e.probability, e.evidence, e.answers), "theta": e.theta,
+    rows = [{"point": points[k], "subject": subject_label(points[k].subject), **_cell(e.probability, e.evidence, e.answers), "theta": e.theta,
              "last_answered_at": e.last_answered_at} for k, e in estimates.items() if k in points]
     return sorted(rows, key=lambda r: (r["percent"], r["point"].subject, r["point"].path))
 
@@ -225,7 +227,7 @@ def student_summary(student: StudentProfile) -> dict:
                     "class": student.school_class.name if student.school_class else None},
         "term": current_term().key,
         "mastery": {"points": len(rows), "bands": band_counts(rows),
-                    "weakest": [{"knowledge_point": r["point"].name, "subject": r["point"].subject,
+                    "weakest": [{"knowledge_point": r["point"].name, "subject": r["subject"],
                                  "percent": r["percent"], "band": r["band"]} for r in rows if r["band"] == "待提高"][:5]},
         "homework": {k: v for k, v in homework_record(student, since=since).items() if k != "subjects"},
         "courses": [{"title": c["title"], "percent": c["percent"], "completed": c["completed_at"] is not None}

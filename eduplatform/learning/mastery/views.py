@@ -22,6 +22,7 @@ from eduplatform.learning.mastery.access import (
     student_for,
 )
 from eduplatform.learning.mastery.model import BANDS
+from eduplatform.questions.vocab import subject_label
 from eduplatform.schools.models import StudentProfile
 
 
@@ -41,7 +42,8 @@ def class_mastery(class_id: int):
     subject = load_args(SubjectArgsSchema())["subject"]
     matrix = services.class_matrix(school_class, subject)
     db.session.commit()  # the cache rows a stale class was rebuilt with
-    return render_template("learning/mastery/class.html", school_class=school_class, subject=subject, **matrix)
+    return render_template("learning/mastery/class.html", school_class=school_class, subject=subject,
+                           subject_label=subject_label(subject) if subject else None, **matrix)
 
 
 @bp.get("/mastery/me")
