@@ -78,7 +78,8 @@ class Estimate:
 
     @property
     def percent(self) -> int:
-        return round(self.probability * 100)
+        """Rounded down, so that 59.9 % (待提高) never shows as 60 % (基本掌握)."""
+        return math.floor(self.probability * 100 + 1e-9)
 
     @property
     def few(self) -> bool:

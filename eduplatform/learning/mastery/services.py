@@ -7,6 +7,7 @@ student always sees the latest mark.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -139,7 +140,7 @@ def class_matrix(school_class: SchoolClass, subject: str | None) -> dict:
 
 
 def _cell(probability: float, evidence: float, answers: int) -> dict:
-    return {"percent": round(probability * 100), "band": model.band(probability),
+    return {"percent": math.floor(probability * 100 + 1e-9), "band": model.band(probability),
             "few": evidence < model.FEW_EVIDENCE, "answers": answers}
 
 
@@ -149,10 +150,11 @@ def _cell(probability: float, evidence: float, answers: int) -> dict:
 def student_mastery(student: StudentProfile, *, since: datetime | None = None, until: datetime | None = None,
                     now: datetime | None = None) -> list[dict]:
     """The student's mastery per knowledge point, weakest first (``until`` also fixes the clock)."""
-    now = now or until or utcnow()
+    now = now or utcnow()
+    now = min(now, until) if until is not None else now
     answers = graded.graded_answers(student_ids=[student.id], since=since, until=until)
     found = model.observations_by_student(answers).get(student.id, [])
-    estimates = model.estimate(found, min(now, utcnow()), half_life_days=store.half_life_days())
+    estimates = model.estimate(found, now, half_life_days=store.half_life_days())
     points = {p.id: p for p in _points(estimates)}
     rows = [{"point": points[k], "subject": subject_label(points[k].subject), **_cell(e.probability, e.evidence, e.answers), "theta": e.theta,
              "last_answered_at": e.last_answered_at} for k, e in estimates.items() if k in points]
@@ -162,7 +164,8 @@ def student_mastery(student: StudentProfile, *, since: datetime | None = None, u
 def homework_record(student: StudentProfile, *, since: datetime | None = None,
                     until: datetime | None = None, now: datetime | None = None) -> dict:
     """Published homework items the student had to do (due by now), handed in, on time, late, missing."""
-    now = min(now or utcnow(), until or utcnow())
+    now = now or utcnow()
+    now = min(now, until) if until is not None else now
     empty = {"due": 0, "handed_in": 0, "late": 0, "missing": 0, "completion": None, "on_time": None,
              "subjects": []}
     if student.class_id is None:
