@@ -26,6 +26,14 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 
 def seed_demo(log):
+    from eduplatform.learning.mastery.seed import seed_mastery
+
+    _seed_homework(log)
+    seed_mastery(log)  # 学情
+    return []
+
+
+def _seed_homework(log):
     teacher, student = find_user("teacher"), find_user("student")
     profile = StudentProfile.for_user(student) if student is not None else None
     if teacher is None or profile is None or profile.school_class is None or TeacherProfile.for_user(teacher) is None:

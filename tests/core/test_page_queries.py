@@ -29,6 +29,10 @@ from tests.fixtures.app import IsolatedClient
 # teacher page, and its 工作台 card (the teacher's classes, their subjects, today's minutes and budgets,
 # the homework awaiting the 班主任: one query each, not one per class): 工作台 27, search 11.
 CAPS = {"workbench": 27, "portal": 14, "search": 11, "course": 15, "report_fill": 15}
+# 学情 (learning analytics): the teacher's heat map (the cache's freshness check: states, rosters, two
+# grade watermarks; then one GROUP BY and its points), a class's students × points, a student's own page
+# (the feed in three statements, homework in three, courses in one) — measured 18, 18, 17.
+CAPS.update({"mastery_heatmap": 18, "mastery_class": 18, "mastery_student": 17})
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +154,28 @@ def test_report_fill_page(demo):
     org = scalar(demo, sa.select(User.org_id).where(User.username == "school_admin"))
     submission_id = scalar(demo, sa.select(Submission.id).where(Submission.school_id == org))
     assert_capped(demo, "school_admin", f"/reporting/submissions/{submission_id}", CAPS["report_fill"])
+
+
+def _demo_student(app):
+    from eduplatform.accounts.models import User
+    from eduplatform.schools.models import StudentProfile
+
+    return scalar(app, sa.select(StudentProfile).join(User, User.id == StudentProfile.user_id)
+                  .where(User.username == "student"))
+
+
+def test_mastery_heatmap(demo):
+    response = assert_capped(demo, "teacher", "/learning/mastery", CAPS["mastery_heatmap"])
+    text = response.get_data(as_text=True)
+    assert 'id="heatmap-data"' in text and "一元一次方程" in text
+
+
+def test_mastery_class_page(demo):
+    student = _demo_student(demo)
+    assert_capped(demo, "teacher", f"/learning/mastery/classes/{student.class_id}?subject=math", CAPS["mastery_class"])
+
+
+def test_mastery_student_page(demo):
+    student = _demo_student(demo)
+    response = assert_capped(demo, "student", f"/learning/mastery/students/{student.id}", CAPS["mastery_student"])
+    assert "我的学情" in response.get_data(as_text=True)

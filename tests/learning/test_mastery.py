@@ -15,7 +15,8 @@ from eduplatform.accounts.models import Role
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.learning import graded, services
-from eduplatform.learning.mastery import services as mastery, store, student_summary, term_report_pdf
+from eduplatform.learning.mastery import services as mastery
+from eduplatform.learning.mastery import store, student_summary, term_report_pdf
 from eduplatform.learning.mastery.models import MasteryClassState, MasteryEstimate
 from eduplatform.learning.models import ItemKind
 from eduplatform.questions import exams, knowledge, papers

@@ -40,8 +40,9 @@ def heatmap():
     """
     args = load_args(HeatmapArgsSchema())
     context = heatmap_context(current_user, args["grade"], args["subject"])
-    db.session.commit()
-    return {"grades": context["grades"], "grade": context["grade"], **context["data"]}
+    body = {"grades": context["grades"], "grade": context["grade"], **context["data"]}
+    db.session.commit()  # the rebuilt cache rows
+    return body
 
 
 @bp.get("/mastery/classes/<int:class_id>")
@@ -60,8 +61,9 @@ def class_mastery(class_id: int):
     """
     school_class = class_for(class_id)
     matrix = services.class_matrix(school_class, load_args(SubjectArgsSchema())["subject"])
-    db.session.commit()
-    return class_out(school_class, matrix)
+    body = class_out(school_class, matrix)
+    db.session.commit()  # the rebuilt cache rows
+    return body
 
 
 @bp.get("/mastery/students/<int:student_id>")

@@ -31,8 +31,9 @@ from eduplatform.schools.models import StudentProfile
 def mastery_heatmap():
     args = load_args(HeatmapArgsSchema())
     context = heatmap_context(current_user, args["grade"], args["subject"])
-    db.session.commit()  # the cache rows stale classes were rebuilt with
-    return render_template("learning/mastery/heatmap.html", bands=BANDS, **context)
+    page = render_template("learning/mastery/heatmap.html", bands=BANDS, **context)
+    db.session.commit()  # the cache rows stale classes were rebuilt with (after rendering: nothing expires)
+    return page
 
 
 @bp.get("/mastery/classes/<int:class_id>")
@@ -41,9 +42,10 @@ def class_mastery(class_id: int):
     school_class = class_for(class_id)
     subject = load_args(SubjectArgsSchema())["subject"]
     matrix = services.class_matrix(school_class, subject)
-    db.session.commit()  # the cache rows a stale class was rebuilt with
-    return render_template("learning/mastery/class.html", school_class=school_class, subject=subject,
+    page = render_template("learning/mastery/class.html", school_class=school_class, subject=subject,
                            subject_label=subject_label(subject) if subject else None, **matrix)
+    db.session.commit()  # the cache rows a stale class was rebuilt with (after rendering: nothing expires)
+    return page
 
 
 @bp.get("/mastery/me")
