@@ -84,7 +84,9 @@ def init_app(app):
         return None
 
     from eduplatform.learning.mastery import api as mastery_api
+    from eduplatform.learning.mastery import cli as mastery_cli
 
+    mastery_cli.init_app(app)  # flask learning refresh-mastery
     if "learning_mastery_api" not in app.blueprints:
         app.register_blueprint(mastery_api.bp)  # 学情 (/api/v1/mastery/…)
     register_realm(NoticeRealm("learning", "班级作业", NOTICE_KINDS, link_for=link_for))

@@ -18,7 +18,7 @@ from eduplatform.learning import graded, services
 from eduplatform.learning.mastery import services as mastery
 from eduplatform.learning.mastery import store, student_summary, term_report_pdf
 from eduplatform.learning.mastery.models import MasteryClassState, MasteryEstimate
-from eduplatform.learning.models import ItemKind
+from eduplatform.learning.models import HomeworkAnswer, ItemKind
 from eduplatform.questions import exams, knowledge, papers
 from eduplatform.questions import services as question_services
 from eduplatform.questions.models import AudienceKind
@@ -227,3 +227,21 @@ def test_api_and_the_term_report_pdf(client, api, junior, graded_class, app):
         assert expected in text, expected
     with app.test_request_context():
         assert term_report_pdf(s0, "2026-1")[:5] == b"%PDF-"
+
+
+def test_old_caches_are_left_to_the_nightly_job(app, junior, graded_class):
+    c = junior.school_class
+    mastery.heatmap([c], "math")
+    db.session.commit()
+    back = store.MAX_AGE + timedelta(minutes=1)  # computed (and everything graded before) half a day ago
+    for answer in db.session.scalars(sa.select(HomeworkAnswer)):
+        answer.submitted_at, answer.marked_at = answer.submitted_at - back, answer.marked_at - back
+    state = db.session.get(MasteryClassState, c.id)
+    state.computed_at -= back
+    db.session.commit()
+    assert store.stale_classes([c.id]) == []  # a page serves it as it is
+    assert store.stale_classes([c.id], include_old=True) == [c.id]
+    result = app.test_cli_runner().invoke(args=["learning", "refresh-mastery"])
+    assert result.exit_code == 0 and "已更新 1 个班级" in result.output, result.output
+    db.session.expire_all()
+    assert store.stale_classes([c.id], include_old=True) == []

@@ -1,14 +1,17 @@
 """Keeping the mastery cache fresh per class, and the heat map read from it.
 
-A class is rebuilt when one of these holds (checked with three grouped statements for all the
-classes a page shows, ``stale_classes``):
+A page rebuilds a class when one of these holds (checked with four grouped statements for all the
+classes it shows, ``stale_classes``):
 
-- it was never computed, or the computation is older than ``MAX_AGE`` (recency weights move with
-  the clock even when nothing new is graded);
+- it was never computed;
 - a graded answer of its students appeared after the computation (``graded.grade_times``: a mark, a
   hand-in, an exam's grading or its results' release) — new grades invalidate by query, no hook in the
   domains that grade is needed;
 - its roster changed (another count or another set of ids).
+
+Recency weights also move with the clock when nothing new is graded: ``flask learning
+refresh-mastery`` (nightly) rebuilds classes computed more than ``MAX_AGE`` ago, so a page never
+pays for a whole grade at once (``bench/bench_mastery.py`` measures that cold cost too).
 
 A rebuild reads the classes' feed in one pass, fits every (student, knowledge point) and replaces
 the rows in bulk, inside a savepoint: two requests rebuilding the same class at once leave one set.
@@ -46,7 +49,9 @@ def _rosters(class_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {class_id: (int(count), int(total or 0)) for class_id, count, total in rows}
 
 
-def stale_classes(class_ids: Iterable[int], now: datetime | None = None) -> list[int]:
+def stale_classes(class_ids: Iterable[int], now: datetime | None = None, *, include_old: bool = False) -> list[int]:
+    """The classes whose rows new grades or a roster change outdated (``include_old``: also those
+    computed more than ``MAX_AGE`` ago)."""
     ids = sorted(set(class_ids))
     if not ids:
         return []
@@ -57,7 +62,7 @@ def stale_classes(class_ids: Iterable[int], now: datetime | None = None) -> list
     stale = []
     for class_id in ids:
         state = states.get(class_id)
-        if (state is None or state.computed_at < now - MAX_AGE
+        if (state is None or (include_old and state.computed_at < now - MAX_AGE)
                 or (class_id in times and times[class_id] >= state.computed_at)
                 or rosters.get(class_id, (0, 0)) != (state.students, state.roster_key)):
             stale.append(class_id)
