@@ -128,11 +128,12 @@ def knowledge_points_of(question_ids: Iterable[int]) -> dict[int, tuple[int, ...
     return {q: tuple(sorted(p)) for q, p in found.items()}
 
 
-def grade_times(class_ids: Iterable[int]) -> dict[int, datetime]:
-    """class id → the latest moment a graded answer of its current students appeared (two statements).
+def grade_times(class_ids: Iterable[int], since: datetime | None = None) -> dict[int, datetime]:
+    """class id → the latest moment a graded answer of its current students appeared after ``since``
+    (two statements; with ``since`` they read only the newer rows, through the time indexes).
 
-    Homework: the latest ``marked_at`` or hand-in (a resubmission takes a mark away); exams: the latest grading or results release, whichever came
-    last. A cache computed after this moment is fresh."""
+    Homework: the latest ``marked_at`` or hand-in (a resubmission takes a mark away); exams: the
+    latest grading or results release. A cache computed after this moment is fresh."""
     ids = list(class_ids)
     if not ids:
         return {}
@@ -147,6 +148,9 @@ def grade_times(class_ids: Iterable[int]) -> dict[int, datetime]:
             .join(StudentProfile, StudentProfile.user_id == ExamAttempt.student_id)
             .where(StudentProfile.class_id.in_(ids), Exam.results_released_at.is_not(None))
             .group_by(StudentProfile.class_id))
+    if since is not None:
+        homework = homework.where(sa.or_(HomeworkAnswer.marked_at >= since, HomeworkAnswer.submitted_at >= since))
+        exam = exam.where(sa.or_(ExamAnswer.graded_at >= since, Exam.results_released_at >= since))
     for class_id, *moments in [*db.session.execute(homework), *db.session.execute(exam)]:
         for moment in moments:
             if moment is not None and (class_id not in latest or moment > latest[class_id]):

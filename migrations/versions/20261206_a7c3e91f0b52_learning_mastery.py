@@ -1,4 +1,5 @@
-"""learning: 学情 mastery cache (per student and knowledge point) and each class's refresh mark
+"""learning: 学情 mastery cache (per student and knowledge point, per class cell) and each class's refresh
+mark; indexes on when answers were marked / graded (the cache's freshness check)
 
 Revision ID: a7c3e91f0b52
 Revises: f3c4d5e6f7a3
@@ -50,9 +51,34 @@ def upgrade():
                                 name=op.f('fk_learning_mastery_classes_class_id_school_classes'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('class_id', name=op.f('pk_learning_mastery_classes')),
     )
+    op.create_table(
+        'learning_mastery_cells',
+        sa.Column('class_id', sa.Integer(), nullable=False),
+        sa.Column('knowledge_point_id', sa.Integer(), nullable=False),
+        sa.Column('mean', sa.Float(), nullable=False),
+        sa.Column('students', sa.Integer(), nullable=False),
+        sa.Column('weak', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['class_id'], ['school_classes.id'],
+                                name=op.f('fk_learning_mastery_cells_class_id_school_classes'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['knowledge_point_id'], ['knowledge_points.id'],
+                                name=op.f('fk_learning_mastery_cells_knowledge_point_id_knowledge_points'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('class_id', 'knowledge_point_id', name=op.f('pk_learning_mastery_cells')),
+    )
+    with op.batch_alter_table('homework_answers', schema=None) as batch_op:
+        batch_op.create_index('ix_homework_answers_marked_at', ['marked_at'], unique=False)
+        batch_op.create_index('ix_homework_answers_submitted_at', ['submitted_at'], unique=False)
+    with op.batch_alter_table('exam_answers', schema=None) as batch_op:
+        batch_op.create_index('ix_exam_answers_graded_at', ['graded_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('exam_answers', schema=None) as batch_op:
+        batch_op.drop_index('ix_exam_answers_graded_at')
+    with op.batch_alter_table('homework_answers', schema=None) as batch_op:
+        batch_op.drop_index('ix_homework_answers_submitted_at')
+        batch_op.drop_index('ix_homework_answers_marked_at')
+    op.drop_table('learning_mastery_cells')
     op.drop_table('learning_mastery_classes')
     with op.batch_alter_table('learning_mastery', schema=None) as batch_op:
         batch_op.drop_index('ix_learning_mastery_class_point')

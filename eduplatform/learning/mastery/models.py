@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
+from eduplatform.learning.models import HomeworkAnswer
+from eduplatform.questions.models import ExamAnswer
 
 
 class MasteryEstimate(db.Model):
@@ -45,3 +47,24 @@ class MasteryClassState(db.Model):
     students: Mapped[int] = mapped_column(default=0)
     #: The sum of the students' ids: a changed roster of the same size shows up too.
     roster_key: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class MasteryCell(db.Model):
+    """One heat-map cell, aggregated when the class is rebuilt: a grade's map reads classes × points rows."""
+
+    __tablename__ = "learning_mastery_cells"
+
+    class_id: Mapped[int] = mapped_column(sa.ForeignKey("school_classes.id", ondelete="CASCADE"), primary_key=True)
+    knowledge_point_id: Mapped[int] = mapped_column(sa.ForeignKey("knowledge_points.id", ondelete="CASCADE"),
+                                                    primary_key=True)
+    #: Mean probability over the class's students with an estimate, their number, those below 基本掌握.
+    mean: Mapped[float] = mapped_column(sa.Float)
+    students: Mapped[int] = mapped_column()
+    weak: Mapped[int] = mapped_column()
+
+
+# The freshness check asks for answers graded after a class's last rebuild: these indexes make that
+# read only the recent rows (``graded.grade_times(since=…)``), not every answer of the grade.
+sa.Index("ix_homework_answers_marked_at", HomeworkAnswer.__table__.c.marked_at)
+sa.Index("ix_homework_answers_submitted_at", HomeworkAnswer.__table__.c.submitted_at)
+sa.Index("ix_exam_answers_graded_at", ExamAnswer.__table__.c.graded_at)

@@ -30,7 +30,7 @@ from eduplatform.core.db import utcnow
 from eduplatform.core.extensions import db
 from eduplatform.learning import graded
 from eduplatform.learning.mastery import model
-from eduplatform.learning.mastery.models import MasteryClassState, MasteryEstimate
+from eduplatform.learning.mastery.models import MasteryCell, MasteryClassState, MasteryEstimate
 from eduplatform.questions.models import KnowledgePoint
 from eduplatform.schools.models import StudentProfile, StudentStatus
 
@@ -58,7 +58,9 @@ def stale_classes(class_ids: Iterable[int], now: datetime | None = None, *, incl
     now = now or utcnow()
     states = {s.class_id: s for s in db.session.scalars(
         sa.select(MasteryClassState).where(MasteryClassState.class_id.in_(ids)))}
-    rosters, times = _rosters(ids), graded.grade_times(ids)
+    since = min((s.computed_at for s in states.values()), default=None)
+    rosters = _rosters(ids)
+    times = graded.grade_times(ids, since=since) if len(states) else {}
     stale = []
     for class_id in ids:
         state = states.get(class_id)
@@ -87,13 +89,21 @@ def rebuild(class_ids: Iterable[int], now: datetime | None = None) -> int:
                          "theta": est.theta, "probability": est.probability, "evidence": est.evidence,
                          "answers": est.answers, "last_answered_at": est.last_answered_at})
     rosters = _rosters(ids)
+    cells: dict[tuple[int, int], list[float]] = {}
+    for row in rows:
+        cells.setdefault((row["class_id"], row["knowledge_point_id"]), []).append(row["probability"])
+    weak_below = model.BANDS[1][0]
     try:
         with db.session.begin_nested():
             db.session.execute(sa.delete(MasteryEstimate).where(sa.or_(
                 MasteryEstimate.class_id.in_(ids), MasteryEstimate.student_id.in_(list(students)))))
             db.session.execute(sa.delete(MasteryClassState).where(MasteryClassState.class_id.in_(ids)))
+            db.session.execute(sa.delete(MasteryCell).where(MasteryCell.class_id.in_(ids)))
             if rows:
                 db.session.execute(sa.insert(MasteryEstimate), rows)
+                db.session.execute(sa.insert(MasteryCell), [
+                    {"class_id": c, "knowledge_point_id": k, "mean": sum(v) / len(v), "students": len(v),
+                     "weak": sum(1 for p in v if p < weak_below)} for (c, k), v in cells.items()])
             db.session.execute(sa.insert(MasteryClassState), [
                 {"class_id": c, "computed_at": now, "students": rosters.get(c, (0, 0))[0],
                  "roster_key": rosters.get(c, (0, 0))[1]} for c in ids])
@@ -112,16 +122,14 @@ def ensure_fresh(class_ids: Iterable[int], now: datetime | None = None) -> int:
 
 
 def heatmap_cells(class_ids: list[int], subject: str | None) -> list[tuple]:
-    """(class_id, knowledge point id, mean probability, students, students below 基本掌握): one GROUP BY."""
+    """(class_id, knowledge point id, mean probability, students, students below 基本掌握), aggregated
+    at the rebuild: classes × points rows, not students × points."""
     if not class_ids:
         return []
-    weak = sa.func.sum(sa.case((MasteryEstimate.probability < model.BANDS[1][0], 1), else_=0))
-    query = (sa.select(MasteryEstimate.class_id, MasteryEstimate.knowledge_point_id,
-                       sa.func.avg(MasteryEstimate.probability), sa.func.count(), weak)
-             .where(MasteryEstimate.class_id.in_(class_ids))
-             .group_by(MasteryEstimate.class_id, MasteryEstimate.knowledge_point_id))
+    query = (sa.select(MasteryCell.class_id, MasteryCell.knowledge_point_id, MasteryCell.mean, MasteryCell.students,
+                       MasteryCell.weak).where(MasteryCell.class_id.in_(class_ids)))
     if subject:
-        query = query.join(KnowledgePoint, KnowledgePoint.id == MasteryEstimate.knowledge_point_id).where(
+        query = query.join(KnowledgePoint, KnowledgePoint.id == MasteryCell.knowledge_point_id).where(
             KnowledgePoint.subject == subject)
     return [tuple(row) for row in db.session.execute(query)]
 
@@ -131,8 +139,8 @@ def subjects_of(class_ids: list[int]) -> list[str]:
         return []
     return list(db.session.scalars(
         sa.select(KnowledgePoint.subject).distinct()
-        .join(MasteryEstimate, MasteryEstimate.knowledge_point_id == KnowledgePoint.id)
-        .where(MasteryEstimate.class_id.in_(class_ids)).order_by(KnowledgePoint.subject)))
+        .join(MasteryCell, MasteryCell.knowledge_point_id == KnowledgePoint.id)
+        .where(MasteryCell.class_id.in_(class_ids)).order_by(KnowledgePoint.subject)))
 
 
 def class_rows(class_id: int, subject: str | None) -> list[MasteryEstimate]:
