@@ -90,6 +90,9 @@ ARGUMENTS = {
     # class homework: school A's 七年级(1)班 (the demo student's), its items and the student's own answer
     ("learning", "homework_id"): "homework", ("learning", "item_id"): "homework_item",
     ("learning", "answer_id"): "homework_answer", ("learning", "class_id"): "class",
+    # 学情: school A's private student (their page, the term report) and its class (students × points)
+    ("learning", "student_id"): "student", ("learning_mastery", "class_id"): "class",
+    ("learning_mastery", "student_id"): "student",
     ("distribution", "channel_id"): "dist_channel", ("distribution", "push_id"): "dist_push",
     # 公开资源 / 公开课程 on the public site: school A's draft resource and its (not public) course
     # and lesson answer 404 to everyone there, the anonymous visitor included
