@@ -101,8 +101,12 @@ def test_the_feed_holds_homework_and_released_exam_answers_in_three_statements(j
     exams.submit_attempt(junior.students[1], attempt)
     db.session.commit()
     assert {r.source for r in graded.graded_answers(student_ids=[profile(junior.students[1]).id])} == {"homework"}
+    store.ensure_fresh([class_id])
+    db.session.commit()
+    assert store.stale_classes([class_id]) == []  # graded but not released: nothing new to show
     exams.release_results(t, exam)
     db.session.commit()
+    assert store.stale_classes([class_id]) == [class_id]  # the release brings the answers in
     rows = graded.graded_answers(student_ids=[profile(junior.students[1]).id])
     exam_rows = [r for r in rows if r.source == "exam"]
     assert [(r.score, r.difficulty) for r in exam_rows] == [(1.0, 3)]
