@@ -80,8 +80,9 @@ def rebuild(class_ids: Iterable[int], now: datetime | None = None) -> int:
     students = dict(db.session.execute(
         sa.select(StudentProfile.id, StudentProfile.class_id)
         .where(StudentProfile.class_id.in_(ids), StudentProfile.status == StudentStatus.ENROLLED)).all())
-    observations = model.observations_by_student(
-        a for a in graded.graded_answers(class_ids=ids) if a.student_id in students)
+    # the ids themselves, not a roster subquery: the planner then reads the answers by student index
+    observations = model.observations_by_student(graded.graded_answers(student_ids=list(students))) \
+        if students else {}
     rows = []
     for student_id, found in observations.items():
         for point, est in model.estimate(found, now, half_life_days=half_life_days()).items():
