@@ -36,9 +36,17 @@ def _school(user):
     return can_view_school_load(user, own_school(user))
 
 
+def _mastery(user):
+    from eduplatform.learning.mastery.permissions import can_view_heatmap
+
+    return can_view_heatmap(user)
+
+
 NAV = [
     NavItem("远程教育资源", "班级作业", "learning.teacher_index", _teacher),
     NavItem("远程教育资源", "今日作业", "learning.my_homework", _student),
+    NavItem("远程教育资源", "班级学情", "learning.mastery_heatmap", _mastery),
+    NavItem("远程教育资源", "我的学情", "learning.my_mastery", _student),
     NavItem("校校通", "作业负担（双减）", "learning.school_load", _school),
 ]
 
@@ -82,6 +90,12 @@ def init_app(app):
             return url_for("learning.homework_page", homework_id=notice.object_id)
         return None
 
+    from eduplatform.learning.mastery import api as mastery_api
+    from eduplatform.learning.mastery import cli as mastery_cli
+
+    mastery_cli.init_app(app)  # flask learning refresh-mastery
+    if "learning_mastery_api" not in app.blueprints:
+        app.register_blueprint(mastery_api.bp)  # 学情 (/api/v1/mastery/…)
     register_realm(NoticeRealm("learning", "班级作业", NOTICE_KINDS, link_for=link_for))
     workflow.register_processes(Path(__file__).with_name("processes"))
     workflow.register_subject("homework", loader=_load_homework,

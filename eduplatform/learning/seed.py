@@ -26,10 +26,12 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 
 def seed_demo(log):
-    result = _seed_homework(log)
+    from eduplatform.learning.mastery.seed import seed_mastery
     from eduplatform.learning.mistakes.seed import seed_demo as seed_mistakes
 
+    result = _seed_homework(log)
     seed_mistakes(log)  # 错题本
+    seed_mastery(log)  # 学情
     return result
 
 

@@ -38,6 +38,10 @@ CAPS.update({"workbench": 28, "search": 12})
 # Measured: 18, 19, 13 and 9 (tests/families/test_queries.py: the same count with five times the rows);
 # the child page +2 for its 错题本 panel (the counts, the most-missed knowledge points).
 CAPS.update({"family_child": 20, "family_class": 19, "family_school": 13, "parent_workbench": 9})
+# 学情 (learning analytics): the teacher's heat map (the cache's freshness check: states, rosters, two
+# grade watermarks; then one GROUP BY and its points), a class's students × points, a student's own page
+# (the feed in three statements, homework in three, courses in one) — measured 18, 18, 17.
+CAPS.update({"mastery_heatmap": 18, "mastery_class": 18, "mastery_student": 17})
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +191,26 @@ def test_head_teacher_family_class_page(demo):
 
 def test_school_family_page(demo):
     assert_capped(demo, "school_admin", "/families/school", CAPS["family_school"])
+def _demo_student(app):
+    from eduplatform.accounts.models import User
+    from eduplatform.schools.models import StudentProfile
+
+    return scalar(app, sa.select(StudentProfile).join(User, User.id == StudentProfile.user_id)
+                  .where(User.username == "student"))
+
+
+def test_mastery_heatmap(demo):
+    response = assert_capped(demo, "teacher", "/learning/mastery", CAPS["mastery_heatmap"])
+    text = response.get_data(as_text=True)
+    assert 'id="heatmap-data"' in text and "一元一次方程" in text
+
+
+def test_mastery_class_page(demo):
+    student = _demo_student(demo)
+    assert_capped(demo, "teacher", f"/learning/mastery/classes/{student.class_id}?subject=math", CAPS["mastery_class"])
+
+
+def test_mastery_student_page(demo):
+    student = _demo_student(demo)
+    response = assert_capped(demo, "student", f"/learning/mastery/students/{student.id}", CAPS["mastery_student"])
+    assert "我的学情" in response.get_data(as_text=True)

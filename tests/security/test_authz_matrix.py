@@ -106,6 +106,9 @@ ARGUMENTS = {
     # 错题本: the demo student's own entry and practice set (nobody else reads them); the class view of
     # school A's 七年级(1)班 (its teachers only)
     ("mistakes", "entry_id"): "mistake", ("mistakes", "set_id"): "practice_set", ("mistakes", "class_id"): "class",
+    # 学情: school A's private student (their page, the term report) and its class (students × points)
+    ("learning", "student_id"): "student", ("learning_mastery", "class_id"): "class",
+    ("learning_mastery", "student_id"): "student",
     ("distribution", "channel_id"): "dist_channel", ("distribution", "push_id"): "dist_push",
     # LTI 1.3: a tool registered by school A; a lesson's launch and its AGS line items
     ("courses", "tool_id"): "lti_tool", ("lti", "lesson_id"): "lesson",
