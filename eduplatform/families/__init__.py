@@ -53,6 +53,13 @@ def _mistakes_summary(student, parent) -> dict:
     return summary_for(student)
 
 
+def _mastery_summary(student, parent) -> dict:
+    """The child's 学情 (mastery bands, weakest points, homework this term, courses) and the report link."""
+    from eduplatform.learning import mastery
+
+    return {**mastery.student_summary(student), "report_url": mastery.student_report_url(student)}
+
+
 def _parent(user):
     from eduplatform.families.permissions import is_parent
 
@@ -104,3 +111,8 @@ def init_app(app):
 
     register_realm(NoticeRealm("families", "家校", NOTICE_KINDS, link_for=link_for))
     register_child_panel(ChildPanel("mistakes", "错题本", "families/_panel_mistakes.html", _mistakes_summary, order=20))
+    register_child_panel(ChildPanel("mastery", "学情", "families/_panel_mastery.html", _mastery_summary, order=30))
+    from eduplatform.families.permissions import is_parent_of
+    from eduplatform.learning import mastery
+
+    mastery.register_student_viewer(is_parent_of)  # a parent opens their child's 学情 page and term report

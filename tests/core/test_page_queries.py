@@ -36,12 +36,14 @@ CAPS.update({"workbench": 28, "search": 12})
 # domains' panels), the 班主任's class page (notices with 回执 counts, links per student, threads) and the
 # school's audit list — a fixed number of queries each, whatever the number of rows.
 # Measured: 18, 19, 13 and 9 (tests/families/test_queries.py: the same count with five times the rows);
-# the child page +2 for its 错题本 panel (the counts, the most-missed knowledge points).
-CAPS.update({"family_child": 20, "family_class": 19, "family_school": 13, "parent_workbench": 9})
+# the child page +2 for its 错题本 panel (the counts, the most-missed knowledge points) and +8 for its
+# 学情 panel (the graded-answer feed in three, homework this term in three, group levels, courses).
+CAPS.update({"family_child": 28, "family_class": 19, "family_school": 13, "parent_workbench": 9})
 # 学情 (learning analytics): the teacher's heat map (the cache's freshness check: states, rosters, two
 # grade watermarks; then one GROUP BY and its points), a class's students × points, a student's own page
 # (the feed in three statements, homework in three, courses in one) — measured 18, 18, 17.
-CAPS.update({"mastery_heatmap": 18, "mastery_class": 18, "mastery_student": 17})
+# +1 on the two teacher pages since the 班主任's 家校沟通 menu entry (its headed classes, once a request).
+CAPS.update({"mastery_heatmap": 19, "mastery_class": 19, "mastery_student": 17})
 
 
 @pytest.fixture(scope="module")

@@ -45,9 +45,8 @@ def test_no_panel_is_faked_when_none_is_registered(client, auth, families, monke
     assert 'class="mb-3 child-panel"' not in page and "错题本" not in page
 
 
-def test_the_childs_mistakes_book_in_numbers_and_nothing_of_a_classmates(client, auth, families):
-    """The 错题本 panel: the child's own wrong homework answers (待巩固, the knowledge point), not a
-    classmate's, and no question text (the parent sees the summary, the child the book)."""
+def _wrong_homework_answers(families, *kids):
+    """A 数学 bank question on 一元一次方程 set as homework for class A, answered wrong by ``kids``."""
     from eduplatform.learning.models import ItemKind
     from eduplatform.questions import knowledge
     from eduplatform.questions import services as question_services
@@ -62,10 +61,32 @@ def test_the_childs_mistakes_book_in_numbers_and_nothing_of_a_classmates(client,
                                                      "due_at": utcnow() + timedelta(days=1)})
     learning.add_item(t, h, {"kind": ItemKind.QUESTION, "minutes": 5, "question_id": question.id})
     learning.publish(t, h)
-    kid0, kid1 = families.kids_a[:2]
-    learning.submit_answer(kid0.user, h.items[0], response=0)  # wrong: the answer is option 1
-    learning.submit_answer(kid1.user, h.items[0], response=0)
+    for kid in kids:
+        learning.submit_answer(kid.user, h.items[0], response=0)  # wrong: the answer is option 1
     db.session.commit()
+    return question
+
+
+def test_the_childs_mastery_and_term_report_for_the_parent_only(client, auth, families):
+    """The 学情 panel: the child's weak knowledge point from a wrong marked answer, and the term report
+    PDF, which the parent may open for their own child and not for a classmate."""
+    kid0, kid1 = families.kids_a[:2]
+    _wrong_homework_answers(families, kid0)
+    auth.login(families.parent_a)
+    page = client.get(f"/families/children/{kid0.id}").get_data(as_text=True)
+    panel = page[page.index('id="panel-mastery"'):]
+    panel = panel[:panel.index("</section>")]
+    assert "已评估 1 个知识点" in panel and "一元一次方程" in panel
+    report = client.get(f"/learning/mastery/students/{kid0.id}/report.pdf")
+    assert report.status_code == 200 and report.data.startswith(b"%PDF")
+    assert client.get(f"/learning/mastery/students/{kid1.id}/report.pdf").status_code in (403, 404)
+
+
+def test_the_childs_mistakes_book_in_numbers_and_nothing_of_a_classmates(client, auth, families):
+    """The 错题本 panel: the child's own wrong homework answers (待巩固, the knowledge point), not a
+    classmate's, and no question text (the parent sees the summary, the child the book)."""
+    kid0, kid1 = families.kids_a[:2]
+    question = _wrong_homework_answers(families, kid0, kid1)
 
     auth.login(families.parent_a)
     page = client.get(f"/families/children/{kid0.id}").get_data(as_text=True)

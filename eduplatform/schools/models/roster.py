@@ -221,7 +221,11 @@ class StudentProfile(TimestampMixin, db.Model):
 
     @classmethod
     def for_user(cls, user) -> StudentProfile | None:
-        return db.session.scalar(sa.select(cls).where(cls.user_id == user.id)) if user else None
+        """The user's student profile (the menu's entries and the 工作台 cards ask: once a request)."""
+        if not user:
+            return None
+        return per_request(("StudentProfile.for_user", user.id),
+                           lambda: db.session.scalar(sa.select(cls).where(cls.user_id == user.id)))
 
 
 class RosterImport(db.Model):
