@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ import sqlalchemy as sa
 
 from eduplatform import ROOT_DIR, create_app
 from eduplatform.core.extensions import db
+from tests.fixtures.databases import module_database
 from tests.fixtures.storage import free_port
 
 PASSWORD = "Rush#Pass2026"
@@ -127,18 +127,8 @@ class Server:
 @pytest.fixture(scope="module")
 def own_database(tmp_path_factory):
     """A database of the module's own (the server's): a new SQLite file, or a new PostgreSQL schema."""
-    url = os.environ.get("EDU_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql"):
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('rush') / 'rush.db'}"
+    with module_database(tmp_path_factory, "rush") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,12 @@ __all__ = ["JOB_KINDS", "STATE_LABELS", "Job", "JobContext", "JobKind", "JobRefu
 
 
 def init_app(app) -> None:
-    from eduplatform.core.jobs import cleanup
+    from eduplatform.core.jobs import cleanup, service
     from eduplatform.core.jobs.cli import jobs_cli
+
+    # At start-up, never lazily: adding a Session listener while another thread's commit runs the
+    # listeners fails that commit ("deque mutated during iteration").
+    service.install_hooks()
 
     app.config.setdefault("JOBS_DISPATCH", "manual" if app.config.get("TESTING") else "celery")
     app.cli.add_command(jobs_cli)

@@ -52,12 +52,12 @@ def enqueue(kind: str, *, actor=None, dedupe_key: str | None = None, delay: floa
 def send_after_commit(job: Job, countdown: float = 0) -> None:
     """Send the job once this transaction commits (its ``sent_at`` is part of the transaction: a
     message lost on the way is found by the recovery once that is older than a lease)."""
-    _install_hooks()
     job.sent_at = utcnow()
     db.session.info.setdefault(_TO_SEND, {})[job.id] = (job.kind, countdown)
 
 
-def _install_hooks() -> None:
+def install_hooks() -> None:
+    """Called once by ``init_app`` (the send-after-commit and forget-on-rollback listeners)."""
     global _hooks_installed
     if not _hooks_installed:
         _hooks_installed = True

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 from eduplatform import ROOT_DIR, create_app
 from eduplatform.core.extensions import db
 from tests.courses.lti.tool import Tool
+from tests.fixtures.databases import module_database
 from tests.fixtures.storage import free_port
 
 PASSWORD = "Lti#Pass2026"
@@ -46,18 +46,8 @@ class Seed:
 
 @pytest.fixture(scope="module")
 def own_database(tmp_path_factory):
-    url = os.environ.get("EDU_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql"):
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(url)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('lti') / 'lti.db'}"
+    with module_database(tmp_path_factory, "lti") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
