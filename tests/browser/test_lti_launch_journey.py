@@ -5,35 +5,28 @@ and the teacher's deep-linking round trip through the tool's auto-submitted resp
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.courses.lti.conftest import PASSWORD
+# The LTI tests' servers: the platform as gunicorn on a database of its own, the pylti1p3 tool (and
+# their per-test isolation, which is not the suite's transaction); the browser is the journeys' one.
+from tests.courses.lti.conftest import (  # noqa: F401  (fixtures)
+    PASSWORD,
+    _isolated,
+    database,
+    own_database,
+    platform,
+    seed,
+    tool,
+)
 from tests.courses.lti.tool import CLIENT_ID, DEPLOYMENT_ID
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's (never a downloaded browser)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
-
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def lesson_id(platform, tool, seed):
+def lesson_id(platform, tool, seed):  # noqa: F811  (the imported fixtures)
     admin = platform.bearer("admin")
     answer = requests.post(f"{platform.url}/api/v1/lti/tools", headers=admin, timeout=30, json={
         "name": "浏览器里的工具", "client_id": CLIENT_ID, "deployment_id": DEPLOYMENT_ID,
@@ -55,8 +48,8 @@ def _login(page, url, username):
     page.wait_for_selector("#current-user", state="attached")
 
 
-def test_launch_and_deep_link_in_chromium(chromium, platform, tool, lesson_id, seed):
-    context = chromium.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-For": "198.51.100.77"})
+def test_launch_and_deep_link_in_chromium(browser, platform, tool, lesson_id, seed):  # noqa: F811
+    context = browser.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-For": "198.51.100.77"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     csp_violations = []
@@ -72,7 +65,7 @@ def test_launch_and_deep_link_in_chromium(chromium, platform, tool, lesson_id, s
     assert body["is_student"] and body["launch_id"]
     context.close()
 
-    context = chromium.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-For": "198.51.100.78"})
+    context = browser.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-For": "198.51.100.78"})
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
